@@ -1,0 +1,94 @@
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { COMMANDS } from '../commands/index.js';
+import { commandString, type CommandSpec } from '../commands/command.js';
+import { CliError, usageError } from './cli-error.js';
+import { ExitCode } from './exit-codes.js';
+import { GLOBAL_OPTIONS } from './global-options.js';
+import { makeContext, type BaseContext } from './make-context.js';
+import { reportError } from './report-error.js';
+import { VERSION } from './version-info.js';
+
+/** toModule turns a CommandSpec into a yargs CommandModule whose handler records the exit code. */
+function toModule(spec: CommandSpec, base: BaseContext, result: { code: number }): CommandModule {
+  return {
+    command: commandString(spec),
+    describe: spec.describe,
+    aliases: spec.aliases ? [...spec.aliases] : [],
+    builder: (y: Argv) => {
+      let b: Argv<any> = y;
+      for (const p of spec.positionals ?? []) {
+        b = b.positional(p.name, {
+          describe: p.describe,
+          type: 'string',
+          ...(p.variadic ? { array: true } : {}),
+          ...(p.choices ? { choices: [...p.choices] } : {}),
+        });
+      }
+      for (const [name, o] of Object.entries(spec.options ?? {})) {
+        b = b.option(name, {
+          type: o.type,
+          describe: o.describe,
+          ...(o.alias !== undefined ? { alias: typeof o.alias === 'string' ? o.alias : [...o.alias] } : {}),
+          ...(o.choices ? { choices: [...o.choices] } : {}),
+          ...(o.default !== undefined ? { default: o.default } : {}),
+          ...(o.array ? { array: true } : {}),
+          ...(o.hidden ? { hidden: true } : {}),
+          ...(o.type === 'string' ? { requiresArg: true } : {}),
+        });
+      }
+      for (const sub of spec.subcommands ?? []) b = b.command(toModule(sub, base, result));
+      if (spec.subcommands) b = b.demandCommand(1, `specify a '${spec.name}' subcommand`);
+      for (const [cmd, what] of spec.examples ?? []) b = b.example(cmd, what);
+      return b;
+    },
+    handler: async (argv: any) => {
+      if (!spec.run) return;
+      result.code = await spec.run(argv, makeContext(base, argv));
+    },
+  };
+}
+
+/**
+ * runApp parses the arguments with yargs, runs the chosen command and returns the exit
+ * status. It serves --help, completion and every usage error (exit 2); plain command lines
+ * usually take the fast path in main.ts instead.
+ */
+export async function runApp(args: readonly string[], base: BaseContext): Promise<number> {
+  const result = { code: ExitCode.OK as number };
+  let y = yargs([...args])
+    .scriptName('poolctl')
+    .usage('poolctl [global options] <command> [args]\n\nCalico IPPools and the outgoing NAT they imply.')
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+    .version('version', 'Show version number', VERSION)
+    .alias('h', 'help')
+    .completion('__complete', false)
+    .strict()
+    .recommendCommands()
+    .demandCommand(1, 'specify a command')
+    .wrap(Math.min(110, (base.io.stdout as { columns?: number }).columns ?? 100))
+    .exitProcess(false)
+    .fail((msg: string | undefined, err: Error | undefined) => {
+      if (err) throw err;
+      throw usageError(msg ?? 'invalid usage', "run 'poolctl --help' for usage");
+    });
+  for (const [name, o] of Object.entries(GLOBAL_OPTIONS)) {
+    y = y.option(name, {
+      type: o.type,
+      describe: o.describe,
+      global: true,
+      ...(o.alias !== undefined ? { alias: o.alias as string } : {}),
+      ...(o.default !== undefined ? { default: o.default } : {}),
+    });
+  }
+  for (const spec of COMMANDS) y = y.command(toModule(spec, base, result));
+  try {
+    // yargs' own output (help, version, completions) goes to our streams, not the console.
+    await y.parseAsync([...args], {}, (e: Error | undefined, _argv: unknown, output: string) => {
+      if (output) (e ? base.io.stderr : base.io.stdout).write(output.endsWith('\n') ? output : `${output}\n`);
+    });
+  } catch (e) {
+    if (e instanceof CliError) return reportError(e, base.io);
+    throw e;
+  }
+  return result.code;
+}

@@ -1,0 +1,47 @@
+import type { IO } from './context.js';
+import { ExitCode } from './exit-codes.js';
+import type { BaseContext } from './make-context.js';
+import { reportError } from './report-error.js';
+import { versionText } from './version-info.js';
+
+/** Proc is the part of the Node process main uses; tests pass their own. */
+export interface Proc {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdin: IO['stdin'];
+  readonly stdout: IO['stdout'] & { isTTY?: boolean };
+  readonly stderr: IO['stderr'] & { isTTY?: boolean };
+  cwd(): string;
+  exitCode?: number | string | undefined;
+}
+
+/**
+ * main is poolctl's single entry and exit point. `version` is answered before anything else
+ * loads; other command lines go through the fast parser (yargs-parser, from the commands'
+ * declared flags) and only help, completion and usage errors load yargs. Nothing below main
+ * calls process.exit; main sets process.exitCode.
+ */
+export async function main(proc: Proc): Promise<void> {
+  const args = proc.argv.slice(2);
+  const io: IO = {
+    stdin: proc.stdin,
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    stdoutIsTTY: proc.stdout.isTTY === true,
+    stderrIsTTY: proc.stderr.isTTY === true,
+  };
+  if (args.length === 1 && (args[0] === 'version' || args[0] === '--version')) {
+    io.stdout.write(versionText());
+    proc.exitCode = ExitCode.OK;
+    return;
+  }
+  const base: BaseContext = { io, env: proc.env, cwd: proc.cwd() };
+  let code: number;
+  try {
+    const { dispatch } = await import('./dispatch.js');
+    code = await dispatch(args, base);
+  } catch (e) {
+    code = reportError(e, io);
+  }
+  proc.exitCode = code;
+}

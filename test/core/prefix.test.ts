@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  containsAddr,
+  containsPrefix,
+  formatPrefix,
+  lastAddrValue,
+  overlaps,
+  parsePrefix,
+  type Family,
+  type Prefix,
+} from '../../src/core/index.js';
+import { mustParseAddr, mustParsePrefix } from '../support/prefix.js';
+
+describe('parsePrefix', () => {
+  it.each([
+    ['10.0.0.0/8', '10.0.0.0/8', false],
+    ['10.0.0.1/16', '10.0.0.0/16', true],
+    ['0.0.0.0/0', '0.0.0.0/0', false],
+    ['1.2.3.4/32', '1.2.3.4/32', false],
+    ['FD00:ABCD::/64', 'fd00:abcd::/64', false],
+    ['fd5f::1/123', 'fd5f::/123', true],
+    ['2001:0db8:85a3:0000:0000:0000:0000:0000/64', '2001:db8:85a3::/64', false],
+    ['aa00:0000::0000/10', 'aa00::/10', false],
+    ['::/0', '::/0', false],
+    ['10.0.0.0/08', '10.0.0.0/8', false], // Go's dtoi accepts leading zeros in the length
+  ] as const)('%s -> %s (host bits %s)', (input, canonical, hostBits) => {
+    const r = parsePrefix(input);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(formatPrefix(r.value.prefix)).toBe(canonical);
+    expect(r.value.hostBitsSet).toBe(hostBits);
+  });
+
+  it.each([
+    ['10.0.0.0', 'prefix-missing-length'],
+    ['10.0.0.0/33', 'prefix-length'],
+    ['aa:bb::/129', 'prefix-length'],
+    ['10.0.0.0/', 'prefix-length'],
+    ['10.0.0.0/-1', 'prefix-length'],
+    ['10.0.0.0/8/8', 'prefix-length'],
+    ['10.0.256.0/24', 'ipv4-octet-range'],
+    ['010.0.0.0/8', 'ipv4-leading-zero'],
+    ['fd5f::2::1/32', 'ipv6-syntax'],
+    ['fe80::1%eth0/64', 'zone'],
+    ['127.1/8', 'ipv4-syntax'],
+  ] as const)('rejects %s (%s)', (input, kind) => {
+    const r = parsePrefix(input);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.kind).toBe(kind);
+  });
+});
+
+describe('containment', () => {
+  it('never mixes families', () => {
+    expect(containsAddr(mustParsePrefix('10.0.0.0/8'), mustParseAddr('::ffff:10.0.0.1'))).toBe(false);
+    expect(containsAddr(mustParsePrefix('::/0'), mustParseAddr('10.0.0.1'))).toBe(false);
+    expect(containsAddr(mustParsePrefix('0.0.0.0/0'), mustParseAddr('::1'))).toBe(false);
+    expect(overlaps(mustParsePrefix('0.0.0.0/0'), mustParsePrefix('::/0'))).toBe(false);
+  });
+
+  it('includes both ends of the range and nothing beyond', () => {
+    const p = mustParsePrefix('192.168.0.0/16');
+    expect(containsAddr(p, mustParseAddr('192.168.0.0'))).toBe(true);
+    expect(containsAddr(p, mustParseAddr('192.168.255.255'))).toBe(true);
+    expect(containsAddr(p, mustParseAddr('192.167.255.255'))).toBe(false);
+    expect(containsAddr(p, mustParseAddr('192.169.0.0'))).toBe(false);
+  });
+
+  // Oracle: compare the first `bits` characters of the addresses' bit strings.
+  function bitString(family: Family, v: bigint): string {
+    return v.toString(2).padStart(family === 4 ? 32 : 128, '0');
+  }
+  const arbPrefix = (family: Family): fc.Arbitrary<Prefix> =>
+    fc
+      .tuple(
+        family === 4 ? fc.bigInt({ min: 0n, max: 0xffffffffn }) : fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+        fc.oneof(fc.constantFrom(0, family === 4 ? 32 : 128, 1, family === 4 ? 31 : 127), fc.integer({ min: 0, max: family === 4 ? 32 : 128 })),
+      )
+      .map(([v, bits]) => {
+        const w = family === 4 ? 32 : 128;
+        const host = (1n << BigInt(w - bits)) - 1n;
+        return { family, value: v & ~host & ((1n << BigInt(w)) - 1n), bits };
+      });
+
+  for (const family of [4, 6] as const) {
+    const w = family === 4 ? 32 : 128;
+    const arbValue = fc.oneof(
+      fc.bigInt({ min: 0n, max: (1n << BigInt(w)) - 1n }),
+      fc.constantFrom(0n, (1n << BigInt(w)) - 1n),
+    );
+    it(`IPv${family}: containsAddr = bit-string oracle`, () => {
+      fc.assert(
+        fc.property(arbPrefix(family), arbValue, (p, v) => {
+          const oracle = bitString(family, v).slice(0, p.bits) === bitString(family, p.value).slice(0, p.bits);
+          expect(containsAddr(p, { family, value: v })).toBe(oracle);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+    it(`IPv${family}: the range ends are contained, their neighbours are not`, () => {
+      fc.assert(
+        fc.property(arbPrefix(family), (p) => {
+          const last = lastAddrValue(p);
+          expect(containsAddr(p, { family, value: p.value })).toBe(true);
+          expect(containsAddr(p, { family, value: last })).toBe(true);
+          if (p.value > 0n) expect(containsAddr(p, { family, value: p.value - 1n })).toBe(false);
+          if (last < (1n << BigInt(w)) - 1n) expect(containsAddr(p, { family, value: last + 1n })).toBe(false);
+        }),
+      );
+    });
+    it(`IPv${family}: overlaps is symmetric and equals range intersection`, () => {
+      fc.assert(
+        fc.property(arbPrefix(family), arbPrefix(family), (p, q) => {
+          const intersect = p.value <= lastAddrValue(q) && q.value <= lastAddrValue(p);
+          expect(overlaps(p, q)).toBe(intersect);
+          expect(overlaps(q, p)).toBe(overlaps(p, q));
+          expect(containsPrefix(p, q)).toBe(p.bits <= q.bits && intersect);
+        }),
+      );
+    });
+    it(`IPv${family}: masking is idempotent and format/parse round-trips`, () => {
+      fc.assert(
+        fc.property(arbPrefix(family), (p) => {
+          const s = formatPrefix(p);
+          const r = parsePrefix(s);
+          expect(r.ok).toBe(true);
+          if (!r.ok) return;
+          expect(r.value.prefix).toEqual(p);
+          expect(r.value.hostBitsSet).toBe(false);
+          expect(formatPrefix(r.value.prefix)).toBe(s);
+        }),
+      );
+    });
+  }
+});
