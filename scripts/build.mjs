@@ -1,17 +1,21 @@
 // Build: bundle src/cli/main.ts with esbuild into dist/ (ESM, code-split so each command
 // loads only what it needs). Runs on `npm ci` through the prepare script.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+// --outdir DIR builds elsewhere (helpers and tests that must not disturb dist/); the extra
+// run.js there starts the CLI like bin/poolctl.js does.
+const i = process.argv.indexOf('--outdir');
+const outdir = i > 0 ? join(process.cwd(), process.argv[i + 1]) : join(root, 'dist');
+rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { main: join(root, 'src/cli/main.ts') },
-  outdir: join(root, 'dist'),
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -27,3 +31,6 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 });
+if (outdir !== join(root, 'dist')) {
+  writeFileSync(join(outdir, 'run.js'), "import('./main.js').then((m) => m.main(process));\n");
+}

@@ -4,3 +4,4 @@ export * from './addr.js';
 export * from './prefix.js';
 export * from './diagnostic.js';
 export * from './ippool-types.js';
+export * from './nat-model.js';

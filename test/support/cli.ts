@@ -2,9 +2,12 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** ROOT is the project root; BIN the built poolctl entry that `npm ci` leaves behind. */
+/**
+ * ROOT is the project root; BIN the built poolctl entry that `npm ci` leaves behind
+ * (POOLCTL_TEST_BIN points the e2e tests at another build, e.g. `build/x/run.js`).
+ */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = join(ROOT, 'bin', 'poolctl.js');
+export const BIN = process.env.POOLCTL_TEST_BIN ?? join(ROOT, 'bin', 'poolctl.js');
 /** SHARED is the reference material (spec, conformance vectors) beside the project. */
 export const SHARED = join(ROOT, '..', 'shared');
 
