@@ -57,6 +57,13 @@ export interface Diagnostic {
   readonly message: string;
   /** path is a JSON pointer (RFC 6901) into the resource, e.g. "/spec/cidr". */
   readonly path?: string;
+  /**
+   * field and value are Calico's names for the failing field and its value
+   * ("IPPool.Spec.CIDR", "10.0.0.0/16"), so a failure can be printed as Calico's
+   * errors.go does: "error with field IPPool.Spec.CIDR = '10.0.0.0/16' (<message>)".
+   */
+  readonly field?: string;
+  readonly value?: string;
   /** hint clarifies a misleading upstream text; it never replaces it. */
   readonly hint?: string;
   readonly file?: string;
