@@ -1,6 +1,94 @@
-import { section } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, ROOT, row, section } from './harness.js';
 
-/** run: placeholder until the issue that delivers this benchmark lands. */
+/**
+ * validate benchmark (issue 3): `poolctl validate -f FILE -o json > /dev/null` end to end on
+ * multi-document files of 10,000 and 100,000 IPPools, 10% of them invalid (host bits set, so
+ * every invalid pool needs a source position), against parsing the same file in the same run
+ * with `yaml` (parseAllDocuments + toJS) and with js-yaml (loadAll), each in a fresh node
+ * process like the CLI. Target: >= 50,000 resources/s. Each figure is the best of N runs (on a
+ * shared machine the best run is the one least disturbed). POOLCTL_BENCH_BIN runs another
+ * build (e.g. build/b/run.js).
+ */
+
+const TARGET = 50_000;
+const CLI = process.env.POOLCTL_BENCH_BIN ? join(process.cwd(), process.env.POOLCTL_BENCH_BIN) : BIN;
+
+/** manifest returns n IPPool documents, /24s in 10.0.0.0/8 and up; every tenth is invalid (host bits set). */
+function manifest(n: number): string {
+  const docs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const net = `${10 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+    docs.push(
+      `apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: pool-${i}
+  labels:
+    team: network
+spec:
+  cidr: ${net}.${i % 10 === 9 ? 1 : 0}/24
+  blockSize: 26
+  ipipMode: Never
+  vxlanMode: CrossSubnet
+  natOutgoing: true
+  nodeSelector: all()
+`,
+    );
+  }
+  return docs.join('---\n');
+}
+
+const YAML_PARSE = `import { readFileSync } from 'node:fs'; import { parseAllDocuments } from 'yaml';
+let n = 0; for (const d of parseAllDocuments(readFileSync(process.argv[1], 'utf8'))) { d.toJS(); n++; } if (n === 0) process.exit(1);`;
+const JSYAML_PARSE = `import { readFileSync } from 'node:fs'; import jsYaml from 'js-yaml';
+let n = 0; jsYaml.loadAll(readFileSync(process.argv[1], 'utf8'), () => { n++; }); if (n === 0) process.exit(1);`;
+
+/** timeOnce runs a command once and returns its wall time in ms and exit status. */
+function timeOnce(cmd: string, args: readonly string[]): { ms: number; status: number | null } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, [...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, status: r.status };
+}
+
+function best(cmd: string, args: readonly string[], runs: number): number {
+  let min = Infinity;
+  for (let i = 0; i < runs; i++) min = Math.min(min, timeOnce(cmd, args).ms);
+  return min;
+}
+
+/** run: see the module comment. */
 export async function run(): Promise<void> {
-  section('(not yet implemented)');
+  section(`validate: end to end (${CLI})`);
+  const dir = mkdtempSync(join(tmpdir(), 'poolctl-bench-validate-'));
+  try {
+    for (const [n, runs, yamlRuns] of [
+      [10_000, 5, 2],
+      [100_000, 3, 1],
+    ] as const) {
+      const file = join(dir, `pools-${n}.yaml`);
+      writeFileSync(file, manifest(n));
+      const mb = (statSync(file).size / 1e6).toFixed(1);
+      const check = timeOnce(process.execPath, [CLI, 'validate', '-f', file, '-o', 'json']);
+      if (check.status !== 1) throw new Error(`validate exited ${check.status} on ${file} (expected 1: it has invalid pools)`);
+      const cli = best(process.execPath, [CLI, 'validate', '-f', file, '-o', 'json'], runs);
+      const jsy = best(process.execPath, ['--input-type=module', '-e', JSYAML_PARSE, file], runs);
+      const yaml = best(process.execPath, ['--input-type=module', '-e', YAML_PARSE, file], yamlRuns);
+      const rate = (ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`;
+      console.log(`  ${n.toLocaleString('en-US')} IPPools (${mb} MB, 10% invalid), best of ${runs} (yaml: of ${yamlRuns}):`);
+      row('poolctl validate -o json > /dev/null', `${cli.toFixed(0)} ms`, {
+        value: (n / cli) * 1000 / TARGET,
+        against: 'target',
+        target: `${TARGET.toLocaleString('en-US')} resources/s = 1.00x`,
+      });
+      row('  resources/s', rate(cli));
+      row('yaml parseAllDocuments + toJS (same file)', `${yaml.toFixed(0)} ms`, { value: yaml / cli, against: 'poolctl is faster by' });
+      row('js-yaml loadAll (same file)', `${jsy.toFixed(0)} ms`, { value: cli / jsy, against: 'poolctl takes js-yaml times' });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,11 +1,66 @@
-import { CliError } from '../cli/cli-error.js';
+import { CliError, usageError } from '../cli/cli-error.js';
+import type { Context } from '../cli/context.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { VERSION } from '../cli/version-info.js';
+import type { IPPool } from '../core/index.js';
+import { REPORT_FORMATS, type ReportFormat } from '../output/diagnostics/formats.js';
 import { defineCommand } from './command.js';
 
-// Placeholder: replaced by the issue that delivers this command.
-export default defineCommand({
+interface ValidateArgs {
+  readonly filename?: string[];
+  readonly recursive: boolean;
+  readonly output: ReportFormat;
+  readonly againstStore: boolean;
+}
+
+/**
+ * validate: judge IPPool manifests as `create` would (spec/ippool.md §4, decision 2) and report
+ * every problem with its position (manifest/validate-report.ts, output/diagnostics/).
+ */
+export default defineCommand<ValidateArgs>({
   name: 'validate',
-  describe: "Validate IPPool manifests offline with Calico's rules",
-  async run() {
-    throw new CliError('NOT_IMPLEMENTED', "'validate' is not implemented yet");
+  describe: "Validate IPPool manifests offline with Calico's rules (exit 0 valid, 1 invalid)",
+  options: {
+    filename: { type: 'string', alias: 'f', array: true, describe: 'file, directory (.yaml/.yml/.json) or - for stdin; repeatable' },
+    recursive: { type: 'boolean', alias: 'R', default: false, describe: 'descend into subdirectories of -f directories' },
+    output: {
+      type: 'string',
+      alias: 'o',
+      choices: REPORT_FORMATS,
+      default: 'text',
+      describe: 'report format: text, json, junit (JUnit XML), sarif (SARIF 2.1.0), github (Actions annotations)',
+    },
+    'against-store': { type: 'boolean', default: false, describe: "also check names and overlaps against the datastore's pools" },
+  },
+  examples: [
+    ['poolctl validate -f pools.yaml', 'check one file'],
+    ['poolctl validate -f manifests/ -R -o json', 'check a tree, JSON report'],
+    ['kubectl get ippools.crd.projectcalico.org -o yaml | poolctl validate -f -', 'check stdin'],
+    ['poolctl validate -f pools/ -o sarif > poolctl.sarif', 'SARIF for GitHub code scanning'],
+    ['poolctl validate -f new-pools.yaml --against-store', 'would `create` accept these pools on this datastore?'],
+  ],
+  async run(args, ctx) {
+    const paths = args.filename ?? [];
+    if (paths.length === 0) throw usageError('validate needs at least one -f/--filename (a file, a directory or - for stdin)');
+    const [{ validateManifests }, out] = await Promise.all([import('../manifest/validate-report.js'), import('../output/diagnostics/index.js')]);
+    const store = args.againstStore ? await storePools(ctx) : [];
+    const { report, sourceLine } = await validateManifests(paths, { recursive: args.recursive, stdin: ctx.io.stdin, cwd: ctx.cwd }, store);
+    const paint = ctx.color && args.output === 'text' ? await out.loadPaint() : out.PLAIN;
+    ctx.io.stdout.write(out.formatReport(args.output, report, { sourceLine, paint, version: VERSION }));
+    return report.valid ? ExitCode.OK : ExitCode.FAILURE;
   },
 });
+
+/** storePools lists the datastore's pools for --against-store (exit 3 when it cannot be read). */
+async function storePools(ctx: Context): Promise<IPPool[]> {
+  const { openDatastore } = await import('../datastore/index.js');
+  const ds = await openDatastore(ctx);
+  try {
+    return [...(await ds.list()).items];
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError('DATASTORE_UNREACHABLE', `cannot list pools from ${ds.location}: ${(e as Error).message}`, { exitCode: ExitCode.UNAVAILABLE });
+  } finally {
+    await ds.close();
+  }
+}

@@ -30,15 +30,21 @@ export interface ParsedPrefix {
   readonly hostBitsSet: boolean;
 }
 
+// Masks for every prefix length, computed once: bigint arithmetic allocates, and the
+// validate and overlap hot paths ask for masks per pool.
+const HOST_MASKS_4 = Array.from({ length: 33 }, (_, b) => (1n << BigInt(32 - b)) - 1n);
+const HOST_MASKS_6 = Array.from({ length: 129 }, (_, b) => (1n << BigInt(128 - b)) - 1n);
+const NET_MASKS_4 = HOST_MASKS_4.map((h) => 0xffffffffn ^ h);
+const NET_MASKS_6 = HOST_MASKS_6.map((h) => ((1n << 128n) - 1n) ^ h);
+
 /** hostMask returns the mask of the host bits of a prefix length in a family. */
 export function hostMask(family: Family, bits: number): bigint {
-  return (1n << BigInt(bitsOf(family) - bits)) - 1n;
+  return (family === 4 ? HOST_MASKS_4 : HOST_MASKS_6)[bits] ?? (1n << BigInt(bitsOf(family) - bits)) - 1n;
 }
 
 /** networkMask returns the mask of the network bits of a prefix length in a family. */
 export function networkMask(family: Family, bits: number): bigint {
-  const w = bitsOf(family);
-  return ((1n << BigInt(w)) - 1n) ^ hostMask(family, bits);
+  return (family === 4 ? NET_MASKS_4 : NET_MASKS_6)[bits] ?? ((1n << BigInt(bitsOf(family))) - 1n) ^ hostMask(family, bits);
 }
 
 /**

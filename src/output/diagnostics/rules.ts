@@ -1,0 +1,71 @@
+import type { DiagnosticCode } from '../../core/index.js';
+
+/** DiagnosticRule describes a diagnostic code for reports that list rules (SARIF, docs). */
+export interface DiagnosticRule {
+  /** title is a one-line description (SARIF shortDescription). */
+  readonly title: string;
+  /** help says what to do about it (SARIF help). */
+  readonly help: string;
+}
+
+/**
+ * DIAGNOSTIC_RULES describes every diagnostic code (spec/ippool.md §5), in the order of
+ * core/diagnostic.ts. SARIF output lists them as the driver's rules.
+ */
+export const DIAGNOSTIC_RULES: Readonly<Record<DiagnosticCode, DiagnosticRule>> = {
+  YAML_SYNTAX: { title: 'YAML syntax error', help: 'Fix the YAML syntax at the reported position; the other documents are still checked.' },
+  JSON_SYNTAX: { title: 'JSON syntax error', help: 'Fix the JSON syntax at the reported position.' },
+  INPUT_INVALID: {
+    title: 'Input is not a manifest',
+    help: 'Inputs must be UTF-8 (or UTF-16 with a BOM) YAML or JSON text holding resources, Lists of resources or sequences of them, within the nesting and alias limits.',
+  },
+  INPUT_TOO_LARGE: { title: 'Input too large', help: 'Split the input, or raise the limit if the input is trusted.' },
+  FILE_UNREADABLE: { title: 'File cannot be read', help: 'Check the path and its permissions.' },
+  NO_RESOURCES: { title: 'No resources in file', help: 'The file or directory holds no resources; calicoctl fails on it unless --skip-empty is given.' },
+  KIND_UNKNOWN: {
+    title: 'Not an IPPool',
+    help: 'poolctl handles apiVersion projectcalico.org/v3, kind IPPool; other kinds are skipped. An IPPool with another apiVersion is an error.',
+  },
+  FIELD_UNKNOWN: { title: 'Unknown field', help: 'calicoctl decodes strictly and rejects unknown fields; check the spelling against the IPPool schema.' },
+  FIELD_REQUIRED: { title: 'Required field missing', help: 'Add the field.' },
+  TYPE_MISMATCH: { title: 'Wrong value type', help: 'Give the field a value of its type: booleans unquoted true/false, blockSize an integer, strings for CIDRs and selectors.' },
+  NAMESPACE_SET: { title: 'Namespace on a cluster-scoped resource', help: 'IPPools are cluster-scoped: remove metadata.namespace.' },
+  NAME_INVALID: { title: 'Invalid name', help: 'metadata.name must be a DNS-1123 subdomain (lower-case alphanumerics, "-" and ".") of at most 253 bytes.' },
+  LABEL_INVALID: { title: 'Invalid label', help: 'Label keys are qualified names (optional DNS prefix and "/", name up to 63 characters); values up to 63 alphanumerics, "-", "_" or ".".' },
+  ANNOTATION_INVALID: { title: 'Invalid annotation', help: 'Annotation keys are qualified names; keys and values together must not exceed 256 KiB.' },
+  RESOURCE_VERSION_SET: {
+    title: 'resourceVersion set',
+    help: 'create rejects a resourceVersion; apply and replace use it as a precondition. Remove it from manifests meant for create.',
+  },
+  CIDR_REQUIRED: { title: 'CIDR missing', help: 'Set spec.cidr, e.g. 10.244.0.0/16.' },
+  CIDR_INVALID: { title: 'Invalid CIDR', help: 'spec.cidr must be an IPv4 or IPv6 network with a prefix length, e.g. 10.244.0.0/16 (no leading zeros).' },
+  CIDR_NOT_MASKED: { title: 'CIDR has host bits set', help: 'Write the network address: Calico rejects host bits rather than clearing them (the message shows the masked form).' },
+  CIDR_LINK_LOCAL: { title: 'CIDR overlaps link-local', help: 'Pools may not overlap 169.254.0.0/16 or fe80::/10 (supernets such as 0.0.0.0/0 included).' },
+  BLOCK_SIZE_RANGE: { title: 'Block size out of range', help: 'blockSize must be 20-32 for IPv4 and 116-128 for IPv6.' },
+  POOL_TOO_SMALL: { title: 'Pool smaller than its block size', help: 'Use a prefix no longer than blockSize (default 26 / 122), a larger blockSize, or disable the pool.' },
+  ENUM_INVALID: { title: 'Invalid mode', help: 'ipipMode and vxlanMode take Never, Always or CrossSubnet; assignmentMode Automatic or Manual (case-sensitive).' },
+  ENCAP_CONFLICT: { title: 'IPIP and VXLAN both enabled', help: 'Enable at most one of ipipMode and vxlanMode.' },
+  IPIP_V6: { title: 'IPIP on an IPv6 pool', help: 'IPv6 pools support VXLAN, not IPIP: set ipipMode: Never.' },
+  ALLOWED_USES: { title: 'Invalid allowedUses', help: 'Uses are Workload, Tunnel and LoadBalancer; LoadBalancer must be the only use.' },
+  LB_RULE: {
+    title: 'LoadBalancer pool rule',
+    help: 'A LoadBalancer pool needs no encapsulation, BGP export enabled (disableBGPExport false) and nodeSelector all().',
+  },
+  SELECTOR_INVALID: { title: 'Invalid selector', help: "Use Calico's selector syntax (e.g. has(zone) && zone == 'a'); global() is not allowed in IPPool selectors." },
+  NS_SELECTOR_TUNNEL: {
+    title: 'namespaceSelector with Tunnel use',
+    help: 'A namespaceSelector needs allowedUses without Tunnel; an omitted allowedUses means [Workload, Tunnel], so set allowedUses: [Workload].',
+  },
+  DEPRECATED_FIELD: { title: 'Deprecated field', help: 'ipip and nat-outgoing are v1 fields, removed in Calico v3.32: use ipipMode and natOutgoing.' },
+  POOL_OVERLAP: { title: 'Overlapping pools', help: 'Calico refuses to create a pool overlapping another (disabled pools included): change or remove one of them.' },
+  DUPLICATE_NAME: { title: 'Duplicate name', help: 'Two documents define a pool of the same name; create would fail on the second.' },
+  ALREADY_EXISTS: { title: 'Pool exists', help: 'A pool of this name is already stored: use apply or replace to change it.' },
+  NOT_FOUND: { title: 'Pool not found', help: 'No pool of this name is stored.' },
+  CONFLICT: { title: 'Update conflict', help: 'The pool changed since its resourceVersion was read: read it again and retry.' },
+  IMMUTABLE_FIELD: { title: 'Immutable field changed', help: 'cidr, blockSize and the LoadBalancer use cannot change: create a new pool instead.' },
+  BLOCK_SIZE_CONFLICT: { title: 'Block size conflicts with allocations', help: 'Existing IPAM blocks in the range use another block size.' },
+  DISABLED_NAT_POOL: {
+    title: 'Disabled pool with natOutgoing',
+    help: 'Felix keeps NATing traffic from a disabled pool with natOutgoing: true; set natOutgoing: false if that is not wanted.',
+  },
+};

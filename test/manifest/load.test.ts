@@ -1,0 +1,164 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../../src/manifest/documents.js';
+import { loadManifests } from '../../src/manifest/load.js';
+import { source, tempDir } from './helpers.js';
+
+const tmp = tempDir();
+
+const POOL = (name: string, cidr = '10.0.0.0/16'): string =>
+  `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\nspec:\n  cidr: ${cidr}\n`;
+
+const names = (r: Awaited<ReturnType<typeof loadManifests>>): string[] => r.resources.map((x) => x.name ?? '?');
+const diag = (r: Awaited<ReturnType<typeof loadManifests>>): string[] =>
+  r.diagnostics.map((d) => `${d.severity} ${d.code} ${d.file}${d.document ? `#${d.document}` : ''}:${d.line}:${d.column}`);
+
+describe('loadManifests: -f semantics (spec/cli.md)', () => {
+  it('reads multi-document YAML, skipping empty documents, numbering documents from 1', async () => {
+    const f = tmp.write('multi.yaml', `# leading comment\n---\n${POOL('a')}---\n---\n# only a comment\n---\n${POOL('b', '10.1.0.0/16')}`);
+    const r = await loadManifests([f], { cwd: tmp.dir });
+    expect(names(r)).toEqual(['a', 'b']);
+    expect(r.documents).toBe(4);
+    expect(r.resources.map((x) => [x.origin.document, x.origin.line, x.origin.column])).toEqual([
+      [1, 3, 1],
+      [4, 13, 1],
+    ]);
+    expect(r.diagnostics).toEqual([]);
+  });
+
+  it('flattens List, IPPoolList and sequences, keeping each item\'s position', async () => {
+    const f = tmp.write('lists.yaml', source`
+      apiVersion: projectcalico.org/v3
+      kind: IPPoolList
+      items:
+      - apiVersion: projectcalico.org/v3
+        kind: IPPool
+        metadata: {name: l1}
+        spec: {cidr: 10.1.0.0/16}
+      ---
+      - apiVersion: projectcalico.org/v3
+        kind: IPPool
+        metadata:
+          name: s1
+        spec:
+          cidr: 10.2.0.0/16
+    `);
+    const r = await loadManifests([f], { cwd: tmp.dir });
+    expect(names(r)).toEqual(['l1', 's1']);
+    expect(r.resources.map((x) => `${x.origin.line}:${x.origin.column}`)).toEqual(['4:3', '9:3']);
+    expect(r.resources[1]!.locate('/spec/cidr')).toMatchObject({ line: 14, column: 11 });
+  });
+
+  it('reads JSON (a resource, a List) and JSON-looking YAML', async () => {
+    const a = tmp.write('a.json', JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'j' }, spec: { cidr: '10.3.0.0/16' } }, null, 2));
+    const b = tmp.write('b.json', JSON.stringify({ kind: 'List', apiVersion: 'v1', items: [{ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'k' }, spec: { cidr: '10.4.0.0/16' } }] }));
+    const r = await loadManifests([a, b], { cwd: tmp.dir });
+    expect(names(r)).toEqual(['j', 'k']);
+    expect(r.resources[0]!.locate('/spec/cidr')).toMatchObject({ line: 8, column: 13 });
+  });
+
+  it('walks directories: .yaml/.yml/.json sorted, subdirectories only with recursive', async () => {
+    tmp.write('tree/b.yml', POOL('b'));
+    tmp.write('tree/a.yaml', POOL('a'));
+    tmp.write('tree/c.json', JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'c' }, spec: { cidr: '10.9.0.0/16' } }));
+    tmp.write('tree/notes.txt', 'not a manifest');
+    tmp.write('tree/sub/d.yaml', POOL('d'));
+    const flat = await loadManifests(['tree'], { cwd: tmp.dir });
+    expect(names(flat)).toEqual(['a', 'b', 'c']);
+    expect(flat.files).toEqual(['tree/a.yaml', 'tree/b.yml', 'tree/c.json']);
+    const deep = await loadManifests(['tree'], { cwd: tmp.dir, recursive: true });
+    expect(names(deep)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('reads stdin for "-", and repeats -f in order', async () => {
+    const f = tmp.write('one.yaml', POOL('file'));
+    const r = await loadManifests([f, '-'], { cwd: tmp.dir, stdin: Readable.from([Buffer.from(POOL('piped'))]) });
+    expect(names(r)).toEqual(['file', 'piped']);
+    expect(r.resources[1]!.origin.file).toBe('<stdin>');
+  });
+
+  it('reports other kinds as skipped with KIND_UNKNOWN, and an IPPool of another apiVersion as a resource', async () => {
+    const f = tmp.write('kinds.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n---\n${POOL('p').replace('projectcalico.org/v3', 'crd.projectcalico.org/v1')}---\nfoo: bar\n`);
+    const r = await loadManifests([f], { cwd: tmp.dir });
+    expect(names(r)).toEqual(['p']);
+    expect(r.skipped.map((x) => x.kind ?? '(none)')).toEqual(['ConfigMap', '(none)']);
+    expect(diag(r)).toEqual([`warning KIND_UNKNOWN ${f}#1:2:7`, `error KIND_UNKNOWN ${f}#3:13:1`]);
+  });
+
+  it('goes on after a syntax error, with the error\'s position', async () => {
+    const f = tmp.write('broken.yaml', `${POOL('a')}---\nkey: [unclosed\n---\n${POOL('b', '10.1.0.0/16')}`);
+    const g = tmp.write('fine.yaml', POOL('c', '10.2.0.0/16'));
+    const r = await loadManifests([f, g], { cwd: tmp.dir });
+    expect(names(r)).toEqual(['a', 'b', 'c']);
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'YAML_SYNTAX', severity: 'error', file: f, document: 2 });
+  });
+
+  it('reports duplicate keys, unreadable paths, empty files and directories', async () => {
+    const dup = tmp.write('dup.yaml', 'apiVersion: projectcalico.org/v3\nkind: IPPool\nkind: IPPool\n');
+    const empty = tmp.write('empty.yaml', '\n# nothing\n');
+    tmp.write('emptydir/readme.md', 'x');
+    const r = await loadManifests([dup, 'missing.yaml', empty, 'emptydir'], { cwd: tmp.dir });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+      'YAML_SYNTAX Map keys must be unique',
+      'FILE_UNREADABLE cannot read missing.yaml: no such file or directory',
+      `NO_RESOURCES no resources specified in file ${empty}`,
+      'NO_RESOURCES no resources specified in directory emptydir',
+    ]);
+    expect(r.files).toEqual([dup, empty]);
+  });
+
+  it('handles CRLF line ends, a UTF-8 BOM and UTF-16 with a BOM', async () => {
+    const crlf = tmp.write('crlf.yaml', POOL('crlf', '10.0.0.1/16').replace(/\n/g, '\r\n'));
+    const bom = tmp.write('bom.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(POOL('bom'))]));
+    const u16 = tmp.write('u16.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(POOL('utf16'), 'utf16le')]));
+    const r = await loadManifests([crlf, bom, u16], { cwd: tmp.dir });
+    expect(names(r)).toEqual(['crlf', 'bom', 'utf16']);
+    expect(r.resources[0]!.locate('/spec/cidr')).toMatchObject({ line: 6, column: 9, endLine: 6, endColumn: 20 });
+  });
+});
+
+describe('loadManifests: hostile input gets a diagnostic in bounded time and memory', () => {
+  it('refuses binary files and invalid UTF-8, with the position', async () => {
+    const bin = tmp.write('bin.yaml', Buffer.from([0x61, 0x3a, 0x0a, 0x00, 0x01, 0x02]));
+    const bad = tmp.write('latin1.yaml', Buffer.from('a: 1\nname: caf\xe9\n', 'latin1'));
+    const r = await loadManifests([bin, bad], { cwd: tmp.dir });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`)).toEqual([
+      'INPUT_INVALID 2:1 binary file: NUL byte at offset 3; expected YAML or JSON text',
+      'INPUT_INVALID 2:10 invalid UTF-8: byte 0xe9 at offset 14',
+    ]);
+  });
+
+  it('caps the input size (files and stdin)', async () => {
+    const big = tmp.write('big.yaml', `${POOL('a')}# ${'x'.repeat(2000)}\n`);
+    const r = await loadManifests([big, '-'], { cwd: tmp.dir, maxBytes: 1000, stdin: Readable.from([Buffer.alloc(1500, 0x20)]) });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.file} ${d.message}`)).toEqual([
+      `INPUT_TOO_LARGE ${big} input exceeds the size limit of 1000 bytes`,
+      'INPUT_TOO_LARGE <stdin> input exceeds the size limit of 1000 bytes',
+    ]);
+  });
+
+  it('stops alias bombs (billion laughs)', async () => {
+    const lol = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 10; i++) lol.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const f = tmp.write('lol.yaml', `${lol.join('\n')}\n`);
+    const r = await loadManifests([f], { cwd: tmp.dir });
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'INPUT_INVALID', message: `document expands more than ${LIMITS.maxAliasCount} aliases (a "billion laughs" document?)` });
+  });
+
+  it('stops deep nesting (flow and block)', async () => {
+    const flow = tmp.write('deep-flow.yaml', `a: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`);
+    const block = tmp.write('deep-block.yaml', Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' x\n');
+    const r = await loadManifests([flow, block], { cwd: tmp.dir });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.file}`)).toEqual([`INPUT_INVALID ${flow}`, `INPUT_INVALID ${block}`]);
+    expect(r.diagnostics[1]!.message).toBe(`document is nested deeper than ${LIMITS.maxDepth} levels`);
+  });
+
+  it('refuses huge scalars', async () => {
+    const f = tmp.write('huge.yaml', `${POOL('a')}  nodeSelector: "${'x'.repeat(LIMITS.maxScalarLength + 1)}"\n`);
+    const r = await loadManifests([f], { cwd: tmp.dir });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual(['INPUT_TOO_LARGE 7:17']);
+    expect(r.resources).toEqual([]);
+  });
+});
