@@ -50,6 +50,36 @@ function parserOptions(options: Readonly<Record<string, OptionSpec>>): parser.Op
   };
 }
 
+/**
+ * joinDashValues rewrites `<string flag> -` as `<string flag>=-` for every string option of
+ * the commands (e.g. `-f -`, stdin): yargs-parser reads a lone `-` after an array flag as
+ * another flag and leaves the flag empty. Both parsers get the rewritten line.
+ */
+export function joinDashValues(argv: readonly string[], commands: readonly CommandSpec[]): string[] {
+  if (!argv.includes('-')) return [...argv];
+  const flags = new Set<string>();
+  const visit = (list: readonly CommandSpec[]): void => {
+    for (const c of list) {
+      for (const [name, o] of Object.entries(c.options ?? {})) {
+        if (o.type !== 'string') continue;
+        flags.add(`--${name}`);
+        for (const a of aliasesOf(o)) flags.add(a.length === 1 ? `-${a}` : `--${a}`);
+      }
+      visit(c.subcommands ?? []);
+    }
+  };
+  visit(commands);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (argv[i + 1] === '-' && flags.has(a)) {
+      out.push(`${a}=-`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 function findCommand(list: readonly CommandSpec[], word: unknown): CommandSpec | undefined {
   if (typeof word !== 'string') return undefined;
   return list.find((c) => c.name === word || c.aliases?.includes(word));

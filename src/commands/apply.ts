@@ -1,11 +1,16 @@
-import { CliError } from '../cli/cli-error.js';
 import { defineCommand } from './command.js';
+import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
 
-// Placeholder: replaced by the issue that delivers this command.
-export default defineCommand({
+export default defineCommand<FileArgs>({
   name: 'apply',
-  describe: 'Create or update IPPools from files',
-  async run() {
-    throw new CliError('NOT_IMPLEMENTED', "'apply' is not implemented yet");
+  describe: 'Create IPPools, or update the ones that exist; reports created, configured or unchanged',
+  options: FILE_OPTIONS,
+  examples: [
+    ['poolctl apply -f pools.yaml', 'create or update the pools in a file'],
+    ['poolctl get ippool p1 -o yaml --export > p1.yaml && poolctl apply -f p1.yaml', 'edit a pool and apply it back'],
+  ],
+  async run(args, ctx) {
+    const { runResourceCommand } = await import('../resources/run.js');
+    return runResourceCommand('apply', args, ctx);
   },
 });

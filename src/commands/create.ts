@@ -1,11 +1,22 @@
-import { CliError } from '../cli/cli-error.js';
 import { defineCommand } from './command.js';
+import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
 
-// Placeholder: replaced by the issue that delivers this command.
-export default defineCommand({
+export default defineCommand<FileArgs & { skipExists: boolean; dryRun: boolean }>({
   name: 'create',
-  describe: 'Create IPPools from files',
-  async run() {
-    throw new CliError('NOT_IMPLEMENTED', "'create' is not implemented yet");
+  describe: 'Create IPPools from files (fails for pools that exist)',
+  options: {
+    ...FILE_OPTIONS,
+    'skip-exists': { type: 'boolean', default: false, describe: 'skip pools that already exist instead of failing' },
+    'dry-run': { type: 'boolean', default: false, describe: 'check against the datastore (rules, overlaps, existence) and write nothing' },
+  },
+  examples: [
+    ['poolctl create -f pools.yaml', 'create the pools in a file'],
+    ['poolctl create -f manifests/ -R --skip-exists', 'create the pools of every .yaml/.yml/.json below a directory, skipping existing ones'],
+    ['cat pool.yaml | poolctl create -f -', 'create from stdin'],
+    ['poolctl create -f pools.yaml --dry-run', 'show what would fail, write nothing'],
+  ],
+  async run(args, ctx) {
+    const { runResourceCommand } = await import('../resources/run.js');
+    return runResourceCommand('create', args, ctx);
   },
 });

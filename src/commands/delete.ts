@@ -1,11 +1,35 @@
-import { CliError } from '../cli/cli-error.js';
+import { usageError } from '../cli/cli-error.js';
 import { defineCommand } from './command.js';
+import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
 
-// Placeholder: replaced by the issue that delivers this command.
-export default defineCommand({
+export default defineCommand<FileArgs & { resource?: string; names?: string[]; skipNotExists: boolean }>({
   name: 'delete',
   describe: 'Delete IPPools by name or from files',
-  async run() {
-    throw new CliError('NOT_IMPLEMENTED', "'delete' is not implemented yet");
+  positionals: [
+    { name: 'resource', describe: 'ippool (or ippools, ipp, ipps, pool, pools), or KIND/NAME' },
+    { name: 'names', variadic: true, describe: 'pool names' },
+  ],
+  options: {
+    ...FILE_OPTIONS,
+    'skip-not-exists': { type: 'boolean', alias: 's', default: false, describe: "don't fail for pools that do not exist" },
+  },
+  examples: [
+    ['poolctl delete ippool p1 p2', 'delete two pools by name'],
+    ['poolctl delete -f pools.yaml', 'delete the pools named in a file (a resourceVersion there must be current)'],
+    ['poolctl get pools -o name | xargs poolctl delete --skip-not-exists', 'delete every pool'],
+  ],
+  async run(args, ctx) {
+    const words = args.resource === undefined ? [] : [args.resource, ...(args.names ?? [])];
+    const files = args.filename ?? [];
+    if (files.length > 0 && words.length > 0) throw usageError('give either names or -f, not both', 'poolctl delete ippool NAME... | poolctl delete -f FILE');
+    if (files.length === 0 && words.length === 0) throw usageError('specify pools to delete', 'poolctl delete ippool NAME... | poolctl delete -f FILE');
+    let names: string[] | undefined;
+    if (files.length === 0) {
+      const { parseResourceArgs } = await import('../resources/kinds.js');
+      names = parseResourceArgs(words);
+      if (names.length === 0) throw usageError('specify the names of the pools to delete', 'poolctl delete ippool NAME...');
+    }
+    const { runResourceCommand } = await import('../resources/run.js');
+    return runResourceCommand('delete', { ...args, ...(names ? { names } : {}) }, ctx);
   },
 });

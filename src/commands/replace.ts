@@ -1,11 +1,16 @@
-import { CliError } from '../cli/cli-error.js';
 import { defineCommand } from './command.js';
+import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
 
-// Placeholder: replaced by the issue that delivers this command.
-export default defineCommand({
+export default defineCommand<FileArgs>({
   name: 'replace',
-  describe: 'Replace existing IPPools from files',
-  async run() {
-    throw new CliError('NOT_IMPLEMENTED', "'replace' is not implemented yet");
+  describe: 'Replace existing IPPools from files (a resourceVersion in the file must be current)',
+  options: FILE_OPTIONS,
+  examples: [
+    ['poolctl replace -f pools.yaml', 'replace pools that exist (fails for missing ones)'],
+    ['poolctl get ippool p1 -o yaml > p1.yaml && poolctl replace -f p1.yaml', 'replace only if nobody changed p1 since it was read'],
+  ],
+  async run(args, ctx) {
+    const { runResourceCommand } = await import('../resources/run.js');
+    return runResourceCommand('replace', args, ctx);
   },
 });

@@ -12,16 +12,97 @@ export interface ListResult {
 }
 
 /**
+ * Txn is a consistent view of the store inside Datastore.batch: reads see the store as of one
+ * revision plus this batch's own earlier writes; writes are staged and committed by the batch.
+ * Pools returned by create/update get their resourceVersion when their write commits.
+ */
+export interface Txn {
+  /** get returns the pool or undefined. */
+  get(name: string): Promise<StoredPool | undefined>;
+  /**
+   * list returns every pool in name order. The batch's writes then also depend on the whole
+   * set: they commit only if no pool was created or changed since (checks across pools, such
+   * as overlapping CIDRs, cannot race).
+   */
+  list(): Promise<readonly StoredPool[]>;
+  /** prefetch reads every pool at once so that later gets are local (many gets); it adds no dependency. */
+  prefetch(): Promise<void>;
+  /** create stages a new pool (uid and creationTimestamp set); AlreadyExistsError if the name is taken. */
+  create(pool: IPPool): Promise<StoredPool>;
+  /**
+   * update stages a new version of an existing pool. metadata.resourceVersion is required and
+   * must be the stored one (ConflictError otherwise); NotFoundError if there is none. uid and
+   * creationTimestamp are kept from the stored pool.
+   */
+  update(pool: IPPool): Promise<StoredPool>;
+  /** delete stages the removal of a pool, conditional on resourceVersion when given; returns the pool removed. */
+  delete(name: string, resourceVersion?: string): Promise<StoredPool>;
+}
+
+/**
+ * BatchStep decides what one item writes, through the Txn: at most one write (one pool) per
+ * item. It may throw a StoreError (NotFoundError, AlreadyExistsError, ConflictError), which
+ * is recorded for that item; its write, if any, is then dropped.
+ */
+export type BatchStep<I, R> = (item: I) => Promise<R>;
+
+/** BatchOutcome is what became of one item of a batch. */
+export type BatchOutcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: Error };
+
+/** BatchOptions tune Datastore.batch. */
+export interface BatchOptions {
+  /** dryRun runs every step against the store but commits nothing. */
+  readonly dryRun?: boolean;
+  /** onCommitted is called with the number of items whose writes just became durable. */
+  readonly onCommitted?: (n: number) => void;
+}
+
+/** WatchEvent is one change to a pool seen by Datastore.watch. */
+export interface WatchEvent {
+  readonly type: 'added' | 'modified' | 'deleted';
+  /** pool is the new value, or for 'deleted' the last value (resourceVersion = the deletion's revision). */
+  readonly pool: StoredPool;
+}
+
+/**
  * Datastore is the one interface over poolctl's backends (embedded file store, etcd v3, and
- * an in-memory store for tests), after libcalico-go's backend api: revisions, typed errors
- * (datastore/errors.ts), compare-and-swap updates. The full contract is owned by the
- * datastore layer (issue 4); commands that only read pools use list().
+ * an in-memory store for tests), after libcalico-go's backend api (`libcalico-go/lib/backend/api/api.go`):
+ * revisions, typed errors (datastore/errors.ts), compare-and-swap updates.
+ *
+ * Every write goes through batch: `begin` receives a Txn (a consistent view) and returns the
+ * step run for each item in order. The backend commits the staged writes only if nothing the
+ * view was built from has changed meanwhile; if it has, it builds a new view and runs the
+ * uncommitted items again (bounded), so checks made in a step against the view (such as
+ * overlapping CIDRs) can never race with another writer. The embedded store commits a batch
+ * as one write; etcd in as few transactions as its limits allow (128 operations per
+ * transaction level, 1.5 MiB per request: thousands of pools each, see etcd.ts).
  */
 export interface Datastore {
   /** kind is the backend type, as DATASTORE_TYPE names it. */
   readonly kind: 'file' | 'etcdv3' | 'memory';
   /** location names the store for messages, e.g. "/home/u/.local/share/poolctl" or the etcd endpoints. */
   readonly location: string;
+  /** get returns one pool; NotFoundError if there is none. */
+  get(name: string): Promise<StoredPool>;
+  /** list returns every pool in name order and the revision it was read at. */
   list(): Promise<ListResult>;
+  /** create stores a new pool; AlreadyExistsError if the name is taken. */
+  create(pool: IPPool): Promise<StoredPool>;
+  /** update replaces a pool; metadata.resourceVersion is required (ConflictError if stale, NotFoundError if gone). */
+  update(pool: IPPool): Promise<StoredPool>;
+  /** delete removes a pool, conditional on resourceVersion when given; returns the pool removed. */
+  delete(name: string, resourceVersion?: string): Promise<StoredPool>;
+  /**
+   * batch runs `begin(txn)` on a consistent view and then its step for each item in order, and
+   * commits the writes. One outcome per item, in order. It throws only when nothing could be
+   * done at all (the store unreachable before the first commit); later failures become the
+   * outcomes of the items they hit.
+   */
+  batch<I, R>(items: readonly I[], begin: (txn: Txn) => Promise<BatchStep<I, R>> | BatchStep<I, R>, opts?: BatchOptions): Promise<BatchOutcome<R>[]>;
+  /**
+   * watch, where the backend has it (etcd, memory), calls onEvent for every change after the
+   * current revision until the returned stop function is called.
+   */
+  watch?(onEvent: (e: WatchEvent) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import type { IPPool } from '../core/index.js';
+import type { toStoredPool } from './codec.js';
+import type { BatchOptions, BatchOutcome, BatchStep, Datastore, ListResult, StoredPool, Txn, WatchEvent } from './datastore.js';
+import { AlreadyExistsError, ConflictError, ContentionError, NotFoundError, UnavailableError, isStoreError } from './errors.js';
+
+/**
+ * Write is one staged change: the pool's new value (null to delete) and what the key must
+ * still hold for the write to apply: 'absent', or the resourceVersion it was read at.
+ */
+export interface Write {
+  readonly name: string;
+  readonly pool: StoredPool | null;
+  readonly expect: 'absent' | string;
+}
+
+/** ChunkStats describe the writes staged for the next commit. */
+export interface ChunkStats {
+  readonly writes: number;
+  /** guarded counts writes that expect a resourceVersion (updates and deletes). */
+  readonly guarded: number;
+  /** bytes is the JSON size of the staged pools and their names. */
+  readonly bytes: number;
+}
+
+/**
+ * Session is a backend's consistent read context. Reads see one revision of the store; commit
+ * applies writes atomically only if what this session read has not changed since (every
+ * written key; after list(), every pool), and then moves the session on to the revision it
+ * created (so later reads include the writes).
+ */
+export interface Session {
+  /** list returns every pool; the next commits then also require that no pool changed meanwhile. */
+  list(): Promise<ListResult>;
+  /** prefetch reads every pool so that later gets need no round trip; unlike list it adds no requirement. */
+  prefetch(): Promise<void>;
+  get(name: string): Promise<StoredPool | undefined>;
+  /**
+   * commit returns the resourceVersion of each write, in order, or null when the store
+   * changed under the session (a lost race). It throws UnavailableError when the store
+   * cannot be reached; outcome 'unknown' when the request may have been applied.
+   */
+  commit(writes: readonly Write[]): Promise<string[] | null>;
+  /**
+   * full reports whether the staged writes must be committed before another is added (etcd:
+   * its limits on operations and bytes per request); absent means one commit takes any batch.
+   */
+  full?(stats: ChunkStats): boolean;
+}
+
+/** Backend is what a datastore implementation provides to the shared batch engine. */
+export interface Backend {
+  readonly kind: Datastore['kind'];
+  readonly location: string;
+  session(): Promise<Session>;
+  watch?(onEvent: (e: WatchEvent) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** sortedByName returns pools in name order: the key order of every backend (etcd's byte order for ASCII names). */
+export function sortedByName(pools: Iterable<StoredPool>): StoredPool[] {
+  return [...pools].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+}
+
+/** MAX_ATTEMPTS bounds how often a batch re-runs after losing a race to another writer. */
+const MAX_ATTEMPTS = 40;
+
+interface Staged {
+  readonly pool: StoredPool | null;
+  readonly expect: 'absent' | string;
+  /** returned are the pools handed to steps for this key since the last commit (the last is `pool`). */
+  readonly returned: readonly StoredPool[];
+}
+
+/**
+ * nowTimestamp is Kubernetes' creationTimestamp text: RFC 3339, UTC, whole seconds
+ * (metav1.Time marshals with time.RFC3339).
+ */
+export function nowTimestamp(): string {
+  const now = Math.floor(Date.now() / 1000);
+  if (now !== lastSecond) {
+    lastSecond = now;
+    lastTimestamp = new Date(now * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  }
+  return lastTimestamp;
+}
+
+let lastSecond = -1;
+let lastTimestamp = '';
+
+/**
+ * Overlay is the Txn a batch step sees: the session's view plus the writes staged since the
+ * last commit. Each step stages at most one write (one key), so a chunk maps to one backend
+ * transaction and an item's outcome to one write.
+ */
+class Overlay implements Txn {
+  readonly staged = new Map<string, Staged>();
+  /** stats of the staged writes (bytes only when the session bounds chunks) */
+  private guarded = 0;
+  private bytes = 0;
+  /** undo is the current step's write (its key and what was staged for it before), if any */
+  private undo: { readonly name: string; readonly prev: Staged | undefined } | null = null;
+
+  constructor(
+    private readonly session: Session,
+    private readonly encode: typeof toStoredPool,
+  ) {}
+
+  async prefetch(): Promise<void> {
+    await this.session.prefetch();
+  }
+
+  /** full reports whether the staged writes make a full chunk. */
+  full(): boolean {
+    return this.session.full?.({ writes: this.staged.size, guarded: this.guarded, bytes: this.bytes }) ?? false;
+  }
+
+  async get(name: string): Promise<StoredPool | undefined> {
+    const s = this.staged.get(name);
+    if (s) return s.pool ?? undefined;
+    return this.session.get(name);
+  }
+
+  async list(): Promise<readonly StoredPool[]> {
+    const base = (await this.session.list()).items;
+    if (this.staged.size === 0) return base;
+    const byName = new Map(base.map((p) => [p.metadata.name, p] as const));
+    for (const [name, s] of this.staged) {
+      if (s.pool) byName.set(name, s.pool);
+      else byName.delete(name);
+    }
+    return sortedByName(byName.values());
+  }
+
+  async create(pool: IPPool): Promise<StoredPool> {
+    const name = pool.metadata.name;
+    if (await this.get(name)) throw new AlreadyExistsError(name);
+    const stored = this.encode(pool, { resourceVersion: '', uid: randomUUID(), creationTimestamp: nowTimestamp() });
+    await this.stage(name, stored);
+    return stored;
+  }
+
+  async update(pool: IPPool): Promise<StoredPool> {
+    const name = pool.metadata.name;
+    const cur = await this.get(name);
+    if (!cur) throw new NotFoundError(name);
+    if (pool.metadata.resourceVersion === undefined || pool.metadata.resourceVersion !== cur.metadata.resourceVersion) {
+      throw new ConflictError(name);
+    }
+    const stored = this.encode(pool, { resourceVersion: '', uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp });
+    await this.stage(name, stored);
+    return stored;
+  }
+
+  async delete(name: string, resourceVersion?: string): Promise<StoredPool> {
+    const cur = await this.get(name);
+    if (!cur) throw new NotFoundError(name);
+    if (resourceVersion !== undefined && resourceVersion !== '' && resourceVersion !== cur.metadata.resourceVersion) {
+      throw new ConflictError(name);
+    }
+    await this.stage(name, null);
+    return cur;
+  }
+
+  private async stage(name: string, pool: StoredPool | null): Promise<void> {
+    if (this.undo) throw new Error('a batch step may stage at most one write');
+    const prev = this.staged.get(name);
+    let expect: 'absent' | string;
+    if (prev) expect = prev.expect;
+    else {
+      const base = await this.session.get(name);
+      expect = base ? base.metadata.resourceVersion : 'absent';
+    }
+    this.undo = { name, prev };
+    this.staged.set(name, { pool, expect, returned: pool ? [...(prev?.returned ?? []), pool] : (prev?.returned ?? []) });
+    if (!prev && expect !== 'absent') this.guarded++;
+    if (this.session.full) this.bytes += (pool ? JSON.stringify(pool).length : 0) + name.length;
+  }
+
+  /** beginStep starts recording one item's write. */
+  beginStep(): void {
+    this.undo = null;
+  }
+
+  /** rollbackStep drops the write of the item that just failed. */
+  rollbackStep(): void {
+    if (!this.undo) return;
+    const { name, prev } = this.undo;
+    if (prev) this.staged.set(name, prev);
+    else {
+      if (this.staged.get(name)?.expect !== 'absent') this.guarded--;
+      this.staged.delete(name);
+    }
+    this.undo = null;
+  }
+
+  /**
+   * takeWrites returns the staged writes (one per key, the last value) and, for each, the pools
+   * handed out for that key, which get the write's resourceVersion; it clears the stage.
+   */
+  takeWrites(): { writes: Write[]; pools: (readonly StoredPool[])[] } {
+    const writes: Write[] = [];
+    const pools: (readonly StoredPool[])[] = [];
+    for (const [name, s] of this.staged) {
+      writes.push({ name, pool: s.pool, expect: s.expect });
+      pools.push(s.returned);
+    }
+    this.staged.clear();
+    this.guarded = 0;
+    this.bytes = 0;
+    return { writes, pools };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * runBatch is Datastore.batch over a Backend. Items are run in order through the step; when
+ * the session says the staged writes make a full chunk (or at the end) they are committed. A lost race re-runs
+ * the items of the uncommitted chunk on a fresh session (at most MAX_ATTEMPTS times). If the
+ * store becomes unreachable, committed items keep their outcomes, the chunk under way fails
+ * with the error's outcome ('unknown' if the request was sent) and later items fail as not applied.
+ */
+export async function runBatch<I, R>(
+  backend: Backend,
+  items: readonly I[],
+  begin: (txn: Txn) => Promise<BatchStep<I, R>> | BatchStep<I, R>,
+  opts: BatchOptions = {},
+): Promise<BatchOutcome<R>[]> {
+  const out: BatchOutcome<R>[] = [];
+  if (items.length === 0) return out;
+  // The codec (and the core rules it uses for defaults) loads only for writes: reads stay light.
+  const { toStoredPool } = await import('./codec.js');
+  let attempts = 0;
+  let committedAny = false;
+  while (out.length < items.length) {
+    attempts++;
+    let session: Session;
+    let overlay: Overlay;
+    let step: BatchStep<I, R>;
+    try {
+      session = await backend.session();
+      overlay = new Overlay(session, toStoredPool);
+      step = await begin(overlay);
+    } catch (e) {
+      if (e instanceof UnavailableError && committedAny) return failRest(out, items.length, e);
+      throw e;
+    }
+    let chunk: BatchOutcome<R>[] = [];
+    let lost = false;
+    for (let i = out.length; i < items.length; i++) {
+      overlay.beginStep();
+      try {
+        const value = await step(items[i]!);
+        chunk.push({ ok: true, value });
+      } catch (e) {
+        if (isStoreError(e)) {
+          overlay.rollbackStep();
+          chunk.push({ ok: false, error: e });
+        } else if (e instanceof UnavailableError) {
+          if (!committedAny) throw e;
+          return failRest(out, items.length, e, chunk);
+        } else throw e;
+      }
+      const last = i === items.length - 1;
+      if (opts.dryRun) {
+        if (last) out.push(...chunk);
+        continue;
+      }
+      if (!last && !overlay.full()) continue;
+      const { writes, pools } = overlay.takeWrites();
+      let versions: string[] | null = [];
+      if (writes.length > 0) {
+        try {
+          versions = await session.commit(writes);
+        } catch (e) {
+          if (!(e instanceof UnavailableError)) throw e;
+          for (const c of chunk) out.push(c.ok ? { ok: false, error: e } : c);
+          return failRest(out, items.length, e);
+        }
+      }
+      if (versions === null) {
+        lost = true;
+        break;
+      }
+      versions.forEach((rv, k) => {
+        for (const p of pools[k]!) p.metadata.resourceVersion = rv;
+      });
+      out.push(...chunk);
+      committedAny = true;
+      opts.onCommitted?.(chunk.length);
+      chunk = [];
+      attempts = 0;
+    }
+    if (!lost) return out;
+    if (attempts >= MAX_ATTEMPTS) return failRest(out, items.length, new ContentionError(backend.location, attempts));
+    await sleep(Math.floor(Math.random() * 5 * Math.min(attempts, 10)) + 1);
+  }
+  return out;
+}
+
+/**
+ * failRest ends a batch that cannot go on: the items of the uncommitted chunk that had failed
+ * on their own keep their errors, every other remaining item fails with e as not applied.
+ */
+function failRest<R>(out: BatchOutcome<R>[], total: number, e: Error, chunk: readonly BatchOutcome<R>[] = []): BatchOutcome<R>[] {
+  const notApplied = e instanceof UnavailableError && e.outcome === 'unknown' ? new UnavailableError(e.message, { outcome: 'not-applied' }) : e;
+  for (const c of chunk) out.push(c.ok ? { ok: false, error: notApplied } : c);
+  while (out.length < total) out.push({ ok: false, error: notApplied });
+  return out;
+}
+
+/** unwrap returns a single-item batch's value or throws its error. */
+function unwrap<R>(outcomes: BatchOutcome<R>[]): R {
+  const o = outcomes[0]!;
+  if (!o.ok) throw o.error;
+  return o.value;
+}
+
+/**
+ * EngineDatastore is a Datastore over a Backend: single-resource operations are one-item
+ * batches, so every write path has the same checks and the same commit.
+ */
+export class EngineDatastore implements Datastore {
+  readonly kind: Datastore['kind'];
+  readonly location: string;
+  readonly watch?: Datastore['watch'];
+
+  constructor(private readonly backend: Backend) {
+    this.kind = backend.kind;
+    this.location = backend.location;
+    if (backend.watch) this.watch = (onEvent) => backend.watch!(onEvent);
+  }
+
+  async get(name: string): Promise<StoredPool> {
+    const p = await (await this.backend.session()).get(name);
+    if (!p) throw new NotFoundError(name);
+    return p;
+  }
+
+  async list(): Promise<ListResult> {
+    return (await this.backend.session()).list();
+  }
+
+  async create(pool: IPPool): Promise<StoredPool> {
+    return unwrap(await this.batch([pool], (txn) => (p) => txn.create(p)));
+  }
+
+  async update(pool: IPPool): Promise<StoredPool> {
+    return unwrap(await this.batch([pool], (txn) => (p) => txn.update(p)));
+  }
+
+  async delete(name: string, resourceVersion?: string): Promise<StoredPool> {
+    return unwrap(await this.batch([name], (txn) => (n) => txn.delete(n, resourceVersion)));
+  }
+
+  batch<I, R>(items: readonly I[], begin: (txn: Txn) => Promise<BatchStep<I, R>> | BatchStep<I, R>, opts?: BatchOptions): Promise<BatchOutcome<R>[]> {
+    return runBatch(this.backend, items, begin, opts);
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+}

@@ -1,0 +1,37 @@
+import type { Context } from '../cli/context.js';
+import { resolveDatastoreConfig, type DatastoreConfig } from './config.js';
+import type { Datastore } from './datastore.js';
+
+export type { Datastore, ListResult, StoredPool, Txn, BatchOutcome, BatchStep, BatchOptions, WatchEvent } from './datastore.js';
+export { NotFoundError, AlreadyExistsError, ConflictError, UnavailableError, ContentionError, StoreError, isStoreError } from './errors.js';
+export type { DatastoreConfig } from './config.js';
+
+/**
+ * createDatastore opens the backend a configuration names: the embedded store (file.ts) or
+ * etcd v3 (etcd.ts, which loads the etcd3 client only then).
+ */
+export async function createDatastore(cfg: DatastoreConfig): Promise<Datastore> {
+  if (cfg.type === 'file') {
+    const { openFileDatastore } = await import('./file.js');
+    return openFileDatastore(cfg.path);
+  }
+  const { openEtcdDatastore } = await import('./etcd.js');
+  return openEtcdDatastore(cfg.etcd);
+}
+
+/**
+ * openDatastore opens the datastore a command runs against: the one injected in the context
+ * (tests), else the one the global options, environment and config file select
+ * (config.ts, spec/cli.md "Datastore selection"). The caller closes it.
+ */
+export async function openDatastore(ctx: Pick<Context, 'env' | 'cwd' | 'global'> & { datastore?: Datastore }): Promise<Datastore> {
+  if (ctx.datastore) return ctx.datastore;
+  return createDatastore(
+    await resolveDatastoreConfig({
+      env: ctx.env,
+      cwd: ctx.cwd,
+      ...(ctx.global.store !== undefined ? { store: ctx.global.store } : {}),
+      ...(ctx.global.config !== undefined ? { config: ctx.global.config } : {}),
+    }),
+  );
+}

@@ -1,0 +1,197 @@
+import { OverlapIndex, type CheckContext, type CheckResult, type Diagnostic, type IPPool } from '../core/index.js';
+import type { BatchStep, StoredPool, Txn } from '../datastore/datastore.js';
+import { NotFoundError } from '../datastore/errors.js';
+
+// What create, apply, replace and delete do to one resource, as batch steps (datastore.ts):
+// each runs inside the datastore's consistent view, so the checks below (overlaps, existence,
+// resourceVersion) cannot race with another writer. The rules themselves are core's
+// checkIPPool (Calico's validateAndSetDefaults + validator), reached through input.check;
+// nothing here re-implements one.
+
+/** Verb is a resource command. */
+export type Verb = 'create' | 'apply' | 'replace' | 'delete';
+
+/**
+ * ResourceInput is one IPPool to write (from a manifest) or delete (from a manifest or a name).
+ * check judges the document with core's checkIPPool on a write path, diagnostics placed in the
+ * source; withoutResourceVersion judges it as if metadata.resourceVersion were absent.
+ */
+export interface ResourceInput {
+  /** name is metadata.name as written ('' when missing). */
+  readonly name: string;
+  /** resourceVersion is metadata.resourceVersion as written, if any: a precondition. */
+  readonly resourceVersion?: string;
+  check?(ctx: CheckContext, withoutResourceVersion?: boolean): CheckResult;
+}
+
+function check(input: ResourceInput, ctx: CheckContext, withoutResourceVersion = false): CheckResult {
+  if (!input.check) throw new Error(`resource ${input.name} has no document to check`);
+  return input.check(ctx, withoutResourceVersion);
+}
+
+/** Action is what happened to a resource that did not fail. */
+export type Action = 'created' | 'configured' | 'unchanged' | 'replaced' | 'deleted' | 'skipped';
+
+/**
+ * OpResult is one resource's outcome decided by the step: an action (with any warnings), or
+ * `invalid` with Calico's diagnostics. Datastore failures (not found, already exists,
+ * conflict, unreachable) are batch errors instead.
+ */
+export type OpResult =
+  | { readonly action: Action; readonly warnings: readonly Diagnostic[] }
+  | { readonly action: 'invalid'; readonly diagnostics: readonly Diagnostic[] };
+
+/** OpOptions are the flags that change a step. */
+export interface OpOptions {
+  /** skipExists (create --skip-exists): a pool that exists is skipped, not a failure. */
+  readonly skipExists?: boolean;
+  /** skipNotExists (delete --skip-not-exists): a missing pool is skipped, not a failure. */
+  readonly skipNotExists?: boolean;
+  /**
+   * prefetch reads every pool once up front instead of one at a time (replace, delete): one
+   * round trip instead of one per resource on etcd, worth it beyond a few resources.
+   */
+  readonly prefetch?: boolean;
+}
+
+const errorsOf = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.severity === 'error');
+const warningsOf = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.severity === 'warning');
+const EXISTS: ReadonlySet<string> = new Set(['ALREADY_EXISTS', 'DUPLICATE_NAME']);
+
+/** canonical is a stable text of a JSON value (object keys sorted), for comparing contents. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v as object)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** sameContent reports whether an update would change nothing a user wrote: labels, annotations, spec. */
+function sameContent(next: IPPool, cur: StoredPool): boolean {
+  const pick = (p: IPPool): unknown => ({ labels: p.metadata.labels ?? {}, annotations: p.metadata.annotations ?? {}, spec: p.spec });
+  return canonical(pick(next)) === canonical(pick(cur));
+}
+
+/**
+ * asUpdate is the judged pool with the stored pool's server-set metadata (calicoctl replace
+ * copies uid, creationTimestamp and resourceVersion over the input) and the input's
+ * resourceVersion, when it has one, as the precondition.
+ */
+function asUpdate(pool: IPPool, cur: StoredPool, input: ResourceInput): IPPool {
+  return {
+    ...pool,
+    metadata: {
+      ...pool.metadata,
+      uid: cur.metadata.uid,
+      creationTimestamp: cur.metadata.creationTimestamp,
+      resourceVersion: input.resourceVersion || cur.metadata.resourceVersion,
+    },
+  };
+}
+
+/** storeIndex returns an OverlapIndex of every pool in the view. */
+async function storeIndex(txn: Txn): Promise<OverlapIndex> {
+  const index = new OverlapIndex();
+  for (const p of await txn.list()) index.addPool(p, 'store');
+  return index;
+}
+
+/**
+ * createStep is `create`: clientv3 Create's checks against every stored pool and every pool
+ * created earlier in the batch (overlaps, existence), then the write. With skipExists a pool
+ * whose only problem is that it exists is skipped.
+ */
+async function createStep(txn: Txn, opts: OpOptions): Promise<BatchStep<ResourceInput, OpResult>> {
+  const index = await storeIndex(txn);
+  return async (input) => {
+    const r = check(input, { op: 'create', overlaps: index });
+    const errors = errorsOf(r.diagnostics);
+    if (errors.length > 0) {
+      if (opts.skipExists && errors.every((d) => EXISTS.has(d.code))) return { action: 'skipped', warnings: warningsOf(r.diagnostics) };
+      return { action: 'invalid', diagnostics: r.diagnostics };
+    }
+    index.addPool(await txn.create(r.pool), 'input');
+    return { action: 'created', warnings: warningsOf(r.diagnostics) };
+  };
+}
+
+/**
+ * applyStep is `apply`, as calicoctl does it: try Create (so a new or changed CIDR is checked
+ * for overlaps); when the pool exists, Update it with the stored metadata, the input's
+ * resourceVersion (if any) as precondition. poolctl writes nothing when labels, annotations
+ * and spec are unchanged and reports `unchanged` (calicoctl always writes).
+ */
+async function applyStep(txn: Txn): Promise<BatchStep<ResourceInput, OpResult>> {
+  const index = await storeIndex(txn);
+  return async (input) => {
+    const cur = await txn.get(input.name);
+    const created = check(input, { op: 'create', overlaps: index }, true);
+    const createErrors = errorsOf(created.diagnostics);
+    if (!cur) {
+      if (createErrors.length > 0) return { action: 'invalid', diagnostics: created.diagnostics };
+      index.addPool(await txn.create(created.pool), 'input');
+      return { action: 'created', warnings: warningsOf(created.diagnostics) };
+    }
+    if (createErrors.some((d) => !EXISTS.has(d.code))) return { action: 'invalid', diagnostics: created.diagnostics };
+    const r = check(input, { op: 'update', old: cur });
+    if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
+    const next = asUpdate(r.pool, cur, input);
+    if (sameContent(next, cur) && next.metadata.resourceVersion === cur.metadata.resourceVersion) {
+      return { action: 'unchanged', warnings: warningsOf(r.diagnostics) };
+    }
+    await txn.update(next);
+    return { action: 'configured', warnings: warningsOf(r.diagnostics) };
+  };
+}
+
+/**
+ * replaceStep is `replace` (clientv3 Update): the pool must exist (NotFoundError), then
+ * Calico's update checks against the stored pool, then a compare-and-swap on the input's
+ * resourceVersion when it has one (stale: `update conflict`), else on the version just read.
+ */
+async function replaceStep(txn: Txn, opts: OpOptions): Promise<BatchStep<ResourceInput, OpResult>> {
+  if (opts.prefetch) await txn.prefetch();
+  return async (input) => {
+    const cur = await txn.get(input.name);
+    if (!cur) throw new NotFoundError(input.name);
+    const r = check(input, { op: 'update', old: cur });
+    if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
+    await txn.update(asUpdate(r.pool, cur, input));
+    return { action: 'replaced', warnings: warningsOf(r.diagnostics) };
+  };
+}
+
+/**
+ * deleteStep is `delete`: by name, with the input's resourceVersion (delete -f) as
+ * precondition; with skipNotExists a missing pool is skipped.
+ */
+async function deleteStep(txn: Txn, opts: OpOptions): Promise<BatchStep<ResourceInput, OpResult>> {
+  if (opts.prefetch) await txn.prefetch();
+  return async (input) => {
+    try {
+      await txn.delete(input.name, input.resourceVersion);
+      return { action: 'deleted', warnings: [] };
+    } catch (e) {
+      if (opts.skipNotExists && e instanceof NotFoundError) return { action: 'skipped', warnings: [] };
+      throw e;
+    }
+  };
+}
+
+/** stepFor returns the batch `begin` of a verb: it prepares the view and returns the per-resource step. */
+export function stepFor(verb: Verb, opts: OpOptions = {}): (txn: Txn) => Promise<BatchStep<ResourceInput, OpResult>> {
+  switch (verb) {
+    case 'create':
+      return (txn) => createStep(txn, opts);
+    case 'apply':
+      return (txn) => applyStep(txn);
+    case 'replace':
+      return (txn) => replaceStep(txn, opts);
+    case 'delete':
+      return (txn) => deleteStep(txn, opts);
+  }
+}

@@ -1,0 +1,92 @@
+import { ExitCode } from '../cli/exit-codes.js';
+import { calicoErrorText, type Diagnostic } from '../core/index.js';
+import type { BatchOutcome } from '../datastore/datastore.js';
+import { UnavailableError } from '../datastore/errors.js';
+import type { Action, OpResult, ResourceInput, Verb } from './operations.js';
+
+const PAST: Readonly<Record<Verb, string>> = { create: 'created', apply: 'applied', replace: 'replaced', delete: 'deleted' };
+
+/** Lines is a report split by stream: stdout for what succeeded, stderr for failures and warnings. */
+export interface Lines {
+  readonly stdout: string[];
+  readonly stderr: string[];
+}
+
+/** Failure is one resource that was not written, and why. */
+interface Failure {
+  readonly reason: string;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly unavailable: boolean;
+}
+
+function failureOf(input: ResourceInput, o: BatchOutcome<OpResult>): Failure | null {
+  if (o.ok) {
+    if (o.value.action !== 'invalid') return null;
+    const errors = o.value.diagnostics.filter((d) => d.severity === 'error');
+    return { reason: calicoErrorText(errors), diagnostics: errors, unavailable: false };
+  }
+  const e = o.error;
+  if (e instanceof UnavailableError) {
+    const what = e.outcome === 'unknown' ? 'the write may or may not have been applied' : 'not written';
+    return { reason: `IPPool(${input.name}): ${what}: ${e.message}`, diagnostics: [], unavailable: true };
+  }
+  return { reason: e.message, diagnostics: [], unavailable: false };
+}
+
+const EXISTS_CODES: ReadonlySet<string> = new Set(['ALREADY_EXISTS', 'DUPLICATE_NAME']);
+
+const SKIP_REASON: Partial<Record<Verb, string>> = { create: 'already exists', delete: 'does not exist' };
+
+/**
+ * reportOutcomes turns a batch's outcomes into calicoctl's messages (spec/cli.md "Messages",
+ * spec/ippool.md §7): `Successfully created N 'IPPool' resource(s)` when all succeeded (skipped
+ * ones count, as in calicoctl); otherwise `Partial success: created N out of M 'IPPool'
+ * resource(s):` with each one done, and `Failed to create 'IPPool' resource: <reason>` per
+ * failure, followed by its diagnostics in the source. apply also prints every resource's
+ * action (`ippool/<name> created|configured|unchanged`). Exit 0, 1 on any failure, 3 when the
+ * datastore became unreachable.
+ */
+export function reportOutcomes(
+  verb: Verb,
+  inputs: readonly ResourceInput[],
+  outcomes: readonly BatchOutcome<OpResult>[],
+  opts: { dryRun?: boolean; formatDiagnostics: (ds: readonly Diagnostic[]) => string },
+): { lines: Lines; exitCode: ExitCode } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const done: { name: string; action: Action }[] = [];
+  const failures: Failure[] = [];
+  const warnings: Diagnostic[] = [];
+  outcomes.forEach((o, i) => {
+    const input = inputs[i]!;
+    const f = failureOf(input, o);
+    if (f) failures.push(f);
+    else if (o.ok && o.value.action !== 'invalid') {
+      done.push({ name: input.name, action: o.value.action });
+      warnings.push(...o.value.warnings);
+    }
+  });
+  if (warnings.length > 0) stderr.push(opts.formatDiagnostics(warnings));
+  const dry = opts.dryRun ? ' (dry run)' : '';
+  const line = (d: { name: string; action: Action }): string =>
+    `ippool/${d.name} ${d.action}${d.action === 'skipped' && SKIP_REASON[verb] ? ` (${SKIP_REASON[verb]})` : ''}${dry}`;
+  const listed = verb === 'apply' || opts.dryRun ? done : done.filter((d) => d.action === 'skipped');
+  if (failures.length === 0) {
+    stdout.push(...listed.map(line));
+    stdout.push(
+      opts.dryRun
+        ? `Dry run: ${done.length} 'IPPool' resource(s) would be ${PAST[verb]}; nothing was written`
+        : `Successfully ${PAST[verb]} ${done.length} 'IPPool' resource(s)`,
+    );
+  } else if (done.length > 0) {
+    stdout.push(`Partial success: ${PAST[verb]} ${done.length} out of ${outcomes.length} 'IPPool' resource(s)${dry}:`);
+    stdout.push(...done.map((d) => `  ${line(d)}`));
+  }
+  for (const f of failures) {
+    stderr.push(`Failed to ${verb} 'IPPool' resource: ${f.reason}`);
+    // The position of a rule violation helps; for "already exists" the name says it all.
+    if (f.diagnostics.some((d) => d.file !== undefined && !EXISTS_CODES.has(d.code))) stderr.push(opts.formatDiagnostics(f.diagnostics));
+  }
+  const exitCode = failures.some((f) => f.unavailable) ? ExitCode.UNAVAILABLE : failures.length > 0 ? ExitCode.FAILURE : ExitCode.OK;
+  return { lines: { stdout, stderr }, exitCode };
+}

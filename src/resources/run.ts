@@ -1,0 +1,85 @@
+import { usageError } from '../cli/cli-error.js';
+import type { Context } from '../cli/context.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import type { Diagnostic } from '../core/index.js';
+import { openDatastore } from '../datastore/index.js';
+import { createProgress } from '../output/progress.js';
+import { stepFor, type ResourceInput, type Verb } from './operations.js';
+import { reportOutcomes } from './report.js';
+
+/** ResourceArgs are the flags of create, apply, replace and delete (each uses its own subset). */
+export interface ResourceArgs {
+  readonly filename?: readonly string[];
+  readonly recursive?: boolean;
+  readonly skipEmpty?: boolean;
+  readonly skipExists?: boolean;
+  readonly skipNotExists?: boolean;
+  readonly dryRun?: boolean;
+  /** names (delete by name) when there is no -f. */
+  readonly names?: readonly string[];
+}
+
+/** PREFETCH_ABOVE is how many resources make replace and delete read all pools at once. */
+const PREFETCH_ABOVE = 16;
+
+const PROGRESS_LABEL: Readonly<Record<Verb, string>> = { create: 'creating', apply: 'applying', replace: 'replacing', delete: 'deleting' };
+
+function write(stream: Context['io']['stdout'], lines: readonly string[]): void {
+  if (lines.length > 0) stream.write(`${lines.map((l) => l.replace(/\n+$/, '')).join('\n')}\n`);
+}
+
+/**
+ * runResourceCommand is the one pipeline of create, apply, replace and delete (calicoctl's
+ * ExecuteConfigCommand): read and strictly check the -f inputs (or take the names), open the
+ * datastore, run the verb's step for each resource in one batch, report per resource.
+ * Input errors stop the command before anything is written (exit 1).
+ */
+export async function runResourceCommand(verb: Verb, args: ResourceArgs, ctx: Context): Promise<number> {
+  const { formatDiagnostic, loadPaint, PLAIN } = await import('../output/diagnostics/text.js');
+  const paint = ctx.color ? await loadPaint() : PLAIN;
+  let inputs: ResourceInput[];
+  let format: (ds: readonly Diagnostic[]) => string = (ds) => ds.map((d) => formatDiagnostic(d, { paint })).join('');
+  if (args.filename && args.filename.length > 0) {
+    const { loadInputs } = await import('./inputs.js');
+    const set = await loadInputs(args.filename, { recursive: args.recursive ?? false }, ctx);
+    format = (ds) => ds.map((d) => formatDiagnostic(d, { sourceLine: set.sourceLine, paint })).join('');
+    if (set.notices.length > 0) write(ctx.io.stderr, [format(set.notices)]);
+    if (set.errors.length > 0) {
+      write(ctx.io.stderr, [
+        format(set.errors),
+        `Failed to ${verb} any 'IPPool' resources: ${set.errors.length} error(s) in the input; nothing was written`,
+      ]);
+      return ExitCode.FAILURE;
+    }
+    if (set.empty) {
+      if (args.skipEmpty) {
+        write(ctx.io.stdout, ['No resources specified']);
+        return ExitCode.OK;
+      }
+      write(ctx.io.stderr, [`Failed to ${verb} any 'IPPool' resources: no resources specified`]);
+      return ExitCode.FAILURE;
+    }
+    inputs = set.inputs;
+  } else if (verb === 'delete') {
+    inputs = (args.names ?? []).map((name) => ({ name }));
+  } else {
+    throw usageError(`${verb} needs -f FILE (a file, a directory, or - for stdin)`, `poolctl ${verb} -f pools.yaml`);
+  }
+  const ds = await openDatastore(ctx);
+  const progress = createProgress(ctx.io, inputs.length, PROGRESS_LABEL[verb]);
+  let outcomes;
+  try {
+    const opts = { skipExists: args.skipExists ?? false, skipNotExists: args.skipNotExists ?? false, prefetch: inputs.length > PREFETCH_ABOVE };
+    outcomes = await ds.batch(inputs, stepFor(verb, opts), {
+      dryRun: args.dryRun ?? false,
+      onCommitted: (n) => progress.tick(n),
+    });
+  } finally {
+    progress.done();
+    await ds.close();
+  }
+  const { lines, exitCode } = reportOutcomes(verb, inputs, outcomes, { dryRun: args.dryRun ?? false, formatDiagnostics: format });
+  write(ctx.io.stdout, lines.stdout);
+  write(ctx.io.stderr, lines.stderr);
+  return exitCode;
+}

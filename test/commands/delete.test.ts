@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import create from '../../src/commands/create.js';
+import del from '../../src/commands/delete.js';
+import { openMemoryDatastore } from '../../src/datastore/memory.js';
+import { testContext } from './context.js';
+
+const fileArgs = { filename: ['-'], recursive: false, skipEmpty: false, skipNotExists: false };
+const nameArgs = (resource: string, ...names: string[]) => ({ resource, names, recursive: false, skipEmpty: false, skipNotExists: false });
+const pool = (name: string, cidr: string, meta = ''): string =>
+  `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\n${meta}spec:\n  cidr: ${cidr}\n`;
+
+async function seeded() {
+  const ds = openMemoryDatastore();
+  const stdin = [pool('a', '10.1.0.0/16'), pool('b', '10.2.0.0/16'), pool('c', '10.3.0.0/16')].join('---\n');
+  await create.run!({ ...fileArgs, skipExists: false, dryRun: false }, testContext({ datastore: ds, stdin }));
+  return ds;
+}
+
+describe('delete', () => {
+  it('deletes by name with any kind alias', async () => {
+    const ds = await seeded();
+    const ctx = testContext({ datastore: ds });
+    expect(await del.run!(nameArgs('IPPools', 'a', 'b'), ctx)).toBe(0);
+    expect(ctx.stdout()).toBe("Successfully deleted 2 'IPPool' resource(s)\n");
+    expect((await ds.list()).items.map((p) => p.metadata.name)).toEqual(['c']);
+  });
+
+  it('accepts KIND/NAME words, as -o name prints them', async () => {
+    const ds = await seeded();
+    const ctx = testContext({ datastore: ds });
+    expect(await del.run!(nameArgs('ippool/a', 'pool/c'), ctx)).toBe(0);
+    expect((await ds.list()).items.map((p) => p.metadata.name)).toEqual(['b']);
+  });
+
+  it('a missing pool fails; the others are deleted; --skip-not-exists skips it', async () => {
+    const ds = await seeded();
+    const ctx = testContext({ datastore: ds });
+    expect(await del.run!(nameArgs('ippool', 'a', 'nope'), ctx)).toBe(1);
+    expect(ctx.stdout()).toBe("Partial success: deleted 1 out of 2 'IPPool' resource(s):\n  ippool/a deleted\n");
+    expect(ctx.stderr()).toBe("Failed to delete 'IPPool' resource: resource does not exist: IPPool(nope) with error: <nil>\n");
+    const skip = testContext({ datastore: ds });
+    expect(await del.run!({ ...nameArgs('ippool', 'b', 'nope'), skipNotExists: true }, skip)).toBe(0);
+    expect(skip.stdout()).toBe("ippool/nope skipped (does not exist)\nSuccessfully deleted 2 'IPPool' resource(s)\n");
+  });
+
+  it('-f uses the names, and a resourceVersion as precondition', async () => {
+    const ds = await seeded();
+    const rv = (await ds.get('a')).metadata.resourceVersion;
+    const stale = testContext({ datastore: ds, stdin: pool('a', '10.1.0.0/16', `  resourceVersion: "${Number(rv) + 9}"\n`) });
+    expect(await del.run!(fileArgs, stale)).toBe(1);
+    expect(stale.stderr()).toBe("Failed to delete 'IPPool' resource: update conflict: IPPool(a)\n");
+    const ok = testContext({ datastore: ds, stdin: [pool('a', '10.1.0.0/16', `  resourceVersion: "${rv}"\n`), pool('b', '10.9.9.0/24')].join('---\n') });
+    expect(await del.run!(fileArgs, ok)).toBe(0);
+    expect((await ds.list()).items.map((p) => p.metadata.name)).toEqual(['c']);
+  });
+
+  it('an unknown kind is a usage error naming it', async () => {
+    const ctx = testContext();
+    await expect(del.run!(nameArgs('bgppeer', 'x'), ctx)).rejects.toMatchObject({ exitCode: 2, message: "resource type 'bgppeer' is not supported" });
+  });
+
+  it('names and -f together, or neither, are usage errors', async () => {
+    await expect(del.run!({ ...nameArgs('ippool', 'a'), filename: ['x.yaml'] }, testContext())).rejects.toMatchObject({ exitCode: 2 });
+    await expect(del.run!({ recursive: false, skipEmpty: false, skipNotExists: false }, testContext())).rejects.toMatchObject({ exitCode: 2 });
+    await expect(del.run!(nameArgs('ippool'), testContext())).rejects.toMatchObject({ exitCode: 2 });
+  });
+});

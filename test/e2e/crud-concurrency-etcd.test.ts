@@ -1,0 +1,4 @@
+import { concurrencySuite } from './crud-concurrency.js';
+import { etcdBackend } from './crud-support.js';
+
+concurrencySuite(etcdBackend());

@@ -1,0 +1,4 @@
+import { concurrencySuite } from './crud-concurrency.js';
+import { fileBackend } from './crud-support.js';
+
+concurrencySuite(fileBackend());

@@ -1,0 +1,4 @@
+import { conformanceSuite } from './crud-conformance.js';
+import { fileBackend } from './crud-support.js';
+
+conformanceSuite(fileBackend());

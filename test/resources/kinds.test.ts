@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { IPPOOL_ALIASES, isIPPoolKind, parseResourceArgs } from '../../src/resources/kinds.js';
+
+describe('IPPool kind names', () => {
+  it("are calicoctl's, case-insensitive", () => {
+    for (const a of IPPOOL_ALIASES) {
+      expect(isIPPoolKind(a)).toBe(true);
+      expect(isIPPoolKind(a.toUpperCase())).toBe(true);
+    }
+    expect(isIPPoolKind('ippoolx')).toBe(false);
+  });
+  it('parseResourceArgs takes a kind and names, or KIND/NAME words', () => {
+    expect(parseResourceArgs(['ipp'])).toEqual([]);
+    expect(parseResourceArgs(['IPPool', 'a', 'b'])).toEqual(['a', 'b']);
+    expect(parseResourceArgs(['ippool/a', 'pools/b'])).toEqual(['a', 'b']);
+  });
+  it.each([
+    [['nodes'], "resource type 'nodes' is not supported"],
+    [['node/a'], "resource type 'node' is not supported"],
+    [['ippool/a', 'b'], "'b' has no kind"],
+    [['ippool', ''], 'resource name may not be empty'],
+    [['ippool/'], 'resource name may not be empty'],
+    [[], 'specify the resource type'],
+  ])('%j is a usage error: %s', (words, message) => {
+    expect(() => parseResourceArgs(words)).toThrow(message);
+  });
+});
