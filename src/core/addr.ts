@@ -90,28 +90,33 @@ function ipv4Error(s: string): Result<never, AddrError> {
   return fail('ipv4-syntax', s, `"${s}" is not an IPv4 address (four decimal octets a.b.c.d)`);
 }
 
+const GROUPS = new Uint16Array(8);
+const WORDS = new Uint32Array(4);
+
 /**
- * parseIPv6Value parses IPv6 text (RFC 4291: hex groups, one "::", an optional trailing
- * dotted IPv4) into a 128-bit bigint, or returns null. Zones ("%eth0") are refused.
+ * parseIPv6Words parses IPv6 text in s[start, end) (RFC 4291: hex groups, one "::", an
+ * optional trailing dotted IPv4; zones refused) and writes the address as four unsigned
+ * 32-bit words, most significant first, to out[off..off+3]. It returns false, leaving out
+ * unspecified, when the text is not an IPv6 address. It allocates nothing: it is the
+ * primitive under parseIPv6Value and the batch hot paths.
  */
-export function parseIPv6Value(s: string): bigint | null {
-  if (s.length < 2 || s.length > 45) return null;
-  const groups: number[] = [];
+export function parseIPv6Words(s: string, out: Uint32Array, off = 0, start = 0, end = s.length): boolean {
+  if (end - start < 2 || end - start > 45) return false;
+  const g = GROUPS;
+  let n = 0;
   let ellipsis = -1;
-  let i = 0;
-  const n = s.length;
-  if (s.charCodeAt(0) === 58) {
-    if (s.charCodeAt(1) !== 58) return null;
+  let i = start;
+  if (s.charCodeAt(i) === 58) {
+    if (s.charCodeAt(i + 1) !== 58) return false;
     ellipsis = 0;
-    i = 2;
-    if (i === n) return 0n;
+    i += 2;
   }
-  while (i < n) {
+  while (i < end) {
     // One group: up to 4 hex digits, or a trailing dotted IPv4.
     let v = 0;
     let digits = 0;
     const gstart = i;
-    while (i < n) {
+    while (i < end) {
       const c = s.charCodeAt(i);
       let d: number;
       if (c >= 48 && c <= 57) d = c - 48;
@@ -121,42 +126,63 @@ export function parseIPv6Value(s: string): bigint | null {
       v = v * 16 + d;
       digits++;
       i++;
-      if (digits > 4) return null;
+      if (digits > 4) return false;
     }
-    if (i < n && s.charCodeAt(i) === 46) {
+    if (i < end && s.charCodeAt(i) === 46) {
       // Embedded IPv4 must be last and fit in the remaining two groups.
-      if (groups.length > 6 || (ellipsis < 0 && groups.length !== 6)) return null;
-      const v4 = parseIPv4Value(s, gstart, n);
-      if (v4 < 0) return null;
-      groups.push(Math.floor(v4 / 65536), v4 % 65536);
-      i = n;
+      if (n > 6 || (ellipsis < 0 && n !== 6)) return false;
+      const v4 = parseIPv4Value(s, gstart, end);
+      if (v4 < 0) return false;
+      g[n++] = v4 >>> 16;
+      g[n++] = v4 & 0xffff;
       break;
     }
-    if (digits === 0) return null;
-    groups.push(v);
-    if (i === n) break;
-    if (s.charCodeAt(i) !== 58) return null;
+    if (digits === 0 || n === 8) return false;
+    g[n++] = v;
+    if (i === end) break;
+    if (s.charCodeAt(i) !== 58) return false;
     i++;
-    if (i < n && s.charCodeAt(i) === 58) {
-      if (ellipsis >= 0) return null;
-      ellipsis = groups.length;
+    if (i < end && s.charCodeAt(i) === 58) {
+      if (ellipsis >= 0) return false;
+      ellipsis = n;
       i++;
-      if (i === n) break;
-    } else if (i === n) {
-      return null;
+    } else if (i === end) {
+      return false;
     }
   }
-  if (groups.length > 8) return null;
   if (ellipsis < 0) {
-    if (groups.length !== 8) return null;
+    if (n !== 8) return false;
   } else {
-    if (groups.length > 7) return null;
-    const fill = 8 - groups.length;
-    groups.splice(ellipsis, 0, ...new Array<number>(fill).fill(0));
+    if (n > 7) return false;
+    const fill = 8 - n;
+    for (let k = n - 1; k >= ellipsis; k--) g[k + fill] = g[k]!;
+    for (let k = ellipsis; k < ellipsis + fill; k++) g[k] = 0;
   }
-  let hi = 0n;
-  for (let k = 0; k < 8; k++) hi = (hi << 16n) | BigInt(groups[k]!);
-  return hi;
+  for (let k = 0; k < 4; k++) out[off + k] = ((g[2 * k]! << 16) | g[2 * k + 1]!) >>> 0;
+  return true;
+}
+
+/** ipv6WordsToValue returns the 128-bit value of four 32-bit words w[off..off+3]. */
+export function ipv6WordsToValue(w: ArrayLike<number>, off = 0): bigint {
+  return (
+    (BigInt(w[off]!) << 96n) | (BigInt(w[off + 1]!) << 64n) | (BigInt(w[off + 2]!) << 32n) | BigInt(w[off + 3]!)
+  );
+}
+
+/** ipv6ValueToWords writes a 128-bit value as four 32-bit words to out[off..off+3]. */
+export function ipv6ValueToWords(v: bigint, out: Uint32Array, off = 0): void {
+  out[off] = Number(v >> 96n);
+  out[off + 1] = Number((v >> 64n) & 0xffffffffn);
+  out[off + 2] = Number((v >> 32n) & 0xffffffffn);
+  out[off + 3] = Number(v & 0xffffffffn);
+}
+
+/**
+ * parseIPv6Value parses IPv6 text (see parseIPv6Words) into a 128-bit bigint, or returns
+ * null. Zones ("%eth0") are refused.
+ */
+export function parseIPv6Value(s: string): bigint | null {
+  return parseIPv6Words(s, WORDS) ? ipv6WordsToValue(WORDS) : null;
 }
 
 /**
@@ -181,19 +207,44 @@ export function formatIPv4Value(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const HEX = ascii('0123456789abcdef');
+const MAPPED = ascii('::ffff:');
+const TEXT = new Uint8Array(45);
+
+/** writeDecimal writes n (0-255) in decimal to out at pos and returns the position after it. */
+function writeDecimal(n: number, out: Uint8Array, pos: number): number {
+  if (n >= 100) out[pos++] = 48 + Math.floor(n / 100);
+  if (n >= 10) out[pos++] = 48 + (Math.floor(n / 10) % 10);
+  out[pos++] = 48 + (n % 10);
+  return pos;
+}
+
 /**
- * formatIPv6Value formats a 128-bit value in RFC 5952 form, as Go's net.IP.String does for
- * non-mapped addresses: lower-case hex, no leading zeros, the leftmost longest run of two or
- * more zero groups written "::". IPv4-mapped values print as "::ffff:a.b.c.d" (netip style).
+ * writeIPv6Words writes the address in words w[off..off+3] (most significant first) as ASCII
+ * text to out at pos, and returns the position after it (at most 39 bytes). The text is RFC
+ * 5952, as Go's net.IP.String writes non-mapped addresses: lower-case hex, no leading zeros,
+ * the leftmost longest run of two or more zero groups written "::". IPv4-mapped values print
+ * as "::ffff:a.b.c.d" (netip style). It allocates nothing: batch output writes bytes directly.
  */
-export function formatIPv6Value(v: bigint): string {
-  const g: number[] = [];
-  for (let k = 7; k >= 0; k--) g.push(Number((v >> BigInt(k * 16)) & 0xffffn));
+export function writeIPv6Words(w: ArrayLike<number>, off: number, out: Uint8Array, pos: number): number {
+  const g = GROUPS;
+  for (let k = 0; k < 4; k++) {
+    const x = w[off + k]!;
+    g[2 * k] = x >>> 16;
+    g[2 * k + 1] = x & 0xffff;
+  }
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${formatIPv4Value(Number(v & 0xffffffffn))}`;
+    for (const c of MAPPED) out[pos++] = c;
+    const v4 = w[off + 3]!;
+    for (let shift = 24; shift >= 0; shift -= 8) {
+      pos = writeDecimal((v4 >>> shift) & 255, out, pos);
+      if (shift > 0) out[pos++] = 46;
+    }
+    return pos;
   }
   let bestStart = -1;
-  let bestLen = 0;
+  let bestLen = 1;
   for (let k = 0; k < 8; ) {
     if (g[k] !== 0) {
       k++;
@@ -207,10 +258,33 @@ export function formatIPv6Value(v: bigint): string {
     }
     k = j;
   }
-  if (bestLen < 2) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
+  for (let k = 0; k < 8; k++) {
+    if (k === bestStart) {
+      out[pos++] = 58;
+      out[pos++] = 58;
+      k += bestLen - 1;
+      continue;
+    }
+    if (k > 0 && k !== bestStart + bestLen) out[pos++] = 58;
+    const x = g[k]!;
+    if (x >= 0x1000) out[pos++] = HEX[x >>> 12]!;
+    if (x >= 0x100) out[pos++] = HEX[(x >>> 8) & 15]!;
+    if (x >= 0x10) out[pos++] = HEX[(x >>> 4) & 15]!;
+    out[pos++] = HEX[x & 15]!;
+  }
+  return pos;
+}
+
+/** formatIPv6Words formats the address in words w[off..off+3] as writeIPv6Words does, as a string. */
+export function formatIPv6Words(w: ArrayLike<number>, off = 0): string {
+  const n = writeIPv6Words(w, off, TEXT, 0);
+  return String.fromCharCode(...TEXT.subarray(0, n));
+}
+
+/** formatIPv6Value formats a 128-bit value like formatIPv6Words. */
+export function formatIPv6Value(v: bigint): string {
+  ipv6ValueToWords(v, WORDS);
+  return formatIPv6Words(WORDS);
 }
 
 /** formatAddr returns the canonical text of an address. */

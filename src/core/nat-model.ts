@@ -45,6 +45,18 @@ export interface NatPool {
   /** disabled never reaches Felix's NAT code; kept for explanations only. */
   readonly disabled: boolean;
   readonly allowedUses?: readonly string[];
+  /** blockSize, for the too-small warning only (0 or absent: Calico's default, 26 / 122). */
+  readonly blockSize?: number;
+}
+
+/**
+ * ModelPool is a pool that reached Felix's masq manager for one family: its CIDR canonical,
+ * the prefix parsed, and whether it is in the pool set (LoadBalancer-only pools are not, in
+ * network-ip-pools mode).
+ */
+export interface ModelPool extends NatPool {
+  readonly prefix: Prefix;
+  readonly inPoolSet: boolean;
 }
 
 /** NatSetRole says which of Felix's sets a set is. */
@@ -108,6 +120,12 @@ export interface FamilyNatModel {
   readonly kernelAppends: readonly KernelAppend[];
   /** active: the family has a natOutgoing pool, so cali-nat-outgoing has rules */
   readonly active: boolean;
+  /**
+   * pools are the family's pools as Felix sees them (other family dropped, identical CIDRs
+   * resolved), sorted by prefix; explain names pools from them. Absent in a model read
+   * back from a host.
+   */
+  readonly pools?: readonly ModelPool[];
 }
 
 /** NatModel is the whole target-neutral ruleset plus warnings about the input pools. */

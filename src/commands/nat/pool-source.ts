@@ -1,0 +1,154 @@
+import { CliError } from '../../cli/cli-error.js';
+import type { Context } from '../../cli/context.js';
+import { ExitCode } from '../../cli/exit-codes.js';
+import type { Diagnostic, Family, IPPool, NatModel, NatPool, NatSettings } from '../../core/index.js';
+import type { LoadedResource } from '../../manifest/load.js';
+import type { OptionSpec } from '../command.js';
+
+/** POOL_SOURCE_OPTIONS are the -f / -R flags of the NAT commands: pools from files instead of the datastore. */
+export const POOL_SOURCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  filename: {
+    type: 'string',
+    alias: 'f',
+    array: true,
+    describe: 'take the pools from these files or directories (- for stdin) instead of the datastore; repeatable',
+  },
+  recursive: { type: 'boolean', alias: 'R', default: false, describe: 'with -f, descend into subdirectories' },
+};
+
+/** PoolSourceArgs are the parsed POOL_SOURCE_OPTIONS. */
+export interface PoolSourceArgs {
+  readonly filename?: readonly string[];
+  readonly recursive?: boolean;
+}
+
+/** NatPools are the pools the NAT commands work on and what to tell the user about the input. */
+export interface NatPools {
+  readonly pools: NatPool[];
+  /** warnings are printed on stderr, each ending with a newline (positions and source lines included). */
+  readonly warnings: string[];
+}
+
+/**
+ * natPoolOf returns what Felix's NAT sees of an IPPool. A deprecated `nat-outgoing: true` is
+ * OR-ed into natOutgoing, as the KDD conversion does (spec/ippool.md §2.1).
+ */
+function natPoolOf(p: IPPool): NatPool {
+  // A manifest that passed the structural check may still hold nulls (Go's zero values).
+  const s: Partial<IPPool['spec']> = p.spec ?? {};
+  return {
+    name: p.metadata?.name ?? '',
+    cidr: s.cidr ?? '',
+    natOutgoing: s.natOutgoing === true || s['nat-outgoing'] === true,
+    disabled: s.disabled === true,
+    ...(s.allowedUses && s.allowedUses.length > 0 ? { allowedUses: s.allowedUses } : {}),
+    ...(s.blockSize ? { blockSize: s.blockSize } : {}),
+  };
+}
+
+/**
+ * loadNatPools returns the pools for nat explain / render / apply / status: from -f inputs
+ * through the shared manifest loader, else from the datastore (list). Pools are taken as Felix
+ * would receive them, so Calico's create-time refusals (overlaps, size, host bits) are left to
+ * the NAT model's warnings. Input errors stop the command with exit 1: unreadable inputs,
+ * syntax errors, documents that are not resources, wrong value types (Calico could not decode
+ * the pool), a missing name, and a CIDR that does not parse, each with file:line:col.
+ * Unknown fields and skipped kinds are warnings; of two pools with one name, the later wins,
+ * as `apply -f` would leave it.
+ */
+export async function loadNatPools(args: PoolSourceArgs, ctx: Context): Promise<NatPools> {
+  if (!args.filename || args.filename.length === 0) {
+    const { openDatastore } = await import('../../datastore/index.js');
+    const ds = await openDatastore(ctx);
+    try {
+      const { items } = await ds.list();
+      return { pools: items.map(natPoolOf), warnings: [] };
+    } finally {
+      await ds.close();
+    }
+  }
+  const [{ loadManifests, positioned }, core, { formatDiagnostic }] = await Promise.all([
+    import('../../manifest/load.js'),
+    import('../../core/index.js'),
+    import('../../output/diagnostics/text.js'),
+  ]);
+  const load = await loadManifests(args.filename, { recursive: args.recursive ?? false, stdin: ctx.io.stdin, cwd: ctx.cwd });
+  const errors: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'error');
+  const notices: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'warning');
+  const byName = new Map<string, { pool: NatPool; res: LoadedResource }>();
+  for (const res of load.resources) {
+    const at = (d: Diagnostic): Diagnostic => positioned(res, d);
+    const schema = core.checkIPPoolSchema(res.value);
+    for (const d of schema.diagnostics) (d.code === 'TYPE_MISMATCH' ? errors : notices).push(at(d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' } : d));
+    if (!schema.decodable) continue;
+    const pool = natPoolOf(res.value as IPPool);
+    if (pool.name === '') {
+      errors.push(at({ code: 'FIELD_REQUIRED', severity: 'error', message: 'IPPool has no metadata.name', path: '/metadata/name' }));
+      continue;
+    }
+    const cidr = pool.cidr === '' ? null : core.parsePrefix(pool.cidr);
+    if (!cidr || !cidr.ok) {
+      errors.push(
+        at({
+          code: cidr ? 'CIDR_INVALID' : 'CIDR_REQUIRED',
+          severity: 'error',
+          message: cidr ? `IPPool(${pool.name}) CIDR: ${cidr.error.message}` : `IPPool(${pool.name}) has no spec.cidr`,
+          path: '/spec/cidr',
+        }),
+      );
+      continue;
+    }
+    const earlier = byName.get(pool.name);
+    if (earlier) {
+      const o = earlier.res.origin;
+      notices.push(
+        at({
+          code: 'DUPLICATE_NAME',
+          severity: 'warning',
+          message: `IPPool(${pool.name}) is also defined at ${o.file}:${o.line}:${o.column}; this later one is used, as apply -f would leave it`,
+          path: '/metadata/name',
+        }),
+      );
+      byName.delete(pool.name);
+    }
+    byName.set(pool.name, { pool, res });
+  }
+  const text = (ds: readonly Diagnostic[]): string[] => ds.map((d) => formatDiagnostic(d, { sourceLine: load.sourceLine }));
+  if (errors.length > 0) {
+    throw new CliError('INPUT_INVALID', text(errors).join('').trimEnd(), { exitCode: ExitCode.FAILURE });
+  }
+  if (load.resources.length === 0) {
+    throw new CliError('NO_RESOURCES', `no IPPool in ${args.filename.join(', ')}`, { exitCode: ExitCode.FAILURE });
+  }
+  return { pools: [...byName.values()].map((e) => e.pool), warnings: text(notices) };
+}
+
+/** MAX_WARNINGS caps the model warnings printed (a big overlapping input can have thousands). */
+const MAX_WARNINGS = 20;
+
+/**
+ * natModelOf builds the NAT model of the pools for the families, printing its warnings on
+ * stderr (at most MAX_WARNINGS), or throws its refusal: exit 2 when the settings cannot apply
+ * to the pools (IPv6 with --nat-outgoing-address; `hint` says what to do), else exit 1.
+ */
+export async function natModelOf(
+  pools: readonly NatPool[],
+  settings: NatSettings,
+  families: readonly Family[],
+  ctx: Context,
+  hint?: string,
+): Promise<NatModel> {
+  const { buildNatModel } = await import('../../core/index.js');
+  const r = buildNatModel(pools, settings, { families });
+  if (!r.ok) {
+    const ipv6 = r.error.kind === 'nat-address-ipv6';
+    throw new CliError('NAT_MODEL', r.error.message, {
+      exitCode: ipv6 ? ExitCode.USAGE : ExitCode.FAILURE,
+      ...(ipv6 && hint ? { hint } : {}),
+    });
+  }
+  const warnings = r.value.warnings;
+  for (const w of warnings.slice(0, MAX_WARNINGS)) ctx.io.stderr.write(`warning: ${w}\n`);
+  if (warnings.length > MAX_WARNINGS) ctx.io.stderr.write(`warning: ... and ${warnings.length - MAX_WARNINGS} more warnings about the pools\n`);
+  return r.value;
+}

@@ -1,0 +1,297 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import IPCIDR from 'ip-cidr';
+import {
+  buildNatModel,
+  compileNatModel,
+  decideNat,
+  DEFAULT_NAT_SETTINGS,
+  formatAddr,
+  formatPrefix,
+  parseAddr,
+  parsePrefix,
+  type Addr,
+  type Family,
+  type NatDecision,
+  type NatModel,
+  type NatPool,
+  type NatSettings,
+} from '../../src/core/index.js';
+import { mustParseAddr } from '../support/prefix.js';
+import { NAT_VECTORS, vectorSettings } from './nat-vectors.js';
+
+function model(pools: readonly NatPool[], settings: NatSettings = DEFAULT_NAT_SETTINGS, families?: Family[]): NatModel {
+  const r = buildNatModel(pools, settings, families ? { families } : {});
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+function decide(m: NatModel, src: string, dst: string, flow = {}): NatDecision {
+  return decideNat(compileNatModel(m), mustParseAddr(src), mustParseAddr(dst), flow);
+}
+
+const pool = (name: string, cidr: string, natOutgoing = false, extra: Partial<NatPool> = {}): NatPool => ({
+  name,
+  cidr,
+  natOutgoing,
+  disabled: false,
+  ...extra,
+});
+
+describe('conformance/nat.json, in-process', () => {
+  it('has the vectors', () => expect(NAT_VECTORS.length).toBeGreaterThanOrEqual(40));
+  it.each(NAT_VECTORS.map((v) => [v.id, v] as const))('%s', (_id, v) => {
+    const d = decide(model(v.pools, vectorSettings(v)), v.src, v.dst);
+    expect({ nat: d.nat, action: d.action, toSource: d.toSource ?? undefined }).toEqual({
+      nat: v.expect.nat,
+      action: v.expect.action,
+      toSource: v.expect.toSource,
+    });
+    expect(d.reason === 'NAT').toBe(v.expect.nat);
+  });
+});
+
+describe('buildNatModel: Felix masq_mgr semantics (spec/nat.md §3.3)', () => {
+  const members = (m: NatModel, family: Family, role: string): string[] =>
+    m.families.find((f) => f.family === family)!.sets.find((s) => s.role === role)!.members.map(formatPrefix);
+
+  it('drops the other family; masq = natOutgoing pools, pool set = all pools', () => {
+    const m = model([pool('a', '10.0.0.0/16', true), pool('v6', 'feed:beef::/96', true), pool('b', '10.2.0.0/16')], DEFAULT_NAT_SETTINGS, [4]);
+    expect(members(m, 4, 'masq')).toEqual(['10.0.0.0/16']);
+    expect(members(m, 4, 'pools')).toEqual(['10.0.0.0/16', '10.2.0.0/16']);
+    expect(m.families[0]!.sets.map((s) => s.name)).toEqual(['cali40masq-ipam-pools', 'cali40network-ip-pools']);
+  });
+
+  it('ignores disabled for both sets', () => {
+    const m = model([pool('old', '10.10.0.0/16', true, { disabled: true })], DEFAULT_NAT_SETTINGS, [4]);
+    expect(members(m, 4, 'masq')).toEqual(['10.10.0.0/16']);
+    expect(members(m, 4, 'pools')).toEqual(['10.10.0.0/16']);
+  });
+
+  it('leaves LoadBalancer-only pools out of network-ip-pools but keeps them in all-ipam-pools', () => {
+    const pools = [pool('w', '10.0.0.0/16'), pool('lb', '10.20.0.0/16', true, { allowedUses: ['LoadBalancer'] }), pool('both', '10.1.0.0/16', true, { allowedUses: ['Workload', 'LoadBalancer'] })];
+    const current = model(pools, DEFAULT_NAT_SETTINGS, [4]);
+    expect(members(current, 4, 'masq')).toEqual(['10.1.0.0/16', '10.20.0.0/16']);
+    expect(members(current, 4, 'pools')).toEqual(['10.0.0.0/16', '10.1.0.0/16']);
+    const older = model(pools, { ...DEFAULT_NAT_SETTINGS, poolSetName: 'all-ipam-pools' }, [4]);
+    expect(older.families[0]!.sets[1]!.name).toBe('cali40all-ipam-pools');
+    expect(members(older, 4, 'pools')).toEqual(['10.0.0.0/16', '10.1.0.0/16', '10.20.0.0/16']);
+  });
+
+  it('keeps, of identical CIDRs, the pool whose name sorts first, and warns', () => {
+    const m = model([pool('b-nat', '10.50.0.0/16', true), pool('a-nonat', '10.50.0.0/16')], DEFAULT_NAT_SETTINGS, [4]);
+    expect(m.families[0]!.pools!.map((p) => p.name)).toEqual(['a-nonat']);
+    expect(members(m, 4, 'masq')).toEqual([]);
+    expect(m.warnings).toEqual([expect.stringContaining('IPPool(b-nat) has the same CIDR as IPPool(a-nonat)')]);
+  });
+
+  it('warns about overlaps, pools smaller than their block size and host bits, and uses them anyway', () => {
+    const m = model(
+      [pool('outer', '10.0.0.0/16', true), pool('inner', '10.0.1.0/24'), pool('tiny', '10.9.0.0/28', true), pool('hostbits', '10.7.0.1/16', true), pool('tiny-off', '10.8.0.0/28', false, { disabled: true })],
+      DEFAULT_NAT_SETTINGS,
+      [4],
+    );
+    expect(m.warnings).toEqual([
+      expect.stringContaining('IPPool(hostbits) CIDR 10.7.0.1/16 is not strictly masked'),
+      expect.stringContaining('IPPool(inner) CIDR 10.0.1.0/24 overlaps with IPPool(outer) CIDR 10.0.0.0/16'),
+      expect.stringContaining('IPPool(tiny) CIDR 10.9.0.0/28 is smaller than its block size /26'),
+    ]);
+    expect(members(m, 4, 'masq')).toEqual(['10.0.0.0/16', '10.7.0.0/16', '10.9.0.0/28']);
+  });
+
+  it('builds all-hosts-net only with IPPoolsAndHostIPs, per family; CIDRs for IPv4 only', () => {
+    const settings: NatSettings = { ...DEFAULT_NAT_SETTINGS, natOutgoingExclusions: 'IPPoolsAndHostIPs', hostIPs: ['10.0.0.11', '10.0.0.11', '192.168.5.0/24', 'fd00::11'] };
+    const m = model([pool('a', '10.244.0.0/16', true)], settings);
+    expect(members(m, 4, 'hosts')).toEqual(['10.0.0.11/32', '192.168.5.0/24']);
+    expect(members(m, 6, 'hosts')).toEqual(['fd00::11/128']);
+    expect(model([pool('a', '10.244.0.0/16', true)]).families[0]!.sets.map((s) => s.role)).toEqual(['masq', 'pools']);
+    const v6cidr = buildNatModel([], { ...settings, hostIPs: ['fd00::/64'] });
+    expect(v6cidr.ok ? null : v6cidr.error.kind).toBe('host-ip-invalid');
+  });
+
+  it('programs the chains Felix does: two jumps, an empty fip chain, nat-outgoing only while active', () => {
+    const active = model([pool('a', '10.0.0.0/16', true)], DEFAULT_NAT_SETTINGS, [4]).families[0]!;
+    expect(active.chains.map((c) => [c.name, c.rules.length])).toEqual([
+      ['cali-POSTROUTING', 2],
+      ['cali-fip-snat', 0],
+      ['cali-nat-outgoing', 1],
+    ]);
+    expect(active.kernelAppends).toEqual([{ chain: 'POSTROUTING', rules: [{ matches: [], action: { kind: 'jump', target: 'cali-POSTROUTING' } }] }]);
+    const inactive = model([pool('a', '10.0.0.0/16')], DEFAULT_NAT_SETTINGS, [4]).families[0]!;
+    expect(inactive.active).toBe(false);
+    expect(inactive.chains[2]!.rules).toEqual([]);
+  });
+
+  it('refuses NATOutgoingAddress for an IPv6 family with natOutgoing pools, not for an idle one', () => {
+    const settings = { ...DEFAULT_NAT_SETTINGS, natOutgoingAddress: '192.168.0.1' };
+    const r = buildNatModel([pool('v6', 'fd00::/64', true)], settings);
+    expect(r.ok ? null : r.error.kind).toBe('nat-address-ipv6');
+    expect(buildNatModel([pool('v6', 'fd00::/64', true)], settings, { families: [4] }).ok).toBe(true);
+    expect(buildNatModel([pool('v6', 'fd00::/64')], settings).ok).toBe(true);
+  });
+
+  it('refuses an unparsable CIDR, naming the pool', () => {
+    const r = buildNatModel([pool('bad', '10.0.0.0/33')], DEFAULT_NAT_SETTINGS);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ kind: 'cidr-invalid', pool: 'bad' });
+  });
+});
+
+describe('decideNat: explain details', () => {
+  const pools = [pool('pods', '10.244.0.0/16', true), pool('no-nat', '172.16.0.0/12', false, { disabled: true })];
+
+  it('names the pools, the reason and the rule text, and traces the walk', () => {
+    const m = model(pools, DEFAULT_NAT_SETTINGS, [4]);
+    const c = compileNatModel(m, { ruleText: (family, chain, index) => `${family}/${chain}/${index}` });
+    const d = c.decide(mustParseAddr('10.244.1.5'), mustParseAddr('172.16.3.4'));
+    expect(d).toMatchObject({
+      src: '10.244.1.5',
+      dst: '172.16.3.4',
+      family: 4,
+      nat: false,
+      action: 'none',
+      toSource: null,
+      srcPool: { name: 'pods', cidr: '10.244.0.0/16', natOutgoing: true, disabled: false },
+      dstPool: { name: 'no-nat', cidr: '172.16.0.0/12', natOutgoing: false, disabled: true },
+      reason: 'DST_IN_POOL',
+      rule: null,
+    });
+    expect(d.trace.map((s) => [s.step, s.result])).toEqual([
+      ['src and dst are one family', true],
+      ['POSTROUTING jumps to cali-POSTROUTING', true],
+      ['cali-POSTROUTING jumps to cali-fip-snat', true],
+      ['cali-POSTROUTING jumps to cali-nat-outgoing', true],
+      ['src in cali40masq-ipam-pools', true],
+      ['dst not in cali40network-ip-pools', false],
+    ]);
+    const nat = c.decide(mustParseAddr('10.244.1.5'), mustParseAddr('1.1.1.1'));
+    expect(nat.rule).toBe('4/cali-nat-outgoing/0');
+    expect(nat.trace.at(-1)).toMatchObject({ step: 'MASQUERADE', result: true });
+  });
+
+  it('says NO_NAT_POOLS when the family has no natOutgoing pool, and why in the trace', () => {
+    const d = decide(model([pool('p', '10.0.0.0/16')], DEFAULT_NAT_SETTINGS, [4]), '10.0.0.5', '8.8.8.8');
+    expect(d.reason).toBe('NO_NAT_POOLS');
+    expect(d.trace.at(-1)).toMatchObject({ step: 'cali-POSTROUTING jumps to cali-nat-outgoing', detail: expect.stringContaining('empty') });
+  });
+
+  it('says FAMILY_MISMATCH for mixed families', () => {
+    const d = decide(model(pools), '10.244.1.5', 'fd00::1');
+    expect(d).toMatchObject({ nat: false, reason: 'FAMILY_MISMATCH', srcPool: null, dstPool: null });
+    expect(d.trace).toEqual([expect.objectContaining({ step: 'src and dst are one family', result: false })]);
+  });
+
+  it('applies the interface filter: assumed to match without --out-interface, "+" is a prefix wildcard', () => {
+    const m = model(pools, { ...DEFAULT_NAT_SETTINGS, interfaceFilter: 'eth+' }, [4]);
+    const assumed = decide(m, '10.244.1.5', '1.1.1.1');
+    expect(assumed.nat).toBe(true);
+    expect(assumed.trace.find((s) => s.step === 'egress interface matches eth+')!.detail).toContain('assuming it does');
+    expect(decide(m, '10.244.1.5', '1.1.1.1', { outInterface: 'eth1' }).nat).toBe(true);
+    expect(decide(m, '10.244.1.5', '1.1.1.1', { outInterface: 'wlan0' })).toMatchObject({ nat: false, reason: 'OUT_INTERFACE_NOT_MATCHED' });
+    const exact = model(pools, { ...DEFAULT_NAT_SETTINGS, interfaceFilter: 'eth0' }, [4]);
+    expect(decide(exact, '10.244.1.5', '1.1.1.1', { outInterface: 'eth01' }).nat).toBe(false);
+  });
+
+  it('with a port range, tcp and udp flows fire their own rule, others the last one', () => {
+    const m = model(pools, { ...DEFAULT_NAT_SETTINGS, natOutgoingAddress: '203.0.113.1', natPortRange: { min: 1024, max: 2047 } }, [4]);
+    const c = compileNatModel(m, { ruleText: (_f, chain, index) => `${chain}#${index}` });
+    const src = mustParseAddr('10.244.1.5');
+    const dst = mustParseAddr('1.1.1.1');
+    expect(c.decide(src, dst, { protocol: 'tcp' })).toMatchObject({ action: 'SNAT', toSource: '203.0.113.1', rule: 'cali-nat-outgoing#0' });
+    expect(c.decide(src, dst, { protocol: 'udp' }).rule).toBe('cali-nat-outgoing#2');
+    expect(c.decide(src, dst, { protocol: 'icmp' }).rule).toBe('cali-nat-outgoing#4');
+    expect(c.decide(src, dst).rule).toBe('cali-nat-outgoing#4');
+    expect(c.decide(mustParseAddr('10.0.0.1'), dst, { protocol: 'tcp' }).reason).toBe('SRC_NOT_IN_NAT_POOL');
+  });
+});
+
+// The property: decideNat equals a direct translation of Felix's predicate (spec/nat.md §10)
+// with a linear scan over the pools, containment checked by ip-cidr, an independent library.
+
+function cidrContains(cidr: string, a: Addr): boolean {
+  const p = parsePrefix(cidr);
+  return p.ok && p.value.prefix.family === a.family && new IPCIDR(formatPrefix(p.value.prefix)).contains(formatAddr(a));
+}
+
+interface Expected {
+  nat: boolean;
+  action: string;
+  toSource: string | null;
+  reason: string;
+  srcPool: string | null;
+  dstPool: string | null;
+}
+
+function naive(pools: readonly NatPool[], settings: NatSettings, src: Addr, dst: Addr): Expected {
+  const none = { nat: false, action: 'none', toSource: null };
+  if (src.family !== dst.family) return { ...none, reason: 'FAMILY_MISMATCH', srcPool: null, dstPool: null };
+  const canon = (p: NatPool): string => {
+    const r = parsePrefix(p.cidr);
+    return r.ok ? formatPrefix(r.value.prefix) : '';
+  };
+  const family = pools.filter((p) => parsePrefix(p.cidr).ok && (parsePrefix(p.cidr) as { value: { prefix: { family: Family } } }).value.prefix.family === src.family);
+  const felix = family.filter((p) => !family.some((q) => canon(q) === canon(p) && q.name < p.name));
+  const lbOnly = (p: NatPool): boolean => p.allowedUses?.length === 1 && p.allowedUses[0] === 'LoadBalancer';
+  const masq = felix.filter((p) => p.natOutgoing);
+  const poolSet = felix.filter((p) => settings.poolSetName === 'all-ipam-pools' || !lbOnly(p));
+  const bits = (p: NatPool): number => Number(p.cidr.split('/')[1]);
+  const mostSpecific = (ps: NatPool[], a: Addr): string | null =>
+    ps.filter((p) => cidrContains(p.cidr, a)).sort((x, y) => bits(y) - bits(x))[0]?.name ?? null;
+  const srcPool = mostSpecific(masq, src) ?? mostSpecific(felix, src);
+  const dstPool = mostSpecific(poolSet, dst);
+  const result = (reason: string): Expected => ({ ...none, reason, srcPool, dstPool });
+  if (masq.length === 0) return result('NO_NAT_POOLS');
+  if (!masq.some((p) => cidrContains(p.cidr, src))) return result('SRC_NOT_IN_NAT_POOL');
+  if (poolSet.some((p) => cidrContains(p.cidr, dst))) return result('DST_IN_POOL');
+  if (settings.natOutgoingExclusions === 'IPPoolsAndHostIPs' && settings.hostIPs.some((h) => cidrContains(h.includes('/') ? h : `${h}/${src.family === 4 ? 32 : 128}`, dst))) {
+    return result('DST_IS_HOST');
+  }
+  const snat = settings.natOutgoingAddress !== undefined;
+  return { nat: true, action: snat ? 'SNAT' : 'MASQUERADE', toSource: settings.natOutgoingAddress ?? null, reason: 'NAT', srcPool, dstPool };
+}
+
+/** A small address space (one /20 or /116) so that random pools overlap, nest and repeat. */
+const arbWorld = (family: Family) => {
+  const base = family === 4 ? 0x0a000000n : 0xfd000000000000000000000000000000n;
+  const width = family === 4 ? 32 : 128;
+  const addr = fc.integer({ min: 0, max: 4095 + 64 }).map((off) => formatAddr({ family, value: base + BigInt(off) }));
+  const cidr = fc.tuple(fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 0, max: 12 })).map(([off, host]) => {
+    const value = (base + BigInt(off)) & ~((1n << BigInt(host)) - 1n);
+    return `${formatAddr({ family, value })}/${width - host}`;
+  });
+  const arbPool = fc.record({
+    name: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'),
+    cidr,
+    natOutgoing: fc.boolean(),
+    disabled: fc.boolean(),
+    allowedUses: fc.constantFrom(undefined, ['LoadBalancer'], ['Workload', 'Tunnel']),
+  }).map(({ allowedUses, ...p }): NatPool => ({ ...p, ...(allowedUses ? { allowedUses } : {}) }));
+  const settings = fc.record({
+    poolSetName: fc.constantFrom('network-ip-pools' as const, 'all-ipam-pools' as const),
+    natOutgoingExclusions: fc.constantFrom('IPPoolsOnly' as const, 'IPPoolsAndHostIPs' as const),
+    hostIPs: fc.array(family === 4 ? fc.oneof(addr, cidr) : addr, { maxLength: 3 }),
+    snat: fc.boolean(),
+    randomFully: fc.boolean(),
+  }).map(({ snat, ...s }): NatSettings => ({ ...s, ...(snat && family === 4 ? { natOutgoingAddress: '203.0.113.9' } : {}) }));
+  return fc.record({ pools: fc.uniqueArray(arbPool, { maxLength: 8, selector: (p) => p.name }), settings, flows: fc.array(fc.tuple(addr, addr), { minLength: 1, maxLength: 12 }) });
+};
+
+describe.each([4, 6] as const)('decideNat = the Felix predicate as a linear scan (IPv%i)', (family) => {
+  it('for random pools, settings and flows', () => {
+    fc.assert(
+      fc.property(arbWorld(family), ({ pools, settings, flows }) => {
+        const compiled = compileNatModel(model(pools, settings));
+        for (const [s, d] of flows) {
+          const src = parseAddr(s);
+          const dst = parseAddr(d);
+          if (!src.ok || !dst.ok) throw new Error('bad generator');
+          const got = decideNat(compiled, src.value, dst.value);
+          expect({ nat: got.nat, action: got.action, toSource: got.toSource, reason: got.reason, srcPool: got.srcPool?.name ?? null, dstPool: got.dstPool?.name ?? null }).toEqual(
+            naive(pools, settings, src.value, dst.value),
+          );
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
