@@ -1,0 +1,181 @@
+import { CliError } from '../cli/cli-error.js';
+import { formatPrefix, type Family } from '../core/index.js';
+import { ipsetTempName } from '../render/ipset.js';
+import { familyLabel, type DesiredIptFamily, type DesiredIpset } from './desired.js';
+import { commandFailed, type HostExec } from './host-exec.js';
+import type { IptablesLive } from './live-state.js';
+import type { Change, ChainChange, JumpChange, SetChange } from './plan.js';
+
+/**
+ * applyIptables makes the planned changes with ipset and iptables-restore so that a failure at
+ * any step leaves the previous ruleset in place (few processes: each spawn costs ~10 ms):
+ *
+ *   1. sets     one `ipset restore`: every changed set is built complete as a temporary set
+ *               (cali4t<n>/cali6t<n>, like Felix), then each main set is created if missing
+ *               and swapped with its temporary, which keeps the old members. ipset stops at
+ *               the first failing line ("Error in line N"): a failure while filling touched
+ *               no main set; a failure among the swaps undoes the swaps before it.
+ *   2. rules    one `iptables-restore --noflush` per family, one transaction each, that
+ *               redeclares (flushes) and refills only the changed cali- chains and appends the
+ *               POSTROUTING jump only when it is not already there (iptables-restore would
+ *               append a second copy: notes/measurements.md). Failure: restore the saved
+ *               chains of families already written, swap the sets back, destroy the sets
+ *               step 1 created.
+ *   3. cleanup  one `ipset restore` destroying the temporaries and left-over NAT sets of
+ *               another configuration (e.g. the other pool-set name).
+ */
+export async function applyIptables(
+  exec: HostExec,
+  desired: readonly DesiredIptFamily[],
+  live: IptablesLive,
+  changes: readonly Change[],
+): Promise<void> {
+  const setChanges = changes.filter((c): c is SetChange => c.kind === 'set' && c.op !== 'delete');
+  const stale = changes.filter((c): c is SetChange => c.kind === 'set' && c.op === 'delete').map((c) => c.name);
+  const wantSets = new Map(desired.flatMap((d) => d.sets.map((s) => [s.name, s] as const)));
+
+  // 1. sets
+  const temps = new Map<string, string>(); // main -> temp
+  const used = new Set(live.sets.keys());
+  for (const c of setChanges) {
+    let n = 0;
+    while (used.has(ipsetTempName(c.family, n))) n++;
+    used.add(ipsetTempName(c.family, n));
+    temps.set(c.name, ipsetTempName(c.family, n));
+  }
+  const swapped: string[] = [];
+  const created: string[] = [];
+  if (temps.size) {
+    const lines: string[] = [];
+    for (const [main, temp] of temps) {
+      const s = wantSets.get(main)!;
+      lines.push(tempCreate(s, temp));
+      for (const m of s.members) lines.push(`add ${temp} ${formatPrefix(m)}`);
+    }
+    const filled = lines.length;
+    // what each later line does, to know what happened before a failing one
+    const steps: { line: number; created?: string; swapped?: string }[] = [];
+    for (const [main, temp] of temps) {
+      if (!live.sets.has(main)) {
+        lines.push(tempCreate(wantSets.get(main)!, main));
+        steps.push({ line: lines.length, created: main });
+      }
+      lines.push(`swap ${main} ${temp}`);
+      steps.push({ line: lines.length, swapped: main });
+    }
+    const r = await exec.run('ipset', ['restore'], { input: lines.join('\n') + '\n' });
+    if (r.code !== 0) {
+      const failed = Number(/Error in line (\d+)/.exec(r.stderr)?.[1] ?? 0);
+      if (failed > 0 && failed <= filled) {
+        await destroySets(exec, [...temps.values()]);
+        throw commandFailed('ipset', 'fill the new ipsets (nothing was changed)', r);
+      }
+      for (const st of steps) {
+        if (failed === 0 || st.line >= failed) break;
+        if (st.created) created.push(st.created);
+        if (st.swapped) swapped.push(st.swapped);
+      }
+      const problems = failed === 0 ? ['ipset did not say which line failed; some sets may hold the new members'] : [];
+      throw withRollback(commandFailed('ipset', 'swap the new ipsets into place', r), [...problems, ...(await undoSets())]);
+    }
+    for (const st of steps) {
+      if (st.created) created.push(st.created);
+      if (st.swapped) swapped.push(st.swapped);
+    }
+  }
+
+  /** undoSets swaps the swapped sets back and destroys created sets and the temporaries. */
+  async function undoSets(): Promise<string[]> {
+    const lines = [...swapped].reverse().map((main) => `swap ${main} ${temps.get(main)!}`);
+    const problems: string[] = [];
+    if (lines.length) {
+      const r = await exec.run('ipset', ['restore'], { input: lines.join('\n') + '\n' });
+      if (r.code !== 0) problems.push(`swap the ipsets back: ${r.stderr.trim()}`);
+    }
+    problems.push(...(await destroySets(exec, [...created, ...temps.values()])));
+    return problems;
+  }
+
+  // 2. rules
+  const written: Family[] = [];
+  for (const d of desired) {
+    const input = rulesInput(d, changes);
+    if (!input) continue;
+    const tool = d.family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+    const r = await exec.run(tool, ['--noflush'], { input });
+    if (r.code !== 0) {
+      const problems: string[] = [];
+      for (const f of written.reverse()) problems.push(...(await restoreRules(exec, f, live, changes)));
+      problems.push(...(await undoSets()));
+      throw withRollback(commandFailed(tool, `load the ${familyLabel(d.family)} nat rules`, r), problems);
+    }
+    written.push(d.family);
+  }
+
+  // 3. cleanup (sets of another configuration go now that no rule of ours uses them)
+  const left = await destroySets(exec, [...temps.values(), ...stale]);
+  if (left.length) throw new CliError('HOST_COMMAND_FAILED', `the ruleset is in place, but ${left.join('; ')}`);
+}
+
+function tempCreate(s: DesiredIpset, name: string): string {
+  const f = s.create.split(' ');
+  f[1] = name;
+  return f.join(' ');
+}
+
+/** destroySets destroys sets in one `ipset restore`, going on past sets that do not exist. */
+async function destroySets(exec: HostExec, names: readonly string[]): Promise<string[]> {
+  if (!names.length) return [];
+  const r = await exec.run('ipset', ['restore', '-exist'], { input: names.map((n) => `destroy ${n}`).join('\n') + '\n' });
+  return r.code === 0 ? [] : [`destroy ${names.join(', ')}: ${r.stderr.trim()}`];
+}
+
+function withRollback(e: unknown, problems: readonly string[]): unknown {
+  if (!(e instanceof CliError)) return e;
+  const tail = problems.length
+    ? `\nrolling back was incomplete, check with 'poolctl nat status':\n  ${problems.join('\n  ')}`
+    : '\nthe previous ruleset is in place';
+  return new CliError(e.code, `${e.message}${tail}`, { exitCode: e.exitCode });
+}
+
+/** deleteLine turns an `-A CHAIN spec` line into the `-D CHAIN spec` that removes that rule. */
+function deleteLine(line: string): string {
+  return line.replace(/^-A /, '-D ');
+}
+
+/**
+ * rulesInput is the iptables-restore --noflush input for one family's chain and jump changes,
+ * or null when the family has none. Declaring a chain flushes it; other chains are untouched.
+ */
+export function rulesInput(desired: DesiredIptFamily, changes: readonly Change[]): string | null {
+  const family = desired.family;
+  const chains = changes.filter((c): c is ChainChange => c.kind === 'chain' && c.family === family && c.op !== 'delete');
+  const jumps = changes.filter((c): c is JumpChange => c.kind === 'jump' && c.family === family);
+  if (!chains.length && !jumps.length) return null;
+  const out = ['*nat'];
+  for (const c of chains) out.push(`:${c.name} - [0:0]`);
+  for (const c of chains) out.push(...(desired.chains.find((d) => d.name === c.name)?.lines ?? []));
+  for (const j of jumps) if (j.op === 'delete') out.push(deleteLine(j.line));
+  for (const j of jumps) if (j.op === 'append') out.push(j.line);
+  out.push('COMMIT', '');
+  return out.join('\n');
+}
+
+/** restoreRules puts one family's changed chains and jumps back as iptables-save showed them. */
+async function restoreRules(exec: HostExec, family: Family, live: IptablesLive, changes: readonly Change[]): Promise<string[]> {
+  const nat = live.nat.get(family) ?? null;
+  const chains = changes.filter((c): c is ChainChange => c.kind === 'chain' && c.family === family);
+  const jumps = changes.filter((c): c is JumpChange => c.kind === 'jump' && c.family === family);
+  const out = ['*nat'];
+  for (const c of chains) out.push(`:${c.name} - [0:0]`);
+  for (const j of jumps) out.push(j.op === 'append' ? deleteLine(j.line) : j.line);
+  for (const c of chains) {
+    const old = nat?.chains.get(c.name);
+    if (old) for (const r of old.rules) out.push(r.spec ? `-A ${c.name} ${r.spec}` : `-A ${c.name}`);
+  }
+  for (const c of chains) if (!nat?.chains.has(c.name)) out.push(`-X ${c.name}`);
+  out.push('COMMIT', '');
+  const tool = family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+  const r = await exec.run(tool, ['--noflush'], { input: out.join('\n') });
+  return r.code === 0 ? [] : [`restore the ${familyLabel(family)} nat chains: ${r.stderr.trim()}`];
+}

@@ -1,0 +1,165 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { CliError } from '../cli/cli-error.js';
+import { ExitCode } from '../cli/exit-codes.js';
+
+/** ExecResult is what one finished system command produced. */
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** RunOptions: stdin text and a timeout (default 60 s). */
+export interface RunOptions {
+  readonly input?: string;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * HostExec is the only way poolctl runs system commands: a tool name and an argument array
+ * (never a shell), optional stdin, a timeout, captured stdout/stderr. run() resolves with the
+ * exit status of a command that ran; it throws CliError (exit 3) when the tool is missing
+ * (naming the package to install), when the host refuses for want of privileges, or when the
+ * command times out. Callers decide what a non-zero status means.
+ */
+export interface HostExec {
+  run(tool: string, args: readonly string[], opts?: RunOptions): Promise<ExecResult>;
+  /** has reports whether the tool is on PATH (an executable file). */
+  has(tool: string): boolean;
+  /** requireRoot throws HOST_NOT_ROOT (exit 3) unless running as root. */
+  requireRoot(what: string): void;
+}
+
+/** HostExecOptions: the environment (PATH decides which tools run) and an optional netns. */
+export interface HostExecOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** netns runs every tool as `ip netns exec NETNS tool ...` (tests, benchmarks). */
+  readonly netns?: string;
+  /** euid overrides the effective uid (tests of the not-root path). */
+  readonly euid?: number;
+}
+
+/** TOOL_PACKAGES maps each tool poolctl runs to the Debian/Ubuntu/Fedora package that ships it. */
+export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
+  iptables: 'iptables',
+  ip6tables: 'iptables',
+  'iptables-save': 'iptables',
+  'ip6tables-save': 'iptables',
+  'iptables-restore': 'iptables',
+  'ip6tables-restore': 'iptables',
+  ipset: 'ipset',
+  nft: 'nftables',
+  ip: 'iproute2',
+};
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** toolMissing is the CliError for a tool that is not installed (exit 3). */
+export function toolMissing(tool: string): CliError {
+  const pkg = TOOL_PACKAGES[tool] ?? tool;
+  return new CliError('HOST_TOOL_MISSING', `${tool} not found on PATH: install the package "${pkg}"`, {
+    exitCode: ExitCode.UNAVAILABLE,
+    hint: `e.g. apt-get install ${pkg} (Debian/Ubuntu) or dnf install ${pkg} (Fedora/RHEL)`,
+  });
+}
+
+function notRoot(what: string, detail?: string): CliError {
+  return new CliError(
+    'HOST_NOT_ROOT',
+    `${what} needs root (CAP_NET_ADMIN) to read and program the kernel's NAT tables${detail ? `: ${detail}` : ''}`,
+    { exitCode: ExitCode.UNAVAILABLE, hint: 'run it as root, e.g. sudo poolctl nat ...' },
+  );
+}
+
+// Messages the tools print when the kernel refuses for want of privileges.
+const PERMISSION_RE = /Permission denied \(you must be root\)|you must be root|Operation not permitted|Kernel error received: Operation not permitted/;
+
+/** findOnPath returns the path of an executable named tool on the PATH in env, or null. */
+export function findOnPath(tool: string, env: Readonly<Record<string, string | undefined>>): string | null {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, tool);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** createHostExec returns the spawning HostExec (argument arrays, no shell). */
+export function createHostExec(opts: HostExecOptions): HostExec {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
+  env.LC_ALL = 'C';
+  const euid = opts.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
+
+  return {
+    has: (tool) => findOnPath(tool, env) !== null,
+    requireRoot(what) {
+      if (euid !== 0) throw notRoot(what, `running as uid ${euid}`);
+    },
+    run(tool, args, runOpts = {}) {
+      const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, tool, ...args]] : [tool, [...args]];
+      return new Promise<ExecResult>((resolve, reject) => {
+        const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const errs: Buffer[] = [];
+        let timedOut = false;
+        const timeoutMs = runOpts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, timeoutMs);
+        child.stdout.on('data', (b: Buffer) => out.push(b));
+        child.stderr.on('data', (b: Buffer) => errs.push(b));
+        child.on('error', (e: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          if (e.code === 'ENOENT') reject(toolMissing(cmd));
+          else if (e.code === 'EACCES') reject(notRoot(tool, e.message));
+          else reject(new CliError('HOST_COMMAND_FAILED', `cannot run ${tool}: ${e.message}`, { exitCode: ExitCode.UNAVAILABLE }));
+        });
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          const stdout = Buffer.concat(out).toString('utf8');
+          const stderr = Buffer.concat(errs).toString('utf8');
+          if (timedOut) {
+            reject(
+              new CliError('HOST_COMMAND_FAILED', `${tool} ${args.join(' ')} did not finish within ${timeoutMs / 1000} s`, {
+                exitCode: ExitCode.UNAVAILABLE,
+              }),
+            );
+            return;
+          }
+          const status = code ?? (signal ? 128 : 1);
+          // `ip netns exec` reports a missing tool itself.
+          if (opts.netns && status !== 0 && /^exec of "[^"]*" failed: No such file or directory/.test(stderr)) {
+            reject(toolMissing(tool));
+            return;
+          }
+          if (status !== 0 && PERMISSION_RE.test(stderr)) {
+            reject(notRoot(tool, stderr.trim().split('\n')[0]));
+            return;
+          }
+          resolve({ code: status, stdout, stderr });
+        });
+        child.stdin.on('error', () => {
+          // the tool exited before reading all of stdin; its status tells what happened
+        });
+        child.stdin.end(runOpts.input ?? '');
+      });
+    },
+  };
+}
+
+/** commandFailed is the CliError for a tool that ran and failed (exit 1). */
+export function commandFailed(tool: string, what: string, r: ExecResult): CliError {
+  const msg = (r.stderr.trim() || r.stdout.trim() || `exit status ${r.code}`).split('\n').slice(0, 12).join('\n  ');
+  return new CliError('HOST_COMMAND_FAILED', `failed to ${what}: ${tool} exited with status ${r.code}:\n  ${msg}`, {
+    exitCode: ExitCode.FAILURE,
+  });
+}

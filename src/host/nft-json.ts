@@ -1,0 +1,129 @@
+import { err, ok, parseAddr, parseIPv4Value, type AddrRange, type Family, type Result } from '../core/index.js';
+
+/** NftSetState is a set of the live table: type, flags and its elements as address ranges. */
+export interface NftSetState {
+  readonly name: string;
+  readonly type: string;
+  readonly flags: readonly string[];
+  /** elements as inclusive ranges, in the order nft lists them */
+  readonly elements: AddrRange[];
+}
+
+/** NftRuleState is one rule: its comment, the cali: hash in it, and nft's JSON expressions. */
+export interface NftRuleState {
+  readonly chain: string;
+  readonly comment: string | null;
+  readonly hash: string | null;
+  readonly expr: readonly unknown[];
+}
+
+/** NftChainState is a chain; base chains carry type, hook, priority and policy. */
+export interface NftChainState {
+  readonly name: string;
+  readonly type?: string;
+  readonly hook?: string;
+  readonly prio?: number;
+  readonly policy?: string;
+  readonly rules: NftRuleState[];
+}
+
+/** NftTableState is one table as `nft -j list table FAMILY NAME` prints it. */
+export interface NftTableState {
+  readonly family: string;
+  readonly name: string;
+  readonly sets: Map<string, NftSetState>;
+  readonly chains: Map<string, NftChainState>;
+}
+
+/** NftParseError says what in the JSON was not understood. */
+export interface NftParseError {
+  readonly message: string;
+}
+
+const HASH_RE = /^cali:([A-Za-z0-9_-]+)/;
+
+function addrValue(s: unknown, family: Family): bigint | null {
+  if (typeof s !== 'string') return null;
+  if (family === 4) {
+    const v = parseIPv4Value(s);
+    return v < 0 ? null : BigInt(v);
+  }
+  const a = parseAddr(s);
+  return a.ok && a.value.family === 6 ? a.value.value : null;
+}
+
+function elementRange(e: unknown, family: Family): AddrRange | null {
+  const width = family === 4 ? 32n : 128n;
+  if (typeof e === 'string') {
+    const v = addrValue(e, family);
+    return v === null ? null : { family, first: v, last: v };
+  }
+  if (typeof e !== 'object' || e === null) return null;
+  const o = e as Record<string, any>;
+  if (o.elem) return elementRange(o.elem.val, family);
+  if (o.prefix) {
+    const v = addrValue(o.prefix.addr, family);
+    const len = o.prefix.len;
+    if (v === null || typeof len !== 'number') return null;
+    const host = (1n << (width - BigInt(len))) - 1n;
+    return { family, first: v, last: v | host };
+  }
+  if (Array.isArray(o.range) && o.range.length === 2) {
+    const a = addrValue(o.range[0], family);
+    const b = addrValue(o.range[1], family);
+    return a === null || b === null ? null : { family, first: a, last: b };
+  }
+  return null;
+}
+
+/**
+ * parseNftTable parses `nft -j list table ip|ip6 NAME` output: the table's sets (address
+ * elements as ranges: nft prints single addresses, prefixes and ranges) and chains with their
+ * rules in handle order as listed. Sets of non-address types keep no elements.
+ */
+export function parseNftTable(json: string): Result<NftTableState, NftParseError> {
+  let doc: any;
+  try {
+    doc = JSON.parse(json);
+  } catch (e) {
+    return err({ message: `nft printed invalid JSON: ${(e as Error).message}` });
+  }
+  const items: unknown[] | undefined = doc?.nftables;
+  if (!Array.isArray(items)) return err({ message: 'nft JSON has no "nftables" array' });
+  let table: NftTableState | null = null;
+  for (const item of items as Record<string, any>[]) {
+    if (item.table) {
+      table = { family: item.table.family, name: item.table.name, sets: new Map(), chains: new Map() };
+      continue;
+    }
+    if (item.metainfo) continue;
+    if (!table) return err({ message: 'nft JSON lists objects before their table' });
+    const family: Family = table.family === 'ip6' ? 6 : 4;
+    if (item.set) {
+      const s = item.set;
+      const elements: AddrRange[] = [];
+      const addrType = s.type === 'ipv4_addr' || s.type === 'ipv6_addr';
+      for (const e of addrType && Array.isArray(s.elem) ? s.elem : []) {
+        const r = elementRange(e, family);
+        if (!r) return err({ message: `set ${s.name}: element ${JSON.stringify(e)} not understood` });
+        elements.push(r);
+      }
+      table.sets.set(s.name, { name: s.name, type: String(s.type), flags: Array.isArray(s.flags) ? s.flags : [], elements });
+    } else if (item.chain) {
+      const c = item.chain;
+      table.chains.set(c.name, {
+        name: c.name,
+        ...(c.type !== undefined ? { type: c.type, hook: c.hook, prio: c.prio, policy: c.policy } : {}),
+        rules: [],
+      });
+    } else if (item.rule) {
+      const r = item.rule;
+      const chain = table.chains.get(r.chain);
+      if (!chain) return err({ message: `rule for unlisted chain ${r.chain}` });
+      const comment: string | null = typeof r.comment === 'string' ? r.comment : null;
+      chain.rules.push({ chain: r.chain, comment, hash: comment ? (HASH_RE.exec(comment)?.[1] ?? null) : null, expr: r.expr ?? [] });
+    }
+  }
+  if (!table) return err({ message: 'nft JSON has no table' });
+  return ok(table);
+}

@@ -1,0 +1,396 @@
+import {
+  formatIPv4Value,
+  formatPrefix,
+  parseIPv4Value,
+  parsePrefix,
+  PrefixSetBuilder,
+  type AddrRange,
+  SET_ID_HOSTS,
+  SET_ID_MASQ,
+  type Family,
+  type NatSetRole,
+  type Prefix,
+} from '../core/index.js';
+import type {
+  Backend,
+  DesiredIptChain,
+  DesiredIptFamily,
+  DesiredIpset,
+  DesiredNftChain,
+  DesiredNftFamily,
+  DesiredNftSet,
+} from './desired.js';
+import type { SavedSet } from './ipset-save.js';
+import type { SavedChain, SavedTable } from './iptables-save.js';
+import type { NftChainState, NftSetState, NftTableState } from './nft-json.js';
+
+/**
+ * The planner: compares the desired state (desired.ts) with the live state read from the
+ * kernel (live-state.ts) and lists the changes apply must make, which are also the drift that
+ * `nat status` reports. Rules are matched by their cali: hash, in order, as Felix does
+ * (spec/nat.md §4.5): iptables-save prints other forms than the restore input.
+ */
+
+/** SetChange: a set to create or whose members (or header) differ. */
+export interface SetChange {
+  readonly kind: 'set';
+  readonly family: Family;
+  readonly name: string;
+  readonly op: 'create' | 'update' | 'delete';
+  /** members to add / remove (CIDR strings) */
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+  /** header differences, e.g. "maxelem 65536, want 1048576" */
+  readonly header?: string;
+}
+
+/** ChainChange: a chain to create or rewrite; add/remove are rule lines missing / not wanted. */
+export interface ChainChange {
+  readonly kind: 'chain';
+  readonly family: Family;
+  readonly name: string;
+  readonly op: 'create' | 'rewrite' | 'delete';
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+  /** the same rules in another order, or duplicated */
+  readonly reorder: boolean;
+  readonly header?: string;
+}
+
+/** JumpChange: poolctl's rule in a kernel chain is missing, duplicated or stale. */
+export interface JumpChange {
+  readonly kind: 'jump';
+  readonly family: Family;
+  readonly chain: string;
+  readonly op: 'append' | 'delete';
+  /** the rule line (restore form for append, `-A CHAIN spec` as saved for delete) */
+  readonly line: string;
+  /** why a delete: a duplicate of the wanted jump or a stale cali: jump */
+  readonly reason?: 'duplicate' | 'stale';
+}
+
+/** TableChange: the nft table of a family is missing. */
+export interface TableChange {
+  readonly kind: 'table';
+  readonly family: Family;
+  readonly name: string;
+  readonly op: 'create';
+}
+
+export type Change = SetChange | ChainChange | JumpChange | TableChange;
+
+/** NatPlan is the difference between desired and live for one backend; empty changes = in sync. */
+export interface NatPlan {
+  readonly backend: Backend;
+  readonly changes: readonly Change[];
+  /** conflicts are differences apply cannot resolve safely (e.g. a set of another type). */
+  readonly conflicts: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// iptables + ipset
+
+/** IptLiveFamily is the live state of one family: our sets (with members) and the nat table. */
+export interface IptLiveFamily {
+  readonly family: Family;
+  /** sets by name, with members for every set setRole accepts */
+  readonly sets: ReadonlyMap<string, SavedSet>;
+  readonly nat: SavedTable | null;
+}
+
+const POOL_SET_IDS: readonly string[] = ['network-ip-pools', 'all-ipam-pools'];
+
+/**
+ * setRole returns the role of one of Felix's NAT main sets by name ("cali40masq-ipam-pools"
+ * -> masq, either pool-set name -> pools, "cali40all-hosts-net" -> hosts), or null for any
+ * other set. These are the sets poolctl owns in a family.
+ */
+export function setRole(name: string, family: Family): NatSetRole | null {
+  const prefix = `cali${family}0`;
+  if (!name.startsWith(prefix)) return null;
+  const id = name.slice(prefix.length);
+  if (id === SET_ID_MASQ) return 'masq';
+  if (id === SET_ID_HOSTS) return 'hosts';
+  return POOL_SET_IDS.includes(id) ? 'pools' : null;
+}
+
+/** parseMember reads a hash:net member as ipset prints it (no length for /32 and /128), or null. */
+export function parseMember(m: string, family: Family): Prefix | null {
+  const p = parsePrefix(m.includes('/') ? m : `${m}/${family === 4 ? 32 : 128}`);
+  return !p.ok || p.value.prefix.family !== family || p.value.hostBitsSet ? null : p.value.prefix;
+}
+
+/** canonicalMember returns ipset's printed hash:net member as a canonical CIDR, or null. */
+export function canonicalMember(m: string, family: Family): string | null {
+  const p = parseMember(m, family);
+  return p && formatPrefix(p);
+}
+
+/**
+ * memberKey4 reads an IPv4 hash:net member as ipset prints it ("10.0.0.0/26", "10.9.0.1")
+ * into the number value*64+bits, or -1 when it is not a canonical prefix (options such as
+ * "nomatch", host bits): a key that never equals a wanted one, so the member is removed.
+ */
+function memberKey4(m: string): number {
+  const slash = m.indexOf('/');
+  const v = parseIPv4Value(m, 0, slash < 0 ? m.length : slash);
+  if (v < 0) return -1;
+  let bits = 32;
+  if (slash >= 0) {
+    if (m.length - slash < 2 || m.length - slash > 3) return -1;
+    bits = 0;
+    for (let i = slash + 1; i < m.length; i++) {
+      const c = m.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return -1;
+      bits = bits * 10 + c;
+    }
+    if (bits > 32) return -1;
+  }
+  return v % 2 ** (32 - bits) === 0 ? v * 64 + bits : -1;
+}
+
+function formatKey4(k: number): string {
+  return `${formatIPv4Value(Math.floor(k / 64))}/${k % 64}`;
+}
+
+/**
+ * diffMembers returns the members to add and remove. IPv4 compares sorted numeric keys (a
+ * 150,000-member set in a few ms, no string hashing); IPv6 compares canonical strings.
+ */
+function diffMembers(family: Family, want: readonly Prefix[], live: readonly string[]): { add: string[]; remove: string[] } {
+  const add: string[] = [];
+  const remove: string[] = [];
+  if (family === 4) {
+    const w = new Float64Array(want.length);
+    want.forEach((p, i) => (w[i] = Number(p.value) * 64 + p.bits));
+    w.sort();
+    const l = new Float64Array(live.length);
+    let n = 0;
+    for (const m of live) {
+      const k = memberKey4(m);
+      if (k < 0) remove.push(m);
+      else l[n++] = k;
+    }
+    const ls = l.subarray(0, n).sort();
+    let i = 0;
+    let j = 0;
+    while (i < w.length || j < n) {
+      if (j >= n || (i < w.length && w[i]! < ls[j]!)) add.push(formatKey4(w[i++]!));
+      else if (i >= w.length || ls[j]! < w[i]!) remove.push(formatKey4(ls[j++]!));
+      else {
+        const k = w[i++]!;
+        while (j < n && ls[j] === k) j++;
+      }
+    }
+    return { add, remove };
+  }
+  const wanted = new Map(want.map((p) => [formatPrefix(p), false]));
+  for (const m of live) {
+    const c = wanted.has(m) ? m : canonicalMember(m, family);
+    if (c !== null && wanted.get(c) === false) wanted.set(c, true);
+    else remove.push(m);
+  }
+  for (const [m, seen] of wanted) if (!seen) add.push(m);
+  return { add, remove };
+}
+
+function diffIpset(family: Family, want: DesiredIpset, live: SavedSet | undefined, conflicts: string[]): SetChange | null {
+  if (!live) return { kind: 'set', family, name: want.name, op: 'create', add: want.members.map(formatPrefix), remove: [] };
+  if (live.type !== want.type || live.family !== want.ipsetFamily) {
+    conflicts.push(
+      `ipset ${want.name} exists as ${live.type}${live.family ? ` family ${live.family}` : ''}, poolctl needs ${want.type} family ${want.ipsetFamily}: ` +
+        `remove the rules that use it and destroy it (ipset destroy ${want.name})`,
+    );
+    return null;
+  }
+  const { add, remove } = diffMembers(family, want.members, live.members);
+  const header = live.maxelem !== want.maxelem ? `maxelem ${live.maxelem ?? 'unset'}, want ${want.maxelem}` : undefined;
+  if (!add.length && !remove.length && !header) return null;
+  return { kind: 'set', family, name: want.name, op: 'update', add, remove, ...(header ? { header } : {}) };
+}
+
+function savedLine(chain: string, spec: string): string {
+  return spec ? `-A ${chain} ${spec}` : `-A ${chain}`;
+}
+
+function diffRules(
+  wantLines: readonly string[],
+  wantHashes: readonly string[],
+  live: readonly { hash: string | null; line: string }[],
+): { add: string[]; remove: string[]; reorder: boolean } | null {
+  if (live.length === wantHashes.length && live.every((r, i) => r.hash === wantHashes[i])) return null;
+  const liveHashes = new Set(live.map((r) => r.hash));
+  const wantSet = new Set(wantHashes);
+  const add = wantLines.filter((_, i) => !liveHashes.has(wantHashes[i]!));
+  const remove = live.filter((r) => r.hash === null || !wantSet.has(r.hash)).map((r) => r.line);
+  return { add, remove, reorder: add.length === 0 && remove.length === 0 };
+}
+
+function diffIptChain(family: Family, want: DesiredIptChain, live: SavedChain | undefined): ChainChange | null {
+  if (!live) return { kind: 'chain', family, name: want.name, op: 'create', add: want.lines, remove: [], reorder: false };
+  const d = diffRules(
+    want.lines,
+    want.hashes,
+    live.rules.map((r) => ({ hash: r.hash, line: savedLine(r.chain, r.spec) })),
+  );
+  return d ? { kind: 'chain', family, name: want.name, op: 'rewrite', ...d } : null;
+}
+
+/** OWNED_CHAIN_PREFIX: a cali: rule in a kernel chain that jumps here is poolctl's (or Felix's). */
+const OWNED_JUMP_RE = /(?:^|\s)(?:-j|--jump)\s+cali-/;
+
+function diffAppends(family: Family, want: DesiredIptFamily, nat: SavedTable | null): JumpChange[] {
+  const out: JumpChange[] = [];
+  const kernelChains = new Set(want.appends.map((a) => a.chain));
+  for (const chainName of kernelChains) {
+    const live = nat?.chains.get(chainName)?.rules ?? [];
+    const wanted = want.appends.filter((a) => a.chain === chainName);
+    const wantHashes = new Set(wanted.map((a) => a.hash));
+    for (const a of wanted) {
+      const n = live.filter((r) => r.hash === a.hash).length;
+      if (n === 0) out.push({ kind: 'jump', family, chain: chainName, op: 'append', line: a.line });
+      for (let i = 1; i < n; i++) out.push({ kind: 'jump', family, chain: chainName, op: 'delete', line: a.line, reason: 'duplicate' });
+    }
+    for (const r of live) {
+      if (r.hash !== null && !wantHashes.has(r.hash) && OWNED_JUMP_RE.test(r.spec)) {
+        out.push({ kind: 'jump', family, chain: chainName, op: 'delete', line: savedLine(r.chain, r.spec), reason: 'stale' });
+      }
+    }
+  }
+  return out;
+}
+
+/** planIptablesFamily lists the changes that bring one family's ipsets and nat chains to the desired state. */
+export function planIptablesFamily(want: DesiredIptFamily, live: IptLiveFamily, conflicts: string[]): Change[] {
+  const changes: Change[] = [];
+  for (const s of want.sets) {
+    const c = diffIpset(want.family, s, live.sets.get(s.name), conflicts);
+    if (c) changes.push(c);
+  }
+  // a NAT set of another configuration (the other pool-set name, all-hosts-net no longer
+  // used) is left over: destroyed once the rules no longer use it
+  const wanted = new Set(want.sets.map((s) => s.name));
+  for (const s of live.sets.values()) {
+    if (!wanted.has(s.name) && setRole(s.name, want.family) !== null) {
+      changes.push({ kind: 'set', family: want.family, name: s.name, op: 'delete', add: [], remove: s.members });
+    }
+  }
+  for (const ch of want.chains) {
+    const c = diffIptChain(want.family, ch, live.nat?.chains.get(ch.name));
+    if (c) changes.push(c);
+  }
+  changes.push(...diffAppends(want.family, want, live.nat));
+  return changes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// nftables
+
+function rangeSet(rs: readonly AddrRange[], minus: readonly AddrRange[] = []): AddrRange[] {
+  const b = new PrefixSetBuilder();
+  for (const r of rs) b.addRange(r);
+  for (const r of minus) b.removeRange(r);
+  return [...b.build().ranges()];
+}
+
+function cidrs(rs: readonly AddrRange[]): string[] {
+  const b = new PrefixSetBuilder();
+  for (const r of rs) b.addRange(r);
+  return b.build().toPrefixes().map(formatPrefix);
+}
+
+function sameRanges(a: readonly AddrRange[], b: readonly AddrRange[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.first === b[i]!.first && r.last === b[i]!.last);
+}
+
+function diffNftSet(family: Family, want: DesiredNftSet, live: NftSetState | undefined): SetChange | null {
+  if (!live) return { kind: 'set', family, name: want.name, op: 'create', add: cidrs(want.ranges), remove: [] };
+  const liveRanges = rangeSet(live.elements);
+  const headerDiffs: string[] = [];
+  if (live.type !== want.type) headerDiffs.push(`type ${live.type}, want ${want.type}`);
+  const lf = [...live.flags].sort().join(',');
+  const wf = [...want.flags].sort().join(',');
+  if (lf !== wf) headerDiffs.push(`flags ${lf || 'none'}, want ${wf || 'none'}`);
+  if (sameRanges(liveRanges, want.ranges) && !headerDiffs.length) return null;
+  return {
+    kind: 'set',
+    family,
+    name: want.name,
+    op: 'update',
+    add: cidrs(rangeSet(want.ranges, liveRanges)),
+    remove: cidrs(rangeSet(liveRanges, want.ranges)),
+    ...(headerDiffs.length ? { header: headerDiffs.join('; ') } : {}),
+  };
+}
+
+function baseText(c: { type?: string; hook?: string; prio?: number; policy?: string } | undefined): string {
+  return c?.type ? `type ${c.type} hook ${c.hook} priority ${c.prio} policy ${c.policy}` : 'regular chain';
+}
+
+function diffNftChain(family: Family, want: DesiredNftChain, live: NftChainState | undefined): ChainChange | null {
+  if (!live) return { kind: 'chain', family, name: want.name, op: 'create', add: want.lines, remove: [], reorder: false };
+  const wantBase = baseText(want.base);
+  const liveBase = baseText(live);
+  const header = wantBase !== liveBase ? `${liveBase}, want ${wantBase}` : undefined;
+  const d = diffRules(
+    want.lines,
+    want.hashes,
+    live.rules.map((r) => ({ hash: r.hash, line: r.comment ? `rule with comment "${r.comment}"` : 'rule without a cali: comment' })),
+  );
+  if (!d && !header) return null;
+  return {
+    kind: 'chain',
+    family,
+    name: want.name,
+    op: 'rewrite',
+    add: d?.add ?? [],
+    remove: d?.remove ?? [],
+    reorder: d?.reorder ?? false,
+    ...(header ? { header } : {}),
+  };
+}
+
+/**
+ * planNftablesFamily lists the differences between one family's desired `table <fam> calico`
+ * and the live table (null when absent). Apply replaces the whole table when any exist.
+ */
+export function planNftablesFamily(want: DesiredNftFamily, live: NftTableState | null): Change[] {
+  const f = want.family;
+  if (!live) {
+    return [
+      { kind: 'table', family: f, name: `${want.tableFamily} ${want.tableName}`, op: 'create' },
+      ...want.sets.map((s) => diffNftSet(f, s, undefined)!),
+      ...want.chains.map((c) => diffNftChain(f, c, undefined)!),
+    ];
+  }
+  const changes: Change[] = [];
+  for (const s of want.sets) {
+    const c = diffNftSet(f, s, live.sets.get(s.name));
+    if (c) changes.push(c);
+  }
+  const wantSets = new Set(want.sets.map((s) => s.name));
+  for (const s of live.sets.values()) {
+    if (!wantSets.has(s.name)) {
+      changes.push({ kind: 'set', family: f, name: s.name, op: 'delete', add: [], remove: cidrs(s.elements) });
+    }
+  }
+  for (const c of want.chains) {
+    const ch = diffNftChain(f, c, live.chains.get(c.name));
+    if (ch) changes.push(ch);
+  }
+  const wantChains = new Set(want.chains.map((c) => c.name));
+  for (const c of live.chains.values()) {
+    if (!wantChains.has(c.name)) {
+      changes.push({
+        kind: 'chain',
+        family: f,
+        name: c.name,
+        op: 'delete',
+        add: [],
+        remove: c.rules.map((r) => (r.comment ? `rule with comment "${r.comment}"` : 'rule without a cali: comment')),
+        reorder: false,
+      });
+    }
+  }
+  return changes;
+}

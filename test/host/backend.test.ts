@@ -1,0 +1,86 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CliError } from '../../src/cli/cli-error.js';
+import { otherBackendWarning, resolveBackend, toolsFor } from '../../src/host/backend.js';
+import { createHostExec } from '../../src/host/host-exec.js';
+
+// Stand-in tools on a private PATH: auto's choice depends only on what is installed and on
+// what `nft list tables` prints.
+const root = mkdtempSync(join(tmpdir(), 'poolctl-backend-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+function pathWith(tools: Record<string, string>): string {
+  const d = join(root, String(n++));
+  mkdirSync(d);
+  for (const [t, body] of Object.entries(tools)) {
+    writeFileSync(join(d, t), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(d, t), 0o755);
+  }
+  return d;
+}
+const IPT = { ipset: 'exit 0', 'iptables-save': 'exit 0', 'iptables-restore': 'exit 0', 'ip6tables-save': 'exit 0', 'ip6tables-restore': 'exit 0' };
+
+async function choose(tools: Record<string, string>, requested: 'auto' | 'iptables' | 'nftables' = 'auto') {
+  return resolveBackend(createHostExec({ env: { PATH: pathWith(tools) } }), requested, [4, 6]);
+}
+
+describe('resolveBackend', () => {
+  it('auto picks nftables when a calico nft table exists', async () => {
+    expect(await choose({ ...IPT, nft: 'echo "table ip nat"; echo "table ip6 calico"' })).toEqual({
+      backend: 'nftables',
+      why: 'auto: nftables table ip6 calico exists',
+    });
+  });
+
+  it('auto picks iptables when its tools are installed and no calico table exists', async () => {
+    expect((await choose({ ...IPT, nft: 'echo "table ip nat"' })).backend).toBe('iptables');
+    expect((await choose(IPT)).backend).toBe('iptables');
+  });
+
+  it('auto falls back to nftables without ipset', async () => {
+    const { ipset: _, ...noIpset } = IPT;
+    expect(await choose({ ...noIpset, nft: 'exit 0' })).toEqual({ backend: 'nftables', why: 'auto: ipset not installed, nft is' });
+  });
+
+  it('an explicit or automatic choice without its tools is exit 3 naming the package', async () => {
+    for (const [tools, requested, pkg] of [
+      [{}, 'auto', 'ipset'],
+      [{ nft: 'exit 0' }, 'iptables', 'ipset'],
+      [IPT, 'nftables', 'nftables'],
+    ] as const) {
+      const e = await choose(tools, requested).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(CliError);
+      expect((e as CliError).exitCode).toBe(3);
+      expect((e as CliError).message).toContain(`install the package "${pkg}"`);
+    }
+  });
+
+  it('toolsFor lists per-family iptables tools', () => {
+    expect(toolsFor('iptables', [4])).toEqual(['ipset', 'iptables-save', 'iptables-restore']);
+    expect(toolsFor('nftables', [4, 6])).toEqual(['nft']);
+  });
+});
+
+describe('otherBackendWarning', () => {
+  const chains = (list: object[]) => `echo '${JSON.stringify({ nftables: [{ metainfo: {} }, ...list.map((chain) => ({ chain }))] })}'`;
+  const warn = (tools: Record<string, string>, backend: 'iptables' | 'nftables') =>
+    otherBackendWarning(createHostExec({ env: { PATH: pathWith(tools) } }), backend);
+
+  it('names iptables-nft cali chains when programming nftables, and calico tables when programming iptables', async () => {
+    const nft = chains([
+      { family: 'ip', table: 'nat', name: 'cali-POSTROUTING' },
+      { family: 'ip6', table: 'calico', name: 'nat-POSTROUTING' },
+      { family: 'inet', table: 'nat', name: 'cali-POSTROUTING' },
+    ]);
+    expect(await warn({ nft }, 'nftables')).toMatch(/^the iptables nat table \(ip\) also holds cali-POSTROUTING/);
+    expect(await warn({ nft }, 'iptables')).toMatch(/^table ip6 calico \(nftables\) also holds NAT chains/);
+  });
+
+  it('is null without such state, without nft, or when nft fails', async () => {
+    expect(await warn({ nft: chains([{ family: 'ip', table: 'filter', name: 'INPUT' }]) }, 'nftables')).toBeNull();
+    expect(await warn({}, 'iptables')).toBeNull();
+    expect(await warn({ nft: 'exit 1' }, 'iptables')).toBeNull();
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { formatChanges } from '../../src/host/format-changes.js';
+import type { Change } from '../../src/host/plan.js';
+
+const CHANGES: Change[] = [
+  { kind: 'set', family: 4, name: 'cali40network-ip-pools', op: 'update', add: ['10.99.0.0/16', '10.98.0.0/16'], remove: ['10.1.0.0/16'], header: 'maxelem 65536, want 1048576' },
+  { kind: 'chain', family: 4, name: 'cali-nat-outgoing', op: 'rewrite', add: ['-A cali-nat-outgoing X'], remove: ['-A cali-nat-outgoing -s 10.0.0.0/8 -j RETURN'], reorder: false },
+  { kind: 'jump', family: 4, chain: 'POSTROUTING', op: 'append', line: '-A POSTROUTING J' },
+  { kind: 'jump', family: 4, chain: 'POSTROUTING', op: 'delete', line: '-A POSTROUTING J', reason: 'duplicate' },
+];
+
+describe('formatChanges', () => {
+  it('plan mode: what apply does, per family, with + and - lines', () => {
+    expect(formatChanges(CHANGES, { backend: 'iptables', families: [4, 6], mode: 'plan', maxItems: 10 })).toBe(
+      [
+        'IPv4 (iptables):',
+        '  ipset cali40network-ip-pools: update (+2 -1 members); maxelem 65536, want 1048576',
+        '      + 10.99.0.0/16',
+        '      + 10.98.0.0/16',
+        '      - 10.1.0.0/16',
+        '  chain nat cali-nat-outgoing: rewrite',
+        '      + -A cali-nat-outgoing X',
+        '      - -A cali-nat-outgoing -s 10.0.0.0/8 -j RETURN',
+        '  chain nat POSTROUTING: append jump',
+        '      + -A POSTROUTING J',
+        '  chain nat POSTROUTING: delete duplicate jump',
+        '      - -A POSTROUTING J',
+        'IPv6 (iptables): no changes',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('drift mode: how the kernel differs; the cap on listed items', () => {
+    const text = formatChanges(CHANGES, { backend: 'iptables', families: [4, 6], mode: 'drift', maxItems: 1 });
+    expect(text).toContain('  ipset cali40network-ip-pools: differs (+2 -1 members); maxelem 65536, want 1048576\n      + 10.99.0.0/16\n      ... and 2 more\n');
+    expect(text).toContain('  chain nat POSTROUTING: jump missing\n');
+    expect(text).toContain('  chain nat POSTROUTING: duplicate jump\n');
+    expect(text).toContain('IPv6 (iptables): in sync\n');
+  });
+
+  it('nftables names sets and namespaced chains without the nat table prefix; 0 items lists headings only', () => {
+    const text = formatChanges(
+      [
+        { kind: 'table', family: 6, name: 'ip6 calico', op: 'create' },
+        { kind: 'set', family: 6, name: 'cali60masq-ipam-pools', op: 'create', add: ['fd10::/64'], remove: [] },
+        { kind: 'chain', family: 6, name: 'nat-cali-nat-outgoing', op: 'create', add: ['x'], remove: [], reorder: false },
+      ],
+      { backend: 'nftables', families: [6], mode: 'plan', maxItems: 0 },
+    );
+    expect(text).toBe(
+      'IPv6 (nftables):\n  table ip6 calico: create\n  set cali60masq-ipam-pools: create (+1 member)\n  chain nat-cali-nat-outgoing: create\n',
+    );
+  });
+});

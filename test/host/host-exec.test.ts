@@ -1,0 +1,129 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CliError } from '../../src/cli/cli-error.js';
+import { commandFailed, createHostExec, findOnPath, toolMissing } from '../../src/host/host-exec.js';
+import { kernelDescribe, sh } from '../support/netns.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'poolctl-exec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** fakeTool writes an executable shell script named `name` into the temp dir. */
+function fakeTool(name: string, body: string): void {
+  const p = join(dir, name);
+  writeFileSync(p, `#!/bin/sh\n${body}\n`);
+  chmodSync(p, 0o755);
+}
+
+async function rejection(p: Promise<unknown>): Promise<CliError> {
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(CliError);
+  return e as CliError;
+}
+
+describe('createHostExec', () => {
+  const exec = createHostExec({ env: process.env });
+
+  it('passes arguments as an array, never through a shell', async () => {
+    const r = await exec.run('printf', ['%s|', '$(echo hi); rm -rf /nope', '*']);
+    expect(r).toEqual({ code: 0, stdout: '$(echo hi); rm -rf /nope|*|', stderr: '' });
+  });
+
+  it('feeds stdin and captures stdout and stderr separately', async () => {
+    fakeTool('both', 'cat; echo oops >&2; exit 4');
+    const r = await createHostExec({ env: { PATH: `${dir}:${process.env.PATH}` } }).run('both', [], { input: 'line 1\nline 2\n' });
+    expect(r).toEqual({ code: 4, stdout: 'line 1\nline 2\n', stderr: 'oops\n' });
+  });
+
+  it('runs tools from the PATH it was given (how tests inject failing tools)', async () => {
+    fakeTool('iptables-restore', 'echo fake; exit 0');
+    const r = await createHostExec({ env: { PATH: `${dir}:/usr/sbin:/usr/bin` } }).run('iptables-restore', []);
+    expect(r.stdout).toBe('fake\n');
+  });
+
+  it.each([
+    ['ipset', 'ipset'],
+    ['nft', 'nftables'],
+    ['ip6tables-restore', 'iptables'],
+  ])('a missing %s is exit 3 naming the package %s', async (tool, pkg) => {
+    const e = await rejection(createHostExec({ env: { PATH: '/nonexistent' } }).run(tool, ['save']));
+    expect(e.code).toBe('HOST_TOOL_MISSING');
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toBe(`${tool} not found on PATH: install the package "${pkg}"`);
+    expect(e.hint).toContain(`apt-get install ${pkg}`);
+  });
+
+  it('a tool that says it needs root is exit 3 with what to do', async () => {
+    fakeTool('iptables-save', 'echo "iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)" >&2; exit 4');
+    const e = await rejection(createHostExec({ env: { PATH: dir } }).run('iptables-save', ['-t', 'nat']));
+    expect(e.code).toBe('HOST_NOT_ROOT');
+    expect(e.exitCode).toBe(3);
+    expect(e.hint).toMatch(/sudo/);
+  });
+
+  it('requireRoot refuses a non-root uid with exit 3', () => {
+    const e = (() => {
+      try {
+        createHostExec({ env: process.env, euid: 1000 }).requireRoot('nat apply');
+      } catch (x) {
+        return x as CliError;
+      }
+      return null;
+    })();
+    expect(e).toBeInstanceOf(CliError);
+    expect(e!.exitCode).toBe(3);
+    expect(e!.message).toBe("nat apply needs root (CAP_NET_ADMIN) to read and program the kernel's NAT tables: running as uid 1000");
+    expect(() => createHostExec({ env: process.env, euid: 0 }).requireRoot('nat apply')).not.toThrow();
+  });
+
+  it('kills a command that outlives its timeout: exit 3', async () => {
+    const t = Date.now();
+    const e = await rejection(exec.run('sleep', ['10'], { timeoutMs: 200 }));
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toBe('sleep 10 did not finish within 0.2 s');
+  });
+
+  it('survives a tool that exits without reading a large stdin', async () => {
+    const r = await exec.run('true', [], { input: 'x'.repeat(4 << 20) });
+    expect(r.code).toBe(0);
+  });
+
+  it('has() and findOnPath look for executables on the PATH', () => {
+    expect(exec.has('sh')).toBe(true);
+    expect(exec.has('no-such-tool-poolctl')).toBe(false);
+    expect(findOnPath('sh', { PATH: '/nonexistent:/bin:/usr/bin' })).toMatch(/\/sh$/);
+    expect(findOnPath('sh', {})).toBeNull();
+  });
+
+  it('commandFailed turns a failed run into exit 1 with the tool message', () => {
+    const e = commandFailed('failing', 'load the rules', { code: 2, stdout: '', stderr: 'line 7: bad rule\n' });
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toBe('failed to load the rules: failing exited with status 2:\n  line 7: bad rule');
+    expect(commandFailed('x', 'y', { code: 5, stdout: '', stderr: '' }).message).toBe('failed to y: x exited with status 5:\n  exit status 5');
+    expect(toolMissing('ip').message).toContain('"iproute2"');
+  });
+});
+
+kernelDescribe('createHostExec in a network namespace', () => {
+  const ns = `pcx${process.pid.toString(36)}`;
+  afterAll(async () => {
+    await createHostExec({ env: process.env }).run('ip', ['netns', 'del', ns]);
+  });
+
+  it('runs tools through `ip netns exec` and maps a missing tool to exit 3', async () => {
+    await sh('ip', ['netns', 'add', ns]);
+    const exec = createHostExec({ env: process.env, netns: ns });
+    const r = await exec.run('ip', ['-o', 'link', 'show']);
+    expect(r.code).toBe(0);
+    // a fresh namespace has only its loopback interface
+    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^1: lo:/)]);
+    const e = await rejection(exec.run('no-such-tool-poolctl', []));
+    expect(e.code).toBe('HOST_TOOL_MISSING');
+    expect(e.exitCode).toBe(3);
+  });
+});
