@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BIN } from '../../support/cli.js';
+import { BIN, ROOT } from '../../support/cli.js';
 import { inNs, kernelDescribe, runIn, TOPO, useTopology } from '../../support/netns.js';
 
 /**
@@ -58,7 +58,14 @@ kernelDescribe('nat apply: refusals and dry run', () => {
 
   it('refuses to run without root: exit 3 and what to do', async () => {
     const pools = file('refuse.yaml', POOLS, 0o644);
-    const r = await runIn(topo().node, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'nat', 'apply', '-f', pools]);
+    // The checkout may sit in a directory only root can read (a 0700 temp dir, say), so the
+    // unprivileged user runs a world-readable copy of the built bundle.
+    const app = join(dir, 'app');
+    cpSync(BIN.endsWith(join('bin', 'poolctl.js')) ? join(ROOT, 'dist') : dirname(BIN), app, { recursive: true });
+    writeFileSync(join(app, 'package.json'), '{"type":"module"}\n');
+    writeFileSync(join(app, 'run.js'), "import('./main.js').then((m) => m.main(process));\n");
+    chmodSync(dir, 0o755);
+    const r = await runIn(topo().node, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(app, 'run.js'), 'nat', 'apply', '-f', pools]);
     expect(r.stderr).toMatch(/nat apply needs root \(CAP_NET_ADMIN\).*running as uid 65534/);
     expect(r.stderr).toMatch(/hint: run it as root/);
     expect(r.code).toBe(3);
