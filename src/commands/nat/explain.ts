@@ -42,6 +42,21 @@ async function poolModelSource(args: ExplainArgs, settings: NatSettings, ctx: Co
  */
 async function modelSource(args: ExplainArgs, settings: NatSettings, ctx: Context): Promise<ModelSource> {
   if (!args.live) return poolModelSource(args, settings, ctx);
+  // The kernel's rules already carry the pools and Felix's settings: inputs that would
+  // describe them again are refused rather than silently ignored.
+  const given = [
+    args.filename?.length ? '-f' : '',
+    args.natOutgoingAddress !== undefined ? '--nat-outgoing-address' : '',
+    args.hostIp?.length ? '--host-ip' : '',
+    args.natPortRange !== undefined ? '--nat-port-range' : '',
+    args.natOutgoingInterfaceFilter !== undefined ? '--nat-outgoing-interface-filter' : '',
+  ].filter(Boolean);
+  if (given.length > 0) {
+    throw usageError(
+      `--live decides from the sets and rules in this host's kernel; ${given.join(', ')} cannot apply to them`,
+      'leave out --live to explain from pools and Felix settings',
+    );
+  }
   const { liveModelSource } = await import('../../host/live-model.js');
   return liveModelSource(ctx.env);
 }
