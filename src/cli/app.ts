@@ -1,5 +1,4 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
-import { COMMANDS } from '../commands/index.js';
 import { commandString, type CommandSpec } from '../commands/command.js';
 import { CliError, usageError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
@@ -53,7 +52,7 @@ function toModule(spec: CommandSpec, base: BaseContext, result: { code: number }
  * status. It serves --help, completion and every usage error (exit 2); plain command lines
  * usually take the fast path in main.ts instead.
  */
-export async function runApp(args: readonly string[], base: BaseContext): Promise<number> {
+export async function runApp(args: readonly string[], commands: readonly CommandSpec[], base: BaseContext): Promise<number> {
   const result = { code: ExitCode.OK as number };
   let y = yargs([...args])
     .scriptName('poolctl')
@@ -80,7 +79,7 @@ export async function runApp(args: readonly string[], base: BaseContext): Promis
       ...(o.default !== undefined ? { default: o.default } : {}),
     });
   }
-  for (const spec of COMMANDS) y = y.command(toModule(spec, base, result));
+  for (const spec of commands) y = y.command(toModule(spec, base, result));
   try {
     // yargs' own output (help, version, completions) goes to our streams, not the console.
     await y.parseAsync([...args], {}, (e: Error | undefined, _argv: unknown, output: string) => {

@@ -1,15 +1,21 @@
-import { COMMANDS } from '../commands/index.js';
-import { fastParse, joinDashValues } from './fast-args.js';
+import { findCommand, loadAllCommands, loadCommand } from '../commands/index.js';
+import { commandWord, fastParse, joinDashValues } from './fast-args.js';
 import { makeContext, type BaseContext } from './make-context.js';
 
 /**
- * dispatch runs a command line: through the fast parser when it understands it completely,
- * else through yargs (help, completion, usage errors), loaded only then.
+ * dispatch runs a command line. It loads only the named command's declaration and runs it
+ * through the fast parser when that understands the line completely; otherwise (help,
+ * completion, unknown commands, usage errors) it loads every declaration and yargs.
  */
 export async function dispatch(argv: readonly string[], base: BaseContext): Promise<number> {
-  const args = joinDashValues(argv, COMMANDS);
-  const fast = fastParse(args, COMMANDS);
-  if (fast?.spec.run) return fast.spec.run(fast.args, makeContext(base, fast.args));
+  const entry = findCommand(commandWord(argv));
+  if (entry) {
+    const spec = await loadCommand(entry);
+    const args = joinDashValues(argv, [spec]);
+    const fast = fastParse(args, [spec]);
+    if (fast?.spec.run) return fast.spec.run(fast.args, makeContext(base, fast.args));
+  }
+  const commands = await loadAllCommands();
   const { runApp } = await import('./app.js');
-  return runApp(args, base);
+  return runApp(joinDashValues(argv, commands), commands, base);
 }

@@ -86,6 +86,15 @@ function findCommand(list: readonly CommandSpec[], word: unknown): CommandSpec |
 }
 
 /**
+ * commandWord returns the first word of a command line that is not a global option or its
+ * value (the command's name or alias), or undefined.
+ */
+export function commandWord(argv: readonly string[]): string | undefined {
+  const w = parser([...argv], parserOptions(GLOBAL_OPTIONS))._[0];
+  return typeof w === 'string' ? w : undefined;
+}
+
+/**
  * fastParse parses a command line with yargs-parser from the commands' declared flags,
  * without loading yargs (~50 ms of start-up). It returns null whenever yargs should answer
  * instead: --help, completion requests, unknown commands or flags, bad choices, missing or

@@ -4,7 +4,6 @@ import { defineCommand } from './command.js';
 
 export default defineCommand<{ resource: string; names: string[]; output: string; export: boolean }>({
   name: 'get',
-  aliases: ['list'],
   describe: 'List IPPools, or get them by name',
   positionals: [
     { name: 'resource', required: true, describe: 'ippool (or ippools, ipp, ipps, pool, pools), or KIND/NAME' },
