@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +12,13 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = process.env.POOLCTL_TEST_BIN ?? join(ROOT, 'bin', 'poolctl.js');
 /** SHARED is the reference material (spec, conformance vectors) beside the project. */
 export const SHARED = join(ROOT, '..', 'shared');
+
+let dataHome: string | undefined;
+/** privateDataHome returns this test process's own XDG_DATA_HOME (made on first use). */
+function privateDataHome(): string {
+  dataHome ??= mkdtempSync(join(tmpdir(), 'poolctl-test-data-'));
+  return dataHome;
+}
 
 export interface CliResult {
   readonly code: number | null;
@@ -26,7 +35,9 @@ export function runCli(
   opts: { input?: string | Buffer; env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
+    // XDG_DATA_HOME points the default embedded store at a private directory, so no test ever
+    // touches the real ~/.local/share/poolctl; a test may still override it.
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', XDG_DATA_HOME: privateDataHome(), ...opts.env };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
