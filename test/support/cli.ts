@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,11 @@ export const SHARED = join(ROOT, '..', 'shared');
 let dataHome: string | undefined;
 /** privateDataHome returns this test process's own XDG_DATA_HOME (made on first use). */
 function privateDataHome(): string {
-  dataHome ??= mkdtempSync(join(tmpdir(), 'poolctl-test-data-'));
+  if (dataHome === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'poolctl-test-data-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    dataHome = dir;
+  }
   return dataHome;
 }
 
