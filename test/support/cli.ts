@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
  * (POOLCTL_TEST_BIN points the e2e tests at another build, e.g. `build/x/run.js`).
  */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = process.env.POOLCTL_TEST_BIN ?? join(ROOT, 'bin', 'poolctl.js');
+export const BIN = process.env.POOLCTL_TEST_BIN ? resolve(process.env.POOLCTL_TEST_BIN) : join(ROOT, 'bin', 'poolctl.js');
 /** SHARED is the reference material (spec, conformance vectors) beside the project. */
 export const SHARED = join(ROOT, '..', 'shared');
 
