@@ -46,37 +46,71 @@ function fail(kind: AddrErrorKind, input: string, message: string): Result<never
 }
 
 /**
- * parseIPv4Value parses strict dotted-quad IPv4 text: exactly four decimal octets 0-255,
- * no leading zeros ("010.0.0.1" fails, as Go >= 1.17 rejects it), no shorthand ("127.1"),
- * no hex or octal. It returns the address as an unsigned 32-bit number, or -1.
- * It is the allocation-free primitive under parseAddr and the hot paths.
+ * parseIPv4Bytes parses strict dotted-quad IPv4 text held as ASCII bytes b[start, end):
+ * exactly four decimal octets 0-255, no leading zeros ("010.0.0.1" fails, as Go >= 1.17
+ * rejects it), no shorthand ("127.1"), no hex or octal. It returns the address as an unsigned
+ * 32-bit number, or -1. It allocates nothing: it is the primitive under parseIPv4Value.
  */
-export function parseIPv4Value(s: string, start = 0, end = s.length): number {
+export function parseIPv4Bytes(b: Uint8Array, start = 0, end = b.length): number {
+  const v = scanIPv4Bytes(b, start, end);
+  return v >= 0 && scanEnd === end ? v : -1;
+}
+
+/** scanEnd is where the last scanIPv4Bytes stopped. */
+let scanEnd = 0;
+
+/**
+ * scanIPv4Bytes reads an IPv4 address (as parseIPv4Bytes) at the start of b[start, end): it
+ * stops at the first byte after the fourth octet (any byte but a digit or a dot) and returns
+ * the address, or -1 when the bytes up to there are not one. ipv4ScanEnd then says where it
+ * stopped. Batch explain reads a flow's addresses with it in one pass over the bytes.
+ */
+export function scanIPv4Bytes(b: Uint8Array, start: number, end: number): number {
   let value = 0;
-  let octets = 0;
   let i = start;
-  while (i < end) {
-    let n = 0;
-    let digits = 0;
+  for (let octets = 1; ; octets++) {
     const first = i;
+    let n = 0;
     while (i < end) {
-      const c = s.charCodeAt(i);
+      const c = b[i]!;
       if (c < 48 || c > 57) break;
       n = n * 10 + (c - 48);
-      digits++;
       i++;
-      if (digits > 3) return -1;
     }
-    if (digits === 0 || n > 255) return -1;
-    if (digits > 1 && s.charCodeAt(first) === 48) return -1;
+    const digits = i - first;
+    if (digits === 0 || digits > 3 || n > 255 || (digits > 1 && b[first] === 48)) return -1;
     value = value * 256 + n;
-    octets++;
-    if (i === end) break;
-    if (s.charCodeAt(i) !== 46 || octets === 4) return -1;
+    if (octets === 4) break;
+    if (i === end || b[i] !== 46) return -1;
     i++;
-    if (i === end) return -1;
   }
-  return octets === 4 ? value : -1;
+  scanEnd = i;
+  return i < end && b[i] === 46 ? -1 : value;
+}
+
+/** ipv4ScanEnd returns the position after the address the last successful scanIPv4Bytes read. */
+export function ipv4ScanEnd(): number {
+  return scanEnd;
+}
+
+/** TEXT_BYTES holds the string being parsed by parseIPv4Value / parseIPv6Words as bytes (an address is at most 45 characters). */
+const TEXT_BYTES = new Uint8Array(64);
+
+/** textBytes copies s[start, end) to TEXT_BYTES (a character above 0xff becomes 0, which no address holds) and returns its length, or -1 when it is longer than max. */
+function textBytes(s: string, start: number, end: number, max: number): number {
+  const n = end - start;
+  if (n > max) return -1;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(start + k);
+    TEXT_BYTES[k] = c > 0xff ? 0 : c;
+  }
+  return n;
+}
+
+/** parseIPv4Value is parseIPv4Bytes for the string s[start, end). */
+export function parseIPv4Value(s: string, start = 0, end = s.length): number {
+  const n = textBytes(s, start, end, 15);
+  return n < 0 ? -1 : parseIPv4Bytes(TEXT_BYTES, 0, n);
 }
 
 function ipv4Error(s: string): Result<never, AddrError> {
@@ -91,23 +125,27 @@ function ipv4Error(s: string): Result<never, AddrError> {
 }
 
 const GROUPS = new Uint16Array(8);
+/** HEX_VALUE is each byte's value as a hex digit (either case), or -1. */
+const HEX_VALUE = Int8Array.from({ length: 256 }, (_, c) =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1,
+);
 const WORDS = new Uint32Array(4);
 
 /**
- * parseIPv6Words parses IPv6 text in s[start, end) (RFC 4291: hex groups, one "::", an
- * optional trailing dotted IPv4; zones refused) and writes the address as four unsigned
- * 32-bit words, most significant first, to out[off..off+3]. It returns false, leaving out
- * unspecified, when the text is not an IPv6 address. It allocates nothing: it is the
- * primitive under parseIPv6Value and the batch hot paths.
+ * parseIPv6Bytes parses IPv6 text held as ASCII bytes b[start, end) (RFC 4291: hex groups,
+ * one "::", an optional trailing dotted IPv4; zones refused) and writes the address as four
+ * unsigned 32-bit words, most significant first, to out[off..off+3]. It returns false,
+ * leaving out unspecified, when the text is not an IPv6 address. It allocates nothing: it is
+ * the primitive under parseIPv6Words and batch explain.
  */
-export function parseIPv6Words(s: string, out: Uint32Array, off = 0, start = 0, end = s.length): boolean {
+export function parseIPv6Bytes(b: Uint8Array, out: Uint32Array, off = 0, start = 0, end = b.length): boolean {
   if (end - start < 2 || end - start > 45) return false;
   const g = GROUPS;
   let n = 0;
   let ellipsis = -1;
   let i = start;
-  if (s.charCodeAt(i) === 58) {
-    if (s.charCodeAt(i + 1) !== 58) return false;
+  if (b[i] === 58) {
+    if (b[i + 1] !== 58) return false;
     ellipsis = 0;
     i += 2;
   }
@@ -117,21 +155,18 @@ export function parseIPv6Words(s: string, out: Uint32Array, off = 0, start = 0, 
     let digits = 0;
     const gstart = i;
     while (i < end) {
-      const c = s.charCodeAt(i);
-      let d: number;
-      if (c >= 48 && c <= 57) d = c - 48;
-      else if (c >= 97 && c <= 102) d = c - 87;
-      else if (c >= 65 && c <= 70) d = c - 55;
-      else break;
+      const c = b[i]!;
+      const d = HEX_VALUE[c]!;
+      if (d < 0) break;
       v = v * 16 + d;
       digits++;
       i++;
       if (digits > 4) return false;
     }
-    if (i < end && s.charCodeAt(i) === 46) {
+    if (i < end && b[i] === 46) {
       // Embedded IPv4 must be last and fit in the remaining two groups.
       if (n > 6 || (ellipsis < 0 && n !== 6)) return false;
-      const v4 = parseIPv4Value(s, gstart, end);
+      const v4 = parseIPv4Bytes(b, gstart, end);
       if (v4 < 0) return false;
       g[n++] = v4 >>> 16;
       g[n++] = v4 & 0xffff;
@@ -140,9 +175,9 @@ export function parseIPv6Words(s: string, out: Uint32Array, off = 0, start = 0, 
     if (digits === 0 || n === 8) return false;
     g[n++] = v;
     if (i === end) break;
-    if (s.charCodeAt(i) !== 58) return false;
+    if (b[i] !== 58) return false;
     i++;
-    if (i < end && s.charCodeAt(i) === 58) {
+    if (i < end && b[i] === 58) {
       if (ellipsis >= 0) return false;
       ellipsis = n;
       i++;
@@ -160,6 +195,12 @@ export function parseIPv6Words(s: string, out: Uint32Array, off = 0, start = 0, 
   }
   for (let k = 0; k < 4; k++) out[off + k] = ((g[2 * k]! << 16) | g[2 * k + 1]!) >>> 0;
   return true;
+}
+
+/** parseIPv6Words is parseIPv6Bytes for the string s[start, end). */
+export function parseIPv6Words(s: string, out: Uint32Array, off = 0, start = 0, end = s.length): boolean {
+  const n = textBytes(s, start, end, 45);
+  return n >= 0 && parseIPv6Bytes(TEXT_BYTES, out, off, 0, n);
 }
 
 /** ipv6WordsToValue returns the 128-bit value of four 32-bit words w[off..off+3]. */
@@ -211,13 +252,35 @@ const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(
 const HEX = ascii('0123456789abcdef');
 const MAPPED = ascii('::ffff:');
 const TEXT = new Uint8Array(45);
+const ASCII = new TextDecoder();
 
 /** writeDecimal writes n (0-255) in decimal to out at pos and returns the position after it. */
 function writeDecimal(n: number, out: Uint8Array, pos: number): number {
-  if (n >= 100) out[pos++] = 48 + Math.floor(n / 100);
-  if (n >= 10) out[pos++] = 48 + (Math.floor(n / 10) % 10);
+  if (n >= 100) {
+    const h = (n / 100) | 0;
+    out[pos++] = 48 + h;
+    n -= h * 100;
+    out[pos++] = 48 + ((n / 10) | 0);
+  } else if (n >= 10) {
+    out[pos++] = 48 + ((n / 10) | 0);
+  }
   out[pos++] = 48 + (n % 10);
   return pos;
+}
+
+/**
+ * writeIPv4Value writes an unsigned 32-bit address as dotted-quad ASCII text (formatIPv4Value)
+ * to out at pos and returns the position after it (at most 15 bytes). It allocates nothing:
+ * renderers write thousands of set members straight into one buffer.
+ */
+export function writeIPv4Value(v: number, out: Uint8Array, pos: number): number {
+  pos = writeDecimal(v >>> 24, out, pos);
+  out[pos++] = 46;
+  pos = writeDecimal((v >>> 16) & 255, out, pos);
+  out[pos++] = 46;
+  pos = writeDecimal((v >>> 8) & 255, out, pos);
+  out[pos++] = 46;
+  return writeDecimal(v & 255, out, pos);
 }
 
 /**
@@ -236,12 +299,7 @@ export function writeIPv6Words(w: ArrayLike<number>, off: number, out: Uint8Arra
   }
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
     for (const c of MAPPED) out[pos++] = c;
-    const v4 = w[off + 3]!;
-    for (let shift = 24; shift >= 0; shift -= 8) {
-      pos = writeDecimal((v4 >>> shift) & 255, out, pos);
-      if (shift > 0) out[pos++] = 46;
-    }
-    return pos;
+    return writeIPv4Value(w[off + 3]!, out, pos);
   }
   let bestStart = -1;
   let bestLen = 1;
@@ -277,8 +335,7 @@ export function writeIPv6Words(w: ArrayLike<number>, off: number, out: Uint8Arra
 
 /** formatIPv6Words formats the address in words w[off..off+3] as writeIPv6Words does, as a string. */
 export function formatIPv6Words(w: ArrayLike<number>, off = 0): string {
-  const n = writeIPv6Words(w, off, TEXT, 0);
-  return String.fromCharCode(...TEXT.subarray(0, n));
+  return ASCII.decode(TEXT.subarray(0, writeIPv6Words(w, off, TEXT, 0)));
 }
 
 /** formatIPv6Value formats a 128-bit value like formatIPv6Words. */

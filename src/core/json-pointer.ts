@@ -5,10 +5,10 @@
 
 /** escapePointerSegment escapes one segment: "~" becomes "~0", "/" becomes "~1". */
 export function escapePointerSegment(s: string): string {
-  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+  return s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s;
 }
 
 /** unescapePointerSegment reverses escapePointerSegment. */
 export function unescapePointerSegment(s: string): string {
-  return s.replace(/~1/g, '/').replace(/~0/g, '~');
+  return s.includes('~') ? s.replace(/~1/g, '/').replace(/~0/g, '~') : s;
 }

@@ -1,9 +1,10 @@
 import { formatAddr, ipv6ValueToWords, type Addr, type Family } from './addr.js';
 import { CHAIN_NAT_OUTGOING, CHAIN_POSTROUTING } from './nat.js';
 import type { ModelPool, NatAction, NatMatch, NatModel, NatRule, NatSetModel, NatSetRole } from './nat-model.js';
-import { equalPrefix, type Prefix } from './prefix.js';
+import { equalPrefix, lastAddrValue, type Prefix } from './prefix.js';
 import { PrefixSetBuilder, type PrefixSet } from './prefix-set.js';
 import { PrefixTable } from './prefix-table.js';
+import { POW2, pred, RangeIndex, succ, type AddrValue, type ValueRange } from './range-index.js';
 
 /**
  * NatReason is why a flow is or is not NATed (spec/cli.md): the cli.md reasons, plus
@@ -143,7 +144,7 @@ export class FlowQuery {
   reason: NatReason = 'NO_NAT_POOLS';
   srcPool = -1;
   dstPool = -1;
-  /** srcMasqPool and dstPoolSetPool cache evaluate's pool lookups within one flow (UNKNOWN until done). */
+  /** srcMasqPool and dstPoolSetPool cache the rule walk's pool lookups within one flow (UNKNOWN until done). */
   srcMasqPool = UNKNOWN;
   dstPoolSetPool = UNKNOWN;
 
@@ -232,6 +233,150 @@ function samePrefixes(members: readonly Prefix[], pools: readonly ModelPool[], i
   return members.length === ix.pools.length && members.every((m, i) => equalPrefix(m, pools[ix.pools[i]!]!.prefix));
 }
 
+/** lookupIPv4 returns the most specific pool of ix holding the IPv4 address v (an index into the family's pools), or -1. */
+function lookupIPv4(ix: PoolIndex, v: number): number {
+  const i = ix.table.lookupIPv4(v);
+  return i < 0 ? -1 : ix.pools[i]!;
+}
+
+/** lookupIPv6 is lookupIPv4 for the IPv6 address in words w[off..off+3]. */
+function lookupIPv6(ix: PoolIndex, w: ArrayLike<number>, off: number): number {
+  const i = ix.table.lookupIPv6Words(w, off);
+  return i < 0 ? -1 : ix.pools[i]!;
+}
+
+/** Feature is what a set match tests an address against: a pool index (the set is those pools) or a PrefixSet. */
+type Feature = PoolIndex | PrefixSet;
+
+/** MAX_FEATURES bounds the sets a family's rules may test for evaluate to classify addresses (2^MAX_FEATURES class pairs). */
+const MAX_FEATURES = 12;
+
+/**
+ * AddressClasses cut one family's addresses into intervals on which every lookup a decision
+ * makes has one answer: for src, membership in each set a src match tests and the pool
+ * reported; for dst, the same with the dst matches. A flow's outcome (the rule that fires and
+ * the reason) then depends only on the pair (src bits, dst bits), and its pools on the
+ * intervals alone, so batch explain decides a flow with two interval lookups and a table.
+ */
+interface AddressClasses {
+  /** index holds the intervals that some pool or tested set covers (an address in none of them has pools -1 and bits 0). */
+  readonly index: RangeIndex;
+  /** info holds four numbers per interval: src pool, dst pool, src bits, dst bits. */
+  readonly info: Int32Array;
+  /** dstBits is the number of dst bits: a pair's key is (src bits << dstBits) | dst bits. */
+  readonly dstBits: number;
+  /** pairs maps a pair's key to its outcome (CompiledFamily's outcomes, from 1), or 0 while undecided. */
+  readonly pairs: Int32Array;
+}
+
+const CLASS_WORDS = new Uint32Array(4);
+
+/**
+ * classify builds a family's AddressClasses from its compiled rules, sets and pools, or
+ * returns null when the rules test more than MAX_FEATURES sets. Every answer comes from the
+ * compiled lookups themselves, asked at the first address of each interval: the interval
+ * bounds are all the bounds of the pools and tested sets, so no lookup changes inside one.
+ */
+function classify(f: CompiledFamily): AddressClasses | null {
+  const src: Feature[] = [];
+  const dst: Feature[] = [];
+  const seen = new Set<readonly CompiledRule[]>();
+  const visit = (rules: readonly CompiledRule[]): void => {
+    if (seen.has(rules)) return;
+    seen.add(rules);
+    for (const r of rules) {
+      for (const m of r.matches) {
+        const list = m.code === MatchCode.SrcSet ? src : m.code === MatchCode.NotDstSet ? dst : null;
+        const feature = m.pools ?? m.set;
+        if (list && !list.includes(feature)) list.push(feature);
+      }
+      visit(r.target);
+    }
+  };
+  visit(f.entry);
+  if (src.length + dst.length > MAX_FEATURES) return null;
+
+  const family = f.family;
+  const sets: ValueRange[] = [];
+  for (const feature of [...src, ...dst]) if (!('table' in feature)) sets.push(...feature.valueRanges(family));
+  const points = boundaryPoints(family, f.pools, sets);
+
+  const firsts: AddrValue[] = [];
+  const lasts: AddrValue[] = [];
+  const info: number[] = [];
+  const w = CLASS_WORDS;
+  for (let k = 0; k + 1 < points.length; k++) {
+    const first = points[k]!;
+    if (family === 4) w[0] = first as number;
+    else ipv6ValueToWords(first as bigint, w, 0);
+    const masq = lookupAt(family, f.masq, w);
+    const srcPool = masq >= 0 ? masq : lookupAt(family, f.any, w);
+    const dstPool = lookupAt(family, f.poolSet, w);
+    let srcBits = 0;
+    let dstBits = 0;
+    for (let i = 0; i < src.length; i++) if (hasAt(family, src[i]!, w)) srcBits |= 1 << i;
+    for (let i = 0; i < dst.length; i++) if (hasAt(family, dst[i]!, w)) dstBits |= 1 << i;
+    if (srcPool < 0 && dstPool < 0 && srcBits === 0 && dstBits === 0) continue;
+    const last = pred(points[k + 1]!);
+    const n = info.length;
+    // The same answers as the interval right before: extend it.
+    if (n > 0 && succ(lasts[lasts.length - 1]!) === first && info[n - 4] === srcPool && info[n - 3] === dstPool && info[n - 2] === srcBits && info[n - 1] === dstBits) {
+      lasts[lasts.length - 1] = last;
+      continue;
+    }
+    firsts.push(first);
+    lasts.push(last);
+    info.push(srcPool, dstPool, srcBits, dstBits);
+  }
+  return {
+    index: RangeIndex.ofValues(family, firsts, lasts),
+    info: Int32Array.from(info),
+    dstBits: dst.length,
+    pairs: new Int32Array(1 << (src.length + dst.length)),
+  };
+}
+
+/** lookupAt is lookupIPv4 or lookupIPv6 for the address in w[0] (IPv4) or w[0..3]. */
+function lookupAt(family: Family, ix: PoolIndex, w: Uint32Array): number {
+  return family === 4 ? lookupIPv4(ix, w[0]!) : lookupIPv6(ix, w, 0);
+}
+
+/** hasAt reports whether the address in w[0] (IPv4) or w[0..3] is in a feature's set. */
+function hasAt(family: Family, x: Feature, w: Uint32Array): boolean {
+  if ('table' in x) return lookupAt(family, x, w) >= 0;
+  return family === 4 ? x.containsIPv4(w[0]!) : x.containsIPv6Words(w, 0);
+}
+
+/**
+ * boundaryPoints returns the sorted, distinct first addresses of the pools' prefixes and of the
+ * ranges, and the addresses right after them, so consecutive points delimit intervals that no
+ * pool or range boundary cuts.
+ */
+function boundaryPoints(family: Family, pools: readonly ModelPool[], ranges: readonly ValueRange[]): AddrValue[] {
+  if (family === 4) {
+    const xs = new Float64Array((pools.length + ranges.length) * 2);
+    let n = 0;
+    for (const { prefix } of pools) {
+      const first = Number(prefix.value);
+      xs[n++] = first;
+      xs[n++] = first + POW2[32 - prefix.bits]!;
+    }
+    for (const r of ranges) {
+      xs[n++] = r.first as number;
+      xs[n++] = (r.last as number) + 1;
+    }
+    xs.sort();
+    const out: number[] = [];
+    for (const x of xs) if (out.length === 0 || out[out.length - 1] !== x) out.push(x);
+    return out;
+  }
+  const xs: bigint[] = [];
+  for (const { prefix } of pools) xs.push(prefix.value, lastAddrValue(prefix) + 1n);
+  for (const r of ranges) xs.push(r.first as bigint, (r.last as bigint) + 1n);
+  xs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return xs.filter((x, i) => i === 0 || xs[i - 1] !== x);
+}
+
 /** MutableRule is a CompiledRule while its jump target is still being resolved. */
 type MutableRule = { -readonly [K in keyof CompiledRule]: CompiledRule[K] };
 
@@ -244,6 +389,13 @@ class CompiledFamily {
   readonly masq: PoolIndex;
   readonly any: PoolIndex;
   readonly poolSet: PoolIndex;
+  /** classes are built by the first evaluate (null: too many sets to classify). */
+  #classes: AddressClasses | null | undefined = undefined;
+  /** outcomes are the rule and reason of each decided class pair, two entries each; pairs index them from 1. */
+  readonly #outcomes: (CompiledRule | null | NatReason)[] = [];
+  /** protocol and outInterface are the flow context the cached outcomes hold for. */
+  #protocol: string | undefined = undefined;
+  #outInterface: string | undefined = undefined;
 
   constructor(model: NatModel['families'][number], opts: CompileOptions) {
     this.family = model.family;
@@ -298,7 +450,7 @@ class CompiledFamily {
     for (const [r, name] of jumps) r.target = chains.get(name) ?? [];
   }
 
-  /** pool returns the most specific pool of ix holding src (or dst), caching the two lookups evaluate repeats. */
+  /** pool returns the most specific pool of ix holding src (or dst), caching the two lookups the walk repeats. */
   pool(ix: PoolIndex, q: FlowQuery, dst: boolean): number {
     if (ix === this.masq && !dst) {
       if (q.srcMasqPool === UNKNOWN) q.srcMasqPool = this.lookup(ix, q, false);
@@ -312,8 +464,59 @@ class CompiledFamily {
   }
 
   lookup(ix: PoolIndex, q: FlowQuery, dst: boolean): number {
-    const i = this.family === 4 ? ix.table.lookupIPv4(dst ? q.dst4 : q.src4) : ix.table.lookupIPv6Words(q.words, dst ? 4 : 0);
-    return i < 0 ? -1 : ix.pools[i]!;
+    return this.family === 4 ? lookupIPv4(ix, dst ? q.dst4 : q.src4) : lookupIPv6(ix, q.words, dst ? 4 : 0);
+  }
+
+  /**
+   * evaluate decides a flow of this family into q: from the address classes of src and dst
+   * and the outcome cached for their pair, walking the rules (walk) only for a pair not seen
+   * yet (or when the rules test too many sets to classify).
+   */
+  evaluate(q: FlowQuery): void {
+    if (this.#classes === undefined) this.#classes = classify(this);
+    const c = this.#classes;
+    if (c === null) {
+      this.walk(q, undefined);
+      return;
+    }
+    if (q.protocol !== this.#protocol || q.outInterface !== this.#outInterface) {
+      // The outcomes depend on the flow context too: start over for another one.
+      this.#protocol = q.protocol;
+      this.#outInterface = q.outInterface;
+      c.pairs.fill(0);
+      this.#outcomes.length = 0;
+    }
+    const s = this.family === 4 ? c.index.find4(q.src4) : c.index.find6(q.words, 0);
+    const d = this.family === 4 ? c.index.find4(q.dst4) : c.index.find6(q.words, 4);
+    const info = c.info;
+    const pair = ((s < 0 ? 0 : info[s * 4 + 2]!) << c.dstBits) | (d < 0 ? 0 : info[d * 4 + 3]!);
+    const o = c.pairs[pair]!;
+    if (o === 0) {
+      this.walk(q, undefined);
+      this.#outcomes.push(q.rule, q.reason);
+      c.pairs[pair] = this.#outcomes.length >> 1;
+    } else {
+      q.rule = this.#outcomes[2 * o - 2] as CompiledRule | null;
+      q.reason = this.#outcomes[2 * o - 1] as NatReason;
+    }
+    q.srcPool = s < 0 ? -1 : info[s * 4]!;
+    q.dstPool = d < 0 ? -1 : info[d * 4 + 1]!;
+  }
+
+  /** walk decides a flow of this family into q by walking the rules from the kernel chain's append, tracing when asked. */
+  walk(q: FlowQuery, trace: Trace | undefined): void {
+    q.rule = null;
+    q.reason = 'NO_NAT_POOLS';
+    q.srcMasqPool = UNKNOWN;
+    q.dstPoolSetPool = UNKNOWN;
+    const fired = this.run(this.entry, q, trace, 0);
+    if (fired !== null && fired !== RETURNED) {
+      q.rule = fired;
+      q.reason = 'NAT';
+    }
+    const masq = this.pool(this.masq, q, false);
+    q.srcPool = masq >= 0 ? masq : this.pool(this.any, q, false);
+    q.dstPool = this.pool(this.poolSet, q, true);
   }
 
   #test(m: CompiledMatch, q: FlowQuery): boolean {
@@ -440,47 +643,47 @@ class CompiledFamily {
  * explain can never disagree with what the renderers print.
  */
 export class CompiledNat {
-  readonly #families = new Map<Family, CompiledFamily>();
+  readonly #v4: CompiledFamily | undefined;
+  readonly #v6: CompiledFamily | undefined;
 
   constructor(model: NatModel, opts: CompileOptions = {}) {
-    for (const f of model.families) this.#families.set(f.family, new CompiledFamily(f, opts));
+    const compile = (family: Family): CompiledFamily | undefined => {
+      const f = model.families.find((m) => m.family === family);
+      return f ? new CompiledFamily(f, opts) : undefined;
+    };
+    this.#v4 = compile(4);
+    this.#v6 = compile(6);
   }
 
   /** pools returns the family's pools, which FlowQuery.srcPool / dstPool index. */
   pools(family: Family): readonly ModelPool[] {
-    return this.#families.get(family)?.pools ?? [];
+    return (family === 4 ? this.#v4 : this.#v6)?.pools ?? [];
   }
 
   /**
    * evaluate decides the flow loaded in q and stores rule, reason and pools in it. Families
    * that differ give FAMILY_MISMATCH; a family missing from the model behaves as an empty
-   * ruleset (NO_NAT_POOLS).
+   * ruleset (NO_NAT_POOLS). For batches it remembers outcomes: each (src class, dst class)
+   * pair is decided once by the rule walk that decide traces, then reused (AddressClasses).
    */
   evaluate(q: FlowQuery): void {
-    this.#evaluate(q, undefined);
+    const f = this.#family(q);
+    if (f) f.evaluate(q);
   }
 
-  #evaluate(q: FlowQuery, trace: Trace | undefined): void {
-    q.rule = null;
-    q.srcPool = -1;
-    q.dstPool = -1;
-    q.srcMasqPool = UNKNOWN;
-    q.dstPoolSetPool = UNKNOWN;
-    if (q.srcFamily !== q.dstFamily) {
-      q.reason = 'FAMILY_MISMATCH';
-      return;
+  /**
+   * family returns the compiled family of q's flow, or settles the flow itself: different
+   * families give FAMILY_MISMATCH, a family missing from the model NO_NAT_POOLS.
+   */
+  #family(q: FlowQuery): CompiledFamily | undefined {
+    const f = q.srcFamily !== q.dstFamily ? undefined : q.srcFamily === 4 ? this.#v4 : this.#v6;
+    if (!f) {
+      q.rule = null;
+      q.reason = q.srcFamily !== q.dstFamily ? 'FAMILY_MISMATCH' : 'NO_NAT_POOLS';
+      q.srcPool = -1;
+      q.dstPool = -1;
     }
-    q.reason = 'NO_NAT_POOLS';
-    const f = this.#families.get(q.srcFamily);
-    if (!f) return;
-    const fired = f.run(f.entry, q, trace, 0);
-    if (fired !== null && fired !== RETURNED) {
-      q.rule = fired;
-      q.reason = 'NAT';
-    }
-    const masq = f.pool(f.masq, q, false);
-    q.srcPool = masq >= 0 ? masq : f.pool(f.any, q, false);
-    q.dstPool = f.pool(f.poolSet, q, true);
+    return f;
   }
 
   /** decide returns the full decision for one flow, with its trace (spec/cli.md `nat explain -o json`). */
@@ -497,10 +700,10 @@ export class CompiledNat {
       same,
       same ? `IPv${src.family}` : `src is IPv${src.family}, dst is IPv${dst.family}: no NAT rule can match`,
     );
-    if (same && !this.#families.has(src.family)) {
+    if (same && !(src.family === 4 ? this.#v4 : this.#v6)) {
       addStep(trace, `IPv${src.family} ruleset present`, false, `the model has no IPv${src.family} ruleset`);
     }
-    this.#evaluate(q, same ? trace : undefined);
+    this.#family(q)?.walk(q, trace);
     const pools = this.pools(src.family);
     const rule = q.rule;
     return {

@@ -12,7 +12,8 @@ import type {
   NatSetModel,
   NatSettings,
 } from './nat-model.js';
-import { comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, type Prefix } from './prefix.js';
+import { canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, type Prefix } from './prefix.js';
+import { POW2 } from './range-index.js';
 import { err, ok, type Result } from './result.js';
 
 // Names from felix/rules/rule_defs.go and felix/ipsets/ipset_defs.go (spec/nat.md §3.1, §4.1).
@@ -88,63 +89,98 @@ export interface BuildNatModelOptions {
   readonly families?: readonly Family[];
 }
 
-interface ParsedPool {
-  readonly pool: NatPool;
-  readonly prefix: Prefix;
+const byName = (a: ModelPool, b: ModelPool): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * sortedOrder returns the indexes of pools of one family sorted by prefix (comparePrefix),
+ * then name. IPv4 pools compare by their first address as a number (first4), not by bigint,
+ * and input already in order is only checked.
+ */
+function sortedOrder(pools: readonly ModelPool[], first4: Float64Array, family: Family): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < pools.length; i++) if (pools[i]!.prefix.family === family) order.push(i);
+  const cmp =
+    family === 4
+      ? (i: number, j: number): number => first4[i]! - first4[j]! || pools[i]!.prefix.bits - pools[j]!.prefix.bits || byName(pools[i]!, pools[j]!)
+      : (i: number, j: number): number => comparePrefix(pools[i]!.prefix, pools[j]!.prefix) || byName(pools[i]!, pools[j]!);
+  for (let k = 1; k < order.length; k++) if (cmp(order[k - 1]!, order[k]!) > 0) return order.sort(cmp);
+  return order;
 }
 
 /**
  * poolsAsFelixSeesThem parses the pools' CIDRs (masking host bits, as IPPoolV3ToV1 keys a pool
  * by its network), keeps of identical CIDRs only the pool whose name sorts lowest
- * (conflictresolvingcacheproc.go), and returns the survivors sorted by prefix, with warnings
- * for everything Calico would refuse on create: host bits, identical and overlapping CIDRs,
- * pools smaller than their block size.
+ * (conflictresolvingcacheproc.go), and returns the survivors sorted by prefix (IPv4 first),
+ * with warnings for everything Calico would refuse on create: host bits, identical and
+ * overlapping CIDRs, pools smaller than their block size. LoadBalancer-only pools are in the
+ * pool set only under its old name (all-ipam-pools).
  */
 function poolsAsFelixSeesThem(
   pools: readonly NatPool[],
+  settings: NatSettings,
   warnings: string[],
-): Result<ParsedPool[], NatModelError> {
-  const parsed: ParsedPool[] = [];
+): Result<ModelPool[], NatModelError> {
+  const parsed: ModelPool[] = [];
+  // IPv4 pools' first addresses and the addresses right after them, as numbers
+  const first4 = new Float64Array(pools.length);
+  const end4 = new Float64Array(pools.length);
   for (const pool of pools) {
     const r = parsePrefix(pool.cidr);
     if (!r.ok) {
       return err({ kind: 'cidr-invalid', pool: pool.name, message: `IPPool(${pool.name}) CIDR: ${r.error.message}` });
     }
     const prefix = r.value.prefix;
+    const cidr = canonicalPrefixText(pool.cidr, r.value);
     if (r.value.hostBitsSet) {
-      warnings.push(
-        `IPPool(${pool.name}) CIDR ${pool.cidr} is not strictly masked (Calico refuses it on create); Felix uses ${formatPrefix(prefix)}`,
-      );
+      warnings.push(`IPPool(${pool.name}) CIDR ${pool.cidr} is not strictly masked (Calico refuses it on create); Felix uses ${cidr}`);
     }
-    parsed.push({ pool, prefix });
+    if (prefix.family === 4) {
+      first4[parsed.length] = Number(prefix.value);
+      end4[parsed.length] = first4[parsed.length]! + POW2[32 - prefix.bits]!;
+    }
+    parsed.push({
+      name: pool.name,
+      cidr,
+      natOutgoing: pool.natOutgoing,
+      disabled: pool.disabled,
+      allowedUses: pool.allowedUses,
+      blockSize: pool.blockSize,
+      prefix,
+      inPoolSet: settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool),
+    });
   }
-  parsed.sort((a, b) => comparePrefix(a.prefix, b.prefix) || (a.pool.name < b.pool.name ? -1 : a.pool.name > b.pool.name ? 1 : 0));
-  const kept: ParsedPool[] = [];
-  // containers: the kept pools that contain the current one, outermost first.
-  const containers: ParsedPool[] = [];
-  for (const p of parsed) {
-    const prev = kept[kept.length - 1];
-    if (prev && equalPrefix(prev.prefix, p.prefix)) {
-      warnings.push(
-        `IPPool(${p.pool.name}) has the same CIDR as IPPool(${prev.pool.name}) (${formatPrefix(p.prefix)}): Felix uses only IPPool(${prev.pool.name}), whose name sorts first`,
-      );
-      continue;
+  const kept: ModelPool[] = [];
+  for (const family of [4, 6] as const) {
+    // contains reports whether pool o, which starts at or before pool i (they come sorted), contains it: for IPv4 on numbers.
+    const contains = (o: number, i: number): boolean => (family === 4 ? end4[i]! <= end4[o]! : containsPrefix(parsed[o]!.prefix, parsed[i]!.prefix));
+    // containers: the indexes of the kept pools that contain the current one, outermost first.
+    const containers: number[] = [];
+    let prev = -1; // the index of the last pool kept
+    for (const i of sortedOrder(parsed, first4, family)) {
+      const p = parsed[i]!;
+      const same = prev >= 0 && (family === 4 ? first4[i] === first4[prev] && end4[i] === end4[prev] : equalPrefix(parsed[prev]!.prefix, p.prefix));
+      if (same) {
+        const first = parsed[prev]!.name;
+        warnings.push(`IPPool(${p.name}) has the same CIDR as IPPool(${first}) (${p.cidr}): Felix uses only IPPool(${first}), whose name sorts first`);
+        continue;
+      }
+      while (containers.length > 0 && !contains(containers[containers.length - 1]!, i)) containers.pop();
+      const outer = parsed[containers[containers.length - 1] ?? -1];
+      if (outer) {
+        warnings.push(
+          `IPPool(${p.name}) CIDR ${p.cidr} overlaps with IPPool(${outer.name}) CIDR ${outer.cidr} (Calico refuses this on create; both take part in NAT)`,
+        );
+      }
+      const blockSize = p.blockSize || defaultBlockSize(family);
+      if (!p.disabled && p.prefix.bits > blockSize) {
+        warnings.push(
+          `IPPool(${p.name}) CIDR ${p.cidr} is smaller than its block size /${blockSize} (Calico refuses it on create; it still takes part in NAT)`,
+        );
+      }
+      containers.push(i);
+      kept.push(p);
+      prev = i;
     }
-    while (containers.length > 0 && !containsPrefix(containers[containers.length - 1]!.prefix, p.prefix)) containers.pop();
-    const outer = containers[containers.length - 1];
-    if (outer) {
-      warnings.push(
-        `IPPool(${p.pool.name}) CIDR ${formatPrefix(p.prefix)} overlaps with IPPool(${outer.pool.name}) CIDR ${formatPrefix(outer.prefix)} (Calico refuses this on create; both take part in NAT)`,
-      );
-    }
-    const blockSize = p.pool.blockSize || defaultBlockSize(p.prefix.family);
-    if (!p.pool.disabled && p.prefix.bits > blockSize) {
-      warnings.push(
-        `IPPool(${p.pool.name}) CIDR ${formatPrefix(p.prefix)} is smaller than its block size /${blockSize} (Calico refuses it on create; it still takes part in NAT)`,
-      );
-    }
-    containers.push(p);
-    kept.push(p);
   }
   return ok(kept);
 }
@@ -229,26 +265,20 @@ export function buildNatModel(
     hosts.push(r.value.prefix);
   }
   hosts.sort(comparePrefix);
-  const felixPools = poolsAsFelixSeesThem(pools, warnings);
+  const felixPools = poolsAsFelixSeesThem(pools, settings, warnings);
   if (!felixPools.ok) return felixPools;
 
   const families: FamilyNatModel[] = [];
   for (const family of opts.families ?? ([4, 6] as const)) {
     const modelPools: ModelPool[] = [];
-    for (const { pool, prefix } of felixPools.value) {
-      if (prefix.family !== family) continue;
-      modelPools.push({
-        name: pool.name,
-        cidr: formatPrefix(prefix),
-        natOutgoing: pool.natOutgoing,
-        disabled: pool.disabled,
-        allowedUses: pool.allowedUses,
-        blockSize: pool.blockSize,
-        prefix,
-        inPoolSet: settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool),
-      });
+    const masq: Prefix[] = [];
+    const poolSet: Prefix[] = [];
+    for (const p of felixPools.value) {
+      if (p.prefix.family !== family) continue;
+      modelPools.push(p);
+      if (p.natOutgoing) masq.push(p.prefix);
+      if (p.inPoolSet) poolSet.push(p.prefix);
     }
-    const masq = modelPools.filter((p) => p.natOutgoing).map((p) => p.prefix);
     const active = masq.length > 0;
     if (family === 6 && active && toSource !== undefined) {
       return err({
@@ -260,7 +290,7 @@ export function buildNatModel(
     }
     const sets: NatSetModel[] = [
       setModel('masq', family, SET_ID_MASQ, masq),
-      setModel('pools', family, settings.poolSetName, modelPools.filter((p) => p.inPoolSet).map((p) => p.prefix)),
+      setModel('pools', family, settings.poolSetName, poolSet),
     ];
     if (settings.natOutgoingExclusions === 'IPPoolsAndHostIPs') {
       const members = hosts.filter((h, i) => h.family === family && !(i > 0 && equalPrefix(hosts[i - 1]!, h)));

@@ -1,5 +1,6 @@
 import type { Family } from './addr.js';
 import type { IPPool } from './ippool-types.js';
+import { NameTable } from './name-table.js';
 import { lastAddrValue, networkMask, parsePrefix, type Prefix } from './prefix.js';
 
 /** OverlapEntry is one pool known to an OverlapIndex. */
@@ -15,49 +16,80 @@ export interface OverlapEntry {
 /** CHUNK is the largest chunk of the sorted list before it splits (sortedcontainers' "load"). */
 const CHUNK = 512;
 
-function compareEntry(a: OverlapEntry, b: OverlapEntry): number {
-  const x = a.prefix;
-  const y = b.prefix;
-  if (x.value !== y.value) return x.value < y.value ? -1 : 1;
+/**
+ * Node is an entry with its sort key: the network address as a number, exact for IPv4 and
+ * the top 53 bits for IPv6 (so most comparisons need no bigint arithmetic, which allocates
+ * and calls into the runtime).
+ */
+interface Node {
+  readonly entry: OverlapEntry;
+  readonly key: number;
+}
+
+/** sortKey is a Node's key: order-preserving (a <= b implies key(a) <= key(b)), exact for IPv4. */
+function sortKey(p: Prefix): number {
+  return p.family === 4 ? Number(p.value) : Number(p.value >> 75n);
+}
+
+/** compareNode orders by network address, then prefix length. */
+function compareNode(a: Node, b: Node): number {
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+  const x = a.entry.prefix;
+  const y = b.entry.prefix;
+  // Equal keys: equal IPv4 addresses, or IPv6 addresses equal in their top 53 bits.
+  if (x.family === 6 && x.value !== y.value) return x.value < y.value ? -1 : 1;
   return x.bits - y.bits;
+}
+
+/** before reports whether a node's address is below an address (given with its key). */
+function below(n: Node, key: number, value: bigint): boolean {
+  return n.key < key || (n.key === key && n.entry.prefix.family === 6 && n.entry.prefix.value < value);
 }
 
 /**
  * SortedEntries is a sorted list of entries (by network address, then prefix length) kept as
  * a list of sorted chunks of at most 2*CHUNK: insert is a binary search plus a splice in one
- * chunk, and a range scan is a binary search plus a walk, so n inserts and queries cost
- * O(n log n) in practice (the chunk index itself is tiny).
+ * chunk (an append when the entry sorts last, as pools listed in address order do), and a
+ * range scan is a binary search plus a walk, so n inserts and queries cost O(n log n) in
+ * practice (the chunk index itself is tiny).
  *
  * Invariant: every chunk is non-empty and sorted; chunks are in order; maxes[i] is the last
- * entry of chunks[i].
+ * node of chunks[i].
  */
 class SortedEntries {
-  private readonly chunks: OverlapEntry[][] = [];
-  private readonly maxes: OverlapEntry[] = [];
+  readonly chunks: Node[][] = [];
+  private readonly maxes: Node[] = [];
 
-  insert(e: OverlapEntry): void {
-    if (this.chunks.length === 0) {
+  insert(e: Node): void {
+    const last = this.maxes.length - 1;
+    if (last < 0) {
       this.chunks.push([e]);
       this.maxes.push(e);
       return;
     }
     // First chunk whose max is >= e (or the last chunk).
     let lo = 0;
-    let hi = this.maxes.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareEntry(this.maxes[mid]!, e) < 0) lo = mid + 1;
-      else hi = mid;
+    if (compareNode(this.maxes[last]!, e) <= 0) {
+      lo = last;
+      this.chunks[lo]!.push(e);
+    } else {
+      let hi = last;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compareNode(this.maxes[mid]!, e) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      const chunk = this.chunks[lo]!;
+      let a = 0;
+      let b = chunk.length;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (compareNode(chunk[mid]!, e) <= 0) a = mid + 1;
+        else b = mid;
+      }
+      chunk.splice(a, 0, e);
     }
     const chunk = this.chunks[lo]!;
-    let a = 0;
-    let b = chunk.length;
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      if (compareEntry(chunk[mid]!, e) <= 0) a = mid + 1;
-      else b = mid;
-    }
-    chunk.splice(a, 0, e);
     this.maxes[lo] = chunk[chunk.length - 1]!;
     if (chunk.length > 2 * CHUNK) {
       const tail = chunk.splice(CHUNK);
@@ -67,37 +99,58 @@ class SortedEntries {
     }
   }
 
-  /** forEachFrom calls fn for entries with network address >= from, in order, until fn returns false. */
-  forEachFrom(from: bigint, fn: (e: OverlapEntry) => boolean): void {
+  /** atChunk and atIndex are firstFrom's answer. */
+  atChunk = 0;
+  atIndex = 0;
+
+  /**
+   * firstFrom finds the first node whose network address is >= the given one (key: its
+   * sortKey): its position is then (atChunk, atIndex), atChunk past the end if there is none.
+   */
+  firstFrom(key: number, value: bigint): void {
     let lo = 0;
     let hi = this.maxes.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.maxes[mid]!.prefix.value < from) lo = mid + 1;
+      if (below(this.maxes[mid]!, key, value)) lo = mid + 1;
       else hi = mid;
     }
-    for (let c = lo; c < this.chunks.length; c++) {
-      const chunk = this.chunks[c]!;
-      let i = 0;
-      if (c === lo) {
-        let b = chunk.length;
-        while (i < b) {
-          const mid = (i + b) >> 1;
-          if (chunk[mid]!.prefix.value < from) i = mid + 1;
-          else b = mid;
-        }
-      }
-      for (; i < chunk.length; i++) if (!fn(chunk[i]!)) return;
+    const chunk = this.chunks[lo];
+    let i = 0;
+    let b = chunk ? chunk.length : 0;
+    while (i < b) {
+      const mid = (i + b) >> 1;
+      if (below(chunk![mid]!, key, value)) i = mid + 1;
+      else b = mid;
     }
+    this.atChunk = lo;
+    this.atIndex = i;
   }
 }
 
+/** NO_ENTRIES is overlapping's answer when nothing overlaps (shared: the common case). */
+const NO_ENTRIES: readonly OverlapEntry[] = [];
+
 /** FamilyIndex holds one family's pools. */
 interface FamilyIndex {
-  /** byLength maps a prefix length to the pools of exactly that length, keyed by network address. */
-  readonly byLength: Map<number, Map<bigint, OverlapEntry[]>>;
+  /** lengths lists the prefix lengths present, each once. */
+  readonly lengths: number[];
+  /**
+   * byLength[len] holds the pools of exactly that length, keyed by addrKey of the network
+   * address (exact for IPv4; a bucket may mix IPv6 addresses, so lookups compare values).
+   */
+  readonly byLength: (Map<number, OverlapEntry[]> | undefined)[];
   /** sorted holds every pool, for the "contained in" direction. */
   readonly sorted: SortedEntries;
+}
+
+/**
+ * addrKey is a Map key for a network address: the IPv4 value itself; for IPv6 a 53-bit fold
+ * of all 128 bits (a bigint Map key would hash by its low 64 bits only, which are zero in
+ * most IPv6 pools, and make every lookup a linear scan).
+ */
+function addrKey(p: Prefix, value: bigint): number {
+  return p.family === 4 ? Number(value) : Number(BigInt.asUintN(53, value ^ (value >> 53n) ^ (value >> 106n)));
 }
 
 /**
@@ -115,7 +168,15 @@ interface FamilyIndex {
  */
 export class OverlapIndex {
   private readonly families = new Map<Family, FamilyIndex>();
-  private readonly names = new Map<string, OverlapEntry>();
+  private readonly names = new NameTable<OverlapEntry>();
+  /**
+   * missName, missAddrs and missKey remember the last lookups that found nothing (a name in
+   * get, a prefix's own network in overlapping) until the next add: judging a pool and then
+   * adding it asks each question twice, and on a large index each lookup costs cache misses.
+   */
+  private missName: string | undefined;
+  private missAddrs: Map<number, OverlapEntry[]> | undefined;
+  private missKey = 0;
 
   /** size is the number of pools in the index. */
   get size(): number {
@@ -124,12 +185,14 @@ export class OverlapIndex {
 
   /** get returns the pool of that name, if any. */
   get(name: string): OverlapEntry | undefined {
-    return this.names.get(name);
+    const e = this.names.get(name);
+    if (e === undefined) this.missName = name;
+    return e;
   }
 
   /** has reports whether a pool of that name is in the index. */
   has(name: string): boolean {
-    return this.names.has(name);
+    return this.names.get(name) !== undefined;
   }
 
   /**
@@ -141,29 +204,35 @@ export class OverlapIndex {
   addPool(pool: IPPool, origin: OverlapEntry['origin']): boolean {
     const cidr = pool.spec?.cidr ?? '';
     const p = parsePrefix(cidr);
-    if (!p.ok || this.names.has(pool.metadata.name)) return false;
+    if (!p.ok || this.names.get(pool.metadata.name)) return false;
     this.add({ name: pool.metadata.name, cidr, prefix: p.value.prefix, origin });
     return true;
   }
 
   /** add puts a pool in the index; a second pool of a name already present is ignored. */
   add(entry: OverlapEntry): void {
-    if (this.names.has(entry.name)) return;
+    if (entry.name !== this.missName && this.names.get(entry.name)) return;
+    this.missName = undefined;
     this.names.set(entry.name, entry);
-    let f = this.families.get(entry.prefix.family);
+    const p = entry.prefix;
+    let f = this.families.get(p.family);
     if (!f) {
-      f = { byLength: new Map(), sorted: new SortedEntries() };
-      this.families.set(entry.prefix.family, f);
+      f = { lengths: [], byLength: [], sorted: new SortedEntries() };
+      this.families.set(p.family, f);
     }
-    let byAddr = f.byLength.get(entry.prefix.bits);
+    let byAddr = f.byLength[p.bits];
     if (!byAddr) {
       byAddr = new Map();
-      f.byLength.set(entry.prefix.bits, byAddr);
+      f.byLength[p.bits] = byAddr;
+      f.lengths.push(p.bits);
     }
-    const same = byAddr.get(entry.prefix.value);
+    const key = sortKey(p);
+    const k = p.family === 4 ? key : addrKey(p, p.value);
+    const same = byAddr === this.missAddrs && k === this.missKey ? undefined : byAddr.get(k);
+    this.missAddrs = undefined;
     if (same) same.push(entry);
-    else byAddr.set(entry.prefix.value, [entry]);
-    f.sorted.insert(entry);
+    else byAddr.set(k, [entry]);
+    f.sorted.insert({ entry, key });
   }
 
   /**
@@ -171,21 +240,43 @@ export class OverlapIndex {
    * pool's own name so that "already exists" wins), sorted by name: the datastore's key order,
    * in which Calico lists pools and reports overlaps.
    */
-  overlapping(p: Prefix, except?: string): OverlapEntry[] {
+  overlapping(p: Prefix, except?: string): readonly OverlapEntry[] {
     const f = this.families.get(p.family);
-    if (!f) return [];
-    const out: OverlapEntry[] = [];
-    for (const [bits, byAddr] of f.byLength) {
+    if (!f) return NO_ENTRIES;
+    let out: OverlapEntry[] | undefined;
+    const v4 = p.family === 4;
+    // IPv4 addresses are exact numbers: no bigint arithmetic (which allocates) for them.
+    const key = sortKey(p);
+    for (const bits of f.lengths) {
       if (bits > p.bits) continue;
-      const hits = byAddr.get(p.value & networkMask(p.family, bits));
-      if (hits) for (const e of hits) if (e.name !== except) out.push(e);
+      const net = v4 ? 0n : p.value & networkMask(p.family, bits);
+      const k = v4 ? (bits === 0 ? 0 : (key & (-1 << (32 - bits))) >>> 0) : addrKey(p, net);
+      const byAddr = f.byLength[bits]!;
+      const hits = byAddr.get(k);
+      if (hits) {
+        for (const e of hits) if (e.name !== except && (v4 || e.prefix.value === net)) (out ??= []).push(e);
+      } else if (bits === p.bits) {
+        this.missAddrs = byAddr;
+        this.missKey = k;
+      }
     }
-    const last = lastAddrValue(p);
-    f.sorted.forEachFrom(p.value, (e) => {
-      if (e.prefix.value > last) return false;
-      if (e.prefix.bits > p.bits && e.name !== except) out.push(e);
-      return true;
-    });
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Pools inside p: from p's first address while addresses stay within p.
+    const last = v4 ? 0n : lastAddrValue(p);
+    const lastKey = v4 ? key + 2 ** (32 - p.bits) - 1 : Number(last >> 75n);
+    const sorted = f.sorted;
+    const chunks = sorted.chunks;
+    sorted.firstFrom(key, p.value);
+    let i = sorted.atIndex;
+    scan: for (let c = sorted.atChunk; c < chunks.length; c++, i = 0) {
+      const chunk = chunks[c]!;
+      for (; i < chunk.length; i++) {
+        const n = chunk[i]!;
+        if (n.key > lastKey || (n.key === lastKey && !v4 && n.entry.prefix.value > last)) break scan;
+        const e = n.entry;
+        if (e.prefix.bits > p.bits && e.name !== except) (out ??= []).push(e);
+      }
+    }
+    if (!out) return NO_ENTRIES;
+    return out.length > 1 ? out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : out;
   }
 }

@@ -1,6 +1,6 @@
 import { bitsOf, type Addr, type Family } from './addr.js';
 import type { Prefix } from './prefix.js';
-import { pred, prefixRange, RangeIndex, succ, type AddrRange, type AddrValue, type ValueRange } from './range-index.js';
+import { POW2, pred, prefixRange, RangeIndex, succ, type AddrRange, type AddrValue, type ValueRange } from './range-index.js';
 
 const byFirst = (a: ValueRange, b: ValueRange): number => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0);
 
@@ -83,18 +83,21 @@ function hostBitsOf(a: AddrValue, size: AddrValue, width: number): number {
   return Math.min(align, fits - Math.clz32(Number(x)));
 }
 
+/** PrefixVisitor receives one prefix as its family, first address (a number for IPv4, a bigint for IPv6) and length. */
+export type PrefixVisitor = (family: Family, first: AddrValue, bits: number) => void;
+
 /**
- * rangePrefixes appends to out the minimal list of prefixes that covers exactly the range
+ * rangePrefixes calls visit with the minimal list of prefixes that covers exactly the range
  * [first, last], in address order: each prefix is the largest aligned block that starts at
  * the next uncovered address and does not pass last.
  */
-function rangePrefixes(family: Family, r: ValueRange, out: Prefix[]): void {
+function rangePrefixes(family: Family, r: ValueRange, visit: PrefixVisitor): void {
   const width = bitsOf(family);
   let a = r.first;
   for (;;) {
     const host = hostBitsOf(a, rangeSize(a, r.last), width);
-    out.push({ family, value: BigInt(a), bits: width - host });
-    const next = typeof a === 'number' ? a + 2 ** host : a + (1n << BigInt(host));
+    visit(family, a, width - host);
+    const next = typeof a === 'number' ? a + POW2[host]! : a + (1n << BigInt(host));
     if (next > r.last) return;
     a = next;
   }
@@ -108,20 +111,19 @@ function rangePrefixes(family: Family, r: ValueRange, out: Prefix[]): void {
  */
 export class PrefixSet {
   readonly #byFamily: { readonly 4: readonly ValueRange[]; readonly 6: readonly ValueRange[] };
-  readonly #v4: RangeIndex;
-  readonly #v6: RangeIndex;
+  /** v4 and v6 are compiled on the first lookup: sets built only to be rendered never need them. */
+  #v4: RangeIndex | undefined;
+  #v6: RangeIndex | undefined;
   #ranges: readonly AddrRange[] | undefined;
 
   /** constructor is internal: ranges per family must already be normalized. */
   constructor(v4: readonly ValueRange[], v6: readonly ValueRange[]) {
     this.#byFamily = { 4: v4, 6: v6 };
-    this.#v4 = new RangeIndex(4, v4);
-    this.#v6 = new RangeIndex(6, v6);
   }
 
   /** isEmpty reports whether the set holds no address. */
   get isEmpty(): boolean {
-    return this.#v4.length + this.#v6.length === 0;
+    return this.#byFamily[4].length + this.#byFamily[6].length === 0;
   }
 
   /** ranges returns the set's ranges, IPv4 before IPv6, each family in address order. */
@@ -132,6 +134,11 @@ export class PrefixSet {
     return this.#ranges;
   }
 
+  /** valueRanges returns the ranges of one family as AddrValues (numbers for IPv4), for compiling them further. */
+  valueRanges(family: Family): readonly ValueRange[] {
+    return this.#byFamily[family];
+  }
+
   /** contains reports whether the address is in the set. */
   contains(a: Addr): boolean {
     const v = a.family === 4 ? Number(a.value) : a.value;
@@ -140,11 +147,13 @@ export class PrefixSet {
 
   /** containsIPv4 reports whether the IPv4 address v (a uint32) is in the set. */
   containsIPv4(v: number): boolean {
+    this.#v4 ??= rangeIndex(4, this.#byFamily[4]);
     return this.#v4.find4(v) >= 0;
   }
 
   /** containsIPv6Words reports whether the IPv6 address in words w[off..off+3] is in the set. */
   containsIPv6Words(w: ArrayLike<number>, off = 0): boolean {
+    this.#v6 ??= rangeIndex(6, this.#byFamily[6]);
     return this.#v6.find6(w, off) >= 0;
   }
 
@@ -161,8 +170,13 @@ export class PrefixSet {
    */
   toPrefixes(): Prefix[] {
     const out: Prefix[] = [];
-    for (const family of [4, 6] as const) for (const r of this.#byFamily[family]) rangePrefixes(family, r, out);
+    this.forEachPrefix((family, first, bits) => out.push({ family, value: BigInt(first), bits }));
     return out;
+  }
+
+  /** forEachPrefix visits the prefixes of toPrefixes, in order, without making Prefix objects (renderers write them as text). */
+  forEachPrefix(visit: PrefixVisitor): void {
+    for (const family of [4, 6] as const) for (const r of this.#byFamily[family]) rangePrefixes(family, r, visit);
   }
 
   /** findRange returns the index of a range of the family that meets [first, last], or -1. */
@@ -234,6 +248,15 @@ export class PrefixSetBuilder {
     this.#in[family] = outs.length > 0 ? subtract(ins, normalize(outs)) : ins;
     this.#out[family] = [];
   }
+}
+
+/** rangeIndex compiles ranges of one family. */
+function rangeIndex(family: Family, ranges: readonly ValueRange[]): RangeIndex {
+  return RangeIndex.ofValues(
+    family,
+    ranges.map((r) => r.first),
+    ranges.map((r) => r.last),
+  );
 }
 
 /** valueRange converts an AddrRange to AddrValues (numbers for IPv4). */

@@ -1,9 +1,12 @@
 import { ipv6ValueToWords, type Addr, type Family } from './addr.js';
 import { comparePrefix, type Prefix } from './prefix.js';
-import { pred, prefixRange, RangeIndex, succ, zeroOf, type AddrValue, type ValueRange } from './range-index.js';
+import { pred, prefixRange, RangeIndex, succ, zeroOf, type AddrValue } from './range-index.js';
 
-interface Segment extends ValueRange {
-  readonly owner: number;
+/** Segments are disjoint ranges in address order, as parallel arrays, each with its owner. */
+interface Segments {
+  readonly first: AddrValue[];
+  readonly last: AddrValue[];
+  readonly owner: number[];
 }
 
 /**
@@ -14,35 +17,46 @@ interface Segment extends ValueRange {
  *   10.0.1.0/24 (1)          [.......]
  *   segments         [ 0 ...][   1   ][ 0 ..........]
  *
- * order lists the indexes of the family's prefixes sorted by address, then shorter first, so
- * a prefix comes after every prefix that contains it; of identical prefixes the first wins.
+ * The prefixes come as their first and last addresses and their owners, sorted by address,
+ * then shorter first, so a prefix comes after every prefix that contains it; of identical
+ * prefixes the first wins.
  */
-function segments(family: Family, prefixes: readonly Prefix[], order: readonly number[]): Segment[] {
-  const out: Segment[] = [];
-  const stack: (ValueRange & { owner: number })[] = [];
+function segments(family: Family, firsts: readonly AddrValue[], lasts: readonly AddrValue[], owners: readonly number[]): Segments {
+  const out: Segments = { first: [], last: [], owner: [] };
+  // The stack holds the prefixes that contain the current one, outermost first.
+  const stackFirst: AddrValue[] = [];
+  const stackLast: AddrValue[] = [];
+  const stackOwner: number[] = [];
   let cursor = zeroOf(family); // first address not yet assigned to a segment
   const emit = (upTo: AddrValue, owner: number): void => {
-    if (cursor <= upTo) out.push({ first: cursor, last: upTo, owner });
+    if (cursor > upTo) return;
+    out.first.push(cursor);
+    out.last.push(upTo);
+    out.owner.push(owner);
   };
-  for (const i of order) {
-    const { first, last } = prefixRange(prefixes[i]!);
-    while (stack.length > 0 && stack[stack.length - 1]!.last < first) {
-      const top = stack.pop()!;
-      emit(top.last, top.owner);
-      cursor = succ(top.last);
+  for (let k = 0; k < owners.length; k++) {
+    const first = firsts[k]!;
+    const last = lasts[k]!;
+    let top = stackLast.length - 1;
+    for (; top >= 0 && stackLast[top]! < first; top--) {
+      emit(stackLast[top]!, stackOwner[top]!);
+      cursor = succ(stackLast[top]!);
+      stackFirst.pop();
+      stackLast.pop();
+      stackOwner.pop();
     }
-    const top = stack[stack.length - 1];
-    if (top) {
-      if (top.first === first && top.last === last) continue;
-      emit(pred(first), top.owner);
+    if (top >= 0) {
+      if (stackFirst[top] === first && stackLast[top] === last) continue;
+      emit(pred(first), stackOwner[top]!);
     }
     cursor = first;
-    stack.push({ first, last, owner: i });
+    stackFirst.push(first);
+    stackLast.push(last);
+    stackOwner.push(owners[k]!);
   }
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    emit(top.last, top.owner);
-    cursor = succ(top.last);
+  for (let top = stackLast.length - 1; top >= 0; top--) {
+    emit(stackLast[top]!, stackOwner[top]!);
+    cursor = succ(stackLast[top]!);
   }
   return out;
 }
@@ -62,17 +76,25 @@ export class PrefixTable {
 
   constructor(prefixes: readonly Prefix[]) {
     const byFamily: { 4: number[]; 6: number[] } = { 4: [], 6: [] };
-    let sorted = true;
-    for (let i = 0; i < prefixes.length; i++) {
-      const p = prefixes[i]!;
-      byFamily[p.family].push(i);
-      if (i > 0 && comparePrefix(prefixes[i - 1]!, p) > 0) sorted = false;
-    }
+    for (let i = 0; i < prefixes.length; i++) byFamily[prefixes[i]!.family].push(i);
     const build = (family: Family): [RangeIndex, Int32Array] => {
       const order = byFamily[family];
+      let sorted = true;
+      for (let k = 1; k < order.length && sorted; k++) sorted = comparePrefix(prefixes[order[k - 1]!]!, prefixes[order[k]!]!) <= 0;
       if (!sorted) order.sort((a, b) => comparePrefix(prefixes[a]!, prefixes[b]!) || a - b);
-      const segs = segments(family, prefixes, order);
-      return [new RangeIndex(family, segs), Int32Array.from(segs, (s) => s.owner)];
+      const firsts: AddrValue[] = [];
+      const lasts: AddrValue[] = [];
+      // disjoint: each prefix starts after the one before ends, so each is a segment of its own
+      let disjoint = true;
+      for (const i of order) {
+        const { first, last } = prefixRange(prefixes[i]!);
+        if (lasts.length > 0 && first <= lasts[lasts.length - 1]!) disjoint = false;
+        firsts.push(first);
+        lasts.push(last);
+      }
+      if (disjoint) return [RangeIndex.ofValues(family, firsts, lasts), Int32Array.from(order)];
+      const segs = segments(family, firsts, lasts, order);
+      return [RangeIndex.ofValues(family, segs.first, segs.last), Int32Array.from(segs.owner)];
     };
     const [i4, o4] = build(4);
     const [i6, o6] = build(6);

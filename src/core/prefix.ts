@@ -1,11 +1,18 @@
 import {
   bitsOf,
   formatAddr,
+  ipv6ValueToWords,
+  ipv6WordsToValue,
   parseAddr,
+  parseIPv4Value,
+  parseIPv6Words,
+  writeIPv4Value,
+  writeIPv6Words,
   type Addr,
   type AddrError,
   type Family,
 } from './addr.js';
+import type { AddrValue } from './range-index.js';
 import { err, ok, type Result } from './result.js';
 
 /**
@@ -47,6 +54,8 @@ export function networkMask(family: Family, bits: number): bigint {
   return (family === 4 ? NET_MASKS_4 : NET_MASKS_6)[bits] ?? ((1n << BigInt(bitsOf(family))) - 1n) ^ hostMask(family, bits);
 }
 
+const WORDS = new Uint32Array(4);
+
 /**
  * parsePrefix parses "addr/len" as Go's net.ParseCIDR does (which Calico uses): the address
  * parses strictly (see parseAddr), a "/len" is required, len is decimal within the family's
@@ -54,6 +63,52 @@ export function networkMask(family: Family, bits: number): bigint {
  * reported in hostBitsSet and cleared in prefix.
  */
 export function parsePrefix(s: string): Result<ParsedPrefix, AddrError> {
+  return parseValidPrefix(s) ?? explainPrefix(s);
+}
+
+/**
+ * parseValidPrefix is parsePrefix for text that parses, or null: the hot path (thousands of
+ * pools per command), on words and numbers, with one bigint per value.
+ */
+function parseValidPrefix(s: string): Result<ParsedPrefix, AddrError> | null {
+  const slash = s.indexOf('/');
+  const digits = s.length - slash - 1;
+  if (slash < 0 || digits < 1 || digits > 5) return null;
+  let bits = 0;
+  for (let i = slash + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+    bits = bits * 10 + (c - 48);
+  }
+  const colon = s.indexOf(':');
+  if (colon < 0 || colon > slash) {
+    const v = parseIPv4Value(s, 0, slash);
+    if (v < 0 || bits > 32) return null;
+    const masked = bits === 0 ? 0 : (v & (-1 << (32 - bits))) >>> 0;
+    const value = BigInt(masked);
+    return ok({ prefix: { family: 4, value, bits }, addr: { family: 4, value: masked === v ? value : BigInt(v) }, hostBitsSet: masked !== v });
+  }
+  if (bits > 128 || !parseIPv6Words(s, WORDS, 0, 0, slash)) return null; // a zone ("%eth0") fails too
+  const value = ipv6WordsToValue(WORDS);
+  let hostBitsSet = false;
+  for (let k = 0; k < 4; k++) {
+    const keep = bits - 32 * k;
+    const w = WORDS[k]!;
+    const masked = keep >= 32 ? w : keep <= 0 ? 0 : (w & (-1 << (32 - keep))) >>> 0;
+    if (masked !== w) {
+      hostBitsSet = true;
+      WORDS[k] = masked;
+    }
+  }
+  return ok({
+    prefix: { family: 6, value: hostBitsSet ? ipv6WordsToValue(WORDS) : value, bits },
+    addr: { family: 6, value },
+    hostBitsSet,
+  });
+}
+
+/** explainPrefix is parsePrefix the slow way, with the error for text that does not parse. */
+function explainPrefix(s: string): Result<ParsedPrefix, AddrError> {
   const slash = s.indexOf('/');
   if (slash < 0) {
     return err({ kind: 'prefix-missing-length', input: s, message: `"${s}" has no prefix length ("/len")` });
@@ -75,6 +130,20 @@ export function parsePrefix(s: string): Result<ParsedPrefix, AddrError> {
   return ok({ prefix: { family, value, bits }, addr: a.value, hostBitsSet: value !== a.value.value });
 }
 
+/**
+ * canonicalPrefixText returns the canonical text of a parsed prefix (formatPrefix), which is
+ * s itself when s, the text parsed, is already canonical: an IPv4 CIDR without host bits or
+ * a leading zero in its length, checked without formatting.
+ */
+export function canonicalPrefixText(s: string, parsed: ParsedPrefix): string {
+  const p = parsed.prefix;
+  if (p.family === 4 && !parsed.hostBitsSet) {
+    const slash = s.indexOf('/');
+    if (s.length - slash === 2 || s.charCodeAt(slash + 1) !== 48) return s;
+  }
+  return formatPrefix(p);
+}
+
 /** prefixOf returns the prefix of the given length that contains an address. */
 export function prefixOf(a: Addr, bits: number): Prefix {
   return { family: a.family, value: a.value & networkMask(a.family, bits), bits };
@@ -83,6 +152,30 @@ export function prefixOf(a: Addr, bits: number): Prefix {
 /** formatPrefix returns the canonical "network/len" text of a prefix. */
 export function formatPrefix(p: Prefix): string {
   return `${formatAddr({ family: p.family, value: p.value })}/${p.bits}`;
+}
+
+/**
+ * writePrefix writes the canonical text of a prefix (formatPrefix) as ASCII to out at pos and
+ * returns the position after it (at most 49 bytes). Renderers write set members with it
+ * straight into one buffer.
+ */
+export function writePrefix(p: Prefix, out: Uint8Array, pos: number): number {
+  return writePrefixOf(p.family, p.family === 4 ? Number(p.value) : p.value, p.bits, out, pos);
+}
+
+/** writePrefixOf is writePrefix for the prefix first/bits of a family (first: a number for IPv4, a bigint for IPv6). */
+export function writePrefixOf(family: Family, first: AddrValue, bits: number, out: Uint8Array, pos: number): number {
+  if (family === 4) {
+    pos = writeIPv4Value(first as number, out, pos);
+  } else {
+    ipv6ValueToWords(first as bigint, WORDS);
+    pos = writeIPv6Words(WORDS, 0, out, pos);
+  }
+  out[pos++] = 47;
+  if (bits >= 100) out[pos++] = 49;
+  if (bits >= 10) out[pos++] = 48 + (((bits % 100) / 10) | 0);
+  out[pos++] = 48 + (bits % 10);
+  return pos;
 }
 
 /** firstAddrValue returns the value of the first (network) address of a prefix. */

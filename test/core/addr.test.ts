@@ -4,10 +4,18 @@ import {
   compareAddr,
   formatAddr,
   formatIPv6Value,
+  formatIPv6Words,
+  ipv4ScanEnd,
+  ipv6ValueToWords,
   isIPv4Mapped,
   parseAddr,
+  parseIPv4Bytes,
   parseIPv4Value,
+  parseIPv6Words,
+  scanIPv4Bytes,
   unmap,
+  writeIPv4Value,
+  writeIPv6Words,
 } from '../../src/core/index.js';
 
 describe('parseAddr', () => {
@@ -131,6 +139,49 @@ describe('properties', () => {
     fc.assert(
       fc.property(v4, v6, (a, b) => {
         expect(compareAddr({ family: 4, value: BigInt(a) }, { family: 6, value: b })).toBeLessThan(0);
+      }),
+    );
+  });
+});
+
+describe('byte-level parsing and writing (batch explain, renderers)', () => {
+  const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+  const v4 = fc.integer({ min: 0, max: 0xffffffff });
+
+  it('scanIPv4Bytes reads an address up to the first byte that cannot continue it', () => {
+    fc.assert(
+      fc.property(v4, fc.constantFrom(' ', ',', '#', '\n', ':', 'x', '/', '.', '7', ''), (x, next) => {
+        const text = formatAddr({ family: 4, value: BigInt(x) });
+        const b = ascii(`${text}${next}`);
+        const v = scanIPv4Bytes(b, 0, b.length);
+        if (next === '.') expect(v).toBe(-1); // a fifth octet
+        else if (next === '7') expect(v).toBe(parseIPv4Bytes(b)); // the last octet goes on
+        else {
+          expect(v).toBe(x);
+          expect(ipv4ScanEnd()).toBe(text.length);
+          expect(parseIPv4Bytes(b)).toBe(next === '' ? x : -1);
+        }
+      }),
+    );
+  });
+
+  it('string parsers never read a character above 0xff as its low byte', () => {
+    // U+0131 and U+0F3A end in the bytes of "1" and ":".
+    expect(parseIPv4Value('\u0131.2.3.4')).toBe(-1);
+    expect(parseAddr('1.2.3.\u0134').ok).toBe(false);
+    expect(parseAddr('fd00\u0f3a:1').ok).toBe(false);
+    expect(parseIPv6Words('\u0f3a\u0f3a', new Uint32Array(4))).toBe(false);
+  });
+
+  it('writeIPv4Value and writeIPv6Words write formatAddr', () => {
+    const buf = new Uint8Array(64);
+    const words = new Uint32Array(4);
+    fc.assert(
+      fc.property(v4, fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (x, y) => {
+        expect(new TextDecoder().decode(buf.subarray(0, writeIPv4Value(x, buf, 0)))).toBe(formatAddr({ family: 4, value: BigInt(x) }));
+        ipv6ValueToWords(y, words);
+        expect(new TextDecoder().decode(buf.subarray(3, writeIPv6Words(words, 0, buf, 3)))).toBe(formatAddr({ family: 6, value: y }));
+        expect(formatIPv6Words(words)).toBe(formatAddr({ family: 6, value: y }));
       }),
     );
   });

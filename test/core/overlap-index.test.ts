@@ -65,6 +65,47 @@ describe('OverlapIndex', () => {
     expect(idx.overlapping(mustParsePrefix('2001:db8:1::/48'))[0]?.cidr).toBe('2001:0db8::/32');
   });
 
+  it('agrees with a linear scan through any interleaving of get, overlapping and add (its lookup memory never goes stale)', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('get' as const), name: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ kind: fc.constant('overlapping' as const), p: prefix, except: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }) }),
+      fc.record({ kind: fc.constant('add' as const), p: prefix, name: fc.integer({ min: 0, max: 9 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        const idx = new OverlapIndex();
+        const all = new Map<string, { name: string; prefix: Prefix }>();
+        for (const o of ops) {
+          if (o.kind === 'get') {
+            expect(idx.get(`n${o.name}`)?.prefix).toEqual(all.get(`n${o.name}`)?.prefix);
+          } else if (o.kind === 'overlapping') {
+            const except = o.except === undefined ? undefined : `n${o.except}`;
+            const expected = [...all.values()].filter((e) => e.name !== except && overlaps(e.prefix, o.p)).map((e) => e.name).sort();
+            expect(idx.overlapping(o.p, except).map((e) => e.name)).toEqual(expected);
+          } else {
+            const name = `n${o.name}`;
+            idx.add({ name, cidr: '', prefix: o.p, origin: 'input' });
+            if (!all.has(name)) all.set(name, { name, prefix: o.p });
+          }
+        }
+        expect(idx.size).toBe(all.size);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps IPv6 pools whose low 64 bits are zero apart (a bigint-keyed Map would scan them all)', () => {
+    const idx = new OverlapIndex();
+    for (let i = 0; i < 20_000; i++) {
+      const p: Prefix = { family: 6, value: (0xfd00n << 112n) | (BigInt(i) << 64n), bits: 64 };
+      expect(idx.overlapping(p)).toEqual([]);
+      idx.add({ name: `p${i}`, cidr: '', prefix: p, origin: 'input' });
+    }
+    expect(idx.overlapping(mustParsePrefix('fd00:0:0:ffff::/112'))).toEqual([]);
+    expect(idx.overlapping(mustParsePrefix('fd00:0:0:1234::/64')).map((e) => e.name)).toEqual(['p4660']);
+    expect(idx.overlapping(mustParsePrefix('fd00::/48'))).toHaveLength(20_000);
+  });
+
   it('answers 100,000 pools in n log n (a quadratic index would take minutes)', () => {
     const idx = new OverlapIndex();
     let hits = 0;

@@ -284,3 +284,58 @@ describe.each([4, 6] as const)('PrefixTable IPv%i against a linear scan', (famil
     expect(table.lookup(mustParseAddr(family === 4 ? '10.0.0.1' : 'fd00::1'))).toBe(-1);
   });
 });
+
+describe.each([4, 6] as const)('IPv%i lookups agree with a linear scan whatever leading bits the prefixes share', (family) => {
+  // The compiled index skips the bits every prefix shares and buckets on the next 16: the
+  // span of the prefixes (2^span addresses) moves that key anywhere in the address, across
+  // 32-bit words for IPv6, and shrinks it at the end of the address.
+  const width = WIDTH[family];
+  const top = (1n << BigInt(width)) - 1n;
+  const arbWorld = fc
+    .record({
+      // spans that put the key at a word's start, middle and end, and across words
+      span: fc.oneof(fc.integer({ min: 1, max: width }), fc.constantFrom(...[8, 15, 16, 17, 24, 31, 32, width - 1, width - 15, width - 17, width - 40].filter((n) => n >= 1))),
+      base: fc.bigInt({ min: 0n, max: top }),
+      // many small prefixes (over 64 ranges: the bucket index) and a few of any size (nesting)
+      small: fc.array(fc.tuple(fc.bigInt({ min: 0n, max: top }), fc.integer({ min: 0, max: 4 })), { minLength: 65, maxLength: 150 }),
+      large: fc.array(fc.tuple(fc.bigInt({ min: 0n, max: top }), fc.integer({ min: 0, max: width })), { maxLength: 4 }),
+      extra: fc.array(fc.bigInt({ min: 0n, max: top }), { maxLength: 40 }),
+    })
+    .map(({ span, base, small, large, extra }) => {
+      const size = 1n << BigInt(span);
+      const start = base & ~(size - 1n);
+      const prefixes = [...small, ...large].map(([off, host]): Prefix => {
+        const h = Math.min(host, span);
+        const value = (start + (off % size)) & ~((1n << BigInt(h)) - 1n);
+        return { family, value, bits: width - h };
+      });
+      // probes around the span and, above it, in every bucket a key could pick
+      const around = [start - 1n, start, start + size - 1n, start + size, start + size + (size >> 1n), start + 2n * size - 1n];
+      return { prefixes, probes: [...extra, ...around, ...extra.map((x) => start + (x % size))].filter((v) => v >= 0n && v <= top) };
+    });
+  it('PrefixSet.contains* and PrefixTable.lookup*', () => {
+    fc.assert(
+      fc.property(arbWorld, ({ prefixes, probes }) => {
+        const b = new PrefixSetBuilder();
+        for (const p of prefixes) b.add(p);
+        const set = b.build();
+        const table = new PrefixTable(prefixes);
+        const all = new Set<bigint>(probes);
+        for (const p of prefixes) for (const d of [-1n, 0n, 1n]) all.add(p.value + d).add(lastAddrValue(p) + d);
+        for (const v of all) {
+          if (v < 0n || v > top) continue;
+          const want = naiveMostSpecific(prefixes, { family, value: v });
+          if (family === 4) {
+            expect(set.containsIPv4(Number(v))).toBe(want >= 0);
+            expect(table.lookupIPv4(Number(v))).toBe(want);
+          } else {
+            ipv6ValueToWords(v, words);
+            expect(set.containsIPv6Words(words)).toBe(want >= 0);
+            expect(table.lookupIPv6Words(words)).toBe(want);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

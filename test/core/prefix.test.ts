@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  canonicalPrefixText,
   containsAddr,
   containsPrefix,
   formatPrefix,
   lastAddrValue,
   overlaps,
+  parseAddr,
   parsePrefix,
+  writePrefix,
   type Family,
   type Prefix,
 } from '../../src/core/index.js';
@@ -133,4 +136,60 @@ describe('containment', () => {
       );
     });
   }
+});
+
+describe('parsePrefix against its definition (the fast path for text that parses)', () => {
+  // The definition, written plainly: parseAddr on the text before "/", a decimal length of 1-5
+  // digits within the family's width, host bits cleared with bigint arithmetic; null: no prefix.
+  function reference(s: string): ReturnType<typeof parsePrefix> | null {
+    const slash = s.indexOf('/');
+    if (slash < 0) return null;
+    const a = parseAddr(s.slice(0, slash));
+    const len = s.slice(slash + 1);
+    if (!a.ok || !/^[0-9]{1,5}$/.test(len) || Number(len) > (a.value.family === 4 ? 32 : 128)) return null;
+    const width = a.value.family === 4 ? 32 : 128;
+    const bits = Number(len);
+    const value = a.value.value & (((1n << BigInt(bits)) - 1n) << BigInt(width - bits));
+    return { ok: true, value: { prefix: { family: a.value.family, value, bits }, addr: a.value, hostBitsSet: value !== a.value.value } };
+  }
+  const octet = fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.constantFrom('256', '01', '00', '999', ''));
+  const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+  const group = fc.oneof(fc.integer({ min: 0, max: 0xffff }).map((g) => g.toString(16)), fc.constantFrom('FFFF', 'Ab', '0', '00000', 'g'));
+  const v6 = fc.oneof(
+    fc.array(group, { minLength: 8, maxLength: 8 }).map((g) => g.join(':')),
+    fc.tuple(fc.array(group, { maxLength: 4 }), fc.array(group, { maxLength: 3 })).map(([a, b]) => `${a.join(':')}::${b.join(':')}`),
+    v4.map((a) => `::ffff:${a}`),
+  );
+  const len = fc.oneof(fc.integer({ min: 0, max: 130 }).map(String), fc.constantFrom('024', '00', '', '1a', '-1', '123456', '0032', '000024', '00000'));
+  const text = fc.oneof(
+    fc.tuple(v4, len).map(([a, l]) => `${a}/${l}`),
+    fc.tuple(v6, len).map(([a, l]) => `${a}/${l}`),
+    fc.tuple(v6, len).map(([a, l]) => `${a}%eth0/${l}`),
+    fc.string({ maxLength: 20 }),
+    v4,
+  );
+  it('gives the same prefix, address and host bits, or an error, for any text', () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        const want = reference(s);
+        if (want === null) expect(parsePrefix(s).ok).toBe(false);
+        else expect(parsePrefix(s)).toEqual(want);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('canonicalPrefixText and writePrefix give formatPrefix', () => {
+    const buf = new Uint8Array(64);
+    fc.assert(
+      fc.property(text, (s) => {
+        const r = parsePrefix(s);
+        if (!r.ok) return;
+        const canonical = formatPrefix(r.value.prefix);
+        expect(canonicalPrefixText(s, r.value)).toBe(canonical);
+        expect(new TextDecoder().decode(buf.subarray(0, writePrefix(r.value.prefix, buf, 0)))).toBe(canonical);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
