@@ -10,7 +10,6 @@ import { escapePointerSegment } from './json-pointer.js';
 
 const NAME_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const NAME_SUBDOMAIN_FMT = `${NAME_LABEL_FMT}(\\.${NAME_LABEL_FMT})*`;
-const NAME_RE = new RegExp(`^${NAME_SUBDOMAIN_FMT}$`);
 /** DNS1123_SUBDOMAIN_MAX is k8svalidation.DNS1123SubdomainMaxLength. */
 const DNS1123_SUBDOMAIN_MAX = 253;
 const QUALIFIED_NAME_MAX = 63;
@@ -19,15 +18,54 @@ const LABEL_VALUE_MAX = 63;
 export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
 const QUALIFIED_NAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const QUALIFIED_NAME_RE = new RegExp(`^${QUALIFIED_NAME_FMT}$`);
 const QUALIFIED_NAME_MSG =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
-const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
 const LABEL_VALUE_MSG =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const DNS1123_SUBDOMAIN_MSG =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+
+/** isAlnum reports whether a character code is [A-Za-z0-9] (lower: [a-z0-9] only). */
+function isAlnum(c: number, lower: boolean): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (!lower && c >= 65 && c <= 90);
+}
+
+/**
+ * isSubdomain reports whether s[from, to) matches NAME_SUBDOMAIN_FMT: dot-separated labels of
+ * [a-z0-9] and '-', each starting and ending with [a-z0-9] (without a regex: this runs for
+ * every pool's name and label keys).
+ */
+function isSubdomain(s: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  let start = from;
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? s.charCodeAt(i) : 46;
+    if (c === 46 /* . */) {
+      if (i === start || !isAlnum(s.charCodeAt(start), true) || !isAlnum(s.charCodeAt(i - 1), true)) return false;
+      start = i + 1;
+    } else if (!isAlnum(c, true) && c !== 45 /* - */) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * isQualifiedPart reports whether s[from, to) matches QUALIFIED_NAME_FMT: [A-Za-z0-9] at both
+ * ends, [-A-Za-z0-9_.] between.
+ */
+function isQualifiedPart(s: string, from: number, to: number): boolean {
+  if (from >= to || !isAlnum(s.charCodeAt(from), false) || !isAlnum(s.charCodeAt(to - 1), false)) return false;
+  for (let i = from + 1; i < to - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (!isAlnum(c, false) && c !== 45 && c !== 95 && c !== 46) return false;
+  }
+  return true;
+}
+
+/** NO_ERRORS is the answer of the k8s checks below for a valid value (shared: the common case). */
+const NO_ERRORS: readonly string[] = [];
 
 /** regexError is k8s validation.RegexError: the message, examples and the regex. */
 function regexError(msg: string, fmt: string, ...examples: string[]): string {
@@ -54,25 +92,29 @@ function utf8Length(s: string): number {
   return n;
 }
 
-function isDNS1123Subdomain(v: string): string[] {
+function isDNS1123Subdomain(v: string): readonly string[] {
+  const long = utf8Length(v) > DNS1123_SUBDOMAIN_MAX;
+  const ok = isSubdomain(v, 0, v.length);
+  if (!long && ok) return NO_ERRORS;
   const errs: string[] = [];
-  if (utf8Length(v) > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
-  if (!NAME_RE.test(v)) errs.push(regexError(DNS1123_SUBDOMAIN_MSG, NAME_SUBDOMAIN_FMT, 'example.com'));
+  if (long) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
+  if (!ok) errs.push(regexError(DNS1123_SUBDOMAIN_MSG, NAME_SUBDOMAIN_FMT, 'example.com'));
   return errs;
 }
 
 /** isQualifiedName is k8s validation.IsQualifiedName: the reasons a label or annotation key is invalid. */
-function isQualifiedName(v: string): string[] {
+function isQualifiedName(v: string): readonly string[] {
+  const slash = v.indexOf('/');
+  if (slash < 0 && v.length <= QUALIFIED_NAME_MAX && isQualifiedPart(v, 0, v.length)) return NO_ERRORS;
   const errs: string[] = [];
-  const parts = v.split('/');
   let name: string;
-  if (parts.length === 1) {
-    name = parts[0]!;
-  } else if (parts.length === 2) {
-    const prefix = parts[0]!;
-    name = parts[1]!;
+  if (slash < 0) {
+    name = v;
+  } else if (v.indexOf('/', slash + 1) < 0) {
+    const prefix = v.slice(0, slash);
+    name = v.slice(slash + 1);
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
+    else for (const m of isDNS1123Subdomain(prefix)) errs.push(`prefix part ${m}`);
   } else {
     return [
       `a qualified name ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
@@ -80,17 +122,20 @@ function isQualifiedName(v: string): string[] {
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (utf8Length(name) > QUALIFIED_NAME_MAX) errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX)}`);
-  if (!QUALIFIED_NAME_RE.test(name)) {
+  if (!isQualifiedPart(name, 0, name.length)) {
     errs.push(`name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
   }
   return errs;
 }
 
 /** isValidLabelValue is k8s validation.IsValidLabelValue. */
-function isValidLabelValue(v: string): string[] {
+function isValidLabelValue(v: string): readonly string[] {
+  const long = utf8Length(v) > LABEL_VALUE_MAX;
+  const ok = v.length === 0 || isQualifiedPart(v, 0, v.length);
+  if (!long && ok) return NO_ERRORS;
   const errs: string[] = [];
-  if (utf8Length(v) > LABEL_VALUE_MAX) errs.push(maxLenError(LABEL_VALUE_MAX));
-  if (!LABEL_VALUE_RE.test(v)) errs.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
+  if (long) errs.push(maxLenError(LABEL_VALUE_MAX));
+  if (!ok) errs.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
   return errs;
 }
 
@@ -114,7 +159,7 @@ export function validateObjectMeta(meta: ObjectMeta): Diagnostic[] {
       value: name,
     });
   }
-  if (!NAME_RE.test(name)) {
+  if (!isSubdomain(name, 0, name.length)) {
     out.push({
       code: 'NAME_INVALID',
       severity: 'error',
@@ -125,37 +170,48 @@ export function validateObjectMeta(meta: ObjectMeta): Diagnostic[] {
       ...(name === '' ? { hint: 'metadata.name is required (generateName is not supported)' } : {}),
     });
   }
-  let total = 0;
-  for (const [k, v] of Object.entries(meta.annotations ?? {})) {
-    for (const reason of isQualifiedName(k.toLowerCase())) {
+  const annotations = meta.annotations;
+  if (annotations) {
+    let total = 0;
+    const keys = Object.keys(annotations);
+    for (const k of keys) {
+      for (const reason of isQualifiedName(k.toLowerCase())) {
+        out.push({
+          code: 'ANNOTATION_INVALID',
+          severity: 'error',
+          message: reason,
+          path: `/metadata/annotations/${escapePointerSegment(k)}`,
+          field: 'Metadata.Annotations (key)',
+          value: k,
+        });
+      }
+      total += utf8Length(k) + utf8Length(annotations[k]!);
+    }
+    if (total > ANNOTATIONS_MAX_BYTES) {
       out.push({
         code: 'ANNOTATION_INVALID',
         severity: 'error',
-        message: reason,
-        path: `/metadata/annotations/${escapePointerSegment(k)}`,
+        message: `total size of annotations is too large by ${total - ANNOTATIONS_MAX_BYTES} bytes`,
+        path: '/metadata/annotations',
         field: 'Metadata.Annotations (key)',
-        value: k,
+        value: `map[${keys.length} annotations]`,
       });
     }
-    total += utf8Length(k) + utf8Length(v);
   }
-  if (total > ANNOTATIONS_MAX_BYTES) {
-    out.push({
-      code: 'ANNOTATION_INVALID',
-      severity: 'error',
-      message: `total size of annotations is too large by ${total - ANNOTATIONS_MAX_BYTES} bytes`,
-      path: '/metadata/annotations',
-      field: 'Metadata.Annotations (key)',
-      value: `map[${Object.keys(meta.annotations ?? {}).length} annotations]`,
-    });
-  }
-  for (const [k, v] of Object.entries(meta.labels ?? {})) {
-    const path = `/metadata/labels/${escapePointerSegment(k)}`;
-    for (const reason of isQualifiedName(k)) {
-      out.push({ code: 'LABEL_INVALID', severity: 'error', message: reason, path, field: 'Metadata.Labels (label)', value: k });
-    }
-    for (const reason of isValidLabelValue(v)) {
-      out.push({ code: 'LABEL_INVALID', severity: 'error', message: reason, path, field: 'Metadata.Labels (value)', value: v });
+  const labels = meta.labels;
+  if (labels) {
+    for (const k of Object.keys(labels)) {
+      const v = labels[k]!;
+      const keyErrors = isQualifiedName(k);
+      const valueErrors = isValidLabelValue(v);
+      if (keyErrors.length === 0 && valueErrors.length === 0) continue;
+      const path = `/metadata/labels/${escapePointerSegment(k)}`;
+      for (const reason of keyErrors) {
+        out.push({ code: 'LABEL_INVALID', severity: 'error', message: reason, path, field: 'Metadata.Labels (label)', value: k });
+      }
+      for (const reason of valueErrors) {
+        out.push({ code: 'LABEL_INVALID', severity: 'error', message: reason, path, field: 'Metadata.Labels (value)', value: v });
+      }
     }
   }
   return out;

@@ -4,7 +4,7 @@ import { DEFAULT_ALLOWED_USES, defaultBlockSize } from './ippool-defaults.js';
 import { validateObjectMeta } from './ippool-meta.js';
 import type { IPPool, IPPoolSpec } from './ippool-types.js';
 import type { OverlapIndex } from './overlap-index.js';
-import { formatPrefix, overlaps, parsePrefix, type Prefix } from './prefix.js';
+import { formatPrefix, overlaps, parsePrefix, type ParsedPrefix, type Prefix } from './prefix.js';
 import { parseSelector } from './selector.js';
 
 /**
@@ -16,8 +16,20 @@ import { parseSelector } from './selector.js';
 
 const LINK_LOCAL_V4: Prefix = { family: 4, value: 0xa9fe0000n, bits: 16 };
 const LINK_LOCAL_V6: Prefix = { family: 6, value: 0xfe80n << 112n, bits: 10 };
-const MODE_RE = /^(Always|CrossSubnet|Never)$/;
-const ASSIGNMENT_MODE_RE = /^(Automatic|Manual)$/;
+
+/** isEncapMode reports whether s is one of the validator's encapsulation modes (case-sensitive). */
+function isEncapMode(s: string): boolean {
+  return s === 'Never' || s === 'Always' || s === 'CrossSubnet';
+}
+
+/** isAssignmentMode reports whether s is one of the validator's assignment modes (case-sensitive). */
+function isAssignmentMode(s: string): boolean {
+  return s === 'Automatic' || s === 'Manual';
+}
+
+/** SELECTOR_FIELDS are the spec's selector fields, in field order, and their Go names. */
+const SELECTOR_FIELDS = ['nodeSelector', 'namespaceSelector'] as const;
+const SELECTOR_GO_FIELDS = ['NodeSelector', 'NamespaceSelector'] as const;
 
 /** HINTS clarify Calico texts that mislead; the text itself stays verbatim (decision 3). */
 const HINTS = {
@@ -59,8 +71,21 @@ function cidrChangeOK(oldCIDR: string, newCIDR: string): boolean {
 export interface ClientRulesResult {
   readonly pool: IPPool;
   readonly errors: Diagnostic[];
-  /** prefix is the pool's network, when its CIDR parsed. */
+  /** prefix is the pool's network, when its CIDR parsed; the returned spec.cidr is then its canonical text. */
   readonly prefix?: Prefix;
+}
+
+/**
+ * canonicalCidr is formatPrefix(parsed.prefix) for the text that parsed as `parsed`: the text
+ * itself when it is already canonical (IPv4 without host bits and without leading zeros in
+ * its length: parsePrefix admits no other spelling), which spares formatting most pools.
+ */
+function canonicalCidr(text: string, parsed: ParsedPrefix): string {
+  if (parsed.prefix.family === 4 && !parsed.hostBitsSet) {
+    const slash = text.indexOf('/');
+    if (text.charCodeAt(slash + 1) !== 48 || slash + 2 === text.length) return text;
+  }
+  return formatPrefix(parsed.prefix);
 }
 
 /**
@@ -70,8 +95,10 @@ export interface ClientRulesResult {
  * without, a Create, checked for overlaps against `overlapIndex` when given (pools of the
  * same name are skipped so that "already exists" wins). Early returns are Calico's: an empty
  * or unparsable CIDR, and leaving LoadBalancer use, end the checks with that one error.
+ * With `inPlace` (for a pool the caller owns, such as decodeIPPool's) the pool itself is
+ * returned with its spec defaulted, sparing a copy.
  */
-export function validateAndSetDefaults(pool: IPPool, oldPool?: IPPool, overlapIndex?: OverlapIndex): ClientRulesResult {
+export function validateAndSetDefaults(pool: IPPool, oldPool?: IPPool, overlapIndex?: OverlapIndex, inPlace = false): ClientRulesResult {
   const input = pool.spec ?? ({} as IPPoolSpec);
   const old = oldPool?.spec;
   const name = pool.metadata?.name ?? '';
@@ -85,116 +112,140 @@ export function validateAndSetDefaults(pool: IPPool, oldPool?: IPPool, overlapIn
   let ipipMode = input.ipipMode;
   let vxlanMode = input.vxlanMode;
   let prefix: Prefix | undefined;
-  const out = (errors: Diagnostic[]): ClientRulesResult => {
-    const spec: IPPoolSpec = {
-      cidr,
-      vxlanMode,
-      ipipMode,
-      natOutgoing: input.natOutgoing,
-      disabled: input.disabled,
-      disableBGPExport: input.disableBGPExport,
-      blockSize,
-      nodeSelector,
-      namespaceSelector: input.namespaceSelector,
-      ipip: input.ipip,
-      'nat-outgoing': input['nat-outgoing'],
-      allowedUses,
-      assignmentMode,
-    };
-    return { pool: { ...pool, spec }, errors, ...(prefix ? { prefix } : {}) };
-  };
-  const errors: Diagnostic[] = [];
+  let errors: Diagnostic[] = [];
   const cidrField = 'IPPool.Spec.CIDR';
-  if (!cidr) {
-    return out([fieldError('CIDR_REQUIRED', 'IPPool CIDR must be specified', '/spec/cidr', cidrField)]);
-  }
-  const parsed = parsePrefix(cidr);
-  if (!parsed.ok) {
-    return out([fieldError('CIDR_INVALID', 'IPPool CIDR must be a valid subnet', '/spec/cidr', cidrField, cidr, parsed.error.message)]);
-  }
-  prefix = parsed.value.prefix;
-  const family = prefix.family;
-  cidr = formatPrefix(prefix);
-  if (!nodeSelector) nodeSelector = 'all()';
-  if (old && !cidrChangeOK(old.cidr ?? '', cidr)) {
-    errors.push(fieldError('IMMUTABLE_FIELD', 'IPPool CIDR cannot be modified', '/spec/cidr', cidrField, cidr, `the stored CIDR is ${old.cidr}`));
-  }
-  if (!blockSize) blockSize = defaultBlockSize(family);
-  if (!allowedUses || allowedUses.length === 0) allowedUses = [...DEFAULT_ALLOWED_USES];
-  if (old && (old.allowedUses ?? []).includes('LoadBalancer') && allowedUses.some((u) => u !== 'LoadBalancer')) {
-    return out([
-      fieldError(
-        'IMMUTABLE_FIELD',
-        'IPPool allowed use cannot be changed from LoadBalacer to Workload or Tunnel',
-        '/spec/allowedUses',
-        'IPPool.Spec.AllowedUses',
-        allowedUses,
-        HINTS.lbTypo,
-      ),
-    ]);
-  }
-  if (assignmentMode === undefined || assignmentMode === null) assignmentMode = 'Automatic';
-  if (old && old.blockSize !== blockSize) {
-    const why = `the stored blockSize is ${old.blockSize}${input.blockSize ? '' : '; an omitted blockSize means the default'}`;
-    errors.push(fieldError('IMMUTABLE_FIELD', 'IPPool BlockSize cannot be modified', '/spec/blockSize', 'IPPool.Spec.BlockSize', blockSize, why));
-  }
-  const minBlock = family === 4 ? 20 : 116;
-  const maxBlock = family === 4 ? 32 : 128;
-  if (blockSize > maxBlock || blockSize < minBlock) {
-    errors.push(
-      fieldError('BLOCK_SIZE_RANGE', `IPv${family} block size must be between ${minBlock} and ${maxBlock}`, '/spec/blockSize', 'IPPool.Spec.BlockSize', blockSize),
-    );
-  }
-  if (!input.disabled && prefix.bits > blockSize) {
-    errors.push(
-      fieldError(
-        'POOL_TOO_SMALL',
-        'IP pool size is too small for use with Calico IPAM. It must be equal to or greater than the block size.',
-        '/spec/cidr',
-        cidrField,
-        cidr,
-      ),
-    );
-  }
-  if (!old && overlapIndex) {
-    for (const other of overlapIndex.overlapping(prefix, name)) {
+  // Calico's early returns leave this block with their one error.
+  rules: {
+    if (!cidr) {
+      errors = [fieldError('CIDR_REQUIRED', 'IPPool CIDR must be specified', '/spec/cidr', cidrField)];
+      break rules;
+    }
+    const parsed = parsePrefix(cidr);
+    if (!parsed.ok) {
+      errors = [fieldError('CIDR_INVALID', 'IPPool CIDR must be a valid subnet', '/spec/cidr', cidrField, cidr, parsed.error.message)];
+      break rules;
+    }
+    prefix = parsed.value.prefix;
+    const family = prefix.family;
+    cidr = canonicalCidr(cidr, parsed.value);
+    if (!nodeSelector) nodeSelector = 'all()';
+    if (old && !cidrChangeOK(old.cidr ?? '', cidr)) {
+      errors.push(fieldError('IMMUTABLE_FIELD', 'IPPool CIDR cannot be modified', '/spec/cidr', cidrField, cidr, `the stored CIDR is ${old.cidr}`));
+    }
+    if (!blockSize) blockSize = defaultBlockSize(family);
+    if (!allowedUses || allowedUses.length === 0) allowedUses = [...DEFAULT_ALLOWED_USES];
+    if (old && (old.allowedUses ?? []).includes('LoadBalancer') && allowedUses.some((u) => u !== 'LoadBalancer')) {
+      errors = [
+        fieldError(
+          'IMMUTABLE_FIELD',
+          'IPPool allowed use cannot be changed from LoadBalacer to Workload or Tunnel',
+          '/spec/allowedUses',
+          'IPPool.Spec.AllowedUses',
+          allowedUses,
+          HINTS.lbTypo,
+        ),
+      ];
+      break rules;
+    }
+    if (assignmentMode === undefined || assignmentMode === null) assignmentMode = 'Automatic';
+    if (old && old.blockSize !== blockSize) {
+      const why = `the stored blockSize is ${old.blockSize}${input.blockSize ? '' : '; an omitted blockSize means the default'}`;
+      errors.push(fieldError('IMMUTABLE_FIELD', 'IPPool BlockSize cannot be modified', '/spec/blockSize', 'IPPool.Spec.BlockSize', blockSize, why));
+    }
+    const minBlock = family === 4 ? 20 : 116;
+    const maxBlock = family === 4 ? 32 : 128;
+    if (blockSize > maxBlock || blockSize < minBlock) {
       errors.push(
-        fieldError('POOL_OVERLAP', `IPPool(${name}) CIDR overlaps with IPPool(${other.name}) CIDR ${other.cidr}`, '/spec/cidr', cidrField, cidr),
+        fieldError('BLOCK_SIZE_RANGE', `IPv${family} block size must be between ${minBlock} and ${maxBlock}`, '/spec/blockSize', 'IPPool.Spec.BlockSize', blockSize),
       );
     }
+    if (!input.disabled && prefix.bits > blockSize) {
+      errors.push(
+        fieldError(
+          'POOL_TOO_SMALL',
+          'IP pool size is too small for use with Calico IPAM. It must be equal to or greater than the block size.',
+          '/spec/cidr',
+          cidrField,
+          cidr,
+        ),
+      );
+    }
+    if (!old && overlapIndex) {
+      for (const other of overlapIndex.overlapping(prefix, name)) {
+        errors.push(
+          fieldError('POOL_OVERLAP', `IPPool(${name}) CIDR overlaps with IPPool(${other.name}) CIDR ${other.cidr}`, '/spec/cidr', cidrField, cidr),
+        );
+      }
+    }
+    if (!ipipMode) ipipMode = 'Never';
+    if (!vxlanMode) vxlanMode = 'Never';
+    if (vxlanMode !== 'Never' && ipipMode !== 'Never') {
+      errors.push(fieldError('ENCAP_CONFLICT', 'Cannot enable both VXLAN and IPIP on the same IPPool', '/spec/vxlanMode', 'IPPool.Spec.VXLANMode', vxlanMode));
+    }
+    if (family === 6 && ipipMode !== 'Never') {
+      errors.push(fieldError('IPIP_V6', 'IPIP is not supported on an IPv6 IP pool', '/spec/ipipMode', 'IPPool.Spec.IPIPMode', ipipMode));
+    }
+    if (parsed.value.hostBitsSet) {
+      const why = `host bits are set in ${input.cidr}; Calico rejects it rather than clearing them`;
+      errors.push(fieldError('CIDR_NOT_MASKED', 'IPPool CIDR is not strictly masked', '/spec/cidr', cidrField, cidr, why));
+    }
+    if (family === 4 && overlaps(prefix, LINK_LOCAL_V4)) {
+      errors.push(fieldError('CIDR_LINK_LOCAL', 'IPPool CIDR overlaps with IPv4 Link Local range 169.254.0.0/16', '/spec/cidr', cidrField, cidr));
+    }
+    if (family === 6 && overlaps(prefix, LINK_LOCAL_V6)) {
+      errors.push(fieldError('CIDR_LINK_LOCAL', 'IPPool CIDR overlaps with IPv6 Link Local range fe80::/10', '/spec/cidr', cidrField, cidr));
+    }
   }
-  if (!ipipMode) ipipMode = 'Never';
-  if (!vxlanMode) vxlanMode = 'Never';
-  if (vxlanMode !== 'Never' && ipipMode !== 'Never') {
-    errors.push(fieldError('ENCAP_CONFLICT', 'Cannot enable both VXLAN and IPIP on the same IPPool', '/spec/vxlanMode', 'IPPool.Spec.VXLANMode', vxlanMode));
+  if (inPlace) {
+    input.cidr = cidr;
+    input.vxlanMode = vxlanMode;
+    input.ipipMode = ipipMode;
+    input.blockSize = blockSize;
+    input.nodeSelector = nodeSelector;
+    input.allowedUses = allowedUses;
+    input.assignmentMode = assignmentMode;
+    return { pool, errors, prefix };
   }
-  if (family === 6 && ipipMode !== 'Never') {
-    errors.push(fieldError('IPIP_V6', 'IPIP is not supported on an IPv6 IP pool', '/spec/ipipMode', 'IPPool.Spec.IPIPMode', ipipMode));
-  }
-  if (parsed.value.hostBitsSet) {
-    const why = `host bits are set in ${input.cidr}; Calico rejects it rather than clearing them`;
-    errors.push(fieldError('CIDR_NOT_MASKED', 'IPPool CIDR is not strictly masked', '/spec/cidr', cidrField, cidr, why));
-  }
-  if (family === 4 && overlaps(prefix, LINK_LOCAL_V4)) {
-    errors.push(fieldError('CIDR_LINK_LOCAL', 'IPPool CIDR overlaps with IPv4 Link Local range 169.254.0.0/16', '/spec/cidr', cidrField, cidr));
-  }
-  if (family === 6 && overlaps(prefix, LINK_LOCAL_V6)) {
-    errors.push(fieldError('CIDR_LINK_LOCAL', 'IPPool CIDR overlaps with IPv6 Link Local range fe80::/10', '/spec/cidr', cidrField, cidr));
-  }
-  return out(errors);
+  const spec: IPPoolSpec = {
+    cidr,
+    vxlanMode,
+    ipipMode,
+    natOutgoing: input.natOutgoing,
+    disabled: input.disabled,
+    disableBGPExport: input.disableBGPExport,
+    blockSize,
+    nodeSelector,
+    namespaceSelector: input.namespaceSelector,
+    ipip: input.ipip,
+    'nat-outgoing': input['nat-outgoing'],
+    allowedUses,
+    assignmentMode,
+  };
+  return { pool: { ...pool, spec }, errors, prefix };
 }
 
-let lastNet: { s: string; r: ReturnType<typeof parsePrefix> } | undefined;
+/** parseCIDROrIP is libcalico-go's net.ParseCIDROrIP: a bare IP reads as /32 or /128. */
+function parseCIDROrIP(s: string): ReturnType<typeof parsePrefix> {
+  return s.includes('/') ? parsePrefix(s) : parsePrefix(`${s}/${s.includes(':') ? 128 : 32}`);
+}
+
+/** SELECTOR_CACHE_MAX bounds selectorError's cache (pools repeat a few selectors; all() is never parsed). */
+const SELECTOR_CACHE_MAX = 1024;
+const selectorErrors = new Map<string, string | null>();
 
 /**
- * parseCIDROrIP is libcalico-go's net.ParseCIDROrIP: a bare IP reads as /32 or /128. It
- * remembers its last answer: the validator parses the CIDR validateAndSetDefaults just wrote.
+ * selectorError returns why a selector does not parse (parseSelector's message and offset),
+ * or null; answers are cached by text, as many pools share their selectors.
  */
-function parseCIDROrIP(s: string): ReturnType<typeof parsePrefix> {
-  if (lastNet?.s === s) return lastNet.r;
-  const r = s.includes('/') ? parsePrefix(s) : parsePrefix(`${s}/${s.includes(':') ? 128 : 32}`);
-  lastNet = { s, r };
-  return r;
+function selectorError(sel: string): string | null {
+  let e = selectorErrors.get(sel);
+  if (e === undefined) {
+    const r = parseSelector(sel);
+    e = r.ok ? null : `${r.error.message} (at offset ${r.error.offset})`;
+    if (selectorErrors.size >= SELECTOR_CACHE_MAX) selectorErrors.clear();
+    selectorErrors.set(sel, e);
+  }
+  return e;
 }
 
 function encapEnabled(mode: string | undefined): boolean {
@@ -204,28 +255,32 @@ function encapEnabled(mode: string | undefined): boolean {
 /**
  * validateIPPool is Calico's validator.Validate for an IPPool (spec/ippool.md §3.3): metadata
  * rules, then the spec's field tags in field order, then validateIPPoolSpec. It does not
- * default anything: run it on validateAndSetDefaults' output, as clientv3 does.
+ * default anything: run it on validateAndSetDefaults' output, as clientv3 does. `canonical`,
+ * when given, is the prefix whose canonical text spec.cidr is (validateAndSetDefaults'
+ * `prefix`), so the CIDR need not be parsed again.
  */
-export function validateIPPool(pool: IPPool): Diagnostic[] {
+export function validateIPPool(pool: IPPool, canonical?: Prefix): Diagnostic[] {
   const out = validateObjectMeta(pool.metadata ?? { name: '' });
   const spec = pool.spec;
   // Field tags, in IPPoolSpec field order.
   const cidr = spec.cidr ?? '';
-  const net = parseCIDROrIP(cidr);
+  const net: ReturnType<typeof parsePrefix> = canonical
+    ? { ok: true, value: { prefix: canonical, addr: { family: canonical.family, value: canonical.value }, hostBitsSet: false } }
+    : parseCIDROrIP(cidr);
   if (!net.ok || net.value.hostBitsSet) out.push(fieldError('CIDR_INVALID', tagReason('CIDR', 'net'), '/spec/cidr', 'CIDR', cidr));
-  if (spec.vxlanMode && !MODE_RE.test(spec.vxlanMode)) {
+  if (spec.vxlanMode && !isEncapMode(spec.vxlanMode)) {
     out.push(fieldError('ENUM_INVALID', tagReason('VXLANMode', 'vxlanMode'), '/spec/vxlanMode', 'VXLANMode', spec.vxlanMode, 'one of Never, Always, CrossSubnet (case-sensitive)'));
   }
-  if (spec.ipipMode && !MODE_RE.test(spec.ipipMode)) {
+  if (spec.ipipMode && !isEncapMode(spec.ipipMode)) {
     out.push(fieldError('ENUM_INVALID', tagReason('IPIPMode', 'ipIpMode'), '/spec/ipipMode', 'IPIPMode', spec.ipipMode, 'one of Never, Always, CrossSubnet (case-sensitive)'));
   }
-  for (const [key, goField] of [['nodeSelector', 'NodeSelector'], ['namespaceSelector', 'NamespaceSelector']] as const) {
+  for (let f = 0; f < SELECTOR_FIELDS.length; f++) {
+    const key = SELECTOR_FIELDS[f]!;
     const sel = spec[key];
     if (!sel || sel === 'all()') continue;
-    const r = parseSelector(sel);
-    if (!r.ok) {
-      out.push(fieldError('SELECTOR_INVALID', tagReason(goField, 'selector'), `/spec/${key}`, goField, sel, `${r.error.message} (at offset ${r.error.offset})`));
-    }
+    const why = selectorError(sel);
+    const goField = SELECTOR_GO_FIELDS[f]!;
+    if (why !== null) out.push(fieldError('SELECTOR_INVALID', tagReason(goField, 'selector'), `/spec/${key}`, goField, sel, why));
   }
   if (spec.ipip !== undefined && spec.ipip !== null) {
     out.push(fieldError('DEPRECATED_FIELD', tagReason('IPIP', 'mustBeNil'), '/spec/ipip', 'IPIP', `&{${spec.ipip.enabled ?? false} ${spec.ipip.mode ?? ''}}`, 'ipip is deprecated: use ipipMode'));
@@ -233,7 +288,7 @@ export function validateIPPool(pool: IPPool): Diagnostic[] {
   if (spec['nat-outgoing'] === true) {
     out.push(fieldError('DEPRECATED_FIELD', tagReason('NATOutgoingV1', 'mustBeFalse'), '/spec/nat-outgoing', 'NATOutgoingV1', true, 'nat-outgoing is deprecated: use natOutgoing'));
   }
-  if (spec.assignmentMode !== undefined && spec.assignmentMode !== null && !ASSIGNMENT_MODE_RE.test(spec.assignmentMode)) {
+  if (spec.assignmentMode !== undefined && spec.assignmentMode !== null && !isAssignmentMode(spec.assignmentMode)) {
     out.push(fieldError('ENUM_INVALID', tagReason('AssignmentMode', 'assignmentMode'), '/spec/assignmentMode', 'AssignmentMode', spec.assignmentMode, 'one of Automatic, Manual (case-sensitive)'));
   }
   // validateIPPoolSpec (struct level).
@@ -243,7 +298,8 @@ export function validateIPPool(pool: IPPool): Diagnostic[] {
     return out;
   }
   const prefix = net.value.prefix;
-  const normalised = formatPrefix(prefix);
+  // The canonical CIDR, for error values only.
+  const normalised = (): string => formatPrefix(prefix);
   const uses = spec.allowedUses ?? [];
   const isLB = uses.includes('LoadBalancer');
   if (prefix.family === 6 && spec.ipipMode !== 'Never') {
@@ -257,28 +313,29 @@ export function validateIPPool(pool: IPPool): Diagnostic[] {
   }
   const blockSize = spec.blockSize || defaultBlockSize(prefix.family);
   if (!spec.disabled && prefix.bits > blockSize) {
-    out.push(fieldError('POOL_TOO_SMALL', 'IP pool size is too small for use with Calico IPAM. It must be equal to or greater than the block size.', '/spec/cidr', 'IPpool.CIDR', normalised));
+    out.push(fieldError('POOL_TOO_SMALL', 'IP pool size is too small for use with Calico IPAM. It must be equal to or greater than the block size.', '/spec/cidr', 'IPpool.CIDR', normalised()));
   }
-  if (net.value.hostBitsSet) out.push(fieldError('CIDR_NOT_MASKED', 'IP pool CIDR is not strictly masked', '/spec/cidr', 'IPpool.CIDR', normalised));
+  if (net.value.hostBitsSet) out.push(fieldError('CIDR_NOT_MASKED', 'IP pool CIDR is not strictly masked', '/spec/cidr', 'IPpool.CIDR', normalised()));
   if (prefix.family === 4 && overlaps(prefix, LINK_LOCAL_V4)) {
-    out.push(fieldError('CIDR_LINK_LOCAL', 'IP pool range overlaps with IPv4 Link Local range 169.254.0.0/16', '/spec/cidr', 'IPpool.CIDR', normalised));
+    out.push(fieldError('CIDR_LINK_LOCAL', 'IP pool range overlaps with IPv4 Link Local range 169.254.0.0/16', '/spec/cidr', 'IPpool.CIDR', normalised()));
   }
   if (prefix.family === 6 && overlaps(prefix, LINK_LOCAL_V6)) {
-    out.push(fieldError('CIDR_LINK_LOCAL', 'IP pool range overlaps with IPv6 Link Local range fe80::/10', '/spec/cidr', 'IPpool.CIDR', normalised));
+    out.push(fieldError('CIDR_LINK_LOCAL', 'IP pool range overlaps with IPv6 Link Local range fe80::/10', '/spec/cidr', 'IPpool.CIDR', normalised()));
   }
-  uses.forEach((u, i) => {
-    if (u === 'LoadBalancer') return;
+  for (let i = 0; i < uses.length; i++) {
+    const u = uses[i]!;
+    if (u === 'LoadBalancer') continue;
     if (u === 'Workload' || u === 'Tunnel') {
       if (isLB) out.push(fieldError('ALLOWED_USES', `LoadBalancer cannot be used at the same time as: ${u}`, `/spec/allowedUses/${i}`, 'IPpool.AllowedUses', uses));
-      return;
+      continue;
     }
     out.push(fieldError('ALLOWED_USES', `unknown use: ${u}`, `/spec/allowedUses/${i}`, 'IPpool.AllowedUses', uses, 'one of Workload, Tunnel, LoadBalancer (case-sensitive)'));
-  });
+  }
   if (isLB && spec.disableBGPExport) {
-    out.push(fieldError('LB_RULE', 'IP Pool with AllowedUse LoadBalancer must have DisableBGPExport set to true', '/spec/disableBGPExport', 'IPpool.DisableBGPExport', normalised, HINTS.lbBgpExport));
+    out.push(fieldError('LB_RULE', 'IP Pool with AllowedUse LoadBalancer must have DisableBGPExport set to true', '/spec/disableBGPExport', 'IPpool.DisableBGPExport', normalised(), HINTS.lbBgpExport));
   }
   if (isLB && spec.nodeSelector !== 'all()') {
-    out.push(fieldError('LB_RULE', 'IP Pool with AllowedUse LoadBalancer must have node selector set to all()', '/spec/nodeSelector', 'IPpool.NodeSelector', normalised));
+    out.push(fieldError('LB_RULE', 'IP Pool with AllowedUse LoadBalancer must have node selector set to all()', '/spec/nodeSelector', 'IPpool.NodeSelector', normalised()));
   }
   // v3.31+: namespaceSelector rules and no global() in IPPool selectors.
   if (uses.includes('Tunnel') && spec.namespaceSelector) {
@@ -293,7 +350,9 @@ export function validateIPPool(pool: IPPool): Diagnostic[] {
       ),
     );
   }
-  for (const [key, goField] of [['nodeSelector', 'NodeSelector'], ['namespaceSelector', 'NamespaceSelector']] as const) {
+  for (let f = 0; f < SELECTOR_FIELDS.length; f++) {
+    const key = SELECTOR_FIELDS[f]!;
+    const goField = SELECTOR_GO_FIELDS[f]!;
     const sel = spec[key];
     if (sel && sel.includes('global(')) {
       out.push(fieldError('SELECTOR_INVALID', `global() selector is not valid for IPPool ${key} - use all() instead`, `/spec/${key}`, `IPpool.${goField}`, sel));

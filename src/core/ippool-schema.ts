@@ -1,11 +1,12 @@
 import type { Diagnostic } from './diagnostic.js';
-import { validate as validateGenerated } from './ippool-schema.generated.js';
+import { quickValid, validate as validateGenerated } from './ippool-schema.generated.js';
 import { escapePointerSegment, unescapePointerSegment } from './json-pointer.js';
 
 /**
  * The structural check of an IPPool document: schemas/ippool.schema.json (JSON Schema 2020-12),
- * compiled by ajv at build time into ippool-schema.generated.ts (scripts/build.mjs), run here
- * and mapped to diagnostics with calicoctl's strict-decoding texts:
+ * compiled by ajv at build time into ippool-schema.generated.ts (scripts/build.mjs), with a
+ * quick error-free pre-check generated from the same schema, run here and mapped to
+ * diagnostics with calicoctl's strict-decoding texts:
  *
  *   additionalProperties -> FIELD_UNKNOWN  json: unknown field "<f>"   (path of the key)
  *   type                 -> TYPE_MISMATCH  cannot parse string 'True' into field IPPoolSpec.disabled of type bool
@@ -143,10 +144,13 @@ function suggest(parent: string, key: string): string | undefined {
 
 /** SchemaCheck is the outcome of the structural check. */
 export interface SchemaCheck {
-  readonly diagnostics: Diagnostic[];
+  readonly diagnostics: readonly Diagnostic[];
   /** decodable: no type mismatch, so the document decodes into an IPPool (unknown fields dropped). */
   readonly decodable: boolean;
 }
+
+/** PASSED is the outcome for a document without structural findings (one shared value: the common case). */
+const PASSED: SchemaCheck = { diagnostics: [], decodable: true };
 
 /**
  * checkIPPoolSchema checks a document's structure against schemas/ippool.schema.json and
@@ -154,7 +158,8 @@ export interface SchemaCheck {
  * order of the schema's traversal.
  */
 export function checkIPPoolSchema(doc: unknown): SchemaCheck {
-  if (validateGenerated(doc)) return { diagnostics: [], decodable: true };
+  // quickValid passes the well-formed documents without ajv; ajv judges the rest, with errors.
+  if (quickValid(doc) || validateGenerated(doc)) return PASSED;
   const errors = ((validateGenerated as unknown as { errors?: AjvError[] }).errors ?? []) as AjvError[];
   const diagnostics: Diagnostic[] = [];
   let decodable = true;

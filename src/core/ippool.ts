@@ -39,12 +39,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** member returns v[k] unless it is null (Go's zero value) or v is not a mapping. */
-function member(v: unknown, k: string): any {
-  if (!isRecord(v)) return undefined;
-  const x = v[k];
+/** nz is Go's decoding of a JSON value: null is the zero value (absent here). */
+function nz(x: any): any {
   return x === null ? undefined : x;
 }
+
+/** NOTHING stands for a mapping that is absent or not a mapping: every member is absent. */
+const NOTHING: Readonly<Record<string, unknown>> = {};
 
 /**
  * decodeIPPool turns a structurally valid document (see checkIPPoolSchema) into an IPPool the
@@ -53,32 +54,33 @@ function member(v: unknown, k: string): any {
  * fields are present as undefined: every decoded pool has the same shape (a hot path).
  */
 export function decodeIPPool(doc: unknown): IPPool {
-  const m = isRecord(doc) ? doc.metadata : undefined;
-  const s = isRecord(doc) ? doc.spec : undefined;
+  const d = isRecord(doc) ? doc : NOTHING;
+  const m = isRecord(d.metadata) ? d.metadata : NOTHING;
+  const s = isRecord(d.spec) ? d.spec : NOTHING;
   const metadata: ObjectMeta = {
-    name: member(m, 'name') ?? '',
-    generateName: member(m, 'generateName'),
-    namespace: member(m, 'namespace'),
-    resourceVersion: member(m, 'resourceVersion'),
-    uid: member(m, 'uid'),
-    creationTimestamp: member(m, 'creationTimestamp'),
-    labels: member(m, 'labels'),
-    annotations: member(m, 'annotations'),
+    name: nz(m.name) ?? '',
+    generateName: nz(m.generateName),
+    namespace: nz(m.namespace),
+    resourceVersion: nz(m.resourceVersion),
+    uid: nz(m.uid),
+    creationTimestamp: nz(m.creationTimestamp),
+    labels: nz(m.labels),
+    annotations: nz(m.annotations),
   };
   const spec: IPPoolSpec = {
-    cidr: member(s, 'cidr'),
-    vxlanMode: member(s, 'vxlanMode'),
-    ipipMode: member(s, 'ipipMode'),
-    natOutgoing: member(s, 'natOutgoing'),
-    disabled: member(s, 'disabled'),
-    disableBGPExport: member(s, 'disableBGPExport'),
-    blockSize: member(s, 'blockSize'),
-    nodeSelector: member(s, 'nodeSelector'),
-    namespaceSelector: member(s, 'namespaceSelector'),
-    ipip: member(s, 'ipip'),
-    'nat-outgoing': member(s, 'nat-outgoing'),
-    allowedUses: member(s, 'allowedUses'),
-    assignmentMode: member(s, 'assignmentMode'),
+    cidr: nz(s.cidr),
+    vxlanMode: nz(s.vxlanMode),
+    ipipMode: nz(s.ipipMode),
+    natOutgoing: nz(s.natOutgoing),
+    disabled: nz(s.disabled),
+    disableBGPExport: nz(s.disableBGPExport),
+    blockSize: nz(s.blockSize),
+    nodeSelector: nz(s.nodeSelector),
+    namespaceSelector: nz(s.namespaceSelector),
+    ipip: nz(s.ipip),
+    'nat-outgoing': nz(s['nat-outgoing']),
+    allowedUses: nz(s.allowedUses),
+    assignmentMode: nz(s.assignmentMode),
   };
   return { apiVersion: API_VERSION, kind: KIND_IPPOOL, metadata, spec };
 }
@@ -87,19 +89,20 @@ function warning(code: Diagnostic['code'], message: string, path: string, hint?:
   return { code, severity: 'warning', message, path, ...(hint ? { hint } : {}) };
 }
 
-/** poolctlWarnings are poolctl's own findings about pools Calico accepts. */
-function poolctlWarnings(doc: Record<string, unknown>, pool: IPPool): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const spec = isRecord(doc.spec) ? doc.spec : {};
-  if ('ipip' in spec && spec.ipip === null) {
-    out.push(
-      warning('DEPRECATED_FIELD', "deprecated field 'ipip' is accepted by Calico v3.31 only while null; v3.32 rejects it as an unknown field", '/spec/ipip', 'remove it; use ipipMode'),
-    );
-  }
-  if ('nat-outgoing' in spec && spec['nat-outgoing'] !== true) {
-    out.push(
-      warning('DEPRECATED_FIELD', "deprecated field 'nat-outgoing' is accepted by Calico v3.31 only while false; v3.32 rejects it as an unknown field", '/spec/nat-outgoing', 'remove it; use natOutgoing'),
-    );
+/** poolctlWarnings adds poolctl's own findings about pools Calico accepts to out. */
+function poolctlWarnings(doc: Record<string, unknown>, pool: IPPool, out: Diagnostic[]): void {
+  const spec = doc.spec;
+  if (isRecord(spec)) {
+    if (spec.ipip === null && 'ipip' in spec) {
+      out.push(
+        warning('DEPRECATED_FIELD', "deprecated field 'ipip' is accepted by Calico v3.31 only while null; v3.32 rejects it as an unknown field", '/spec/ipip', 'remove it; use ipipMode'),
+      );
+    }
+    if (spec['nat-outgoing'] !== true && 'nat-outgoing' in spec) {
+      out.push(
+        warning('DEPRECATED_FIELD', "deprecated field 'nat-outgoing' is accepted by Calico v3.31 only while false; v3.32 rejects it as an unknown field", '/spec/nat-outgoing', 'remove it; use natOutgoing'),
+      );
+    }
   }
   if (pool.spec.disabled && pool.spec.natOutgoing) {
     out.push(
@@ -111,7 +114,12 @@ function poolctlWarnings(doc: Record<string, unknown>, pool: IPPool): Diagnostic
       ),
     );
   }
-  return out;
+}
+
+/** hasError reports whether any diagnostic is an error. */
+function hasError(diagnostics: readonly Diagnostic[]): boolean {
+  for (const d of diagnostics) if (d.severity === 'error') return true;
+  return false;
 }
 
 /**
@@ -163,10 +171,10 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
     });
   }
   const schema = checkIPPoolSchema(doc);
-  diagnostics.push(...schema.diagnostics);
+  for (const d of schema.diagnostics) diagnostics.push(d);
   const pool = decodeIPPool(doc);
   if (!schema.decodable) return { pool, diagnostics, valid: false };
-  diagnostics.push(...poolctlWarnings(doc, pool));
+  poolctlWarnings(doc, pool, diagnostics);
   if (pool.metadata.namespace) {
     diagnostics.push({
       code: 'NAMESPACE_SET',
@@ -184,17 +192,18 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
       value: rv,
     });
   }
-  const client = validateAndSetDefaults(pool, ctx.op === 'update' ? ctx.old : undefined, ctx.op === 'update' ? undefined : ctx.overlaps);
-  diagnostics.push(...client.errors);
+  // The decoded pool is this call's own: it is defaulted in place.
+  const client = validateAndSetDefaults(pool, ctx.op === 'update' ? ctx.old : undefined, ctx.op === 'update' ? undefined : ctx.overlaps, true);
+  for (const d of client.errors) diagnostics.push(d);
   if (client.errors.length === 0) {
-    diagnostics.push(...validateIPPool(client.pool));
+    for (const d of validateIPPool(client.pool, client.prefix)) diagnostics.push(d);
   } else if (ctx.op === 'validate') {
     // Create stops at clientv3's errors; validate goes on to the validator, so that one run
     // shows every problem, and calicoctl validate's wording of a shared rule next to create's.
-    diagnostics.push(...validatorVariants(client.errors, validateIPPool(client.pool)));
+    for (const d of validatorVariants(client.errors, validateIPPool(client.pool, client.prefix))) diagnostics.push(d);
   }
-  const failed = (): boolean => diagnostics.some((d) => d.severity === 'error');
-  if (!failed() && ctx.op === 'create' && rv) {
+  let failed = hasError(diagnostics);
+  if (!failed && ctx.op === 'create' && rv) {
     diagnostics.push({
       code: 'RESOURCE_VERSION_SET',
       severity: 'error',
@@ -203,10 +212,11 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
       field: 'Metadata.ResourceVersion',
       value: rv,
     });
+    failed = true;
   }
   const name = pool.metadata.name;
-  const existing = ctx.op === 'update' ? undefined : ctx.overlaps?.get(name);
-  if (!failed() && existing) {
+  const existing = failed || ctx.op === 'update' ? undefined : ctx.overlaps?.get(name);
+  if (existing) {
     diagnostics.push({
       code: existing.origin === 'store' ? 'ALREADY_EXISTS' : 'DUPLICATE_NAME',
       severity: 'error',
@@ -214,6 +224,7 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
       path: '/metadata/name',
       ...(existing.origin === 'input' ? { hint: 'an earlier document defines a pool of the same name' } : {}),
     });
+    failed = true;
   }
-  return { pool: client.pool, diagnostics, valid: !failed(), ...(client.prefix ? { prefix: client.prefix } : {}) };
+  return client.prefix ? { pool: client.pool, diagnostics, valid: !failed, prefix: client.prefix } : { pool: client.pool, diagnostics, valid: !failed };
 }
