@@ -9,19 +9,35 @@ import { BIN, ROOT, row, section } from './harness.js';
  * multi-document files of 10,000 and 100,000 IPPools, 10% of them invalid (host bits set, so
  * every invalid pool needs a source position), against parsing the same file in the same run
  * with `yaml` (parseAllDocuments + toJS) and with js-yaml (loadAll), each in a fresh node
- * process like the CLI. Target: >= 50,000 resources/s. Each figure is the best of N runs (on a
- * shared machine the best run is the one least disturbed). POOLCTL_BENCH_BIN runs another
- * build (e.g. build/b/run.js).
+ * process like the CLI; and the same 10,000 pools as one JSON List (positions in JSON).
+ * Target: >= 50,000 resources/s. Each figure is the best of N runs (on a shared machine the
+ * best run is the one least disturbed). POOLCTL_BENCH_BIN runs another build (e.g.
+ * build/b/run.js).
  */
 
 const TARGET = 50_000;
 const CLI = process.env.POOLCTL_BENCH_BIN ? join(process.cwd(), process.env.POOLCTL_BENCH_BIN) : BIN;
 
-/** manifest returns n IPPool documents, /24s in 10.0.0.0/8 and up; every tenth is invalid (host bits set). */
+/** cidrOf is pool i's CIDR: /24s in 10.0.0.0/8 and up; every tenth is invalid (host bits set). */
+function cidrOf(i: number): string {
+  return `${10 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.${i % 10 === 9 ? 1 : 0}/24`;
+}
+
+/** jsonList returns n IPPools (as manifest() has them) as one JSON List, indented as kubectl writes it. */
+function jsonList(n: number): string {
+  const items = Array.from({ length: n }, (_, i) => ({
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'IPPool',
+    metadata: { name: `pool-${i}`, labels: { team: 'network' } },
+    spec: { cidr: cidrOf(i), blockSize: 26, ipipMode: 'Never', vxlanMode: 'CrossSubnet', natOutgoing: true, nodeSelector: 'all()' },
+  }));
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 4);
+}
+
+/** manifest returns n IPPool documents (see cidrOf). */
 function manifest(n: number): string {
   const docs: string[] = [];
   for (let i = 0; i < n; i++) {
-    const net = `${10 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
     docs.push(
       `apiVersion: projectcalico.org/v3
 kind: IPPool
@@ -30,7 +46,7 @@ metadata:
   labels:
     team: network
 spec:
-  cidr: ${net}.${i % 10 === 9 ? 1 : 0}/24
+  cidr: ${cidrOf(i)}
   blockSize: 26
   ipipMode: Never
   vxlanMode: CrossSubnet
@@ -88,6 +104,12 @@ export async function run(): Promise<void> {
       row('yaml parseAllDocuments + toJS (same file)', `${yaml.toFixed(0)} ms`, { value: yaml / cli, against: 'poolctl is faster by' });
       row('js-yaml loadAll (same file)', `${jsy.toFixed(0)} ms`, { value: cli / jsy, against: 'poolctl takes js-yaml times' });
     }
+    const n = 10_000;
+    const file = join(dir, `list-${n}.json`);
+    writeFileSync(file, jsonList(n));
+    const ms = best(process.execPath, [CLI, 'validate', '-f', file, '-o', 'json'], 5);
+    console.log(`  ${n.toLocaleString('en-US')} IPPools as one JSON List (${(statSync(file).size / 1e6).toFixed(1)} MB, 10% invalid), best of 5:`);
+    row('poolctl validate -o json > /dev/null', `${ms.toFixed(0)} ms`, { value: (n / ms) * 1000 / TARGET, against: 'target', target: `${TARGET.toLocaleString('en-US')} resources/s = 1.00x` });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

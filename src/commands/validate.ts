@@ -42,12 +42,15 @@ export default defineCommand<ValidateArgs>({
   async run(args, ctx) {
     const paths = args.filename ?? [];
     if (paths.length === 0) throw usageError('validate needs at least one -f/--filename (a file, a directory or - for stdin)');
-    const [{ validateManifests }, out] = await Promise.all([import('../manifest/validate-report.js'), import('../output/diagnostics/index.js')]);
+    const [{ streamValidation }, out] = await Promise.all([import('../manifest/validate-report.js'), import('../output/diagnostics/index.js')]);
     const store = args.againstStore ? await storePools(ctx) : [];
-    const { report, sourceLine } = await validateManifests(paths, { recursive: args.recursive, stdin: ctx.io.stdin, cwd: ctx.cwd }, store);
     const paint = ctx.color && args.output === 'text' ? await out.loadPaint() : out.PLAIN;
-    ctx.io.stdout.write(out.formatReport(args.output, report, { sourceLine, paint, version: VERSION }));
-    return report.valid ? ExitCode.OK : ExitCode.FAILURE;
+    const writer = out.reportWriter(args.output, { paint, version: VERSION });
+    const outcome = await streamValidation(paths, { recursive: args.recursive, stdin: ctx.io.stdin, cwd: ctx.cwd }, store, (r) => writer.result(r));
+    // One write: a reader that stops early (| head) gets what fits in the pipe, not an EPIPE on a later piece.
+    const pieces = writer.finish(outcome);
+    ctx.io.stdout.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+    return outcome.valid ? ExitCode.OK : ExitCode.FAILURE;
   },
 });
 

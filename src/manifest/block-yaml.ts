@@ -30,17 +30,17 @@ export interface OutlineEntry {
   readonly value: OutlineNode | null;
 }
 
-/** BlockDocument is a parsed document: its plain-JS value, and its outline when asked for. */
+/**
+ * BlockDocument is a parsed document: its plain-JS value, its outline when asked for, and
+ * bounds on what the value holds (so that the caller's limits need not walk it): the
+ * deepest nesting of block collections (a value nests no deeper) and the longest scalar's
+ * span in the source (no string value is longer).
+ */
 export interface BlockDocument {
   readonly value: unknown;
   readonly outline: OutlineNode | null;
-}
-
-interface Line {
-  readonly at: number;
-  readonly end: number;
-  /** column of the first non-space character */
-  readonly indent: number;
+  readonly maxDepth: number;
+  readonly maxScalar: number;
 }
 
 class Bail extends Error {}
@@ -49,16 +49,22 @@ function bail(): never {
   throw new Bail();
 }
 
-const UNSUPPORTED = new Set(['&', '!', '*', '{', '}', '?', '%', '@', '`', ']', ',']);
+/** Character classes of ASCII codes (CH): bits tell what a character may start or stop. */
+const CH = new Uint8Array(128);
+/** UNSUP: a character that starts YAML this parser leaves to the others (anchors, tags, flow maps, ...). */
+const UNSUP = 1;
+/** NOT_PLAIN_KEY: a character that cannot start a plain key here (besides UNSUP). */
+const NOT_PLAIN_KEY = 2;
+/** NOT_INLINE: a character that cannot start an inline value here (besides UNSUP): block scalars. */
+const NOT_INLINE = 4;
+for (const c of '&!*{}?%@`],') CH[c.charCodeAt(0)]! |= UNSUP;
+for (const c of '[|>#\'"') CH[c.charCodeAt(0)]! |= NOT_PLAIN_KEY;
+for (const c of '|>') CH[c.charCodeAt(0)]! |= NOT_INLINE;
 
-const NULL_RE = /^(?:~|[Nn]ull|NULL)?$/;
-const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
-const INT_RE = /^[-+]?[0-9]+$/;
-const OCT_RE = /^0o[0-7]+$/;
-const HEX_RE = /^0x[0-9a-fA-F]+$/;
 const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 const INF_RE = /^[-+]?\.(?:inf|Inf|INF)$/;
 const NAN_RE = /^\.(?:nan|NaN|NAN)$/;
+const HEX_DIGITS_RE = /^[0-9a-fA-F]+$/;
 
 /** mayBeNonString reports whether plain text could resolve to null, a boolean or a number (cheap pre-check). */
 function mayBeNonString(s: string): boolean {
@@ -77,16 +83,47 @@ function mayBeNonString(s: string): boolean {
   return true;
 }
 
-/** resolvePlain gives a plain scalar its YAML 1.2 core schema value. */
+/** allDigits reports whether s[from..] is one or more digits up to the character code hi ('7' for octal, '9' for decimal). */
+function allDigits(s: string, from: number, hi: number): boolean {
+  if (from >= s.length) return false;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > hi) return false;
+  }
+  return true;
+}
+
+/**
+ * resolvePlain gives a plain scalar its YAML 1.2 core schema value: null (~, null, Null,
+ * NULL, empty), booleans (true, True, TRUE, false, ...), integers (decimal, 0o octal, 0x
+ * hex), floats (with .inf and .nan), else the string itself.
+ */
 function resolvePlain(s: string): unknown {
   if (!mayBeNonString(s)) return s;
-  if (s === '' || NULL_RE.test(s)) return null;
-  if (BOOL_RE.test(s)) return s[0] === 't' || s[0] === 'T';
-  if (INT_RE.test(s)) return Number.parseInt(s, 10);
-  if (OCT_RE.test(s)) return Number.parseInt(s.slice(2), 8);
-  if (HEX_RE.test(s)) return Number.parseInt(s.slice(2), 16);
+  switch (s) {
+    case '':
+    case '~':
+    case 'null':
+    case 'Null':
+    case 'NULL':
+      return null;
+    case 'true':
+    case 'True':
+    case 'TRUE':
+      return true;
+    case 'false':
+    case 'False':
+    case 'FALSE':
+      return false;
+  }
+  const c = s.charCodeAt(0);
+  // Numbers start with a sign, a dot or a digit.
+  if (!(c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57))) return s;
+  if (allDigits(s, c === 43 || c === 45 ? 1 : 0, 57)) return Number.parseInt(s, 10);
+  if (c === 48 && s.charCodeAt(1) === 111 && allDigits(s, 2, 55)) return Number.parseInt(s.slice(2), 8);
+  if (c === 48 && s.charCodeAt(1) === 120 && s.length > 2 && HEX_DIGITS_RE.test(s.slice(2))) return Number.parseInt(s.slice(2), 16);
   if (FLOAT_RE.test(s)) return Number.parseFloat(s);
-  if (INF_RE.test(s)) return s[0] === '-' ? -Infinity : Infinity;
+  if (INF_RE.test(s)) return c === 45 ? -Infinity : Infinity;
   if (NAN_RE.test(s)) return Number.NaN;
   return s;
 }
@@ -112,120 +149,34 @@ const ESCAPES: Record<string, string> = {
   P: '\u2029',
 };
 
-/** quoted reads a single-line quoted scalar at i: its value and end offset. */
-function quoted(text: string, i: number, end: number): { value: string; end: number } {
-  const q = text[i];
-  let out = '';
-  let j = i + 1;
-  let from = j;
-  for (; j < end; j++) {
-    const c = text[j];
-    if (q === "'" && c === "'") {
-      if (text[j + 1] === "'") {
-        out += text.slice(from, j + 1);
-        j++;
-        from = j + 1;
-        continue;
-      }
-      return { value: out + text.slice(from, j), end: j + 1 };
-    }
-    if (q === '"' && c === '"') return { value: out + text.slice(from, j), end: j + 1 };
-    if (q === '"' && c === '\\') {
-      out += text.slice(from, j);
-      const e = text[j + 1];
-      if (e === undefined || j + 1 >= end) bail();
-      const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-      if (hex) {
-        const h = text.slice(j + 2, j + 2 + hex);
-        if (h.length !== hex || !/^[0-9a-fA-F]+$/.test(h)) bail();
-        const cp = Number.parseInt(h, 16);
-        if (cp > 0x10ffff) bail();
-        out += String.fromCodePoint(cp);
-        j += 1 + hex;
-      } else {
-        const r = ESCAPES[e];
-        if (r === undefined) bail();
-        out += r;
-        j += 1;
-      }
-      from = j + 1;
-    }
-  }
-  return bail();
+/** isBlank reports whether a character code is a space or a tab. */
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
 }
 
 /** plainEnd returns where a plain scalar starting at i ends on its line: before " #" and trailing blanks. */
 function plainEnd(text: string, i: number, end: number, flow: boolean): number {
   let j = i;
   for (; j < end; j++) {
-    const c = text[j];
-    if (c === '#' && (text[j - 1] === ' ' || text[j - 1] === '\t')) break;
-    if (c === ':' && (j + 1 >= end || text[j + 1] === ' ' || text[j + 1] === '\t' || (flow && (text[j + 1] === ',' || text[j + 1] === ']')))) bail();
-    if (flow && (c === ',' || c === ']')) break;
-    if (flow && (c === '[' || c === '{' || c === '}')) bail();
+    const c = text.charCodeAt(j);
+    if (c === 35 /* # */ && isBlank(text.charCodeAt(j - 1))) break;
+    if (c === 58 /* : */) {
+      const n = text.charCodeAt(j + 1);
+      if (j + 1 >= end || isBlank(n) || (flow && (n === 44 || n === 93))) bail();
+    }
+    if (flow) {
+      if (c === 44 /* , */ || c === 93 /* ] */) break;
+      if (c === 91 /* [ */ || c === 123 /* { */ || c === 125 /* } */) bail();
+    }
   }
-  while (j > i && (text[j - 1] === ' ' || text[j - 1] === '\t')) j--;
+  while (j > i && isBlank(text.charCodeAt(j - 1))) j--;
   return j;
 }
 
 /** afterValue checks that only blanks or a comment follow a value on its line. */
 function afterValue(text: string, j: number, end: number): void {
-  while (j < end && (text[j] === ' ' || text[j] === '\t')) j++;
-  if (j < end && text[j] !== '#') bail();
-  if (j < end && j > 0 && text[j - 1] !== ' ' && text[j - 1] !== '\t') bail();
-}
-
-/** keyAt parses "key:" at i: the key, the key's end and where the value starts (or null if no key here). */
-function keyAt(text: string, i: number, end: number): { key: string; keyEnd: number; value: number } | null {
-  const c = text[i]!;
-  let key: string;
-  let keyEnd: number;
-  let colon: number;
-  if (c === '"' || c === "'") {
-    let close = -1;
-    for (let j = i + 1; j < end; j++) {
-      if (text[j] === '\\' && c === '"') j++;
-      else if (text[j] === c) {
-        if (c === "'" && text[j + 1] === "'") j++;
-        else {
-          close = j;
-          break;
-        }
-      }
-    }
-    if (close < 0) return null;
-    colon = close + 1;
-    while (colon < end && text[colon] === ' ') colon++;
-    if (text[colon] !== ':' || !(colon + 1 >= end || text[colon + 1] === ' ' || text[colon + 1] === '\t')) return null;
-    const q = quoted(text, i, close + 1);
-    key = q.value;
-    keyEnd = q.end;
-  } else {
-    if (UNSUPPORTED.has(c) || c === '[' || c === '|' || c === '>' || c === '#' || c === "'" || c === '"') return null;
-    if (c === '-' && (text[i + 1] === ' ' || i + 1 >= end)) return null;
-    colon = -1;
-    for (let j = i; j < end; j++) {
-      const x = text.charCodeAt(j);
-      if (x === 35 /* # */ && (text.charCodeAt(j - 1) === 32 || text.charCodeAt(j - 1) === 9)) return null;
-      if (x === 58 /* : */) {
-        const n = text.charCodeAt(j + 1);
-        if (j + 1 >= end || n === 32 || n === 9) {
-          colon = j;
-          break;
-        }
-      }
-    }
-    if (colon < 0) return null;
-    keyEnd = colon;
-    while (keyEnd > i && (text[keyEnd - 1] === ' ' || text[keyEnd - 1] === '\t')) keyEnd--;
-    key = text.slice(i, keyEnd);
-    // Keys that resolve to something other than a string (null, numbers, booleans) are left to the full parsers.
-    if (mayBeNonString(key) && typeof resolvePlain(key) !== 'string') bail();
-  }
-  let v = colon + 1;
-  while (v < end && (text[v] === ' ' || text[v] === '\t')) v++;
-  if (text[v] === '#') v = end;
-  return { key, keyEnd, value: v };
+  while (j < end && isBlank(text.charCodeAt(j))) j++;
+  if (j < end && (text.charCodeAt(j) !== 35 || (j > 0 && !isBlank(text.charCodeAt(j - 1))))) bail();
 }
 
 /** MAX_DEPTH is the nesting beyond which the parser declines a document. */
@@ -235,78 +186,341 @@ const MAX_DEPTH = 64;
 const NONE = Symbol('none');
 
 /**
- * Parser parses block YAML line by line. Each method returns the value of the node it read and,
- * when outlining, leaves the node's outline in `node` (outlines are built only for documents
- * that need positions: parsing again costs less than outlining every document).
+ * INTERNED holds the last plain key (of at most 40 characters) seen per (length, first
+ * character, last character) slot, each known to resolve to a string: manifests repeat their
+ * keys, and reusing one string (instead of a new slice per document) spares the allocation,
+ * the core-schema check and the key's internalization at each property store. A slot is
+ * only a cache: a miss slices the text.
+ */
+const INTERNED: (string | undefined)[] = new Array(1024);
+
+/** internSlot is the INTERNED slot of the text in [i, end). */
+function internSlot(text: string, i: number, end: number): number {
+  return ((end - i) * 61 + text.charCodeAt(i) * 7 + text.charCodeAt(end - 1)) & 1023;
+}
+
+/**
+ * NEXT_KEY predicts keys: NEXT_KEY[slot of K] is the key read after K last time (in document
+ * order, across mappings), and NEXT_KEY[FIRST] the first key of the last document. Manifests
+ * repeat their shape, so the prediction is usually right, and checking it costs one
+ * comparison instead of a scan for the colon and a cache lookup.
+ */
+const NEXT_KEY: (string | undefined)[] = new Array(1025);
+const FIRST = 1024;
+
+/**
+ * LAST_VALUE_TEXT and LAST_VALUE hold, per slot of the key read last (a mapping value's own
+ * key), the text and value of the last plain scalar that ran to its line's end: many values
+ * repeat (kinds, modes, selectors), and a repeated one is then recognised by one comparison,
+ * with no scan, slice or resolution. Like INTERNED and NEXT_KEY, this is only a cache of
+ * strings (which may keep the last input's text alive); every hit is checked against the text.
+ */
+const LAST_VALUE_TEXT: (string | undefined)[] = new Array(1025);
+const LAST_VALUE: unknown[] = new Array(1025);
+
+/** keySlot is the INTERNED slot of a key. */
+function keySlot(key: string): number {
+  return key.length === 0 ? 0 : (key.length * 61 + key.charCodeAt(0) * 7 + key.charCodeAt(key.length - 1)) & 1023;
+}
+
+/** interned returns the INTERNED string equal to text in [i, end), if the cache holds it. */
+function interned(text: string, i: number, end: number): string | undefined {
+  const n = end - i;
+  const hit = INTERNED[internSlot(text, i, end)];
+  if (hit === undefined || hit.length !== n) return undefined;
+  for (let k = 0; k < n; k++) if (hit.charCodeAt(k) !== text.charCodeAt(i + k)) return undefined;
+  return hit;
+}
+
+/** plainValue is the value of the plain scalar in [i, e) of text (see resolvePlain). */
+function plainValue(text: string, i: number, e: number): unknown {
+  const c = text.charCodeAt(i);
+  // Only these first characters can make a plain scalar something other than a string (mayBeNonString).
+  if (e === i || c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57)) {
+    return resolvePlain(text.slice(i, e));
+  }
+  return text.slice(i, e);
+}
+
+/**
+ * Parser parses block YAML line by line. Each method returns the value of the node it read
+ * and, when outlining, leaves the node's outline in `node` (outlines are built only for
+ * documents that need positions: parsing again costs less than outlining every document).
+ * The current line is [la, le) with indent li (spaces before its first character); blank
+ * and comment lines are skipped as the parser moves on.
  */
 class Parser {
-  private k = 0;
+  private la = 0;
+  private le = 0;
+  private li = 0;
+  /** more: there is a current line. */
+  more = false;
+  /** next is where the line after the current one starts. */
+  private next = 0;
   private depth = 0;
+  /** maxDepth and maxScalar are the deepest nesting and the longest scalar's span seen. */
+  maxDepth = 0;
+  maxScalar = 0;
   /** node is the outline of the node the last method read (outline mode only). */
   node: OutlineNode | null = null;
-  constructor(
-    private readonly text: string,
-    private readonly lines: readonly Line[],
-    private readonly outline: boolean,
-  ) {}
+  /** keyAt's answer: the key, the key's end and where the value starts. */
+  private kText = '';
+  private kEnd = 0;
+  private kValue = 0;
+  /** quoted's answer: the end of the scalar it read. */
+  private qEnd = 0;
+  /** lastKey is the NEXT_KEY slot of the key read last (FIRST before the document's first key). */
+  private lastKey = FIRST;
 
-  done(): boolean {
-    return this.k >= this.lines.length;
+  private text = '';
+  private to = 0;
+  private outline = false;
+
+  /** reset readies the parser for the document in [from, to) of text (one parser serves every document). */
+  reset(text: string, from: number, to: number, outline: boolean): void {
+    this.text = text;
+    this.to = to;
+    this.outline = outline;
+    this.next = from;
+    this.more = false;
+    this.depth = 0;
+    this.maxDepth = 0;
+    this.maxScalar = 0;
+    this.node = null;
+    this.lastKey = FIRST;
+  }
+
+  /** advance moves to the next content line, skipping blank and comment lines; a tab before content declines the document. */
+  advance(): void {
+    const t = this.text;
+    const to = this.to;
+    let p = this.next;
+    while (p < to) {
+      let nl = t.indexOf('\n', p);
+      if (nl < 0 || nl > to) nl = to;
+      let end = nl;
+      if (end > p && t.charCodeAt(end - 1) === 13) end--;
+      let i = p;
+      while (i < end && t.charCodeAt(i) === 32) i++;
+      if (i < end) {
+        const c = t.charCodeAt(i);
+        if (c === 9) bail();
+        if (c !== 35) {
+          this.la = p;
+          this.le = end;
+          this.li = i - p;
+          this.next = nl + 1;
+          this.more = true;
+          return;
+        }
+      }
+      p = nl + 1;
+    }
+    this.next = p;
+    this.more = false;
+  }
+
+  /** indent is the current line's indent. */
+  get indent(): number {
+    return this.li;
   }
 
   private scalar(start: number, end: number): void {
     if (this.outline) this.node = { kind: 'scalar', start, end };
   }
 
-  /** inline parses a value that starts at i on the current line; parentIndent bounds continuation lines. */
-  private inline(l: Line, i: number, parentIndent: number): unknown {
-    const t = this.text;
-    const c = t[i]!;
-    if (UNSUPPORTED.has(c) || c === '|' || c === '>') bail();
-    this.k++;
-    // A scalar continued on more-indented lines (multi-line plain or quoted) is beyond this parser.
-    if (!this.done() && this.lines[this.k]!.indent > parentIndent) bail();
-    if (c === '[') return this.flowSeq(l, i);
-    if (c === '-' && (t[i + 1] === ' ' || i + 1 >= l.end)) bail();
-    if (c === '"' || c === "'") {
-      const q = quoted(t, i, l.end);
-      afterValue(t, q.end, l.end);
-      this.scalar(i, q.end);
-      return q.value;
+  /** quoted reads a single-line quoted scalar at i (before end): its value; its end goes to qEnd. */
+  private quoted(i: number, end: number): string {
+    const text = this.text;
+    const q = text.charCodeAt(i);
+    let out = '';
+    let from = i + 1;
+    for (let j = from; j < end; j++) {
+      const c = text.charCodeAt(j);
+      if (c === q) {
+        if (q === 39 && text.charCodeAt(j + 1) === 39) {
+          out += text.slice(from, j + 1);
+          j++;
+          from = j + 1;
+          continue;
+        }
+        this.qEnd = j + 1;
+        return out + text.slice(from, j);
+      }
+      if (q === 34 && c === 92 /* \ */) {
+        out += text.slice(from, j);
+        const e = text[j + 1];
+        if (e === undefined || j + 1 >= end) bail();
+        const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+        if (hex) {
+          const h = text.slice(j + 2, j + 2 + hex);
+          if (h.length !== hex || !HEX_DIGITS_RE.test(h)) bail();
+          const cp = Number.parseInt(h, 16);
+          if (cp > 0x10ffff) bail();
+          out += String.fromCodePoint(cp);
+          j += 1 + hex;
+        } else {
+          const r = ESCAPES[e];
+          if (r === undefined) bail();
+          out += r;
+          j += 1;
+        }
+        from = j + 1;
+      }
     }
-    const e = plainEnd(t, i, l.end, false);
-    this.scalar(i, e);
-    return resolvePlain(t.slice(i, e));
+    return bail();
   }
 
-  private flowSeq(l: Line, i: number): unknown[] {
+  /**
+   * keyAt reads "key:" at i (before end): true with the key in kText, its end in kEnd and
+   * where the value starts in kValue (end when there is none), or false when no key starts here.
+   */
+  private keyAt(i: number, end: number): boolean {
+    const text = this.text;
+    const c = text.charCodeAt(i);
+    let colon: number;
+    if (c === 34 || c === 39) {
+      let close = -1;
+      for (let j = i + 1; j < end; j++) {
+        const x = text.charCodeAt(j);
+        if (x === 92 && c === 34) j++;
+        else if (x === c) {
+          if (c === 39 && text.charCodeAt(j + 1) === 39) j++;
+          else {
+            close = j;
+            break;
+          }
+        }
+      }
+      if (close < 0) return false;
+      colon = close + 1;
+      while (colon < end && text.charCodeAt(colon) === 32) colon++;
+      if (text.charCodeAt(colon) !== 58 || !(colon + 1 >= end || isBlank(text.charCodeAt(colon + 1)))) return false;
+      this.kText = this.quoted(i, close + 1);
+      this.kEnd = this.qEnd;
+    } else {
+      // The predicted key, followed by its colon, is a key: it was one, and the text is the same.
+      const p = NEXT_KEY[this.lastKey];
+      if (p !== undefined && i + p.length < end) {
+        const n = p.length;
+        let k = 0;
+        while (k < n && text.charCodeAt(i + k) === p.charCodeAt(k)) k++;
+        if (k === n && text.charCodeAt(i + n) === 58 && (i + n + 1 >= end || isBlank(text.charCodeAt(i + n + 1)))) {
+          this.kText = p;
+          this.kEnd = i + n;
+          this.lastKey = keySlot(p);
+          let v = i + n + 1;
+          while (v < end && isBlank(text.charCodeAt(v))) v++;
+          if (text.charCodeAt(v) === 35) v = end;
+          this.kValue = v;
+          return true;
+        }
+      }
+      if (c < 128 && CH[c]! & (UNSUP | NOT_PLAIN_KEY)) return false;
+      if (c === 45 /* - */ && (text.charCodeAt(i + 1) === 32 || i + 1 >= end)) return false;
+      colon = -1;
+      for (let j = i; j < end; j++) {
+        const x = text.charCodeAt(j);
+        if (x === 35 /* # */ && isBlank(text.charCodeAt(j - 1))) return false;
+        if (x === 58 /* : */ && (j + 1 >= end || isBlank(text.charCodeAt(j + 1)))) {
+          colon = j;
+          break;
+        }
+      }
+      if (colon < 0) return false;
+      let keyEnd = colon;
+      while (keyEnd > i && isBlank(text.charCodeAt(keyEnd - 1))) keyEnd--;
+      let key = keyEnd - i <= 40 ? interned(text, i, keyEnd) : undefined;
+      if (key === undefined) {
+        key = text.slice(i, keyEnd);
+        // Keys that resolve to something other than a string (null, numbers, booleans) are left to the full parsers.
+        if (mayBeNonString(key) && typeof resolvePlain(key) !== 'string') bail();
+        if (keyEnd - i <= 40) INTERNED[internSlot(text, i, keyEnd)] = key;
+      }
+      this.kText = key;
+      this.kEnd = keyEnd;
+      NEXT_KEY[this.lastKey] = key;
+    }
+    this.lastKey = keySlot(this.kText);
+    let v = colon + 1;
+    while (v < end && isBlank(text.charCodeAt(v))) v++;
+    if (text.charCodeAt(v) === 35) v = end;
+    this.kValue = v;
+    return true;
+  }
+
+  /** inline parses a value that starts at i on the current line; parentIndent bounds continuation lines. */
+  private inline(i: number, parentIndent: number): unknown {
+    const t = this.text;
+    const c = t.charCodeAt(i);
+    if (c < 128 && CH[c]! & (UNSUP | NOT_INLINE)) bail();
+    const end = this.le;
+    this.advance();
+    // A scalar continued on more-indented lines (multi-line plain or quoted) is beyond this parser.
+    if (this.more && this.li > parentIndent) bail();
+    if (c === 91 /* [ */) return this.flowSeq(i, end);
+    if (c === 45 /* - */ && (t.charCodeAt(i + 1) === 32 || i + 1 >= end)) bail();
+    if (c === 34 || c === 39) {
+      const value = this.quoted(i, end);
+      const e = this.qEnd;
+      afterValue(t, e, end);
+      if (e - i > this.maxScalar) this.maxScalar = e - i;
+      this.scalar(i, e);
+      return value;
+    }
+    // A plain value running to the line's end that repeats the last one of its key.
+    const slot = this.lastKey;
+    const last = LAST_VALUE_TEXT[slot];
+    if (last !== undefined && end - i === last.length) {
+      const n = last.length;
+      let k = 0;
+      while (k < n && t.charCodeAt(i + k) === last.charCodeAt(k)) k++;
+      if (k === n) {
+        if (n > this.maxScalar) this.maxScalar = n;
+        this.scalar(i, end);
+        return LAST_VALUE[slot];
+      }
+    }
+    const e = plainEnd(t, i, end, false);
+    if (e - i > this.maxScalar) this.maxScalar = e - i;
+    this.scalar(i, e);
+    const value = plainValue(t, i, e);
+    if (e === end && e - i <= 40) {
+      LAST_VALUE_TEXT[slot] = typeof value === 'string' ? value : t.slice(i, e);
+      LAST_VALUE[slot] = value;
+    }
+    return value;
+  }
+
+  private flowSeq(i: number, end: number): unknown[] {
     const t = this.text;
     const items: OutlineNode[] = [];
     const values: unknown[] = [];
     let j = i + 1;
     for (;;) {
-      while (j < l.end && (t[j] === ' ' || t[j] === '\t')) j++;
-      if (j >= l.end) bail();
-      if (t[j] === ']') break;
-      const c = t[j]!;
-      if (UNSUPPORTED.has(c) || c === '[' || c === '#') bail();
-      if (c === '-' && (t[j + 1] === ' ' || t[j + 1] === ',' || t[j + 1] === ']')) bail();
+      while (j < end && isBlank(t.charCodeAt(j))) j++;
+      if (j >= end) bail();
+      const c = t.charCodeAt(j);
+      if (c === 93 /* ] */) break;
+      if ((c < 128 && CH[c]! & UNSUP) || c === 91 || c === 35) bail();
+      if (c === 45 && (t.charCodeAt(j + 1) === 32 || t.charCodeAt(j + 1) === 44 || t.charCodeAt(j + 1) === 93)) bail();
       let e: number;
-      if (c === '"' || c === "'") {
-        const q = quoted(t, j, l.end);
-        e = q.end;
-        values.push(q.value);
+      if (c === 34 || c === 39) {
+        values.push(this.quoted(j, end));
+        e = this.qEnd;
       } else {
-        e = plainEnd(t, j, l.end, true);
-        values.push(resolvePlain(t.slice(j, e)));
+        e = plainEnd(t, j, end, true);
+        values.push(plainValue(t, j, e));
       }
+      if (e - j > this.maxScalar) this.maxScalar = e - j;
       if (this.outline) items.push({ kind: 'scalar', start: j, end: e });
       j = e;
-      while (j < l.end && (t[j] === ' ' || t[j] === '\t')) j++;
-      if (t[j] === ',') j++;
-      else if (t[j] !== ']') bail();
+      while (j < end && isBlank(t.charCodeAt(j))) j++;
+      const d = t.charCodeAt(j);
+      if (d === 44) j++;
+      else if (d !== 93) bail();
     }
-    afterValue(t, j + 1, l.end);
+    afterValue(t, j + 1, end);
     if (this.outline) this.node = { kind: 'seq', start: i, end: j + 1, items };
     return values;
   }
@@ -315,104 +529,106 @@ class Parser {
   block(col: number): unknown {
     // Deep nesting is left to the other parsers, which bound it (and this recursion stays short).
     if (++this.depth > MAX_DEPTH) bail();
-    try {
-      return this.blockAt(col);
-    } finally {
-      this.depth--;
-    }
+    if (this.depth > this.maxDepth) this.maxDepth = this.depth;
+    const t = this.text;
+    const i = this.la + col;
+    let v: unknown;
+    if (t.charCodeAt(i) === 45 && this.isDash(i)) v = this.seq(col);
+    else if (this.keyAt(i, this.le)) v = this.map(col);
+    else v = this.inline(i, col - 1);
+    this.depth--;
+    return v;
   }
 
-  private blockAt(col: number): unknown {
-    const l = this.lines[this.k]!;
-    const i = l.at + col;
-    const t = this.text;
-    if (t[i] === '-' && (t[i + 1] === ' ' || t[i + 1] === '\t' || i + 1 >= l.end)) return this.seq(col);
-    const key = keyAt(t, i, l.end);
-    if (key) return this.map(col, key);
-    return this.inline(l, i, col - 1);
+  /** isDash reports whether the "-" at d on the current line starts a sequence item. */
+  private isDash(d: number): boolean {
+    const n = this.text.charCodeAt(d + 1);
+    return n === 32 || n === 9 || d + 1 >= this.le;
   }
 
   /** child parses the value of an entry or item whose line ended after "key:" or "-" (NONE: nothing follows). */
   private child(parentIndent: number, seqAtParent: boolean): unknown {
-    if (this.done()) return NONE;
-    const n = this.lines[this.k]!;
-    const t = this.text;
-    if (n.indent > parentIndent) return this.block(n.indent);
-    const d = n.at + n.indent;
-    if (seqAtParent && n.indent === parentIndent && t[d] === '-' && (t[d + 1] === ' ' || t[d + 1] === '\t' || d + 1 >= n.end)) {
-      return this.seq(n.indent);
-    }
+    if (!this.more) return NONE;
+    const li = this.li;
+    if (li > parentIndent) return this.block(li);
+    const d = this.la + li;
+    if (seqAtParent && li === parentIndent && this.text.charCodeAt(d) === 45 && this.isDash(d)) return this.seq(li);
     return NONE;
   }
 
-  private map(col: number, firstKey: NonNullable<ReturnType<typeof keyAt>>): Record<string, unknown> {
-    const t = this.text;
+  /** map parses a block mapping at column col whose first key keyAt has just read. */
+  private map(col: number): Record<string, unknown> {
     const entries = this.outline ? new Map<string, OutlineEntry>() : null;
     const value: Record<string, unknown> = {};
-    const start = this.lines[this.k]!.at + col;
+    const start = this.la + col;
     let end = start;
-    let key: ReturnType<typeof keyAt> = firstKey;
+    let first = true;
     for (;;) {
-      const l = this.lines[this.k]!;
-      const i = l.at + col;
-      key ??= keyAt(t, i, l.end);
-      if (!key || Object.prototype.hasOwnProperty.call(value, key.key) || key.key === '__proto__') bail();
+      const i = this.la + col;
+      if (!first && !this.keyAt(i, this.le)) bail();
+      first = false;
+      const key = this.kText;
+      const keyEnd = this.kEnd;
+      const at = this.kValue;
+      if (key === '__proto__' || Object.prototype.hasOwnProperty.call(value, key)) bail();
       let v: unknown;
-      if (key.value < l.end) {
-        v = this.inline(l, key.value, col);
+      if (at < this.le) {
+        v = this.inline(at, col);
       } else {
-        this.k++;
+        this.advance();
         v = this.child(col, true);
       }
       const none = v === NONE;
-      value[key.key] = none ? null : v;
+      value[key] = none ? null : v;
       if (entries) {
-        entries.set(key.key, { keyStart: i, keyEnd: key.keyEnd, value: none ? null : this.node });
-        end = none ? key.keyEnd + 1 : this.node!.end;
+        entries.set(key, { keyStart: i, keyEnd, value: none ? null : this.node });
+        end = none ? keyEnd + 1 : this.node!.end;
       }
-      key = null;
-      if (this.done()) break;
-      const n = this.lines[this.k]!;
-      if (n.indent < col) break;
-      if (n.indent > col) bail();
+      if (!this.more || this.li < col) break;
+      if (this.li > col) bail();
     }
     if (entries) this.node = { kind: 'map', start, end, entries };
     return value;
   }
 
+  /** seq parses a block sequence whose dashes are at column col. */
   private seq(col: number): unknown[] {
     const t = this.text;
     const items: OutlineNode[] = [];
     const values: unknown[] = [];
-    const start = this.lines[this.k]!.at + col;
+    const start = this.la + col;
     let end = start;
     for (;;) {
-      const l = this.lines[this.k]!;
-      const dash = l.at + col;
-      if (t[dash] !== '-' || !(t[dash + 1] === ' ' || t[dash + 1] === '\t' || dash + 1 >= l.end)) break;
+      const dash = this.la + col;
+      if (t.charCodeAt(dash) !== 45 || !this.isDash(dash)) break;
+      const le = this.le;
       let v = dash + 1;
-      while (v < l.end && (t[v] === ' ' || t[v] === '\t')) v++;
+      let tab = false;
+      for (; v < le; v++) {
+        const c = t.charCodeAt(v);
+        if (c === 9) tab = true;
+        else if (c !== 32) break;
+      }
       let item: unknown;
-      if (v >= l.end || t[v] === '#') {
-        this.k++;
+      if (v >= le || t.charCodeAt(v) === 35) {
+        this.advance();
         item = this.child(col, false);
         if (item === NONE) {
           item = null;
           this.scalar(dash, dash + 1);
         }
       } else {
-        if (t.slice(dash + 1, v).includes('\t')) bail();
-        item = this.block(v - l.at);
+        if (tab) bail();
+        item = this.block(v - this.la);
       }
       values.push(item);
       if (this.outline) {
         items.push(this.node!);
         end = this.node!.end;
       }
-      if (this.done()) break;
-      const n = this.lines[this.k]!;
-      if (n.indent !== col) {
-        if (n.indent > col) bail();
+      if (!this.more) break;
+      if (this.li !== col) {
+        if (this.li > col) bail();
         break;
       }
     }
@@ -421,35 +637,30 @@ class Parser {
   }
 }
 
+/** PARSER is the parser every call uses: parsing allocates only the document's values. */
+const PARSER = new Parser();
+
 /**
  * parseBlockYaml parses the document in [from, to) of text (a leading `---` line is skipped),
  * with its outline when `outline` is set, or returns null when it uses YAML beyond this parser
  * (see the module comment).
  */
 export function parseBlockYaml(text: string, from: number, to: number, outline = false): BlockDocument | null {
-  const lines: Line[] = [];
-  let p = from;
-  while (p < to) {
-    let nl = text.indexOf('\n', p);
+  let start = from;
+  if (text.startsWith('---', from)) {
+    let nl = text.indexOf('\n', from);
     if (nl < 0 || nl > to) nl = to;
-    let end = nl;
-    if (end > p && text.charCodeAt(end - 1) === 13) end--;
-    let i = p;
-    while (i < end && text.charCodeAt(i) === 32) i++;
-    if (p === from && text.startsWith('---', p)) {
-      const rest = text.slice(p + 3, end).trim();
-      if (rest !== '' && !rest.startsWith('#')) return null;
-    } else {
-      if (i < end && text[i] === '\t') return null;
-      if (i < end && text[i] !== '#') lines.push({ at: p, end, indent: i - p });
-    }
-    p = nl + 1;
+    const rest = text.slice(from + 3, nl).trim();
+    if (rest !== '' && !rest.startsWith('#')) return null;
+    start = nl + 1;
   }
-  if (lines.length === 0) return null;
+  const parser = PARSER;
+  parser.reset(text, start, to, outline);
   try {
-    const parser = new Parser(text, lines, outline);
-    const value = parser.block(lines[0]!.indent);
-    return parser.done() ? { value, outline: parser.node } : null;
+    parser.advance();
+    if (!parser.more) return null;
+    const value = parser.block(parser.indent);
+    return parser.more ? null : { value, outline: parser.node, maxDepth: parser.maxDepth, maxScalar: parser.maxScalar };
   } catch (e) {
     if (e instanceof Bail) return null;
     throw e;
@@ -466,15 +677,16 @@ export interface OutlineHit {
 /**
  * locateInOutline walks an outline along a JSON pointer. Found: the node's range (its key's
  * with at = 'key'; a `key:` without value is located at its key). Missing: the key of the
- * deepest existing node (or that node's start, for the root or a sequence item).
+ * deepest existing node (or, for the root or a sequence item, that node's start; its whole
+ * range with `wholeNode`, as locateInYaml gives it).
  */
-export function locateInOutline(root: OutlineNode, pointer: string, at: 'value' | 'key'): OutlineHit {
+export function locateInOutline(root: OutlineNode, pointer: string, at: 'value' | 'key', wholeNode = false): OutlineHit {
   let node: OutlineNode = root;
   let key: { start: number; end: number } | null = null;
   const segs = pointer === '' ? [] : pointer.slice(1).split('/');
   for (let s = 0; s < segs.length; s++) {
     const seg = unescapePointerSegment(segs[s]!);
-    const here = key ?? { start: node.start, end: node.start };
+    const here = key ?? { start: node.start, end: wholeNode ? node.end : node.start };
     if (node.kind === 'map') {
       const e = node.entries.get(seg);
       if (!e) return { ...here, missing: true };

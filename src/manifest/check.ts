@@ -9,5 +9,6 @@ import { positioned, type LoadedResource } from './load.js';
  */
 export function checkResource(res: LoadedResource, ctx: CheckContext): CheckResult {
   const r = checkIPPool(res.value, ctx);
+  if (r.diagnostics.length === 0) return r;
   return { ...r, diagnostics: r.diagnostics.map((d) => positioned(res, d)) };
 }

@@ -2,6 +2,7 @@ import type JsYaml from 'js-yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { escapePointerSegment, unescapePointerSegment, type Diagnostic } from '../core/index.js';
 import { locateInOutline, parseBlockYaml, type OutlineNode } from './block-yaml.js';
+import { outlineJson } from './json-outline.js';
 import type { SourceText } from './source.js';
 
 /**
@@ -16,8 +17,8 @@ import type { SourceText } from './source.js';
  *   2. js-yaml, for other YAML without aliases (positions then come from `yaml` on demand);
  *   3. `yaml`, when js-yaml fails (to report every syntax error with its position) or the
  *      document uses aliases (yaml bounds alias expansion; js-yaml does not).
- * JSON text goes through JSON.parse first. Streams with `...` end markers or `%` directives are
- * parsed whole by `yaml`.
+ * JSON text goes through JSON.parse first, its positions from json-outline.ts (no `yaml` needed).
+ * Streams with `...` end markers or `%` directives are parsed whole by `yaml`.
  *
  * All three use the YAML 1.2 core schema (so `yes` is a string and `0o17` is 15). js-yaml and
  * `yaml` are loaded only when a document needs them (loading `yaml` alone costs ~30 ms): see
@@ -78,7 +79,7 @@ export interface ParsedDocument {
   /** value is the document as plain JS; undefined when empty or unparsable. */
   readonly value: unknown;
   /** diagnostics are syntax and limit errors (with positions). */
-  readonly diagnostics: Diagnostic[];
+  readonly diagnostics: readonly Diagnostic[];
   /** start is the position of the document's content (after any `---`). */
   readonly start: Position;
   /** locate returns the position of the node at a JSON pointer (see locateInYaml). */
@@ -183,50 +184,90 @@ export function locateInYaml(doc: Document, pointer: string, at: 'value' | 'key'
   return range ? { start: range[0], end: range[1], missing: !complete } : null;
 }
 
+/** LOCAL_POSITIONS_MAX is the size up to which a document's positions are counted from its first line. */
+const LOCAL_POSITIONS_MAX = 1 << 16;
+
+/** NO_DIAGNOSTICS is the diagnostics of a document that parsed within LIMITS (shared: the common case). */
+const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
+
 function shift<T extends { start: number; end: number }>(h: T | null, by: number): T | null {
   return h ? { ...h, start: h.start + by, end: h.end + by } : null;
 }
 
 /**
  * YamlDoc is a document's text range with its lazily parsed `yaml` Document, shared by the
- * slow parse path and by locate().
+ * slow parse path and by locate(); once parsed, it is the ParsedDocument (see settle()).
  */
-class YamlDoc {
+class YamlDoc implements ParsedDocument {
   private doc: Document | undefined;
   /** outline: the block parser's positions (null: the document is not plain block YAML). */
   private outline: OutlineNode | null | undefined;
+  index = 0;
+  value: unknown;
+  diagnostics: readonly Diagnostic[] = NO_DIAGNOSTICS;
+  private startPos: Position | undefined;
 
   constructor(
     readonly src: SourceText,
-    readonly start: number,
-    readonly end: number,
+    readonly from: number,
+    readonly to: number,
     parsed?: Document,
-    /** block: the block parser read the document (so it can outline it again for positions) */
-    block = false,
+    /**
+     * outlined says how the text's positions are found: 'block' (the block parser read it and
+     * outlines it again) or 'json' (JSON text, outlined by json-outline.ts); otherwise `yaml`'s.
+     */
+    private readonly outlined?: 'block' | 'json',
+    /** fromLine is the 1-based line at `from`, when known (0 if not). */
+    private readonly fromLine = 0,
   ) {
     this.doc = parsed;
-    this.outline = block ? undefined : null;
+    this.outline = outlined ? undefined : null;
   }
 
   get(): Document {
     if (!this.doc) {
-      this.doc = lib().yaml.parseDocument(this.src.text.slice(this.start, this.end), { prettyErrors: false, uniqueKeys: true, schema: 'core' });
+      this.doc = lib().yaml.parseDocument(this.src.text.slice(this.from, this.to), { prettyErrors: false, uniqueKeys: true, schema: 'core' });
     }
     return this.doc;
   }
 
+  /** settle makes this the ParsedDocument of the document's value. */
+  settle(index: number, value: unknown, diagnostics: readonly Diagnostic[]): ParsedDocument {
+    this.index = index;
+    this.value = value;
+    this.diagnostics = diagnostics;
+    return this;
+  }
+
+  get start(): Position {
+    this.startPos ??= this.position(this.contentStart());
+    return this.startPos;
+  }
+
+  /**
+   * position is src.position(offset), counted from the document's first line when that is
+   * known and the document small (a large document's many positions use the source's index).
+   */
+  private position(offset: number): { line: number; column: number } {
+    return this.fromLine > 0 && this.to - this.from <= LOCAL_POSITIONS_MAX ? this.src.positionFrom(this.from, this.fromLine, offset) : this.src.position(offset);
+  }
+
   /** offset turns an offset within the document's yaml parse into an offset in the source. */
   offset(o: number): number {
-    return this.start + o;
+    return this.from + o;
   }
 
   locate(pointer: string, at: 'value' | 'key' = 'value'): Position {
-    if (this.outline === undefined) this.outline = parseBlockYaml(this.src.text, this.start, this.end, true)?.outline ?? null;
+    if (this.outline === undefined) {
+      this.outline = this.outlined === 'json' ? outlineJson(this.src.text) : (parseBlockYaml(this.src.text, this.from, this.to, true)?.outline ?? null);
+    }
     // Outline offsets are absolute in the source; a yaml Document's are relative to its text.
-    const hit = this.outline ? locateInOutline(this.outline, pointer, at) : shift(locateInYaml(this.get(), pointer, at), this.start);
-    if (!hit) return this.src.position(this.start);
-    const a = this.src.position(hit.start);
-    const b = this.src.position(hit.end);
+    const hit = this.outline
+      ? locateInOutline(this.outline, pointer, at, this.outlined === 'json')
+      : shift(locateInYaml(this.get(), pointer, at), this.from);
+    if (!hit) return this.position(this.from);
+    const a = this.position(hit.start);
+    const b = this.position(hit.end);
     return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
   }
 
@@ -236,17 +277,17 @@ class YamlDoc {
    */
   contentStart(): number {
     const t = this.src.text;
-    let i = this.start;
+    let i = this.from;
     if (t.startsWith('---', i)) i += 3;
-    while (i < this.end) {
+    while (i < this.to) {
       const c = t.charCodeAt(i);
       if (c === 32 || c === 9 || c === 10 || c === 13) i++;
       else if (c === 35) {
         const nl = t.indexOf('\n', i);
-        i = nl < 0 || nl >= this.end ? this.end : nl + 1;
+        i = nl < 0 || nl >= this.to ? this.to : nl + 1;
       } else break;
     }
-    return Math.min(i, this.end);
+    return Math.min(i, this.to);
   }
 }
 
@@ -269,9 +310,14 @@ function slowDocument(src: SourceText, index: number, yd: YamlDoc): ParsedDocume
   return finish(src, index, yd, value, diagnostics, true);
 }
 
-function finish(src: SourceText, index: number, yd: YamlDoc, value: unknown, diagnostics: Diagnostic[], shared = false): ParsedDocument {
+/**
+ * finish makes the ParsedDocument of a parsed value, first checking it against LIMITS (unless
+ * `withinLimits` says it is known to be within them); `shared`: the value may share nodes
+ * (aliases).
+ */
+function finish(src: SourceText, index: number, yd: YamlDoc, value: unknown, diagnostics: Diagnostic[], shared = false, withinLimits = false): ParsedDocument {
   let v = value;
-  if (diagnostics.length === 0 && v !== undefined) {
+  if (diagnostics.length === 0 && v !== undefined && !withinLimits) {
     const bad = checkLimits(v, 0, shared ? new Set() : undefined);
     if (bad) {
       const p = yd.locate(bad.pointer);
@@ -279,17 +325,7 @@ function finish(src: SourceText, index: number, yd: YamlDoc, value: unknown, dia
       v = undefined;
     }
   }
-  let start: Position | undefined;
-  return {
-    index,
-    value: v,
-    diagnostics,
-    get start(): Position {
-      start ??= src.position(yd.contentStart());
-      return start;
-    },
-    locate: (pointer, at) => yd.locate(pointer, at),
-  };
+  return yd.settle(index, v, diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS);
 }
 
 /** hasContent reports whether a text range holds anything but blank lines and comments. */
@@ -317,24 +353,32 @@ function isMarker(text: string, i: number, ch: string): boolean {
 }
 
 /**
- * splitStream returns the [start, end) ranges of a YAML stream's documents, or null when the
- * stream needs the whole-stream parser (`...` markers, `%` directives).
+ * splitStream returns the boundaries of a YAML stream's documents and the 1-based line at
+ * each, or null when the stream needs the whole-stream parser (`...` markers, `%`
+ * directives): document k is [bounds[k], bounds[k + 1]) and starts at line lines[k]. Only
+ * line starts are looked at.
  */
-function splitStream(text: string): [number, number][] | null {
-  const marks: number[] = [];
-  for (let i = 0; i < text.length; ) {
-    const c = text[i];
-    if (c === '-' && isMarker(text, i, '-')) marks.push(i);
-    else if ((c === '.' && isMarker(text, i, '.')) || c === '%') return null;
+function splitStream(text: string): { bounds: number[]; lines: number[] } | null {
+  const bounds = [0];
+  const lines = [1];
+  let line = 1;
+  for (let i = 0; i < text.length; line++) {
+    const c = text.charCodeAt(i);
+    if (c === 45 /* - */ && isMarker(text, i, '-')) {
+      bounds.push(i);
+      lines.push(line);
+    } else if ((c === 46 /* . */ && isMarker(text, i, '.')) || c === 37 /* % */) return null;
     const nl = text.indexOf('\n', i);
     if (nl < 0) break;
     i = nl + 1;
   }
-  const ranges: [number, number][] = [];
-  const first = marks[0] ?? text.length;
-  if (hasContent(text, 0, first)) ranges.push([0, first]);
-  marks.forEach((m, k) => ranges.push([m, marks[k + 1] ?? text.length]));
-  return ranges;
+  // Text before the first marker is a document only if it has content.
+  if (bounds.length > 1 ? !hasContent(text, 0, bounds[1]!) : !hasContent(text, 0, text.length)) {
+    bounds.shift();
+    lines.shift();
+  }
+  bounds.push(text.length);
+  return { bounds, lines };
 }
 
 /**
@@ -372,11 +416,18 @@ function tooDeep(src: SourceText, index: number, yd: YamlDoc, at: number): Parse
   return finish(src, index, yd, undefined, [syntaxError(src, index, at, `document is nested deeper than ${LIMITS.maxDepth} levels`, 'INPUT_INVALID')]);
 }
 
-/** fastDocument parses one document of a stream (see the module comment); null: it needs the parsers loaded. */
-function fastDocument(src: SourceText, index: number, start: number, end: number): ParsedDocument | null {
+/**
+ * fastDocument parses one document of a stream (see the module comment), which starts at
+ * 1-based line `line`; null: it needs the parsers loaded.
+ */
+function fastDocument(src: SourceText, index: number, start: number, end: number, line: number): ParsedDocument | null {
   const block = parseBlockYaml(src.text, start, end);
-  if (block) return finish(src, index, new YamlDoc(src, start, end, undefined, true), block.value, []);
-  const yd = new YamlDoc(src, start, end);
+  if (block) {
+    // The block parser bounds its nesting and reports its longest scalar: most documents need no LIMITS walk.
+    const within = block.maxDepth < LIMITS.maxDepth && block.maxScalar <= LIMITS.maxScalarLength;
+    return finish(src, index, new YamlDoc(src, start, end, undefined, 'block', line), block.value, [], false, within);
+  }
+  const yd = new YamlDoc(src, start, end, undefined, undefined, line);
   const deep = flowDepthAt(src.text, start, end, LIMITS.maxDepth);
   if (deep >= 0) return tooDeep(src, index, yd, deep);
   if (!parsers) return null;
@@ -397,53 +448,86 @@ function fastDocument(src: SourceText, index: number, start: number, end: number
 }
 
 /**
- * parseDocuments parses a file's text into its documents, one at a time (so that a large
- * input need not be held parsed in memory); it yields NEED_PARSERS before the first document
- * that needs js-yaml or `yaml`, and the caller awaits loadParsers() before asking for more. JSON text (a .json file, or text
+ * DocumentReader parses a file's text into its documents, one at a time (so that a large
+ * input need not be held parsed in memory): next() returns the next document, null after
+ * the last, or NEED_PARSERS before the first document that needs js-yaml or `yaml` (the
+ * caller awaits loadParsers() and calls next() again). JSON text (a .json file, or text
  * starting with `{` or `[`) is tried with JSON.parse first; on failure it is read as YAML, as
  * calicoctl reads JSON through its YAML decoder.
  */
-export function* parseDocuments(src: SourceText, json: boolean): Generator<ParsedDocument | typeof NEED_PARSERS> {
-  const text = src.text;
-  const lead = text.search(/\S/);
-  if (lead < 0) return;
-  if (json || text[lead] === '{' || text[lead] === '[') {
-    let value: unknown;
-    let parsed = false;
-    try {
-      value = JSON.parse(text) as unknown;
-      parsed = true;
-    } catch {
-      // Not JSON: read it as YAML below (its errors get positions there).
+export class DocumentReader {
+  /** mode says how the text is read; k is the number of documents handed out. */
+  private mode: 'split' | 'json' | 'deep' | 'whole' | 'done' = 'done';
+  private k = 0;
+  /** bounds and lines are the documents' boundaries and first lines in split mode (see splitStream). */
+  private bounds: number[] = [];
+  private lines: number[] = [];
+  /** json is the value of JSON text; deepAt where a too deep stream nests too deep. */
+  private json: unknown;
+  private deepAt = 0;
+  /** docs are the whole-stream parser's documents, once parsed. */
+  private docs: Document[] | null = null;
+
+  constructor(
+    private readonly src: SourceText,
+    json: boolean,
+  ) {
+    const text = src.text;
+    const lead = text.search(/\S/);
+    if (lead < 0) return;
+    if (json || text[lead] === '{' || text[lead] === '[') {
+      try {
+        this.json = JSON.parse(text) as unknown;
+        this.mode = 'json';
+        return;
+      } catch {
+        // Not JSON: read it as YAML below (its errors get positions there).
+      }
     }
-    if (parsed) {
-      // Positions in JSON come from `yaml`.
-      if (!parsers) yield NEED_PARSERS;
-      yield finish(src, 1, new YamlDoc(src, 0, text.length), value, []);
+    const split = splitStream(text);
+    if (split) {
+      this.bounds = split.bounds;
+      this.lines = split.lines;
+      this.mode = 'split';
       return;
     }
+    // Whole-stream path: `yaml` handles directives and end markers.
+    this.deepAt = flowDepthAt(text, 0, text.length, LIMITS.maxDepth);
+    this.mode = this.deepAt >= 0 ? 'deep' : 'whole';
   }
-  const ranges = splitStream(text);
-  if (ranges) {
-    for (let k = 0; k < ranges.length; k++) {
-      const [a, b] = ranges[k]!;
-      let doc = fastDocument(src, k + 1, a, b);
-      if (!doc) {
-        yield NEED_PARSERS;
-        doc = fastDocument(src, k + 1, a, b)!;
+
+  next(): ParsedDocument | typeof NEED_PARSERS | null {
+    const src = this.src;
+    const k = this.k;
+    switch (this.mode) {
+      case 'split': {
+        const b = this.bounds;
+        if (k + 1 >= b.length) return null;
+        const doc = fastDocument(src, k + 1, b[k]!, b[k + 1]!, this.lines[k]!);
+        if (!doc) return NEED_PARSERS;
+        this.k++;
+        return doc;
       }
-      yield doc;
+      case 'json':
+        if (k > 0) return null;
+        this.k++;
+        return finish(src, 1, new YamlDoc(src, 0, src.text.length, undefined, 'json'), this.json, []);
+      case 'deep':
+        if (k > 0) return null;
+        this.k++;
+        return tooDeep(src, 1, new YamlDoc(src, 0, src.text.length), this.deepAt);
+      case 'whole': {
+        if (!parsers) return NEED_PARSERS;
+        if (!this.docs) {
+          const docs = lib().yaml.parseAllDocuments(src.text, { prettyErrors: false, uniqueKeys: true, schema: 'core' });
+          this.docs = Array.isArray(docs) ? (docs as Document[]) : [];
+        }
+        if (k >= this.docs.length) return null;
+        this.k++;
+        return slowDocument(src, k + 1, new YamlDoc(src, 0, src.text.length, this.docs[k]));
+      }
+      case 'done':
+        return null;
     }
-    return;
   }
-  // Whole-stream path: `yaml` handles directives and end markers.
-  const deep = flowDepthAt(text, 0, text.length, LIMITS.maxDepth);
-  if (deep >= 0) {
-    yield tooDeep(src, 1, new YamlDoc(src, 0, text.length), deep);
-    return;
-  }
-  if (!parsers) yield NEED_PARSERS;
-  const docs = lib().yaml.parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, schema: 'core' });
-  const list = Array.isArray(docs) ? docs : [];
-  for (let k = 0; k < list.length; k++) yield slowDocument(src, k + 1, new YamlDoc(src, 0, text.length, list[k] as Document));
 }

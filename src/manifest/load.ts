@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { API_VERSION, KIND_IPPOOL, type Diagnostic } from '../core/index.js';
-import { loadParsers, NEED_PARSERS, parseDocuments, type ParsedDocument, type Position } from './documents.js';
+import { DocumentReader, loadParsers, NEED_PARSERS, type ParsedDocument, type Position } from './documents.js';
 import { readInputs } from './read-input.js';
 import { SourceText } from './source.js';
 
@@ -89,22 +89,39 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Origin is a ResourceOrigin whose line and column are looked up on first use. */
-class Origin implements ResourceOrigin {
-  private start?: Position;
+/**
+ * Resource is a LoadedResource at a JSON pointer prefix of a parsed document. It is its own
+ * origin (one object per resource): line and column are looked up on first use.
+ */
+class Resource implements LoadedResource, ResourceOrigin {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly name?: string;
   readonly document: number;
+  diagnostics?: Diagnostic[];
+  private startPos?: Position;
 
   constructor(
-    readonly file: string,
+    readonly index: number,
     private readonly doc: ParsedDocument,
+    readonly file: string,
     private readonly prefix: string,
+    readonly value: Record<string, unknown>,
   ) {
     this.document = doc.index;
+    if (typeof value.apiVersion === 'string') this.apiVersion = value.apiVersion;
+    if (typeof value.kind === 'string') this.kind = value.kind;
+    const meta = value.metadata;
+    if (isRecord(meta) && typeof meta.name === 'string') this.name = meta.name;
+  }
+
+  get origin(): ResourceOrigin {
+    return this;
   }
 
   private position(): Position {
-    this.start ??= this.prefix === '' ? this.doc.start : this.doc.locate(this.prefix);
-    return this.start;
+    this.startPos ??= this.prefix === '' ? this.doc.start : this.doc.locate(this.prefix);
+    return this.startPos;
   }
 
   get line(): number {
@@ -113,29 +130,6 @@ class Origin implements ResourceOrigin {
 
   get column(): number {
     return this.position().column;
-  }
-}
-
-/** Resource is a LoadedResource at a JSON pointer prefix of a parsed document. */
-class Resource implements LoadedResource {
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly origin: Origin;
-  diagnostics?: Diagnostic[];
-
-  constructor(
-    readonly index: number,
-    private readonly doc: ParsedDocument,
-    file: string,
-    private readonly prefix: string,
-    readonly value: Record<string, unknown>,
-  ) {
-    this.origin = new Origin(file, doc, prefix);
-    if (typeof value.apiVersion === 'string') this.apiVersion = value.apiVersion;
-    if (typeof value.kind === 'string') this.kind = value.kind;
-    const meta = value.metadata;
-    if (isRecord(meta) && typeof meta.name === 'string') this.name = meta.name;
   }
 
   locate(pointer: string, at?: 'value' | 'key'): Position {
@@ -170,52 +164,59 @@ export function positioned(res: LoadedResource, d: Diagnostic): Diagnostic {
 }
 
 /**
- * visit hands one document's resources to the visitor: a mapping is a resource; a
+ * visitValue hands the resources of a document's value at a pointer prefix to the visitor
+ * (see visitDocument), numbering them from `index`; it returns how many it found.
+ */
+function visitValue(doc: ParsedDocument, file: string, index: number, v: ManifestVisitor, value: unknown, prefix: string): number {
+  if (!isRecord(value)) {
+    const p = doc.locate(prefix);
+    v.diagnostic({
+      code: 'INPUT_INVALID',
+      severity: 'error',
+      message: 'document is not a resource: expected a mapping with apiVersion and kind, a List with items, or a sequence of them',
+      path: prefix,
+      file,
+      document: doc.index,
+      line: p.line,
+      column: p.column,
+    });
+    return 0;
+  }
+  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+    let n = 0;
+    value.items.forEach((item, i) => (n += visitValue(doc, file, index + n, v, item, `${prefix}/items/${i}`)));
+    return n;
+  }
+  const res = new Resource(index, doc, file, prefix, value);
+  if (res.kind === KIND_IPPOOL) {
+    v.resource(res);
+    return 1;
+  }
+  const missing = typeof value.kind !== 'string' || typeof value.apiVersion !== 'string';
+  res.diagnostics = [
+    positioned(res, {
+      code: 'KIND_UNKNOWN',
+      severity: missing ? 'error' : 'warning',
+      message: `unknown resource type (${res.kind ?? ''}) and/or version (${res.apiVersion ?? ''})`,
+      path: typeof value.kind === 'string' ? '/kind' : '',
+      hint: missing ? 'every resource needs apiVersion and kind' : `skipped: poolctl handles kind ${KIND_IPPOOL} (apiVersion ${API_VERSION}) only`,
+    }),
+  ];
+  v.skipped(res);
+  return 1;
+}
+
+/**
+ * visitDocument hands one document's resources to the visitor: a mapping is a resource; a
  * `kind: ...List` with `items` gives its items; a sequence gives its elements (calicoctl's
  * convertToSliceOfResources). Returns how many resources (of any kind) it found.
  */
 function visitDocument(doc: ParsedDocument, file: string, first: number, v: ManifestVisitor): number {
-  let n = 0;
-  const one = (value: unknown, prefix: string): void => {
-    if (!isRecord(value)) {
-      const p = doc.locate(prefix);
-      v.diagnostic({
-        code: 'INPUT_INVALID',
-        severity: 'error',
-        message: 'document is not a resource: expected a mapping with apiVersion and kind, a List with items, or a sequence of them',
-        path: prefix,
-        file,
-        document: doc.index,
-        line: p.line,
-        column: p.column,
-      });
-      return;
-    }
-    if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-      value.items.forEach((item, i) => one(item, `${prefix}/items/${i}`));
-      return;
-    }
-    const res = new Resource(first + n++, doc, file, prefix, value);
-    if (res.kind === KIND_IPPOOL) {
-      v.resource(res);
-      return;
-    }
-    const missing = typeof value.kind !== 'string' || typeof value.apiVersion !== 'string';
-    res.diagnostics = [
-      positioned(res, {
-        code: 'KIND_UNKNOWN',
-        severity: missing ? 'error' : 'warning',
-        message: `unknown resource type (${res.kind ?? ''}) and/or version (${res.apiVersion ?? ''})`,
-        path: typeof value.kind === 'string' ? '/kind' : '',
-        hint: missing ? 'every resource needs apiVersion and kind' : `skipped: poolctl handles kind ${KIND_IPPOOL} (apiVersion ${API_VERSION}) only`,
-      }),
-    ];
-    v.skipped(res);
-  };
   const value = doc.value;
   if (value === undefined || value === null) return 0;
-  if (Array.isArray(value)) value.forEach((x, i) => one(x, `/${i}`));
-  else one(value, '');
+  if (!Array.isArray(value)) return visitValue(doc, file, first, v, value, '');
+  let n = 0;
+  value.forEach((x, i) => (n += visitValue(doc, file, first + n, v, x, `/${i}`)));
   return n;
 }
 
@@ -250,7 +251,8 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
     sources.set(input.file, src);
     let found = 0;
     let failed = false;
-    for (const doc of parseDocuments(src, input.json)) {
+    const reader = new DocumentReader(src, input.json);
+    for (let doc = reader.next(); doc !== null; doc = reader.next()) {
       if (doc === NEED_PARSERS) {
         await loadParsers();
         continue;

@@ -54,27 +54,48 @@ export interface ValidateRun {
 }
 
 /**
- * validateManifests reads the inputs (visitManifests) and judges them as `create -f` over the
+ * ValidateOutcome is what streamValidation returns once every result went to its sink: a
+ * ValidateReport without the results, and the source lines diagnostics point at.
+ */
+export interface ValidateOutcome {
+  readonly valid: boolean;
+  readonly summary: ValidateSummary;
+  readonly diagnostics: readonly Diagnostic[];
+  sourceLine(file: string, line: number): string | undefined;
+}
+
+/** NO_DIAGNOSTICS is the diagnostics of a result without findings (shared: the common case). */
+const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
+
+/**
+ * streamValidation reads the inputs (visitManifests) and judges them as `create -f` over the
  * same inputs in order would on a datastore holding `store` (spec/ippool.md decision 2): each
  * IPPool with Calico's create rules, then against the pools accepted before it (POOL_OVERLAP in
  * name order, DUPLICATE_NAME; ALREADY_EXISTS for store pools). A pool rejected on its own is
- * not stored, so it takes no part in later checks. Results follow input order; loader errors
- * (unreadable files, syntax errors, non-resource documents) become invalid results of their
- * file and document; warnings about a whole file (no resources) go to report.diagnostics.
- * Each resource is judged as soon as it is read and then dropped: memory holds the results.
+ * not stored, so it takes no part in later checks. Results go to `sink` in input order, each
+ * as soon as its resource is judged (nothing else keeps them: a report writer can encode them
+ * as they come); loader errors (unreadable files, syntax errors, non-resource documents)
+ * become invalid results of their file and document; warnings about a whole file (no
+ * resources) go to the outcome's diagnostics.
  */
-export async function validateManifests(paths: readonly string[], opts: LoadOptions, store: readonly IPPool[] = []): Promise<ValidateRun> {
+export async function streamValidation(
+  paths: readonly string[],
+  opts: LoadOptions,
+  store: readonly IPPool[],
+  sink: (r: ValidateResult) => void,
+): Promise<ValidateOutcome> {
   const index = new OverlapIndex();
   for (const p of [...store].sort(byName)) index.addPool(p, 'store');
-  const results: ValidateResult[] = [];
   const unattached: Diagnostic[] = [];
   let errors = 0;
   let warnings = 0;
+  let results = 0;
   const counts = { valid: 0, invalid: 0, skipped: 0 };
   const add = (r: ValidateResult): void => {
-    results.push(r);
+    results++;
     counts[r.status]++;
     for (const d of r.diagnostics) d.severity === 'error' ? errors++ : warnings++;
+    sink(r);
   };
   // Loader diagnostics of one document or file that yielded no resource are gathered into one result.
   let broken: ValidateResult | undefined;
@@ -82,19 +103,20 @@ export async function validateManifests(paths: readonly string[], opts: LoadOpti
     if (broken) add(broken);
     broken = undefined;
   };
+  const ctx = { op: 'validate', overlaps: index } as const;
   const summary = await visitManifests(paths, opts, {
     resource(r) {
       flush();
-      const res = checkResource(r, { op: 'validate', overlaps: index });
+      const res = checkResource(r, ctx);
       if (res.valid && res.prefix) index.add({ name: res.pool.metadata.name, cidr: res.pool.spec.cidr, prefix: res.prefix, origin: 'input' });
-      add({
-        file: r.origin.file,
-        document: r.origin.document,
-        kind: r.kind ?? '',
-        ...(r.name !== undefined ? { name: r.name } : {}),
-        status: res.valid ? 'valid' : 'invalid',
-        diagnostics: res.diagnostics,
-      });
+      const diagnostics = res.diagnostics.length > 0 ? res.diagnostics : NO_DIAGNOSTICS;
+      const status = res.valid ? 'valid' : 'invalid';
+      const o = r.origin;
+      add(
+        r.name !== undefined
+          ? { file: o.file, document: o.document, kind: r.kind ?? '', name: r.name, status, diagnostics }
+          : { file: o.file, document: o.document, kind: r.kind ?? '', status, diagnostics },
+      );
     },
     skipped(r) {
       flush();
@@ -123,12 +145,19 @@ export async function validateManifests(paths: readonly string[], opts: LoadOpti
   });
   flush();
   return {
-    report: {
-      valid: errors === 0,
-      summary: { files: summary.files.length, documents: summary.documents, resources: results.length, ...counts, errors, warnings },
-      results,
-      diagnostics: unattached,
-    },
+    valid: errors === 0,
+    summary: { files: summary.files.length, documents: summary.documents, resources: results, ...counts, errors, warnings },
+    diagnostics: unattached,
     sourceLine: summary.sourceLine,
   };
+}
+
+/**
+ * validateManifests is streamValidation with the results gathered into one report (tests and
+ * library use; the command streams).
+ */
+export async function validateManifests(paths: readonly string[], opts: LoadOptions, store: readonly IPPool[] = []): Promise<ValidateRun> {
+  const results: ValidateResult[] = [];
+  const o = await streamValidation(paths, opts, store, (r) => results.push(r));
+  return { report: { valid: o.valid, summary: o.summary, results, diagnostics: o.diagnostics }, sourceLine: o.sourceLine };
 }

@@ -155,6 +155,18 @@ describe('loadManifests: hostile input gets a diagnostic in bounded time and mem
     expect(r.diagnostics[1]!.message).toBe(`document is nested deeper than ${LIMITS.maxDepth} levels`);
   });
 
+  it('bounds nesting exactly at the limit in plain block YAML too', async () => {
+    // Mappings at depths 0..n-1 and a flow sequence inside the innermost one, at depth n.
+    const nested = (n: number): string => `${Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k${i}:${i === n - 1 ? ' [x]' : ''}`).join('\n')}\n`;
+    const over = tmp.write('deep-64.yaml', nested(LIMITS.maxDepth));
+    const under = tmp.write('deep-63.yaml', nested(LIMITS.maxDepth - 1));
+    const r = await loadManifests([over, under], { cwd: tmp.dir });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.file} ${d.message}`)).toEqual([
+      `INPUT_INVALID ${over} document is nested deeper than ${LIMITS.maxDepth} levels`,
+      `KIND_UNKNOWN ${under} unknown resource type () and/or version ()`,
+    ]);
+  });
+
   it('refuses huge scalars', async () => {
     const f = tmp.write('huge.yaml', `${POOL('a')}  nodeSelector: "${'x'.repeat(LIMITS.maxScalarLength + 1)}"\n`);
     const r = await loadManifests([f], { cwd: tmp.dir });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatReport } from '../../../src/output/diagnostics/index.js';
+import { diagnosticJson, formatReport, reportWriter } from '../../../src/output/diagnostics/index.js';
+import type { ValidateReport, ValidateResult } from '../../../src/manifest/validate-report.js';
 import { MIXED, mixedRun } from './fixture.js';
 
 describe('json report (spec/cli.md)', () => {
@@ -64,5 +65,55 @@ describe('json report text', () => {
     const t2 = formatReport('json', withFileLevel, { version: 't' });
     expect(t2).toBe(`${JSON.stringify(JSON.parse(t2), null, 2)}\n`);
     expect(JSON.parse(t2).diagnostics).toEqual([{ file: 'd\\e', severity: 'warning', code: 'NO_RESOURCES', message: 'no "resources"' }]);
+  });
+});
+
+describe('json report writer', () => {
+  /** expectedText is the report as JSON.stringify writes spec/cli.md's shape. */
+  const expectedText = (report: ValidateReport): string =>
+    `${JSON.stringify(
+      {
+        valid: report.valid,
+        summary: report.summary,
+        results: report.results.map((r) => ({ ...r, diagnostics: r.diagnostics.map((d) => diagnosticJson(d)) })),
+        diagnostics: report.diagnostics.map((d) => diagnosticJson(d, true)),
+      },
+      null,
+      2,
+    )}\n`;
+
+  it('writes any result text exactly as JSON.stringify would, streamed or at once', () => {
+    const odd = ['pool-a', 'quote"d', 'back\\slash', 'tab\t', 'ünïcødé', '💥', 'del\u007f', '\u2028', 'x'.repeat(300_000)];
+    const results: ValidateResult[] = [];
+    odd.forEach((s, i) => {
+      results.push({ file: `dir/${s}.yaml`, document: i + 1, kind: 'IPPool', name: s, status: 'valid', diagnostics: [] });
+      results.push({
+        file: `dir/${s}.yaml`,
+        document: 1_000_000_000 + i,
+        kind: s,
+        ...(i % 2 ? { name: s } : {}),
+        status: i % 3 ? 'invalid' : 'skipped',
+        diagnostics: [{ code: 'KIND_UNKNOWN', severity: 'warning', message: s, path: `/${s}`, line: i, column: 2, endLine: 3, endColumn: 4, hint: s, field: s, value: s }],
+      });
+      results.push({ file: s, status: 'invalid', diagnostics: [{ code: 'YAML_SYNTAX', severity: 'error', message: s }] });
+    });
+    const summary = { files: 1, documents: 2, resources: results.length, valid: 3, invalid: 4, skipped: 5, errors: 6, warnings: 7 };
+    const report: ValidateReport = { valid: false, summary, results, diagnostics: [{ code: 'NO_RESOURCES', severity: 'warning', message: 'none', file: 'é' }] };
+    const text = expectedText(report);
+    expect(formatReport('json', report, { version: 't' })).toBe(text);
+    const w = reportWriter('json', { version: 't' });
+    for (const r of results) w.result(r);
+    const pieces = w.finish({ ...report, sourceLine: () => undefined });
+    expect(Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))).toString('utf8')).toBe(text);
+  });
+
+  it('writes an empty report', () => {
+    const report: ValidateReport = {
+      valid: true,
+      summary: { files: 0, documents: 0, resources: 0, valid: 0, invalid: 0, skipped: 0, errors: 0, warnings: 0 },
+      results: [],
+      diagnostics: [],
+    };
+    expect(formatReport('json', report, { version: 't' })).toBe(expectedText(report));
   });
 });
