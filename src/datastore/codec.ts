@@ -57,15 +57,15 @@ function isEmpty(v: unknown): boolean {
   return true;
 }
 
-/** Shape is a Go struct's JSON field order and which fields have no omitempty. */
+/** Shape is a Go struct's JSON field order, which fields have no omitempty, and each field's rank. */
 interface Shape {
   readonly order: readonly string[];
   readonly always: readonly boolean[];
-  readonly known: ReadonlySet<string>;
+  readonly rank: ReadonlyMap<string, number>;
 }
 
 function shape(order: readonly string[], always: readonly string[]): Shape {
-  return { order, always: order.map((k) => always.includes(k)), known: new Set(order) };
+  return { order, always: order.map((k) => always.includes(k)), rank: new Map(order.map((k, i) => [k, i])) };
 }
 
 const META = shape(META_ORDER, ['resourceVersion']);
@@ -75,21 +75,29 @@ const SPEC = shape(SPEC_ORDER, ['cidr', 'assignmentMode']);
  * ordered copies `src` with the shape's fields first (omitempty ones dropped when empty),
  * then any other keys in their own order, so fields a newer Calico wrote survive a round
  * trip. `over` replaces fields of src (server-set metadata) without copying src first.
+ * It visits only the keys present (a pool has a few of the shape's fields).
  */
 function ordered(src: Record<string, unknown>, s: Shape, over?: Record<string, unknown>): Record<string, unknown> {
+  const values: unknown[] = new Array(s.order.length);
+  let extra: string[] | null = null;
+  for (const k of Object.keys(src)) {
+    const r = s.rank.get(k);
+    if (r !== undefined) values[r] = src[k];
+    else if (src[k] !== undefined) (extra ??= []).push(k);
+  }
+  if (over) {
+    for (const k of Object.keys(over)) {
+      const r = s.rank.get(k);
+      if (r !== undefined) values[r] = over[k];
+    }
+  }
   const out: Record<string, unknown> = {};
-  let seen = 0;
-  for (let i = 0; i < s.order.length; i++) {
-    const k = s.order[i]!;
-    if (src[k] !== undefined) seen++;
-    const v = over && k in over ? over[k] : src[k];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (v === undefined || (!s.always[i] && isEmpty(v))) continue;
-    out[k] = v;
+    out[s.order[i]!] = v;
   }
-  const keys = Object.keys(src);
-  if (keys.length !== seen) {
-    for (const k of keys) if (!s.known.has(k) && src[k] !== undefined) out[k] = src[k];
-  }
+  if (extra) for (const k of extra) out[k] = src[k];
   return out;
 }
 

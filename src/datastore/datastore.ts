@@ -1,4 +1,4 @@
-import type { IPPool, ObjectMeta } from '../core/index.js';
+import type { IPPool, NatPool, ObjectMeta } from '../core/index.js';
 
 /** StoredPool is an IPPool as a datastore returns it: server-set metadata filled in. */
 export interface StoredPool extends IPPool {
@@ -86,6 +86,12 @@ export interface Datastore {
   get(name: string): Promise<StoredPool>;
   /** list returns every pool in name order and the revision it was read at. */
   list(): Promise<ListResult>;
+  /**
+   * natPools returns what Felix's NAT sees of every pool, in name order: exactly
+   * `list().items.map(natPoolOf)` (nat-pool.ts), which the embedded store reads from a
+   * projection it keeps beside the pools, without decoding them.
+   */
+  natPools(): Promise<NatPool[]>;
   /** create stores a new pool; AlreadyExistsError if the name is taken. */
   create(pool: IPPool): Promise<StoredPool>;
   /** update replaces a pool; metadata.resourceVersion is required (ConflictError if stale, NotFoundError if gone). */

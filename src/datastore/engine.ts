@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { IPPool } from '../core/index.js';
+import type { IPPool, NatPool } from '../core/index.js';
 import type { toStoredPool } from './codec.js';
 import type { BatchOptions, BatchOutcome, BatchStep, Datastore, ListResult, StoredPool, Txn, WatchEvent } from './datastore.js';
 import { AlreadyExistsError, ConflictError, ContentionError, NotFoundError, UnavailableError, isStoreError } from './errors.js';
+import { natPoolOf } from './nat-pool.js';
 
 /**
  * Write is one staged change: the pool's new value (null to delete) and what the key must
@@ -36,6 +37,11 @@ export interface Session {
   prefetch(): Promise<void>;
   get(name: string): Promise<StoredPool | undefined>;
   /**
+   * peek, where the session holds every pool in memory (file, memory), is get without a
+   * promise: a batch of 100,000 creates then stages each item without waiting.
+   */
+  peek?(name: string): StoredPool | undefined;
+  /**
    * commit returns the resourceVersion of each write, in order, or null when the store
    * changed under the session (a lost race). It throws UnavailableError when the store
    * cannot be reached; outcome 'unknown' when the request may have been applied.
@@ -53,6 +59,8 @@ export interface Backend {
   readonly kind: Datastore['kind'];
   readonly location: string;
   session(): Promise<Session>;
+  /** natPools, where the backend keeps the NAT projection (file.ts), is Datastore.natPools without decoding pools. */
+  natPools?(): Promise<NatPool[]>;
   watch?(onEvent: (e: WatchEvent) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
@@ -88,6 +96,17 @@ export function nowTimestamp(): string {
 let lastSecond = -1;
 let lastTimestamp = '';
 
+/** Current is what a Txn holds for a name: its staged write, else (base) the session's pool. */
+interface Current {
+  readonly staged: Staged | undefined;
+  readonly base: StoredPool | undefined;
+}
+
+/** valueOf returns the pool a Current stands for (undefined when deleted or absent). */
+function valueOf(c: Current): StoredPool | undefined {
+  return c.staged ? (c.staged.pool ?? undefined) : c.base;
+}
+
 /**
  * Overlay is the Txn a batch step sees: the session's view plus the writes staged since the
  * last commit. Each step stages at most one write (one key), so a chunk maps to one backend
@@ -121,6 +140,17 @@ class Overlay implements Txn {
     return this.session.get(name);
   }
 
+  /**
+   * current returns what the Txn holds for name: the staged entry, else the session's pool
+   * (sync when the session can peek, so that a step needs no await).
+   */
+  private current(name: string): Current | Promise<Current> {
+    const staged = this.staged.get(name);
+    if (staged) return { staged, base: undefined };
+    if (this.session.peek) return { staged, base: this.session.peek(name) };
+    return this.session.get(name).then((base) => ({ staged, base }));
+  }
+
   async list(): Promise<readonly StoredPool[]> {
     const base = (await this.session.list()).items;
     if (this.staged.size === 0) return base;
@@ -134,43 +164,45 @@ class Overlay implements Txn {
 
   async create(pool: IPPool): Promise<StoredPool> {
     const name = pool.metadata.name;
-    if (await this.get(name)) throw new AlreadyExistsError(name);
+    const c = this.current(name);
+    const cur = c instanceof Promise ? await c : c;
+    if (valueOf(cur)) throw new AlreadyExistsError(name);
     const stored = this.encode(pool, { resourceVersion: '', uid: randomUUID(), creationTimestamp: nowTimestamp() });
-    await this.stage(name, stored);
+    this.stage(name, stored, cur);
     return stored;
   }
 
   async update(pool: IPPool): Promise<StoredPool> {
     const name = pool.metadata.name;
-    const cur = await this.get(name);
-    if (!cur) throw new NotFoundError(name);
-    if (pool.metadata.resourceVersion === undefined || pool.metadata.resourceVersion !== cur.metadata.resourceVersion) {
+    const c = this.current(name);
+    const cur = c instanceof Promise ? await c : c;
+    const value = valueOf(cur);
+    if (!value) throw new NotFoundError(name);
+    if (pool.metadata.resourceVersion === undefined || pool.metadata.resourceVersion !== value.metadata.resourceVersion) {
       throw new ConflictError(name);
     }
-    const stored = this.encode(pool, { resourceVersion: '', uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp });
-    await this.stage(name, stored);
+    const stored = this.encode(pool, { resourceVersion: '', uid: value.metadata.uid, creationTimestamp: value.metadata.creationTimestamp });
+    this.stage(name, stored, cur);
     return stored;
   }
 
   async delete(name: string, resourceVersion?: string): Promise<StoredPool> {
-    const cur = await this.get(name);
-    if (!cur) throw new NotFoundError(name);
-    if (resourceVersion !== undefined && resourceVersion !== '' && resourceVersion !== cur.metadata.resourceVersion) {
+    const c = this.current(name);
+    const cur = c instanceof Promise ? await c : c;
+    const value = valueOf(cur);
+    if (!value) throw new NotFoundError(name);
+    if (resourceVersion !== undefined && resourceVersion !== '' && resourceVersion !== value.metadata.resourceVersion) {
       throw new ConflictError(name);
     }
-    await this.stage(name, null);
-    return cur;
+    this.stage(name, null, cur);
+    return value;
   }
 
-  private async stage(name: string, pool: StoredPool | null): Promise<void> {
+  /** stage records the step's write of name; cur is what current(name) returned. */
+  private stage(name: string, pool: StoredPool | null, cur: Current): void {
     if (this.undo) throw new Error('a batch step may stage at most one write');
-    const prev = this.staged.get(name);
-    let expect: 'absent' | string;
-    if (prev) expect = prev.expect;
-    else {
-      const base = await this.session.get(name);
-      expect = base ? base.metadata.resourceVersion : 'absent';
-    }
+    const prev = cur.staged;
+    const expect = prev ? prev.expect : cur.base ? cur.base.metadata.resourceVersion : 'absent';
     this.undo = { name, prev };
     this.staged.set(name, { pool, expect, returned: pool ? [...(prev?.returned ?? []), pool] : (prev?.returned ?? []) });
     if (!prev && expect !== 'absent') this.guarded++;
@@ -342,6 +374,11 @@ export class EngineDatastore implements Datastore {
 
   async list(): Promise<ListResult> {
     return (await this.backend.session()).list();
+  }
+
+  async natPools(): Promise<NatPool[]> {
+    if (this.backend.natPools) return this.backend.natPools();
+    return (await this.list()).items.map(natPoolOf);
   }
 
   async create(pool: IPPool): Promise<StoredPool> {

@@ -1,10 +1,12 @@
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
   linkSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   readdirSync,
   statSync,
   unlinkSync,
@@ -13,9 +15,12 @@ import {
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { NatPool } from '../core/index.js';
 import type { Datastore, ListResult, StoredPool } from './datastore.js';
-import { EngineDatastore, sortedByName, type Backend, type Session, type Write } from './engine.js';
+import { EngineDatastore, type Backend, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
+import { natPoolOf } from './nat-pool.js';
+import { checkV2Layout, damagedSnapshot, decodeNatLine, decodeSnapshot, encodeSnapshot, PoolTable, v2Header } from './snapshot.js';
 
 // The embedded store is a directory of immutable snapshots, each a whole store:
 //
@@ -30,16 +35,9 @@ import { UnavailableError } from './errors.js';
 // appears atomically and only with complete, synced content, so a crash (SIGKILL, power loss
 // after the directory fsync) leaves the old or the new state, never a torn file, and no lock
 // can be left behind. Readers take the newest snapshot; one removed under them is retried.
+// What a snapshot holds, and the NAT projection the NAT commands read alone: snapshot.ts.
 
 const SNAPSHOT = /^pools\.(\d{12})\.json$/;
-const FORMAT = 'poolctl.store/v1';
-
-/** StoreFile is the content of a snapshot. revision is the store-wide resourceVersion counter. */
-interface StoreFile {
-  readonly format: typeof FORMAT;
-  readonly revision: string;
-  readonly items: StoredPool[];
-}
 
 function snapshotName(seq: number): string {
   return `pools.${String(seq).padStart(12, '0')}.json`;
@@ -49,12 +47,15 @@ function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Snapshot is one loaded snapshot: its sequence number, the counter and the pools by name. */
+/** Snapshot is one loaded snapshot: its sequence number, the counter and the pools (snapshot.ts). */
 interface Snapshot {
   readonly seq: number;
   readonly revision: number;
-  readonly pools: Map<string, StoredPool>;
+  readonly pools: PoolTable;
 }
+
+/** HEAD_BYTES is the first read of a snapshot for the NAT projection: a v2 header line is far shorter. */
+const HEAD_BYTES = 4096;
 
 class FileBackend implements Backend {
   readonly kind = 'file' as const;
@@ -84,59 +85,78 @@ class FileBackend implements Backend {
     return seqs.sort((a, b) => b - a);
   }
 
-  /** load reads the newest snapshot (an empty store if there is none). */
-  private load(): Snapshot {
+  /**
+   * newest calls read with the path of the newest snapshot and returns its result, or
+   * returns null when the store has no snapshot. A snapshot removed by a newer commit before
+   * it could be opened (ENOENT) is retried with the next newest.
+   */
+  private newest<T>(read: (path: string) => T): { seq: number; value: T } | null {
     for (let attempt = 0; attempt < 100; attempt++) {
       const seq = this.snapshots()[0];
-      if (seq === undefined) return { seq: 0, revision: 0, pools: new Map() };
+      if (seq === undefined) return null;
       const path = join(this.location, snapshotName(seq));
-      let text: string;
       try {
-        text = readFileSync(path, 'utf8');
+        return { seq, value: read(path) };
       } catch (e) {
         if (errno(e) === 'ENOENT') continue; // replaced and removed by a newer commit
+        if (e instanceof UnavailableError || errno(e) === undefined) throw e;
         throw this.unavailable('read', e);
       }
-      let data: StoreFile;
-      try {
-        data = JSON.parse(text) as StoreFile;
-      } catch (e) {
-        throw new UnavailableError(`the store file ${path} is not valid JSON: ${(e as Error).message}`);
-      }
-      if (data.format !== FORMAT || !Array.isArray(data.items)) {
-        throw new UnavailableError(`${path} is not a poolctl store file (format ${JSON.stringify(data.format)})`);
-      }
-      return { seq, revision: Number(data.revision), pools: new Map(data.items.map((p) => [p.metadata.name, p])) };
     }
     throw new UnavailableError(`cannot read the store at ${this.location}: it keeps changing`);
+  }
+
+  /** load reads the newest snapshot (an empty store if there is none). */
+  private load(): Snapshot {
+    const r = this.newest((path) => decodeSnapshot(readFileSync(path), path));
+    return r ? { seq: r.seq, revision: r.value.revision, pools: r.value.pools } : { seq: 0, revision: 0, pools: PoolTable.fromPools([]) };
+  }
+
+  /**
+   * natPools reads natPoolOf of every pool: from a v2 snapshot its NAT line only (opened once,
+   * so a concurrent commit cannot mix two snapshots), from a v1 snapshot the whole file.
+   */
+  async natPools(): Promise<NatPool[]> {
+    const r = this.newest((path) => {
+      const fd = openSync(path, 'r');
+      try {
+        const head = readAt(fd, HEAD_BYTES, 0);
+        const nl = head.indexOf(10);
+        const size = fstatSync(fd).size;
+        const header = nl < 0 ? null : v2Header(head.toString('latin1', 0, nl), path);
+        if (!header) return decodeSnapshot(readAt(fd, size, 0), path).pools.all().map(natPoolOf);
+        checkV2Layout(header, nl, size, path);
+        const line = readAt(fd, header.natBytes, nl + 1);
+        if (line[line.length - 1] !== 10) throw damagedSnapshot(path, 'the NAT line does not end where the header says');
+        return decodeNatLine(line.toString('utf8', 0, line.length - 1), header.count, path);
+      } finally {
+        closeSync(fd);
+      }
+    });
+    return r ? r.value : [];
   }
 
   async session(): Promise<Session> {
     let snap = this.load();
     return {
-      list: async (): Promise<ListResult> => ({
-        items: sortedByName(snap.pools.values()),
-        revision: String(snap.revision),
-      }),
+      list: async (): Promise<ListResult> => ({ items: snap.pools.all(), revision: String(snap.revision) }),
       prefetch: async () => {},
-      get: async (name) => snap.pools.get(name),
+      get: async (name) => snap.pools.find(name),
+      peek: (name) => snap.pools.find(name),
       commit: async (writes: readonly Write[]) => {
-        const pools = new Map(snap.pools);
         let revision = snap.revision;
         const versions: string[] = [];
+        const changed = new Map<string, StoredPool | null>();
         for (const w of writes) {
           const rv = String(++revision);
           versions.push(rv);
           // The staged pool is this batch's own object; the engine gives it this version too.
-          if (w.pool) {
-            w.pool.metadata.resourceVersion = rv;
-            pools.set(w.name, w.pool);
-          } else pools.delete(w.name);
+          if (w.pool) w.pool.metadata.resourceVersion = rv;
+          changed.set(w.name, w.pool);
         }
-        const items = sortedByName(pools.values());
-        const file: StoreFile = { format: FORMAT, revision: String(revision), items };
-        if (!this.write(snap.seq + 1, `${JSON.stringify(file)}\n`)) return null;
-        snap = { seq: snap.seq + 1, revision, pools };
+        const items = merged(snap.pools, changed);
+        if (!this.write(snap.seq + 1, encodeSnapshot(revision, items))) return null;
+        snap = { seq: snap.seq + 1, revision, pools: PoolTable.fromPools(items) };
         return versions;
       },
     };
@@ -211,6 +231,32 @@ class FileBackend implements Backend {
   }
 
   async close(): Promise<void> {}
+}
+
+/** merged returns the table's pools with the changes (null: deleted) applied, in name order. */
+function merged(table: PoolTable, changed: ReadonlyMap<string, StoredPool | null>): StoredPool[] {
+  const added = [...changed].filter(([, p]) => p !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: StoredPool[] = [];
+  let j = 0;
+  for (let i = 0; i < table.size; i++) {
+    const name = table.names[i]!;
+    while (j < added.length && added[j]![0] < name) out.push(added[j++]![1]!);
+    if (!changed.has(name)) out.push(table.at(i));
+  }
+  while (j < added.length) out.push(added[j++]![1]!);
+  return out;
+}
+
+/** readAt reads up to n bytes at position pos (fewer at the end of the file). */
+function readAt(fd: number, n: number, pos: number): Buffer {
+  const buf = Buffer.allocUnsafe(n);
+  let got = 0;
+  while (got < n) {
+    const k = readSync(fd, buf, got, n - got, pos + got);
+    if (k === 0) break;
+    got += k;
+  }
+  return buf.subarray(0, got);
 }
 
 function syncDir(dir: string): void {

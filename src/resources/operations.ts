@@ -93,6 +93,15 @@ function asUpdate(pool: IPPool, cur: StoredPool, input: ResourceInput): IPPool {
   };
 }
 
+/**
+ * accept adds a pool just created from a judged input to the index, by the network the
+ * check already parsed (r.prefix, the network of the canonical spec.cidr it wrote).
+ */
+function accept(index: OverlapIndex, stored: StoredPool, r: CheckResult): void {
+  if (r.prefix) index.add({ name: stored.metadata.name, cidr: stored.spec.cidr, prefix: r.prefix, origin: 'input' });
+  else index.addPool(stored, 'input');
+}
+
 /** storeIndex returns an OverlapIndex of every pool in the view. */
 async function storeIndex(txn: Txn): Promise<OverlapIndex> {
   const index = new OverlapIndex();
@@ -114,7 +123,7 @@ async function createStep(txn: Txn, opts: OpOptions): Promise<BatchStep<Resource
       if (opts.skipExists && errors.every((d) => EXISTS.has(d.code))) return { action: 'skipped', warnings: warningsOf(r.diagnostics) };
       return { action: 'invalid', diagnostics: r.diagnostics };
     }
-    index.addPool(await txn.create(r.pool), 'input');
+    accept(index, await txn.create(r.pool), r);
     return { action: 'created', warnings: warningsOf(r.diagnostics) };
   };
 }
@@ -133,7 +142,7 @@ async function applyStep(txn: Txn): Promise<BatchStep<ResourceInput, OpResult>> 
     const createErrors = errorsOf(created.diagnostics);
     if (!cur) {
       if (createErrors.length > 0) return { action: 'invalid', diagnostics: created.diagnostics };
-      index.addPool(await txn.create(created.pool), 'input');
+      accept(index, await txn.create(created.pool), created);
       return { action: 'created', warnings: warningsOf(created.diagnostics) };
     }
     if (createErrors.some((d) => !EXISTS.has(d.code))) return { action: 'invalid', diagnostics: created.diagnostics };

@@ -9,6 +9,7 @@ import { AlreadyExistsError, ConflictError, NotFoundError } from '../../src/data
 import { openEtcdDatastore } from '../../src/datastore/etcd.js';
 import { openFileDatastore } from '../../src/datastore/file.js';
 import { openMemoryDatastore } from '../../src/datastore/memory.js';
+import { natPoolOf } from '../../src/datastore/nat-pool.js';
 import { mustParsePrefix } from '../support/prefix.js';
 import { skipEtcd, startEtcd, type EtcdServer } from '../support/etcd.js';
 
@@ -240,6 +241,28 @@ describe.each([memory, file, etcd])('datastore contract: $name', (backend) => {
     expect(committed).toBe(300);
     const listed = await ds.list();
     expect(listed.items.map((p) => p.metadata.name)).toEqual(names);
+  });
+
+  it('natPools is natPoolOf of every pool list returns, in name order, after creates, updates and deletes', async () => {
+    expect(await ds.natPools()).toEqual([]);
+    await ds.batch(['v6', 'lb', 'plain', 'gone', 'dis'], (txn) => (name) =>
+      txn.create(
+        name === 'v6'
+          ? pool(name, 'fd00:1::/64', { natOutgoing: true, blockSize: 120 })
+          : name === 'lb'
+            ? pool(name, '10.2.0.0/16', { allowedUses: ['LoadBalancer'], natOutgoing: true })
+            : name === 'dis'
+              ? pool(name, '10.3.0.0/16', { disabled: true })
+              : pool(name, name === 'gone' ? '10.4.0.0/16' : '10.1.0.0/16'),
+      ),
+    );
+    const plain = await ds.get('plain');
+    await ds.update({ ...plain, spec: { ...plain.spec, natOutgoing: true } });
+    await ds.delete('gone');
+    const nat = await ds.natPools();
+    expect(nat).toEqual((await ds.list()).items.map(natPoolOf));
+    expect(nat.map((p) => p.name)).toEqual(['dis', 'lb', 'plain', 'v6']);
+    expect(nat[1]).toEqual({ name: 'lb', cidr: '10.2.0.0/16', natOutgoing: true, disabled: false, allowedUses: ['LoadBalancer'], blockSize: 26 });
   });
 
   it('concurrent batches that check overlaps against list() never both admit overlapping pools', async () => {

@@ -1,0 +1,159 @@
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredPool } from '../../src/datastore/datastore.js';
+import { UnavailableError } from '../../src/datastore/errors.js';
+import { openFileDatastore } from '../../src/datastore/file.js';
+import { natPoolOf } from '../../src/datastore/nat-pool.js';
+import { decodeNatLine, decodeSnapshot, encodeSnapshot } from '../../src/datastore/snapshot.js';
+
+// The embedded store's snapshot encoding: every pool comes back exactly as it was stored (key
+// order, unknown fields, odd layouts), the NAT line is exactly natPoolOf of those pools, and
+// v1 snapshots written by earlier versions still load.
+
+const meta = (name: string, rv = '1') => ({ name, uid: `u-${name}`, resourceVersion: rv, creationTimestamp: '2026-01-02T03:04:05Z' });
+
+function stored(name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): StoredPool {
+  return { kind: 'IPPool', apiVersion: 'projectcalico.org/v3', metadata: { ...meta(name), ...extra }, spec } as unknown as StoredPool;
+}
+
+/** roundTrip encodes pools (sorted by name) and decodes them again, every pool built. */
+function roundTrip(pools: readonly StoredPool[]): { revision: number; pools: StoredPool[]; nat: ReturnType<typeof decodeNatLine> } {
+  const text = encodeSnapshot(42, pools);
+  const lines = text.split('\n');
+  const d = decodeSnapshot(Buffer.from(text), 'snap');
+  return { revision: d.revision, pools: d.pools.all(), nat: decodeNatLine(lines[1]!, pools.length, 'snap') };
+}
+
+/** ODD are pools a v1 file or a newer Calico may hold: each must survive as it is. */
+const ODD: StoredPool[] = [
+  stored('a-future', { cidr: '10.0.0.0/24', zeta: { nested: [1, 2] }, alpha: null }, { labels: { team: 'net', '0': 'digit' }, annotations: { x: 'y' } }),
+  stored('b-deprecated', { cidr: '10.0.1.0/24', 'nat-outgoing': true, ipip: null, blockSize: 0, allowedUses: [] }),
+  stored('c-string-uses', { cidr: '10.0.2.0/24', allowedUses: 'Workload', natOutgoing: 'yes' }),
+  JSON.parse('{"kind":"IPPool","apiVersion":"projectcalico.org/v3","metadata":{"name":"d-proto","__proto__":{"polluted":true}},"spec":{"cidr":"10.0.3.0/24"}}'),
+  { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'e-swapped' }, spec: { cidr: '10.0.4.0/24' } } as unknown as StoredPool,
+  { kind: 'IPPool', apiVersion: 'projectcalico.org/v3', metadata: { name: 'f-status' }, spec: { cidr: '10.0.5.0/24' }, status: { ok: true } } as unknown as StoredPool,
+  { kind: 'IPPool', metadata: { name: 'g-no-api' }, spec: null } as unknown as StoredPool,
+  stored('h-no-cidr', { natOutgoing: true, disabled: true, blockSize: 29 }),
+];
+
+describe('snapshot encoding (v2)', () => {
+  it('returns every pool as stored: key order, unknown fields, nulls, odd layouts kept whole', () => {
+    const r = roundTrip(ODD);
+    expect(r.revision).toBe(42);
+    expect(r.pools.map((p) => JSON.stringify(p))).toEqual(ODD.map((p) => JSON.stringify(p)));
+    const proto = r.pools[3]!.metadata as unknown as Record<string, unknown>;
+    expect(Object.getOwnPropertyNames(proto)).toContain('__proto__');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('drops undefined values as JSON does and keeps the remaining order', () => {
+    const p = stored('p', { cidr: '10.0.0.0/24', natOutgoing: undefined, disabled: true });
+    expect(JSON.stringify(roundTrip([p]).pools[0])).toBe(JSON.stringify(p));
+  });
+
+  it('the NAT line is natPoolOf of every pool, odd ones included', () => {
+    expect(roundTrip(ODD).nat).toEqual(ODD.map(natPoolOf));
+  });
+
+  it('round-trips random pools of many shapes, and their NAT projection (property)', () => {
+    const value = fc.oneof(fc.constant(null), fc.boolean(), fc.integer({ min: -5, max: 130 }), fc.string({ maxLength: 6 }), fc.constant(['Workload', 'Tunnel']));
+    const specArb = fc.record(
+      {
+        cidr: fc.constantFrom('10.0.0.0/26', 'fd00::/64', '', 'junk'),
+        natOutgoing: fc.boolean(),
+        'nat-outgoing': fc.boolean(),
+        disabled: fc.boolean(),
+        blockSize: fc.constantFrom(0, 26, 122),
+        allowedUses: fc.constantFrom([], ['Workload', 'Tunnel'], ['LoadBalancer'], ['Tunnel', 'Workload']),
+        nodeSelector: fc.string({ maxLength: 8 }),
+        extra: value,
+      },
+      { requiredKeys: [] },
+    );
+    const metaExtra = fc.record({ labels: fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 3 }), zz: value }, { requiredKeys: [] });
+    const poolsArb = fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z0-9.-]{1,8}$/), specArb, metaExtra), { selector: (t) => t[0], maxLength: 40 });
+    fc.assert(
+      fc.property(poolsArb, (tuples) => {
+        const pools = tuples.map(([n, spec, extra]) => stored(n, spec, extra)).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+        const r = roundTrip(pools);
+        expect(r.pools.map((p) => JSON.stringify(p))).toEqual(pools.map((p) => JSON.stringify(p)));
+        expect(r.nat).toEqual(pools.map(natPoolOf));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('builds a pool only when it is asked for, and finds one by name', () => {
+    const text = encodeSnapshot(3, [stored('a', { cidr: '10.0.0.0/24' }), stored('b', { cidr: '10.0.1.0/24' }), stored('c', { cidr: '10.0.2.0/24' })]);
+    const t = decodeSnapshot(Buffer.from(text), 'snap').pools;
+    expect(t.names).toEqual(['a', 'b', 'c']);
+    expect(t.find('b')?.spec.cidr).toBe('10.0.1.0/24');
+    expect(t.find('b')).toBe(t.find('b'));
+    expect(t.find('bb')).toBeUndefined();
+    expect(t.find('')).toBeUndefined();
+  });
+});
+
+describe('embedded store files', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'poolctl-snapshot-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const v1 = (items: unknown[]) => `${JSON.stringify({ format: 'poolctl.store/v1', revision: '7', items })}\n`;
+
+  it('reads a v1 snapshot (list, get, natPools), and the next write turns it into v2 with the same pools', async () => {
+    const pools = [stored('b', { cidr: '10.0.1.0/24', natOutgoing: true }), stored('a', { cidr: '10.0.0.0/24' }, { labels: { x: 'y' } })];
+    writeFileSync(join(dir, 'pools.000000000001.json'), v1(pools));
+    const ds = openFileDatastore(dir);
+    const listed = await ds.list();
+    expect(listed.revision).toBe('7');
+    expect(listed.items.map((p) => p.metadata.name)).toEqual(['a', 'b']);
+    expect(await ds.get('b')).toEqual(pools[0]);
+    expect(await ds.natPools()).toEqual(listed.items.map(natPoolOf));
+    await ds.create({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'c' }, spec: { cidr: '10.0.2.0/24' } });
+    const file = readdirSync(dir).find((f) => f === 'pools.000000000002.json')!;
+    expect(readFileSync(join(dir, file), 'utf8')).toMatch(/^\{"format":"poolctl\.store\/v2","revision":"8","count":3,"natBytes":\d+,"bytes":\d+\}\n/);
+    const after = await openFileDatastore(dir).list();
+    expect(after.items.slice(0, 2)).toEqual(listed.items);
+    expect(after.items[2]!.metadata.resourceVersion).toBe('8');
+    expect(await openFileDatastore(dir).natPools()).toEqual(after.items.map(natPoolOf));
+  });
+
+  it('a v1 snapshot with pools out of order or twice is read in name order, the later one winning', async () => {
+    writeFileSync(join(dir, 'pools.000000000001.json'), v1([stored('b', { cidr: '10.0.1.0/24' }), stored('a', { cidr: '10.0.0.0/24' }), stored('b', { cidr: '10.0.9.0/24' })]));
+    const { items } = await openFileDatastore(dir).list();
+    expect(items.map((p) => [p.metadata.name, p.spec.cidr])).toEqual([
+      ['a', '10.0.0.0/24'],
+      ['b', '10.0.9.0/24'],
+    ]);
+  });
+
+  it.each([
+    // one byte less keeps the file's length (the header's digits) and moves the NAT line's end
+    ['a header with a bad NAT length', (t: string) => t.replace(/"natBytes":(\d+)/, (_m, n: string) => `"natBytes":${Number(n) - 1}`), /is damaged: the NAT line does not end where the header says/],
+    ['a truncated file', (t: string) => t.slice(0, t.length - 30), /is not valid JSON|is damaged/],
+    ['pools out of order', (t: string) => t.replace('"order":[0,0]', '"order":[0,0,0]'), /is damaged/],
+    ['an unknown format', (t: string) => t.replace('poolctl.store/v2', 'poolctl.store/v9'), /is not a poolctl store file \(format "poolctl.store\/v9"\)/],
+  ])('%s is reported as unavailable by list and natPools', async (_what, damage, message) => {
+    const ds = openFileDatastore(dir);
+    await ds.batch(['a', 'b'], (txn) => (n) => txn.create({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: n }, spec: { cidr: n === 'a' ? '10.0.0.0/24' : '10.0.1.0/24' } }));
+    const path = join(dir, 'pools.000000000001.json');
+    writeFileSync(path, damage(readFileSync(path, 'utf8')));
+    for (const read of [() => openFileDatastore(dir).list(), () => openFileDatastore(dir).natPools()]) {
+      const e = await read().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(UnavailableError);
+      expect((e as Error).message).toMatch(message);
+    }
+  });
+
+  it('natPools of an empty or missing store is empty', async () => {
+    expect(await openFileDatastore(join(dir, 'none')).natPools()).toEqual([]);
+  });
+});
