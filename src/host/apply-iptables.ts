@@ -2,7 +2,7 @@ import { CliError } from '../cli/cli-error.js';
 import { formatPrefix, type Family } from '../core/index.js';
 import { ipsetTempName } from '../render/ipset.js';
 import { familyLabel, type DesiredIptFamily, type DesiredIpset } from './desired.js';
-import { commandFailed, type HostExec } from './host-exec.js';
+import { commandFailed, linesInput, type HostExec } from './host-exec.js';
 import type { IptablesLive } from './live-state.js';
 import type { Change, ChainChange, JumpChange, SetChange } from './plan.js';
 
@@ -10,11 +10,13 @@ import type { Change, ChainChange, JumpChange, SetChange } from './plan.js';
  * applyIptables makes the planned changes with ipset and iptables-restore so that a failure at
  * any step leaves the previous ruleset in place (few processes: each spawn costs ~10 ms):
  *
- *   1. sets     one `ipset restore`: every changed set is built complete as a temporary set
- *               (cali4t<n>/cali6t<n>, like Felix), then each main set is created if missing
- *               and swapped with its temporary, which keeps the old members. ipset stops at
- *               the first failing line ("Error in line N"): a failure while filling touched
- *               no main set; a failure among the swaps undoes the swaps before it.
+ *   1. sets     one `ipset restore`, its input streamed as it is made: a set that does not
+ *               exist yet is created and filled under its own name (no rule uses it yet); an
+ *               existing set is built complete as a temporary set (cali4t<n>/cali6t<n>, like
+ *               Felix) and swapped with it, the temporary keeping the old members. ipset stops
+ *               at the first failing line ("Error in line N"): a failure while filling
+ *               touched no set in use (the new ones are destroyed); a failure among the swaps
+ *               undoes the swaps before it.
  *   2. rules    one `iptables-restore --noflush` per family, one transaction each, that
  *               redeclares (flushes) and refills only the changed cali- chains and appends the
  *               POSTROUTING jump only when it is not already there (iptables-restore would
@@ -22,7 +24,8 @@ import type { Change, ChainChange, JumpChange, SetChange } from './plan.js';
  *               chains of families already written, swap the sets back, destroy the sets
  *               step 1 created.
  *   3. cleanup  one `ipset restore` destroying the temporaries and left-over NAT sets of
- *               another configuration (e.g. the other pool-set name).
+ *               another configuration (e.g. the other pool-set name); none when every changed
+ *               set was new and nothing is left over.
  */
 export async function applyIptables(
   exec: HostExec,
@@ -35,9 +38,10 @@ export async function applyIptables(
   const wantSets = new Map(desired.flatMap((d) => d.sets.map((s) => [s.name, s] as const)));
 
   // 1. sets
-  const temps = new Map<string, string>(); // main -> temp
+  const temps = new Map<string, string>(); // main -> temp, for the sets that exist
   const used = new Set(live.sets.keys());
   for (const c of setChanges) {
+    if (!live.sets.has(c.name)) continue;
     let n = 0;
     while (used.has(ipsetTempName(c.family, n))) n++;
     used.add(ipsetTempName(c.family, n));
@@ -45,43 +49,36 @@ export async function applyIptables(
   }
   const swapped: string[] = [];
   const created: string[] = [];
-  if (temps.size) {
-    const lines: string[] = [];
-    for (const [main, temp] of temps) {
-      const s = wantSets.get(main)!;
-      lines.push(tempCreate(s, temp));
-      for (const m of s.members) lines.push(`add ${temp} ${formatPrefix(m)}`);
-    }
-    const filled = lines.length;
-    // what each later line does, to know what happened before a failing one
+  if (setChanges.length) {
+    // what each line does, to know what happened before a failing one
     const steps: { line: number; created?: string; swapped?: string }[] = [];
-    for (const [main, temp] of temps) {
-      if (!live.sets.has(main)) {
-        lines.push(tempCreate(wantSets.get(main)!, main));
-        steps.push({ line: lines.length, created: main });
-      }
-      lines.push(`swap ${main} ${temp}`);
-      steps.push({ line: lines.length, swapped: main });
+    let line = 0;
+    for (const c of setChanges) {
+      if (!temps.has(c.name)) steps.push({ line: line + 1, created: c.name });
+      line += 1 + wantSets.get(c.name)!.members.length;
     }
-    const r = await exec.run('ipset', ['restore'], { input: lines.join('\n') + '\n' });
-    if (r.code !== 0) {
-      const failed = Number(/Error in line (\d+)/.exec(r.stderr)?.[1] ?? 0);
-      if (failed > 0 && failed <= filled) {
-        await destroySets(exec, [...temps.values()]);
-        throw commandFailed('ipset', 'fill the new ipsets (nothing was changed)', r);
-      }
+    const filled = line;
+    for (const main of temps.keys()) steps.push({ line: ++line, swapped: main });
+    const r = await exec.run('ipset', ['restore'], { input: linesInput(setLines(setChanges, wantSets, temps)) });
+    const done = (failed: number): void => {
       for (const st of steps) {
-        if (failed === 0 || st.line >= failed) break;
+        if (failed > 0 && st.line >= failed) break;
         if (st.created) created.push(st.created);
         if (st.swapped) swapped.push(st.swapped);
       }
+    };
+    if (r.code !== 0) {
+      const failed = Number(/Error in line (\d+)/.exec(r.stderr)?.[1] ?? 0);
+      if (failed > 0 && failed <= filled) {
+        done(failed);
+        await destroySets(exec, [...created, ...temps.values()]);
+        throw commandFailed('ipset', 'fill the new ipsets (nothing was changed)', r);
+      }
+      if (failed > 0) done(failed);
       const problems = failed === 0 ? ['ipset did not say which line failed; some sets may hold the new members'] : [];
       throw withRollback(commandFailed('ipset', 'swap the new ipsets into place', r), [...problems, ...(await undoSets())]);
     }
-    for (const st of steps) {
-      if (st.created) created.push(st.created);
-      if (st.swapped) swapped.push(st.swapped);
-    }
+    done(0);
   }
 
   /** undoSets swaps the swapped sets back and destroys created sets and the temporaries. */
@@ -121,6 +118,23 @@ function tempCreate(s: DesiredIpset, name: string): string {
   const f = s.create.split(' ');
   f[1] = name;
   return f.join(' ');
+}
+
+/**
+ * setLines yields step 1's restore lines: per changed set, its create line (under the main
+ * name for a new set, the temporary's for an existing one) and its members; then the swaps.
+ * A new set's members are the change's own list (every member, already formatted).
+ */
+function* setLines(setChanges: readonly SetChange[], wantSets: ReadonlyMap<string, DesiredIpset>, temps: ReadonlyMap<string, string>): Generator<string> {
+  for (const c of setChanges) {
+    const s = wantSets.get(c.name)!;
+    const target = temps.get(c.name) ?? c.name;
+    yield target === c.name ? s.create : tempCreate(s, target);
+    const prefix = `add ${target} `;
+    if (c.op === 'create') for (const m of c.add) yield prefix + m;
+    else for (const m of s.members) yield prefix + formatPrefix(m);
+  }
+  for (const [main, temp] of temps) yield `swap ${main} ${temp}`;
 }
 
 /** destroySets destroys sets in one `ipset restore`, going on past sets that do not exist. */

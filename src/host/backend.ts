@@ -20,6 +20,42 @@ export function toolsFor(backend: Backend, families: readonly Family[]): string[
   return tools;
 }
 
+/** NftChainEntry is a chain as `nft -j list chains` lists it: names only, no rules, no set elements. */
+export interface NftChainEntry {
+  readonly family?: string;
+  readonly table?: string;
+  readonly name?: string;
+}
+
+/**
+ * listNftChains runs `nft -j list chains`, which stays cheap with 150,000 set elements (unlike
+ * `nft list tables` and every listing with rules, which load all elements); null when nft is
+ * not installed, fails or prints what is not JSON.
+ */
+export async function listNftChains(exec: HostExec): Promise<NftChainEntry[] | null> {
+  if (!exec.has('nft')) return null;
+  const r = await exec.run('nft', ['-j', 'list', 'chains']);
+  if (r.code !== 0) return null;
+  try {
+    return (JSON.parse(r.stdout).nftables as Record<string, any>[]).flatMap((i) => (i.chain ? [i.chain as NftChainEntry] : []));
+  } catch {
+    return null;
+  }
+}
+
+const isIpFamily = (c: NftChainEntry): boolean => c.family === 'ip' || c.family === 'ip6';
+
+/**
+ * calicoTables returns the calico nft tables ("ip calico", "ip6 calico"): those with chains
+ * from the chain list, else (no chain list, or no calico chain: a table may be empty) from
+ * `nft list tables`.
+ */
+async function calicoTables(exec: HostExec, chains: readonly NftChainEntry[] | null): Promise<string[]> {
+  const withChains = [...new Set((chains ?? []).filter((c) => isIpFamily(c) && c.table === 'calico').map((c) => `${c.family} calico`))].sort();
+  if (withChains.length) return withChains;
+  return (await listNftTables(exec)).filter((t) => t === 'ip calico' || t === 'ip6 calico');
+}
+
 /**
  * resolveBackend picks the backend. An explicit choice must have its tools (else exit 3,
  * naming the package). `auto`, in order:
@@ -29,16 +65,21 @@ export function toolsFor(backend: Backend, families: readonly Family[]): string[
  *      (Felix's default dataplane);
  *   3. nft is installed -> nftables;
  *   4. otherwise exit 3: install the iptables and ipset packages (or nftables).
+ * `chains` is the listNftChains result when the caller has it (undefined: read it here).
  */
-export async function resolveBackend(exec: HostExec, requested: Backend | 'auto', families: readonly Family[]): Promise<BackendChoice> {
+export async function resolveBackend(
+  exec: HostExec,
+  requested: Backend | 'auto',
+  families: readonly Family[],
+  chains?: readonly NftChainEntry[] | null,
+): Promise<BackendChoice> {
   if (requested !== 'auto') {
     const missing = toolsFor(requested, families).find((t) => !exec.has(t));
     if (missing) throw toolMissing(missing);
     return { backend: requested, why: 'chosen with --backend' };
   }
   if (exec.has('nft')) {
-    const tables = await listNftTables(exec);
-    const found = tables.filter((t) => t === 'ip calico' || t === 'ip6 calico');
+    const found = await calicoTables(exec, chains === undefined ? await listNftChains(exec) : chains);
     if (found.length) return { backend: 'nftables', why: `auto: nftables table ${found.join(', ')} exists` };
   }
   const missing = toolsFor('iptables', families).filter((t) => !exec.has(t));
@@ -50,28 +91,19 @@ export async function resolveBackend(exec: HostExec, requested: Backend | 'auto'
 /**
  * otherBackendWarning says when the backend not chosen also holds NAT state of poolctl or
  * Felix, whose rules would run as well: cali-POSTROUTING in the iptables (nf_tables) nat table
- * when programming nftables, or a calico nft table when programming iptables. Read from
- * `nft -j list chains`, which lists chain names only; null when nft is missing or finds none.
+ * when programming nftables, or a calico nft table when programming iptables. Read from the
+ * chain list (listNftChains); null when there is none or it holds no such chain.
  */
-export async function otherBackendWarning(exec: HostExec, backend: Backend): Promise<string | null> {
-  if (!exec.has('nft')) return null;
-  const r = await exec.run('nft', ['-j', 'list', 'chains']);
-  if (r.code !== 0) return null;
-  let chains: { family?: string; table?: string; name?: string }[];
-  try {
-    chains = (JSON.parse(r.stdout).nftables as Record<string, any>[]).flatMap((i) => (i.chain ? [i.chain] : []));
-  } catch {
-    return null;
-  }
-  const ip = (c: { family?: string }): boolean => c.family === 'ip' || c.family === 'ip6';
+export function otherBackendWarning(chains: readonly NftChainEntry[] | null, backend: Backend): string | null {
+  if (!chains) return null;
   if (backend === 'nftables') {
-    const fams = [...new Set(chains.filter((c) => ip(c) && c.table === 'nat' && c.name === 'cali-POSTROUTING').map((c) => c.family))];
+    const fams = [...new Set(chains.filter((c) => isIpFamily(c) && c.table === 'nat' && c.name === 'cali-POSTROUTING').map((c) => c.family))];
     return fams.length
       ? `the iptables nat table (${fams.join(', ')}) also holds cali-POSTROUTING from an iptables apply or Felix: its rules run before table ip calico; ` +
           "remove them, or keep using --backend iptables"
       : null;
   }
-  const tables = [...new Set(chains.filter((c) => ip(c) && c.table === 'calico').map((c) => `${c.family} calico`))];
+  const tables = [...new Set(chains.filter((c) => isIpFamily(c) && c.table === 'calico').map((c) => `${c.family} calico`))];
   return tables.length
     ? `table ${tables.join(', table ')} (nftables) also holds NAT chains from an nftables apply or Felix, and they run too; ` +
         `remove ${tables.length === 1 ? 'it' : 'them'} (nft delete table ...), or keep using --backend nftables`

@@ -1,8 +1,9 @@
-import { PrefixSetBuilder, type NatModel } from '../core/index.js';
+import type { NatModel } from '../core/index.js';
 import { IPSET_MAXELEM, ipsetCreateLine, ipsetFamily } from '../render/ipset.js';
 import { iptablesChains } from '../render/iptables.js';
 import { NFT_TABLE, nftChains, nftFamily, nftSetType, renderNftables } from '../render/nftables.js';
 import type { BaseChainSpec, DesiredIptFamily, DesiredNftFamily } from './desired.js';
+import { rangesOf } from './range-list.js';
 
 /**
  * The desired state of each backend, taken from the model and the renderers (render/*), so
@@ -57,11 +58,7 @@ export function desiredNftables(model: NatModel): DesiredNftFamily[] {
     tableName: NFT_TABLE,
     script: () => renderNftables({ ...model, families: [f] }),
     checkScript: () => renderNftables({ ...model, families: [{ ...f, sets: f.sets.map((s) => ({ ...s, members: [] })) }] }),
-    sets: f.sets.map((s) => {
-      const b = new PrefixSetBuilder();
-      for (const m of s.members) b.add(m);
-      return { name: s.name, type: nftSetType(f.family), flags: ['interval'], ranges: b.build().ranges() };
-    }),
+    sets: f.sets.map((s) => ({ name: s.name, type: nftSetType(f.family), flags: ['interval'], ranges: rangesOf(f.family, s.members) })),
     chains: nftChains(f).map((c) => ({
       name: c.name,
       ...(c.base ? { base: parseBaseChain(c.base) } : {}),

@@ -1,4 +1,5 @@
-import type { AddrRange, Family, Prefix } from '../core/index.js';
+import type { Family, Prefix } from '../core/index.js';
+import type { RangeList } from './range-list.js';
 
 /**
  * The desired kernel state for one backend and family: what `nat apply` writes and `nat
@@ -43,12 +44,12 @@ export interface DesiredIptFamily {
   readonly appends: readonly DesiredIptAppend[];
 }
 
-/** DesiredNftSet is one interval set: its elements as merged ranges (PrefixSet.ranges()). */
+/** DesiredNftSet is one interval set: its elements as merged ranges. */
 export interface DesiredNftSet {
   readonly name: string;
   readonly type: string;
   readonly flags: readonly string[];
-  readonly ranges: readonly AddrRange[];
+  readonly ranges: RangeList;
 }
 
 /** BaseChainSpec is what makes a chain a base chain. */

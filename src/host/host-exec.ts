@@ -11,9 +11,13 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
-/** RunOptions: stdin text and a timeout (default 60 s). */
+/**
+ * RunOptions: stdin and a timeout (default 60 s). Stdin is a string or an iterable of chunks,
+ * written as the tool reads them (a large restore input is produced while the tool works
+ * through it, and never held whole).
+ */
 export interface RunOptions {
-  readonly input?: string;
+  readonly input?: string | Iterable<string>;
   readonly timeoutMs?: number;
 }
 
@@ -39,6 +43,11 @@ export interface HostExecOptions {
   readonly netns?: string;
   /** euid overrides the effective uid (tests of the not-root path). */
   readonly euid?: number;
+  /**
+   * signal, when aborted, kills the tools still running (a command that fails while its
+   * reads of the kernel are under way does not wait for them).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** TOOL_PACKAGES maps each tool poolctl runs to the Debian/Ubuntu/Fedora package that ships it. */
@@ -106,7 +115,7 @@ export function createHostExec(opts: HostExecOptions): HostExec {
     run(tool, args, runOpts = {}) {
       const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, tool, ...args]] : [tool, [...args]];
       return new Promise<ExecResult>((resolve, reject) => {
-        const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.signal ? { signal: opts.signal } : {}) });
         const out: Buffer[] = [];
         const errs: Buffer[] = [];
         let timedOut = false;
@@ -147,13 +156,52 @@ export function createHostExec(opts: HostExecOptions): HostExec {
           }
           resolve({ code: status, stdout, stderr });
         });
+        let stdinFailed = false;
         child.stdin.on('error', () => {
           // the tool exited before reading all of stdin; its status tells what happened
+          stdinFailed = true;
         });
-        child.stdin.end(runOpts.input ?? '');
+        const input = runOpts.input ?? '';
+        if (typeof input === 'string') {
+          child.stdin.end(input);
+          return;
+        }
+        // write chunks until the pipe is full, go on when it drains; stop if the tool is gone
+        const chunks = input[Symbol.iterator]();
+        const pump = (): void => {
+          while (!stdinFailed) {
+            const next = chunks.next();
+            if (next.done) {
+              child.stdin.end();
+              return;
+            }
+            if (!child.stdin.write(next.value)) {
+              child.stdin.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
       });
     },
   };
+}
+
+/**
+ * linesInput turns lines into stdin chunks of about chunkChars characters, each line ended by
+ * a newline: a restore input of 150,000 lines reaches the tool while it is being made,
+ * without one large string.
+ */
+export function* linesInput(lines: Iterable<string>, chunkChars = 1 << 16): Generator<string> {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += `${line}\n`;
+    if (chunk.length >= chunkChars) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
 }
 
 /** commandFailed is the CliError for a tool that ran and failed (exit 1). */

@@ -19,7 +19,9 @@ import { NFT_TABLE, nftChainName } from '../render/nftables.js';
 import { resolveBackend, type BackendChoice } from './backend.js';
 import type { Backend } from './desired.js';
 import type { HostExec } from './host-exec.js';
+import { memberTexts } from './ipset-save.js';
 import { readIptablesLive, readNftTable } from './live-state.js';
+import { toAddrRanges } from './range-list.js';
 import { parseIptablesRule, parseNftRule } from './live-rule.js';
 import { parseMember, setRole } from './plan.js';
 
@@ -120,7 +122,7 @@ async function readIptablesModel(exec: HostExec): Promise<FamilyNatModel[]> {
       const role = setRole(s.name, family);
       if (!role) continue;
       const members: Prefix[] = [];
-      for (const m of s.members) {
+      for (const m of memberTexts(s)) {
         const p = parseMember(m, family);
         if (p === null) throw unreadable('iptables', `ipset ${s.name}`, `member "${m}" not understood`);
         members.push(p);
@@ -159,7 +161,7 @@ async function readNftablesModel(exec: HostExec): Promise<FamilyNatModel[]> {
       const role = setRole(s.name, family);
       if (!role) continue;
       const b = new PrefixSetBuilder();
-      for (const r of s.elements) b.addRange(r);
+      for (const r of toAddrRanges(s.ranges)) b.addRange(r);
       sets.push({ role, id: s.name.slice(`cali${family}0`.length), name: s.name, family, members: b.build().toPrefixes() });
     }
     const rulesOf = (nftName: string): NatRule[] | null => {

@@ -1,12 +1,13 @@
 import type { Family, NatModel } from '../core/index.js';
 import { applyIptables } from './apply-iptables.js';
 import { applyNftables } from './apply-nftables.js';
-import { otherBackendWarning, resolveBackend, type BackendChoice } from './backend.js';
+import { listNftChains, otherBackendWarning, resolveBackend, type BackendChoice, type NftChainEntry } from './backend.js';
 import type { Backend } from './desired.js';
 import { NFT_TABLE } from '../render/nftables.js';
 import { desiredIptables, desiredNftables } from './desired-from-model.js';
 import type { HostExec } from './host-exec.js';
-import { readIptablesLive, readNftTable } from './live-state.js';
+import { readIptablesLive, readNftTable, type IptablesLive } from './live-state.js';
+import type { NftTableState } from './nft-json.js';
 import { planIptablesFamily, planNftablesFamily, setRole, type Change } from './plan.js';
 
 /** HostPlan is the comparison of one model with the kernel, ready to apply. */
@@ -22,26 +23,88 @@ export interface HostPlan {
   apply(): Promise<void>;
 }
 
+/** LiveRead is the live state of the backend read for a plan: ipsets and nat tables, or the nft tables. */
+type LiveRead = { readonly backend: 'iptables'; readonly state: IptablesLive } | { readonly backend: 'nftables'; readonly tables: readonly (NftTableState | null)[] };
+
 /**
- * planHost reads the live state of the chosen backend for the model's families and compares
- * it with what the renderers produce for the model. Reading needs root.
+ * HostRead is a read of the kernel under way (readHost): it needs no pools, so it runs while
+ * the command loads them and builds the model.
  */
-export async function planHost(exec: HostExec, model: NatModel, requested: Backend | 'auto'): Promise<HostPlan> {
+export interface HostRead {
+  readonly exec: HostExec;
+  readonly families: readonly Family[];
+  readonly choice: Promise<BackendChoice>;
+  /** chains is the nft chain list (listNftChains) that auto and the other-backend warning use. */
+  readonly chains: Promise<NftChainEntry[] | null>;
+  readonly live: Promise<LiveRead>;
+}
+
+/**
+ * readHost starts reading the live state of the backend for the families: the nft chain list
+ * (auto's choice and the other-backend warning), then ipset save and iptables-save per family,
+ * or nft's tables; the tools run concurrently. Its failures (a missing tool, a tool that
+ * fails) are reported when planHost awaits them, in the order a sequential read would. Reading
+ * needs root.
+ */
+export function readHost(exec: HostExec, requested: Backend | 'auto', families: readonly Family[]): HostRead {
+  const chains = listNftChains(exec);
+  const choice = requested === 'auto' ? chains.then((c) => resolveBackend(exec, 'auto', families, c)) : resolveBackend(exec, requested, families, null);
+  const live = choice.then(async (c): Promise<LiveRead> => {
+    if (c.backend === 'iptables') {
+      return { backend: 'iptables', state: await readIptablesLive(exec, families, (n) => families.some((f) => setRole(n, f) !== null)) };
+    }
+    return { backend: 'nftables', tables: await Promise.all(families.map((f) => readNftTable(exec, f, NFT_TABLE))) };
+  });
+  // awaited by planHost; a command that stops before (bad input) does not report them
+  for (const p of [chains, choice, live]) p.catch(() => {});
+  return { exec, families, choice, chains, live };
+}
+
+/**
+ * planHost compares the model with the live state read (readHost for the model's families) and
+ * returns the changes, which apply() makes.
+ */
+export async function planHost(model: NatModel, read: HostRead): Promise<HostPlan> {
   const families = model.families.map((f) => f.family);
-  const choice = await resolveBackend(exec, requested, families);
+  if (families.some((f) => !read.families.includes(f))) throw new Error(`planHost: families ${families.join(',')} were not all read`);
+  const exec = read.exec;
+  const choice = await read.choice;
   const conflicts: string[] = [];
-  const other = await otherBackendWarning(exec, choice.backend);
-  const warnings = other ? [other] : [];
   if (choice.backend === 'iptables') {
     const desired = desiredIptables(model);
-    const live = await readIptablesLive(exec, families, (n) => families.some((f) => setRole(n, f) !== null));
+    // in the order a sequential read fails: the chain list, then the backend's state
+    const chains = await read.chains;
+    const live = await read.live;
+    if (live.backend !== 'iptables') throw new Error('planHost: nftables state read for iptables');
+    const state = live.state;
     const changes = desired.flatMap((d) =>
-      planIptablesFamily(d, { family: d.family, sets: live.sets, nat: live.nat.get(d.family) ?? null }, conflicts),
+      planIptablesFamily(d, { family: d.family, sets: state.sets, nat: state.nat.get(d.family) ?? null }, conflicts),
     );
-    return { choice, families, changes, conflicts, warnings, apply: () => (changes.length ? applyIptables(exec, desired, live, changes) : Promise.resolve()) };
+    return {
+      choice,
+      families,
+      changes,
+      conflicts,
+      warnings: warningsOf(chains, choice),
+      apply: () => (changes.length ? applyIptables(exec, desired, state, changes) : Promise.resolve()),
+    };
   }
   const desired = desiredNftables(model);
-  const live = await Promise.all(desired.map((d) => readNftTable(exec, d.family, NFT_TABLE)));
-  const changes = desired.flatMap((d, i) => planNftablesFamily(d, live[i] ?? null));
-  return { choice, families, changes, conflicts, warnings, apply: () => (changes.length ? applyNftables(exec, desired, changes) : Promise.resolve()) };
+  const chains = await read.chains;
+  const live = await read.live;
+  if (live.backend !== 'nftables') throw new Error('planHost: iptables state read for nftables');
+  const changes = desired.flatMap((d) => planNftablesFamily(d, live.tables[read.families.indexOf(d.family)] ?? null));
+  return {
+    choice,
+    families,
+    changes,
+    conflicts,
+    warnings: warningsOf(chains, choice),
+    apply: () => (changes.length ? applyNftables(exec, desired, changes) : Promise.resolve()),
+  };
+}
+
+function warningsOf(chains: readonly NftChainEntry[] | null, choice: BackendChoice): string[] {
+  const other = otherBackendWarning(chains, choice.backend);
+  return other ? [other] : [];
 }

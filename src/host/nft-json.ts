@@ -1,12 +1,12 @@
-import { err, ok, parseAddr, parseIPv4Value, type AddrRange, type Family, type Result } from '../core/index.js';
+import { err, ok, parseIPv4Value, parseIPv6Value, type Family, type Result } from '../core/index.js';
+import { RangeBuilder, type RangeList } from './range-list.js';
 
-/** NftSetState is a set of the live table: type, flags and its elements as address ranges. */
+/** NftSetState is a set of the live table: type, flags and its address elements as a RangeList (empty for other types). */
 export interface NftSetState {
   readonly name: string;
   readonly type: string;
   readonly flags: readonly string[];
-  /** elements as inclusive ranges, in the order nft lists them */
-  readonly elements: AddrRange[];
+  readonly ranges: RangeList;
 }
 
 /** NftRuleState is one rule: its comment, the cali: hash in it, and nft's JSON expressions. */
@@ -42,38 +42,45 @@ export interface NftParseError {
 
 const HASH_RE = /^cali:([A-Za-z0-9_-]+)/;
 
-function addrValue(s: unknown, family: Family): bigint | null {
+/** addrBound reads an address of the family: a number for IPv4, a bigint for IPv6, or null. */
+function addrBound(s: unknown, family: Family): number | bigint | null {
   if (typeof s !== 'string') return null;
   if (family === 4) {
     const v = parseIPv4Value(s);
-    return v < 0 ? null : BigInt(v);
+    return v < 0 ? null : v;
   }
-  const a = parseAddr(s);
-  return a.ok && a.value.family === 6 ? a.value.value : null;
+  return s.includes('%') ? null : parseIPv6Value(s);
 }
 
-function elementRange(e: unknown, family: Family): AddrRange | null {
-  const width = family === 4 ? 32n : 128n;
+/** addElement adds one JSON element (address, prefix, range, or an elem wrapper) to b; false if not understood. */
+function addElement(b: RangeBuilder, e: unknown): boolean {
+  const family = b.family;
   if (typeof e === 'string') {
-    const v = addrValue(e, family);
-    return v === null ? null : { family, first: v, last: v };
+    const v = addrBound(e, family);
+    if (v === null) return false;
+    b.add(v, v);
+    return true;
   }
-  if (typeof e !== 'object' || e === null) return null;
+  if (typeof e !== 'object' || e === null) return false;
   const o = e as Record<string, any>;
-  if (o.elem) return elementRange(o.elem.val, family);
+  if (o.elem) return addElement(b, o.elem.val);
   if (o.prefix) {
-    const v = addrValue(o.prefix.addr, family);
+    const v = addrBound(o.prefix.addr, family);
     const len = o.prefix.len;
-    if (v === null || typeof len !== 'number') return null;
-    const host = (1n << (width - BigInt(len))) - 1n;
-    return { family, first: v, last: v | host };
+    const width = family === 4 ? 32 : 128;
+    if (v === null || typeof len !== 'number' || !Number.isInteger(len) || len < 0 || len > width) return false;
+    if (typeof v === 'number') b.add(v, v + 2 ** (32 - len) - 1);
+    else b.add(v, v | ((1n << BigInt(128 - len)) - 1n));
+    return true;
   }
   if (Array.isArray(o.range) && o.range.length === 2) {
-    const a = addrValue(o.range[0], family);
-    const b = addrValue(o.range[1], family);
-    return a === null || b === null ? null : { family, first: a, last: b };
+    const first = addrBound(o.range[0], family);
+    const last = addrBound(o.range[1], family);
+    if (first === null || last === null || first > last) return false;
+    b.add(first, last);
+    return true;
   }
-  return null;
+  return false;
 }
 
 /**
@@ -101,14 +108,12 @@ export function parseNftTable(json: string): Result<NftTableState, NftParseError
     const family: Family = table.family === 'ip6' ? 6 : 4;
     if (item.set) {
       const s = item.set;
-      const elements: AddrRange[] = [];
+      const b = new RangeBuilder(family);
       const addrType = s.type === 'ipv4_addr' || s.type === 'ipv6_addr';
       for (const e of addrType && Array.isArray(s.elem) ? s.elem : []) {
-        const r = elementRange(e, family);
-        if (!r) return err({ message: `set ${s.name}: element ${JSON.stringify(e)} not understood` });
-        elements.push(r);
+        if (!addElement(b, e)) return err({ message: `set ${s.name}: element ${JSON.stringify(e)} not understood` });
       }
-      table.sets.set(s.name, { name: s.name, type: String(s.type), flags: Array.isArray(s.flags) ? s.flags : [], elements });
+      table.sets.set(s.name, { name: s.name, type: String(s.type), flags: Array.isArray(s.flags) ? s.flags : [], ranges: b.build() });
     } else if (item.chain) {
       const c = item.chain;
       table.chains.set(c.name, {

@@ -1,4 +1,5 @@
 import { writeIPv6Words, type CompiledNat, type CompiledRule, type Family, type FlowQuery, type FlowScanner, type NatDecision, type NatReason } from '../core/index.js';
+import { chunk, TextBuffer, type TextChunk } from './text-buffer.js';
 
 // Output of `nat explain`: the text a person reads, JSON (spec/cli.md), and the batch rows
 // (CSV, table) of --flows.
@@ -74,29 +75,105 @@ function csvField(s: string): string {
 const utf8 = new TextEncoder();
 
 /**
+ * Cells is an arena of encoded CSV cells. Rows copy cells four bytes at a time (copy4), which
+ * may read up to 3 bytes past a cell's end: the arena always has that slack.
+ */
+class Cells {
+  bytes = new Uint8Array(1024);
+  view = new DataView(this.bytes.buffer);
+  length = 0;
+
+  /**
+   * addAll appends cells and returns where they are: cell i is [at[i], at[i + 1]). ASCII text,
+   * the usual case, is encoded in one go.
+   */
+  addAll(cells: readonly string[]): Int32Array {
+    const at = new Int32Array(cells.length + 1);
+    const all = cells.join('');
+    const start = this.add(all);
+    if (this.length - start === all.length) {
+      at[0] = start;
+      for (let i = 0; i < cells.length; i++) at[i + 1] = at[i]! + cells[i]!.length;
+      return at;
+    }
+    this.length = start;
+    for (let i = 0; i < cells.length; i++) at[i] = this.add(cells[i]!);
+    at[cells.length] = this.length;
+    return at;
+  }
+
+  /** add appends a cell's UTF-8 text and returns where it starts; it ends at length. */
+  add(cell: string): number {
+    const start = this.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; then the slack.
+    const need = start + cell.length * 3 + 4;
+    if (need > this.bytes.length) {
+      const next = new Uint8Array(Math.max(this.bytes.length * 2, need));
+      next.set(this.bytes.subarray(0, start));
+      this.bytes = next;
+      this.view = new DataView(next.buffer);
+    }
+    this.length += utf8.encodeInto(cell, this.bytes.subarray(start)).written;
+    return start;
+  }
+}
+
+/** copy4 copies src[from, to) to out at pos, four bytes at a time, and returns the position after it; it may read and write up to 3 bytes beyond. */
+function copy4(src: DataView, from: number, to: number, out: DataView, pos: number): number {
+  let k = from;
+  for (; k < to; k += 4, pos += 4) out.setUint32(pos, src.getUint32(k, true), true);
+  return pos - (k - to);
+}
+
+/** ADDR_MAX is the longest canonical address: an IPv4-mapped IPv6 address (IPv4 is copied as written, at most 15). */
+const ADDR_MAX = 45;
+
+/**
  * CsvFlowWriter writes `nat explain --flows -o csv` rows straight into a byte buffer: addresses
- * copied from the scanned text (IPv4 as written, which strict parsing makes canonical; IPv6
- * written canonically from its words), and every per-rule, per-pool and per-reason cell
- * encoded once. A row allocates nothing, so millions of rows cost no garbage collection.
+ * copied from the scanned bytes (IPv4 as written, which strict parsing makes canonical; IPv6
+ * written canonically from its words), and every per-pool and per-outcome cell encoded once
+ * and copied a word at a time. A row allocates nothing, so millions of rows cost no garbage
+ * collection.
  */
 export class CsvFlowWriter {
-  readonly #compiled: CompiledNat;
-  readonly #verdicts = new Map<CompiledRule | null, Uint8Array>();
-  readonly #pools = new Map<Family, Uint8Array[]>();
-  readonly #reasons = new Map<NatReason, Uint8Array>();
-  readonly #empty = new Uint8Array(0);
+  readonly #cells = new Cells();
+  /** pools4 and pools6 locate the pools' cells (name and comma) in cells: pool i is [pools[i], pools[i + 1]). */
+  readonly #pools4: Int32Array;
+  readonly #pools6: Int32Array;
+  /** noPool is where the cell of no pool (the comma alone) starts. */
+  readonly #noPool: number;
+  /** outcomes seen: rule and reason, and where their cells are (nat,action,toSource, and reason with the newline). */
+  readonly #rules: (CompiledRule | null)[] = [];
+  readonly #reasons: NatReason[] = [];
+  readonly #cellBounds: number[] = [];
+  /** rowMax bounds one row: two addresses, two pool cells, the outcome cells, the commas and copy4's slack. */
+  #rowMax: number;
+  readonly #rowBase: number;
+  #longestOutcome = 0;
   #buf: Uint8Array;
+  #out: DataView;
   #pos = 0;
-  // One-entry caches: consecutive rows mostly share their rule and reason.
-  #lastRule: CompiledRule | null | undefined = undefined;
-  #lastVerdict: Uint8Array = this.#empty;
-  #lastReason: NatReason | undefined = undefined;
-  #lastReasonBytes: Uint8Array = this.#empty;
+  /** spare holds buffers given back with recycle, for take to reuse. */
+  readonly #spare: Uint8Array[] = [];
+  /** in is a view of the scanned bytes (the last FlowScanner.bytes seen). */
+  #inBytes: Uint8Array | null = null;
+  #in: DataView | null = null;
 
   constructor(compiled: CompiledNat, capacity = 1 << 20) {
-    this.#compiled = compiled;
+    const cellsOf = (family: Family): Int32Array => this.#cells.addAll(compiled.pools(family).map((p) => `${csvField(p.name)},`));
+    this.#pools4 = cellsOf(4);
+    this.#pools6 = cellsOf(6);
+    this.#noPool = this.#cells.add(',');
+    let longest = 0;
+    for (const at of [this.#pools4, this.#pools6]) for (let i = 0; i + 1 < at.length; i++) longest = Math.max(longest, at[i + 1]! - at[i]!);
+    this.#rowBase = 2 * ADDR_MAX + 2 * longest + 16;
+    this.#rowMax = this.#rowBase;
     this.#buf = new Uint8Array(capacity);
-    this.#bytes(utf8.encode(`${EXPLAIN_CSV_HEADER}\n`));
+    this.#out = new DataView(this.#buf.buffer);
+    const header = utf8.encode(`${EXPLAIN_CSV_HEADER}\n`);
+    this.#reserve(header.length);
+    this.#buf.set(header);
+    this.#pos = header.length;
   }
 
   /** length is the number of bytes written and not yet taken. */
@@ -106,100 +183,160 @@ export class CsvFlowWriter {
 
   /** row appends the CSV line of the scanner's current, evaluated flow. */
   row(line: FlowScanner, q: FlowQuery): void {
-    if (this.#pos + ROW_MAX > this.#buf.length) this.#grow(ROW_MAX);
-    if (q.rule !== this.#lastRule) {
-      this.#lastRule = q.rule;
-      this.#lastVerdict = this.#verdict(q.rule);
-    }
-    if (q.reason !== this.#lastReason) {
-      this.#lastReason = q.reason;
-      this.#lastReasonBytes = this.#reasons.get(q.reason) ?? utf8.encode(`${q.reason}\n`);
-      this.#reasons.set(q.reason, this.#lastReasonBytes);
+    const rules = this.#rules;
+    const reasons = this.#reasons;
+    let k = 0;
+    while (k < rules.length && (rules[k] !== q.rule || reasons[k] !== q.reason)) k++;
+    if (k === rules.length) this.#outcome(q.rule, q.reason);
+    if (this.#pos + this.#rowMax > this.#buf.length) this.#reserve(this.#rowMax);
+    if (line.bytes !== this.#inBytes) {
+      this.#inBytes = line.bytes;
+      this.#in = new DataView(line.bytes.buffer, line.bytes.byteOffset, line.bytes.byteLength);
     }
     const buf = this.#buf;
+    const out = this.#out;
+    const cells = this.#cells.view;
+    const bounds = this.#cellBounds;
     let pos = this.#pos;
-    pos = q.srcFamily === 4 ? copyChars(line.text, line.srcStart, line.srcEnd, buf, pos) : writeIPv6Words(q.words, 0, buf, pos);
+    if (q.srcFamily === 4 && q.dstFamily === 4 && line.dstStart === line.srcEnd + 1) {
+      // "SRC DST" as written, one separator byte between: one copy, and the separator made a comma.
+      pos = this.#copyInput(line.srcStart, line.dstEnd, pos);
+      buf[pos - (line.dstEnd - line.srcEnd)] = 44;
+    } else {
+      pos = q.srcFamily === 4 ? this.#copyInput(line.srcStart, line.srcEnd, pos) : writeIPv6Words(q.words, 0, buf, pos);
+      buf[pos++] = 44;
+      pos = q.dstFamily === 4 ? this.#copyInput(line.dstStart, line.dstEnd, pos) : writeIPv6Words(q.words, 4, buf, pos);
+    }
     buf[pos++] = 44;
-    pos = q.dstFamily === 4 ? copyChars(line.text, line.dstStart, line.dstEnd, buf, pos) : writeIPv6Words(q.words, 4, buf, pos);
-    buf[pos++] = 44;
-    pos = copyBytes(this.#lastVerdict, buf, pos);
-    pos = copyBytes(this.#pool(q.srcFamily, q.srcPool), buf, pos);
-    buf[pos++] = 44;
-    pos = copyBytes(this.#pool(q.dstFamily, q.dstPool), buf, pos);
-    buf[pos++] = 44;
-    this.#pos = copyBytes(this.#lastReasonBytes, buf, pos);
+    pos = copy4(cells, bounds[4 * k]!, bounds[4 * k + 1]!, out, pos);
+    const src = q.srcFamily === 4 ? this.#pools4 : this.#pools6;
+    const sp = q.srcPool;
+    pos = sp < 0 ? copy4(cells, this.#noPool, this.#noPool + 1, out, pos) : copy4(cells, src[sp]!, src[sp + 1]!, out, pos);
+    const dst = q.dstFamily === 4 ? this.#pools4 : this.#pools6;
+    const dp = q.dstPool;
+    pos = dp < 0 ? copy4(cells, this.#noPool, this.#noPool + 1, out, pos) : copy4(cells, dst[dp]!, dst[dp + 1]!, out, pos);
+    this.#pos = copy4(cells, bounds[4 * k + 2]!, bounds[4 * k + 3]!, out, pos);
   }
 
   /** take returns the bytes written so far and starts a new buffer (the caller may keep the old one). */
   take(): Uint8Array {
     const out = this.#buf.subarray(0, this.#pos);
-    this.#buf = new Uint8Array(this.#buf.length);
+    this.#buf = this.#spare.pop() ?? new Uint8Array(this.#buf.length);
+    this.#out = new DataView(this.#buf.buffer);
     this.#pos = 0;
     return out;
   }
 
-  /** verdict returns the cells nat,action,toSource, of a rule (or of no rule), with the trailing comma. */
-  #verdict(r: CompiledRule | null): Uint8Array {
-    let v = this.#verdicts.get(r);
-    if (!v) {
-      v = utf8.encode(r ? `true,${r.actionName},${csvField(r.toSource ?? '')},` : 'false,none,,');
-      this.#verdicts.set(r, v);
-    }
-    return v;
+  /** recycle gives back bytes that take returned, once the caller is done with them (written), so that take reuses their buffer. */
+  recycle(bytes: Uint8Array): void {
+    if (bytes.byteOffset === 0 && bytes.buffer.byteLength === this.#buf.length) this.#spare.push(new Uint8Array(bytes.buffer));
   }
 
-  #pool(family: Family, i: number): Uint8Array {
-    if (i < 0) return this.#empty;
-    let names = this.#pools.get(family);
-    if (!names) {
-      names = this.#compiled.pools(family).map((p) => utf8.encode(csvField(p.name)));
-      this.#pools.set(family, names);
-    }
-    return names[i]!;
+  /** copyInput copies scanned bytes [from, to) to the buffer at pos (a word at a time unless that would read past them). */
+  #copyInput(from: number, to: number, pos: number): number {
+    const src = this.#in!;
+    if (to + 3 <= src.byteLength) return copy4(src, from, to, this.#out, pos);
+    const bytes = this.#inBytes!;
+    const buf = this.#buf;
+    for (let i = from; i < to; i++) buf[pos++] = bytes[i]!;
+    return pos;
   }
 
-  #grow(need: number): void {
-    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#pos + need));
+  /** outcome encodes the cells of a rule (or of no rule) and a reason: nat,action,toSource, and reason\n. */
+  #outcome(r: CompiledRule | null, reason: NatReason): void {
+    const cells = this.#cells;
+    const verdict = cells.add(r ? `true,${r.actionName},${csvField(r.toSource ?? '')},` : 'false,none,,');
+    const verdictEnd = cells.length;
+    const because = cells.add(`${reason}\n`);
+    this.#rules.push(r);
+    this.#reasons.push(reason);
+    this.#cellBounds.push(verdict, verdictEnd, because, cells.length);
+    this.#longestOutcome = Math.max(this.#longestOutcome, cells.length - verdict);
+    this.#rowMax = this.#rowBase + this.#longestOutcome;
+  }
+
+  /** reserve makes room for n more bytes. */
+  #reserve(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#pos + n));
     next.set(this.#buf.subarray(0, this.#pos));
     this.#buf = next;
-  }
-
-  #bytes(b: Uint8Array): void {
-    if (this.#pos + b.length > this.#buf.length) this.#grow(b.length);
-    this.#pos = copyBytes(b, this.#buf, this.#pos);
+    this.#out = new DataView(next.buffer);
   }
 }
 
-/** ROW_MAX bounds one CSV row: two addresses, two pool names (253 bytes each, quoted), the verdict and the reason. */
-const ROW_MAX = 2048;
-
-/** copyBytes copies b to out at pos and returns the position after it (a loop beats TypedArray.set for a few bytes). */
-function copyBytes(b: Uint8Array, out: Uint8Array, pos: number): number {
-  for (let i = 0; i < b.length; i++) out[pos++] = b[i]!;
-  return pos;
-}
-
-/** copyChars copies text[start, end), which is ASCII (a parsed address), to out at pos and returns the position after it. */
-function copyChars(text: string, start: number, end: number, out: Uint8Array, pos: number): number {
-  for (let k = start; k < end; k++) out[pos++] = text.charCodeAt(k);
-  return pos;
-}
+/** TABLE_SAMPLE is how many rows, at least, set the table's column widths. */
+export const TABLE_SAMPLE = 4096;
 
 /**
  * TableFlowWriter renders `nat explain --flows -o table` rows. Column widths come from the
- * header and the first rows given (so a stream of millions of rows needs no second pass); a
- * later, longer cell pushes its row's next columns right.
+ * header and the rows given before the first take that has at least `sample` of them (or
+ * the last take), so a stream of millions of rows needs no second pass; a later, longer cell
+ * pushes its row's next columns right. After that, rows are written straight into bytes:
+ * addresses as read or from their words, the other cells padded once per pool and outcome.
  */
 export class TableFlowWriter {
   readonly #compiled: CompiledNat;
+  readonly #sampleSize: number;
   #widths: number[] | null = null;
+  /** sample holds the cells of the rows given while the widths are not set. */
+  #sample: string[][] = [];
+  readonly #out = new TextBuffer(1 << 20);
+  /** cells caches padded cells: the outcome's NAT, ACTION and TO-SOURCE, and REASON; the pools' SRC-POOL and DST-POOL. */
+  readonly #rules: (CompiledRule | null)[] = [];
+  readonly #reasons: NatReason[] = [];
+  readonly #verdictCells: TextChunk[] = [];
+  readonly #reasonCells: TextChunk[] = [];
+  /** poolCells[column][family] holds pool i's padded cell at i + 1 (- at 0), made on first use. */
+  readonly #poolCells: Record<5 | 6, Record<Family, (TextChunk | undefined)[]>> = { 5: { 4: [], 6: [] }, 6: { 4: [], 6: [] } };
 
-  constructor(compiled: CompiledNat) {
+  constructor(compiled: CompiledNat, sample = TABLE_SAMPLE) {
     this.#compiled = compiled;
+    this.#sampleSize = sample;
+  }
+
+  /** row adds the scanner's current, evaluated flow. */
+  row(line: FlowScanner, q: FlowQuery): void {
+    const w = this.#widths;
+    if (!w) {
+      this.#sample.push(this.#cells(line, q));
+      return;
+    }
+    const rules = this.#rules;
+    const reasons = this.#reasons;
+    let k = 0;
+    while (k < rules.length && (rules[k] !== q.rule || reasons[k] !== q.reason)) k++;
+    if (k === rules.length) this.#outcome(q.rule, q.reason, w);
+    const out = this.#out;
+    let start = out.length;
+    if (q.srcFamily === 4) out.bytes(line.bytes, line.srcStart, line.srcEnd);
+    else out.ipv6(q.words, 0);
+    out.spaces(w[0]! - (out.length - start)).spaces(3);
+    start = out.length;
+    if (q.dstFamily === 4) out.bytes(line.bytes, line.dstStart, line.dstEnd);
+    else out.ipv6(q.words, 4);
+    out.spaces(w[1]! - (out.length - start)).spaces(3);
+    out.chunk(this.#verdictCells[k]!).chunk(this.#pool(q.srcFamily, q.srcPool, 5)).chunk(this.#pool(q.dstFamily, q.dstPool, 6)).chunk(this.#reasonCells[k]!);
+  }
+
+  /**
+   * take returns the text of the rows added so far, once the widths are set: by a take with at
+   * least `sample` rows waiting, or the final one (which sets them from what there is).
+   */
+  take(final = false): Uint8Array {
+    const sample = this.#sample;
+    if (!this.#widths && sample.length > 0 && (final || sample.length >= this.#sampleSize)) {
+      const w = TABLE_HEADER.map((h, i) => sample.reduce((n, r) => Math.max(n, r[i]!.length), h.length));
+      this.#widths = w;
+      this.#out.text(this.#line(TABLE_HEADER, w));
+      for (const r of sample) this.#out.text(this.#line(r, w));
+      this.#sample = [];
+    }
+    return this.#out.take();
   }
 
   /** cells returns the table cells of the scanner's current, evaluated flow. */
-  cells(line: FlowScanner, q: FlowQuery): string[] {
+  #cells(line: FlowScanner, q: FlowQuery): string[] {
     const r = q.rule;
     const pool = (family: Family, i: number): string => (i < 0 ? '-' : this.#compiled.pools(family)[i]!.name);
     return [
@@ -214,21 +351,25 @@ export class TableFlowWriter {
     ];
   }
 
-  /** rows renders rows of cells; the first call sets the widths and prints the header. */
-  rows(rows: readonly (readonly string[])[]): string {
-    let out = '';
-    if (!this.#widths) {
-      this.#widths = TABLE_HEADER.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
-      out += this.#line(TABLE_HEADER);
-    }
-    for (const r of rows) out += this.#line(r);
-    return out;
-  }
-
-  #line(cells: readonly string[]): string {
-    const w = this.#widths!;
+  /** line renders a row of cells: each but the last padded to its column and followed by three spaces. */
+  #line(cells: readonly string[], w: readonly number[]): string {
     let line = '';
     for (let i = 0; i < cells.length - 1; i++) line += `${cells[i]!.padEnd(w[i]!)}   `;
     return `${line}${cells[cells.length - 1]}\n`;
+  }
+
+  /** outcome encodes the cells of a rule (or of no rule) and a reason. */
+  #outcome(r: CompiledRule | null, reason: NatReason, w: readonly number[]): void {
+    const cells = [r ? 'true' : 'false', r ? r.actionName : 'none', r?.toSource ?? '-'];
+    this.#rules.push(r);
+    this.#reasons.push(reason);
+    this.#verdictCells.push(chunk(cells.map((c, i) => `${c.padEnd(w[i + 2]!)}   `).join('')));
+    this.#reasonCells.push(chunk(`${reason}\n`));
+  }
+
+  /** pool returns the padded cell of a pool (- for none) in column col (SRC-POOL or DST-POOL). */
+  #pool(family: Family, i: number, col: 5 | 6): TextChunk {
+    const cells = this.#poolCells[col][family];
+    return (cells[i + 1] ??= chunk(`${(i < 0 ? '-' : this.#compiled.pools(family)[i]!.name).padEnd(this.#widths![col]!)}   `));
   }
 }

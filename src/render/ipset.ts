@@ -1,4 +1,5 @@
-import { formatPrefix, type Family, type NatModel, type NatSetModel } from '../core/index.js';
+import type { Family, NatModel, NatSetModel } from '../core/index.js';
+import { chunk, TextBuffer } from './text-buffer.js';
 
 // ipset restore input as Felix writes it (felix/ipsets/ipsets.go, spec/nat.md §3.2).
 
@@ -25,8 +26,10 @@ export interface RenderIpsetOptions {
   readonly swap?: boolean;
 }
 
-function addLines(out: string[], name: string, set: NatSetModel): void {
-  for (const m of set.members) out.push(`add ${name} ${formatPrefix(m)}`);
+/** addLines writes "add <name> <member>" for each member of the set. */
+function addLines(out: TextBuffer, name: string, set: NatSetModel): void {
+  const lead = chunk(`add ${name} `);
+  for (const m of set.members) out.chunk(lead).prefix(m).byte(10);
 }
 
 /**
@@ -36,20 +39,22 @@ function addLines(out: string[], name: string, set: NatSetModel): void {
  * kernel never sees a half-filled set and the input can be applied repeatedly.
  */
 export function renderIpset(model: NatModel, opts: RenderIpsetOptions = {}): string {
-  const out: string[] = [];
+  let members = 0;
+  for (const f of model.families) for (const set of f.sets) members += set.members.length;
+  const out = new TextBuffer(members * 80 + 4096);
   for (const f of model.families) {
     f.sets.forEach((set, i) => {
       const create = ipsetCreateLine(set.name, f.family);
       if (!opts.swap) {
-        out.push(create);
+        out.line(create);
         addLines(out, set.name, set);
         return;
       }
       const temp = ipsetTempName(f.family, i);
-      out.push(`${create} -exist`, `${ipsetCreateLine(temp, f.family)} -exist`, `flush ${temp}`);
+      out.line(`${create} -exist`).line(`${ipsetCreateLine(temp, f.family)} -exist`).line(`flush ${temp}`);
       addLines(out, temp, set);
-      out.push(`swap ${set.name} ${temp}`, `destroy ${temp}`);
+      out.line(`swap ${set.name} ${temp}`).line(`destroy ${temp}`);
     });
   }
-  return out.length ? `${out.join('\n')}\n` : '';
+  return out.toString();
 }

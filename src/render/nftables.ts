@@ -2,6 +2,7 @@ import {
   formatPrefix,
   hashChainName,
   PrefixSetBuilder,
+  type PrefixSet,
   ruleHashes,
   RULE_HASH_PREFIX,
   type Family,
@@ -12,6 +13,7 @@ import {
   type NatRule,
   type NatSetModel,
 } from '../core/index.js';
+import { chunk, TextBuffer } from './text-buffer.js';
 
 // nft -f text as Felix's nftables mode writes it (felix/nftables/{match_builder,actions,
 // renderer,table}.go, spec/nat.md §6): one table per family, namespaced chains, interval sets.
@@ -135,10 +137,17 @@ export function nftChains(f: FamilyNatModel): NftChain[] {
  * addresses as the hash:net set and never makes nft reject the load (poolctl decision 5).
  */
 export function nftSetElements(set: NatSetModel): string[] {
+  return mergedSet(set).toPrefixes().map(formatPrefix);
+}
+
+/** mergedSet returns a set's members as one PrefixSet: overlapping and adjacent members merged. */
+function mergedSet(set: NatSetModel): PrefixSet {
   const b = new PrefixSetBuilder();
   for (const m of set.members) b.add(m);
-  return b.build().toPrefixes().map(formatPrefix);
+  return b.build();
 }
+
+const ELEMENT_SEPARATOR = chunk(',\n\t\t\t');
 
 /** nftSetType returns a set's nft type: ipv4_addr or ipv6_addr (hash:net sets get flags interval). */
 export function nftSetType(family: Family): string {
@@ -152,32 +161,43 @@ export function nftSetType(family: Family): string {
  * applying it twice gives the same ruleset.
  */
 export function renderNftables(model: NatModel): string {
-  const out: string[] = [];
+  let members = 0;
+  for (const f of model.families) for (const set of f.sets) members += set.members.length;
+  const out = new TextBuffer(members * 50 + 4096);
   for (const f of model.families) {
     const table = `${nftFamily(f.family)} ${NFT_TABLE}`;
     const type = nftSetType(f.family);
     const chains = nftChains(f);
-    out.push(`# IPv${f.family}: nft -f input; creates or replaces poolctl's sets and chains in table ${table}`);
-    out.push(`table ${table} {`);
-    for (const s of f.sets) out.push(`\tset ${s.name} { type ${type}; flags interval; }`);
-    for (const c of chains) out.push(`\tchain ${c.name} {${c.base ? ` ${c.base}` : ''} }`);
-    out.push('}');
-    for (const s of f.sets) out.push(`flush set ${table} ${s.name}`);
-    for (const c of chains) out.push(`flush chain ${table} ${c.name}`);
-    out.push(`table ${table} {`);
+    out.line(`# IPv${f.family}: nft -f input; creates or replaces poolctl's sets and chains in table ${table}`);
+    out.line(`table ${table} {`);
+    for (const s of f.sets) out.line(`\tset ${s.name} { type ${type}; flags interval; }`);
+    for (const c of chains) out.line(`\tchain ${c.name} {${c.base ? ` ${c.base}` : ''} }`);
+    out.line('}');
+    for (const s of f.sets) out.line(`flush set ${table} ${s.name}`);
+    for (const c of chains) out.line(`flush chain ${table} ${c.name}`);
+    out.line(`table ${table} {`);
     for (const s of f.sets) {
-      out.push(`\tset ${s.name} {`, `\t\ttype ${type}`, '\t\tflags interval');
-      const elements = nftSetElements(s);
-      if (elements.length > 0) out.push(`\t\telements = {\n\t\t\t${elements.join(',\n\t\t\t')}\n\t\t}`);
-      out.push('\t}');
+      out.line(`\tset ${s.name} {`).line(`\t\ttype ${type}`).line('\t\tflags interval');
+      const elements = mergedSet(s);
+      if (!elements.isEmpty) {
+        out.text('\t\telements = {\n\t\t\t');
+        let first = true;
+        elements.forEachPrefix((family, value, bits) => {
+          if (!first) out.chunk(ELEMENT_SEPARATOR);
+          first = false;
+          out.prefixOf(family, value, bits);
+        });
+        out.line('\n\t\t}');
+      }
+      out.line('\t}');
     }
     for (const c of chains) {
-      out.push(`\tchain ${c.name} {`);
-      if (c.base) out.push(`\t\t${c.base}`);
-      for (const r of c.rules) out.push(`\t\t${r}`);
-      out.push('\t}');
+      out.line(`\tchain ${c.name} {`);
+      if (c.base) out.line(`\t\t${c.base}`);
+      for (const r of c.rules) out.line(`\t\t${r}`);
+      out.line('\t}');
     }
-    out.push('}');
+    out.line('}');
   }
-  return out.length ? `${out.join('\n')}\n` : '';
+  return out.toString();
 }

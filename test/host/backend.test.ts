@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
-import { otherBackendWarning, resolveBackend, toolsFor } from '../../src/host/backend.js';
+import { listNftChains, otherBackendWarning, resolveBackend, toolsFor } from '../../src/host/backend.js';
 import { createHostExec } from '../../src/host/host-exec.js';
 
 // Stand-in tools on a private PATH: auto's choice depends only on what is installed and on
-// what `nft list tables` prints.
+// what `nft -j list chains` and `nft list tables` print.
 const root = mkdtempSync(join(tmpdir(), 'poolctl-backend-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
@@ -26,7 +26,25 @@ async function choose(tools: Record<string, string>, requested: 'auto' | 'iptabl
   return resolveBackend(createHostExec({ env: { PATH: pathWith(tools) } }), requested, [4, 6]);
 }
 
+/** nftAnswering is a stand-in nft printing `chains` for `nft -j list chains` and `tables` for `nft list tables`. */
+const chainList = (list: object[]) => JSON.stringify({ nftables: [{ metainfo: {} }, ...list.map((chain) => ({ chain }))] });
+const nftAnswering = (chains: object[], tables: string) =>
+  `case "$*" in "-j list chains") echo '${chainList(chains)}';; "list tables") printf '${tables}';; *) exit 9;; esac`;
+
 describe('resolveBackend', () => {
+  it('auto finds a calico table from its chains, without `nft list tables` (slow with large sets)', async () => {
+    const nft = nftAnswering([{ family: 'ip', table: 'calico', name: 'nat-POSTROUTING' }, { family: 'ip6', table: 'calico', name: 'nat-POSTROUTING' }], '');
+    expect(await choose({ ...IPT, nft: `if [ "$*" = "list tables" ]; then exit 7; fi\n${nft}` })).toEqual({
+      backend: 'nftables',
+      why: 'auto: nftables table ip calico, ip6 calico exists',
+    });
+  });
+
+  it('auto finds an empty calico table (no chains) with `nft list tables`', async () => {
+    const nft = nftAnswering([{ family: 'ip', table: 'filter', name: 'INPUT' }], 'table ip filter\ntable ip calico\n');
+    expect(await choose({ ...IPT, nft })).toEqual({ backend: 'nftables', why: 'auto: nftables table ip calico exists' });
+  });
+
   it('auto picks nftables when a calico nft table exists', async () => {
     expect(await choose({ ...IPT, nft: 'echo "table ip nat"; echo "table ip6 calico"' })).toEqual({
       backend: 'nftables',
@@ -64,9 +82,9 @@ describe('resolveBackend', () => {
 });
 
 describe('otherBackendWarning', () => {
-  const chains = (list: object[]) => `echo '${JSON.stringify({ nftables: [{ metainfo: {} }, ...list.map((chain) => ({ chain }))] })}'`;
-  const warn = (tools: Record<string, string>, backend: 'iptables' | 'nftables') =>
-    otherBackendWarning(createHostExec({ env: { PATH: pathWith(tools) } }), backend);
+  const chains = (list: object[]) => `echo '${chainList(list)}'`;
+  const warn = async (tools: Record<string, string>, backend: 'iptables' | 'nftables') =>
+    otherBackendWarning(await listNftChains(createHostExec({ env: { PATH: pathWith(tools) } })), backend);
 
   it('names iptables-nft cali chains when programming nftables, and calico tables when programming iptables', async () => {
     const nft = chains([

@@ -51,7 +51,7 @@ describe('desiredNftables', () => {
     expect(v6!.tableFamily).toBe('ip6');
     expect(v4!.tableName).toBe('calico');
     // the two /17 halves are one range, as nft lists them
-    expect(v4!.sets[1]!.ranges).toHaveLength(2);
+    expect(v4!.sets[1]!.ranges.bounds).toHaveLength(4);
     expect(v4!.chains[0]).toMatchObject({ name: 'nat-POSTROUTING', base: { type: 'nat', hook: 'postrouting', prio: 110, policy: 'accept' } });
     expect(v4!.chains[0]!.hashes).toEqual(['z057H0Z77Fcko47w']);
     expect(v4!.chains.find((c) => c.name === 'nat-cali-nat-outgoing')!.hashes).toEqual(['oMLt0S09xBKlYFS5']);

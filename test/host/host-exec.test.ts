@@ -39,6 +39,29 @@ describe('createHostExec', () => {
     expect(r).toEqual({ code: 4, stdout: 'line 1\nline 2\n', stderr: 'oops\n' });
   });
 
+  it('streams an iterable input in chunks past the pipe buffer', async () => {
+    const line = `${'x'.repeat(99)}\n`;
+    const chunks = function* () {
+      for (let i = 0; i < 2000; i++) yield line.repeat(10);
+    };
+    const r = await exec.run('wc', ['-c'], { input: chunks() });
+    expect(r.stdout.trim()).toBe(String(2000 * 10 * 100));
+  });
+
+  it('stops feeding an iterable input when the tool exits early', async () => {
+    let produced = 0;
+    const chunks = function* () {
+      for (;;) {
+        produced++;
+        yield 'y'.repeat(65536);
+      }
+    };
+    const r = await exec.run('head', ['-c', '10'], { input: chunks() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('y'.repeat(10));
+    expect(produced).toBeLessThan(1000);
+  });
+
   it('runs tools from the PATH it was given (how tests inject failing tools)', async () => {
     fakeTool('iptables-restore', 'echo fake; exit 0');
     const r = await createHostExec({ env: { PATH: `${dir}:/usr/sbin:/usr/bin` } }).run('iptables-restore', []);

@@ -18,12 +18,9 @@ describe('parseNftTable', () => {
     const s = t.sets.get('cali60masq-ipam-pools')!;
     expect(s.type).toBe('ipv6_addr');
     expect(s.flags).toEqual(['interval']);
-    expect(s.elements).toEqual([
-      { family: 6, first: v6('fd10:98::1'), last: v6('fd10:98::5') },
-      { family: 6, first: v6('fd10:99::1'), last: v6('fd10:99::1') },
-      { family: 6, first: v6('fd10:244::'), last: v6('fd10:244::') | ((1n << 64n) - 1n) },
-    ]);
-    expect(t.sets.get('empty')!.elements).toEqual([]);
+    // as sorted, merged ranges
+    expect(s.ranges).toEqual({ family: 6, bounds: [v6('fd10:98::1'), v6('fd10:98::5'), v6('fd10:99::1'), v6('fd10:99::1'), v6('fd10:244::'), v6('fd10:244::') | ((1n << 64n) - 1n)] });
+    expect(t.sets.get('empty')!.ranges).toEqual({ family: 6, bounds: [] });
     expect(t.chains.get('nat-POSTROUTING')).toMatchObject({ type: 'nat', hook: 'postrouting', prio: 110, policy: 'accept' });
     expect(t.chains.get('nat-cali-POSTROUTING')!.type).toBeUndefined();
     expect(t.chains.get('nat-POSTROUTING')!.rules.map((x) => x.hash)).toEqual(['z057H0Z77Fcko47w']);

@@ -4,6 +4,7 @@ import { parseIpsetSave } from '../../src/host/ipset-save.js';
 import { parseIptablesSave } from '../../src/host/iptables-save.js';
 import { parseNftTable } from '../../src/host/nft-json.js';
 import { canonicalMember, planIptablesFamily, planNftablesFamily, setRole } from '../../src/host/plan.js';
+import { rangesOf } from '../../src/host/range-list.js';
 import { mustParsePrefix } from '../support/prefix.js';
 
 // Hand-written desired state (what the renderers give for one natOutgoing pool 10.244.0.0/16
@@ -207,11 +208,7 @@ describe('planIptablesFamily', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-const range = (cidr: string) => {
-  const p = mustParsePrefix(cidr);
-  const width = p.family === 4 ? 32 : 128;
-  return { family: p.family, first: p.value, last: p.value | ((1n << BigInt(width - p.bits)) - 1n) };
-};
+const ranges = (...cidrs: string[]) => rangesOf(4, cidrs.map(mustParsePrefix));
 
 const WANT_NFT: DesiredNftFamily = {
   family: 4,
@@ -220,8 +217,8 @@ const WANT_NFT: DesiredNftFamily = {
   script: () => 'table ip calico { }',
   checkScript: () => 'table ip calico { }',
   sets: [
-    { name: 'cali40masq-ipam-pools', type: 'ipv4_addr', flags: ['interval'], ranges: [range('10.244.0.0/16')] },
-    { name: 'cali40network-ip-pools', type: 'ipv4_addr', flags: ['interval'], ranges: [range('10.99.0.0/16'), range('10.244.0.0/16')] },
+    { name: 'cali40masq-ipam-pools', type: 'ipv4_addr', flags: ['interval'], ranges: ranges('10.244.0.0/16') },
+    { name: 'cali40network-ip-pools', type: 'ipv4_addr', flags: ['interval'], ranges: ranges('10.99.0.0/16', '10.244.0.0/16') },
   ],
   chains: [
     {

@@ -23,27 +23,36 @@ export const BACKEND_OPTION: Readonly<Record<string, OptionSpec>> = {
 };
 
 /**
- * planFromArgs is nat apply's and nat status's common start: root check, pools (-f or the
- * datastore), the Felix flags, the model (both families, as Felix with IPv6 enabled), then the
- * live state of the backend compared with it.
+ * planFromArgs is nat apply's and nat status's common start: root check, the Felix flags,
+ * pools (-f or the datastore), the model (both families, as Felix with IPv6 enabled), then the
+ * live state of the backend compared with it. The kernel is read while the pools load and the
+ * model is built (the read needs neither); if those fail, the tools still running are stopped.
  */
 export async function planFromArgs(args: HostArgs, ctx: Context, what: string): Promise<HostPlan> {
-  const [{ createHostExec }, { planHost }, { loadNatPools, natModelOf }, { settingsFromArgs }] = await Promise.all([
+  const [{ createHostExec }, { planHost, readHost }, { loadNatPools, natModelOf }, { settingsFromArgs }] = await Promise.all([
     import('../../host/host-exec.js'),
     import('../../host/nat-host.js'),
     import('./pool-source.js'),
     import('./felix-options.js'),
   ]);
-  const exec = createHostExec({ env: ctx.env });
+  const abort = new AbortController();
+  const exec = createHostExec({ env: ctx.env, signal: abort.signal });
   exec.requireRoot(what);
   const settings = await settingsFromArgs(args);
-  const { pools, warnings } = await loadNatPools(args, ctx);
-  for (const w of warnings) ctx.io.stderr.write(w);
-  const model = await natModelOf(pools, settings, [4, 6], ctx, 'leave out --nat-outgoing-address, or natOutgoing on the IPv6 pools');
   const backend = args.backend === 'iptables' || args.backend === 'nftables' ? args.backend : 'auto';
-  const plan = await planHost(exec, model, backend);
-  for (const w of plan.warnings) ctx.io.stderr.write(`warning: ${w}\n`);
-  return plan;
+  const families = [4, 6] as const;
+  const read = readHost(exec, backend, families);
+  try {
+    const { pools, warnings } = await loadNatPools(args, ctx);
+    for (const w of warnings) ctx.io.stderr.write(w);
+    const model = await natModelOf(pools, settings, families, ctx, 'leave out --nat-outgoing-address, or natOutgoing on the IPv6 pools');
+    const plan = await planHost(model, read);
+    for (const w of plan.warnings) ctx.io.stderr.write(`warning: ${w}\n`);
+    return plan;
+  } catch (e) {
+    abort.abort();
+    throw e;
+  }
 }
 
 /** conflictError stops apply for differences it must not resolve by itself. */

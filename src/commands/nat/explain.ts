@@ -18,8 +18,6 @@ interface ExplainArgs extends FelixArgs, PoolSourceArgs {
 
 /** READ_CHUNK is how much of a flow list is read at a time. */
 const READ_CHUNK = 1 << 20;
-/** TABLE_SAMPLE is how many rows set the table's column widths. */
-const TABLE_SAMPLE = 4096;
 
 /**
  * ModelSource builds the model for the families explain needs. The default builds it from the
@@ -88,39 +86,76 @@ async function explainOne(src: Addr, dst: Addr, source: ModelSource, flow: NatFl
   return ExitCode.OK;
 }
 
-/** write writes a chunk of output, waiting when the stream asks for it (pipes). */
-function write(ctx: Context, s: string | Uint8Array): Promise<void> | undefined {
-  if (s.length === 0 || ctx.io.stdout.write(s)) return undefined;
+/** write writes a chunk of output, waiting when the stream asks for it (pipes); written runs once the chunk is written. */
+function write(ctx: Context, s: string | Uint8Array, written?: () => void): Promise<void> | undefined {
+  if (s.length === 0 || ctx.io.stdout.write(s, written)) return undefined;
   return new Promise((resolve) => ctx.io.stdout.once('drain', resolve));
 }
 
-/** FlowInput is a list of "SRC DST" lines: its name for messages, its chunks, and its size in bytes when known. */
+/** FlowInput is a list of "SRC DST" lines: its name for messages, its size in bytes when known, and its bytes. */
 interface FlowInput {
   readonly name: string;
-  readonly chunks: AsyncIterable<Buffer | string> | Iterable<string>;
   readonly size: number;
+  /** read puts the next bytes into buf[off, off + len) and returns how many: 0 at the end. */
+  read(buf: Uint8Array, off: number, len: number): Promise<number>;
+  close(): Promise<void>;
 }
 
-/** flowInput opens --flows FILE (- for stdin) as a stream of chunks. */
-async function flowInput(file: string, ctx: Context): Promise<FlowInput> {
-  if (file === '-') return { name: '<stdin>', chunks: ctx.io.stdin, size: 0 };
-  const [{ createReadStream }, { stat }, { resolve }] = await Promise.all([import('node:fs'), import('node:fs/promises'), import('node:path')]);
-  const path = resolve(ctx.cwd, file);
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new CliError('FILE_UNREADABLE', `--flows ${file}: ${why}`, { exitCode: ExitCode.USAGE });
-  }
-  return { name: file, chunks: createReadStream(path, { highWaterMark: READ_CHUNK }), size };
+/** streamInput reads a flow list from chunks (stdin, or the arguments as one line). */
+function streamInput(name: string, chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): FlowInput {
+  const it = (async function* () {
+    yield* chunks;
+  })();
+  let pending: Uint8Array = new Uint8Array(0);
+  return {
+    name,
+    size: 0,
+    async read(buf, off, len) {
+      while (pending.length === 0) {
+        const r = await it.next();
+        if (r.done) return 0;
+        pending = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      }
+      const n = Math.min(len, pending.length);
+      buf.set(pending.subarray(0, n), off);
+      pending = pending.subarray(n);
+      return n;
+    },
+    async close() {},
+  };
 }
 
 /**
- * explainBatch decides every line of a flow list as it streams in: addresses parsed in place
- * (the input is read as latin1, one byte per character; addresses are ASCII), one compiled
- * model, output written in large chunks (CSV as bytes; a table after its first TABLE_SAMPLE
- * rows have set the column widths).
+ * flowInput opens --flows FILE (- for stdin). A file is read with synchronous reads: each
+ * asynchronous one would wait for a thread-pool thread, which a busy machine makes slow.
+ */
+async function flowInput(file: string, ctx: Context): Promise<FlowInput> {
+  if (file === '-') return streamInput('<stdin>', ctx.io.stdin);
+  const [{ closeSync, fstatSync, openSync, readSync }, { resolve }] = await Promise.all([import('node:fs'), import('node:path')]);
+  const path = resolve(ctx.cwd, file);
+  let fd = -1;
+  let size: number;
+  try {
+    fd = openSync(path, 'r');
+    size = fstatSync(fd).size;
+  } catch (e) {
+    if (fd >= 0) closeSync(fd);
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    throw new CliError('FILE_UNREADABLE', `--flows ${file}: ${why}`, { exitCode: ExitCode.USAGE });
+  }
+  return {
+    name: file,
+    size,
+    read: async (buf, off, len) => readSync(fd, buf, off, len, null),
+    close: async () => closeSync(fd),
+  };
+}
+
+/**
+ * explainBatch decides every line of a flow list as it is read: chunks of READ_CHUNK bytes
+ * read into one reused buffer, addresses parsed in place, one compiled model, output written
+ * once per chunk (CSV and tables as bytes; a table once its first rows have set the column
+ * widths).
  */
 async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlowContext, format: string, ctx: Context): Promise<number> {
   const [core, render, { createProgress }] = await Promise.all([
@@ -141,20 +176,18 @@ async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlow
   }
   const compiled = await compile(model);
   const scanner = new core.FlowScanner(compiled, flow);
-  const csv = format === 'csv' ? new render.CsvFlowWriter(compiled) : null;
+  // A chunk's CSV is about three times its input (IPv4): room for it, so the buffer rarely grows.
+  const csv = format === 'csv' ? new render.CsvFlowWriter(compiled, 4 * READ_CHUNK) : null;
   const table = format === 'table' ? new render.TableFlowWriter(compiled) : null;
   const paint = format === 'text' ? await paintFor(ctx) : render.PLAIN_PAINT;
   let out = '';
-  let rows: string[][] = [];
   let texts = 0;
   const addr = (family: Family, v4: number, words: Uint32Array, off: number): Addr =>
     family === 4 ? { family, value: BigInt(v4) } : { family, value: core.ipv6WordsToValue(words, off) };
   const emit: FlowRowSink = csv
     ? (line, q) => csv.row(line, q)
     : table
-      ? (line, q) => {
-          rows.push(table.cells(line, q));
-        }
+      ? (line, q) => table.row(line, q)
       : (_line, q) => {
           const d = compiled.decide(addr(q.srcFamily, q.src4, q.words, 0), addr(q.dstFamily, q.dst4, q.words, 4), flow);
           out += format === 'json' ? render.formatDecisionJson(d, true) : `${texts++ > 0 ? '\n' : ''}${render.formatDecisionText(d, paint)}`;
@@ -170,39 +203,61 @@ async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlow
           });
         };
   const flush = async (final: boolean): Promise<void> => {
-    if (table && rows.length > 0 && (final || rows.length >= TABLE_SAMPLE)) {
-      out += table.rows(rows);
-      rows = [];
+    let pending: Promise<void> | undefined;
+    if (csv) {
+      const bytes = csv.take();
+      pending = write(ctx, bytes, () => csv.recycle(bytes));
+    } else {
+      pending = write(ctx, table ? table.take(final) : out);
     }
-    const pending = write(ctx, csv ? csv.take() : out);
     out = '';
     if (pending) await pending;
   };
-  const scan = (text: string): void => {
-    const err = scanner.scan(text, sink);
+  const scan = (bytes: Uint8Array, start: number, end: number): void => {
+    const err = scanner.scan(bytes, sink, start, end);
     if (!err) return;
-    // Undo the latin1 reading for the message: the line may hold UTF-8.
-    const message = Buffer.from(err.message, 'latin1').toString('utf8');
-    throw new CliError('FLOW_INVALID', `${input.name}:${err.line}: ${message}`, {
+    throw new CliError('FLOW_INVALID', `${input.name}:${err.line}: ${err.message}`, {
       exitCode: ExitCode.USAGE,
       hint: 'each line is "SRC DST"; # starts a comment',
     });
   };
   const progress = createProgress(ctx.io, input.size, `explaining ${input.name}`);
-  let tail = '';
+  // buf[0, keep) holds the start of a line whose end is not read yet. A Uint8Array, not a
+  // Buffer: the address parsers also see Uint8Arrays, and one kind keeps them monomorphic.
+  let buf = new Uint8Array(READ_CHUNK);
+  let keep = 0;
   let first = true;
   try {
-    for await (const chunk of input.chunks) {
-      progress.tick(chunk.length);
-      let text = tail + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'));
-      if (first && text.startsWith('\u00ef\u00bb\u00bf')) text = text.slice(3); // a UTF-8 byte order mark
-      first = false;
-      const cut = text.lastIndexOf('\n') + 1;
-      tail = text.slice(cut);
-      scan(text.slice(0, cut));
-      await flush(false);
+    for (;;) {
+      if (keep === buf.length) {
+        // A line longer than the buffer: make room for the rest of it.
+        const bigger = new Uint8Array(buf.length * 2);
+        bigger.set(buf);
+        buf = bigger;
+      }
+      const n = await input.read(buf, keep, buf.length - keep);
+      progress.tick(n);
+      let end = keep + n;
+      if (first && (end >= 3 || n === 0)) {
+        first = false;
+        if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+          // A UTF-8 byte order mark.
+          buf.copyWithin(0, 3, end);
+          end -= 3;
+        }
+      }
+      if (n === 0) {
+        scan(buf, 0, end);
+        break;
+      }
+      const cut = first ? 0 : buf.lastIndexOf(10, end - 1) + 1;
+      if (cut > 0) {
+        scan(buf, 0, cut);
+        await flush(false);
+      }
+      buf.copyWithin(0, cut, end);
+      keep = end - cut;
     }
-    scan(tail);
     await flush(true);
   } catch (e) {
     if (!(e instanceof CliError)) throw new CliError('FILE_UNREADABLE', `${input.name}: ${(e as Error).message}`, { exitCode: ExitCode.USAGE });
@@ -257,7 +312,11 @@ export default defineCommand<ExplainArgs>({
     };
     if (args.flows !== undefined) {
       const input = await flowInput(args.flows, ctx);
-      return explainBatch(input, await modelSource(args, settings, ctx), flow, args.output ?? 'table', ctx);
+      try {
+        return await explainBatch(input, await modelSource(args, settings, ctx), flow, args.output ?? 'table', ctx);
+      } finally {
+        await input.close();
+      }
     }
     const { parseAddr } = await import('../../core/index.js');
     const parse = (what: string, s: string): Addr => {
@@ -271,7 +330,6 @@ export default defineCommand<ExplainArgs>({
     const output = args.output ?? 'text';
     if (output === 'text' || output === 'json') return explainOne(src, dst, source, flow, output, ctx);
     // One flow as a CSV or table row: a flow list of one line.
-    const line = `${args.src} ${args.dst}\n`;
-    return explainBatch({ name: 'arguments', chunks: [line], size: 0 }, source, flow, output, ctx);
+    return explainBatch(streamInput('arguments', [`${args.src} ${args.dst}\n`]), source, flow, output, ctx);
   },
 });

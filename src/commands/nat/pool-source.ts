@@ -2,6 +2,7 @@ import { CliError } from '../../cli/cli-error.js';
 import type { Context } from '../../cli/context.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import type { Diagnostic, Family, IPPool, NatModel, NatPool, NatSettings } from '../../core/index.js';
+import { natPoolOf } from '../../datastore/nat-pool.js';
 import type { LoadedResource } from '../../manifest/load.js';
 import type { OptionSpec } from '../command.js';
 
@@ -30,25 +31,8 @@ export interface NatPools {
 }
 
 /**
- * natPoolOf returns what Felix's NAT sees of an IPPool. A deprecated `nat-outgoing: true` is
- * OR-ed into natOutgoing, as the KDD conversion does (spec/ippool.md §2.1).
- */
-function natPoolOf(p: IPPool): NatPool {
-  // A manifest that passed the structural check may still hold nulls (Go's zero values).
-  const s: Partial<IPPool['spec']> = p.spec ?? {};
-  return {
-    name: p.metadata?.name ?? '',
-    cidr: s.cidr ?? '',
-    natOutgoing: s.natOutgoing === true || s['nat-outgoing'] === true,
-    disabled: s.disabled === true,
-    ...(s.allowedUses && s.allowedUses.length > 0 ? { allowedUses: s.allowedUses } : {}),
-    ...(s.blockSize ? { blockSize: s.blockSize } : {}),
-  };
-}
-
-/**
  * loadNatPools returns the pools for nat explain / render / apply / status: from -f inputs
- * through the shared manifest loader, else from the datastore (list). Pools are taken as Felix
+ * through the shared manifest loader, else from the datastore (Datastore.natPools). Pools are taken as Felix
  * would receive them, so Calico's create-time refusals (overlaps, size, host bits) are left to
  * the NAT model's warnings. Input errors stop the command with exit 1: unreadable inputs,
  * syntax errors, documents that are not resources, wrong value types (Calico could not decode
@@ -61,8 +45,7 @@ export async function loadNatPools(args: PoolSourceArgs, ctx: Context): Promise<
     const { openDatastore } = await import('../../datastore/index.js');
     const ds = await openDatastore(ctx);
     try {
-      const { items } = await ds.list();
-      return { pools: items.map(natPoolOf), warnings: [] };
+      return { pools: await ds.natPools(), warnings: [] };
     } finally {
       await ds.close();
     }

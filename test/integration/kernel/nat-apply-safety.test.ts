@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -98,6 +98,31 @@ kernelDescribe('nat apply: refusals and dry run', () => {
     expect(r.stdout).toContain(backend === 'iptables' ? 'cali:0i8pjzKKPyA34aQD' : 'cali:z057H0Z77Fcko47w');
     expect(r.stdout).toMatch(/dry run: \d+ changes would be made with /);
     expect(await state(topo().node)).toBe(before);
+  });
+
+  it('bad input stops the command with its own error, and the kernel reads under way are stopped', async () => {
+    // nft and ipset that would take 30 s; on SIGTERM they note it and exit
+    const slow = (name: string) => `trap 'echo ${name} > ${join(dir, `stopped-${name}`)}; exit 1' TERM\nsleep 30 </dev/null >/dev/null 2>&1 &\nwait`;
+    const bin = fakeBin('slow-tools', { nft: slow('nft'), ipset: slow('ipset') });
+    const bad = file('bad-input.yaml', pool('bad', '10.0.0.0/33'));
+    const r = await topo().cli(['nat', 'apply', '-f', bad], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.stderr).toMatch(/CIDR_INVALID/);
+    expect(r.code).toBe(1);
+    expect(readFileSync(join(dir, 'stopped-nft'), 'utf8')).toBe('nft\n');
+  });
+
+  it('iptables: a failure while filling new sets on a fresh host leaves no set behind', async () => {
+    const ns = topo().node;
+    const before = await state(ns);
+    expect(before).not.toMatch(/^create cali/m);
+    // ipset loads the first two lines (a new main set and its first member), then fails
+    const bin = fakeBin('fail-fresh', {
+      ipset: 'if [ "$1" = restore ] && [ "$#" = 1 ]; then head -n 2 | /usr/sbin/ipset restore; echo "ipset v7.17: Error in line 3: injected failure" >&2; exit 1; fi\nexec /usr/sbin/ipset "$@"',
+    });
+    const r = await topo().cli(['nat', 'apply', '--backend', 'iptables', '-f', file('fresh.yaml', POOLS)], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.stderr).toMatch(/failed to fill the new ipsets \(nothing was changed\)/);
+    expect(r.code).toBe(1);
+    expect(await state(ns)).toBe(before);
   });
 
   it('IPv6 natOutgoing pools with --nat-outgoing-address are refused and nothing is written', async () => {
