@@ -46,7 +46,7 @@ export default defineCommand<ValidateArgs>({
     const store = args.againstStore ? await storePools(ctx) : [];
     const paint = ctx.color && args.output === 'text' ? await out.loadPaint() : out.PLAIN;
     const writer = out.reportWriter(args.output, { paint, version: VERSION });
-    const outcome = await streamValidation(paths, { recursive: args.recursive, stdin: ctx.io.stdin, cwd: ctx.cwd }, store, (r) => writer.result(r));
+    const outcome = await streamValidation(paths, { recursive: args.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd }, store, (r) => writer.result(r));
     // One write: a reader that stops early (| head) gets what fits in the pipe, not an EPIPE on a later piece.
     const pieces = writer.finish(outcome);
     ctx.io.stdout.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));

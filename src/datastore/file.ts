@@ -12,7 +12,6 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { NatPool } from '../core/index.js';
@@ -170,7 +169,7 @@ class FileBackend implements Backend {
     } catch (e) {
       throw this.unavailable('create', e);
     }
-    const tmp = join(dir, `.tmp-${this.host}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const tmp = join(dir, `.tmp-${this.host}-${process.pid}-${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(6))).toString('hex')}`);
     let won: boolean;
     try {
       const fd = openSync(tmp, 'wx', 0o600);

@@ -42,8 +42,8 @@ export interface LoadedResource {
 export interface LoadOptions {
   /** recursive: descend into subdirectories of directories (-R). */
   readonly recursive?: boolean;
-  /** stdin is read for the path "-". */
-  readonly stdin?: Readable;
+  /** stdin gives the stream read for the path "-" (a function: process.stdin costs ~5 ms to create, so only on demand). */
+  readonly stdin?: () => Readable;
   readonly cwd: string;
   /** maxBytes caps each input's size (default DEFAULT_MAX_BYTES); larger inputs get INPUT_TOO_LARGE. */
   readonly maxBytes?: number;

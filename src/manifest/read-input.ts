@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Diagnostic } from '../core/index.js';
@@ -105,14 +105,25 @@ function errorMessage(e: unknown): string {
   return (err.code && reasons[err.code]) ?? err.message;
 }
 
+/** statOrNull is statSync, or null when the path cannot be stat'ed (missing, no permission, a loop). */
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * readInputs expands -f values into inputs, in order: "-" is stdin, a directory gives its
  * manifest files sorted by name (descending into subdirectories when recursive), and a file
  * is read whatever its extension. Failures are Inputs with an error, never exceptions.
+ * Files are read synchronously: a CLI has nothing else to do meanwhile, and each asynchronous
+ * call would wait for a thread-pool thread (and load fs/promises).
  */
 export async function readInputs(
   paths: readonly string[],
-  opts: { cwd: string; recursive: boolean; maxBytes: number; stdin?: Readable },
+  opts: { cwd: string; recursive: boolean; maxBytes: number; stdin?: () => Readable },
 ): Promise<Input[]> {
   const out: Input[] = [];
   const tooLarge = (file: string): Input => ({
@@ -120,36 +131,36 @@ export async function readInputs(
     counted: true,
     error: fileError(file, 'INPUT_TOO_LARGE', `input exceeds the size limit of ${opts.maxBytes} bytes`),
   });
-  const readOne = async (file: string, abs: string): Promise<void> => {
+  const readOne = (file: string, abs: string): void => {
     try {
-      const st = await stat(abs);
+      const st = statSync(abs);
       if (st.size > opts.maxBytes) {
         out.push(tooLarge(file));
         return;
       }
-      const d = decode(file, await readFile(abs));
+      const d = decode(file, readFileSync(abs));
       if ('error' in d) out.push({ file, error: d.error, counted: true });
       else out.push({ file, text: d.text, json: extname(file).toLowerCase() === '.json' });
     } catch (e) {
       out.push({ file, counted: false, error: fileError(file, 'FILE_UNREADABLE', `cannot read ${file}: ${errorMessage(e)}`) });
     }
   };
-  const walk = async (dir: string, abs: string, top: boolean): Promise<number> => {
+  const walk = (dir: string, abs: string, top: boolean): number => {
     let found = 0;
-    const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const file = join(dir, e.name);
       const childAbs = join(abs, e.name);
       let isDir = e.isDirectory();
       let isFile = e.isFile();
       if (e.isSymbolicLink()) {
-        const st = await stat(childAbs).catch(() => null);
+        const st = statOrNull(childAbs);
         isDir = st?.isDirectory() ?? false;
         isFile = st?.isFile() ?? false;
       }
-      if (isDir && opts.recursive) found += await walk(file, childAbs, false);
+      if (isDir && opts.recursive) found += walk(file, childAbs, false);
       else if (isFile && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) {
-        await readOne(file, childAbs);
+        readOne(file, childAbs);
         found++;
       }
     }
@@ -164,7 +175,7 @@ export async function readInputs(
   };
   for (const p of paths) {
     if (p === '-') {
-      const b = opts.stdin ? await readStdin(opts.stdin, opts.maxBytes) : Buffer.alloc(0);
+      const b = opts.stdin ? await readStdin(opts.stdin(), opts.maxBytes) : Buffer.alloc(0);
       if (b === 'too-large') {
         out.push(tooLarge(STDIN_NAME));
         continue;
@@ -175,15 +186,15 @@ export async function readInputs(
       continue;
     }
     const abs = resolve(opts.cwd, p);
-    const st = await stat(abs).catch(() => null);
+    const st = statOrNull(abs);
     if (st?.isDirectory()) {
       try {
-        await walk(p, abs, true);
+        walk(p, abs, true);
       } catch (e) {
         out.push({ file: p, counted: false, error: fileError(p, 'FILE_UNREADABLE', `cannot read ${p}: ${errorMessage(e)}`) });
       }
     } else {
-      await readOne(p, abs);
+      readOne(p, abs);
     }
   }
   return out;

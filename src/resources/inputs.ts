@@ -45,7 +45,7 @@ function toInput(res: LoadedResource): ResourceInput {
  * input errors. Other kinds are skipped with a warning.
  */
 export async function loadInputs(paths: readonly string[], opts: { recursive?: boolean }, ctx: Context): Promise<InputSet> {
-  const load = await loadManifests(paths, { recursive: opts.recursive ?? false, stdin: ctx.io.stdin, cwd: ctx.cwd });
+  const load = await loadManifests(paths, { recursive: opts.recursive ?? false, stdin: () => ctx.io.stdin, cwd: ctx.cwd });
   const errors = load.diagnostics.filter((d) => d.severity === 'error');
   const notices = load.diagnostics.filter((d) => d.severity === 'warning');
   for (const res of load.resources) {

@@ -72,7 +72,7 @@ describe('loadManifests: -f semantics (spec/cli.md)', () => {
 
   it('reads stdin for "-", and repeats -f in order', async () => {
     const f = tmp.write('one.yaml', POOL('file'));
-    const r = await loadManifests([f, '-'], { cwd: tmp.dir, stdin: Readable.from([Buffer.from(POOL('piped'))]) });
+    const r = await loadManifests([f, '-'], { cwd: tmp.dir, stdin: () => Readable.from([Buffer.from(POOL('piped'))]) });
     expect(names(r)).toEqual(['file', 'piped']);
     expect(r.resources[1]!.origin.file).toBe('<stdin>');
   });
@@ -131,7 +131,7 @@ describe('loadManifests: hostile input gets a diagnostic in bounded time and mem
 
   it('caps the input size (files and stdin)', async () => {
     const big = tmp.write('big.yaml', `${POOL('a')}# ${'x'.repeat(2000)}\n`);
-    const r = await loadManifests([big, '-'], { cwd: tmp.dir, maxBytes: 1000, stdin: Readable.from([Buffer.alloc(1500, 0x20)]) });
+    const r = await loadManifests([big, '-'], { cwd: tmp.dir, maxBytes: 1000, stdin: () => Readable.from([Buffer.alloc(1500, 0x20)]) });
     expect(r.diagnostics.map((d) => `${d.code} ${d.file} ${d.message}`)).toEqual([
       `INPUT_TOO_LARGE ${big} input exceeds the size limit of 1000 bytes`,
       'INPUT_TOO_LARGE <stdin> input exceeds the size limit of 1000 bytes',
