@@ -32,13 +32,13 @@ export async function planFromArgs(args: HostArgs, ctx: Context, what: string): 
   const [{ createHostExec }, { planHost, readHost }, { loadNatPools, natModelOf }, { settingsFromArgs }] = await Promise.all([
     import('../../host/host-exec.js'),
     import('../../host/nat-host.js'),
-    import('./pool-source.js'),
-    import('./felix-options.js'),
+    import('./nat-pools.js'),
+    import('./felix-settings.js'),
   ]);
   const abort = new AbortController();
   const exec = createHostExec({ env: ctx.env, signal: abort.signal });
   exec.requireRoot(what);
-  const settings = await settingsFromArgs(args);
+  const settings = settingsFromArgs(args);
   const backend = args.backend === 'iptables' || args.backend === 'nftables' ? args.backend : 'auto';
   const families = [4, 6] as const;
   const read = readHost(exec, backend, families);

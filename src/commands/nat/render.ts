@@ -3,7 +3,7 @@ import { ExitCode } from '../../cli/exit-codes.js';
 import type { Family } from '../../core/index.js';
 import type { RenderFormat } from '../../render/index.js';
 import { defineCommand } from '../command.js';
-import { FELIX_OPTIONS, settingsFromArgs, type FelixArgs } from './felix-options.js';
+import { FELIX_OPTIONS, type FelixArgs } from './felix-options.js';
 import { POOL_SOURCE_OPTIONS, type PoolSourceArgs } from './pool-source.js';
 
 interface RenderArgs extends FelixArgs, PoolSourceArgs {
@@ -33,9 +33,13 @@ export default defineCommand<RenderArgs>({
     ['poolctl nat render --format json | jq .families[0].sets', 'the target-neutral model'],
   ],
   async run(args, ctx) {
-    const settings = await settingsFromArgs(args);
+    const [{ settingsFromArgs }, { loadNatPools, natModelOf }, render] = await Promise.all([
+      import('./felix-settings.js'),
+      import('./nat-pools.js'),
+      import('../../render/index.js'),
+    ]);
+    const settings = settingsFromArgs(args);
     const families: Family[] = args.ipVersion === '4' ? [4] : args.ipVersion === '6' ? [6] : [4, 6];
-    const [{ loadNatPools, natModelOf }, render] = await Promise.all([import('./pool-source.js'), import('../../render/index.js')]);
     if (args.format === 'nftables' && settings.interfaceFilter !== undefined) {
       const problem = render.nftInterfaceFilterProblem(settings.interfaceFilter);
       if (problem) throw usageError(problem, 'render --format iptables, or give an exact interface name');
