@@ -21,6 +21,9 @@ export function diagnosticJson(d: Diagnostic, withFile = false): Record<string, 
   };
 }
 
+/** OPTIONAL_KEYS are a diagnostic's members after severity, code and message, in output order (each only when set). */
+const OPTIONAL_KEYS = ['path', 'line', 'column', 'endLine', 'endColumn', 'hint', 'field', 'value'] as const;
+
 const q = JSON.stringify;
 
 /** objectText writes a flat object of JSON-ready values as JSON.stringify(o, null, 2) would at an indent. */
@@ -202,33 +205,10 @@ export class JsonReportWriter {
     out.json(d.code);
     out.text(',\n          "message": ');
     out.json(d.message);
-    if (d.path !== undefined) {
-      out.text(',\n          "path": ');
-      out.json(d.path);
-    }
-    if (d.line !== undefined) {
-      out.text(',\n          "line": ');
-      out.json(d.line);
-      out.text(',\n          "column": ');
-      out.json(d.column);
-    }
-    if (d.endLine !== undefined) {
-      out.text(',\n          "endLine": ');
-      out.json(d.endLine);
-      out.text(',\n          "endColumn": ');
-      out.json(d.endColumn);
-    }
-    if (d.hint !== undefined) {
-      out.text(',\n          "hint": ');
-      out.json(d.hint);
-    }
-    if (d.field !== undefined) {
-      out.text(',\n          "field": ');
-      out.json(d.field);
-    }
-    if (d.value !== undefined) {
-      out.text(',\n          "value": ');
-      out.json(d.value);
+    for (const k of OPTIONAL_KEYS) {
+      if (d[k] === undefined) continue;
+      out.text(`,\n          "${k}": `);
+      out.json(d[k]);
     }
     out.text('\n        }');
   }
