@@ -1,4 +1,5 @@
 import type { IO } from './context.js';
+import { dispatch } from './dispatch.js';
 import { ExitCode } from './exit-codes.js';
 import type { BaseContext } from './make-context.js';
 import { reportError } from './report-error.js';
@@ -41,7 +42,6 @@ export async function main(proc: Proc): Promise<void> {
   const base: BaseContext = { io, env: proc.env, cwd: proc.cwd() };
   let code: number;
   try {
-    const { dispatch } = await import('./dispatch.js');
     code = await dispatch(args, base);
   } catch (e) {
     code = reportError(e, io);

@@ -2,8 +2,11 @@ import { CliError, usageError } from '../../cli/cli-error.js';
 import type { Context } from '../../cli/context.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { compileNatModel, FlowScanner, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../../core/index.js';
+import { iptablesChains } from '../../render/iptables.js';
+import * as render from '../../render/explain.js';
 import type { FelixArgs } from './felix-options.js';
 import { settingsFromArgs } from './felix-settings.js';
+import { loadNatPools, natModelOf } from './nat-pools.js';
 import type { PoolSourceArgs } from './pool-source.js';
 
 export interface ExplainArgs extends FelixArgs, PoolSourceArgs {
@@ -27,7 +30,6 @@ const READ_CHUNK = 1 << 20;
 type ModelSource = (families: readonly Family[]) => Promise<NatModel>;
 
 async function poolModelSource(args: ExplainArgs, settings: NatSettings, ctx: Context): Promise<ModelSource> {
-  const { loadNatPools, natModelOf } = await import('./nat-pools.js');
   const { pools, warnings } = await loadNatPools(args, ctx);
   for (const w of warnings) ctx.io.stderr.write(w);
   // natModelOf prints the warnings only when it succeeds, so a retry never repeats them.
@@ -61,15 +63,13 @@ async function modelSource(args: ExplainArgs, settings: NatSettings, ctx: Contex
 
 /** compile compiles a model with the iptables-restore line of each rule as the text reports show. */
 async function compile(model: NatModel): Promise<CompiledNat> {
-  const { iptablesChains } = await import('../../render/iptables.js');
   const lines = new Map<string, readonly string[]>();
   for (const f of model.families) for (const c of iptablesChains(f)) lines.set(`${f.family} ${c.chain}`, c.lines);
   return compileNatModel(model, { ruleText: (family, chain, index) => lines.get(`${family} ${chain}`)?.[index] ?? '' });
 }
 
 async function paintFor(ctx: Context) {
-  const { PLAIN_PAINT } = await import('../../render/explain.js');
-  if (!ctx.color) return PLAIN_PAINT;
+  if (!ctx.color) return render.PLAIN_PAINT;
   const { Chalk } = await import('chalk');
   const c = new Chalk({ level: 1 });
   return { yes: (s: string) => c.green(s), no: (s: string) => c.red(s), verdict: (s: string) => c.bold(s), dim: (s: string) => c.dim(s) };
@@ -79,7 +79,6 @@ async function paintFor(ctx: Context) {
 async function explainOne(src: Addr, dst: Addr, source: ModelSource, flow: NatFlowContext, output: string, ctx: Context): Promise<number> {
   const compiled = await compile(await source(src.family === dst.family ? [src.family] : []));
   const decision = compiled.decide(src, dst, flow);
-  const render = await import('../../render/explain.js');
   ctx.io.stdout.write(
     output === 'json' ? render.formatDecisionJson(decision) : render.formatDecisionText(decision, await paintFor(ctx)),
   );
@@ -158,7 +157,7 @@ async function flowInput(file: string, ctx: Context): Promise<FlowInput> {
  * widths).
  */
 async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlowContext, format: string, ctx: Context): Promise<number> {
-  const [render, { createProgress }] = await Promise.all([import('../../render/explain.js'), import('../../output/progress.js')]);
+  const { createProgress } = await import('../../output/progress.js');
   // Both families up front; a family the settings refuse (IPv6 with --nat-outgoing-address)
   // fails only when a flow of it comes.
   let refused: CliError | undefined;
