@@ -122,8 +122,9 @@ export interface FamilyNatModel {
   readonly active: boolean;
   /**
    * pools are the family's pools as Felix sees them (other family dropped, identical CIDRs
-   * resolved), sorted by prefix; explain names pools from them. Absent in a model read
-   * back from a host.
+   * resolved), sorted by prefix; explain names pools from them. buildNatModel makes them
+   * when first read (apply and status need only the sets). Absent in a model read back
+   * from a host.
    */
   readonly pools?: readonly ModelPool[];
 }

@@ -1,4 +1,4 @@
-import { formatAddr, parseAddr, type Family } from './addr.js';
+import { formatAddr, parseAddr, parseIPv4Value, type Family } from './addr.js';
 import { defaultBlockSize } from './ippool-defaults.js';
 import type {
   FamilyNatModel,
@@ -89,42 +89,132 @@ export interface BuildNatModelOptions {
   readonly families?: readonly Family[];
 }
 
-const byName = (a: ModelPool, b: ModelPool): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/**
+ * canonicalIPv4Key returns `address * 64 + length` for an IPv4 CIDR that parsePrefix accepts
+ * without host bits and that canonicalPrefixText returns unchanged (its length without a
+ * leading zero), else -1: the common pool, parsed on numbers with nothing allocated. Anything
+ * else takes the general path.
+ */
+function canonicalIPv4Key(s: string): number {
+  const slash = s.indexOf('/');
+  const digits = s.length - slash - 1;
+  if (slash < 0 || digits < 1 || digits > 2) return -1;
+  const d0 = s.charCodeAt(slash + 1) - 48;
+  if (d0 < 0 || d0 > 9 || (digits === 2 && d0 === 0)) return -1;
+  let bits = d0;
+  if (digits === 2) {
+    const d1 = s.charCodeAt(slash + 2) - 48;
+    if (d1 < 0 || d1 > 9) return -1;
+    bits = bits * 10 + d1;
+  }
+  if (bits > 32) return -1;
+  const v = parseIPv4Value(s, 0, slash);
+  return v < 0 || v % POW2[32 - bits]! !== 0 ? -1 : v * 64 + bits;
+}
+
+/** FelixFamily is one family of FelixPools: its pools in model order (indexes into the input) and its two sets' members. */
+interface FelixFamily {
+  readonly kept: readonly number[];
+  readonly masq: readonly Prefix[];
+  readonly poolSet: readonly Prefix[];
+}
 
 /**
- * sortedOrder returns the indexes of pools of one family sorted by prefix (comparePrefix),
- * then name. IPv4 pools compare by their first address as a number (first4), not by bigint,
- * and input already in order is only checked.
+ * FelixPools are the pools that reach Felix's masq manager (poolsAsFelixSeesThem), kept as
+ * indexes into the input so that no object is made per pool: per family the pools kept and
+ * the set members, and per input pool its parsed prefix and canonical CIDR.
  */
-function sortedOrder(pools: readonly ModelPool[], first4: Float64Array, family: Family): number[] {
-  const order: number[] = [];
-  for (let i = 0; i < pools.length; i++) if (pools[i]!.prefix.family === family) order.push(i);
-  const cmp =
-    family === 4
-      ? (i: number, j: number): number => first4[i]! - first4[j]! || pools[i]!.prefix.bits - pools[j]!.prefix.bits || byName(pools[i]!, pools[j]!)
-      : (i: number, j: number): number => comparePrefix(pools[i]!.prefix, pools[j]!.prefix) || byName(pools[i]!, pools[j]!);
-  for (let k = 1; k < order.length; k++) if (cmp(order[k - 1]!, order[k]!) > 0) return order.sort(cmp);
+interface FelixPools {
+  readonly families: Readonly<Record<Family, FelixFamily>>;
+  readonly prefixes: readonly Prefix[];
+  readonly cidrs: readonly string[];
+}
+
+// IPv4 sort keys: first address (high word), then prefix length and pool index (low word:
+// 6 and 26 bits), sorted as 64-bit integers natively, without a comparator call per step.
+const INDEX_BITS = 2 ** 26;
+
+/**
+ * sortedOrder4 is sortedOrder for IPv4 (indexes of pools with a first4 address, fewer than
+ * 2^26 pools): the indexes by first address, prefix length, then name.
+ */
+function sortedOrder4(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, indexes: readonly number[]): number[] {
+  const n = indexes.length;
+  const words = new Uint32Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    const i = indexes[k]!;
+    words[2 * k] = prefixes[i]!.bits * INDEX_BITS + i; // little-endian: the low word first
+    words[2 * k + 1] = first4[i]!;
+  }
+  new BigUint64Array(words.buffer).sort();
+  const order: number[] = new Array(n);
+  for (let k = 0; k < n; k++) order[k] = words[2 * k]! % INDEX_BITS;
+  // identical prefixes are in index order: put them in name order
+  const samePrefix = (a: number, b: number): boolean => words[2 * a + 1] === words[2 * b + 1] && words[2 * a]! >>> 26 === words[2 * b]! >>> 26;
+  for (let j = 0; j < n; ) {
+    let e = j + 1;
+    while (e < n && samePrefix(j, e)) e++;
+    if (e - j > 1) {
+      const group = order.slice(j, e).sort((a, b) => (pools[a]!.name < pools[b]!.name ? -1 : pools[a]!.name > pools[b]!.name ? 1 : 0));
+      for (let g = 0; g < group.length; g++) order[j + g] = group[g]!;
+    }
+    j = e;
+  }
   return order;
 }
 
 /**
- * poolsAsFelixSeesThem parses the pools' CIDRs (masking host bits, as IPPoolV3ToV1 keys a pool
- * by its network), keeps of identical CIDRs only the pool whose name sorts lowest
- * (conflictresolvingcacheproc.go), and returns the survivors sorted by prefix (IPv4 first),
- * with warnings for everything Calico would refuse on create: host bits, identical and
- * overlapping CIDRs, pools smaller than their block size. LoadBalancer-only pools are in the
- * pool set only under its old name (all-ipam-pools).
+ * sortedOrder returns the indexes of pools of one family (in input order) sorted by prefix
+ * (comparePrefix), then name. IPv4 pools sort on numbers (sortedOrder4); input already in
+ * order is only checked.
  */
-function poolsAsFelixSeesThem(
-  pools: readonly NatPool[],
-  settings: NatSettings,
-  warnings: string[],
-): Result<ModelPool[], NatModelError> {
-  const parsed: ModelPool[] = [];
-  // IPv4 pools' first addresses and the addresses right after them, as numbers
+function sortedOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, family: Family, order: number[]): number[] {
+  const byName = (i: number, j: number): number => (pools[i]!.name < pools[j]!.name ? -1 : pools[i]!.name > pools[j]!.name ? 1 : 0);
+  const cmp =
+    family === 4
+      ? (i: number, j: number): number => first4[i]! - first4[j]! || prefixes[i]!.bits - prefixes[j]!.bits || byName(i, j)
+      : (i: number, j: number): number => comparePrefix(prefixes[i]!, prefixes[j]!) || byName(i, j);
+  for (let k = 1; k < order.length; k++) {
+    if (cmp(order[k - 1]!, order[k]!) <= 0) continue;
+    return family === 4 && pools.length < INDEX_BITS ? sortedOrder4(pools, prefixes, first4, order) : order.sort(cmp);
+  }
+  return order;
+}
+
+/** ParsedPools are the input pools' prefixes and canonical CIDRs, and their IPv4 bounds as numbers (parsePools). */
+interface ParsedPools {
+  readonly prefixes: readonly Prefix[];
+  readonly cidrs: readonly string[];
+  /** the indexes of each family's pools, in input order */
+  readonly byFamily: Readonly<Record<Family, number[]>>;
+  /** IPv4 pools' first addresses and the addresses right after them */
+  readonly first4: Float64Array;
+  readonly end4: Float64Array;
+}
+
+/**
+ * parsePools parses the pools' CIDRs, masking host bits as IPPoolV3ToV1 keys a pool by its
+ * network (with a warning), or refuses the first that does not parse.
+ */
+function parsePools(pools: readonly NatPool[], warnings: string[]): Result<ParsedPools, NatModelError> {
+  const prefixes: Prefix[] = [];
+  const cidrs: string[] = [];
+  const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
   const first4 = new Float64Array(pools.length);
   const end4 = new Float64Array(pools.length);
-  for (const pool of pools) {
+  for (let i = 0; i < pools.length; i++) {
+    const pool = pools[i]!;
+    const key = canonicalIPv4Key(pool.cidr);
+    if (key >= 0) {
+      const bits = key % 64;
+      const first = (key - bits) / 64;
+      prefixes.push({ family: 4, value: BigInt(first), bits });
+      cidrs.push(pool.cidr);
+      first4[i] = first;
+      end4[i] = first + POW2[32 - bits]!;
+      byFamily[4].push(i);
+      continue;
+    }
     const r = parsePrefix(pool.cidr);
     if (!r.ok) {
       return err({ kind: 'cidr-invalid', pool: pool.name, message: `IPPool(${pool.name}) CIDR: ${r.error.message}` });
@@ -134,55 +224,86 @@ function poolsAsFelixSeesThem(
     if (r.value.hostBitsSet) {
       warnings.push(`IPPool(${pool.name}) CIDR ${pool.cidr} is not strictly masked (Calico refuses it on create); Felix uses ${cidr}`);
     }
+    prefixes.push(prefix);
+    cidrs.push(cidr);
     if (prefix.family === 4) {
-      first4[parsed.length] = Number(prefix.value);
-      end4[parsed.length] = first4[parsed.length]! + POW2[32 - prefix.bits]!;
+      first4[i] = Number(prefix.value);
+      end4[i] = first4[i]! + POW2[32 - prefix.bits]!;
     }
-    parsed.push({
-      name: pool.name,
-      cidr,
-      natOutgoing: pool.natOutgoing,
-      disabled: pool.disabled,
-      allowedUses: pool.allowedUses,
-      blockSize: pool.blockSize,
-      prefix,
-      inPoolSet: settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool),
-    });
+    byFamily[prefix.family].push(i);
   }
-  const kept: ModelPool[] = [];
-  for (const family of [4, 6] as const) {
-    // contains reports whether pool o, which starts at or before pool i (they come sorted), contains it: for IPv4 on numbers.
-    const contains = (o: number, i: number): boolean => (family === 4 ? end4[i]! <= end4[o]! : containsPrefix(parsed[o]!.prefix, parsed[i]!.prefix));
-    // containers: the indexes of the kept pools that contain the current one, outermost first.
-    const containers: number[] = [];
-    let prev = -1; // the index of the last pool kept
-    for (const i of sortedOrder(parsed, first4, family)) {
-      const p = parsed[i]!;
-      const same = prev >= 0 && (family === 4 ? first4[i] === first4[prev] && end4[i] === end4[prev] : equalPrefix(parsed[prev]!.prefix, p.prefix));
-      if (same) {
-        const first = parsed[prev]!.name;
-        warnings.push(`IPPool(${p.name}) has the same CIDR as IPPool(${first}) (${p.cidr}): Felix uses only IPPool(${first}), whose name sorts first`);
-        continue;
-      }
-      while (containers.length > 0 && !contains(containers[containers.length - 1]!, i)) containers.pop();
-      const outer = parsed[containers[containers.length - 1] ?? -1];
-      if (outer) {
-        warnings.push(
-          `IPPool(${p.name}) CIDR ${p.cidr} overlaps with IPPool(${outer.name}) CIDR ${outer.cidr} (Calico refuses this on create; both take part in NAT)`,
-        );
-      }
-      const blockSize = p.blockSize || defaultBlockSize(family);
-      if (!p.disabled && p.prefix.bits > blockSize) {
-        warnings.push(
-          `IPPool(${p.name}) CIDR ${p.cidr} is smaller than its block size /${blockSize} (Calico refuses it on create; it still takes part in NAT)`,
-        );
-      }
-      containers.push(i);
-      kept.push(p);
-      prev = i;
+  return ok({ prefixes, cidrs, byFamily, first4, end4 });
+}
+
+/**
+ * keptPools walks one family's pools sorted by prefix, then name, and keeps of identical CIDRs
+ * only the pool whose name sorts lowest (conflictresolvingcacheproc.go), with the members of
+ * the masq set (natOutgoing pools) and the pool set (inPoolSet), and warnings for identical
+ * and overlapping CIDRs and pools smaller than their block size.
+ */
+function keptPools(
+  pools: readonly NatPool[],
+  parsed: ParsedPools,
+  family: Family,
+  inPoolSet: (pool: NatPool) => boolean,
+  warnings: string[],
+): FelixFamily {
+  const { prefixes, cidrs, first4, end4 } = parsed;
+  const kept: number[] = [];
+  const masq: Prefix[] = [];
+  const poolSet: Prefix[] = [];
+  // contains reports whether pool o, which starts at or before pool i (they come sorted), contains it: for IPv4 on numbers.
+  const contains = (o: number, i: number): boolean => (family === 4 ? end4[i]! <= end4[o]! : containsPrefix(prefixes[o]!, prefixes[i]!));
+  // containers: the indexes of the kept pools that contain the current one, outermost first.
+  const containers: number[] = [];
+  let prev = -1; // the index of the last pool kept
+  for (const i of sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family])) {
+    const p = pools[i]!;
+    const same = prev >= 0 && (family === 4 ? first4[i] === first4[prev] && end4[i] === end4[prev] : equalPrefix(prefixes[prev]!, prefixes[i]!));
+    if (same) {
+      const first = pools[prev]!.name;
+      warnings.push(`IPPool(${p.name}) has the same CIDR as IPPool(${first}) (${cidrs[i]}): Felix uses only IPPool(${first}), whose name sorts first`);
+      continue;
     }
+    while (containers.length > 0 && !contains(containers[containers.length - 1]!, i)) containers.pop();
+    const outer = containers[containers.length - 1];
+    if (outer !== undefined) {
+      warnings.push(
+        `IPPool(${p.name}) CIDR ${cidrs[i]} overlaps with IPPool(${pools[outer]!.name}) CIDR ${cidrs[outer]} (Calico refuses this on create; both take part in NAT)`,
+      );
+    }
+    const blockSize = p.blockSize || defaultBlockSize(family);
+    if (!p.disabled && prefixes[i]!.bits > blockSize) {
+      warnings.push(
+        `IPPool(${p.name}) CIDR ${cidrs[i]} is smaller than its block size /${blockSize} (Calico refuses it on create; it still takes part in NAT)`,
+      );
+    }
+    containers.push(i);
+    kept.push(i);
+    if (p.natOutgoing) masq.push(prefixes[i]!);
+    if (inPoolSet(p)) poolSet.push(prefixes[i]!);
+    prev = i;
   }
-  return ok(kept);
+  return { kept, masq, poolSet };
+}
+
+/**
+ * poolsAsFelixSeesThem returns the pools as Felix's masq manager sees them (parsePools, then
+ * keptPools per family: IPv4 first), with warnings for everything Calico would refuse on
+ * create: host bits, identical and overlapping CIDRs, pools smaller than their block size.
+ */
+function poolsAsFelixSeesThem(
+  pools: readonly NatPool[],
+  inPoolSet: (pool: NatPool) => boolean,
+  warnings: string[],
+): Result<FelixPools, NatModelError> {
+  const parsed = parsePools(pools, warnings);
+  if (!parsed.ok) return parsed;
+  const families: Record<Family, FelixFamily> = {
+    4: keptPools(pools, parsed.value, 4, inPoolSet, warnings),
+    6: keptPools(pools, parsed.value, 6, inPoolSet, warnings),
+  };
+  return ok({ families, prefixes: parsed.value.prefixes, cidrs: parsed.value.cidrs });
 }
 
 function setModel(role: NatSetModel['role'], family: Family, id: string, members: readonly Prefix[]): NatSetModel {
@@ -265,20 +386,15 @@ export function buildNatModel(
     hosts.push(r.value.prefix);
   }
   hosts.sort(comparePrefix);
-  const felixPools = poolsAsFelixSeesThem(pools, settings, warnings);
-  if (!felixPools.ok) return felixPools;
+  // LoadBalancer-only pools are in the pool set only under its old name (all-ipam-pools)
+  const inPoolSet = (pool: NatPool): boolean => settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool);
+  const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings);
+  if (!felix.ok) return felix;
+  const { prefixes, cidrs } = felix.value;
 
   const families: FamilyNatModel[] = [];
   for (const family of opts.families ?? ([4, 6] as const)) {
-    const modelPools: ModelPool[] = [];
-    const masq: Prefix[] = [];
-    const poolSet: Prefix[] = [];
-    for (const p of felixPools.value) {
-      if (p.prefix.family !== family) continue;
-      modelPools.push(p);
-      if (p.natOutgoing) masq.push(p.prefix);
-      if (p.inPoolSet) poolSet.push(p.prefix);
-    }
+    const { kept, masq, poolSet } = felix.value.families[family];
     const active = masq.length > 0;
     if (family === 6 && active && toSource !== undefined) {
       return err({
@@ -301,13 +417,29 @@ export function buildNatModel(
       { name: CHAIN_FIP_SNAT, rules: [] },
       { name: CHAIN_NAT_OUTGOING, rules: active ? natOutgoingRules(family, settings, toSource) : [] },
     ];
+    // pools are made when first read (explain, JSON): apply and status need only the sets
+    let modelPools: ModelPool[] | undefined;
     families.push({
       family,
       sets,
       chains,
       kernelAppends: [{ chain: CHAIN_POSTROUTING, rules: [jump(CHAIN_CALI_POSTROUTING)] }],
       active,
-      pools: modelPools,
+      get pools(): readonly ModelPool[] {
+        return (modelPools ??= kept.map((i) => {
+          const pool = pools[i]!;
+          return {
+            name: pool.name,
+            cidr: cidrs[i]!,
+            natOutgoing: pool.natOutgoing,
+            disabled: pool.disabled,
+            allowedUses: pool.allowedUses,
+            blockSize: pool.blockSize,
+            prefix: prefixes[i]!,
+            inPoolSet: inPoolSet(pool),
+          };
+        }));
+      },
     });
   }
   return ok({ settings, families, warnings });

@@ -107,6 +107,16 @@ describe('buildNatModel: Felix masq_mgr semantics (spec/nat.md §3.3)', () => {
     expect(m.families.map((f) => f.pools!.map((p) => p.name))).toEqual([['all4', 'a'], ['low6', 'v6', 'v6-in']]);
   });
 
+  it('sorts IPv4 pools by address, then length, then name, whatever the input order', () => {
+    const pools = [pool('z', '10.0.0.0/8'), pool('b', '10.0.0.0/16'), pool('top', '255.255.255.255/32'), pool('a', '10.0.0.0/16'), pool('m', '9.0.0.0/8'), pool('c', '10.0.0.0/8'), pool('zero', '0.0.0.0/0')];
+    const m = model(pools, DEFAULT_NAT_SETTINGS, [4]);
+    expect(m.families[0]!.pools!.map((p) => `${p.name} ${p.cidr}`)).toEqual(['zero 0.0.0.0/0', 'm 9.0.0.0/8', 'c 10.0.0.0/8', 'a 10.0.0.0/16', 'top 255.255.255.255/32']);
+    expect(m.warnings.filter((w) => w.includes('same CIDR'))).toEqual([
+      expect.stringContaining('IPPool(z) has the same CIDR as IPPool(c)'),
+      expect.stringContaining('IPPool(b) has the same CIDR as IPPool(a)'),
+    ]);
+  });
+
   it('builds all-hosts-net only with IPPoolsAndHostIPs, per family; CIDRs for IPv4 only', () => {
     const settings: NatSettings = { ...DEFAULT_NAT_SETTINGS, natOutgoingExclusions: 'IPPoolsAndHostIPs', hostIPs: ['10.0.0.11', '10.0.0.11', '192.168.5.0/24', 'fd00::11'] };
     const m = model([pool('a', '10.244.0.0/16', true)], settings);
