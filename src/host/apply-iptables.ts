@@ -1,8 +1,9 @@
 import { CliError } from '../cli/cli-error.js';
-import { formatPrefix, type Family } from '../core/index.js';
+import type { Family } from '../core/index.js';
 import { ipsetTempName } from '../render/ipset.js';
+import { chunk, TextBuffer } from '../render/text-buffer.js';
 import { familyLabel, type DesiredIptFamily, type DesiredIpset } from './desired.js';
-import { commandFailed, linesInput, type HostExec } from './host-exec.js';
+import { commandFailed, type HostExec } from './host-exec.js';
 import type { IptablesLive } from './live-state.js';
 import type { Change, ChainChange, JumpChange, SetChange } from './plan.js';
 
@@ -59,7 +60,7 @@ export async function applyIptables(
     }
     const filled = line;
     for (const main of temps.keys()) steps.push({ line: ++line, swapped: main });
-    const r = await exec.run('ipset', ['restore'], { input: linesInput(setLines(setChanges, wantSets, temps)) });
+    const r = await exec.run('ipset', ['restore'], { input: setInput(setChanges, wantSets, temps) });
     const done = (failed: number): void => {
       for (const st of steps) {
         if (failed > 0 && st.line >= failed) break;
@@ -121,20 +122,26 @@ function tempCreate(s: DesiredIpset, name: string): string {
 }
 
 /**
- * setLines yields step 1's restore lines: per changed set, its create line (under the main
- * name for a new set, the temporary's for an existing one) and its members; then the swaps.
- * A new set's members are the change's own list (every member, already formatted).
+ * setInput yields step 1's restore input in chunks of about 64 KiB: per changed set, its create
+ * line (under the main name for a new set, the temporary's for an existing one) and its
+ * members; then the swaps. Members are written as bytes straight from the desired set (no
+ * string each), each chunk made while ipset works through the ones before.
  */
-function* setLines(setChanges: readonly SetChange[], wantSets: ReadonlyMap<string, DesiredIpset>, temps: ReadonlyMap<string, string>): Generator<string> {
+function* setInput(setChanges: readonly SetChange[], wantSets: ReadonlyMap<string, DesiredIpset>, temps: ReadonlyMap<string, string>): Generator<Uint8Array> {
+  const CHUNK = 1 << 16;
+  const out = new TextBuffer(CHUNK + 256);
   for (const c of setChanges) {
     const s = wantSets.get(c.name)!;
     const target = temps.get(c.name) ?? c.name;
-    yield target === c.name ? s.create : tempCreate(s, target);
-    const prefix = `add ${target} `;
-    if (c.op === 'create') for (const m of c.add) yield prefix + m;
-    else for (const m of s.members) yield prefix + formatPrefix(m);
+    out.line(target === c.name ? s.create : tempCreate(s, target));
+    const lead = chunk(`add ${target} `);
+    for (const m of s.members) {
+      out.chunk(lead).prefix(m).byte(10);
+      if (out.length >= CHUNK) yield out.take();
+    }
   }
-  for (const [main, temp] of temps) yield `swap ${main} ${temp}`;
+  for (const [main, temp] of temps) out.line(`swap ${main} ${temp}`);
+  if (out.length) yield out.take();
 }
 
 /** destroySets destroys sets in one `ipset restore`, going on past sets that do not exist. */

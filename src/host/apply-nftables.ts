@@ -1,7 +1,7 @@
 import { CliError } from '../cli/cli-error.js';
 import type { DesiredNftFamily } from './desired.js';
 import { commandFailed, type HostExec } from './host-exec.js';
-import type { Change } from './plan.js';
+import { addedCount, type Change } from './plan.js';
 
 /**
  * nftScript is the nft -f input that replaces the tables of the changed families in one
@@ -23,13 +23,19 @@ export function nftScript(desired: readonly DesiredNftFamily[], changes: readonl
  * applyNftables checks the tables with `nft -c` (a real check on this backend, unlike
  * `iptables-restore --test`): chains, rules and set types, with the sets left empty, because
  * checking 150,000 elements costs as much as loading them and the elements (canonical,
- * merged prefixes) are checked by the load anyway. Then one `nft -f` loads everything, an
- * atomic transaction: when either fails the previous tables are in place.
+ * merged prefixes) are checked by the load anyway. The full script is rendered while nft
+ * checks. Then one `nft -f` loads everything, an atomic transaction: when either fails the
+ * previous tables are in place.
  */
 export async function applyNftables(exec: HostExec, desired: readonly DesiredNftFamily[], changes: readonly Change[]): Promise<void> {
-  const check = await exec.run('nft', ['-c', '-f', '-'], { input: nftScript(desired, changes, true) });
+  const checking = exec.run('nft', ['-c', '-f', '-'], { input: nftScript(desired, changes, true) });
+  const script = nftScript(desired, changes); // rendered while nft checks
+  const check = await checking;
   if (check.code !== 0) throw unchanged(commandFailed('nft', 'check the nftables ruleset (nft -c)', check));
-  const load = await exec.run('nft', ['-f', '-'], { input: nftScript(desired, changes) });
+  const loading = exec.run('nft', ['-f', '-'], { input: script });
+  // new sets' member counts, for the summary, are worked out while nft loads
+  for (const c of changes) if (c.kind === 'set') addedCount(c);
+  const load = await loading;
   if (load.code !== 0) throw unchanged(commandFailed('nft', 'load the nftables ruleset', load));
 }
 

@@ -3,7 +3,7 @@ import { IPSET_MAXELEM, ipsetCreateLine, ipsetFamily } from '../render/ipset.js'
 import { iptablesChains } from '../render/iptables.js';
 import { NFT_TABLE, nftChains, nftFamily, nftSetType, renderNftables } from '../render/nftables.js';
 import type { BaseChainSpec, DesiredIptFamily, DesiredNftFamily } from './desired.js';
-import { rangesOf } from './range-list.js';
+import { rangesOf, type RangeList } from './range-list.js';
 
 /**
  * The desired state of each backend, taken from the model and the renderers (render/*), so
@@ -57,8 +57,24 @@ export function desiredNftables(model: NatModel): DesiredNftFamily[] {
     tableFamily: nftFamily(f.family),
     tableName: NFT_TABLE,
     script: () => renderNftables({ ...model, families: [f] }),
-    checkScript: () => renderNftables({ ...model, families: [{ ...f, sets: f.sets.map((s) => ({ ...s, members: [] })) }] }),
-    sets: f.sets.map((s) => ({ name: s.name, type: nftSetType(f.family), flags: ['interval'], ranges: rangesOf(f.family, s.members) })),
+    // the family without its pools (made only when read) and with empty sets
+    checkScript: () =>
+      renderNftables({
+        ...model,
+        families: [{ family: f.family, sets: f.sets.map((s) => ({ ...s, members: [] })), chains: f.chains, kernelAppends: f.kernelAppends, active: f.active }],
+      }),
+    sets: f.sets.map((s) => {
+      let ranges: RangeList | undefined;
+      return {
+        name: s.name,
+        type: nftSetType(f.family),
+        flags: ['interval'],
+        // merged when first read: comparing with a live set, or counting a new set's members
+        get ranges(): RangeList {
+          return (ranges ??= rangesOf(f.family, s.members));
+        },
+      };
+    }),
     chains: nftChains(f).map((c) => ({
       name: c.name,
       ...(c.base ? { base: parseBaseChain(c.base) } : {}),

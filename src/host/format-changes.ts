@@ -1,6 +1,6 @@
 import type { Family } from '../core/index.js';
 import { familyLabel, type Backend } from './desired.js';
-import type { Change } from './plan.js';
+import { addedCount, type Change } from './plan.js';
 
 /**
  * formatChanges prints a plan as a readable diff, grouped by family: one heading line per
@@ -25,6 +25,7 @@ export function formatChanges(
     out.push(`${familyLabel(f)} (${opts.backend}):`);
     for (const c of mine) {
       const items: string[] = [];
+      let hidden = 0; // items left out before they were made
       let head: string;
       switch (c.kind) {
         case 'table':
@@ -33,9 +34,13 @@ export function formatChanges(
         case 'set': {
           const what = opts.backend === 'iptables' ? 'ipset' : 'set';
           const op = drift ? { create: 'missing', update: 'differs', delete: 'unexpected' }[c.op] : c.op;
-          const counts = [c.add.length ? `+${c.add.length}` : '', c.remove.length ? `-${c.remove.length}` : ''].filter(Boolean).join(' ');
-          head = `${what} ${c.name}: ${op}${counts ? ` (${counts} member${c.add.length + c.remove.length === 1 ? '' : 's'})` : ''}${c.header ? `; ${c.header}` : ''}`;
-          items.push(...c.add.map((m) => `+ ${m}`), ...c.remove.map((m) => `- ${m}`));
+          const added = addedCount(c);
+          const counts = [added ? `+${added}` : '', c.remove.length ? `-${c.remove.length}` : ''].filter(Boolean).join(' ');
+          head = `${what} ${c.name}: ${op}${counts ? ` (${counts} member${added + c.remove.length === 1 ? '' : 's'})` : ''}${c.header ? `; ${c.header}` : ''}`;
+          // only the lines shown are made (a set to create makes its member texts only here)
+          if (opts.maxItems > 0) items.push(...c.add.slice(0, opts.maxItems).map((m) => `+ ${m}`));
+          items.push(...c.remove.slice(0, opts.maxItems).map((m) => `- ${m}`));
+          hidden = added + c.remove.length - items.length;
           break;
         }
         case 'chain': {
@@ -56,7 +61,8 @@ export function formatChanges(
       out.push(`  ${head}`);
       const shown = items.slice(0, opts.maxItems);
       for (const i of shown) out.push(`      ${i}`);
-      if (opts.maxItems > 0 && items.length > shown.length) out.push(`      ... and ${items.length - shown.length} more`);
+      hidden += items.length - shown.length;
+      if (opts.maxItems > 0 && hidden > 0) out.push(`      ... and ${hidden} more`);
     }
   }
   return out.join('\n') + '\n';

@@ -12,12 +12,12 @@ export interface ExecResult {
 }
 
 /**
- * RunOptions: stdin and a timeout (default 60 s). Stdin is a string or an iterable of chunks,
- * written as the tool reads them (a large restore input is produced while the tool works
- * through it, and never held whole).
+ * RunOptions: stdin and a timeout (default 60 s). Stdin is a string or an iterable of chunks
+ * (strings or UTF-8 bytes), written as the tool reads them (a large restore input is produced
+ * while the tool works through it, and never held whole).
  */
 export interface RunOptions {
-  readonly input?: string | Iterable<string>;
+  readonly input?: string | Iterable<string | Uint8Array>;
   readonly timeoutMs?: number;
 }
 
@@ -185,23 +185,6 @@ export function createHostExec(opts: HostExecOptions): HostExec {
       });
     },
   };
-}
-
-/**
- * linesInput turns lines into stdin chunks of about chunkChars characters, each line ended by
- * a newline: a restore input of 150,000 lines reaches the tool while it is being made,
- * without one large string.
- */
-export function* linesInput(lines: Iterable<string>, chunkChars = 1 << 16): Generator<string> {
-  let chunk = '';
-  for (const line of lines) {
-    chunk += `${line}\n`;
-    if (chunk.length >= chunkChars) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
 }
 
 /** commandFailed is the CliError for a tool that ran and failed (exit 1). */

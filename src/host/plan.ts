@@ -21,7 +21,7 @@ import { formatKey4, keysOf4 } from './ipv4-key.js';
 import { memberTexts, type SavedSet } from './ipset-save.js';
 import type { SavedChain, SavedTable } from './iptables-save.js';
 import type { NftChainState, NftSetState, NftTableState } from './nft-json.js';
-import { rangeCidrs, sameRanges, subtractRanges } from './range-list.js';
+import { rangeCidrCount, rangeCidrs, sameRanges, subtractRanges } from './range-list.js';
 
 /**
  * The planner: compares the desired state (desired.ts) with the live state read from the
@@ -41,6 +41,38 @@ export interface SetChange {
   readonly remove: readonly string[];
   /** header differences, e.g. "maxelem 65536, want 1048576" */
   readonly header?: string;
+}
+
+// The member texts of a set to create are made only when read (dry run, status, JSON): apply
+// writes the members from the desired set and prints only their number (addedCount), which
+// for nftables is counted while nft loads the ruleset.
+const ADDED = new WeakMap<SetChange, number | (() => number)>();
+
+/** createSet is the SetChange for a set that does not exist: count() members, whose texts texts() makes when first read. */
+function createSet(family: Family, name: string, count: () => number, texts: () => string[]): SetChange {
+  let add: string[] | undefined;
+  const c: SetChange = {
+    kind: 'set',
+    family,
+    name,
+    op: 'create',
+    get add(): string[] {
+      return (add ??= texts());
+    },
+    remove: [],
+  };
+  ADDED.set(c, count);
+  return c;
+}
+
+/** addedCount returns c.add.length, without making the member texts of a set to create. */
+export function addedCount(c: SetChange): number {
+  const n = ADDED.get(c);
+  if (n === undefined) return c.add.length;
+  if (typeof n === 'number') return n;
+  const counted = n();
+  ADDED.set(c, counted);
+  return counted;
 }
 
 /** ChainChange: a chain to create or rewrite; add/remove are rule lines missing / not wanted. */
@@ -195,7 +227,7 @@ function diffMembers(family: Family, want: readonly Prefix[], live: SavedSet): {
 }
 
 function diffIpset(family: Family, want: DesiredIpset, live: SavedSet | undefined, conflicts: string[]): SetChange | null {
-  if (!live) return { kind: 'set', family, name: want.name, op: 'create', add: want.members.map(formatPrefix), remove: [] };
+  if (!live) return createSet(family, want.name, () => want.members.length, () => want.members.map(formatPrefix));
   if (live.type !== want.type || live.family !== want.ipsetFamily) {
     conflicts.push(
       `ipset ${want.name} exists as ${live.type}${live.family ? ` family ${live.family}` : ''}, poolctl needs ${want.type} family ${want.ipsetFamily}: ` +
@@ -287,7 +319,7 @@ export function planIptablesFamily(want: DesiredIptFamily, live: IptLiveFamily, 
 // nftables
 
 function diffNftSet(family: Family, want: DesiredNftSet, live: NftSetState | undefined): SetChange | null {
-  if (!live) return { kind: 'set', family, name: want.name, op: 'create', add: rangeCidrs(want.ranges), remove: [] };
+  if (!live) return createSet(family, want.name, () => rangeCidrCount(want.ranges), () => rangeCidrs(want.ranges));
   const headerDiffs: string[] = [];
   if (live.type !== want.type) headerDiffs.push(`type ${live.type}, want ${want.type}`);
   const lf = [...live.flags].sort().join(',');

@@ -139,12 +139,11 @@ function trailingZeros128(v: bigint): number {
 }
 
 /**
- * rangeCidrs returns the fewest CIDRs covering exactly the list's addresses, in order, as
- * canonical text (what PrefixSet.toPrefixes gives, formatted): a change's member lines. Each
- * CIDR is the largest block aligned at the range's next address that fits in the range.
+ * forEachRangeCidr calls visit(first, bits) for the fewest CIDRs covering exactly the list's
+ * addresses, in order (what PrefixSet.toPrefixes gives): each CIDR is the largest block
+ * aligned at the range's next address that fits in the range.
  */
-export function rangeCidrs(list: RangeList): string[] {
-  const out: string[] = [];
+function forEachRangeCidr(list: RangeList, visit: (first: number | bigint, bits: number) => void): void {
   if (list.family === 4) {
     const bs = list.bounds;
     for (let i = 0; i < bs.length; i += 2) {
@@ -153,11 +152,11 @@ export function rangeCidrs(list: RangeList): string[] {
       while (first <= last) {
         let k = trailingZeros32(first >>> 0);
         while (k > 0 && first + POW2[k]! - 1 > last) k--;
-        out.push(`${formatIPv4Value(first)}/${32 - k}`);
+        visit(first, 32 - k);
         first += POW2[k]!;
       }
     }
-    return out;
+    return;
   }
   const bs = list.bounds;
   for (let i = 0; i < bs.length; i += 2) {
@@ -166,9 +165,22 @@ export function rangeCidrs(list: RangeList): string[] {
     while (first <= last) {
       let k = trailingZeros128(first);
       while (k > 0 && first + POW2N[k]! - 1n > last) k--;
-      out.push(`${formatIPv6Value(first)}/${128 - k}`);
+      visit(first, 128 - k);
       first += POW2N[k]!;
     }
   }
+}
+
+/** rangeCidrs returns the fewest CIDRs covering exactly the list's addresses (forEachRangeCidr), as canonical text: a change's member lines. */
+export function rangeCidrs(list: RangeList): string[] {
+  const out: string[] = [];
+  forEachRangeCidr(list, (first, bits) => out.push(`${typeof first === 'number' ? formatIPv4Value(first) : formatIPv6Value(first)}/${bits}`));
   return out;
+}
+
+/** rangeCidrCount returns rangeCidrs(list).length without making the texts. */
+export function rangeCidrCount(list: RangeList): number {
+  let n = 0;
+  forEachRangeCidr(list, () => n++);
+  return n;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatChanges } from '../../src/host/format-changes.js';
-import type { Change } from '../../src/host/plan.js';
+import { planIptablesFamily, type Change } from '../../src/host/plan.js';
+import { mustParsePrefix } from '../support/prefix.js';
 
 const CHANGES: Change[] = [
   { kind: 'set', family: 4, name: 'cali40network-ip-pools', op: 'update', add: ['10.99.0.0/16', '10.98.0.0/16'], remove: ['10.1.0.0/16'], header: 'maxelem 65536, want 1048576' },
@@ -29,6 +30,22 @@ describe('formatChanges', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it("counts a new set's members from the plan, listing only the capped ones", () => {
+    const [created] = planIptablesFamily(
+      {
+        family: 4,
+        sets: [{ name: 'cali40masq-ipam-pools', ipsetFamily: 'inet', type: 'hash:net', maxelem: 1048576, members: ['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16'].map(mustParsePrefix), create: 'create cali40masq-ipam-pools hash:net family inet maxelem 1048576' }],
+        chains: [],
+        appends: [],
+      },
+      { family: 4, sets: new Map(), nat: null },
+      [],
+    );
+    const opts = { backend: 'iptables', families: [4], mode: 'plan' } as const;
+    expect(formatChanges([created!], { ...opts, maxItems: 0 })).toBe('IPv4 (iptables):\n  ipset cali40masq-ipam-pools: create (+3 members)\n');
+    expect(formatChanges([created!], { ...opts, maxItems: 1 })).toBe('IPv4 (iptables):\n  ipset cali40masq-ipam-pools: create (+3 members)\n      + 10.1.0.0/16\n      ... and 2 more\n');
   });
 
   it('drift mode: how the kernel differs; the cap on listed items', () => {

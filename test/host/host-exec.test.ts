@@ -48,6 +48,15 @@ describe('createHostExec', () => {
     expect(r.stdout.trim()).toBe(String(2000 * 10 * 100));
   });
 
+  it('takes chunks as UTF-8 bytes as well as strings', async () => {
+    const chunks = function* () {
+      yield new TextEncoder().encode('add s 10.0.0.0/8\n');
+      yield 'add s 10.1.0.0/16\n';
+    };
+    const r = await exec.run('cat', [], { input: chunks() });
+    expect(r.stdout).toBe('add s 10.0.0.0/8\nadd s 10.1.0.0/16\n');
+  });
+
   it('stops feeding an iterable input when the tool exits early', async () => {
     let produced = 0;
     const chunks = function* () {

@@ -3,7 +3,7 @@ import type { DesiredIptFamily, DesiredNftFamily } from '../../src/host/desired.
 import { parseIpsetSave } from '../../src/host/ipset-save.js';
 import { parseIptablesSave } from '../../src/host/iptables-save.js';
 import { parseNftTable } from '../../src/host/nft-json.js';
-import { canonicalMember, planIptablesFamily, planNftablesFamily, setRole } from '../../src/host/plan.js';
+import { addedCount, canonicalMember, planIptablesFamily, planNftablesFamily, setRole, type SetChange } from '../../src/host/plan.js';
 import { rangesOf } from '../../src/host/range-list.js';
 import { mustParsePrefix } from '../support/prefix.js';
 
@@ -87,6 +87,13 @@ describe('planIptablesFamily', () => {
       'jump:append:POSTROUTING',
     ]);
     expect(changes[5]).toMatchObject({ line: JUMP });
+  });
+
+  it("counts a new set's members without listing them, and lists them when read (status, JSON)", () => {
+    const [masq, pools] = planIptablesFamily(WANT4, live('', ''), []) as SetChange[];
+    expect([addedCount(masq!), addedCount(pools!)]).toEqual([1, 2]);
+    expect(pools!.add).toEqual(['10.99.0.0/16', '10.244.0.0/16']);
+    expect(JSON.parse(JSON.stringify(pools))).toEqual({ kind: 'set', family: 4, name: 'cali40network-ip-pools', op: 'create', add: ['10.99.0.0/16', '10.244.0.0/16'], remove: [] });
   });
 
   it('names a rule deleted by hand', () => {
@@ -260,6 +267,11 @@ describe('planNftablesFamily', () => {
     const c = planNftablesFamily(WANT_NFT, null);
     expect(c.map((x) => `${x.kind}:${x.op}`)).toEqual(['table:create', 'set:create', 'set:create', 'chain:create', 'chain:create']);
     expect(c[2]).toMatchObject({ add: ['10.99.0.0/16', '10.244.0.0/16'] });
+    expect(addedCount(c[2] as SetChange)).toBe(2);
+    // adjacent prefixes merge: the count is of the CIDRs the set's intervals need
+    const merged = planNftablesFamily({ ...WANT_NFT, sets: [{ ...WANT_NFT.sets[0]!, ranges: ranges('10.0.0.0/25', '10.0.0.128/25', '10.0.2.0/24') }] }, null);
+    expect(addedCount(merged[1] as SetChange)).toBe(2);
+    expect((merged[1] as SetChange).add).toEqual(['10.0.0.0/24', '10.0.2.0/24']);
   });
 
   it('names missing and extra members, a deleted rule, a changed hook priority, and leftovers', () => {
