@@ -80,28 +80,26 @@ export async function planHost(model: NatModel, read: HostRead): Promise<HostPla
     const changes = desired.flatMap((d) =>
       planIptablesFamily(d, { family: d.family, sets: state.sets, nat: state.nat.get(d.family) ?? null }, conflicts),
     );
-    return {
-      choice,
-      families,
-      changes,
-      conflicts,
-      warnings: warningsOf(chains, choice),
-      apply: () => (changes.length ? applyIptables(exec, desired, state, changes) : Promise.resolve()),
-    };
+    return hostPlan(choice, families, changes, conflicts, chains, () => applyIptables(exec, desired, state, changes));
   }
   const desired = desiredNftables(model);
   const chains = await read.chains;
   const live = await read.live;
   if (live.backend !== 'nftables') throw new Error('planHost: iptables state read for nftables');
   const changes = desired.flatMap((d) => planNftablesFamily(d, live.tables[read.families.indexOf(d.family)] ?? null));
-  return {
-    choice,
-    families,
-    changes,
-    conflicts,
-    warnings: warningsOf(chains, choice),
-    apply: () => (changes.length ? applyNftables(exec, desired, changes) : Promise.resolve()),
-  };
+  return hostPlan(choice, families, changes, conflicts, chains, () => applyNftables(exec, desired, changes));
+}
+
+/** hostPlan assembles a HostPlan whose apply writes only when there are changes. */
+function hostPlan(
+  choice: BackendChoice,
+  families: Family[],
+  changes: Change[],
+  conflicts: string[],
+  chains: readonly NftChainEntry[] | null,
+  write: () => Promise<void>,
+): HostPlan {
+  return { choice, families, changes, conflicts, warnings: warningsOf(chains, choice), apply: () => (changes.length ? write() : Promise.resolve()) };
 }
 
 function warningsOf(chains: readonly NftChainEntry[] | null, choice: BackendChoice): string[] {
