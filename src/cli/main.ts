@@ -18,7 +18,7 @@ export interface Proc {
 
 /**
  * main is poolctl's single entry and exit point. `version` is answered before anything else
- * loads; other command lines go through the fast parser (yargs-parser, from the commands'
+ * loads; other command lines go through the fast parser (fast-args.ts, from the commands'
  * declared flags) and only help, completion and usage errors load yargs. Nothing below main
  * calls process.exit; main sets process.exitCode.
  */
