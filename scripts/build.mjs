@@ -1,7 +1,7 @@
 // Build: bundle src/cli/main.ts with esbuild into dist/ (ESM, code-split so each command
 // loads only what it needs). Runs on `npm ci` through the prepare script.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -117,6 +117,9 @@ function quickValidatorCode(root) {
 
 // --outdir DIR builds elsewhere (helpers and tests that must not disturb dist/); the extra
 // run.js there starts the CLI like bin/poolctl.js does.
+/** REQUIRE_BANNER gives ESM chunks the `require` that bundled CommonJS code calls for Node built-ins. */
+const REQUIRE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+
 const i = process.argv.indexOf('--outdir');
 const outdir = i > 0 ? join(process.cwd(), process.argv[i + 1]) : join(root, 'dist');
 rmSync(outdir, { recursive: true, force: true });
@@ -135,9 +138,18 @@ await build({
   // string-width 8 costs ~60 ms at import (Unicode /v regexes); see src/cli/string-width.ts.
   alias: { 'string-width': join(root, 'src/cli/string-width.ts') },
   define: { __POOLCTL_VERSION__: JSON.stringify(pkg.version) },
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: { js: REQUIRE_BANNER },
   logLevel: 'warning',
 });
+// Only chunks with CommonJS code (yargs' helpers) call require: the others drop the banner,
+// whose createRequire costs ~60 us a chunk at start-up.
+for (const f of readdirSync(outdir)) {
+  if (!f.endsWith('.js')) continue;
+  const code = readFileSync(join(outdir, f), 'utf8');
+  if (code.startsWith(REQUIRE_BANNER) && !/\brequire\b/.test(code.slice(REQUIRE_BANNER.length))) {
+    writeFileSync(join(outdir, f), code.slice(REQUIRE_BANNER.length).replace(/^\n/, ''));
+  }
+}
 if (outdir !== join(root, 'dist')) {
   writeFileSync(join(outdir, 'run.js'), "import('./main.js').then((m) => m.main(process));\n");
 }
