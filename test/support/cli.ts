@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 /**
  * ROOT is the project root; BIN the built poolctl entry that `npm ci` leaves behind
@@ -14,13 +14,12 @@ export const BIN = process.env.POOLCTL_TEST_BIN ? resolve(process.env.POOLCTL_TE
 export const SHARED = join(ROOT, '..', 'shared');
 
 let dataHome: string | undefined;
-/** privateDataHome returns this test process's own XDG_DATA_HOME (made on first use). */
+/**
+ * privateDataHome returns this test process's own XDG_DATA_HOME (made on first use) inside
+ * the run's directory (global-setup.ts), which is removed when the run ends.
+ */
 function privateDataHome(): string {
-  if (dataHome === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'poolctl-test-data-'));
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    dataHome = dir;
-  }
+  dataHome ??= mkdtempSync(join(inject('testRoot'), 'data-'));
   return dataHome;
 }
 
