@@ -4,7 +4,7 @@ import { DEFAULT_ALLOWED_USES, defaultBlockSize } from './ippool-defaults.js';
 import { validateObjectMeta } from './ippool-meta.js';
 import type { IPPool, IPPoolSpec } from './ippool-types.js';
 import type { OverlapIndex } from './overlap-index.js';
-import { formatPrefix, overlaps, parsePrefix, type ParsedPrefix, type Prefix } from './prefix.js';
+import { canonicalPrefixText, equalPrefix, formatPrefix, overlaps, parsePrefix, type Prefix } from './prefix.js';
 import { parseSelector } from './selector.js';
 
 /**
@@ -56,15 +56,14 @@ function tagReason(goField: string, tag: string): string {
   return `Reason: failed to validate Field: ${goField} because of Tag: ${tag} `;
 }
 
-/** cidrChangeOK is clientv3's cidrChangeOK (v3.31+): same text, or the same network with new canonical. */
-function cidrChangeOK(oldCIDR: string, newCIDR: string): boolean {
+/**
+ * cidrChangeOK is clientv3's cidrChangeOK (v3.31+): same text, or the same network with new
+ * canonical. newCIDR is the canonical text of newPrefix, so only the old CIDR needs parsing.
+ */
+function cidrChangeOK(oldCIDR: string, newCIDR: string, newPrefix: Prefix): boolean {
   if (oldCIDR === newCIDR) return true;
   const o = parsePrefix(oldCIDR);
-  const n = parsePrefix(newCIDR);
-  if (!o.ok || !n.ok) return false;
-  const a = o.value.prefix;
-  const b = n.value.prefix;
-  return a.family === b.family && a.value === b.value && a.bits === b.bits && newCIDR === formatPrefix(b);
+  return o.ok && equalPrefix(o.value.prefix, newPrefix);
 }
 
 /** ClientRulesResult is the outcome of validateAndSetDefaults: the defaulted pool and clientv3's errors. */
@@ -73,19 +72,6 @@ export interface ClientRulesResult {
   readonly errors: Diagnostic[];
   /** prefix is the pool's network, when its CIDR parsed; the returned spec.cidr is then its canonical text. */
   readonly prefix?: Prefix;
-}
-
-/**
- * canonicalCidr is formatPrefix(parsed.prefix) for the text that parsed as `parsed`: the text
- * itself when it is already canonical (IPv4 without host bits and without leading zeros in
- * its length: parsePrefix admits no other spelling), which spares formatting most pools.
- */
-function canonicalCidr(text: string, parsed: ParsedPrefix): string {
-  if (parsed.prefix.family === 4 && !parsed.hostBitsSet) {
-    const slash = text.indexOf('/');
-    if (text.charCodeAt(slash + 1) !== 48 || slash + 2 === text.length) return text;
-  }
-  return formatPrefix(parsed.prefix);
 }
 
 /**
@@ -127,9 +113,9 @@ export function validateAndSetDefaults(pool: IPPool, oldPool?: IPPool, overlapIn
     }
     prefix = parsed.value.prefix;
     const family = prefix.family;
-    cidr = canonicalCidr(cidr, parsed.value);
+    cidr = canonicalPrefixText(cidr, parsed.value);
     if (!nodeSelector) nodeSelector = 'all()';
-    if (old && !cidrChangeOK(old.cidr ?? '', cidr)) {
+    if (old && !cidrChangeOK(old.cidr ?? '', cidr, prefix)) {
       errors.push(fieldError('IMMUTABLE_FIELD', 'IPPool CIDR cannot be modified', '/spec/cidr', cidrField, cidr, `the stored CIDR is ${old.cidr}`));
     }
     if (!blockSize) blockSize = defaultBlockSize(family);

@@ -181,7 +181,7 @@ function addStep(t: Trace, step: string, result: boolean, detail: string): void 
 }
 
 /** ifaceMatches reports whether an interface name matches an iptables interface pattern ("eth+" = prefix "eth"). */
-export function ifaceMatches(pattern: string, iface: string): boolean {
+function ifaceMatches(pattern: string, iface: string): boolean {
   return pattern.endsWith('+') ? iface.startsWith(pattern.slice(0, -1)) : iface === pattern;
 }
 

@@ -40,7 +40,7 @@ export function setName(family: Family, id: string): string {
  * (felix/dataplane/linux/masq_mgr.go isLoadBalancerOnly); absent uses default to
  * [Workload, Tunnel].
  */
-export function isLoadBalancerOnly(pool: NatPool): boolean {
+function isLoadBalancerOnly(pool: NatPool): boolean {
   return pool.allowedUses?.length === 1 && pool.allowedUses[0] === 'LoadBalancer';
 }
 

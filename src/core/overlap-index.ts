@@ -2,6 +2,7 @@ import type { Family } from './addr.js';
 import type { IPPool } from './ippool-types.js';
 import { NameTable } from './name-table.js';
 import { lastAddrValue, networkMask, parsePrefix, type Prefix } from './prefix.js';
+import { POW2 } from './range-index.js';
 
 /** OverlapEntry is one pool known to an OverlapIndex. */
 export interface OverlapEntry {
@@ -190,11 +191,6 @@ export class OverlapIndex {
     return e;
   }
 
-  /** has reports whether a pool of that name is in the index. */
-  has(name: string): boolean {
-    return this.names.get(name) !== undefined;
-  }
-
   /**
    * addPool adds a stored or accepted pool by its spec.cidr as written (Calico's message quotes
    * it verbatim; the network is what overlaps). A pool whose CIDR does not parse is skipped, as
@@ -204,7 +200,7 @@ export class OverlapIndex {
   addPool(pool: IPPool, origin: OverlapEntry['origin']): boolean {
     const cidr = pool.spec?.cidr ?? '';
     const p = parsePrefix(cidr);
-    if (!p.ok || this.names.get(pool.metadata.name)) return false;
+    if (!p.ok || this.get(pool.metadata.name)) return false;
     this.add({ name: pool.metadata.name, cidr, prefix: p.value.prefix, origin });
     return true;
   }
@@ -262,7 +258,7 @@ export class OverlapIndex {
     }
     // Pools inside p: from p's first address while addresses stay within p.
     const last = v4 ? 0n : lastAddrValue(p);
-    const lastKey = v4 ? key + 2 ** (32 - p.bits) - 1 : Number(last >> 75n);
+    const lastKey = v4 ? key + POW2[32 - p.bits]! - 1 : Number(last >> 75n);
     const sorted = f.sorted;
     const chunks = sorted.chunks;
     sorted.firstFrom(key, p.value);
