@@ -1,7 +1,7 @@
 // Build: bundle src/cli/main.ts with esbuild into dist/ (ESM, code-split so each command
 // loads only what it needs). Runs on `npm ci` through the prepare script.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -115,15 +115,15 @@ function quickValidatorCode(root) {
   return `\n// quickValid: see quickValidatorCode in scripts/build.mjs.\n${fns.join('\n')}\nexport const quickValid = ${top};\n`;
 }
 
-// --outdir DIR builds elsewhere (helpers and tests that must not disturb dist/); the extra
-// run.js there starts the CLI like bin/poolctl.js does.
 /** REQUIRE_BANNER gives ESM chunks the `require` that bundled CommonJS code calls for Node built-ins. */
 const REQUIRE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
+// --outdir DIR builds elsewhere (helpers and tests that must not disturb dist/); the extra
+// run.js there starts the CLI like bin/poolctl.js does.
 const i = process.argv.indexOf('--outdir');
 const outdir = i > 0 ? join(process.cwd(), process.argv[i + 1]) : join(root, 'dist');
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const { outputFiles } = await build({
   entryPoints: { main: join(root, 'src/cli/main.ts') },
   outdir,
   bundle: true,
@@ -140,14 +140,17 @@ await build({
   define: { __POOLCTL_VERSION__: JSON.stringify(pkg.version) },
   banner: { js: REQUIRE_BANNER },
   logLevel: 'warning',
+  write: false,
 });
 // Only chunks with CommonJS code (yargs' helpers) call require: the others drop the banner,
 // whose createRequire costs ~60 us a chunk at start-up.
-for (const f of readdirSync(outdir)) {
-  if (!f.endsWith('.js')) continue;
-  const code = readFileSync(join(outdir, f), 'utf8');
+for (const f of outputFiles) {
+  mkdirSync(dirname(f.path), { recursive: true });
+  const code = f.path.endsWith('.js') ? f.text : '';
   if (code.startsWith(REQUIRE_BANNER) && !/\brequire\b/.test(code.slice(REQUIRE_BANNER.length))) {
-    writeFileSync(join(outdir, f), code.slice(REQUIRE_BANNER.length).replace(/^\n/, ''));
+    writeFileSync(f.path, code.slice(REQUIRE_BANNER.length).replace(/^\n/, ''));
+  } else {
+    writeFileSync(f.path, f.contents);
   }
 }
 if (outdir !== join(root, 'dist')) {

@@ -64,9 +64,14 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** sortedByName returns pools in name order: the key order of every backend (etcd's byte order for ASCII names). */
+/** compareNames orders pool names by UTF-16 code units: the key order of every backend (etcd's byte order for ASCII names). */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** sortedByName returns pools in name order (compareNames). */
 export function sortedByName(pools: Iterable<StoredPool>): StoredPool[] {
-  return [...pools].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  return [...pools].sort((a, b) => compareNames(a.metadata.name, b.metadata.name));
 }
 
 /** MAX_ATTEMPTS bounds how often a batch re-runs after losing a race to another writer. */
@@ -83,7 +88,7 @@ interface Staged {
  * nowTimestamp is Kubernetes' creationTimestamp text: RFC 3339, UTC, whole seconds
  * (metav1.Time marshals with time.RFC3339).
  */
-export function nowTimestamp(): string {
+function nowTimestamp(): string {
   const now = Math.floor(Date.now() / 1000);
   if (now !== lastSecond) {
     lastSecond = now;
@@ -255,7 +260,7 @@ function sleep(ms: number): Promise<void> {
  * store becomes unreachable, committed items keep their outcomes, the chunk under way fails
  * with the error's outcome ('unknown' if the request was sent) and later items fail as not applied.
  */
-export async function runBatch<I, R>(
+async function runBatch<I, R>(
   backend: Backend,
   items: readonly I[],
   begin: (txn: Txn) => Promise<BatchStep<I, R>> | BatchStep<I, R>,

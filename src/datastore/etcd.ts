@@ -89,7 +89,7 @@ class EtcdBackend implements Backend {
 
   constructor(
     private readonly client: Etcd3,
-    private readonly endpoints: readonly string[],
+    endpoints: readonly string[],
   ) {
     this.location = endpoints.join(',');
   }
@@ -99,20 +99,25 @@ class EtcdBackend implements Backend {
     try {
       return await fn();
     } catch (e) {
-      const reason = describeError(e);
-      const outcome = write && !wasNotApplied(e) ? 'unknown' : 'not-applied';
-      if (/permission denied|authentication failed|invalid auth token|user name is empty/i.test(reason)) {
-        throw new UnavailableError(`etcd at ${this.location} refused the ${what}: ${reason}`, {
-          outcome,
-          hint: 'check ETCD_USERNAME / ETCD_PASSWORD (or etcdUsername / etcdPassword in the config file)',
-        });
-      }
-      if (/^etcdserver: /.test(reason)) throw new UnavailableError(`etcd at ${this.location} refused the ${what}: ${reason}`, { outcome });
-      throw new UnavailableError(`cannot reach etcd at ${this.location}: ${what} failed: ${reason}`, {
+      throw this.failure(what, write, e);
+    }
+  }
+
+  /** failure is the UnavailableError for a failed request (`what`; a write may have been applied). */
+  private failure(what: string, write: boolean, e: unknown): UnavailableError {
+    const reason = describeError(e);
+    const outcome = write && !wasNotApplied(e) ? 'unknown' : 'not-applied';
+    if (/permission denied|authentication failed|invalid auth token|user name is empty/i.test(reason)) {
+      return new UnavailableError(`etcd at ${this.location} refused the ${what}: ${reason}`, {
         outcome,
-        hint: 'check ETCD_ENDPOINTS (or etcdEndpoints in the config file) and that etcd is running',
+        hint: 'check ETCD_USERNAME / ETCD_PASSWORD (or etcdUsername / etcdPassword in the config file)',
       });
     }
+    if (/^etcdserver: /.test(reason)) return new UnavailableError(`etcd at ${this.location} refused the ${what}: ${reason}`, { outcome });
+    return new UnavailableError(`cannot reach etcd at ${this.location}: ${what} failed: ${reason}`, {
+      outcome,
+      hint: 'check ETCD_ENDPOINTS (or etcdEndpoints in the config file) and that etcd is running',
+    });
   }
 
   private decode(kv: IKeyValue): StoredPool | null {
@@ -136,7 +141,7 @@ class EtcdBackend implements Backend {
           limit = Math.max(1, limit >> 1);
           continue;
         }
-        res = await this.call('list', false, () => Promise.reject(e));
+        throw this.failure('list', false, e);
       }
       revision ??= String(res.header.revision);
       for (const item of res.kvs) {

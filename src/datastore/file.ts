@@ -16,10 +16,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { NatPool } from '../core/index.js';
 import type { Datastore, ListResult, StoredPool } from './datastore.js';
-import { EngineDatastore, type Backend, type Session, type Write } from './engine.js';
+import { compareNames, EngineDatastore, type Backend, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
 import { natPoolOf } from './nat-pool.js';
-import { checkV2Layout, damagedSnapshot, decodeNatLine, decodeSnapshot, encodeSnapshot, PoolTable, v2Header } from './snapshot.js';
+import { damagedSnapshot, decodeNatLine, decodeSnapshot, encodeSnapshot, PoolTable, v2Frame } from './snapshot.js';
 
 // The embedded store is a directory of immutable snapshots, each a whole store:
 //
@@ -40,6 +40,16 @@ const SNAPSHOT = /^pools\.(\d{12})\.json$/;
 
 function snapshotName(seq: number): string {
   return `pools.${String(seq).padStart(12, '0')}.json`;
+}
+
+/** snapshotSeqs returns the sequence numbers of the snapshots among a directory's names, newest first. */
+function snapshotSeqs(names: readonly string[]): number[] {
+  const seqs: number[] = [];
+  for (const n of names) {
+    const m = SNAPSHOT.exec(n);
+    if (m) seqs.push(Number(m[1]));
+  }
+  return seqs.sort((a, b) => b - a);
 }
 
 function errno(e: unknown): string | undefined {
@@ -67,21 +77,14 @@ class FileBackend implements Backend {
     return new UnavailableError(`cannot ${what} the store at ${this.location}: ${reason}`);
   }
 
-  /** latest returns the sequence numbers of the snapshots present, newest first. */
-  private snapshots(): number[] {
-    let names: string[];
+  /** names returns the names in the store directory (none when it does not exist yet). */
+  private names(): string[] {
     try {
-      names = readdirSync(this.location);
+      return readdirSync(this.location);
     } catch (e) {
       if (errno(e) === 'ENOENT') return [];
       throw this.unavailable('read', e);
     }
-    const seqs: number[] = [];
-    for (const n of names) {
-      const m = SNAPSHOT.exec(n);
-      if (m) seqs.push(Number(m[1]));
-    }
-    return seqs.sort((a, b) => b - a);
   }
 
   /**
@@ -91,7 +94,7 @@ class FileBackend implements Backend {
    */
   private newest<T>(read: (path: string) => T): { seq: number; value: T } | null {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const seq = this.snapshots()[0];
+      const seq = snapshotSeqs(this.names())[0];
       if (seq === undefined) return null;
       const path = join(this.location, snapshotName(seq));
       try {
@@ -120,14 +123,12 @@ class FileBackend implements Backend {
       const fd = openSync(path, 'r');
       try {
         const head = readAt(fd, HEAD_BYTES, 0);
-        const nl = head.indexOf(10);
         const size = fstatSync(fd).size;
-        const header = nl < 0 ? null : v2Header(head.toString('latin1', 0, nl), path);
-        if (!header) return decodeSnapshot(readAt(fd, size, 0), path).pools.all().map(natPoolOf);
-        checkV2Layout(header, nl, size, path);
-        const line = readAt(fd, header.natBytes, nl + 1);
+        const frame = v2Frame(head, size, path);
+        if (!frame) return decodeSnapshot(readAt(fd, size, 0), path).pools.all().map(natPoolOf);
+        const line = readAt(fd, frame.header.natBytes, frame.natStart);
         if (line[line.length - 1] !== 10) throw damagedSnapshot(path, 'the NAT line does not end where the header says');
-        return decodeNatLine(line.toString('utf8', 0, line.length - 1), header.count, path);
+        return decodeNatLine(line.toString('utf8', 0, line.length - 1), frame.header.count, path);
       } finally {
         closeSync(fd);
       }
@@ -171,6 +172,7 @@ class FileBackend implements Backend {
     }
     const tmp = join(dir, `.tmp-${this.host}-${process.pid}-${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(6))).toString('hex')}`);
     let won: boolean;
+    let names: string[] = [];
     try {
       const fd = openSync(tmp, 'wx', 0o600);
       try {
@@ -189,9 +191,12 @@ class FileBackend implements Backend {
       }
       // A slow writer can find its number free again because snapshots older than the previous
       // one are removed; a newer snapshot then exists, and this write lost the race.
-      if (won && this.snapshots()[0] !== seq) {
-        unlinkSync(target);
-        won = false;
+      if (won) {
+        names = this.names();
+        if (snapshotSeqs(names)[0] !== seq) {
+          unlinkSync(target);
+          won = false;
+        }
       }
       if (won) syncDir(dir);
     } catch (e) {
@@ -203,18 +208,15 @@ class FileBackend implements Backend {
         // already gone
       }
     }
-    if (won) this.collect(seq);
+    if (won) this.collect(seq, names);
     return won;
   }
 
-  /** collect removes snapshots older than the previous one and temp files of dead local processes. */
-  private collect(seq: number): void {
-    let names: string[];
-    try {
-      names = readdirSync(this.location);
-    } catch {
-      return;
-    }
+  /**
+   * collect removes, among names (the directory as read after publishing snapshot seq), the
+   * snapshots older than the previous one and temp files of dead local processes.
+   */
+  private collect(seq: number, names: readonly string[]): void {
     for (const n of names) {
       const m = SNAPSHOT.exec(n);
       let stale = m !== null && Number(m[1]) < seq - 1;
@@ -234,7 +236,7 @@ class FileBackend implements Backend {
 
 /** merged returns the table's pools with the changes (null: deleted) applied, in name order. */
 function merged(table: PoolTable, changed: ReadonlyMap<string, StoredPool | null>): StoredPool[] {
-  const added = [...changed].filter(([, p]) => p !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const added = [...changed].filter(([, p]) => p !== null).sort(([a], [b]) => compareNames(a, b));
   const out: StoredPool[] = [];
   let j = 0;
   for (let i = 0; i < table.size; i++) {

@@ -2,15 +2,14 @@ import type { Context } from '../cli/context.js';
 import { resolveDatastoreConfig, type DatastoreConfig } from './config.js';
 import type { Datastore } from './datastore.js';
 
-export type { Datastore, ListResult, StoredPool, Txn, BatchOutcome, BatchStep, BatchOptions, WatchEvent } from './datastore.js';
-export { NotFoundError, AlreadyExistsError, ConflictError, UnavailableError, ContentionError, StoreError, isStoreError } from './errors.js';
-export type { DatastoreConfig } from './config.js';
+export type { StoredPool } from './datastore.js';
+export { NotFoundError } from './errors.js';
 
 /**
  * createDatastore opens the backend a configuration names: the embedded store (file.ts) or
  * etcd v3 (etcd.ts, which loads the etcd3 client only then).
  */
-export async function createDatastore(cfg: DatastoreConfig): Promise<Datastore> {
+async function createDatastore(cfg: DatastoreConfig): Promise<Datastore> {
   if (cfg.type === 'file') {
     const { openFileDatastore } = await import('./file.js');
     return openFileDatastore(cfg.path);

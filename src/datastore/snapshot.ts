@@ -1,5 +1,6 @@
 import type { NatPool } from '../core/index.js';
 import type { StoredPool } from './datastore.js';
+import { compareNames } from './engine.js';
 import { UnavailableError } from './errors.js';
 import { natPoolOf } from './nat-pool.js';
 
@@ -40,7 +41,7 @@ const DISABLED = 2;
 export class PoolTable {
   private readonly built: (StoredPool | undefined)[];
 
-  /** names must be sorted (by UTF-16 code units, as sortedByName) and unique; make(i) builds pool i. */
+  /** names must be sorted (compareNames) and unique; make(i) builds pool i. */
   private constructor(
     readonly names: readonly string[],
     private readonly make: (i: number) => StoredPool,
@@ -53,7 +54,7 @@ export class PoolTable {
     let sorted = pools;
     let ordered = true;
     for (let i = 1; i < pools.length && ordered; i++) ordered = pools[i - 1]!.metadata.name < pools[i]!.metadata.name;
-    if (!ordered) sorted = [...new Map(pools.map((p) => [p.metadata.name, p] as const)).values()].sort(byName);
+    if (!ordered) sorted = [...new Map(pools.map((p) => [p.metadata.name, p] as const)).values()].sort((a, b) => compareNames(a.metadata.name, b.metadata.name));
     return new PoolTable(
       sorted.map((p) => p.metadata.name),
       (i) => sorted[i]!,
@@ -96,10 +97,6 @@ export class PoolTable {
   }
 }
 
-function byName(a: StoredPool, b: StoredPool): number {
-  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
-}
-
 /** DecodedSnapshot is a snapshot's revision counter and pools. */
 export interface DecodedSnapshot {
   readonly revision: number;
@@ -135,7 +132,7 @@ export interface V2Header {
  * null when the snapshot is not v2 (a v1 snapshot is one line). Throws UnavailableError when
  * the line claims v2 but is not a valid header.
  */
-export function v2Header(line: string, path: string): V2Header | null {
+function v2Header(line: string, path: string): V2Header | null {
   if (!line.startsWith(V2_PREFIX)) return null;
   let h: { revision?: unknown; count?: unknown; natBytes?: unknown; bytes?: unknown };
   try {
@@ -154,9 +151,29 @@ export function v2Header(line: string, path: string): V2Header | null {
 }
 
 /** checkV2Layout checks the header against the file: its length, and line 2 inside it (line 1 ends at headerEnd). */
-export function checkV2Layout(h: V2Header, headerEnd: number, size: number, path: string): void {
+function checkV2Layout(h: V2Header, headerEnd: number, size: number, path: string): void {
   if (size !== h.bytes) throw damagedSnapshot(path, `it has ${size} bytes, its header says ${h.bytes}`);
   if (h.natBytes < 1 || headerEnd + 1 + h.natBytes > size) throw damagedSnapshot(path, 'the NAT line does not end where the header says');
+}
+
+/** V2Frame is where the lines of a v2 snapshot are: its header, and the offset of line 2 (natBytes long). */
+export interface V2Frame {
+  readonly header: V2Header;
+  readonly natStart: number;
+}
+
+/**
+ * v2Frame reads the header of a snapshot of `size` bytes from `head`, its first bytes (or the
+ * whole file), and checks it against the file: the frame of a v2 snapshot, or null when line 1
+ * is not in head or is not a v2 header. Throws UnavailableError when line 1 claims v2 but is
+ * not a valid header, or the header does not fit the file.
+ */
+export function v2Frame(head: Buffer, size: number, path: string): V2Frame | null {
+  const nl = head.indexOf(10);
+  const header = nl < 0 ? null : v2Header(head.toString('latin1', 0, nl), path);
+  if (!header) return null;
+  checkV2Layout(header, nl, size, path);
+  return { header, natStart: nl + 1 };
 }
 
 /**
@@ -165,11 +182,10 @@ export function checkV2Layout(h: V2Header, headerEnd: number, size: number, path
  */
 export function decodeSnapshot(buf: Buffer, path: string): DecodedSnapshot {
   if (buf.toString('latin1', 0, Math.min(buf.length, V2_PREFIX.length)) !== V2_PREFIX) return decodeV1(buf.toString('utf8'), path);
-  const nl = buf.indexOf(10);
-  const header = nl < 0 ? null : v2Header(buf.toString('latin1', 0, nl), path);
-  if (!header) throw damagedSnapshot(path, 'no v2 header line');
-  checkV2Layout(header, nl, buf.length, path);
-  const start = nl + 1 + header.natBytes;
+  const frame = v2Frame(buf, buf.length, path);
+  if (!frame) throw damagedSnapshot(path, 'no v2 header line');
+  const { header, natStart } = frame;
+  const start = natStart + header.natBytes;
   if (buf[start - 1] !== 10) throw damagedSnapshot(path, 'the NAT line does not end where the header says');
   if (buf[buf.length - 1] !== 10) throw damagedSnapshot(path, 'the file does not end with a newline');
   return { revision: header.revision, pools: decodePoolsLine(buf.toString('utf8', start, buf.length - 1), header.count, path) };
