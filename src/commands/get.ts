@@ -1,5 +1,5 @@
 import { ExitCode } from '../cli/exit-codes.js';
-import { OUTPUT_HELP } from '../output/printer.js';
+import { OUTPUT_HELP, resolvePrinter } from '../output/printer.js';
 import { defineCommand } from './command.js';
 
 export default defineCommand<{ resource: string; names: string[]; output: string; export: boolean }>({
@@ -23,7 +23,6 @@ export default defineCommand<{ resource: string; names: string[]; output: string
   async run(args, ctx) {
     const { parseResourceArgs } = await import('../resources/kinds.js');
     const names = parseResourceArgs([args.resource, ...(args.names ?? [])]);
-    const { resolvePrinter } = await import('../output/printer.js');
     const printer = await resolvePrinter(args.output);
     const { getPools } = await import('../resources/get.js');
     const result = await getPools(ctx, names, { export: args.export });

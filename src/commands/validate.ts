@@ -5,6 +5,7 @@ import { VERSION } from '../cli/version-info.js';
 import type { IPPool } from '../core/index.js';
 import { REPORT_FORMATS, type ReportFormat } from '../output/diagnostics/formats.js';
 import { defineCommand } from './command.js';
+import { FILE_OPTIONS } from './resource-flags.js';
 
 interface ValidateArgs {
   readonly filename?: string[];
@@ -22,7 +23,7 @@ export default defineCommand<ValidateArgs>({
   describe: "Validate IPPool manifests offline with Calico's rules (exit 0 valid, 1 invalid)",
   options: {
     filename: { type: 'string', alias: 'f', array: true, describe: 'file, directory (.yaml/.yml/.json) or - for stdin; repeatable' },
-    recursive: { type: 'boolean', alias: 'R', default: false, describe: 'descend into subdirectories of -f directories' },
+    recursive: FILE_OPTIONS.recursive!,
     output: {
       type: 'string',
       alias: 'o',

@@ -277,17 +277,7 @@ class YamlDoc implements ParsedDocument {
    */
   contentStart(): number {
     const t = this.src.text;
-    let i = this.from;
-    if (t.startsWith('---', i)) i += 3;
-    while (i < this.to) {
-      const c = t.charCodeAt(i);
-      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
-      else if (c === 35) {
-        const nl = t.indexOf('\n', i);
-        i = nl < 0 || nl >= this.to ? this.to : nl + 1;
-      } else break;
-    }
-    return Math.min(i, this.to);
+    return firstContent(t, t.startsWith('---', this.from) ? this.from + 3 : this.from, this.to);
   }
 }
 
@@ -328,8 +318,11 @@ function finish(src: SourceText, index: number, yd: YamlDoc, value: unknown, dia
   return yd.settle(index, v, diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS);
 }
 
-/** hasContent reports whether a text range holds anything but blank lines and comments. */
-function hasContent(text: string, start: number, end: number): boolean {
+/**
+ * firstContent returns the offset of the first character in [start, end) that is neither
+ * blank (space, tab, CR, LF) nor in a `#` comment, or end when there is none.
+ */
+function firstContent(text: string, start: number, end: number): number {
   let i = start;
   while (i < end) {
     const c = text.charCodeAt(i);
@@ -337,12 +330,12 @@ function hasContent(text: string, start: number, end: number): boolean {
       i++;
     } else if (c === 35) {
       const nl = text.indexOf('\n', i);
-      i = nl < 0 ? end : nl + 1;
+      i = nl < 0 || nl >= end ? end : nl + 1;
     } else {
-      return true;
+      return i;
     }
   }
-  return false;
+  return end;
 }
 
 /** markerAt reports whether a line starting at i is a `---` or `...` marker line. */
@@ -373,7 +366,8 @@ function splitStream(text: string): { bounds: number[]; lines: number[] } | null
     i = nl + 1;
   }
   // Text before the first marker is a document only if it has content.
-  if (bounds.length > 1 ? !hasContent(text, 0, bounds[1]!) : !hasContent(text, 0, text.length)) {
+  const head = bounds.length > 1 ? bounds[1]! : text.length;
+  if (firstContent(text, 0, head) === head) {
     bounds.shift();
     lines.shift();
   }

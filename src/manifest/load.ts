@@ -83,7 +83,7 @@ export interface VisitSummary {
 }
 
 /** DEFAULT_MAX_BYTES is the default size cap of one input: 128 MiB. */
-export const DEFAULT_MAX_BYTES = 128 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 128 * 1024 * 1024;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

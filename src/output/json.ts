@@ -1,4 +1,4 @@
-import { listObject, type GetResult, type Printer } from './printer.js';
+import { printedObject, type GetResult, type Printer } from './printer.js';
 
 /**
  * jsonPrinter prints one pool (a single NAME) or an IPPoolList as JSON with 2-space indents,
@@ -7,7 +7,7 @@ import { listObject, type GetResult, type Printer } from './printer.js';
 export function jsonPrinter(): Printer {
   return {
     async print(result: GetResult): Promise<string> {
-      const value = result.single && result.items.length === 1 ? result.items[0] : listObject(result);
+      const value = printedObject(result);
       return `${JSON.stringify(value, null, 2)}\n`;
     },
   };

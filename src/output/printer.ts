@@ -27,9 +27,22 @@ export interface Printer {
   print(result: GetResult): Promise<string>;
 }
 
-/** listObject is the IPPoolList as Calico marshals it: kind, apiVersion, metadata, items. */
+/**
+ * listObject is the IPPoolList as Calico marshals it: kind, apiVersion, metadata, items.
+ * The apiVersion is core's API_VERSION written out: `get` imports this module statically,
+ * and importing core here would load all of core (with the schema validator) into every
+ * `--help` and completion run.
+ */
 export function listObject(result: GetResult): Record<string, unknown> {
   return { kind: 'IPPoolList', apiVersion: 'projectcalico.org/v3', metadata: { resourceVersion: result.revision }, items: result.items };
+}
+
+/**
+ * printedObject is what json and yaml print: the one pool when a single NAME was asked for
+ * and found, otherwise the IPPoolList (listObject).
+ */
+export function printedObject(result: GetResult): unknown {
+  return result.single && result.items.length === 1 ? result.items[0] : listObject(result);
 }
 
 /** parseOutputFormat returns the format an -o value names, or a usage error listing the formats. */

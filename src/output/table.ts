@@ -19,7 +19,7 @@ const SELECTOR: Column = { heading: 'SELECTOR', value: (p) => p.spec.nodeSelecto
  * `ps` (poolctl's table) and wide, ASSIGNMENTMODE last (v3.30+). Booleans print true/false,
  * empty modes Never, SELECTOR the raw nodeSelector.
  */
-export const COLUMNS: Readonly<Record<'table' | 'wide', readonly Column[]>> = {
+const COLUMNS: Readonly<Record<'table' | 'wide', readonly Column[]>> = {
   table: [NAME, CIDR, SELECTOR],
   wide: [
     NAME,

@@ -1,4 +1,4 @@
-import { listObject, type GetResult, type Printer } from './printer.js';
+import { printedObject, type GetResult, type Printer } from './printer.js';
 
 /**
  * yamlPrinter prints one pool (a single NAME) or an IPPoolList as calicoctl's YAML: made from
@@ -10,7 +10,7 @@ export function yamlPrinter(): Printer {
   return {
     async print(result: GetResult): Promise<string> {
       const { stringify } = (await import('yaml')).default;
-      const value = result.single && result.items.length === 1 ? result.items[0] : listObject(result);
+      const value = printedObject(result);
       return stringify(value, { schema: 'yaml-1.1', indentSeq: false, sortMapEntries: true, lineWidth: 0 });
     },
   };

@@ -28,7 +28,7 @@ function stringAt(v: unknown, key: string): string | undefined {
 function toInput(res: LoadedResource): ResourceInput {
   const rv = stringAt(res.value, 'resourceVersion');
   return {
-    name: stringAt(res.value, 'name') ?? '',
+    name: res.name ?? '',
     ...(rv ? { resourceVersion: rv } : {}),
     check(ctx: CheckContext, withoutResourceVersion = false): CheckResult {
       if (!withoutResourceVersion || rv === undefined) return checkResource(res, ctx);

@@ -56,7 +56,8 @@ export interface OpOptions {
 
 const errorsOf = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.severity === 'error');
 const warningsOf = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.severity === 'warning');
-const EXISTS: ReadonlySet<string> = new Set(['ALREADY_EXISTS', 'DUPLICATE_NAME']);
+/** EXISTS are the codes that say a pool of the name is already there (stored or earlier in the input). */
+export const EXISTS: ReadonlySet<string> = new Set(['ALREADY_EXISTS', 'DUPLICATE_NAME']);
 
 /** canonical is a stable text of a JSON value (object keys sorted), for comparing contents. */
 function canonical(v: unknown): string {

@@ -2,7 +2,7 @@ import { ExitCode } from '../cli/exit-codes.js';
 import { calicoErrorText, type Diagnostic } from '../core/index.js';
 import type { BatchOutcome } from '../datastore/datastore.js';
 import { UnavailableError } from '../datastore/errors.js';
-import type { Action, OpResult, ResourceInput, Verb } from './operations.js';
+import { EXISTS, type Action, type OpResult, type ResourceInput, type Verb } from './operations.js';
 
 const PAST: Readonly<Record<Verb, string>> = { create: 'created', apply: 'applied', replace: 'replaced', delete: 'deleted' };
 
@@ -32,8 +32,6 @@ function failureOf(input: ResourceInput, o: BatchOutcome<OpResult>): Failure | n
   }
   return { reason: e.message, diagnostics: [], unavailable: false };
 }
-
-const EXISTS_CODES: ReadonlySet<string> = new Set(['ALREADY_EXISTS', 'DUPLICATE_NAME']);
 
 const SKIP_REASON: Partial<Record<Verb, string>> = { create: 'already exists', delete: 'does not exist' };
 
@@ -85,7 +83,7 @@ export function reportOutcomes(
   for (const f of failures) {
     stderr.push(`Failed to ${verb} 'IPPool' resource: ${f.reason}`);
     // The position of a rule violation helps; for "already exists" the name says it all.
-    if (f.diagnostics.some((d) => d.file !== undefined && !EXISTS_CODES.has(d.code))) stderr.push(opts.formatDiagnostics(f.diagnostics));
+    if (f.diagnostics.some((d) => d.file !== undefined && !EXISTS.has(d.code))) stderr.push(opts.formatDiagnostics(f.diagnostics));
   }
   const exitCode = failures.some((f) => f.unavailable) ? ExitCode.UNAVAILABLE : failures.length > 0 ? ExitCode.FAILURE : ExitCode.OK;
   return { lines: { stdout, stderr }, exitCode };

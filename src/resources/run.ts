@@ -4,6 +4,7 @@ import { ExitCode } from '../cli/exit-codes.js';
 import type { Diagnostic } from '../core/index.js';
 import { openDatastore } from '../datastore/index.js';
 import { createProgress } from '../output/progress.js';
+import type { InputSet } from './inputs.js';
 import { stepFor, type ResourceInput, type Verb } from './operations.js';
 import { reportOutcomes } from './report.js';
 
@@ -38,11 +39,12 @@ export async function runResourceCommand(verb: Verb, args: ResourceArgs, ctx: Co
   const { formatDiagnostic, loadPaint, PLAIN } = await import('../output/diagnostics/text.js');
   const paint = ctx.color ? await loadPaint() : PLAIN;
   let inputs: ResourceInput[];
-  let format: (ds: readonly Diagnostic[]) => string = (ds) => ds.map((d) => formatDiagnostic(d, { paint })).join('');
+  let sourceLine: InputSet['sourceLine'] | undefined;
+  const format = (ds: readonly Diagnostic[]): string => ds.map((d) => formatDiagnostic(d, { sourceLine, paint })).join('');
   if (args.filename && args.filename.length > 0) {
     const { loadInputs } = await import('./inputs.js');
     const set = await loadInputs(args.filename, { recursive: args.recursive ?? false }, ctx);
-    format = (ds) => ds.map((d) => formatDiagnostic(d, { sourceLine: set.sourceLine, paint })).join('');
+    sourceLine = set.sourceLine;
     if (set.notices.length > 0) write(ctx.io.stderr, [format(set.notices)]);
     if (set.errors.length > 0) {
       write(ctx.io.stderr, [
