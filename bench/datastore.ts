@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startEtcd } from '../test/support/etcd.js';
-import { BIN as DEFAULT_BIN, median, row, section } from './harness.js';
+import { BIN, median, row, section } from './harness.js';
 
 // Datastore benchmark (issue 4): `poolctl create -f` of 10,000 pools from one file, `get`
 // (list) of them and `get` of one, on the embedded store and on etcd v3 (started here), net of
@@ -13,7 +13,6 @@ import { BIN as DEFAULT_BIN, median, row, section } from './harness.js';
 // ~13x for 10x the pools, a linear scan per pool ~100x.
 // POOLCTL_BENCH_BIN runs another build (e.g. build/c/run.js); default bin/poolctl.js.
 
-const BIN = process.env.POOLCTL_BENCH_BIN ? resolve(process.env.POOLCTL_BENCH_BIN) : DEFAULT_BIN;
 const RUNS = Number(process.env.POOLCTL_BENCH_RUNS ?? 3);
 
 function manifest(dir: string, n: number): string {

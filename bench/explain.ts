@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   containsAddr,
   formatIPv6Value,
@@ -12,8 +12,6 @@ import {
 } from '../src/core/index.js';
 import { BIN, row, section } from './harness.js';
 
-/** the CLI under test: POOLCTL_BENCH_BIN (e.g. build/a/run.js), else bin/poolctl.js. */
-const CLI = process.env.POOLCTL_BENCH_BIN ? resolve(process.env.POOLCTL_BENCH_BIN) : BIN;
 const POOLS = 10_000;
 const FLOWS = Number(process.env.POOLCTL_BENCH_FLOWS ?? 1_000_000);
 /** BASELINE_SAMPLE is how many flows the naive linear scan decides. */
@@ -140,7 +138,7 @@ function calibration(): number {
 
 function runCli(dir: string, family: 4 | 6, flows = `flows${family}.txt`): number {
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [CLI, 'nat', 'explain', '--flows', join(dir, flows), '-f', join(dir, `pools${family}.yaml`), '-o', 'csv'], {
+  const r = spawnSync(process.execPath, [BIN, 'nat', 'explain', '--flows', join(dir, flows), '-f', join(dir, `pools${family}.yaml`), '-o', 'csv'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const secs = Number(process.hrtime.bigint() - t) / 1e9;
@@ -156,7 +154,7 @@ function runCli(dir: string, family: 4 | 6, flows = `flows${family}.txt`): numbe
  * into start-up with the pools, and the flows.
  */
 export async function run(): Promise<void> {
-  section(`explain (--flows, ${FLOWS.toLocaleString('en')} flows, ${POOLS.toLocaleString('en')} pools, -o csv > /dev/null; CLI ${CLI})`);
+  section(`explain (--flows, ${FLOWS.toLocaleString('en')} flows, ${POOLS.toLocaleString('en')} pools, -o csv > /dev/null; CLI ${BIN})`);
   const dir = mkdtempSync(join(tmpdir(), 'poolctl-bench-explain-'));
   const searches = Math.max(calibration(), calibration());
   row('machine: bare binary search, 10,000 ranges', `${(searches / 1e6).toFixed(1)} M/s`, {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { buildNatModel, DEFAULT_NAT_SETTINGS, type IPPool, type NatModel, type NatPool } from '../src/core/index.js';
 import { openFileDatastore } from '../src/datastore/file.js';
 import { createHostExec } from '../src/host/host-exec.js';
@@ -25,8 +25,6 @@ import { BIN, median, ROOT, row, section } from './harness.js';
  * needed; POOLCTL_BENCH_SIZES=100,10000 picks sizes, POOLCTL_BENCH_RUNS the runs per figure).
  */
 
-/** the CLI under test: POOLCTL_BENCH_BIN (e.g. build/d/run.js), else bin/poolctl.js. */
-const CLI = process.env.POOLCTL_BENCH_BIN ? resolve(process.env.POOLCTL_BENCH_BIN) : BIN;
 const SIZES = (process.env.POOLCTL_BENCH_SIZES ?? '100,10000,100000').split(',').map(Number);
 const RUNS = process.env.POOLCTL_BENCH_RUNS ? Number(process.env.POOLCTL_BENCH_RUNS) : undefined;
 
@@ -136,7 +134,7 @@ function cli(ns: string, args: readonly string[], store?: string): Cost & { out:
   const t = process.hrtime.bigint();
   const cpu = childCpuMs();
   const env = { ...process.env, NO_COLOR: '1', ...(store ? { POOLCTL_STORE: store } : {}) };
-  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env });
+  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env });
   const took = ms(t);
   if (r.status !== 0) throw new Error(`poolctl ${args.join(' ')} exited ${r.status}: ${r.stderr.toString().trim().slice(0, 500)}`);
   return { ms: took, cpu: childCpuMs() - cpu, out: r.stdout.toString() };
@@ -243,7 +241,7 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'poolctl-bench-nat-'));
   try {
     const startup = medianCost(Array.from({ length: 7 }, () => withNs((ns) => cli(ns, ['version']))));
-    section(`nat apply in a network namespace (CLI ${CLI}; poolctl start-up ${fmt(startup)})`);
+    section(`nat apply in a network namespace (CLI ${BIN}; poolctl start-up ${fmt(startup)})`);
     for (const n of SIZES) {
       const ps = pools(n);
       const m = model(ps);

@@ -1,14 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { BIN, median, ROOT, row, section } from './harness.js';
 
 /** RUNS is the number of cold starts per command (after one warm-up each). */
 const RUNS = Number(process.env.POOLCTL_BENCH_RUNS ?? 21);
 
-/** the CLI under test: POOLCTL_BENCH_BIN (e.g. build/a/run.js), else bin/poolctl.js. */
-const CLI = process.env.POOLCTL_BENCH_BIN ? resolve(process.env.POOLCTL_BENCH_BIN) : BIN;
 
 interface Case {
   readonly name: string;
@@ -32,19 +30,19 @@ function once(c: Case): number {
  * with the targets (1.3x for version, 1.5x for explain).
  */
 export async function run(): Promise<void> {
-  section(`startup (${RUNS} cold starts each, median; CLI ${CLI})`);
+  section(`startup (${RUNS} cold starts each, median; CLI ${BIN})`);
   const store = mkdtempSync(join(tmpdir(), 'poolctl-bench-startup-'));
   try {
-    const created = spawnSync(process.execPath, [CLI, 'create', '-f', 'examples/pools.yaml'], {
+    const created = spawnSync(process.execPath, [BIN, 'create', '-f', 'examples/pools.yaml'], {
       cwd: ROOT,
       env: { ...process.env, POOLCTL_STORE: store },
     });
     if (created.status !== 0) throw new Error(`cannot fill the store: ${created.stderr.toString().trim()}`);
     const cases: Case[] = [
       { name: 'node -e 0', args: ['-e', '0'] },
-      { name: 'poolctl version', args: [CLI, 'version'], target: 1.3 },
-      { name: 'poolctl nat explain (-f examples/pools.yaml)', args: [CLI, 'nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', 'examples/pools.yaml'], target: 1.5 },
-      { name: 'poolctl nat explain (embedded store)', args: [CLI, 'nat', 'explain', '10.244.1.5', '1.1.1.1'], env: { POOLCTL_STORE: store }, target: 1.5 },
+      { name: 'poolctl version', args: [BIN, 'version'], target: 1.3 },
+      { name: 'poolctl nat explain (-f examples/pools.yaml)', args: [BIN, 'nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', 'examples/pools.yaml'], target: 1.5 },
+      { name: 'poolctl nat explain (embedded store)', args: [BIN, 'nat', 'explain', '10.244.1.5', '1.1.1.1'], env: { POOLCTL_STORE: store }, target: 1.5 },
     ];
     const times = cases.map(() => [] as number[]);
     cases.forEach((c) => once(c));

@@ -16,7 +16,6 @@ import { BIN, ROOT, row, section } from './harness.js';
  */
 
 const TARGET = 50_000;
-const CLI = process.env.POOLCTL_BENCH_BIN ? join(process.cwd(), process.env.POOLCTL_BENCH_BIN) : BIN;
 
 /** cidrOf is pool i's CIDR: /24s in 10.0.0.0/8 and up; every tenth is invalid (host bits set). */
 function cidrOf(i: number): string {
@@ -78,7 +77,7 @@ function best(cmd: string, args: readonly string[], runs: number): number {
 
 /** run: see the module comment. */
 export async function run(): Promise<void> {
-  section(`validate: end to end (${CLI})`);
+  section(`validate: end to end (${BIN})`);
   const dir = mkdtempSync(join(tmpdir(), 'poolctl-bench-validate-'));
   try {
     for (const [n, runs, yamlRuns] of [
@@ -88,9 +87,9 @@ export async function run(): Promise<void> {
       const file = join(dir, `pools-${n}.yaml`);
       writeFileSync(file, manifest(n));
       const mb = (statSync(file).size / 1e6).toFixed(1);
-      const check = timeOnce(process.execPath, [CLI, 'validate', '-f', file, '-o', 'json']);
+      const check = timeOnce(process.execPath, [BIN, 'validate', '-f', file, '-o', 'json']);
       if (check.status !== 1) throw new Error(`validate exited ${check.status} on ${file} (expected 1: it has invalid pools)`);
-      const cli = best(process.execPath, [CLI, 'validate', '-f', file, '-o', 'json'], runs);
+      const cli = best(process.execPath, [BIN, 'validate', '-f', file, '-o', 'json'], runs);
       const jsy = best(process.execPath, ['--input-type=module', '-e', JSYAML_PARSE, file], runs);
       const yaml = best(process.execPath, ['--input-type=module', '-e', YAML_PARSE, file], yamlRuns);
       const rate = (ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`;
@@ -107,7 +106,7 @@ export async function run(): Promise<void> {
     const n = 10_000;
     const file = join(dir, `list-${n}.json`);
     writeFileSync(file, jsonList(n));
-    const ms = best(process.execPath, [CLI, 'validate', '-f', file, '-o', 'json'], 5);
+    const ms = best(process.execPath, [BIN, 'validate', '-f', file, '-o', 'json'], 5);
     console.log(`  ${n.toLocaleString('en-US')} IPPools as one JSON List (${(statSync(file).size / 1e6).toFixed(1)} MB, 10% invalid), best of 5:`);
     row('poolctl validate -o json > /dev/null', `${ms.toFixed(0)} ms`, { value: (n / ms) * 1000 / TARGET, against: 'target', target: `${TARGET.toLocaleString('en-US')} resources/s = 1.00x` });
   } finally {

@@ -2,16 +2,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
 import { overlaps, type IPPool } from '../../src/core/index.js';
 import type { Datastore, WatchEvent } from '../../src/datastore/datastore.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../../src/datastore/errors.js';
-import { openEtcdDatastore } from '../../src/datastore/etcd.js';
 import { openFileDatastore } from '../../src/datastore/file.js';
 import { openMemoryDatastore } from '../../src/datastore/memory.js';
 import { natPoolOf } from '../../src/datastore/nat-pool.js';
 import { mustParsePrefix } from '../support/prefix.js';
-import { skipEtcd, startEtcd, type EtcdServer } from '../support/etcd.js';
+import { etcdBackend } from '../support/etcd.js';
 
 // One contract for every backend (house style: "one describe.each([memory, file, etcd])"):
 // create / get / update / delete with revisions and typed errors, list order, batches, and
@@ -65,28 +63,7 @@ const file = ((): Backend => {
   };
 })();
 
-const etcd = ((): Backend => {
-  let server: EtcdServer | undefined;
-  let raw: Etcd3 | undefined;
-  return {
-    name: 'etcd',
-    skip: skipEtcd(),
-    async setup() {
-      server = await startEtcd();
-      raw = new Etcd3({ hosts: server.endpoint });
-    },
-    async open() {
-      return openEtcdDatastore({ endpoints: [server!.endpoint] });
-    },
-    async reset() {
-      await raw!.delete().prefix('/calico/');
-    },
-    async teardown() {
-      raw?.close();
-      await server?.destroy();
-    },
-  };
-})();
+const etcd: Backend = etcdBackend();
 
 describe.each([memory, file, etcd])('datastore contract: $name', (backend) => {
   let ds: Datastore;

@@ -4,12 +4,13 @@ import { Etcd3 } from 'etcd3';
 import type { IPPool } from '../../src/core/index.js';
 import { openEtcdDatastore, PREFIX } from '../../src/datastore/etcd.js';
 import { UnavailableError } from '../../src/datastore/errors.js';
-import { skipEtcd, startEtcd, type EtcdServer, type EtcdTLS } from '../support/etcd.js';
+import { etcdBackend, startEtcd, type EtcdServer, type EtcdTLS } from '../support/etcd.js';
 
 // etcd specifics: Calico's exact keys and values, reading values Calico wrote, paging past
 // gRPC's 4 MB message limit, TLS, and how an unreachable etcd is reported.
 
-const skip = skipEtcd();
+const etcd = etcdBackend();
+const skip = etcd.skip;
 
 function pool(name: string, cidr: string, spec: Partial<IPPool['spec']> = {}, meta: Partial<IPPool['metadata']> = {}): IPPool {
   return { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name, ...meta }, spec: { cidr, ...spec } };
@@ -19,16 +20,12 @@ describe.skipIf(skip !== null)(`etcd v3 backend${skip ? ` (skipped: ${skip})` : 
   let server: EtcdServer;
   let raw: Etcd3;
   beforeAll(async () => {
-    server = await startEtcd();
-    raw = new Etcd3({ hosts: server.endpoint });
+    await etcd.setup();
+    server = etcd.server();
+    raw = etcd.raw();
   });
-  afterAll(async () => {
-    raw?.close();
-    await server?.destroy();
-  });
-  beforeEach(async () => {
-    await raw.delete().prefix('/calico/');
-  });
+  afterAll(() => etcd.teardown());
+  beforeEach(() => etcd.reset());
 
   it("stores Calico's key and compact JSON value, without resourceVersion; resourceVersion is the mod_revision", async () => {
     const ds = await openEtcdDatastore({ endpoints: [server.endpoint] });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { overlaps, parsePrefix, type IPPool, type Prefix } from '../../src/core/index.js';
+import { overlaps, type IPPool } from '../../src/core/index.js';
+import { mustParsePrefix } from '../support/prefix.js';
 import { poolctl, writeManifest, type CliBackend } from './crud-support.js';
 
 const WORKERS = 8;
@@ -19,12 +20,6 @@ function poolsOf(w: number): IPPool[] {
     const cidr = i % 10 === 0 ? `172.16.${i}.0/24` : i % 10 === 5 ? `172.${20 + i}.0.0/${16 + w}` : `10.${w}.${i}.0/24`;
     return { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: `w${w}-p${i}` }, spec: { cidr, blockSize: 29 } };
   });
-}
-
-function prefix(cidr: string): Prefix {
-  const r = parsePrefix(cidr);
-  if (!r.ok) throw new Error(cidr);
-  return r.value.prefix;
 }
 
 /**
@@ -54,7 +49,7 @@ export function concurrencySuite(backend: CliBackend): void {
           const runs = [];
           for (let k = 0; k < POOLS; k += PER_RUN) {
             const file = writeManifest(dir, `w${w}-${k}.json`, pools.slice(k, k + PER_RUN));
-            runs.push(await poolctl(backend, ['create', '-f', file], { env: { NO_COLOR: '1' } }));
+            runs.push(await poolctl(backend, ['create', '-f', file]));
           }
           return runs;
         }),
@@ -77,7 +72,7 @@ export function concurrencySuite(backend: CliBackend): void {
         expect(winners.length, `contested pool p${i}`).toBe(1);
       }
       // No overlapping pair at all (sorted by address, neighbours suffice for prefixes).
-      const prefixes = stored.map((p) => ({ name: p.metadata.name, prefix: prefix(p.spec.cidr) }));
+      const prefixes = stored.map((p) => ({ name: p.metadata.name, prefix: mustParsePrefix(p.spec.cidr) }));
       prefixes.sort((a, b) => (a.prefix.value < b.prefix.value ? -1 : a.prefix.value > b.prefix.value ? 1 : a.prefix.bits - b.prefix.bits));
       for (let k = 1; k < prefixes.length; k++) {
         expect(overlaps(prefixes[k - 1]!.prefix, prefixes[k]!.prefix), `${prefixes[k - 1]!.name} / ${prefixes[k]!.name}`).toBe(false);

@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
 import type { Datastore } from '../../src/datastore/datastore.js';
-import { openEtcdDatastore } from '../../src/datastore/etcd.js';
 import { openFileDatastore } from '../../src/datastore/file.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { skipEtcd, startEtcd, type EtcdServer } from '../support/etcd.js';
+import { etcdBackend as etcdStore, type EtcdBackend } from '../support/etcd.js';
 
 /**
  * CliBackend is a datastore the e2e tests point the built CLI at (through the environment,
@@ -56,29 +54,10 @@ export function fileBackend(): CliBackend {
   };
 }
 
-/** etcdBackend is a real etcd started for the suite; reset deletes every /calico/ key. */
-export function etcdBackend(): CliBackend & { server(): EtcdServer; raw(): Etcd3 } {
-  let server: EtcdServer | undefined;
-  let raw: Etcd3 | undefined;
-  return {
-    name: 'etcd',
-    skip: skipEtcd(),
-    async setup() {
-      server = await startEtcd();
-      raw = new Etcd3({ hosts: server.endpoint });
-    },
-    async teardown() {
-      raw?.close();
-      await server?.destroy();
-    },
-    async reset() {
-      await raw!.delete().prefix('/calico/');
-    },
-    env: () => ({ ...CLEAN_ENV, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: server!.endpoint }),
-    open: async () => openEtcdDatastore({ endpoints: [server!.endpoint] }),
-    server: () => server!,
-    raw: () => raw!,
-  };
+/** etcdBackend is the shared etcd backend (support/etcd.ts) plus the CLI's environment for it. */
+export function etcdBackend(): CliBackend & EtcdBackend {
+  const etcd = etcdStore();
+  return { ...etcd, env: () => ({ ...CLEAN_ENV, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd.server().endpoint }) };
 }
 
 /** poolctl runs the built CLI against a backend. */

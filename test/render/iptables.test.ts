@@ -7,13 +7,14 @@ describe('iptables renderer: every render.json vector, byte for byte', () => {
   const vectors = RENDER_VECTORS.filter((v) => v.target === 'iptables');
   it('has vectors', () => expect(vectors.length).toBeGreaterThan(10));
   it.each(vectors.map((v) => [v.id, v] as const))('%s', (_id, v) => {
-    const chains = iptablesChains(modelFor(v).families[0]!);
+    const model = modelFor(v);
+    const chains = iptablesChains(model.families[0]!);
     const chain = chains.find((c) => c.chain === v.chain && c.appended === v.appendedToKernelChain);
     expect(chain).toBeDefined();
     expect(chain!.lines).toEqual(v.rules);
     expect(chain!.hashes).toEqual(v.hashes);
     // The restore file carries exactly these lines.
-    const text = renderIptables(modelFor(v));
+    const text = renderIptables(model);
     for (const line of v.rules) expect(text.split('\n')).toContain(line);
   });
 });

@@ -7,12 +7,13 @@ describe('nftables renderer: every render.json vector, byte for byte', () => {
   const vectors = RENDER_VECTORS.filter((v) => v.target === 'nftables');
   it('has vectors', () => expect(vectors.length).toBeGreaterThan(10));
   it.each(vectors.map((v) => [v.id, v] as const))('%s', (_id, v) => {
-    const chain = nftChains(modelFor(v).families[0]!).find((c) => c.name === v.chain);
+    const model = modelFor(v);
+    const chain = nftChains(model.families[0]!).find((c) => c.name === v.chain);
     expect(chain).toBeDefined();
     expect(Boolean(chain!.base)).toBe(v.appendedToKernelChain);
     expect(chain!.rules).toEqual(v.rules);
     expect(chain!.hashes).toEqual(v.hashes);
-    const lines = renderNftables(modelFor(v)).split('\n').map((l) => l.trim());
+    const lines = renderNftables(model).split('\n').map((l) => l.trim());
     for (const rule of v.rules) expect(lines).toContain(rule);
   });
 });

@@ -37,12 +37,25 @@ export function runCli(
   args: readonly string[],
   opts: { input?: string | Buffer; env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
+  // XDG_DATA_HOME points the default embedded store at a private directory, so no test ever
+  // touches the real ~/.local/share/poolctl; a test may still override it.
+  return spawnCollect(process.execPath, [BIN, ...args], { ...opts, env: { NO_COLOR: '1', XDG_DATA_HOME: privateDataHome(), ...opts.env } });
+}
+
+/**
+ * spawnCollect spawns cmd with argv (never through a shell) in cwd (default ROOT), with the
+ * test's environment plus env (an undefined value unsets a variable) and stdin input; it
+ * resolves with the exit code and output, killing the child after timeoutMs (default 60 s).
+ */
+export function spawnCollect(
+  cmd: string,
+  argv: readonly string[],
+  opts: { input?: string | Buffer; env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    // XDG_DATA_HOME points the default embedded store at a private directory, so no test ever
-    // touches the real ~/.local/share/poolctl; a test may still override it.
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', XDG_DATA_HOME: privateDataHome(), ...opts.env };
+    const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(cmd, argv, {
       cwd: opts.cwd ?? ROOT,
       env: env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -5,6 +5,9 @@ import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import type { Datastore } from '../../src/datastore/datastore.js';
+import { openEtcdDatastore } from '../../src/datastore/etcd.js';
 
 /** ETCD_BIN is the etcd server the integration tests start (Debian's etcd-server: /usr/bin/etcd). */
 export const ETCD_BIN = process.env.POOLCTL_TEST_ETCD ?? '/usr/bin/etcd';
@@ -147,4 +150,46 @@ export async function startEtcd(opts: { tls?: EtcdTLS } = {}): Promise<EtcdServe
   };
   await server.start();
   return server;
+}
+
+/**
+ * EtcdBackend is a real etcd a suite starts in beforeAll (setup) and ends in afterAll
+ * (teardown); skip is why it cannot run here (never set in CI). Create one per test file:
+ * files run in parallel, each with its own etcd.
+ */
+export interface EtcdBackend {
+  readonly name: 'etcd';
+  readonly skip: string | null;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  /** reset deletes every /calico/ key. */
+  reset(): Promise<void>;
+  open(): Promise<Datastore>;
+  server(): EtcdServer;
+  /** raw is a plain etcd3 client, to set up or inspect keys directly. */
+  raw(): Etcd3;
+}
+
+/** etcdBackend is an EtcdBackend (startEtcd plus a raw client); nothing starts until setup(). */
+export function etcdBackend(): EtcdBackend {
+  let server: EtcdServer | undefined;
+  let raw: Etcd3 | undefined;
+  return {
+    name: 'etcd',
+    skip: skipEtcd(),
+    async setup() {
+      server = await startEtcd();
+      raw = new Etcd3({ hosts: server.endpoint });
+    },
+    async teardown() {
+      raw?.close();
+      await server?.destroy();
+    },
+    async reset() {
+      await raw!.delete().prefix('/calico/');
+    },
+    open: async () => openEtcdDatastore({ endpoints: [server!.endpoint] }),
+    server: () => server!,
+    raw: () => raw!,
+  };
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createHostExec, findOnPath, type ExecResult } from '../../src/host/host-exec.js';
-import { BIN, ROOT, type CliResult } from './cli.js';
+import { BIN, spawnCollect, type CliResult } from './cli.js';
 
 /**
  * Network-namespace harness for the kernel suites (test/integration/kernel). Every suite
@@ -83,6 +83,13 @@ export const TOPO = {
     targets: ['2001:db8:e::2', '2001:db8:f::7', 'fd10:99::5', 'fd10:245::1:5', 'fd10:244::200:5'],
   },
 } as const;
+
+/**
+ * pool is one IPPool as a YAML document (with its leading `---`) for the kernel suites'
+ * manifests; spec is extra spec lines, each indented two spaces and ending in a newline.
+ */
+export const pool = (name: string, cidr: string, spec = ''): string =>
+  `---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\nspec:\n  cidr: ${cidr}\n${spec}`;
 
 /** Flow is one connection the pod makes; Seen is the source address the far end saw. */
 export interface Flow {
@@ -261,23 +268,10 @@ export function runIn(
   argv: readonly string[],
   opts: { env?: Record<string, string | undefined>; input?: string } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
-    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    // `ip` found on the test's PATH, so that the command may run with another PATH
-    const child = spawn(findOnPath('ip', process.env) ?? 'ip', ['netns', 'exec', ns, ...argv], { cwd: ROOT, env: env as NodeJS.ProcessEnv });
-    const out: Buffer[] = [];
-    const errs: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => errs.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8') });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
+  // `ip` found on the test's PATH, so that the command may run with another PATH
+  return spawnCollect(findOnPath('ip', process.env) ?? 'ip', ['netns', 'exec', ns, ...argv], {
+    input: opts.input,
+    env: { NO_COLOR: '1', ...opts.env },
   });
 }
 

@@ -3,16 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BIN, ROOT } from '../../support/cli.js';
-import { inNs, kernelDescribe, runIn, TOPO, useTopology } from '../../support/netns.js';
+import { inNs, kernelDescribe, pool, runIn, TOPO, useTopology } from '../../support/netns.js';
 
 /**
  * nat apply's promises about the rest of the host: it refuses without root or tools, a dry
  * run writes nothing, other rules and tables survive, and a failure at any step leaves the
  * previous ruleset in place.
  */
-
-const pool = (name: string, cidr: string, spec = ''): string =>
-  `---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\nspec:\n  cidr: ${cidr}\n${spec}`;
 
 const POOLS =
   pool('nat-v4', TOPO.v4.natPool, '  natOutgoing: true\n') +

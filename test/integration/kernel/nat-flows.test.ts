@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
-import { inNs, kernelDescribe, TOPO, useTopology, type Flow, type Topology } from '../../support/netns.js';
+import { inNs, kernelDescribe, pool, TOPO, useTopology, type Flow, type Topology } from '../../support/netns.js';
 
 /**
  * Real packets: `nat apply` programs the node namespace, a pod namespace opens TCP and UDP
@@ -12,9 +12,6 @@ import { inNs, kernelDescribe, TOPO, useTopology, type Flow, type Topology } fro
  */
 
 type Backend = 'iptables' | 'nftables';
-
-const pool = (name: string, cidr: string, spec: string): string =>
-  `---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\nspec:\n  cidr: ${cidr}\n${spec}`;
 
 /** POOLS: a natOutgoing pool and a plain pool per family (pods in both), and a disabled no-NAT pool. */
 function poolsYaml(opts: { natOutgoing?: boolean; extra?: string } = {}): string {

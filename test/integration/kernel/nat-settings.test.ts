@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
-import { inNs, kernelDescribe, TOPO, useTopology, type Flow } from '../../support/netns.js';
+import { inNs, kernelDescribe, pool, TOPO, useTopology, type Flow } from '../../support/netns.js';
 
 /**
  * Felix's settings through the kernel: SNAT to an address with a port range, IPPoolsAndHostIPs
@@ -11,8 +11,6 @@ import { inNs, kernelDescribe, TOPO, useTopology, type Flow } from '../../suppor
  * changes, read back by status and explain --live, and checked with real packets.
  */
 
-const pool = (name: string, cidr: string, spec: string): string =>
-  `---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\nspec:\n  cidr: ${cidr}\n${spec}`;
 // IPv4 only: --nat-outgoing-address is refused for IPv6 natOutgoing pools
 const POOLS = pool('nat-v4', TOPO.v4.natPool, '  natOutgoing: true\n') + pool('no-nat-v4', TOPO.v4.disabledPool, '  disabled: true\n');
 const SNAT_TO = '192.0.2.100';
