@@ -16,6 +16,7 @@ export * from './ippool-schema.js';
 export * from './ippool-rules.js';
 export * from './ippool.js';
 export type { AddrRange, AddrValue } from './range-index.js';
+export { POW2, pred, succ } from './range-index.js';
 export * from './prefix-set.js';
 export * from './prefix-table.js';
 export * from './rule-hash.js';

@@ -1,11 +1,11 @@
 import { CliError } from '../cli/cli-error.js';
 import type { Family } from '../core/index.js';
-import { ipsetTempName } from '../render/ipset.js';
+import { ipsetCreateLine, ipsetTempName } from '../render/ipset.js';
 import { chunk, TextBuffer } from '../render/text-buffer.js';
 import { familyLabel, type DesiredIptFamily, type DesiredIpset } from './desired.js';
 import { commandFailed, type HostExec } from './host-exec.js';
-import type { IptablesLive } from './live-state.js';
-import type { Change, ChainChange, JumpChange, SetChange } from './plan.js';
+import { restoreTool, type IptablesLive } from './live-state.js';
+import { savedLine, type Change, type ChainChange, type JumpChange, type SetChange } from './plan.js';
 
 /**
  * applyIptables makes the planned changes with ipset and iptables-restore so that a failure at
@@ -99,7 +99,7 @@ export async function applyIptables(
   for (const d of desired) {
     const input = rulesInput(d, changes);
     if (!input) continue;
-    const tool = d.family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+    const tool = restoreTool(d.family);
     const r = await exec.run(tool, ['--noflush'], { input });
     if (r.code !== 0) {
       const problems: string[] = [];
@@ -115,12 +115,6 @@ export async function applyIptables(
   if (left.length) throw new CliError('HOST_COMMAND_FAILED', `the ruleset is in place, but ${left.join('; ')}`);
 }
 
-function tempCreate(s: DesiredIpset, name: string): string {
-  const f = s.create.split(' ');
-  f[1] = name;
-  return f.join(' ');
-}
-
 /**
  * setInput yields step 1's restore input in chunks of about 64 KiB: per changed set, its create
  * line (under the main name for a new set, the temporary's for an existing one) and its
@@ -133,7 +127,7 @@ function* setInput(setChanges: readonly SetChange[], wantSets: ReadonlyMap<strin
   for (const c of setChanges) {
     const s = wantSets.get(c.name)!;
     const target = temps.get(c.name) ?? c.name;
-    out.line(target === c.name ? s.create : tempCreate(s, target));
+    out.line(target === c.name ? s.create : ipsetCreateLine(target, c.family));
     const lead = chunk(`add ${target} `);
     for (const m of s.members) {
       out.chunk(lead).prefix(m).byte(10);
@@ -192,11 +186,11 @@ async function restoreRules(exec: HostExec, family: Family, live: IptablesLive, 
   for (const j of jumps) out.push(j.op === 'append' ? deleteLine(j.line) : j.line);
   for (const c of chains) {
     const old = nat?.chains.get(c.name);
-    if (old) for (const r of old.rules) out.push(r.spec ? `-A ${c.name} ${r.spec}` : `-A ${c.name}`);
+    if (old) for (const r of old.rules) out.push(savedLine(c.name, r.spec));
   }
   for (const c of chains) if (!nat?.chains.has(c.name)) out.push(`-X ${c.name}`);
   out.push('COMMIT', '');
-  const tool = family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+  const tool = restoreTool(family);
   const r = await exec.run(tool, ['--noflush'], { input: out.join('\n') });
   return r.code === 0 ? [] : [`restore the ${familyLabel(family)} nat chains: ${r.stderr.trim()}`];
 }

@@ -51,7 +51,7 @@ export interface HostExecOptions {
 }
 
 /** TOOL_PACKAGES maps each tool poolctl runs to the Debian/Ubuntu/Fedora package that ships it. */
-export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
+const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   iptables: 'iptables',
   ip6tables: 'iptables',
   'iptables-save': 'iptables',

@@ -2,7 +2,9 @@ import { CliError } from '../cli/cli-error.js';
 import {
   CHAIN_NAT_OUTGOING,
   CHAIN_POSTROUTING,
+  comparePrefix,
   DEFAULT_NAT_SETTINGS,
+  equalPrefix,
   formatPrefix,
   PrefixSetBuilder,
   SET_ID_HOSTS,
@@ -35,7 +37,7 @@ import { parseMember, setRole } from './plan.js';
 const FAMILIES: readonly Family[] = [4, 6];
 
 /** LiveModel is the model read from the kernel and the backend it came from. */
-export interface LiveModel {
+interface LiveModel {
   readonly model: NatModel;
   readonly choice: BackendChoice;
 }
@@ -78,17 +80,10 @@ function familyModel(family: Family, sets: NatSetModel[], chains: NatChain[], ap
   };
 }
 
-/** uniqueSorted deduplicates members and sorts them by address then length (hash:net members may overlap). */
+/** uniqueSorted sorts members (of one family) in place by address then length and drops repeats (hash:net members may overlap). */
 function uniqueSorted(ps: Prefix[]): Prefix[] {
-  const seen = new Set<string>();
-  return ps
-    .filter((p) => {
-      const k = formatPrefix(p);
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    })
-    .sort((a, c) => (a.value < c.value ? -1 : a.value > c.value ? 1 : a.bits - c.bits));
+  ps.sort(comparePrefix);
+  return ps.filter((p, i) => i === 0 || !equalPrefix(ps[i - 1]!, p));
 }
 
 /**
@@ -186,7 +181,7 @@ async function readNftablesModel(exec: HostExec): Promise<FamilyNatModel[]> {
  * chooses) into a NatModel: both families, either pool-set name. A rule it cannot read is an
  * error (LIVE_RULE_UNSUPPORTED) rather than a silently different decision.
  */
-export async function readLiveModel(exec: HostExec, requested: Backend | 'auto'): Promise<LiveModel> {
+async function readLiveModel(exec: HostExec, requested: Backend | 'auto'): Promise<LiveModel> {
   const choice = await resolveBackend(exec, requested, FAMILIES);
   const families = choice.backend === 'iptables' ? await readIptablesModel(exec) : await readNftablesModel(exec);
   return { choice, model: { settings: inferSettings(families), families, warnings: [] } };

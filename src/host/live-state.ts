@@ -1,5 +1,7 @@
 import { CliError } from '../cli/cli-error.js';
 import type { Family } from '../core/index.js';
+import { nftFamily } from '../render/nftables.js';
+import { familyLabel } from './desired.js';
 import type { HostExec } from './host-exec.js';
 import { commandFailed } from './host-exec.js';
 import { parseIpsetSave, type SavedSet } from './ipset-save.js';
@@ -19,6 +21,11 @@ function saveTool(f: Family): string {
   return f === 4 ? 'iptables-save' : 'ip6tables-save';
 }
 
+/** restoreTool is the iptables-restore of a family: iptables-restore or ip6tables-restore. */
+export function restoreTool(f: Family): string {
+  return f === 4 ? 'iptables-restore' : 'ip6tables-restore';
+}
+
 function unparseable(tool: string, message: string): CliError {
   return new CliError('HOST_COMMAND_FAILED', `cannot read the output of ${tool}: ${message}`);
 }
@@ -33,10 +40,10 @@ export async function readIpsets(exec: HostExec, withMembers: (name: string) => 
 }
 
 /** readNatTable runs `iptables-save -t nat` (or ip6tables-save) and returns the nat table. */
-export async function readNatTable(exec: HostExec, family: Family): Promise<SavedTable | null> {
+async function readNatTable(exec: HostExec, family: Family): Promise<SavedTable | null> {
   const tool = saveTool(family);
   const r = await exec.run(tool, ['-t', 'nat']);
-  if (r.code !== 0) throw commandFailed(tool, `read the ${family === 4 ? 'IPv4' : 'IPv6'} nat table`, r);
+  if (r.code !== 0) throw commandFailed(tool, `read the ${familyLabel(family)} nat table`, r);
   const p = parseIptablesSave(r.stdout);
   if (!p.ok) throw unparseable(tool, `line ${p.error.line}: ${p.error.message}`);
   return p.value.get('nat') ?? null;
@@ -52,17 +59,12 @@ export async function readIptablesLive(
   return { sets, nat: new Map(families.map((f, i) => [f, tables[i] ?? null])) };
 }
 
-/** nftTableFamily is nft's family keyword for an IP family. */
-export function nftTableFamily(f: Family): 'ip' | 'ip6' {
-  return f === 4 ? 'ip' : 'ip6';
-}
-
 /** readNftTable runs `nft -j list table ip|ip6 NAME`; null when the table does not exist. */
 export async function readNftTable(exec: HostExec, family: Family, name: string): Promise<NftTableState | null> {
-  const r = await exec.run('nft', ['-j', 'list', 'table', nftTableFamily(family), name]);
+  const r = await exec.run('nft', ['-j', 'list', 'table', nftFamily(family), name]);
   if (r.code !== 0) {
     if (/No such file or directory/.test(r.stderr)) return null;
-    throw commandFailed('nft', `list table ${nftTableFamily(family)} ${name}`, r);
+    throw commandFailed('nft', `list table ${nftFamily(family)} ${name}`, r);
   }
   const p = parseNftTable(r.stdout);
   if (!p.ok) throw unparseable('nft -j', p.error.message);

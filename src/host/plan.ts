@@ -1,6 +1,5 @@
 import {
   formatPrefix,
-  parseIPv4Value,
   parsePrefix,
   SET_ID_HOSTS,
   SET_ID_MASQ,
@@ -9,7 +8,6 @@ import {
   type Prefix,
 } from '../core/index.js';
 import type {
-  Backend,
   DesiredIptChain,
   DesiredIptFamily,
   DesiredIpset,
@@ -17,7 +15,7 @@ import type {
   DesiredNftFamily,
   DesiredNftSet,
 } from './desired.js';
-import { formatKey4, keysOf4 } from './ipv4-key.js';
+import { formatKey4, keysOf4, prefixKey4 } from './ipv4-key.js';
 import { memberTexts, type SavedSet } from './ipset-save.js';
 import type { SavedChain, SavedTable } from './iptables-save.js';
 import type { NftChainState, NftSetState, NftTableState } from './nft-json.js';
@@ -110,14 +108,6 @@ export interface TableChange {
 
 export type Change = SetChange | ChainChange | JumpChange | TableChange;
 
-/** NatPlan is the difference between desired and live for one backend; empty changes = in sync. */
-export interface NatPlan {
-  readonly backend: Backend;
-  readonly changes: readonly Change[];
-  /** conflicts are differences apply cannot resolve safely (e.g. a set of another type). */
-  readonly conflicts: readonly string[];
-}
-
 // ---------------------------------------------------------------------------------------------
 // iptables + ipset
 
@@ -158,29 +148,6 @@ export function canonicalMember(m: string, family: Family): string | null {
 }
 
 /**
- * memberKey4 reads an IPv4 hash:net member as ipset prints it ("10.0.0.0/26", "10.9.0.1")
- * into its key (ipv4-key.ts), or -1 when it is not a canonical prefix (options such as
- * "nomatch", host bits): a key that never equals a wanted one, so the member is removed.
- */
-function memberKey4(m: string): number {
-  const slash = m.indexOf('/');
-  const v = parseIPv4Value(m, 0, slash < 0 ? m.length : slash);
-  if (v < 0) return -1;
-  let bits = 32;
-  if (slash >= 0) {
-    if (m.length - slash < 2 || m.length - slash > 3) return -1;
-    bits = 0;
-    for (let i = slash + 1; i < m.length; i++) {
-      const c = m.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return -1;
-      bits = bits * 10 + c;
-    }
-    if (bits > 32) return -1;
-  }
-  return v % 2 ** (32 - bits) === 0 ? v * 64 + bits : -1;
-}
-
-/**
  * diffMembers returns the members to add and remove. IPv4 compares sorted keys in one pass
  * (a 150,000-member set in a few ms, no strings but for the differences); IPv6 compares
  * canonical strings.
@@ -198,10 +165,11 @@ function diffMembers(family: Family, want: readonly Prefix[], live: SavedSet): {
         l[n++] = key;
         continue;
       }
+      // left as text by ipset-save: a prefix after all, or removed (options such as "nomatch", host bits)
       const m = live.other[j++]!;
-      const k = memberKey4(m);
-      if (k < 0) remove.push(m);
-      else l[n++] = k;
+      const p = parseMember(m, 4);
+      if (p === null) remove.push(m);
+      else l[n++] = prefixKey4(p);
     }
     const ls = l.subarray(0, n).sort();
     let i = 0;
@@ -241,7 +209,8 @@ function diffIpset(family: Family, want: DesiredIpset, live: SavedSet | undefine
   return { kind: 'set', family, name: want.name, op: 'update', add, remove, ...(header ? { header } : {}) };
 }
 
-function savedLine(chain: string, spec: string): string {
+/** savedLine is the `-A CHAIN spec` line of a rule as iptables-save lists it (no spec: `-A CHAIN`). */
+export function savedLine(chain: string, spec: string): string {
   return spec ? `-A ${chain} ${spec}` : `-A ${chain}`;
 }
 

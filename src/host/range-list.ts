@@ -1,4 +1,4 @@
-import { formatIPv4Value, formatIPv6Value, type AddrRange, type Family, type Prefix } from '../core/index.js';
+import { formatIPv4Value, formatIPv6Value, POW2, pred, succ, type AddrRange, type AddrValue, type Family, type Prefix } from '../core/index.js';
 
 /**
  * RangeList is an nft interval set's content: the addresses of one family as sorted, merged
@@ -9,10 +9,7 @@ import { formatIPv4Value, formatIPv6Value, type AddrRange, type Family, type Pre
  */
 export type RangeList = { readonly family: 4; readonly bounds: readonly number[] } | { readonly family: 6; readonly bounds: readonly bigint[] };
 
-type Bound = number | bigint;
-
-const succ = (b: Bound): Bound => (typeof b === 'number' ? b + 1 : b + 1n);
-const pred = (b: Bound): Bound => (typeof b === 'number' ? b - 1 : b - 1n);
+type Bound = AddrValue;
 
 /** RangeBuilder collects ranges of one family in any order, overlapping or not, and builds their RangeList. */
 export class RangeBuilder {
@@ -120,8 +117,7 @@ export function toAddrRanges(list: RangeList): AddrRange[] {
   return out;
 }
 
-/** POW2[k] is 2^k (k <= 32); POW2N[k] is 2^k as a bigint (k <= 128). */
-const POW2 = Array.from({ length: 33 }, (_, k) => 2 ** k);
+/** POW2N[k] is 2^k as a bigint (k <= 128); POW2 (core) is 2^k as a number. */
 const POW2N = Array.from({ length: 129 }, (_, k) => 1n << BigInt(k));
 
 /** trailingZeros32 counts the trailing zero bits of an unsigned 32-bit value (32 for 0). */

@@ -266,7 +266,7 @@ export class CsvFlowWriter {
 }
 
 /** TABLE_SAMPLE is how many rows, at least, set the table's column widths. */
-export const TABLE_SAMPLE = 4096;
+const TABLE_SAMPLE = 4096;
 
 /**
  * TableFlowWriter renders `nat explain --flows -o table` rows. Column widths come from the

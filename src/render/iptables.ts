@@ -13,7 +13,7 @@ import {
 // felix/iptables/actions.go), rule-hash comments (felix/iptables/renderer.go), spec/nat.md §4-§5.
 
 /** iptablesMatchText renders one match: "-m set --match-set N src", "-m set ! --match-set N dst", "-p tcp", "--out-interface I". */
-export function iptablesMatchText(m: NatMatch): string {
+function iptablesMatchText(m: NatMatch): string {
   switch (m.kind) {
     case 'src-set':
       return `-m set --match-set ${m.set} src`;
@@ -30,7 +30,7 @@ export function iptablesMatchText(m: NatMatch): string {
  * iptablesActionText renders an action: "--jump MASQUERADE[ --to-ports A-B][ --random-fully]",
  * "--jump SNAT --to-source X[:A-B][ --random-fully]", "--jump RETURN", "--jump <chain>".
  */
-export function iptablesActionText(a: NatAction): string {
+function iptablesActionText(a: NatAction): string {
   switch (a.kind) {
     case 'masquerade':
       return `--jump MASQUERADE${a.toPorts ? ` --to-ports ${a.toPorts.min}-${a.toPorts.max}` : ''}${a.randomFully ? ' --random-fully' : ''}`;
@@ -44,7 +44,7 @@ export function iptablesActionText(a: NatAction): string {
 }
 
 /** iptablesRuleBody renders a rule's matches and action, single-spaced, as Felix does. */
-export function iptablesRuleBody(rule: NatRule): string {
+function iptablesRuleBody(rule: NatRule): string {
   return [...rule.matches.map(iptablesMatchText), iptablesActionText(rule.action)].join(' ');
 }
 

@@ -14,7 +14,7 @@ function rulesJson(f: FamilyNatModel, chain: string, appended: boolean, rules: r
  * matches, action and cali: hashes (iptables and nftables), and the pools as Felix sees them;
  * then the warnings.
  */
-export function natModelJson(model: NatModel): unknown {
+function natModelJson(model: NatModel): unknown {
   return {
     settings: model.settings,
     families: model.families.map((f) => ({

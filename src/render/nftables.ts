@@ -32,12 +32,12 @@ export function nftChainName(chain: string): string {
 }
 
 /** NFT_BASE_CHAINS maps the kernel chains Felix hooks to their base-chain spec (felix/nftables/table.go baseChains). */
-export const NFT_BASE_CHAINS: Readonly<Record<string, string>> = {
+const NFT_BASE_CHAINS: Readonly<Record<string, string>> = {
   POSTROUTING: 'type nat hook postrouting priority srcnat + 10; policy accept;',
 };
 
 /** nftMatchText renders one match: "ip saddr @S", "ip daddr != @S" (ip6 for IPv6), "meta l4proto tcp", "oifname I". */
-export function nftMatchText(m: NatMatch, family: Family): string {
+function nftMatchText(m: NatMatch, family: Family): string {
   const ip = nftFamily(family);
   switch (m.kind) {
     case 'src-set':
@@ -71,7 +71,7 @@ export function nftInterfaceFilterProblem(iface: string): string | null {
 }
 
 /** nftActionText renders an action: masquerade[ to :A-B][ fully-random], snat to X[:A-B][ fully-random], return, jump nat-<chain>. */
-export function nftActionText(a: NatAction): string {
+function nftActionText(a: NatAction): string {
   switch (a.kind) {
     case 'masquerade':
       return `masquerade${a.toPorts ? ` to :${a.toPorts.min}-${a.toPorts.max}` : ''}${a.randomFully ? ' fully-random' : ''}`;
@@ -85,12 +85,12 @@ export function nftActionText(a: NatAction): string {
 }
 
 /** nftRuleText renders a rule without its comment: the matches, "counter", the action. It is also the rule's hash text. */
-export function nftRuleText(rule: NatRule, family: Family): string {
+function nftRuleText(rule: NatRule, family: Family): string {
   return [...rule.matches.map((m) => nftMatchText(m, family)), 'counter', nftActionText(rule.action)].join(' ');
 }
 
 /** formatNftRule renders a rule line as in a chain body: <rule> comment "cali:<hash>;". */
-export function formatNftRule(text: string, hash: string): string {
+function formatNftRule(text: string, hash: string): string {
   return `${text} comment "${RULE_HASH_PREFIX}${hash};"`;
 }
 
@@ -108,16 +108,22 @@ export interface NftChain {
  * base-chain append; spec/nat.md §5).
  */
 export function nftRuleHashes(family: Family, chain: string, appended: boolean, rules: readonly NatRule[]): string[] {
-  return ruleHashes(
-    hashChainName(nftChainName(chain), appended),
+  return nftTextHashes(
+    chain,
+    appended,
     rules.map((r) => nftRuleText(r, family)),
   );
+}
+
+/** nftTextHashes hashes rule texts already rendered by nftRuleText (see nftRuleHashes). */
+function nftTextHashes(chain: string, appended: boolean, texts: readonly string[]): string[] {
+  return ruleHashes(hashChainName(nftChainName(chain), appended), texts);
 }
 
 function nftChain(f: FamilyNatModel, chain: string, appended: boolean, rules: readonly NatRule[]): NftChain {
   const name = nftChainName(chain);
   const texts = rules.map((r) => nftRuleText(r, f.family));
-  const hashes = nftRuleHashes(f.family, chain, appended, rules);
+  const hashes = nftTextHashes(chain, appended, texts);
   const base = appended ? NFT_BASE_CHAINS[chain] : undefined;
   if (appended && base === undefined) throw new Error(`no nft base chain for kernel chain ${chain}`);
   return { name, ...(base ? { base } : {}), rules: texts.map((t, i) => formatNftRule(t, hashes[i]!)), hashes };
