@@ -64,6 +64,41 @@ export interface WatchEvent {
   readonly pool: StoredPool;
 }
 
+/** NatListing is what Felix's NAT sees of every pool (natPoolOf, in name order) and the store revision it was read at. */
+export interface NatListing {
+  readonly pools: readonly NatPool[];
+  readonly revision: string;
+}
+
+/** NatChange is one pool's change as the NAT sees it: its new projection, or null when it was deleted. */
+export interface NatChange {
+  readonly name: string;
+  readonly pool: NatPool | null;
+}
+
+/**
+ * NatChangeBatch is what one store revision (or a run of them delivered together) changed:
+ * revision is the newest; committedAt is when it was known to be committed (epoch ms: the
+ * snapshot's mtime for the embedded store, the moment the watch delivered it for etcd).
+ */
+export interface NatChangeBatch {
+  readonly changes: readonly NatChange[];
+  readonly revision: string;
+  readonly committedAt: number;
+}
+
+/** WatchLost says why a watch ended by itself: the revision to resume from was compacted (list again), or the store is unreachable. */
+export interface WatchLost {
+  readonly compacted: boolean;
+  readonly message: string;
+}
+
+/** NatWatchHandlers receive a NAT watch's batches, in revision order, and its end (once, unless it was stopped). */
+export interface NatWatchHandlers {
+  onChanges(batch: NatChangeBatch): void;
+  onLost(lost: WatchLost): void;
+}
+
 /**
  * Datastore is the one interface over poolctl's backends (embedded file store, etcd v3, and
  * an in-memory store for tests), after libcalico-go's backend api (`libcalico-go/lib/backend/api/api.go`):
@@ -105,6 +140,20 @@ export interface Datastore {
    * outcomes of the items they hit.
    */
   batch<I, R>(items: readonly I[], begin: (txn: Txn) => Promise<BatchStep<I, R>> | BatchStep<I, R>, opts?: BatchOptions): Promise<BatchOutcome<R>[]>;
+  /**
+   * natList is natPools with the revision it was read at, one consistent read (the start of
+   * a NAT watch); etcd reads it in pages and keeps only the projection of each pool.
+   */
+  natList(): Promise<NatListing>;
+  /**
+   * watchNat, where the backend has it (etcd, the embedded store, memory), reports the changes
+   * after a listing (`from`: natList's result, or the state the caller has reached since):
+   * etcd resumes at from.revision + 1 and reports a compacted revision; the embedded store
+   * watches its directory (fs.watch, with polling as a fallback) and compares snapshots with
+   * from.pools. It resolves once the watch is established (rejects with UnavailableError when
+   * it cannot be); the returned function stops it.
+   */
+  watchNat?(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>>;
   /**
    * watch, where the backend has it (etcd, memory), calls onEvent for every change after the
    * current revision until the returned stop function is called.

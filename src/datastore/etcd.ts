@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Etcd3, ICompare, IKeyValue, IRangeResponse, IRequestOp } from 'etcd3';
 import { decodeStoredPool, encodeEtcdValue } from './codec.js';
-import type { Datastore, ListResult, StoredPool, WatchEvent } from './datastore.js';
+import type { NatPool } from '../core/index.js';
+import type { Datastore, ListResult, NatListing, NatWatchHandlers, StoredPool, WatchEvent } from './datastore.js';
 import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
+import { watchEtcdNat } from './etcd-watch.js';
+import { natPoolOf } from './nat-pool.js';
 
 // Calico's etcd v3 layout (libcalico-go/lib/backend/model/resource.go, etcdv3/etcdv3.go):
 // one key per pool, /calico/resources/v3/projectcalico.org/ippools/<name>, holding the
@@ -126,8 +129,28 @@ class EtcdBackend implements Backend {
 
   /** readAll reads every pool in pages, all at the revision of the first page. */
   private async readAll(): Promise<{ pools: Map<string, StoredPool>; revision: string }> {
-    const kv = this.client.kv;
     const pools = new Map<string, StoredPool>();
+    const revision = await this.scan((p) => pools.set(p.metadata.name, p));
+    return { pools, revision };
+  }
+
+  /** natList reads natPoolOf of every pool, page by page (only the projections are kept: 100,000 pools stay small). */
+  async natList(): Promise<NatListing> {
+    const pools: NatPool[] = [];
+    const revision = await this.scan((p) => pools.push(natPoolOf(p)));
+    return { pools, revision };
+  }
+
+  /** watchNat follows the pools after from.revision (etcd-watch.ts). */
+  watchNat(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>> {
+    return watchEtcdNat(this.client, PREFIX, from.revision, (kv) => this.decode(kv), handlers).catch((e) => {
+      throw this.failure('watch', false, e);
+    });
+  }
+
+  /** scan calls visit for every pool, in key order, reading in pages all at the revision of the first page, which it returns. */
+  private async scan(visit: (p: StoredPool) => void): Promise<string> {
+    const kv = this.client.kv;
     let revision: string | undefined;
     let from = Buffer.from(PREFIX);
     let limit = PAGE;
@@ -146,13 +169,13 @@ class EtcdBackend implements Backend {
       revision ??= String(res.header.revision);
       for (const item of res.kvs) {
         const p = this.decode(item);
-        if (p) pools.set(p.metadata.name, p);
+        if (p) visit(p);
       }
       const last = res.kvs.at(-1);
       if (!res.more || !last) break;
       from = Buffer.concat([last.key, Buffer.from([0])]);
     }
-    return { pools, revision: revision ?? '0' };
+    return revision ?? '0';
   }
 
   async session(): Promise<Session> {

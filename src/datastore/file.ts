@@ -15,9 +15,10 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { NatPool } from '../core/index.js';
-import type { Datastore, ListResult, StoredPool } from './datastore.js';
+import type { Datastore, ListResult, NatListing, NatWatchHandlers, StoredPool } from './datastore.js';
 import { compareNames, EngineDatastore, type Backend, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
+import { watchFileStore } from './file-watch.js';
 import { natPoolOf } from './nat-pool.js';
 import { damagedSnapshot, decodeNatLine, decodeSnapshot, encodeSnapshot, PoolTable, v2Frame } from './snapshot.js';
 
@@ -119,21 +120,39 @@ class FileBackend implements Backend {
    * so a concurrent commit cannot mix two snapshots), from a v1 snapshot the whole file.
    */
   async natPools(): Promise<NatPool[]> {
+    return [...(await this.natList()).pools];
+  }
+
+  /** natList is natPools with the snapshot's revision counter (and, for watchNat, its sequence number and mtime). */
+  async natList(): Promise<NatListing & { readonly seq: number; readonly mtimeMs: number }> {
     const r = this.newest((path) => {
       const fd = openSync(path, 'r');
       try {
         const head = readAt(fd, HEAD_BYTES, 0);
-        const size = fstatSync(fd).size;
-        const frame = v2Frame(head, size, path);
-        if (!frame) return decodeSnapshot(readAt(fd, size, 0), path).pools.all().map(natPoolOf);
+        const st = fstatSync(fd);
+        const frame = v2Frame(head, st.size, path);
+        if (!frame) {
+          const d = decodeSnapshot(readAt(fd, st.size, 0), path);
+          return { pools: d.pools.all().map(natPoolOf), revision: String(d.revision), mtimeMs: st.mtimeMs };
+        }
         const line = readAt(fd, frame.header.natBytes, frame.natStart);
         if (line[line.length - 1] !== 10) throw damagedSnapshot(path, 'the NAT line does not end where the header says');
-        return decodeNatLine(line.toString('utf8', 0, line.length - 1), frame.header.count, path);
+        const pools = decodeNatLine(line.toString('utf8', 0, line.length - 1), frame.header.count, path);
+        return { pools, revision: String(frame.header.revision), mtimeMs: st.mtimeMs };
       } finally {
         closeSync(fd);
       }
     });
-    return r ? r.value : [];
+    return r ? { ...r.value, seq: r.seq } : { pools: [], revision: '0', seq: 0, mtimeMs: Date.now() };
+  }
+
+  /** newestSeq is the sequence number of the newest snapshot (0: none), from one directory read. */
+  newestSeq(): number {
+    return snapshotSeqs(this.names())[0] ?? 0;
+  }
+
+  watchNat(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>> {
+    return watchFileStore(this.location, { newestSeq: () => this.newestSeq(), read: () => this.natList() }, from, handlers);
   }
 
   async session(): Promise<Session> {

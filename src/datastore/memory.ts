@@ -1,5 +1,6 @@
-import type { Datastore, ListResult, StoredPool, WatchEvent } from './datastore.js';
+import type { Datastore, ListResult, NatChange, NatListing, NatWatchHandlers, StoredPool, WatchEvent } from './datastore.js';
 import { EngineDatastore, sortedByName, type Backend, type Session, type Write } from './engine.js';
+import { diffNatPools, natPoolOf } from './nat-pool.js';
 
 /**
  * MemoryBackend keeps pools in a Map, for command tests: the same revision model as the
@@ -12,6 +13,7 @@ class MemoryBackend implements Backend {
   private pools = new Map<string, StoredPool>();
   private revision = 0;
   private readonly watchers = new Set<(e: WatchEvent) => void>();
+  private readonly natWatchers = new Set<NatWatchHandlers>();
 
   async session(): Promise<Session> {
     let at = this.revision;
@@ -49,6 +51,9 @@ class MemoryBackend implements Backend {
         at = this.revision;
         view = next;
         for (const e of events) for (const w of this.watchers) w(e);
+        const changes: NatChange[] = events.map((e) => ({ name: e.pool.metadata.name, pool: e.type === 'deleted' ? null : natPoolOf(e.pool) }));
+        const batch = { changes, revision: String(this.revision), committedAt: Date.now() };
+        if (changes.length) for (const h of this.natWatchers) h.onChanges(batch);
         return versions;
       },
     };
@@ -58,6 +63,17 @@ class MemoryBackend implements Backend {
     this.watchers.add(onEvent);
     return async () => {
       this.watchers.delete(onEvent);
+    };
+  }
+
+  async watchNat(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>> {
+    this.natWatchers.add(handlers);
+    if (from.revision !== String(this.revision)) {
+      const changes = diffNatPools(new Map(from.pools.map((p) => [p.name, p])), sortedByName(this.pools.values()).map(natPoolOf));
+      handlers.onChanges({ changes, revision: String(this.revision), committedAt: Date.now() });
+    }
+    return async () => {
+      this.natWatchers.delete(handlers);
     };
   }
 

@@ -1,0 +1,86 @@
+import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
+import type { NatChange, NatWatchHandlers, StoredPool } from './datastore.js';
+import { natPoolOf } from './nat-pool.js';
+
+/**
+ * watchEtcdNat watches the pools' key prefix from revision after + 1 and reports each watch
+ * response as one batch: all the events etcd sent together (a transaction's events come in
+ * one response), as NAT projections, with the newest event's revision. Deleted keys are
+ * reported by name (the key minus the prefix). It resolves once etcd has created the watch.
+ *
+ * The etcd3 client would reconnect a broken stream by itself and resume from the revision it
+ * tracks; the watch is ended instead (onLost, compacted false) so that the caller knows it is
+ * cut off (not ready), and resumes from the last revision it has applied, which it knows
+ * exactly. A watch etcd cancels (the revision was compacted, at creation or later) is lost
+ * with compacted true: the caller must list again.
+ */
+export async function watchEtcdNat(
+  client: Etcd3,
+  prefix: string,
+  after: string,
+  decode: (kv: IKeyValue) => StoredPool | null,
+  handlers: NatWatchHandlers,
+): Promise<() => Promise<void>> {
+  const start = (BigInt(after) + 1n).toString();
+  const watcher: Watcher = client.watch().prefix(prefix).startRevision(start).watcher();
+  let ended = false;
+  const end = (): Promise<void> => {
+    if (ended) return Promise.resolve();
+    ended = true;
+    watcher.removeAllListeners();
+    watcher.on('error', () => {});
+    return watcher.cancel().catch(() => {});
+  };
+  const lost = (compacted: boolean, message: string): void => {
+    if (ended) return;
+    void end();
+    handlers.onLost({ compacted, message });
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const onConnected = (): void => {
+      watcher.off('error', onError).off('disconnected', onDisconnected);
+      resolve();
+    };
+    const onError = (e: Error): void => {
+      watcher.off('connected', onConnected).off('disconnected', onDisconnected);
+      // a cancel at creation: start is below the compacted revision
+      if (/Watcher canceled/.test(e.message)) {
+        resolve();
+        setImmediate(() => lost(true, `etcd canceled the watch from revision ${start}: ${e.message}`));
+        return;
+      }
+      void end();
+      reject(e);
+    };
+    const onDisconnected = (e: Error): void => {
+      watcher.off('connected', onConnected).off('error', onError);
+      void end();
+      reject(e);
+    };
+    watcher.once('connected', onConnected).once('error', onError).once('disconnected', onDisconnected);
+  });
+  if (ended) return async () => {};
+
+  watcher.on('data', (res: IWatchResponse) => {
+    if (ended || res.events.length === 0) return;
+    const changes: NatChange[] = [];
+    let revision = 0n;
+    for (const ev of res.events) {
+      const name = ev.kv.key.toString('utf8').slice(prefix.length);
+      const rev = BigInt(ev.kv.mod_revision);
+      if (rev > revision) revision = rev;
+      if (ev.type === 'Delete') {
+        changes.push({ name, pool: null });
+        continue;
+      }
+      const pool = decode(ev.kv);
+      // a value that is not an IPPool is left out, as a list leaves it out
+      changes.push({ name, pool: pool ? natPoolOf(pool) : null });
+    }
+    handlers.onChanges({ changes, revision: revision.toString(), committedAt: Date.now() });
+  });
+  watcher.on('error', (e: Error) => lost(true, `etcd canceled the watch: ${e.message}`));
+  watcher.on('disconnected', (e: Error) => lost(false, `the watch lost its connection to etcd: ${e.message}`));
+  return end;
+}
