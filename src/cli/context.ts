@@ -16,6 +16,15 @@ export interface GlobalOptions {
   readonly color: boolean;
 }
 
+/** ProcessSignal is a signal a long-running command (nat agent) reacts to. */
+export type ProcessSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT';
+
+/** Signals lets a long-running command subscribe to process signals (main passes the process's). */
+export interface Signals {
+  on(signal: ProcessSignal, handler: () => void): void;
+  off(signal: ProcessSignal, handler: () => void): void;
+}
+
 /**
  * Context is what a command runs with: streams, environment, working directory, colour and
  * the global options. The datastore is opened from it on demand (datastore/index.ts), so
@@ -27,4 +36,6 @@ export interface Context {
   readonly cwd: string;
   readonly color: boolean;
   readonly global: GlobalOptions;
+  /** signals, where the caller offers them (main: the process), for commands that run until told to stop. */
+  readonly signals?: Signals;
 }

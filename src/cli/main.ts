@@ -1,4 +1,4 @@
-import type { IO } from './context.js';
+import type { IO, ProcessSignal, Signals } from './context.js';
 import { dispatch } from './dispatch.js';
 import { ExitCode } from './exit-codes.js';
 import type { BaseContext } from './make-context.js';
@@ -14,6 +14,9 @@ export interface Proc {
   readonly stderr: IO['stderr'] & { isTTY?: boolean };
   cwd(): string;
   exitCode?: number | string | undefined;
+  /** on / off subscribe to process signals (the Node process has them; tests may leave them out). */
+  on?(signal: ProcessSignal, handler: () => void): unknown;
+  off?(signal: ProcessSignal, handler: () => void): unknown;
 }
 
 /**
@@ -39,7 +42,9 @@ export async function main(proc: Proc): Promise<void> {
     proc.exitCode = ExitCode.OK;
     return;
   }
-  const base: BaseContext = { io, env: proc.env, cwd: proc.cwd() };
+  const signals: Signals | undefined =
+    proc.on && proc.off ? { on: (s, h) => void proc.on!.call(proc, s, h), off: (s, h) => void proc.off!.call(proc, s, h) } : undefined;
+  const base: BaseContext = { io, env: proc.env, cwd: proc.cwd(), ...(signals ? { signals } : {}) };
   let code: number;
   try {
     code = await dispatch(args, base);

@@ -1,4 +1,5 @@
 import { defineCommand } from '../command.js';
+import agent from './agent.js';
 import apply from './apply.js';
 import explain from './explain.js';
 import render from './render.js';
@@ -7,6 +8,6 @@ import status from './status.js';
 /** nat groups the outgoing-NAT commands; subcommands are an explicit sorted list. */
 export default defineCommand({
   name: 'nat',
-  describe: 'Outgoing NAT: explain a flow, render or apply the ruleset, check the host',
-  subcommands: [apply, explain, render, status],
+  describe: 'Outgoing NAT: explain a flow, render or apply the ruleset, check the host, keep it in step (agent)',
+  subcommands: [agent, apply, explain, render, status],
 });

@@ -1,0 +1,217 @@
+import type { Family, NatModel } from '../../core/index.js';
+import { applyIncremental } from '../../host/apply-incremental.js';
+import type { Backend } from '../../host/desired.js';
+import type { HostExec } from '../../host/host-exec.js';
+import { planIncremental, programmedOf, setMembers, type Programmed } from '../../host/incremental.js';
+import { planHost, readHost } from '../../host/nat-host.js';
+import { addedCount, type Change } from '../../host/plan.js';
+import { Backoff } from './backoff.js';
+import type { Logger } from './log.js';
+import type { AgentMetrics } from './metrics.js';
+
+/** ModelResult is the model of the pools as they are now, or why they cannot be programmed. */
+export type ModelResult = { readonly ok: true; readonly model: NatModel } | { readonly ok: false; readonly error: string };
+
+/** Pending is a datastore revision not yet in the kernel, and when it was committed (epoch ms). */
+export interface Pending {
+  readonly revision: string;
+  readonly committedAt: number;
+}
+
+/** KernelSyncOptions: the backend (resolved), families, and the debounce window. */
+export interface KernelSyncOptions {
+  readonly backend: Backend;
+  readonly families: readonly Family[];
+  /** debounceMs: a write starts once no change has come for this long ... */
+  readonly debounceMs: number;
+  /** maxDelayMs: ... or this long after the first change of a burst, whichever is first */
+  readonly maxDelayMs: number;
+}
+
+/** KernelSyncSource is what the writer reads when it runs: the model of the pools now, and the revisions it covers. */
+export interface KernelSyncSource {
+  model(): ModelResult;
+  /** takePending returns (and forgets) the revisions the model includes. */
+  takePending(): Pending[];
+}
+
+/** changeCount sums a plan's member and rule changes for the log. */
+function describe(changes: readonly Change[]): { sets: number; members: number; chains: number } {
+  let members = 0;
+  let sets = 0;
+  let chains = 0;
+  for (const c of changes) {
+    if (c.kind === 'set') {
+      sets++;
+      members += addedCount(c) + c.remove.length;
+    } else chains++;
+  }
+  return { sets, members, chains };
+}
+
+/**
+ * KernelSync keeps the kernel equal to the model of the pools: one write at a time, started
+ * after a quiet debounce window (so that a burst of changes becomes one write), as the
+ * difference to what it last wrote (incremental: set members, and chains only when their
+ * rules change), or, when asked for a full sync (start, resync, after a failed write), by
+ * reading the live kernel and applying nat apply's plan, which repairs any drift. Changes
+ * that come during a write are written by the next one. A failed write is retried in full
+ * with backoff; until one succeeds the agent is not ready, and the kernel keeps what it has.
+ */
+export class KernelSync {
+  /** what the kernel holds (after the last write that succeeded); null before the first full sync */
+  private programmed: { state: Programmed; model: NatModel } | null = null;
+  private full = true;
+  private firstFullDone = false;
+  private timer: NodeJS.Timeout | null = null;
+  private burstStart = 0;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly backoff = new Backoff(200, 10_000);
+  /** revisions taken from the source and not yet in the kernel */
+  private unwritten: Pending[] = [];
+  /** problem is why the kernel is not in step (a failed write, a model that cannot be programmed), or null */
+  problem: string | null = 'the first sync of the kernel has not finished';
+
+  constructor(
+    private readonly exec: HostExec,
+    private readonly source: KernelSyncSource,
+    private readonly opts: KernelSyncOptions,
+    private readonly log: Logger,
+    private readonly metrics: AgentMetrics,
+  ) {}
+
+  /** poke says the pools changed: a write follows after the debounce window. */
+  poke(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    if (this.timer === null) this.burstStart = now;
+    else if (now - this.burstStart >= this.opts.maxDelayMs) return; // the timer set already fires in time
+    else clearTimeout(this.timer);
+    const wait = Math.min(this.opts.debounceMs, Math.max(0, this.burstStart + this.opts.maxDelayMs - now));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.run();
+    }, wait);
+  }
+
+  /** requestFull makes the next write a full sync against the live kernel, and starts it now. */
+  requestFull(): void {
+    this.full = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.run();
+  }
+
+  /** idle resolves when no write is running. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** stop lets a running write finish and starts no other. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.idle();
+  }
+
+  /** run starts a write, or asks the running one to be followed by another. */
+  private run(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.write().finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.run();
+      }
+    });
+  }
+
+  private async write(): Promise<void> {
+    this.unwritten.push(...this.source.takePending());
+    const m = this.source.model();
+    if (!m.ok) {
+      this.problem = `the pools cannot be programmed (the kernel keeps the last ruleset): ${m.error}`;
+      this.log.error('pools cannot be programmed; the kernel keeps its ruleset', { error: m.error });
+      return;
+    }
+    const started = performance.now();
+    try {
+      const mode = this.full || !this.programmed ? 'full' : 'incremental';
+      const written = mode === 'full' ? await this.writeFull(m.model) : await this.writeIncremental(m.model);
+      const doneMs = performance.timeOrigin + performance.now();
+      const pending = this.unwritten;
+      this.unwritten = [];
+      for (const p of pending) this.metrics.latency.observe(Math.max(0, doneMs - p.committedAt) / 1000);
+      const revision = pending.at(-1)?.revision;
+      if (revision !== undefined) this.metrics.revision.set(Number(revision));
+      if (written) {
+        this.metrics.kernelWrites.inc({ mode });
+        this.log.info('kernel write', { mode, revision, ...written, ms: Number((performance.now() - started).toFixed(2)), doneMs: Number(doneMs.toFixed(3)) });
+      }
+      for (const s of setMembers(this.programmed!.state)) this.metrics.setMembers.set({ family: String(s.family), set: s.set }, s.members);
+      this.problem = null;
+      this.backoff.reset();
+    } catch (e) {
+      this.metrics.kernelErrors.inc();
+      this.full = true;
+      const wait = this.backoff.next();
+      this.problem = `the last kernel write failed (retrying in full): ${(e as Error).message}`;
+      this.log.error('kernel write failed; retrying with a full resync', { error: (e as Error).message, retryInMs: wait });
+      setTimeout(() => {
+        if (!this.stopped && this.full) {
+          this.metrics.resyncs.inc({ reason: 'error' });
+          this.run();
+        }
+      }, wait).unref();
+    }
+  }
+
+  /**
+   * writeFull reads the live kernel and applies nat apply's plan for the model. Before that,
+   * the same read is compared with what the agent last wrote: those differences are drift
+   * (someone changed the kernel), counted and logged as they are repaired.
+   */
+  private async writeFull(model: NatModel): Promise<ReturnType<typeof describe> | null> {
+    const read = readHost(this.exec, this.opts.backend, this.opts.families);
+    if (this.programmed) {
+      const drift = await planHost(this.programmed.model, read);
+      const n = drift.changes.length + drift.conflicts.length;
+      if (n > 0) {
+        this.metrics.driftRepairs.inc(n);
+        this.log.warn('drift: the kernel differs from what the agent wrote; repairing', {
+          differences: n,
+          what: drift.changes.map((c) => `${c.kind} ${'name' in c ? c.name : c.chain}`),
+        });
+      }
+    }
+    const plan = await planHost(model, read);
+    if (plan.conflicts.length) throw new Error(`cannot program the kernel: ${plan.conflicts.join('; ')}`);
+    for (const w of plan.warnings) this.log.warn(w);
+    await plan.apply();
+    this.programmed = { state: programmedOf(this.opts.backend, model), model };
+    this.full = false;
+    if (!this.firstFullDone) {
+      this.firstFullDone = true;
+      this.log.info('kernel in step with the datastore', { backend: this.opts.backend, changes: plan.changes.length });
+    }
+    return plan.changes.length ? describe(plan.changes) : null;
+  }
+
+  /** writeIncremental writes the difference to the last written state; a layout change falls back to writeFull. */
+  private async writeIncremental(model: NatModel): Promise<ReturnType<typeof describe> | null> {
+    const next = programmedOf(this.opts.backend, model);
+    const plan = planIncremental(this.programmed!.state, next);
+    if (!plan) return this.writeFull(model);
+    const changes = [...plan.sets, ...plan.chains];
+    if (changes.length) await applyIncremental(this.exec, plan);
+    this.programmed = { state: next, model };
+    return changes.length ? describe(changes) : null;
+  }
+}
