@@ -95,7 +95,11 @@ export async function lockNamespace(what: string, dir = LOCK_DIR): Promise<NatLo
         throw lockError(
           'HOST_LOCKED',
           `${what}: ${holder?.text ?? 'another poolctl process'} holds the NAT lock of this network namespace (${path})`,
-          holder?.what === 'nat agent' ? 'an agent already keeps this namespace in step: stop it first (SIGTERM), or leave it running' : 'run it again when the other run has finished',
+          holder?.what !== 'nat agent'
+            ? 'run it again when the other run has finished'
+            : what === 'nat agent'
+              ? 'an agent already keeps this namespace in step: leave it running, or stop it first (SIGTERM)'
+              : 'the agent programs the pools of the datastore: change them there, or stop the agent (SIGTERM) to program this host by hand',
         );
       }
       // the holder we raced with may have removed the file: then lock the new one

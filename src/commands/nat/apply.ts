@@ -97,7 +97,14 @@ export default defineCommand<ApplyArgs>({
       return ExitCode.OK;
     }
     if (plan.conflicts.length) throw conflictError(plan.conflicts);
-    await plan.apply();
+    // a running nat agent holds the namespace's NAT lock: apply refuses rather than fight it
+    const { lockNamespace } = await import('../../host/agent-lock.js');
+    const lock = await lockNamespace('nat apply');
+    try {
+      await plan.apply();
+    } finally {
+      lock.release();
+    }
     ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'plan', maxItems: 0 }));
     ctx.io.stdout.write(`applied ${n} ${noun} with ${backend}\n`);
     return ExitCode.OK;

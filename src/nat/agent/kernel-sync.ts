@@ -194,6 +194,7 @@ export class KernelSync {
     const plan = await planHost(model, read);
     if (plan.conflicts.length) throw new Error(`cannot program the kernel: ${plan.conflicts.join('; ')}`);
     for (const w of plan.warnings) this.log.warn(w);
+    if (plan.changes.length) this.log.debug('kernel write started', { mode: 'full', changes: plan.changes.length });
     await plan.apply();
     this.programmed = { state: programmedOf(this.opts.backend, model), model };
     this.full = false;
@@ -210,7 +211,10 @@ export class KernelSync {
     const plan = planIncremental(this.programmed!.state, next);
     if (!plan) return this.writeFull(model);
     const changes = [...plan.sets, ...plan.chains];
-    if (changes.length) await applyIncremental(this.exec, plan);
+    if (changes.length) {
+      this.log.debug('kernel write started', { mode: 'incremental', changes: changes.length });
+      await applyIncremental(this.exec, plan);
+    }
     this.programmed = { state: next, model };
     return changes.length ? describe(changes) : null;
   }
