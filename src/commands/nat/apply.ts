@@ -97,7 +97,7 @@ export default defineCommand<ApplyArgs>({
       return ExitCode.OK;
     }
     if (plan.conflicts.length) throw conflictError(plan.conflicts);
-    // a running nat agent holds the namespace's NAT lock: apply refuses rather than fight it
+    // a running nat agent holds the namespace's NAT lock: apply refuses to write rather than fight it
     const { lockNamespace } = await import('../../host/agent-lock.js');
     const lock = await lockNamespace('nat apply');
     try {

@@ -29,7 +29,7 @@ export class DatastoreFollower {
   private queued: Wake | null = null;
   private stopped = false;
   private loop: Promise<void> | null = null;
-  private readonly backoff = new Backoff(200, 10_000);
+  private readonly backoff = new Backoff(200, 5_000);
 
   constructor(
     private readonly ds: Datastore,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { startAgent, until } from '../../support/agent.js';
 import { inNs, kernelDescribe, TOPO, useTopology, type Flow } from '../../support/netns.js';
 import {
@@ -30,6 +30,9 @@ import {
  * the embedded store, with both backends: the pools it programs are checked with real TCP
  * and UDP packets from the pod namespace, with `nat status`, and against a fresh `nat apply`.
  */
+
+// agents start, resync and reconnect with backoff: generous limits on a busy 2-core machine
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const v4 = TOPO.v4;
 const v6 = TOPO.v6;
@@ -244,10 +247,12 @@ for (const backend of ['iptables', 'nftables'] as const) {
     let store: Store;
     let agent: Agent | null = null;
 
+    // the main agent resyncs only on demand, so that each path (resume, compaction) is the one taken
+    const main = async (): Promise<Agent> => (agent ??= await runAgent(topo(), store, backend, ['--resync-interval', '3600']));
+
     beforeAll(async () => {
       store = await openStore('etcd', topo().node);
       await createPools(store.ds, BASE_POOLS);
-      agent = await runAgent(topo(), store, backend, ['--resync-interval', '2']);
     }, 90_000);
     afterEach(() => {
       store.bridge?.restore();
@@ -258,7 +263,15 @@ for (const backend of ['iptables', 'nftables'] as const) {
     });
 
     it('a rule and a member removed by hand are repaired within the resync interval', async () => {
-      const a = agent!;
+      const a = await runAgent(topo(), store, backend, ['--resync-interval', '2']);
+      try {
+        await driftRepaired(a);
+      } finally {
+        await a.stop();
+      }
+    });
+
+    const driftRepaired = async (a: Agent): Promise<void> => {
       const repairs = await a.http.metric('poolctl_agent_drift_repairs_total');
       const ns = topo().node;
       if (backend === 'iptables') {
@@ -274,10 +287,10 @@ for (const backend of ['iptables', 'nftables'] as const) {
       expect(await a.http.metric('poolctl_agent_resyncs_total', { reason: 'interval' })).toBeGreaterThan(0);
       await expectFlows(topo(), baseFlows(true, true));
       expect((await status(topo(), store, backend)).code).toBe(0);
-    });
+    };
 
     it('etcd stopped: the kernel keeps its ruleset, /readyz says not ready; it catches up when etcd returns', async () => {
-      const a = agent!;
+      const a = await main();
       const before = await readBack(topo().node, backend);
       await store.etcd!.server().stop();
       try {
@@ -300,10 +313,11 @@ for (const backend of ['iptables', 'nftables'] as const) {
       await settled(a, store);
       await expectFlows(topo(), [{ src: v4.natPods[4]!, dst: '198.51.100.7', proto: 'tcp', nat: false }]);
       expect(await a.http.metric('poolctl_agent_watch_restarts_total', { reason: 'disconnected' })).toBeGreaterThan(0);
+      expect(await a.http.metric('poolctl_agent_kernel_write_errors_total')).toBe(0);
     });
 
     it('cut off from etcd while pools change: the watch resumes from its revision and catches up', async () => {
-      const a = agent!;
+      const a = await main();
       const listings = await a.http.metric('poolctl_agent_resyncs_total', { reason: 'compacted' });
       store.bridge!.cut();
       await until('/readyz 503', async () => (await a.http.get('/readyz')).status === 503, 15_000);
@@ -318,7 +332,7 @@ for (const backend of ['iptables', 'nftables'] as const) {
     });
 
     it('cut off while its revision is compacted: it lists the pools again (a resync) and is right', async () => {
-      const a = agent!;
+      const a = await main();
       const listings = await a.http.metric('poolctl_agent_resyncs_total', { reason: 'compacted' });
       store.bridge!.cut();
       await until('/readyz 503', async () => (await a.http.get('/readyz')).status === 503, 15_000);
@@ -335,11 +349,15 @@ for (const backend of ['iptables', 'nftables'] as const) {
     });
 
     it('a second agent in the namespace refuses to start, and nat apply refuses to write (exit 3)', async () => {
+      await main();
       const second = startAgent(topo().node, ['--backend', backend, '--health-listen', '127.0.0.1:9098'], store.nsEnv);
       const r = await second.exited;
       expect(r.code).toBe(3);
       expect(second.other.join('\n')).toMatch(/nat agent: poolctl nat agent \(pid \d+, since .*\) holds the NAT lock of this network namespace/);
-      const apply = await topo().cli(['nat', 'apply', '--backend', backend], { env: store.nsEnv });
+      // (other settings, so that apply has something to write)
+      const before = await readBack(topo().node, backend);
+      const apply = await topo().cli(['nat', 'apply', '--backend', backend, '--nat-port-range', '1024:65535'], { env: store.nsEnv });
+      expect(await readBack(topo().node, backend)).toBe(before);
       expect(apply.stderr).toMatch(/nat apply: poolctl nat agent \(pid \d+.*holds the NAT lock/);
       expect(apply.stderr).toMatch(/change them there, or stop the agent/);
       expect(apply.code).toBe(3);
@@ -348,6 +366,7 @@ for (const backend of ['iptables', 'nftables'] as const) {
     });
 
     it('SIGTERM stops it cleanly and leaves the rules; --cleanup-on-exit removes them', async () => {
+      await main();
       const before = await readBack(topo().node, backend);
       const stopped = await agent!.stop();
       agent = null;
