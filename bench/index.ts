@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   validate: () => import('./validate.js').then((m) => m.run()),
   datastore: () => import('./datastore.js').then((m) => m.run()),
   nat: () => import('./nat.js').then((m) => m.run()),
+  agent: () => import('./agent.js').then((m) => m.run()),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
