@@ -193,6 +193,13 @@ interface ParsedPools {
 }
 
 /**
+ * PARSED4 remembers the parse of each pool object with a canonical IPv4 CIDR (the common
+ * case), for callers that build the model again and again from mostly the same pool objects
+ * (nat agent, on every change): each CIDR is parsed, and its prefix made, once.
+ */
+const PARSED4 = new WeakMap<NatPool, { readonly source: string; readonly prefix: Prefix; readonly first: number; readonly end: number }>();
+
+/**
  * parsePools parses the pools' CIDRs, masking host bits as IPPoolV3ToV1 keys a pool by its
  * network (with a warning), or refuses the first that does not parse.
  */
@@ -204,15 +211,26 @@ function parsePools(pools: readonly NatPool[], warnings: string[]): Result<Parse
   const end4 = new Float64Array(pools.length);
   for (let i = 0; i < pools.length; i++) {
     const pool = pools[i]!;
+    const known = PARSED4.get(pool);
+    if (known !== undefined && known.source === pool.cidr) {
+      prefixes.push(known.prefix);
+      cidrs.push(pool.cidr);
+      first4[i] = known.first;
+      end4[i] = known.end;
+      byFamily[4].push(i);
+      continue;
+    }
     const key = canonicalIPv4Key(pool.cidr);
     if (key >= 0) {
       const bits = key % 64;
       const first = (key - bits) / 64;
-      prefixes.push({ family: 4, value: BigInt(first), bits });
+      const prefix: Prefix = { family: 4, value: BigInt(first), bits };
+      prefixes.push(prefix);
       cidrs.push(pool.cidr);
       first4[i] = first;
       end4[i] = first + POW2[32 - bits]!;
       byFamily[4].push(i);
+      PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
       continue;
     }
     const r = parsePrefix(pool.cidr);
