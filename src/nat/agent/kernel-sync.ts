@@ -13,6 +13,9 @@ import type { AgentMetrics } from './metrics.js';
 
 let gc: (() => void) | null | undefined;
 
+/** IDLE_GC_MS is how long after the last write the heap is collected (once, not while changes keep coming). */
+const IDLE_GC_MS = 1000;
+
 /**
  * releaseMemory runs a full garbage collection (V8's gc, exposed once through
  * v8.setFlagsFromString), after which V8 returns the freed pages: without it the heap a
@@ -103,6 +106,18 @@ export class KernelSync {
     private readonly metrics: AgentMetrics,
   ) {}
 
+  private idleGc: NodeJS.Timeout | null = null;
+
+  /** scheduleIdleGc runs releaseMemory once no write has happened for IDLE_GC_MS. */
+  private scheduleIdleGc(): void {
+    if (this.idleGc) clearTimeout(this.idleGc);
+    this.idleGc = setTimeout(() => {
+      this.idleGc = null;
+      releaseMemory();
+    }, IDLE_GC_MS);
+    this.idleGc.unref();
+  }
+
   /** poke says the pools changed: a write follows after the debounce window. */
   poke(): void {
     if (this.stopped) return;
@@ -133,6 +148,7 @@ export class KernelSync {
   /** stop lets a running write finish and starts no other. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.idleGc) clearTimeout(this.idleGc);
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     await this.idle();
@@ -172,8 +188,10 @@ export class KernelSync {
       for (const p of pending) this.metrics.latency.observe(Math.max(0, doneMs - p.committedAt) / 1000);
       const revision = pending.at(-1)?.revision;
       if (revision !== undefined) this.metrics.revision.set(Number(revision));
-      // a full write of many pools leaves a large heap behind: collect it and give it back
+      // a full write of many pools leaves a large heap behind: collect it and give it back,
+      // and once writes stop for IDLE_GC_MS, collect what the incremental ones left
       if (mode === 'full') releaseMemory();
+      this.scheduleIdleGc();
       if (written) {
         const mem = process.memoryUsage();
         this.log.debug('memory', { rssMB: Math.round(mem.rss / 1048576), heapUsedMB: Math.round(mem.heapUsed / 1048576), externalMB: Math.round(mem.external / 1048576) });
