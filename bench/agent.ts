@@ -22,7 +22,8 @@ import { BIN, median, ROOT, row, section } from './harness.js';
  *   ratio     an incremental write (median of the 200) against the full write of the same
  *             state (the agent's first sync of the 10,000 pools), measured in this run
  * Needs root, iproute2, iptables, ipset and etcd; the namespace, etcd and every process are
- * removed at the end. POOLCTL_BENCH_AGENT_CHANGES sets the number of changes.
+ * removed at the end. POOLCTL_BENCH_AGENT_CHANGES sets the number of changes; POOLCTL_BENCH_AGENT_ENV
+ * ("K=V K=V") adds to the agent's environment (e.g. NODE_OPTIONS, MALLOC_ARENA_MAX).
  */
 
 const CHANGES = Number(process.env.POOLCTL_BENCH_AGENT_CHANGES ?? 200);
@@ -64,7 +65,7 @@ interface Agent {
 function startAgent(ns: string, endpoint: string): Agent {
   const child = spawn(IP, ['netns', 'exec', ns, process.execPath, BIN, 'nat', 'agent', '--backend', 'iptables', '--log-format', 'json', '--resync-interval', '3600'], {
     cwd: ROOT,
-    env: { ...process.env, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: endpoint },
+    env: { ...process.env, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: endpoint, ...(process.env.POOLCTL_BENCH_AGENT_ENV ? Object.fromEntries(process.env.POOLCTL_BENCH_AGENT_ENV.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs: Record<string, any>[] = [];
