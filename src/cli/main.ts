@@ -1,9 +1,9 @@
-import type { IO } from './context.js';
+import type { IO } from '../base/context.js';
 import { dispatch } from './dispatch.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../base/exit-codes.js';
 import type { BaseContext } from './make-context.js';
 import { reportError } from './report-error.js';
-import { versionText } from './version-info.js';
+import { versionText } from '../base/version-info.js';
 
 /** Proc is the part of the Node process main uses; tests pass their own. */
 export interface Proc {

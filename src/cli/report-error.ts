@@ -1,6 +1,6 @@
-import { CliError } from './cli-error.js';
-import { ExitCode } from './exit-codes.js';
-import type { IO } from './context.js';
+import { CliError } from '../base/errors.js';
+import { ExitCode } from '../base/exit-codes.js';
+import type { IO } from '../base/context.js';
 
 /**
  * reportError prints an error that ended a command, without a stack trace, and returns the

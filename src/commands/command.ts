@@ -1,5 +1,5 @@
-import type { Context } from '../cli/context.js';
-import type { ExitCode } from '../cli/exit-codes.js';
+import type { Context } from '../base/context.js';
+import type { ExitCode } from '../base/exit-codes.js';
 
 /**
  * OptionSpec declares one flag. The same declaration drives the fast argument parser

@@ -1,4 +1,4 @@
-import { usageError } from '../cli/cli-error.js';
+import { usageError } from '../base/errors.js';
 import { defineCommand } from './command.js';
 import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
 

@@ -1,4 +1,4 @@
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../base/exit-codes.js';
 import { OUTPUT_HELP, resolvePrinter } from '../output/printer.js';
 import { defineCommand } from './command.js';
 

@@ -1,7 +1,7 @@
-import { CliError, usageError } from '../cli/cli-error.js';
-import type { Context } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
-import { VERSION } from '../cli/version-info.js';
+import { CliError, usageError } from '../base/errors.js';
+import type { Context } from '../base/context.js';
+import { ExitCode } from '../base/exit-codes.js';
+import { VERSION } from '../base/version-info.js';
 import type { IPPool } from '../core/index.js';
 import { REPORT_FORMATS, type ReportFormat } from '../output/diagnostics/formats.js';
 import { defineCommand } from './command.js';

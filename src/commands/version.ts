@@ -1,5 +1,5 @@
-import { ExitCode } from '../cli/exit-codes.js';
-import { CALICO_TARGET, VERSION, versionText } from '../cli/version-info.js';
+import { ExitCode } from '../base/exit-codes.js';
+import { CALICO_TARGET, VERSION, versionText } from '../base/version-info.js';
 import { defineCommand } from './command.js';
 
 export default defineCommand<{ output: string }>({

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { CliError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { CliError } from '../base/errors.js';
+import { ExitCode } from '../base/exit-codes.js';
 import type { EtcdConfig } from './etcd.js';
 
 /** DatastoreConfig is the datastore a command line selects, and what selected it (for messages). */

@@ -1,5 +1,5 @@
-import { CliError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { CliError } from '../base/errors.js';
+import { ExitCode } from '../base/exit-codes.js';
 
 /**
  * StoreErrorCode is the code of a resource-level datastore failure (spec/ippool.md §5). The

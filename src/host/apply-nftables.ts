@@ -1,4 +1,4 @@
-import { CliError } from '../cli/cli-error.js';
+import { CliError } from '../base/errors.js';
 import type { DesiredNftFamily } from './desired.js';
 import { commandFailed, type HostExec } from './host-exec.js';
 import { addedCount, type Change } from './plan.js';

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { CliError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { CliError } from '../base/errors.js';
+import { ExitCode } from '../base/exit-codes.js';
 
 /** ExecResult is what one finished system command produced. */
 export interface ExecResult {

@@ -1,4 +1,4 @@
-import { CliError } from '../cli/cli-error.js';
+import { CliError } from '../base/errors.js';
 import {
   CHAIN_NAT_OUTGOING,
   CHAIN_POSTROUTING,

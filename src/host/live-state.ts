@@ -1,4 +1,4 @@
-import { CliError } from '../cli/cli-error.js';
+import { CliError } from '../base/errors.js';
 import type { Family } from '../core/index.js';
 import { nftFamily } from '../render/nftables.js';
 import { familyLabel } from './desired.js';

@@ -1,4 +1,4 @@
-import { usageError } from '../cli/cli-error.js';
+import { usageError } from '../base/errors.js';
 import type { StoredPool } from '../datastore/datastore.js';
 
 /** OUTPUT_FORMATS are the -o values of `get`, in the order help lists them (spec/cli.md). */

@@ -1,4 +1,4 @@
-import { usageError, type CliError } from '../cli/cli-error.js';
+import { usageError, type CliError } from '../base/errors.js';
 
 /** IPPOOL_ALIASES are the names calicoctl accepts for the IPPool kind (calicoctl/calicoctl/resourcemgr/ippool.go). */
 export const IPPOOL_ALIASES = ['ippool', 'ippools', 'ipp', 'ipps', 'pool', 'pools'] as const;

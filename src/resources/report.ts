@@ -1,4 +1,4 @@
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../base/exit-codes.js';
 import { calicoErrorText, type Diagnostic } from '../core/index.js';
 import type { BatchOutcome } from '../datastore/datastore.js';
 import { UnavailableError } from '../datastore/errors.js';

@@ -1,6 +1,6 @@
-import { usageError } from '../cli/cli-error.js';
-import type { Context } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { usageError } from '../base/errors.js';
+import type { Context } from '../base/context.js';
+import { ExitCode } from '../base/exit-codes.js';
 import type { Diagnostic } from '../core/index.js';
 import { openDatastore } from '../datastore/index.js';
 import { createProgress } from '../output/progress.js';

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/cli-error.js';
+import { CliError } from '../../src/base/errors.js';
 import { listNftChains, otherBackendWarning, resolveBackend, toolsFor } from '../../src/host/backend.js';
 import { createHostExec } from '../../src/host/host-exec.js';
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/cli-error.js';
+import { CliError } from '../../src/base/errors.js';
 import { commandFailed, createHostExec, findOnPath, toolMissing } from '../../src/host/host-exec.js';
 import { kernelDescribe, sh } from '../support/netns.js';
 

@@ -1,6 +1,6 @@
-import { CliError } from '../../cli/cli-error.js';
-import type { Context } from '../../cli/context.js';
-import { ExitCode } from '../../cli/exit-codes.js';
+import { CliError } from '../../base/errors.js';
+import type { Context } from '../../base/context.js';
+import { ExitCode } from '../../base/exit-codes.js';
 import type { HostPlan } from '../../host/nat-host.js';
 import { defineCommand, type OptionSpec } from '../command.js';
 import { FELIX_OPTIONS, type FelixArgs } from './felix-options.js';
@@ -32,8 +32,8 @@ export async function planFromArgs(args: HostArgs, ctx: Context, what: string): 
   const [{ createHostExec }, { planHost, readHost }, { loadNatPools, natModelOf }, { settingsFromArgs }] = await Promise.all([
     import('../../host/host-exec.js'),
     import('../../host/nat-host.js'),
-    import('./nat-pools.js'),
-    import('./felix-settings.js'),
+    import('../../nat/pools.js'),
+    import('../../nat/settings.js'),
   ]);
   const abort = new AbortController();
   const exec = createHostExec({ env: ctx.env, signal: abort.signal });

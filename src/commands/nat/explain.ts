@@ -1,5 +1,5 @@
 import { defineCommand } from '../command.js';
-import type { ExplainArgs } from './explain-run.js';
+import type { ExplainArgs } from '../../nat/explain.js';
 import { FELIX_OPTIONS } from './felix-options.js';
 import { POOL_SOURCE_OPTIONS } from './pool-source.js';
 
@@ -32,5 +32,5 @@ export default defineCommand<ExplainArgs>({
     ['poolctl nat explain --flows flows.txt -o csv > decisions.csv', 'decide a list of "SRC DST" lines'],
     ['sudo poolctl nat explain --live 10.244.1.5 1.1.1.1', "decide from what this host's kernel holds"],
   ],
-  run: async (args, ctx) => (await import('./explain-run.js')).runExplain(args, ctx),
+  run: async (args, ctx) => (await import('../../nat/explain.js')).runExplain(args, ctx),
 });

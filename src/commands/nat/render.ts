@@ -1,5 +1,5 @@
-import { usageError } from '../../cli/cli-error.js';
-import { ExitCode } from '../../cli/exit-codes.js';
+import { usageError } from '../../base/errors.js';
+import { ExitCode } from '../../base/exit-codes.js';
 import type { Family } from '../../core/index.js';
 import type { RenderFormat } from '../../render/index.js';
 import { defineCommand } from '../command.js';
@@ -34,8 +34,8 @@ export default defineCommand<RenderArgs>({
   ],
   async run(args, ctx) {
     const [{ settingsFromArgs }, { loadNatPools, natModelOf }, render] = await Promise.all([
-      import('./felix-settings.js'),
-      import('./nat-pools.js'),
+      import('../../nat/settings.js'),
+      import('../../nat/pools.js'),
       import('../../render/index.js'),
     ]);
     const settings = settingsFromArgs(args);

@@ -1,4 +1,4 @@
-import { ExitCode } from '../../cli/exit-codes.js';
+import { ExitCode } from '../../base/exit-codes.js';
 import { defineCommand } from '../command.js';
 import { BACKEND_OPTION, planFromArgs, type HostArgs } from './apply.js';
 import { FELIX_OPTIONS } from './felix-options.js';

@@ -1,5 +1,5 @@
 import { writeIPv6Words, type CompiledNat, type CompiledRule, type Family, type FlowQuery, type FlowScanner, type NatDecision, type NatReason } from '../core/index.js';
-import { chunk, TextBuffer, type TextChunk } from './text-buffer.js';
+import { chunk, TextBuffer, type TextChunk } from '../render/text-buffer.js';
 
 // Output of `nat explain`: the text a person reads, JSON (spec/cli.md), and the batch rows
 // (CSV, table) of --flows.

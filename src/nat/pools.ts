@@ -1,10 +1,10 @@
-import { CliError } from '../../cli/cli-error.js';
-import type { Context } from '../../cli/context.js';
-import { ExitCode } from '../../cli/exit-codes.js';
-import { buildNatModel, checkIPPoolSchema, parsePrefix, type Diagnostic, type Family, type IPPool, type NatModel, type NatPool, type NatSettings } from '../../core/index.js';
-import { natPoolOf } from '../../datastore/nat-pool.js';
-import type { LoadedResource } from '../../manifest/load.js';
-import type { PoolSourceArgs } from './pool-source.js';
+import { CliError } from '../base/errors.js';
+import type { Context } from '../base/context.js';
+import { ExitCode } from '../base/exit-codes.js';
+import { buildNatModel, checkIPPoolSchema, parsePrefix, type Diagnostic, type Family, type IPPool, type NatModel, type NatPool, type NatSettings } from '../core/index.js';
+import { natPoolOf } from '../datastore/nat-pool.js';
+import type { LoadedResource } from '../manifest/load.js';
+import type { PoolSourceArgs } from '../commands/nat/pool-source.js';
 
 /** NatPools are the pools the NAT commands work on and what to tell the user about the input. */
 export interface NatPools {
@@ -25,7 +25,7 @@ export interface NatPools {
  */
 export async function loadNatPools(args: PoolSourceArgs, ctx: Context): Promise<NatPools> {
   if (!args.filename || args.filename.length === 0) {
-    const { openDatastore } = await import('../../datastore/index.js');
+    const { openDatastore } = await import('../datastore/index.js');
     const ds = await openDatastore(ctx);
     try {
       return { pools: await ds.natPools(), warnings: [] };
@@ -35,8 +35,8 @@ export async function loadNatPools(args: PoolSourceArgs, ctx: Context): Promise<
   }
   // The manifest reader only for -f: the datastore path does without it.
   const [{ loadManifests, positioned }, { formatDiagnostic }] = await Promise.all([
-    import('../../manifest/load.js'),
-    import('../../output/diagnostics/text.js'),
+    import('../manifest/load.js'),
+    import('../output/diagnostics/text.js'),
   ]);
   const load = await loadManifests(args.filename, { recursive: args.recursive ?? false, stdin: () => ctx.io.stdin, cwd: ctx.cwd });
   const errors: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'error');

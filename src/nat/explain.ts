@@ -1,13 +1,13 @@
-import { CliError, usageError } from '../../cli/cli-error.js';
-import type { Context } from '../../cli/context.js';
-import { ExitCode } from '../../cli/exit-codes.js';
-import { compileNatModel, FlowScanner, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../../core/index.js';
-import { iptablesChains } from '../../render/iptables.js';
-import * as render from '../../render/explain.js';
-import type { FelixArgs } from './felix-options.js';
-import { settingsFromArgs } from './felix-settings.js';
-import { loadNatPools, natModelOf } from './nat-pools.js';
-import type { PoolSourceArgs } from './pool-source.js';
+import { CliError, usageError } from '../base/errors.js';
+import type { Context } from '../base/context.js';
+import { ExitCode } from '../base/exit-codes.js';
+import { compileNatModel, FlowScanner, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../core/index.js';
+import { iptablesChains } from '../render/iptables.js';
+import * as render from '../output/explain.js';
+import type { FelixArgs } from '../commands/nat/felix-options.js';
+import { settingsFromArgs } from './settings.js';
+import { loadNatPools, natModelOf } from './pools.js';
+import type { PoolSourceArgs } from '../commands/nat/pool-source.js';
 
 export interface ExplainArgs extends FelixArgs, PoolSourceArgs {
   readonly src?: string;
@@ -57,7 +57,7 @@ async function modelSource(args: ExplainArgs, settings: NatSettings, ctx: Contex
       'leave out --live to explain from pools and Felix settings',
     );
   }
-  const { liveModelSource } = await import('../../host/live-model.js');
+  const { liveModelSource } = await import('../host/live-model.js');
   return liveModelSource(ctx.env);
 }
 
@@ -157,7 +157,7 @@ async function flowInput(file: string, ctx: Context): Promise<FlowInput> {
  * widths).
  */
 async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlowContext, format: string, ctx: Context): Promise<number> {
-  const { createProgress } = await import('../../output/progress.js');
+  const { createProgress } = await import('../output/progress.js');
   // Both families up front; a family the settings refuse (IPv6 with --nat-outgoing-address)
   // fails only when a flow of it comes.
   let refused: CliError | undefined;

@@ -1,6 +1,6 @@
-import { usageError } from '../../cli/cli-error.js';
-import { DEFAULT_NAT_SETTINGS, formatAddr, parseAddr, parseHostIP, type NatSettings, type PoolSetName } from '../../core/index.js';
-import type { FelixArgs } from './felix-options.js';
+import { usageError } from '../base/errors.js';
+import { DEFAULT_NAT_SETTINGS, formatAddr, parseAddr, parseHostIP, type NatSettings, type PoolSetName } from '../core/index.js';
+import type { FelixArgs } from '../commands/nat/felix-options.js';
 
 // The Felix flags' values, checked: loaded by the NAT commands' run functions only, so that
 // declaring the flags (felix-options.ts) costs no core at start-up.
