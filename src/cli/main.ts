@@ -44,7 +44,7 @@ export async function main(proc: Proc): Promise<void> {
   try {
     code = await dispatch(args, base);
   } catch (e) {
-    code = reportError(e, io);
+    code = reportError(e, io, proc.env);
   }
   proc.exitCode = code;
 }

@@ -1,4 +1,5 @@
 import { usageError } from '../base/errors.js';
+import { verdictExit } from '../base/exit-codes.js';
 import { defineCommand } from './command.js';
 import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
 
@@ -30,6 +31,6 @@ export default defineCommand<FileArgs & { resource?: string; names?: string[]; s
       if (names.length === 0) throw usageError('specify the names of the pools to delete', 'poolctl delete ippool NAME...');
     }
     const { runResourceCommand } = await import('../resources/run.js');
-    return runResourceCommand('delete', { ...args, ...(names ? { names } : {}) }, ctx);
+    return verdictExit(await runResourceCommand('delete', { ...args, ...(names ? { names } : {}) }, ctx));
   },
 });

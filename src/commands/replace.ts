@@ -1,3 +1,4 @@
+import { verdictExit } from '../base/exit-codes.js';
 import { defineCommand } from './command.js';
 import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
 
@@ -11,6 +12,6 @@ export default defineCommand<FileArgs>({
   ],
   async run(args, ctx) {
     const { runResourceCommand } = await import('../resources/run.js');
-    return runResourceCommand('replace', args, ctx);
+    return verdictExit(await runResourceCommand('replace', args, ctx));
   },
 });

@@ -1,4 +1,4 @@
-import { CliError, usageError } from '../base/errors.js';
+import { PoolctlError, usageError } from '../base/errors.js';
 import type { Context } from '../base/context.js';
 import { ExitCode } from '../base/exit-codes.js';
 import { VERSION } from '../base/version-info.js';
@@ -55,15 +55,15 @@ export default defineCommand<ValidateArgs>({
   },
 });
 
-/** storePools lists the datastore's pools for --against-store (exit 3 when it cannot be read). */
+/** storePools lists the datastore's pools for --against-store (DATASTORE_UNREACHABLE when it cannot be read). */
 async function storePools(ctx: Context): Promise<IPPool[]> {
   const { openDatastore } = await import('../datastore/index.js');
   const ds = await openDatastore(ctx);
   try {
     return [...(await ds.list()).items];
   } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError('DATASTORE_UNREACHABLE', `cannot list pools from ${ds.location}: ${(e as Error).message}`, { exitCode: ExitCode.UNAVAILABLE });
+    if (e instanceof PoolctlError) throw e;
+    throw new PoolctlError('DATASTORE_UNREACHABLE', `cannot list pools from ${ds.location}: ${(e as Error).message}`);
   } finally {
     await ds.close();
   }

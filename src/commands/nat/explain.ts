@@ -1,7 +1,33 @@
+import { ExitCode } from '../../base/exit-codes.js';
+import type { ExplainFormat, ExplainOptions } from '../../nat/explain.js';
 import { defineCommand } from '../command.js';
-import type { ExplainArgs } from '../../nat/explain.js';
-import { FELIX_OPTIONS } from './felix-options.js';
-import { POOL_SOURCE_OPTIONS } from './pool-source.js';
+import { FELIX_OPTIONS, felixSettingsOf, type FelixArgs } from './felix-options.js';
+import { POOL_SOURCE_OPTIONS, poolSourceOf, type PoolSourceArgs } from './pool-source.js';
+
+interface ExplainArgs extends FelixArgs, PoolSourceArgs {
+  readonly src?: string;
+  readonly dst?: string;
+  readonly flows?: string;
+  readonly output?: ExplainFormat;
+  readonly outInterface?: string;
+  readonly protocol?: string;
+  readonly live?: boolean;
+}
+
+/** explainOptionsOf gathers nat explain's flags as nat/explain.ts takes them. */
+function explainOptionsOf(args: ExplainArgs): ExplainOptions {
+  return {
+    source: poolSourceOf(args),
+    settings: felixSettingsOf(args),
+    live: args.live ?? false,
+    ...(args.src !== undefined ? { src: args.src } : {}),
+    ...(args.dst !== undefined ? { dst: args.dst } : {}),
+    ...(args.flows !== undefined ? { flows: args.flows } : {}),
+    ...(args.output !== undefined ? { output: args.output } : {}),
+    ...(args.protocol !== undefined ? { protocol: args.protocol } : {}),
+    ...(args.outInterface !== undefined ? { outInterface: args.outInterface } : {}),
+  };
+}
 
 export default defineCommand<ExplainArgs>({
   name: 'explain',
@@ -32,5 +58,9 @@ export default defineCommand<ExplainArgs>({
     ['poolctl nat explain --flows flows.txt -o csv > decisions.csv', 'decide a list of "SRC DST" lines'],
     ['sudo poolctl nat explain --live 10.244.1.5 1.1.1.1', "decide from what this host's kernel holds"],
   ],
-  run: async (args, ctx) => (await import('../../nat/explain.js')).runExplain(args, ctx),
+  async run(args, ctx) {
+    const { runExplain } = await import('../../nat/explain.js');
+    await runExplain(explainOptionsOf(args), ctx);
+    return ExitCode.OK;
+  },
 });

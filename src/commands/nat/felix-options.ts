@@ -1,9 +1,10 @@
+import type { FelixSettingsInput } from '../../nat/settings.js';
 import type { OptionSpec } from '../command.js';
 
 /**
  * FELIX_OPTIONS are the Felix settings that change NAT (spec/cli.md, spec/nat.md §7), declared
- * once for nat explain, render, apply and status. settingsFromArgs (felix-settings.ts) turns
- * them into NatSettings.
+ * once for nat explain, render, apply and status. felixSettingsOf gathers them for the NAT
+ * workflows, which check them (nat/settings.ts).
  */
 export const FELIX_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'nat-outgoing-address': {
@@ -51,4 +52,17 @@ export interface FelixArgs {
   readonly natOutgoingInterfaceFilter?: string;
   readonly randomFully?: boolean;
   readonly poolSetName?: string;
+}
+
+/** felixSettingsOf gathers the Felix flags as the NAT workflows take them (unchecked). */
+export function felixSettingsOf(args: FelixArgs): FelixSettingsInput {
+  return {
+    ...(args.natOutgoingAddress !== undefined ? { natOutgoingAddress: args.natOutgoingAddress } : {}),
+    ...(args.natOutgoingExclusions !== undefined ? { natOutgoingExclusions: args.natOutgoingExclusions } : {}),
+    ...(args.hostIp !== undefined ? { hostIPs: args.hostIp } : {}),
+    ...(args.natPortRange !== undefined ? { natPortRange: args.natPortRange } : {}),
+    ...(args.natOutgoingInterfaceFilter !== undefined ? { interfaceFilter: args.natOutgoingInterfaceFilter } : {}),
+    ...(args.randomFully !== undefined ? { randomFully: args.randomFully } : {}),
+    ...(args.poolSetName !== undefined ? { poolSetName: args.poolSetName } : {}),
+  };
 }

@@ -1,3 +1,4 @@
+import type { PoolSource } from '../../nat/pools.js';
 import type { OptionSpec } from '../command.js';
 
 /** POOL_SOURCE_OPTIONS are the -f / -R flags of the NAT commands: pools from files instead of the datastore. */
@@ -15,4 +16,9 @@ export const POOL_SOURCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 export interface PoolSourceArgs {
   readonly filename?: readonly string[];
   readonly recursive?: boolean;
+}
+
+/** poolSourceOf is where the -f / -R flags say the pools come from (no -f: the datastore). */
+export function poolSourceOf(args: PoolSourceArgs): PoolSource {
+  return { files: args.filename ?? [], recursive: args.recursive ?? false };
 }
