@@ -14,6 +14,7 @@ export const ExitCode = {
   UNAVAILABLE: 3,
 } as const;
 
+/** ExitCode is one of the ExitCode values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** verdictExit is the exit status of a command whose outcome is reported: OK, or FAILURE when something failed. */

@@ -106,6 +106,7 @@ export interface TableChange {
   readonly op: 'create';
 }
 
+/** Change is one difference between the wanted and the live state: a set, a chain, the jump, or a table. */
 export type Change = SetChange | ChainChange | JumpChange | TableChange;
 
 // ---------------------------------------------------------------------------------------------
