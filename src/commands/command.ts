@@ -13,7 +13,7 @@ export interface OptionSpec {
   readonly default?: string | boolean | number | readonly string[];
   /** array: the flag may repeat (-f a -f b) and always yields an array. */
   readonly array?: boolean;
-  /** requiresArg: a string flag must have a value. Defaults to true for strings. */
+  /** hidden leaves the flag out of --help. (A string flag always requires a value: cli/app.ts sets yargs' requiresArg.) */
   readonly hidden?: boolean;
 }
 
