@@ -42,7 +42,7 @@ export interface CommandSpec<A = any> {
   readonly examples?: readonly (readonly [string, string])[];
   /** subcommands make this a command group (e.g. `nat`); a group has no run. */
   readonly subcommands?: readonly CommandSpec[];
-  /** run executes the command and returns its exit status; expected failures throw CliError. */
+  /** run executes the command and returns its exit status; expected failures throw PoolctlError (cli/exit-status.ts maps the code). */
   readonly run?: (args: A, ctx: Context) => Promise<ExitCode | number>;
 }
 

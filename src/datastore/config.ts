@@ -228,7 +228,7 @@ async function fromConfigFile(sel: DatastoreSelection): Promise<DatastoreConfig 
  * first match wins: --store; the environment (DATASTORE_TYPE, else POOLCTL_STORE, else
  * ETCD_ENDPOINTS; CALICO_-prefixed names too); the config file (-c, $POOLCTL_CONFIG,
  * /etc/calico/calicoctl.cfg if it exists); the embedded store at the default path.
- * Unsupported types and bad config files are usage errors (exit 2).
+ * Unsupported types are DATASTORE_UNSUPPORTED, bad config files CONFIG_INVALID (both usage errors).
  */
 export async function resolveDatastoreConfig(sel: DatastoreSelection): Promise<DatastoreConfig> {
   if (sel.store !== undefined) return { type: 'file', path: resolve(sel.cwd, sel.store), source: '--store' };

@@ -94,7 +94,7 @@ class EtcdBackend implements Backend {
     this.location = endpoints.join(',');
   }
 
-  /** call runs one request; a failure becomes an UnavailableError naming the endpoints (exit 3). */
+  /** call runs one request; a failure becomes an UnavailableError naming the endpoints (DATASTORE_UNREACHABLE). */
   private async call<T>(what: string, write: boolean, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
