@@ -129,13 +129,22 @@ function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   return out;
 }
 
-/** exportedDeclarations lists `export function|class|interface|type|const|let|enum NAME` with the doc comment right above. */
+/**
+ * exportedDeclarations lists `export function|class|interface|type|const|let|enum NAME` with
+ * the doc comment right above (for an overloaded function, the first signature's).
+ */
 function exportedDeclarations(file: string): { name: string; line: number; doc: string | undefined }[] {
   const lines = readFileSync(file, 'utf8').split('\n');
   const out: { name: string; line: number; doc: string | undefined }[] = [];
+  const functions = new Set<string>();
   lines.forEach((l, i) => {
-    const m = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|interface|type|const|let|enum)\s+([A-Za-z_$][\w$]*)/.exec(l);
+    const m = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(function\*?|class|interface|type|const|let|enum)\s+([A-Za-z_$][\w$]*)/.exec(l);
     if (!m) return;
+    const name = m[2]!;
+    if (m[1]!.startsWith('function')) {
+      if (functions.has(name)) return;
+      functions.add(name);
+    }
     let doc: string | undefined;
     if (i > 0 && /\*\/\s*$/.test(lines[i - 1]!)) {
       let k = i - 1;
@@ -146,7 +155,7 @@ function exportedDeclarations(file: string): { name: string; line: number; doc: 
         .join(' ')
         .trim();
     }
-    out.push({ name: m[1]!, line: i + 1, doc });
+    out.push({ name, line: i + 1, doc });
   });
   return out;
 }

@@ -1,9 +1,9 @@
 import { usageError } from '../base/errors.js';
 import { verdictExit } from '../base/exit-codes.js';
 import { defineCommand } from './command.js';
-import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
+import { FILE_OPTIONS } from './resource-flags.js';
 
-export default defineCommand<FileArgs & { resource?: string; names?: string[]; skipNotExists: boolean }>({
+export default defineCommand({
   name: 'delete',
   describe: 'Delete IPPools by name or from files',
   positionals: [

@@ -3,22 +3,15 @@ import type { Context } from '../base/context.js';
 import { ExitCode } from '../base/exit-codes.js';
 import { VERSION } from '../base/version-info.js';
 import type { IPPool } from '../core/index.js';
-import { REPORT_FORMATS, type ReportFormat } from '../output/diagnostics/formats.js';
+import { REPORT_FORMATS } from '../output/diagnostics/formats.js';
 import { defineCommand } from './command.js';
 import { FILE_OPTIONS } from './resource-flags.js';
-
-interface ValidateArgs {
-  readonly filename?: string[];
-  readonly recursive: boolean;
-  readonly output: ReportFormat;
-  readonly againstStore: boolean;
-}
 
 /**
  * validate: judge IPPool manifests as `create` would (spec/ippool.md §4, decision 2) and report
  * every problem with its position (manifest/validate-report.ts, output/diagnostics/).
  */
-export default defineCommand<ValidateArgs>({
+export default defineCommand({
   name: 'validate',
   describe: "Validate IPPool manifests offline with Calico's rules (exit 0 valid, 1 invalid)",
   options: {

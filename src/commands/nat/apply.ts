@@ -1,14 +1,10 @@
 import { ExitCode } from '../../base/exit-codes.js';
 import { defineCommand } from '../command.js';
 import { FELIX_OPTIONS } from './felix-options.js';
-import { BACKEND_OPTION, hostPlanOf, type HostArgs } from './host-options.js';
+import { BACKEND_OPTION, hostPlanOf } from './host-options.js';
 import { POOL_SOURCE_OPTIONS } from './pool-source.js';
 
-interface ApplyArgs extends HostArgs {
-  readonly dryRun?: boolean;
-}
-
-export default defineCommand<ApplyArgs>({
+export default defineCommand({
   name: 'apply',
   describe: "Program the NAT ruleset into this host's kernel (root): only poolctl's sets, chains and tables",
   options: {
@@ -25,7 +21,7 @@ export default defineCommand<ApplyArgs>({
   ],
   async run(args, ctx) {
     const { applyNat } = await import('../../nat/apply.js');
-    await applyNat({ ...hostPlanOf(args), dryRun: args.dryRun ?? false }, ctx);
+    await applyNat({ ...hostPlanOf(args), dryRun: args.dryRun }, ctx);
     return ExitCode.OK;
   },
 });

@@ -1,25 +1,37 @@
 import { ExitCode } from '../../base/exit-codes.js';
-import type { ExplainFormat, ExplainOptions } from '../../nat/explain.js';
-import { defineCommand } from '../command.js';
-import { FELIX_OPTIONS, felixSettingsOf, type FelixArgs } from './felix-options.js';
-import { POOL_SOURCE_OPTIONS, poolSourceOf, type PoolSourceArgs } from './pool-source.js';
+import type { ExplainOptions } from '../../nat/explain.js';
+import { defineCommand, type OptionArgs, type OptionSpecs, type PositionalArgs, type PositionalSpec } from '../command.js';
+import { FELIX_OPTIONS, felixSettingsOf } from './felix-options.js';
+import { POOL_SOURCE_OPTIONS, poolSourceOf } from './pool-source.js';
 
-interface ExplainArgs extends FelixArgs, PoolSourceArgs {
-  readonly src?: string;
-  readonly dst?: string;
-  readonly flows?: string;
-  readonly output?: ExplainFormat;
-  readonly outInterface?: string;
-  readonly protocol?: string;
-  readonly live?: boolean;
-}
+/** POSITIONALS are nat explain's SRC and DST (one flow; --flows gives a list instead). */
+const POSITIONALS = [
+  { name: 'src', describe: 'source address (a pod IP)' },
+  { name: 'dst', describe: 'destination address' },
+] as const satisfies readonly PositionalSpec[];
 
-/** explainOptionsOf gathers nat explain's flags as nat/explain.ts takes them. */
-function explainOptionsOf(args: ExplainArgs): ExplainOptions {
+/** OPTIONS are nat explain's flags. */
+const OPTIONS = {
+  ...POOL_SOURCE_OPTIONS,
+  flows: { type: 'string', describe: 'explain every "SRC DST" line of FILE (- for stdin); # comments and blank lines are skipped' },
+  output: {
+    type: 'string',
+    alias: 'o',
+    choices: ['text', 'json', 'csv', 'table'],
+    describe: 'text (default for one flow), table (default for --flows), csv, json (JSON Lines with --flows)',
+  },
+  'out-interface': { type: 'string', describe: 'egress interface, tested against --nat-outgoing-interface-filter' },
+  protocol: { type: 'string', describe: 'protocol (tcp, udp, ...): with --nat-port-range, tcp and udp get the port range' },
+  live: { type: 'boolean', default: false, describe: "decide from the sets and rules in this host's kernel (root; iptables or nftables) instead of the pools" },
+  ...FELIX_OPTIONS,
+} as const satisfies OptionSpecs;
+
+/** explainOptionsOf gathers nat explain's arguments as nat/explain.ts takes them. */
+function explainOptionsOf(args: OptionArgs<typeof OPTIONS> & PositionalArgs<typeof POSITIONALS>): ExplainOptions {
   return {
     source: poolSourceOf(args),
     settings: felixSettingsOf(args),
-    live: args.live ?? false,
+    live: args.live,
     ...(args.src !== undefined ? { src: args.src } : {}),
     ...(args.dst !== undefined ? { dst: args.dst } : {}),
     ...(args.flows !== undefined ? { flows: args.flows } : {}),
@@ -29,27 +41,11 @@ function explainOptionsOf(args: ExplainArgs): ExplainOptions {
   };
 }
 
-export default defineCommand<ExplainArgs>({
+export default defineCommand({
   name: 'explain',
   describe: 'Explain the NAT decision for a flow, or for every flow of a list, as Felix would take it',
-  positionals: [
-    { name: 'src', describe: 'source address (a pod IP)' },
-    { name: 'dst', describe: 'destination address' },
-  ],
-  options: {
-    ...POOL_SOURCE_OPTIONS,
-    flows: { type: 'string', describe: 'explain every "SRC DST" line of FILE (- for stdin); # comments and blank lines are skipped' },
-    output: {
-      type: 'string',
-      alias: 'o',
-      choices: ['text', 'json', 'csv', 'table'],
-      describe: 'text (default for one flow), table (default for --flows), csv, json (JSON Lines with --flows)',
-    },
-    'out-interface': { type: 'string', describe: 'egress interface, tested against --nat-outgoing-interface-filter' },
-    protocol: { type: 'string', describe: 'protocol (tcp, udp, ...): with --nat-port-range, tcp and udp get the port range' },
-    live: { type: 'boolean', default: false, describe: "decide from the sets and rules in this host's kernel (root; iptables or nftables) instead of the pools" },
-    ...FELIX_OPTIONS,
-  },
+  positionals: POSITIONALS,
+  options: OPTIONS,
   examples: [
     ['poolctl nat explain 10.244.1.5 1.1.1.1', 'is this pod NATed to the internet? (pools from the datastore)'],
     ['poolctl nat explain 10.244.1.5 172.16.4.2 -f examples/pools.yaml', 'the same with pools from a manifest'],

@@ -1,16 +1,10 @@
 import { ExitCode } from '../../base/exit-codes.js';
 import type { Family } from '../../core/index.js';
-import type { RenderFormat } from '../../render/index.js';
 import { defineCommand } from '../command.js';
-import { FELIX_OPTIONS, felixSettingsOf, type FelixArgs } from './felix-options.js';
-import { POOL_SOURCE_OPTIONS, poolSourceOf, type PoolSourceArgs } from './pool-source.js';
+import { FELIX_OPTIONS, felixSettingsOf } from './felix-options.js';
+import { POOL_SOURCE_OPTIONS, poolSourceOf } from './pool-source.js';
 
-interface RenderArgs extends FelixArgs, PoolSourceArgs {
-  readonly format: RenderFormat;
-  readonly ipVersion: string;
-}
-
-export default defineCommand<RenderArgs>({
+export default defineCommand({
   name: 'render',
   describe: 'Print the NAT ruleset Felix would program for the pools: iptables-restore, ipset restore, nft -f or JSON',
   options: {

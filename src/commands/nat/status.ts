@@ -1,14 +1,10 @@
 import { verdictExit } from '../../base/exit-codes.js';
 import { defineCommand } from '../command.js';
 import { FELIX_OPTIONS } from './felix-options.js';
-import { BACKEND_OPTION, hostPlanOf, type HostArgs } from './host-options.js';
+import { BACKEND_OPTION, hostPlanOf } from './host-options.js';
 import { POOL_SOURCE_OPTIONS } from './pool-source.js';
 
-interface StatusArgs extends HostArgs {
-  readonly output?: string;
-}
-
-export default defineCommand<StatusArgs>({
+export default defineCommand({
   name: 'status',
   describe: "Compare the kernel's NAT state (sets, rules by cali: hash, the POSTROUTING jump) with the pools (root)",
   options: {
@@ -23,7 +19,7 @@ export default defineCommand<StatusArgs>({
   ],
   async run(args, ctx) {
     const { natStatus } = await import('../../nat/status.js');
-    const { inSync } = await natStatus({ ...hostPlanOf(args), output: args.output === 'json' ? 'json' : 'text' }, ctx);
+    const { inSync } = await natStatus({ ...hostPlanOf(args), output: args.output }, ctx);
     return verdictExit(inSync);
   },
 });
