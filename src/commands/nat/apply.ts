@@ -2,7 +2,7 @@ import { ExitCode } from '../../base/exit-codes.js';
 import { defineCommand } from '../command.js';
 import { FELIX_OPTIONS } from './felix-options.js';
 import { BACKEND_OPTION, hostPlanOf } from './host-options.js';
-import { POOL_SOURCE_OPTIONS } from './pool-source.js';
+import { POOL_SOURCE_OPTIONS } from './pool-options.js';
 
 export default defineCommand({
   name: 'apply',

@@ -2,7 +2,7 @@ import { ExitCode } from '../../base/exit-codes.js';
 import type { ExplainOptions } from '../../nat/explain.js';
 import { defineCommand, type OptionArgs, type OptionSpecs, type PositionalArgs, type PositionalSpec } from '../command.js';
 import { FELIX_OPTIONS, felixSettingsOf } from './felix-options.js';
-import { POOL_SOURCE_OPTIONS, poolSourceOf } from './pool-source.js';
+import { POOL_SOURCE_OPTIONS, poolSourceOf } from './pool-options.js';
 
 /** POSITIONALS are nat explain's SRC and DST (one flow; --flows gives a list instead). */
 const POSITIONALS = [

@@ -1,7 +1,7 @@
 import type { HostPlanOptions } from '../../nat/host-plan.js';
 import type { OptionArgs, OptionSpecs } from '../command.js';
 import { felixSettingsOf, type FelixArgs } from './felix-options.js';
-import { poolSourceOf, type PoolSourceArgs } from './pool-source.js';
+import { poolSourceOf, type PoolSourceArgs } from './pool-options.js';
 
 /** BACKEND_OPTION selects how the kernel is programmed (host/backend.ts documents auto). */
 export const BACKEND_OPTION = {

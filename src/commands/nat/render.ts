@@ -2,7 +2,7 @@ import { ExitCode } from '../../base/exit-codes.js';
 import type { Family } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { FELIX_OPTIONS, felixSettingsOf } from './felix-options.js';
-import { POOL_SOURCE_OPTIONS, poolSourceOf } from './pool-source.js';
+import { POOL_SOURCE_OPTIONS, poolSourceOf } from './pool-options.js';
 
 export default defineCommand({
   name: 'render',
