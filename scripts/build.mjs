@@ -112,7 +112,7 @@ function quickValidatorCode(root) {
   };
   Object.keys(root).forEach(check);
   const top = fn(root);
-  return `\n// quickValid: see quickValidatorCode in scripts/build.mjs.\n${fns.join('\n')}\nexport const quickValid = ${top};\n`;
+  return `\n${fns.join('\n')}\n/** quickValid is true only when ajv would find no type and no additionalProperties error in a document, false when it might (quickValidatorCode in scripts/build.mjs). */\nexport const quickValid = ${top};\n`;
 }
 
 /** REQUIRE_BANNER gives ESM chunks the `require` that bundled CommonJS code calls for Node built-ins. */

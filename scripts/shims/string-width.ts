@@ -2,6 +2,10 @@
 // aliases it). string-width 8 compiles Unicode-property regexes (\p{RGI_Emoji} with the /v
 // flag) when it is imported, which costs ~60 ms of every start-up that loads yargs; yargs
 // and cliui only measure help text, for which code points plus East Asian width suffice.
+// test/scripts/shims/string-width.test.ts checks it against string-width on poolctl's help and
+// on generated text. What it does not do: emoji sequences (skin tones, ZWJ families, VS16
+// presentation), combining marks outside U+0300-036F, the soft hyphen and Hangul jamo count
+// per code point, where string-width counts grapheme clusters.
 import { eastAsianWidth } from 'get-east-asian-width';
 
 // eslint-disable-next-line no-control-regex

@@ -1,6 +1,6 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { commandString, type CommandSpec } from '../commands/command.js';
-import { CliError, usageError } from '../base/errors.js';
+import { PoolctlError, usageError } from '../base/errors.js';
 import { ExitCode } from '../base/exit-codes.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 import { makeContext, type BaseContext } from './make-context.js';
@@ -86,7 +86,7 @@ export async function runApp(args: readonly string[], commands: readonly Command
       if (output) (e ? base.io.stderr : base.io.stdout).write(output.endsWith('\n') ? output : `${output}\n`);
     });
   } catch (e) {
-    if (e instanceof CliError) return reportError(e, base.io);
+    if (e instanceof PoolctlError) return reportError(e, base.io, base.env);
     throw e;
   }
   return result.code;

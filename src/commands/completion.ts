@@ -35,7 +35,7 @@ compdef _poolctl_yargs_completions poolctl
 ###-end-poolctl-completions-###
 `;
 
-export default defineCommand<{ shell?: string }>({
+export default defineCommand({
   name: 'completion',
   describe: 'Print a shell completion script (bash or zsh)',
   examples: [

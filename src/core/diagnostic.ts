@@ -44,6 +44,7 @@ export type DiagnosticCode =
   | 'BLOCK_SIZE_CONFLICT'
   | 'DISABLED_NAT_POOL';
 
+/** Severity is how bad a Diagnostic is: an error makes the resource invalid, a warning does not. */
 export type Severity = 'error' | 'warning';
 
 /**

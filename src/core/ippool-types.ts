@@ -1,10 +1,15 @@
 /** API_VERSION and the kinds poolctl handles (api/pkg/apis/projectcalico/v3). */
 export const API_VERSION = 'projectcalico.org/v3';
+/** KIND_IPPOOL is the kind of an IPPool resource. */
 export const KIND_IPPOOL = 'IPPool';
+/** KIND_IPPOOL_LIST is the kind of a list of IPPools (`get -o yaml|json`). */
 export const KIND_IPPOOL_LIST = 'IPPoolList';
 
+/** EncapMode is an IPPool's ipipMode or vxlanMode. */
 export type EncapMode = 'Never' | 'Always' | 'CrossSubnet';
+/** AllowedUse is one of an IPPool's spec.allowedUses. */
 export type AllowedUse = 'Workload' | 'Tunnel' | 'LoadBalancer';
+/** AssignmentMode is an IPPool's spec.assignmentMode. */
 export type AssignmentMode = 'Automatic' | 'Manual';
 
 /** ObjectMeta is the subset of Kubernetes object metadata a Calico IPPool carries. */

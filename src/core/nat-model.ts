@@ -94,6 +94,7 @@ export type NatAction =
   | { readonly kind: 'return' }
   | { readonly kind: 'jump'; readonly target: string };
 
+/** NatRule is one rule of a chain: it takes its action when every match holds. */
 export interface NatRule {
   readonly matches: readonly NatMatch[];
   readonly action: NatAction;

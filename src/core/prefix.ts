@@ -12,7 +12,6 @@ import {
   type AddrError,
   type Family,
 } from './addr.js';
-import type { AddrValue } from './range-index.js';
 import { err, ok, type Result } from './result.js';
 
 /**
@@ -164,7 +163,7 @@ export function writePrefix(p: Prefix, out: Uint8Array, pos: number): number {
 }
 
 /** writePrefixOf is writePrefix for the prefix first/bits of a family (first: a number for IPv4, a bigint for IPv6). */
-export function writePrefixOf(family: Family, first: AddrValue, bits: number, out: Uint8Array, pos: number): number {
+export function writePrefixOf(family: Family, first: number | bigint, bits: number, out: Uint8Array, pos: number): number {
   if (family === 4) {
     pos = writeIPv4Value(first as number, out, pos);
   } else {

@@ -1,4 +1,4 @@
-import { CliError } from '../base/errors.js';
+import { PoolctlError } from '../base/errors.js';
 import {
   CHAIN_NAT_OUTGOING,
   CHAIN_POSTROUTING,
@@ -42,10 +42,8 @@ interface LiveModel {
   readonly choice: BackendChoice;
 }
 
-function unreadable(backend: Backend, where: string, why: string): CliError {
-  return new CliError('LIVE_RULE_UNSUPPORTED', `cannot explain from the live ${backend} ruleset: ${where}: ${why}`, {
-    hint: "poolctl reads only the rules Felix and 'poolctl nat apply' write; 'poolctl nat status' shows what differs",
-  });
+function unreadable(backend: Backend, where: string, why: string): PoolctlError {
+  return new PoolctlError('LIVE_RULE_UNSUPPORTED', `cannot explain from the live ${backend} ruleset: ${where}: ${why}`);
 }
 
 /** inferSettings reads the Felix settings the rules imply (pool-set name, exclusions, SNAT address, ports, filter, random-fully). */

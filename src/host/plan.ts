@@ -106,6 +106,7 @@ export interface TableChange {
   readonly op: 'create';
 }
 
+/** Change is one difference between the wanted and the live state: a set, a chain, the jump, or a table. */
 export type Change = SetChange | ChainChange | JumpChange | TableChange;
 
 // ---------------------------------------------------------------------------------------------
@@ -237,7 +238,7 @@ function diffIptChain(family: Family, want: DesiredIptChain, live: SavedChain | 
   return d ? { kind: 'chain', family, name: want.name, op: 'rewrite', ...d } : null;
 }
 
-/** OWNED_CHAIN_PREFIX: a cali: rule in a kernel chain that jumps here is poolctl's (or Felix's). */
+/** OWNED_JUMP_RE matches a rule that jumps to a cali- chain: such a rule with a cali: hash in a kernel chain is poolctl's (or Felix's). */
 const OWNED_JUMP_RE = /(?:^|\s)(?:-j|--jump)\s+cali-/;
 
 function diffAppends(family: Family, want: DesiredIptFamily, nat: SavedTable | null): JumpChange[] {

@@ -1,22 +1,32 @@
-import { CliError, usageError } from '../base/errors.js';
 import type { Context } from '../base/context.js';
-import { ExitCode } from '../base/exit-codes.js';
+import { PoolctlError, usageError } from '../base/errors.js';
 import { compileNatModel, FlowScanner, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../core/index.js';
-import { iptablesChains } from '../render/iptables.js';
+import { openByteFile, streamByteInput, type ByteInput } from '../manifest/byte-input.js';
 import * as render from '../output/explain.js';
-import type { FelixArgs } from '../commands/nat/felix-options.js';
-import { settingsFromArgs } from './settings.js';
-import { loadNatPools, natModelOf } from './pools.js';
-import type { PoolSourceArgs } from '../commands/nat/pool-source.js';
+import { loadPaint, PLAIN, type Paint } from '../output/paint.js';
+import { iptablesChains } from '../render/iptables.js';
+import { loadNatPools, natModelOf, type PoolSource } from './pools.js';
+import { parseNatSettings, type FelixSettingsInput } from './settings.js';
 
-export interface ExplainArgs extends FelixArgs, PoolSourceArgs {
+/** ExplainFormat is an output format of nat explain. */
+export type ExplainFormat = 'text' | 'json' | 'csv' | 'table';
+
+/**
+ * ExplainOptions are nat explain's: one flow (src and dst) or a flow list (flows: a file or -
+ * for stdin), where the model comes from (the pools and Felix settings, or the kernel with
+ * live), the flow's protocol and egress interface, and the output format (default text for
+ * one flow, table for a list).
+ */
+export interface ExplainOptions {
+  readonly source: PoolSource;
+  readonly settings: FelixSettingsInput;
+  readonly live: boolean;
   readonly src?: string;
   readonly dst?: string;
   readonly flows?: string;
-  readonly output?: string;
-  readonly outInterface?: string;
+  readonly output?: ExplainFormat;
   readonly protocol?: string;
-  readonly live?: boolean;
+  readonly outInterface?: string;
 }
 
 /** READ_CHUNK is how much of a flow list is read at a time. */
@@ -29,8 +39,8 @@ const READ_CHUNK = 1 << 20;
  */
 type ModelSource = (families: readonly Family[]) => Promise<NatModel>;
 
-async function poolModelSource(args: ExplainArgs, settings: NatSettings, ctx: Context): Promise<ModelSource> {
-  const { pools, warnings } = await loadNatPools(args, ctx);
+async function poolModelSource(source: PoolSource, settings: NatSettings, ctx: Context): Promise<ModelSource> {
+  const { pools, warnings } = await loadNatPools(source, ctx);
   for (const w of warnings) ctx.io.stderr.write(w);
   // natModelOf prints the warnings only when it succeeds, so a retry never repeats them.
   return (families) => natModelOf(pools, settings, families, ctx, 'explain IPv4 flows only, or leave out --nat-outgoing-address');
@@ -40,16 +50,16 @@ async function poolModelSource(args: ExplainArgs, settings: NatSettings, ctx: Co
  * modelSource picks where the model comes from: the host kernel with --live (read by
  * host/live-model.ts; its rules carry no pool names), else the pools and the Felix flags.
  */
-async function modelSource(args: ExplainArgs, settings: NatSettings, ctx: Context): Promise<ModelSource> {
-  if (!args.live) return poolModelSource(args, settings, ctx);
+async function modelSource(opts: ExplainOptions, settings: NatSettings, ctx: Context): Promise<ModelSource> {
+  if (!opts.live) return poolModelSource(opts.source, settings, ctx);
   // The kernel's rules already carry the pools and Felix's settings: inputs that would
   // describe them again are refused rather than silently ignored.
   const given = [
-    args.filename?.length ? '-f' : '',
-    args.natOutgoingAddress !== undefined ? '--nat-outgoing-address' : '',
-    args.hostIp?.length ? '--host-ip' : '',
-    args.natPortRange !== undefined ? '--nat-port-range' : '',
-    args.natOutgoingInterfaceFilter !== undefined ? '--nat-outgoing-interface-filter' : '',
+    opts.source.files.length ? '-f' : '',
+    opts.settings.natOutgoingAddress !== undefined ? '--nat-outgoing-address' : '',
+    opts.settings.hostIPs?.length ? '--host-ip' : '',
+    opts.settings.natPortRange !== undefined ? '--nat-port-range' : '',
+    opts.settings.interfaceFilter !== undefined ? '--nat-outgoing-interface-filter' : '',
   ].filter(Boolean);
   if (given.length > 0) {
     throw usageError(
@@ -68,21 +78,17 @@ async function compile(model: NatModel): Promise<CompiledNat> {
   return compileNatModel(model, { ruleText: (family, chain, index) => lines.get(`${family} ${chain}`)?.[index] ?? '' });
 }
 
-async function paintFor(ctx: Context) {
-  if (!ctx.color) return render.PLAIN_PAINT;
-  const { Chalk } = await import('chalk');
-  const c = new Chalk({ level: 1 });
-  return { yes: (s: string) => c.green(s), no: (s: string) => c.red(s), verdict: (s: string) => c.bold(s), dim: (s: string) => c.dim(s) };
+function paintFor(ctx: Context): Promise<Paint> | Paint {
+  return ctx.color ? loadPaint() : PLAIN;
 }
 
 /** explainOne prints one flow's decision as text or JSON. */
-async function explainOne(src: Addr, dst: Addr, source: ModelSource, flow: NatFlowContext, output: string, ctx: Context): Promise<number> {
+async function explainOne(src: Addr, dst: Addr, source: ModelSource, flow: NatFlowContext, output: ExplainFormat, ctx: Context): Promise<void> {
   const compiled = await compile(await source(src.family === dst.family ? [src.family] : []));
   const decision = compiled.decide(src, dst, flow);
   ctx.io.stdout.write(
     output === 'json' ? render.formatDecisionJson(decision) : render.formatDecisionText(decision, await paintFor(ctx)),
   );
-  return ExitCode.OK;
 }
 
 /** write writes a chunk of output, waiting when the stream asks for it (pipes); written runs once the chunk is written. */
@@ -91,81 +97,22 @@ function write(ctx: Context, s: string | Uint8Array, written?: () => void): Prom
   return new Promise((resolve) => ctx.io.stdout.once('drain', resolve));
 }
 
-/** FlowInput is a list of "SRC DST" lines: its name for messages, its size in bytes when known, and its bytes. */
-interface FlowInput {
-  readonly name: string;
-  readonly size: number;
-  /** read puts the next bytes into buf[off, off + len) and returns how many: 0 at the end. */
-  read(buf: Uint8Array, off: number, len: number): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** streamInput reads a flow list from chunks (stdin, or the arguments as one line). */
-function streamInput(name: string, chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): FlowInput {
-  const it = (async function* () {
-    yield* chunks;
-  })();
-  let pending: Uint8Array = new Uint8Array(0);
-  return {
-    name,
-    size: 0,
-    async read(buf, off, len) {
-      while (pending.length === 0) {
-        const r = await it.next();
-        if (r.done) return 0;
-        pending = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-      }
-      const n = Math.min(len, pending.length);
-      buf.set(pending.subarray(0, n), off);
-      pending = pending.subarray(n);
-      return n;
-    },
-    async close() {},
-  };
-}
-
-/**
- * flowInput opens --flows FILE (- for stdin). A file is read with synchronous reads: each
- * asynchronous one would wait for a thread-pool thread, which a busy machine makes slow.
- */
-async function flowInput(file: string, ctx: Context): Promise<FlowInput> {
-  if (file === '-') return streamInput('<stdin>', ctx.io.stdin);
-  const [{ closeSync, fstatSync, openSync, readSync }, { resolve }] = await Promise.all([import('node:fs'), import('node:path')]);
-  const path = resolve(ctx.cwd, file);
-  let fd = -1;
-  let size: number;
-  try {
-    fd = openSync(path, 'r');
-    size = fstatSync(fd).size;
-  } catch (e) {
-    if (fd >= 0) closeSync(fd);
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new CliError('FILE_UNREADABLE', `--flows ${file}: ${why}`, { exitCode: ExitCode.USAGE });
-  }
-  return {
-    name: file,
-    size,
-    read: async (buf, off, len) => readSync(fd, buf, off, len, null),
-    close: async () => closeSync(fd),
-  };
-}
-
 /**
  * explainBatch decides every line of a flow list as it is read: chunks of READ_CHUNK bytes
  * read into one reused buffer, addresses parsed in place, one compiled model, output written
  * once per chunk (CSV and tables as bytes; a table once its first rows have set the column
  * widths).
  */
-async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlowContext, format: string, ctx: Context): Promise<number> {
+async function explainBatch(input: ByteInput, source: ModelSource, flow: NatFlowContext, format: ExplainFormat, ctx: Context): Promise<void> {
   const { createProgress } = await import('../output/progress.js');
   // Both families up front; a family the settings refuse (IPv6 with --nat-outgoing-address)
   // fails only when a flow of it comes.
-  let refused: CliError | undefined;
+  let refused: PoolctlError | undefined;
   let model: NatModel;
   try {
     model = await source([4, 6]);
   } catch (e) {
-    if (!(e instanceof CliError)) throw e;
+    if (!(e instanceof PoolctlError)) throw e;
     refused = e;
     model = await source([4]);
   }
@@ -174,7 +121,7 @@ async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlow
   // A chunk's CSV is about three times its input (IPv4): room for it, so the buffer rarely grows.
   const csv = format === 'csv' ? new render.CsvFlowWriter(compiled, 4 * READ_CHUNK) : null;
   const table = format === 'table' ? new render.TableFlowWriter(compiled) : null;
-  const paint = format === 'text' ? await paintFor(ctx) : render.PLAIN_PAINT;
+  const paint = format === 'text' ? await paintFor(ctx) : PLAIN;
   let out = '';
   let texts = 0;
   const addr = (family: Family, v4: number, words: Uint32Array, off: number): Addr =>
@@ -192,10 +139,7 @@ async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlow
       ? emit
       : (line, q) => {
           if (q.srcFamily !== 6 || q.dstFamily !== 6) return emit(line, q);
-          throw new CliError(refused.code, `${input.name}:${line.line}: ${refused.message}`, {
-            exitCode: refused.exitCode,
-            ...(refused.hint ? { hint: refused.hint } : {}),
-          });
+          throw new PoolctlError(refused.code, `${input.name}:${line.line}: ${refused.message}`, refused.hint ? { hint: refused.hint } : {});
         };
   const flush = async (final: boolean): Promise<void> => {
     let pending: Promise<void> | undefined;
@@ -211,10 +155,7 @@ async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlow
   const scan = (bytes: Uint8Array, start: number, end: number): void => {
     const err = scanner.scan(bytes, sink, start, end);
     if (!err) return;
-    throw new CliError('FLOW_INVALID', `${input.name}:${err.line}: ${err.message}`, {
-      exitCode: ExitCode.USAGE,
-      hint: 'each line is "SRC DST"; # starts a comment',
-    });
+    throw new PoolctlError('FLOW_INVALID', `${input.name}:${err.line}: ${err.message}`);
   };
   const progress = createProgress(ctx.io, input.size, `explaining ${input.name}`);
   // buf[0, keep) holds the start of a line whose end is not read yet. A Uint8Array, not a
@@ -255,32 +196,35 @@ async function explainBatch(input: FlowInput, source: ModelSource, flow: NatFlow
     }
     await flush(true);
   } catch (e) {
-    if (!(e instanceof CliError)) throw new CliError('FILE_UNREADABLE', `${input.name}: ${(e as Error).message}`, { exitCode: ExitCode.USAGE });
+    if (!(e instanceof PoolctlError)) throw new PoolctlError('FILE_UNREADABLE', `${input.name}: ${(e as Error).message}`);
     await flush(true); // the flows before the failing line are decided: print them
     throw e;
   } finally {
     progress.done();
   }
-  return ExitCode.OK;
 }
 
-/** runExplain is nat explain's run: one flow from SRC DST, or every line of --flows. */
-export async function runExplain(args: ExplainArgs, ctx: Context): Promise<number> {
-  if (args.flows !== undefined) {
-    if (args.src !== undefined) throw usageError('give either SRC DST or --flows FILE, not both');
-    if (args.flows === '-' && args.filename?.includes('-')) throw usageError('stdin can hold the flows (--flows -) or the pools (-f -), not both');
-  } else if (args.src === undefined || args.dst === undefined) {
+/**
+ * runExplain is nat explain: one flow from src and dst, or every line of a flow list. It
+ * checks the options (one flow or a list, not both; stdin for one of them only), the Felix
+ * settings and the addresses before it loads any pools.
+ */
+export async function runExplain(opts: ExplainOptions, ctx: Context): Promise<void> {
+  if (opts.flows !== undefined) {
+    if (opts.src !== undefined) throw usageError('give either SRC DST or --flows FILE, not both');
+    if (opts.flows === '-' && opts.source.files.includes('-')) throw usageError('stdin can hold the flows (--flows -) or the pools (-f -), not both');
+  } else if (opts.src === undefined || opts.dst === undefined) {
     throw usageError('nat explain needs SRC and DST, or --flows FILE', "run 'poolctl nat explain --help' for examples");
   }
-  const settings = settingsFromArgs(args);
+  const settings = parseNatSettings(opts.settings);
   const flow: NatFlowContext = {
-    ...(args.protocol !== undefined ? { protocol: args.protocol.toLowerCase() } : {}),
-    ...(args.outInterface !== undefined ? { outInterface: args.outInterface } : {}),
+    ...(opts.protocol !== undefined ? { protocol: opts.protocol.toLowerCase() } : {}),
+    ...(opts.outInterface !== undefined ? { outInterface: opts.outInterface } : {}),
   };
-  if (args.flows !== undefined) {
-    const input = await flowInput(args.flows, ctx);
+  if (opts.flows !== undefined) {
+    const input = await flowInput(opts.flows, ctx);
     try {
-      return await explainBatch(input, await modelSource(args, settings, ctx), flow, args.output ?? 'table', ctx);
+      return await explainBatch(input, await modelSource(opts, settings, ctx), flow, opts.output ?? 'table', ctx);
     } finally {
       await input.close();
     }
@@ -290,11 +234,19 @@ export async function runExplain(args: ExplainArgs, ctx: Context): Promise<numbe
     if (!r.ok) throw usageError(`${what} ${JSON.stringify(s)}: ${r.error.message}`);
     return r.value;
   };
-  const src = parse('SRC', args.src!);
-  const dst = parse('DST', args.dst!);
-  const source = await modelSource(args, settings, ctx);
-  const output = args.output ?? 'text';
+  const src = parse('SRC', opts.src!);
+  const dst = parse('DST', opts.dst!);
+  const source = await modelSource(opts, settings, ctx);
+  const output = opts.output ?? 'text';
   if (output === 'text' || output === 'json') return explainOne(src, dst, source, flow, output, ctx);
   // One flow as a CSV or table row: a flow list of one line.
-  return explainBatch(streamInput('arguments', [`${args.src} ${args.dst}\n`]), source, flow, output, ctx);
+  return explainBatch(streamByteInput('arguments', [`${opts.src} ${opts.dst}\n`]), source, flow, output, ctx);
+}
+
+/** flowInput opens the flow list: - is stdin, else a file through manifest's reader (FILE_UNREADABLE naming --flows). */
+async function flowInput(file: string, ctx: Context): Promise<ByteInput> {
+  if (file === '-') return streamByteInput('<stdin>', ctx.io.stdin);
+  const r = await openByteFile(file, ctx.cwd);
+  if (!r.ok) throw new PoolctlError('FILE_UNREADABLE', `--flows ${file}: ${r.error}`);
+  return r.value;
 }

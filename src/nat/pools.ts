@@ -1,10 +1,16 @@
-import { CliError } from '../base/errors.js';
 import type { Context } from '../base/context.js';
-import { ExitCode } from '../base/exit-codes.js';
+import { PoolctlError } from '../base/errors.js';
 import { buildNatModel, checkIPPoolSchema, parsePrefix, type Diagnostic, type Family, type IPPool, type NatModel, type NatPool, type NatSettings } from '../core/index.js';
 import { natPoolOf } from '../datastore/nat-pool.js';
 import type { LoadedResource } from '../manifest/load.js';
-import type { PoolSourceArgs } from '../commands/nat/pool-source.js';
+
+/** PoolSource says where the NAT workflows take the pools from: the files (- for stdin), else the datastore. */
+export interface PoolSource {
+  /** files are manifests, directories or - (stdin); none means the datastore. */
+  readonly files: readonly string[];
+  /** recursive descends into subdirectories of directories in files. */
+  readonly recursive: boolean;
+}
 
 /** NatPools are the pools the NAT commands work on and what to tell the user about the input. */
 export interface NatPools {
@@ -14,17 +20,17 @@ export interface NatPools {
 }
 
 /**
- * loadNatPools returns the pools for nat explain / render / apply / status: from -f inputs
+ * loadNatPools returns the pools for nat explain / render / apply / status: from the files
  * through the shared manifest loader, else from the datastore (Datastore.natPools). Pools are taken as Felix
  * would receive them, so Calico's create-time refusals (overlaps, size, host bits) are left to
- * the NAT model's warnings. Input errors stop the command with exit 1: unreadable inputs,
+ * the NAT model's warnings. Input errors stop the command (INPUT_INVALID): unreadable inputs,
  * syntax errors, documents that are not resources, wrong value types (Calico could not decode
  * the pool), a missing name, and a CIDR that does not parse, each with file:line:col.
  * Unknown fields and skipped kinds are warnings; of two pools with one name, the later wins,
- * as `apply -f` would leave it.
+ * as `apply -f` would leave it. Files without any IPPool are NO_RESOURCES.
  */
-export async function loadNatPools(args: PoolSourceArgs, ctx: Context): Promise<NatPools> {
-  if (!args.filename || args.filename.length === 0) {
+export async function loadNatPools(source: PoolSource, ctx: Context): Promise<NatPools> {
+  if (source.files.length === 0) {
     const { openDatastore } = await import('../datastore/index.js');
     const ds = await openDatastore(ctx);
     try {
@@ -38,7 +44,7 @@ export async function loadNatPools(args: PoolSourceArgs, ctx: Context): Promise<
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
   ]);
-  const load = await loadManifests(args.filename, { recursive: args.recursive ?? false, stdin: () => ctx.io.stdin, cwd: ctx.cwd });
+  const load = await loadManifests([...source.files], { recursive: source.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd });
   const errors: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'error');
   const notices: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'warning');
   const byName = new Map<string, { pool: NatPool; res: LoadedResource }>();
@@ -81,10 +87,10 @@ export async function loadNatPools(args: PoolSourceArgs, ctx: Context): Promise<
   }
   const text = (ds: readonly Diagnostic[]): string[] => ds.map((d) => formatDiagnostic(d, { sourceLine: load.sourceLine }));
   if (errors.length > 0) {
-    throw new CliError('INPUT_INVALID', text(errors).join('').trimEnd(), { exitCode: ExitCode.FAILURE });
+    throw new PoolctlError('INPUT_INVALID', text(errors).join('').trimEnd());
   }
   if (load.resources.length === 0) {
-    throw new CliError('NO_RESOURCES', `no IPPool in ${args.filename.join(', ')}`, { exitCode: ExitCode.FAILURE });
+    throw new PoolctlError('NO_RESOURCES', `no IPPool in ${source.files.join(', ')}`);
   }
   return { pools: [...byName.values()].map((e) => e.pool), warnings: text(notices) };
 }
@@ -94,23 +100,21 @@ const MAX_WARNINGS = 20;
 
 /**
  * natModelOf builds the NAT model of the pools for the families, printing its warnings on
- * stderr (at most MAX_WARNINGS), or throws its refusal: exit 2 when the settings cannot apply
- * to the pools (IPv6 with --nat-outgoing-address; `hint` says what to do), else exit 1.
+ * stderr (at most MAX_WARNINGS), or throws its refusal: NAT_ADDRESS_IPV6 when the settings
+ * cannot apply to the pools (IPv6 with --nat-outgoing-address; `hint` says what to do), else
+ * NAT_MODEL.
  */
 export async function natModelOf(
   pools: readonly NatPool[],
   settings: NatSettings,
   families: readonly Family[],
-  ctx: Context,
+  ctx: Pick<Context, 'io'>,
   hint?: string,
 ): Promise<NatModel> {
   const r = buildNatModel(pools, settings, { families });
   if (!r.ok) {
-    const ipv6 = r.error.kind === 'nat-address-ipv6';
-    throw new CliError('NAT_MODEL', r.error.message, {
-      exitCode: ipv6 ? ExitCode.USAGE : ExitCode.FAILURE,
-      ...(ipv6 && hint ? { hint } : {}),
-    });
+    if (r.error.kind === 'nat-address-ipv6') throw new PoolctlError('NAT_ADDRESS_IPV6', r.error.message, hint ? { hint } : {});
+    throw new PoolctlError('NAT_MODEL', r.error.message);
   }
   const warnings = r.value.warnings;
   for (const w of warnings.slice(0, MAX_WARNINGS)) ctx.io.stderr.write(`warning: ${w}\n`);

@@ -1,5 +1,6 @@
 import { writeIPv6Words, type CompiledNat, type CompiledRule, type Family, type FlowQuery, type FlowScanner, type NatDecision, type NatReason } from '../core/index.js';
 import { chunk, TextBuffer, type TextChunk } from '../render/text-buffer.js';
+import { PLAIN, type Paint } from './paint.js';
 
 // Output of `nat explain`: the text a person reads, JSON (spec/cli.md), and the batch rows
 // (CSV, table) of --flows.
@@ -9,16 +10,6 @@ export const EXPLAIN_CSV_HEADER = 'src,dst,nat,action,toSource,srcPool,dstPool,r
 
 /** TABLE_HEADER are the columns of `nat explain --flows -o table`. */
 const TABLE_HEADER = ['SRC', 'DST', 'NAT', 'ACTION', 'TO-SOURCE', 'SRC-POOL', 'DST-POOL', 'REASON'] as const;
-
-/** Paint colours parts of the text; PLAIN_PAINT paints nothing (no colour, or not a TTY). */
-export interface ExplainPaint {
-  yes(s: string): string;
-  no(s: string): string;
-  verdict(s: string): string;
-  dim(s: string): string;
-}
-
-export const PLAIN_PAINT: ExplainPaint = { yes: (s) => s, no: (s) => s, verdict: (s) => s, dim: (s) => s };
 
 const REASON_TEXT: Readonly<Record<NatReason, string>> = {
   NAT: '',
@@ -41,7 +32,7 @@ function poolLine(p: NatDecision['srcPool']): string {
  * formatDecisionText renders one decision for people: the verdict first, then what the source
  * becomes, the pools of src and dst, the rule that fires, and Felix's steps.
  */
-export function formatDecisionText(d: NatDecision, paint: ExplainPaint = PLAIN_PAINT): string {
+export function formatDecisionText(d: NatDecision, paint: Paint = PLAIN): string {
   const verdict = d.nat ? `NAT (${d.action})` : `no NAT (${d.reason})`;
   const what = d.nat
     ? d.action === 'SNAT'

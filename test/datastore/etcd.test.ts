@@ -5,6 +5,7 @@ import type { IPPool } from '../../src/core/index.js';
 import { openEtcdDatastore, PREFIX } from '../../src/datastore/etcd.js';
 import { UnavailableError } from '../../src/datastore/errors.js';
 import { etcdBackend, startEtcd, type EtcdServer, type EtcdTLS } from '../support/etcd.js';
+import { exitStatusOf } from '../../src/cli/exit-status.js';
 
 // etcd specifics: Calico's exact keys and values, reading values Calico wrote, paging past
 // gRPC's 4 MB message limit, TLS, and how an unreachable etcd is reported.
@@ -127,7 +128,7 @@ describe.skipIf(skip !== null)(`etcd v3 backend${skip ? ` (skipped: ${skip})` : 
       const e = await ds.list().catch((x: unknown) => x);
       expect(e).toBeInstanceOf(UnavailableError);
       expect((e as UnavailableError).message).toMatch(/^cannot reach etcd at http:\/\/127\.0\.0\.1:9: list failed: /);
-      expect((e as UnavailableError).exitCode).toBe(3);
+      expect(exitStatusOf(e as UnavailableError)).toBe(3);
       const c = await ds.create(pool('p', '10.0.0.0/16')).catch((x: unknown) => x);
       expect(c).toBeInstanceOf(UnavailableError);
       expect((c as UnavailableError).outcome).toBe('not-applied');

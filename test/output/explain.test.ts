@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildNatModel, compileNatModel, DEFAULT_NAT_SETTINGS, FlowScanner, type NatPool } from '../../src/core/index.js';
-import { CsvFlowWriter, EXPLAIN_CSV_HEADER, formatDecisionText, TableFlowWriter } from '../../src/render/index.js';
+import { CsvFlowWriter, EXPLAIN_CSV_HEADER, formatDecisionText, TableFlowWriter } from '../../src/output/explain.js';
 import { mustParseAddr } from '../support/prefix.js';
 
 const pools: NatPool[] = [
