@@ -1,12 +1,31 @@
 import { defineConfig } from 'vitest/config';
+import { projectGlobs, TAGGED, TEST_FILES } from './test/support/projects.js';
+
+// Four projects, each file's by its path (test/support/projects.ts): `unit` (npm run test:unit,
+// the inner loop), `e2e`, `etcd` and `kernel`. `npm test` builds, type-checks and runs them all.
+// Each tagged project leaves out the files of the projects before it in TAGGED; unit leaves
+// out all of them.
+const tagged = TAGGED.map((name, i) => ({
+  extends: true as const,
+  test: {
+    name,
+    include: projectGlobs(name),
+    exclude: TAGGED.slice(0, i).flatMap(projectGlobs),
+    // These spawn the built CLI: dist/ must exist and be newer than src/.
+    globalSetup: ['test/support/require-build.ts'],
+  },
+}));
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: [TEST_FILES], exclude: TAGGED.flatMap(projectGlobs) } },
+      ...tagged,
+    ],
   },
 });
