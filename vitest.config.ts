@@ -22,6 +22,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
+    // POOLCTL_FC_RUNS: fast-check's run count (test/support/fast-check.ts)
+    setupFiles: ['test/support/fast-check.ts'],
     reporters: ['default'],
     projects: [
       { extends: true, test: { name: 'unit', include: [TEST_FILES], exclude: TAGGED.flatMap(projectGlobs) } },
