@@ -11,6 +11,6 @@ export const BIN = process.env.POOLCTL_TEST_BIN ? resolve(process.env.POOLCTL_TE
 /**
  * CONFORMANCE is the directory of the conformance vectors (ippool.json, nat.json, render.json):
  * the repository's copies of the team's shared vectors, which `npm run refresh:conformance`
- * (scripts/refresh-conformance.mjs) updates and test/fixtures/conformance.test.ts compares.
+ * (scripts/refresh-conformance.mjs) updates and test/conformance-copies.test.ts compares.
  */
 export const CONFORMANCE = join(ROOT, 'test', 'fixtures', 'conformance');
