@@ -1,6 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { FC_RUNS } from './test/support/fc-runs.js';
 import { projectGlobs, TAGGED, TEST_FILES } from './test/support/projects.js';
+
+/** TEST_TIMEOUT is a test's time limit (ms); a unit test's grows with the fast-check run count above 100. */
+const TEST_TIMEOUT = 30_000;
 
 // Four projects, each file's by its path (test/support/projects.ts): `unit` (npm run test:unit,
 // the inner loop), `e2e`, `etcd` and `kernel`. `npm test` builds, type-checks and runs them all.
@@ -24,17 +28,24 @@ const tagged = TAGGED.map((name, i) => ({
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
+    testTimeout: TEST_TIMEOUT,
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
-    // POOLCTL_FC_RUNS: fast-check's run count (test/support/fast-check.ts)
+    // POOLCTL_FC_RUNS: fast-check's run count (test/support/fc-runs.ts)
     setupFiles: ['test/support/fast-check.ts'],
     reporters: ['default'],
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: [TEST_FILES], exclude: TAGGED.flatMap(projectGlobs), sequence: { groupOrder: 0 }, maxWorkers: availableParallelism() },
+        test: {
+          name: 'unit',
+          include: [TEST_FILES],
+          exclude: TAGGED.flatMap(projectGlobs),
+          sequence: { groupOrder: 0 },
+          maxWorkers: availableParallelism(),
+          testTimeout: Math.round(TEST_TIMEOUT * Math.max(1, FC_RUNS / 100)),
+        },
       },
       ...tagged,
     ],

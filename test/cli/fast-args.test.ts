@@ -5,7 +5,7 @@ import { GLOBAL_OPTIONS } from '../../src/cli/global-options.js';
 import { commandWord, fastParse, joinDashValues } from '../../src/cli/fast-args.js';
 import type { CommandSpec, OptionSpec } from '../../src/commands/command.js';
 import { loadAllCommands } from '../../src/commands/index.js';
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 const commands = await loadAllCommands();
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import schema from '../../schemas/ippool.schema.json' with { type: 'json' };
 import { quickValid } from '../../src/core/ippool-schema.generated.js';
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 // quickValid is the pre-check scripts/build.mjs (quickValidatorCode) generates from
 // schemas/ippool.schema.json: true only when ajv would find no `type` and no

@@ -14,7 +14,7 @@ import {
   type IPPool,
 } from '../../src/core/index.js';
 import schema from '../../schemas/ippool.schema.json' with { type: 'json' };
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 function pool(spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'p1' }): Record<string, unknown> {
   return { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata, spec };

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { buildNatModel, compileNatModel, DEFAULT_NAT_SETTINGS, FlowScanner, type NatFlowContext, type NatPool } from '../../src/core/index.js';
 import { mustParseAddr } from '../support/prefix.js';
 import { arbWorld, naive } from './nat-oracle.js';
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 const pools: NatPool[] = [
   { name: 'pods', cidr: '10.244.0.0/16', natOutgoing: true, disabled: false },

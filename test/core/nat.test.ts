@@ -16,7 +16,7 @@ import {
 import { mustParseAddr } from '../support/prefix.js';
 import { NAT_VECTORS, vectorSettings } from './nat-vectors.js';
 import { arbWorld, naive } from './nat-oracle.js';
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 function model(pools: readonly NatPool[], settings: NatSettings = DEFAULT_NAT_SETTINGS, families?: Family[]): NatModel {
   const r = buildNatModel(pools, settings, families ? { families } : {});

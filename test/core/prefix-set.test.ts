@@ -11,7 +11,7 @@ import {
   type Prefix,
 } from '../../src/core/index.js';
 import { mustParseAddr, mustParsePrefix } from '../support/prefix.js';
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 // The oracle: a plain Set<bigint> of addresses over a small universe (one /24 or /120), built
 // by replaying the same adds and removes address by address.

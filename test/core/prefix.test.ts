@@ -14,7 +14,7 @@ import {
   type Prefix,
 } from '../../src/core/index.js';
 import { mustParseAddr, mustParsePrefix } from '../support/prefix.js';
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 describe('parsePrefix', () => {
   it.each([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { hashChainName, ruleHashes, sha224 } from '../../src/core/index.js';
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 describe('sha224', () => {
   it('equals node:crypto for any input, across block boundaries', () => {

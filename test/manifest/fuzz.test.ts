@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateManifests } from '../../src/manifest/validate-report.js';
 import { tempDir } from './helpers.js';
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 const tmp = tempDir();
 

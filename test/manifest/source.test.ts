@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SourceText } from '../../src/manifest/source.js';
-import { fcRuns } from '../support/fast-check.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 /** naive is the reference: every line start found by splitting the whole text. */
 function naive(text: string): { position(o: number): { line: number; column: number }; lineText(l: number): string } {
