@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calicoErrorText, checkIPPool, OverlapIndex, setDefaults, type Diagnostic, type IPPool } from '../../src/core/index.js';
-import { SHARED } from '../support/cli.js';
+import { CONFORMANCE } from '../support/paths.js';
 
 /** The shared conformance vectors (spec/ippool.md §9), run in-process against the core rules. */
 interface Vector {
@@ -16,7 +16,7 @@ interface Vector {
   staleResourceVersion?: boolean;
 }
 
-const VECTORS = JSON.parse(readFileSync(join(SHARED, 'conformance', 'ippool.json'), 'utf8')) as Vector[];
+const VECTORS = JSON.parse(readFileSync(join(CONFORMANCE, 'ippool.json'), 'utf8')) as Vector[];
 
 /** errorText is everything a user sees of the errors: Calico's formatted error, and each error alone. */
 function errorText(diags: readonly Diagnostic[]): string {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NameTable } from '../../src/core/index.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 describe('NameTable', () => {
   it.each([
@@ -24,7 +25,7 @@ describe('NameTable', () => {
         }
         for (const [k, v] of ref) expect(t.get(k)).toEqual(v);
       }),
-      { numRuns: 60 },
+      { numRuns: fcRuns(60) },
     );
   });
 

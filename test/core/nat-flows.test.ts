@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { buildNatModel, compileNatModel, DEFAULT_NAT_SETTINGS, FlowScanner, type NatFlowContext, type NatPool } from '../../src/core/index.js';
 import { mustParseAddr } from '../support/prefix.js';
 import { arbWorld, naive } from './nat-oracle.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 const pools: NatPool[] = [
   { name: 'pods', cidr: '10.244.0.0/16', natOutgoing: true, disabled: false },
@@ -92,7 +93,7 @@ describe.each([4, 6] as const)('FlowScanner (cached outcomes) = decide = the nai
           expect(rule).toBe(walked(compiled, s, d, {}).rule);
         });
       }),
-      { numRuns: 200 },
+      { numRuns: fcRuns(200) },
     );
   });
 
@@ -119,7 +120,7 @@ describe.each([4, 6] as const)('FlowScanner (cached outcomes) = decide = the nai
           }
         },
       ),
-      { numRuns: 200 },
+      { numRuns: fcRuns(200) },
     );
   });
 });

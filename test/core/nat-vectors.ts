@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_NAT_SETTINGS, type NatPool, type NatSettings } from '../../src/core/index.js';
-import { SHARED } from '../support/cli.js';
+import { CONFORMANCE } from '../support/paths.js';
 
-/** NatVector is one case of ../shared/conformance/nat.json (spec/nat.md §10). */
+/** NatVector is one case of the conformance vectors' nat.json (spec/nat.md §10; test/fixtures/conformance). */
 export interface NatVector {
   readonly id: string;
   readonly pools: readonly NatPool[];
@@ -18,7 +18,7 @@ export interface NatVector {
   readonly why: string;
 }
 
-export const NAT_VECTORS = JSON.parse(readFileSync(join(SHARED, 'conformance', 'nat.json'), 'utf8')) as NatVector[];
+export const NAT_VECTORS = JSON.parse(readFileSync(join(CONFORMANCE, 'nat.json'), 'utf8')) as NatVector[];
 
 /** vectorSettings maps a vector's config to NatSettings (hostIPs are --host-ip values). */
 export function vectorSettings(v: NatVector): NatSettings {

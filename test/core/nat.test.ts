@@ -16,6 +16,7 @@ import {
 import { mustParseAddr } from '../support/prefix.js';
 import { NAT_VECTORS, vectorSettings } from './nat-vectors.js';
 import { arbWorld, naive } from './nat-oracle.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 function model(pools: readonly NatPool[], settings: NatSettings = DEFAULT_NAT_SETTINGS, families?: Family[]): NatModel {
   const r = buildNatModel(pools, settings, families ? { families } : {});
@@ -235,7 +236,7 @@ describe.each([4, 6] as const)('buildNatModel does not depend on the order of th
         expect(b.families).toEqual(a.families);
         expect([...b.warnings].sort()).toEqual([...a.warnings].sort());
       }),
-      { numRuns: 300 },
+      { numRuns: fcRuns(300) },
     );
   });
 });
@@ -255,7 +256,7 @@ describe.each([4, 6] as const)('decideNat = the Felix predicate as a linear scan
           );
         }
       }),
-      { numRuns: 300 },
+      { numRuns: fcRuns(300) },
     );
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OverlapIndex, overlaps, type Prefix } from '../../src/core/index.js';
 import { mustParsePrefix } from '../support/prefix.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 function entry(name: string, cidr: string, origin: 'store' | 'input' = 'input') {
   return { name, cidr, prefix: mustParsePrefix(cidr), origin };
@@ -36,7 +37,7 @@ describe('OverlapIndex', () => {
           expect(idx.overlapping(q).map((e) => e.name)).toEqual(expected);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: fcRuns(300) },
     );
   });
 
@@ -90,7 +91,7 @@ describe('OverlapIndex', () => {
         }
         expect(idx.size).toBe(all.size);
       }),
-      { numRuns: 500 },
+      { numRuns: fcRuns(500) },
     );
   });
 

@@ -11,6 +11,7 @@ import {
   type Prefix,
 } from '../../src/core/index.js';
 import { mustParseAddr, mustParsePrefix } from '../support/prefix.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 // The oracle: a plain Set<bigint> of addresses over a small universe (one /24 or /120), built
 // by replaying the same adds and removes address by address.
@@ -154,7 +155,7 @@ describe('large IPv4 sets (the per-/16 bucket index) agree with a linear scan', 
           expect(table.lookupIPv4(v)).toBe(want);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: fcRuns(60) },
     );
   });
 });
@@ -183,7 +184,7 @@ describe('large IPv6 sets (common words skipped, bucket index) agree with a line
           expect(table.lookupIPv6Words(words)).toBe(want);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: fcRuns(40) },
     );
   });
 });
@@ -335,7 +336,7 @@ describe.each([4, 6] as const)('IPv%i lookups agree with a linear scan whatever 
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: fcRuns(300) },
     );
   });
 });

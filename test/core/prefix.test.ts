@@ -14,6 +14,7 @@ import {
   type Prefix,
 } from '../../src/core/index.js';
 import { mustParseAddr, mustParsePrefix } from '../support/prefix.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 describe('parsePrefix', () => {
   it.each([
@@ -98,7 +99,7 @@ describe('containment', () => {
           const oracle = bitString(family, v).slice(0, p.bits) === bitString(family, p.value).slice(0, p.bits);
           expect(containsAddr(p, { family, value: v })).toBe(oracle);
         }),
-        { numRuns: 2000 },
+        { numRuns: fcRuns(2000) },
       );
     });
     it(`IPv${family}: the range ends are contained, their neighbours are not`, () => {
@@ -175,7 +176,7 @@ describe('parsePrefix against its definition (the fast path for text that parses
         if (want === null) expect(parsePrefix(s).ok).toBe(false);
         else expect(parsePrefix(s)).toEqual(want);
       }),
-      { numRuns: 3000 },
+      { numRuns: fcRuns(3000) },
     );
   });
 
@@ -189,7 +190,7 @@ describe('parsePrefix against its definition (the fast path for text that parses
         expect(canonicalPrefixText(s, r.value)).toBe(canonical);
         expect(new TextDecoder().decode(buf.subarray(0, writePrefix(r.value.prefix, buf, 0)))).toBe(canonical);
       }),
-      { numRuns: 2000 },
+      { numRuns: fcRuns(2000) },
     );
   });
 });

@@ -5,7 +5,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PoolctlError } from '../../src/base/errors.js';
 import { exitStatusOf } from '../../src/cli/exit-status.js';
 import { commandFailed, createHostExec, findOnPath, toolMissing } from '../../src/host/host-exec.js';
-import { kernelDescribe, sh } from '../support/netns.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'poolctl-exec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -139,24 +138,5 @@ describe('createHostExec', () => {
     expect(e.message).toBe('failed to load the rules: failing exited with status 2:\n  line 7: bad rule');
     expect(commandFailed('x', 'y', { code: 5, stdout: '', stderr: '' }).message).toBe('failed to y: x exited with status 5:\n  exit status 5');
     expect(toolMissing('ip').message).toContain('"iproute2"');
-  });
-});
-
-kernelDescribe('createHostExec in a network namespace', () => {
-  const ns = `pcx${process.pid.toString(36)}`;
-  afterAll(async () => {
-    await createHostExec({ env: process.env }).run('ip', ['netns', 'del', ns]);
-  });
-
-  it('runs tools through `ip netns exec` and maps a missing tool to exit 3', async () => {
-    await sh('ip', ['netns', 'add', ns]);
-    const exec = createHostExec({ env: process.env, netns: ns });
-    const r = await exec.run('ip', ['-o', 'link', 'show']);
-    expect(r.code).toBe(0);
-    // a fresh namespace has only its loopback interface
-    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^1: lo:/)]);
-    const e = await rejection(exec.run('no-such-tool-poolctl', []));
-    expect(e.code).toBe('HOST_TOOL_MISSING');
-    expect(exitStatusOf(e)).toBe(3);
   });
 });

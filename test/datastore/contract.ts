@@ -1,25 +1,22 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { overlaps, type IPPool } from '../../src/core/index.js';
 import type { Datastore, WatchEvent } from '../../src/datastore/datastore.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../../src/datastore/errors.js';
-import { openFileDatastore } from '../../src/datastore/file.js';
-import { openMemoryDatastore } from '../../src/datastore/memory.js';
 import { natPoolOf } from '../../src/datastore/nat-pool.js';
 import { mustParsePrefix } from '../support/prefix.js';
-import { etcdBackend } from '../support/etcd.js';
 
 // One contract for every backend (house style: "one describe.each([memory, file, etcd])"):
 // create / get / update / delete with revisions and typed errors, list order, batches, and
-// compare-and-swap under concurrency. etcd runs against a real etcd started for the suite.
+// compare-and-swap under concurrency. Each backend runs it from its own file:
+// contract.memory.test.ts, contract.file.test.ts, and contract.etcd.test.ts (the etcd project,
+// against a real etcd started for the suite).
 
 function pool(name: string, cidr: string, spec: Partial<IPPool['spec']> = {}): IPPool {
   return { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name }, spec: { cidr, ...spec } };
 }
 
-interface Backend {
+/** Backend is a datastore the contract runs on: set up once, reset (emptied) before each test. */
+export interface Backend {
   readonly name: string;
   readonly skip: string | null;
   setup(): Promise<void>;
@@ -28,44 +25,12 @@ interface Backend {
   teardown(): Promise<void>;
 }
 
-const memory = ((): Backend => {
-  let ds: Datastore;
-  return {
-    name: 'memory',
-    skip: null,
-    async setup() {},
-    async open() {
-      return ds;
-    },
-    async reset() {
-      ds = openMemoryDatastore();
-    },
-    async teardown() {},
-  };
-})();
+/** contractSuite runs the datastore contract on each backend (describe.each). */
+export function contractSuite(backends: readonly Backend[]): void {
+  describe.each(backends)('datastore contract: $name', contract);
+}
 
-const file = ((): Backend => {
-  let dir = '';
-  return {
-    name: 'file',
-    skip: null,
-    async setup() {},
-    async open() {
-      return openFileDatastore(dir);
-    },
-    async reset() {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      dir = mkdtempSync(join(tmpdir(), 'poolctl-contract-'));
-    },
-    async teardown() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-})();
-
-const etcd: Backend = etcdBackend();
-
-describe.each([memory, file, etcd])('datastore contract: $name', (backend) => {
+function contract(backend: Backend): void {
   let ds: Datastore;
   beforeAll(async () => {
     if (!backend.skip) await backend.setup();
@@ -288,5 +253,4 @@ describe.each([memory, file, etcd])('datastore contract: $name', (backend) => {
       await stop();
     }
   });
-});
-
+}
