@@ -1,6 +1,6 @@
 import type { Diagnostic } from './diagnostic.js';
-import type { ObjectMeta } from './ippool-types.js';
-import { escapePointerSegment } from './json-pointer.js';
+import type { ObjectMeta } from './types.js';
+import { escapePointerSegment } from '../json-pointer.js';
 
 /**
  * Metadata rules for Calico resources: validateObjectMeta in libcalico-go/lib/validator/v3/validator.go,

@@ -1,4 +1,4 @@
-import { err, ok, type Result } from './result.js';
+import { err, ok, type Result } from '../result.js';
 
 /** Family is an IP version: 4 or 6. Families never mix implicitly. */
 export type Family = 4 | 6;

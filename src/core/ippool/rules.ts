@@ -1,10 +1,10 @@
 import { goValueText } from './calico-error.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostic.js';
-import { DEFAULT_ALLOWED_USES, defaultBlockSize } from './ippool-defaults.js';
-import { validateObjectMeta } from './ippool-meta.js';
-import type { IPPool, IPPoolSpec } from './ippool-types.js';
-import type { OverlapIndex } from './overlap-index.js';
-import { canonicalPrefixText, equalPrefix, formatPrefix, overlaps, parsePrefix, type Prefix } from './prefix.js';
+import { DEFAULT_ALLOWED_USES, defaultBlockSize } from './defaults.js';
+import { validateObjectMeta } from './meta.js';
+import type { IPPool, IPPoolSpec } from './types.js';
+import type { OverlapIndex } from '../net/overlap-index.js';
+import { canonicalPrefixText, equalPrefix, formatPrefix, overlaps, parsePrefix, type Prefix } from '../net/prefix.js';
 import { parseSelector } from './selector.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Family } from './addr.js';
-import type { IPPool } from './ippool-types.js';
+import type { IPPool } from '../ippool/types.js';
 import { NameTable } from './name-table.js';
 import { lastAddrValue, networkMask, parsePrefix, type Prefix } from './prefix.js';
 import { POW2 } from './range-index.js';

@@ -1,6 +1,6 @@
 import type { Diagnostic } from './diagnostic.js';
-import { quickValid, validate as validateGenerated } from './ippool-schema.generated.js';
-import { escapePointerSegment, unescapePointerSegment } from './json-pointer.js';
+import { quickValid, validate as validateGenerated } from './schema.generated.js';
+import { escapePointerSegment, unescapePointerSegment } from '../json-pointer.js';
 
 /**
  * The structural check of an IPPool document: schemas/ippool.schema.json (JSON Schema 2020-12),

@@ -1,4 +1,4 @@
-import { err, ok, type Result } from './result.js';
+import { err, ok, type Result } from '../result.js';
 
 /**
  * Calico's label selector language, as libcalico-go parses it

@@ -1,5 +1,5 @@
-import { formatAddr, parseAddr, parseIPv4Value, type Family } from './addr.js';
-import { defaultBlockSize } from './ippool-defaults.js';
+import { formatAddr, parseAddr, parseIPv4Value, type Family } from '../net/addr.js';
+import { defaultBlockSize } from '../ippool/defaults.js';
 import type {
   FamilyNatModel,
   ModelPool,
@@ -11,10 +11,10 @@ import type {
   NatRule,
   NatSetModel,
   NatSettings,
-} from './nat-model.js';
-import { canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, type Prefix } from './prefix.js';
-import { POW2 } from './range-index.js';
-import { err, ok, type Result } from './result.js';
+} from './model.js';
+import { canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, type Prefix } from '../net/prefix.js';
+import { POW2 } from '../net/range-index.js';
+import { err, ok, type Result } from '../result.js';
 
 // Names from felix/rules/rule_defs.go and felix/ipsets/ipset_defs.go (spec/nat.md §3.1, §4.1).
 /** CHAIN_POSTROUTING is the kernel chain Felix appends its jump to. */

@@ -1,9 +1,9 @@
 import type { Diagnostic } from './diagnostic.js';
-import { checkIPPoolSchema } from './ippool-schema.js';
-import { validateAndSetDefaults, validateIPPool } from './ippool-rules.js';
-import { API_VERSION, KIND_IPPOOL, type IPPool, type IPPoolSpec, type ObjectMeta } from './ippool-types.js';
-import type { OverlapIndex } from './overlap-index.js';
-import type { Prefix } from './prefix.js';
+import { checkIPPoolSchema } from './schema.js';
+import { validateAndSetDefaults, validateIPPool } from './rules.js';
+import { API_VERSION, KIND_IPPOOL, type IPPool, type IPPoolSpec, type ObjectMeta } from './types.js';
+import type { OverlapIndex } from '../net/overlap-index.js';
+import type { Prefix } from '../net/prefix.js';
 
 /**
  * CheckOp says which write path to judge by: `create` and `validate` are clientv3's Create

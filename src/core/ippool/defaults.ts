@@ -1,5 +1,5 @@
-import type { IPPool, IPPoolSpec } from './ippool-types.js';
-import { parsePrefix } from './prefix.js';
+import type { IPPool, IPPoolSpec } from './types.js';
+import { parsePrefix } from '../net/prefix.js';
 
 /** DEFAULT_ALLOWED_USES is what an empty allowedUses means: [Workload, Tunnel]. */
 export const DEFAULT_ALLOWED_USES: readonly string[] = ['Workload', 'Tunnel'];

@@ -13,7 +13,7 @@ import {
   type Family,
 } from './addr.js';
 import type { AddrValue } from './range-index.js';
-import { err, ok, type Result } from './result.js';
+import { err, ok, type Result } from '../result.js';
 
 /**
  * Prefix is an immutable, always-masked IP prefix: the network address value (host bits

@@ -1,5 +1,5 @@
-import type { Family } from './addr.js';
-import type { Prefix } from './prefix.js';
+import type { Family } from '../net/addr.js';
+import type { Prefix } from '../net/prefix.js';
 
 /**
  * The target-neutral NAT model: what Felix programs for natOutgoing in one node's nat table
