@@ -15,8 +15,6 @@ export * from './ippool/meta.js';
 export * from './ippool/schema.js';
 export * from './ippool/rules.js';
 export * from './ippool/ippool.js';
-export type { AddrRange, AddrValue } from './net/range-index.js';
-export { POW2, pred, succ } from './net/range-index.js';
 export * from './net/prefix-set.js';
 export * from './net/prefix-table.js';
 export * from './nat/rule-hash.js';

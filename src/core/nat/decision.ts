@@ -1,10 +1,10 @@
-import { formatAddr, ipv6ValueToWords, type Addr, type Family } from '../net/addr.js';
+import { formatAddr, ipv6ValueToWords, pred, succ, type Addr, type AddrValue, type Family, type ValueRange } from '../net/addr.js';
 import { CHAIN_NAT_OUTGOING, CHAIN_POSTROUTING } from './nat.js';
 import type { ModelPool, NatAction, NatMatch, NatModel, NatRule, NatSetModel, NatSetRole } from './model.js';
-import { equalPrefix, lastAddrValue, type Prefix } from '../net/prefix.js';
+import { equalPrefix, lastAddrValue, POW2, type Prefix } from '../net/prefix.js';
 import { PrefixSetBuilder, type PrefixSet } from '../net/prefix-set.js';
 import { PrefixTable } from '../net/prefix-table.js';
-import { POW2, pred, RangeIndex, succ, type AddrValue, type ValueRange } from '../net/range-index.js';
+import { RangeIndex } from '../net/range-index.js';
 
 /**
  * NatReason is why a flow is or is not NATed (spec/cli.md): the cli.md reasons, plus

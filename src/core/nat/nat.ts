@@ -12,8 +12,7 @@ import type {
   NatSetModel,
   NatSettings,
 } from './model.js';
-import { canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, type Prefix } from '../net/prefix.js';
-import { POW2 } from '../net/range-index.js';
+import { canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
 import { err, ok, type Result } from '../result.js';
 
 // Names from felix/rules/rule_defs.go and felix/ipsets/ipset_defs.go (spec/nat.md §3.1, §4.1).

@@ -13,6 +13,41 @@ export interface Addr {
   readonly value: bigint;
 }
 
+/** AddrRange is an inclusive range of addresses of one family: first <= last. */
+export interface AddrRange {
+  readonly family: Family;
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+/**
+ * AddrValue is an address as the range structures compute with it: a number for IPv4 (exact
+ * in a double, with room for last + 1) and a bigint for IPv6, so IPv4 sets never allocate
+ * bigints. One range, one family: the two kinds never meet in an expression.
+ */
+export type AddrValue = number | bigint;
+
+/** ValueRange is an inclusive range of AddrValues. */
+export interface ValueRange {
+  first: AddrValue;
+  last: AddrValue;
+}
+
+/** succ returns x + 1. */
+export function succ(x: AddrValue): AddrValue {
+  return typeof x === 'number' ? x + 1 : x + 1n;
+}
+
+/** pred returns x - 1. */
+export function pred(x: AddrValue): AddrValue {
+  return typeof x === 'number' ? x - 1 : x - 1n;
+}
+
+/** zeroOf returns the first address of a family as an AddrValue. */
+export function zeroOf(family: Family): AddrValue {
+  return family === 4 ? 0 : 0n;
+}
+
 /** AddrErrorKind names why a string is not an address or prefix. */
 export type AddrErrorKind =
   | 'empty'

@@ -1,8 +1,7 @@
 import type { Family } from './addr.js';
 import type { IPPool } from '../ippool/types.js';
 import { NameTable } from './name-table.js';
-import { lastAddrValue, networkMask, parsePrefix, type Prefix } from './prefix.js';
-import { POW2 } from './range-index.js';
+import { lastAddrValue, networkMask, parsePrefix, POW2, type Prefix } from './prefix.js';
 
 /** OverlapEntry is one pool known to an OverlapIndex. */
 export interface OverlapEntry {

@@ -1,6 +1,6 @@
-import { bitsOf, type Addr, type Family } from './addr.js';
-import type { Prefix } from './prefix.js';
-import { POW2, pred, prefixRange, RangeIndex, succ, type AddrRange, type AddrValue, type ValueRange } from './range-index.js';
+import { bitsOf, pred, succ, type Addr, type AddrRange, type AddrValue, type Family, type ValueRange } from './addr.js';
+import { POW2, prefixRange, type Prefix } from './prefix.js';
+import { RangeIndex } from './range-index.js';
 
 const byFirst = (a: ValueRange, b: ValueRange): number => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0);
 

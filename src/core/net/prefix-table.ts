@@ -1,6 +1,6 @@
-import { ipv6ValueToWords, type Addr, type Family } from './addr.js';
-import { comparePrefix, type Prefix } from './prefix.js';
-import { pred, prefixRange, RangeIndex, succ, zeroOf, type AddrValue } from './range-index.js';
+import { ipv6ValueToWords, pred, succ, zeroOf, type Addr, type AddrValue, type Family } from './addr.js';
+import { comparePrefix, prefixRange, type Prefix } from './prefix.js';
+import { RangeIndex } from './range-index.js';
 
 /** Segments are disjoint ranges in address order, as parallel arrays, each with its owner. */
 interface Segments {

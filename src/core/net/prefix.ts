@@ -10,9 +10,10 @@ import {
   writeIPv6Words,
   type Addr,
   type AddrError,
+  type AddrValue,
   type Family,
+  type ValueRange,
 } from './addr.js';
-import type { AddrValue } from './range-index.js';
 import { err, ok, type Result } from '../result.js';
 
 /**
@@ -43,6 +44,9 @@ const HOST_MASKS_4 = Array.from({ length: 33 }, (_, b) => (1n << BigInt(32 - b))
 const HOST_MASKS_6 = Array.from({ length: 129 }, (_, b) => (1n << BigInt(128 - b)) - 1n);
 const NET_MASKS_4 = HOST_MASKS_4.map((h) => 0xffffffffn ^ h);
 const NET_MASKS_6 = HOST_MASKS_6.map((h) => ((1n << 128n) - 1n) ^ h);
+
+/** POW2[n] is 2^n for n in 0..32 (a table: `2 ** n` with a variable n is a slow call). */
+export const POW2: readonly number[] = Array.from({ length: 33 }, (_, n) => 2 ** n);
 
 /** hostMask returns the mask of the host bits of a prefix length in a family. */
 export function hostMask(family: Family, bits: number): bigint {
@@ -186,6 +190,15 @@ export function firstAddrValue(p: Prefix): bigint {
 /** lastAddrValue returns the value of the last address of a prefix. */
 export function lastAddrValue(p: Prefix): bigint {
   return p.value | hostMask(p.family, p.bits);
+}
+
+/** prefixRange returns a prefix's first and last address as AddrValues. */
+export function prefixRange(p: Prefix): ValueRange {
+  if (p.family === 4) {
+    const first = Number(p.value);
+    return { first, last: first + POW2[32 - p.bits]! - 1 };
+  }
+  return { first: p.value, last: lastAddrValue(p) };
 }
 
 /**
