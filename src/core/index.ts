@@ -9,7 +9,7 @@ export * from './json-pointer.js';
 export * from './ippool/selector.js';
 export * from './ippool/calico-error.js';
 export * from './net/name-table.js';
-export * from './net/overlap-index.js';
+export * from './ippool/overlap-index.js';
 export * from './ippool/defaults.js';
 export * from './ippool/meta.js';
 export * from './ippool/schema.js';

@@ -2,7 +2,7 @@ import type { Diagnostic } from './diagnostic.js';
 import { checkIPPoolSchema } from './schema.js';
 import { validateAndSetDefaults, validateIPPool } from './rules.js';
 import { API_VERSION, KIND_IPPOOL, type IPPool, type IPPoolSpec, type ObjectMeta } from './types.js';
-import type { OverlapIndex } from '../net/overlap-index.js';
+import type { OverlapIndex } from './overlap-index.js';
 import type { Prefix } from '../net/prefix.js';
 
 /**

@@ -3,7 +3,7 @@ import type { Diagnostic, DiagnosticCode } from './diagnostic.js';
 import { DEFAULT_ALLOWED_USES, defaultBlockSize } from './defaults.js';
 import { validateObjectMeta } from './meta.js';
 import type { IPPool, IPPoolSpec } from './types.js';
-import type { OverlapIndex } from '../net/overlap-index.js';
+import type { OverlapIndex } from './overlap-index.js';
 import { canonicalPrefixText, equalPrefix, formatPrefix, overlaps, parsePrefix, type Prefix } from '../net/prefix.js';
 import { parseSelector } from './selector.js';
 

@@ -1,7 +1,7 @@
-import type { Family } from './addr.js';
-import type { IPPool } from '../ippool/types.js';
-import { NameTable } from './name-table.js';
-import { lastAddrValue, networkMask, parsePrefix, POW2, type Prefix } from './prefix.js';
+import type { Family } from '../net/addr.js';
+import { NameTable } from '../net/name-table.js';
+import { lastAddrValue, networkMask, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
+import type { IPPool } from './types.js';
 
 /** OverlapEntry is one pool known to an OverlapIndex. */
 export interface OverlapEntry {
