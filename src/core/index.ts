@@ -20,4 +20,7 @@ export * from './net/prefix-table.js';
 export * from './nat/rule-hash.js';
 export * from './nat/nat.js';
 export * from './nat/decision.js';
+export type { CompiledRule, CompileOptions } from './nat/compile.js';
+export { FlowQuery } from './nat/flow-query.js';
+export * from './nat/compiled-nat.js';
 export * from './nat/flows.js';

@@ -1,5 +1,7 @@
 import { formatIPv6Words, ipv4ScanEnd, parseAddr, parseIPv4Bytes, parseIPv6Bytes, scanIPv4Bytes } from '../net/addr.js';
-import { FlowQuery, type CompiledNat, type NatFlowContext } from './decision.js';
+import type { CompiledNat } from './compiled-nat.js';
+import type { NatFlowContext } from './decision.js';
+import { FlowQuery } from './flow-query.js';
 
 /** FlowLineError is a flow line that is not "SRC DST": its 1-based line number and why. */
 export interface FlowLineError {
