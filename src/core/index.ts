@@ -15,6 +15,7 @@ export * from './ippool/meta.js';
 export * from './ippool/schema.js';
 export * from './ippool/rules.js';
 export * from './ippool/ippool.js';
+export * from './net/range-list.js';
 export * from './net/prefix-set.js';
 export * from './net/prefix-table.js';
 export * from './nat/rule-hash.js';

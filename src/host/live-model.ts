@@ -8,6 +8,7 @@ import {
   formatPrefix,
   PrefixSetBuilder,
   SET_ID_HOSTS,
+  toAddrRanges,
   type FamilyNatModel,
   type Family,
   type NatChain,
@@ -23,7 +24,6 @@ import type { Backend } from './desired.js';
 import type { HostExec } from './host-exec.js';
 import { memberTexts } from './ipset-save.js';
 import { readIptablesLive, readNftTable } from './live-state.js';
-import { toAddrRanges } from './range-list.js';
 import { parseIptablesRule, parseNftRule } from './live-rule.js';
 import { parseMember, setRole } from './plan.js';
 

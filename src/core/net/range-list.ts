@@ -1,4 +1,5 @@
-import { formatIPv4Value, formatIPv6Value, POW2, pred, succ, type AddrRange, type AddrValue, type Family, type Prefix } from '../core/index.js';
+import { formatIPv4Value, formatIPv6Value, pred, succ, type AddrRange, type AddrValue, type Family } from './addr.js';
+import { POW2, type Prefix } from './prefix.js';
 
 /**
  * RangeList is an nft interval set's content: the addresses of one family as sorted, merged

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatPrefix, PrefixSetBuilder, type Family, type Prefix } from '../../src/core/index.js';
-import { RangeBuilder, rangeCidrs, rangesOf, sameRanges, subtractRanges, toAddrRanges, type RangeList } from '../../src/host/range-list.js';
+import { RangeBuilder, rangeCidrs, rangesOf, sameRanges, subtractRanges, toAddrRanges, type RangeList } from '../../src/core/index.js';
 import { mustParseAddr, mustParsePrefix } from '../support/prefix.js';
 
 // RangeList against core's PrefixSet as the oracle (house style: the simple implementation
