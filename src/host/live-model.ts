@@ -6,9 +6,8 @@ import {
   DEFAULT_NAT_SETTINGS,
   equalPrefix,
   formatPrefix,
-  PrefixSetBuilder,
+  rangePrefixes,
   SET_ID_HOSTS,
-  toAddrRanges,
   type FamilyNatModel,
   type Family,
   type NatChain,
@@ -155,9 +154,7 @@ async function readNftablesModel(exec: HostExec): Promise<FamilyNatModel[]> {
     for (const s of t.sets.values()) {
       const role = setRole(s.name, family);
       if (!role) continue;
-      const b = new PrefixSetBuilder();
-      for (const r of toAddrRanges(s.ranges)) b.addRange(r);
-      sets.push({ role, id: s.name.slice(`cali${family}0`.length), name: s.name, family, members: b.build().toPrefixes() });
+      sets.push({ role, id: s.name.slice(`cali${family}0`.length), name: s.name, family, members: rangePrefixes(s.ranges) });
     }
     const rulesOf = (nftName: string): NatRule[] | null => {
       const c = t.chains.get(nftName);

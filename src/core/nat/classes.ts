@@ -1,7 +1,8 @@
-import { ipv6ValueToWords, pred, succ, type AddrValue, type Family, type ValueRange } from '../net/addr.js';
+import { ipv6ValueToWords, pred, succ, type AddrValue, type Family } from '../net/addr.js';
 import { lastAddrValue, POW2 } from '../net/prefix.js';
 import type { PrefixSet } from '../net/prefix-set.js';
 import { RangeIndex } from '../net/range-index.js';
+import type { RangeList } from '../net/range-list.js';
 import { lookupIPv4, lookupIPv6, MatchCode, type CompiledFamily, type CompiledRule, type PoolIndex } from './compile.js';
 import type { ModelPool } from './model.js';
 
@@ -57,8 +58,8 @@ export function classify(f: CompiledFamily): AddressClasses | null {
   if (src.length + dst.length > MAX_FEATURES) return null;
 
   const family = f.family;
-  const sets: ValueRange[] = [];
-  for (const feature of [...src, ...dst]) if (!('table' in feature)) sets.push(...feature.valueRanges(family));
+  const sets: RangeList[] = [];
+  for (const feature of [...src, ...dst]) if (!('table' in feature)) sets.push(feature.rangeList(family));
   const points = boundaryPoints(family, f.pools, sets);
 
   const firsts: AddrValue[] = [];
@@ -109,21 +110,26 @@ function hasAt(family: Family, x: Feature, w: Uint32Array): boolean {
 
 /**
  * boundaryPoints returns the sorted, distinct first addresses of the pools' prefixes and of the
- * ranges, and the addresses right after them, so consecutive points delimit intervals that no
- * pool or range boundary cuts.
+ * lists' ranges, and the addresses right after them, so consecutive points delimit intervals
+ * that no pool or range boundary cuts.
  */
-function boundaryPoints(family: Family, pools: readonly ModelPool[], ranges: readonly ValueRange[]): AddrValue[] {
+function boundaryPoints(family: Family, pools: readonly ModelPool[], lists: readonly RangeList[]): AddrValue[] {
   if (family === 4) {
-    const xs = new Float64Array((pools.length + ranges.length) * 2);
+    let size = pools.length * 2;
+    for (const l of lists) size += l.bounds.length;
+    const xs = new Float64Array(size);
     let n = 0;
     for (const { prefix } of pools) {
       const first = Number(prefix.value);
       xs[n++] = first;
       xs[n++] = first + POW2[32 - prefix.bits]!;
     }
-    for (const r of ranges) {
-      xs[n++] = r.first as number;
-      xs[n++] = (r.last as number) + 1;
+    for (const l of lists) {
+      const bs = l.bounds as Float64Array;
+      for (let i = 0; i < bs.length; i += 2) {
+        xs[n++] = bs[i]!;
+        xs[n++] = bs[i + 1]! + 1;
+      }
     }
     xs.sort();
     const out: number[] = [];
@@ -132,7 +138,10 @@ function boundaryPoints(family: Family, pools: readonly ModelPool[], ranges: rea
   }
   const xs: bigint[] = [];
   for (const { prefix } of pools) xs.push(prefix.value, lastAddrValue(prefix) + 1n);
-  for (const r of ranges) xs.push(r.first as bigint, (r.last as bigint) + 1n);
+  for (const l of lists) {
+    const bs = l.bounds as readonly bigint[];
+    for (let i = 0; i < bs.length; i += 2) xs.push(bs[i]!, bs[i + 1]! + 1n);
+  }
   xs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return xs.filter((x, i) => i === 0 || xs[i - 1] !== x);
 }
