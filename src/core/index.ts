@@ -8,7 +8,6 @@ export * from './nat/model.js';
 export * from './json-pointer.js';
 export * from './ippool/selector.js';
 export * from './ippool/calico-error.js';
-export * from './net/name-table.js';
 export * from './ippool/overlap-index.js';
 export * from './ippool/defaults.js';
 export * from './ippool/meta.js';

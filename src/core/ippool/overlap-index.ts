@@ -1,5 +1,4 @@
 import type { Family } from '../net/addr.js';
-import { NameTable } from '../net/name-table.js';
 import { lastAddrValue, networkMask, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
 import type { IPPool } from './types.js';
 
@@ -168,7 +167,7 @@ function addrKey(p: Prefix, value: bigint): number {
  */
 export class OverlapIndex {
   private readonly families = new Map<Family, FamilyIndex>();
-  private readonly names = new NameTable<OverlapEntry>();
+  private readonly names = new Map<string, OverlapEntry>();
   /**
    * missName, missAddrs and missKey remember the last lookups that found nothing (a name in
    * get, a prefix's own network in overlapping) until the next add: judging a pool and then
