@@ -12,7 +12,7 @@ export function hashChainName(chain: string, appended: boolean): string {
 
 // SHA-224 (FIPS 180-4), in a few lines: `nat explain` hashes a handful of short rules on every
 // run, and loading node:crypto would cost more start-up time than all of them together.
-// test/core/rule-hash.test.ts checks it against node:crypto.
+// test/core/nat/rule-hash.test.ts checks it against node:crypto.
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,

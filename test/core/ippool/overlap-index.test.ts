@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OverlapIndex, overlaps, type Prefix } from '../../src/core/index.js';
-import { mustParsePrefix } from '../support/prefix.js';
+import { OverlapIndex, overlaps, type Prefix } from '../../../src/core/index.js';
+import { mustParsePrefix } from '../../support/prefix.js';
 
 function entry(name: string, cidr: string, origin: 'store' | 'input' = 'input') {
   return { name, cidr, prefix: mustParsePrefix(cidr), origin };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { hashChainName, ruleHashes, sha224 } from '../../src/core/index.js';
+import { hashChainName, ruleHashes, sha224 } from '../../../src/core/index.js';
 
 describe('sha224', () => {
   it('equals node:crypto for any input, across block boundaries', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildNatModel, compileNatModel, DEFAULT_NAT_SETTINGS, FlowScanner, type NatFlowContext, type NatPool } from '../../src/core/index.js';
-import { mustParseAddr } from '../support/prefix.js';
+import { buildNatModel, compileNatModel, DEFAULT_NAT_SETTINGS, FlowScanner, type NatFlowContext, type NatPool } from '../../../src/core/index.js';
+import { mustParseAddr } from '../../support/prefix.js';
 import { arbWorld, naive } from './nat-oracle.js';
 
 const pools: NatPool[] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSelector } from '../../src/core/index.js';
+import { parseSelector } from '../../../src/core/index.js';
 
 // Calico's selector grammar (libcalico-go/lib/selector/{tokenizer,parser}): cases from its
 // parser_test.go and tokenizer_test.go, plus hostile inputs.

@@ -16,7 +16,7 @@ import {
   unmap,
   writeIPv4Value,
   writeIPv6Words,
-} from '../../src/core/index.js';
+} from '../../../src/core/index.js';
 
 describe('parseAddr', () => {
   // A corpus of nasty inputs, after Go's netip fuzz corpus.

@@ -12,8 +12,8 @@ import {
   writePrefix,
   type Family,
   type Prefix,
-} from '../../src/core/index.js';
-import { mustParseAddr, mustParsePrefix } from '../support/prefix.js';
+} from '../../../src/core/index.js';
+import { mustParseAddr, mustParsePrefix } from '../../support/prefix.js';
 
 describe('parsePrefix', () => {
   it.each([

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import IPCIDR from 'ip-cidr';
-import { formatAddr, formatPrefix, parsePrefix, type Addr, type Family, type NatPool, type NatSettings } from '../../src/core/index.js';
+import { formatAddr, formatPrefix, parsePrefix, type Addr, type Family, type NatPool, type NatSettings } from '../../../src/core/index.js';
 
 // The NAT oracle: a direct translation of Felix's predicate (spec/nat.md §10) with a linear
 // scan over the pools, containment checked by ip-cidr, an independent library; and random

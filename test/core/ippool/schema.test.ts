@@ -12,8 +12,8 @@ import {
   setDefaults,
   type Diagnostic,
   type IPPool,
-} from '../../src/core/index.js';
-import schema from '../../schemas/ippool.schema.json' with { type: 'json' };
+} from '../../../src/core/index.js';
+import schema from '../../../schemas/ippool.schema.json' with { type: 'json' };
 
 function pool(spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'p1' }): Record<string, unknown> {
   return { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata, spec };

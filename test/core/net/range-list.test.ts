@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatPrefix, PrefixSetBuilder, type Family, type Prefix } from '../../src/core/index.js';
-import { RangeBuilder, rangeCidrs, rangesOf, sameRanges, subtractRanges, toAddrRanges, type RangeList } from '../../src/core/index.js';
-import { mustParseAddr, mustParsePrefix } from '../support/prefix.js';
+import { formatPrefix, PrefixSetBuilder, type Family, type Prefix } from '../../../src/core/index.js';
+import { RangeBuilder, rangeCidrs, rangesOf, sameRanges, subtractRanges, toAddrRanges, type RangeList } from '../../../src/core/index.js';
+import { mustParseAddr, mustParsePrefix } from '../../support/prefix.js';
 
 // RangeList against core's PrefixSet as the oracle (house style: the simple implementation
 // tests the fast one), over small universes where random prefixes overlap often.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_NAT_SETTINGS, type NatPool, type NatSettings } from '../../src/core/index.js';
-import { SHARED } from '../support/cli.js';
+import { DEFAULT_NAT_SETTINGS, type NatPool, type NatSettings } from '../../../src/core/index.js';
+import { SHARED } from '../../support/cli.js';
 
 /** NatVector is one case of ../shared/conformance/nat.json (spec/nat.md §10). */
 export interface NatVector {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { calicoErrorText, checkIPPool, OverlapIndex, setDefaults, type Diagnostic, type IPPool } from '../../src/core/index.js';
-import { SHARED } from '../support/cli.js';
+import { calicoErrorText, checkIPPool, OverlapIndex, setDefaults, type Diagnostic, type IPPool } from '../../../src/core/index.js';
+import { SHARED } from '../../support/cli.js';
 
 /** The shared conformance vectors (spec/ippool.md §9), run in-process against the core rules. */
 interface Vector {

@@ -9,8 +9,8 @@ import {
   type Addr,
   type Family,
   type Prefix,
-} from '../../src/core/index.js';
-import { mustParseAddr, mustParsePrefix } from '../support/prefix.js';
+} from '../../../src/core/index.js';
+import { mustParseAddr, mustParsePrefix } from '../../support/prefix.js';
 
 // The oracle: a plain Set<bigint> of addresses over a small universe (one /24 or /120), built
 // by replaying the same adds and removes address by address.

@@ -12,8 +12,8 @@ import {
   type NatModel,
   type NatPool,
   type NatSettings,
-} from '../../src/core/index.js';
-import { mustParseAddr } from '../support/prefix.js';
+} from '../../../src/core/index.js';
+import { mustParseAddr } from '../../support/prefix.js';
 import { NAT_VECTORS, vectorSettings } from './nat-vectors.js';
 import { arbWorld, naive } from './nat-oracle.js';
 
