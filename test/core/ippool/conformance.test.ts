@@ -1,3 +1,4 @@
+// covers: src/core/ippool/ippool.ts, src/core/ippool/rules.ts, src/core/ippool/overlap-index.ts, src/core/ippool/calico-error.ts (spec/ippool.md §9 vectors)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// covers: src/core/nat/flows.ts, src/core/nat/classes.ts, src/core/nat/flow-query.ts
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildNatModel, compileNatModel, DEFAULT_NAT_SETTINGS, FlowScanner, type NatFlowContext, type NatPool } from '../../../src/core/index.js';

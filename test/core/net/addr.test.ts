@@ -1,3 +1,4 @@
+// covers: src/core/net/addr.ts, src/core/result.ts
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {

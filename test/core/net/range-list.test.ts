@@ -1,45 +1,72 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatPrefix, PrefixSetBuilder, type Family, type Prefix } from '../../../src/core/index.js';
-import { RangeBuilder, rangeCidrs, rangesOf, sameRanges, subtractRanges, toAddrRanges, type RangeList } from '../../../src/core/index.js';
+import {
+  formatPrefix,
+  forEachRangePrefix,
+  PrefixSetBuilder,
+  RangeBuilder,
+  rangeCidrs,
+  rangesMeet,
+  rangesOf,
+  sameRanges,
+  subtractRanges,
+  toAddrRanges,
+  type AddrRange,
+  type Family,
+  type Prefix,
+  type RangeList,
+} from '../../../src/core/index.js';
 import { mustParseAddr, mustParsePrefix } from '../../support/prefix.js';
+import { arbPrefix, oracle, WIDTH } from './support.js';
 
-// RangeList against core's PrefixSet as the oracle (house style: the simple implementation
-// tests the fast one), over small universes where random prefixes overlap often.
+// RangeList against plain sets of addresses as the oracle (house style: the simple
+// implementation tests the fast one), over small universes where random prefixes overlap often.
 
-/** prefixArb gives prefixes inside 10.0.0.0/24 or fd00::/120 (bits 24..32 / 120..128). */
-function prefixArb(family: Family): fc.Arbitrary<Prefix> {
-  const base = family === 4 ? mustParsePrefix('10.0.0.0/24').value : mustParsePrefix('fd00::/120').value;
-  const width = family === 4 ? 32 : 128;
-  return fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 8 })).map(([off, host]) => {
-    const value = (base + BigInt(off)) & ~((1n << BigInt(host)) - 1n);
-    return { family, value, bits: width - host };
-  });
+/** addresses returns every address of the prefixes. */
+const addresses = (ps: readonly Prefix[]): Set<bigint> => oracle(ps.map((prefix) => ({ add: true, prefix })));
+
+/** runs returns a set of addresses as its maximal runs of consecutive addresses, in order. */
+function runs(family: Family, set: ReadonlySet<bigint>): AddrRange[] {
+  const out: AddrRange[] = [];
+  for (const v of [...set].sort((a, b) => (a < b ? -1 : 1))) {
+    const last = out[out.length - 1];
+    if (last && last.last + 1n === v) out[out.length - 1] = { ...last, last: v };
+    else out.push({ family, first: v, last: v });
+  }
+  return out;
 }
 
-const oracle = (ps: readonly Prefix[]) => {
-  const b = new PrefixSetBuilder();
-  for (const p of ps) b.add(p);
-  return b.build();
-};
+/** naiveCidrs covers runs with CIDRs: from each run's next address, the largest aligned block that fits, found by trying every size. */
+function naiveCidrs(family: Family, rs: readonly AddrRange[]): string[] {
+  const out: string[] = [];
+  for (const r of rs) {
+    for (let a = r.first; a <= r.last; ) {
+      let k = WIDTH[family];
+      while (a % (1n << BigInt(k)) !== 0n || a + (1n << BigInt(k)) - 1n > r.last) k--;
+      out.push(formatPrefix({ family, value: a, bits: WIDTH[family] - k }));
+      a += 1n << BigInt(k);
+    }
+  }
+  return out;
+}
 
 describe.each([4, 6] as const)('RangeList (IPv%i)', (family) => {
-  const prefixes = fc.array(prefixArb(family), { maxLength: 30 });
+  const prefixes = fc.array(arbPrefix(family), { maxLength: 30 });
 
-  it('rangesOf gives the merged ranges PrefixSet gives, whatever the order of the prefixes', () => {
+  it('rangesOf gives the merged ranges of the addresses, whatever the order of the prefixes', () => {
     fc.assert(
       fc.property(prefixes, (ps) => {
         const list = rangesOf(family, ps);
-        expect(toAddrRanges(list)).toEqual([...oracle(ps).ranges()]);
+        expect(toAddrRanges(list)).toEqual(runs(family, addresses(ps)));
         expect(list.family).toBe(family);
       }),
     );
   });
 
-  it('rangeCidrs gives the CIDRs PrefixSet.toPrefixes gives', () => {
+  it('rangeCidrs gives the fewest CIDRs covering exactly the addresses, in order', () => {
     fc.assert(
       fc.property(prefixes, (ps) => {
-        expect(rangeCidrs(rangesOf(family, ps))).toEqual(oracle(ps).toPrefixes().map(formatPrefix));
+        expect(rangeCidrs(rangesOf(family, ps))).toEqual(naiveCidrs(family, runs(family, addresses(ps))));
       }),
     );
   });
@@ -47,13 +74,27 @@ describe.each([4, 6] as const)('RangeList (IPv%i)', (family) => {
   it('subtractRanges is set difference, and sameRanges is set equality', () => {
     fc.assert(
       fc.property(prefixes, prefixes, (a, b) => {
-        const want = new PrefixSetBuilder();
-        for (const p of a) want.add(p);
-        for (const r of oracle(b).ranges()) want.removeRange(r);
+        const inB = addresses(b);
+        const want = new Set([...addresses(a)].filter((v) => !inB.has(v)));
         const diff = subtractRanges(rangesOf(family, a), rangesOf(family, b));
-        expect(toAddrRanges(diff)).toEqual([...want.build().ranges()]);
-        const equal = oracle(a).toPrefixes().map(formatPrefix).join() === oracle(b).toPrefixes().map(formatPrefix).join();
+        expect(toAddrRanges(diff)).toEqual(runs(family, want));
+        const equal = [...addresses(a)].sort().join() === [...inB].sort().join();
         expect(sameRanges(rangesOf(family, a), rangesOf(family, b))).toBe(equal);
+      }),
+    );
+  });
+
+  it('rangesMeet reports whether any address of a prefix is in the list', () => {
+    fc.assert(
+      fc.property(prefixes, prefixes, (ps, queries) => {
+        const list = rangesOf(family, ps);
+        const set = addresses(ps);
+        for (const q of queries) {
+          const first = family === 4 ? Number(q.value) : q.value;
+          const { last } = toAddrRanges(rangesOf(family, [q]))[0]!;
+          const want = [...addresses([q])].some((v) => set.has(v));
+          expect(rangesMeet(list, first, family === 4 ? Number(last) : last)).toBe(want);
+        }
       }),
     );
   });
@@ -79,5 +120,31 @@ describe('RangeList edges', () => {
   it('lists of different families are never the same', () => {
     expect(sameRanges(rangesOf(4, []), rangesOf(6, []))).toBe(false);
     expect(sameRanges(rangesOf(4, []), rangesOf(4, []))).toBe(true);
+  });
+
+  it('sorts IPv4 ranges added out of order, beyond the 2^21 pairs its packed sort takes', () => {
+    for (const n of [1000, 2 ** 21 + 3]) {
+      const b = new RangeBuilder(4);
+      for (let i = n - 1; i >= 0; i--) b.add(4 * i, 4 * i + 1);
+      const list = b.build();
+      expect(list.bounds.length).toBe(2 * n);
+      let sorted = true;
+      for (let i = 0; i < n && sorted; i++) sorted = list.bounds[2 * i] === 4 * i && list.bounds[2 * i + 1] === 4 * i + 1;
+      expect(sorted).toBe(true);
+    }
+  });
+
+  it('PrefixSet.forEachPrefix visits what forEachRangePrefix visits for each family', () => {
+    const ps = ['10.0.0.0/25', '10.0.0.128/25', '10.9.0.7/32', 'fd00::/64', 'fd00:0:0:1::/64'].map(mustParsePrefix);
+    const b = new PrefixSetBuilder();
+    for (const p of ps) b.add(p);
+    const got: string[] = [];
+    b.build().forEachPrefix((family, first, bits) => got.push(formatPrefix({ family, value: BigInt(first), bits })));
+    const want: string[] = [];
+    for (const family of [4, 6] as const) {
+      forEachRangePrefix(rangesOf(family, ps.filter((p) => p.family === family)), (f, first, bits) => want.push(formatPrefix({ family: f, value: BigInt(first), bits })));
+    }
+    expect(got).toEqual(want);
+    expect(got).toEqual(['10.0.0.0/24', '10.9.0.7/32', 'fd00::/63']);
   });
 });
