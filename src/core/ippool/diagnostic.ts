@@ -44,6 +44,7 @@ export type DiagnosticCode =
   | 'BLOCK_SIZE_CONFLICT'
   | 'DISABLED_NAT_POOL';
 
+/** Severity says whether a diagnostic fails the resource (error) or only informs (warning). */
 export type Severity = 'error' | 'warning';
 
 /**

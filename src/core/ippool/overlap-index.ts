@@ -40,7 +40,7 @@ function compareNode(a: Node, b: Node): number {
   return x.bits - y.bits;
 }
 
-/** before reports whether a node's address is below an address (given with its key). */
+/** below reports whether a node's address is below an address (given with its key). */
 function below(n: Node, key: number, value: bigint): boolean {
   return n.key < key || (n.key === key && n.entry.prefix.family === 6 && n.entry.prefix.value < value);
 }

@@ -4,7 +4,7 @@ import { escapePointerSegment, unescapePointerSegment } from '../json-pointer.js
 
 /**
  * The structural check of an IPPool document: schemas/ippool.schema.json (JSON Schema 2020-12),
- * compiled by ajv at build time into ippool-schema.generated.ts (scripts/build.mjs), with a
+ * compiled by ajv at build time into schema.generated.ts (scripts/build.mjs), with a
  * quick error-free pre-check generated from the same schema, run here and mapped to
  * diagnostics with calicoctl's strict-decoding texts:
  *

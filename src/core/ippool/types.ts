@@ -1,10 +1,15 @@
-/** API_VERSION and the kinds poolctl handles (api/pkg/apis/projectcalico/v3). */
+/** API_VERSION is the API group and version of the resources poolctl handles (api/pkg/apis/projectcalico/v3). */
 export const API_VERSION = 'projectcalico.org/v3';
+/** KIND_IPPOOL is an IPPool's kind. */
 export const KIND_IPPOOL = 'IPPool';
+/** KIND_IPPOOL_LIST is the kind of a list of IPPools. */
 export const KIND_IPPOOL_LIST = 'IPPoolList';
 
+/** EncapMode is an ipipMode or vxlanMode value Calico accepts. */
 export type EncapMode = 'Never' | 'Always' | 'CrossSubnet';
+/** AllowedUse is an allowedUses entry Calico accepts. */
 export type AllowedUse = 'Workload' | 'Tunnel' | 'LoadBalancer';
+/** AssignmentMode is an assignmentMode value Calico accepts. */
 export type AssignmentMode = 'Automatic' | 'Manual';
 
 /** ObjectMeta is the subset of Kubernetes object metadata a Calico IPPool carries. */

@@ -3,7 +3,7 @@ import type { Prefix } from '../net/prefix.js';
 
 /**
  * The target-neutral NAT model: what Felix programs for natOutgoing in one node's nat table
- * (spec/nat.md). One builder (core/nat.ts) makes it from pools and Felix settings; the
+ * (spec/nat.md). One builder (core/nat/nat.ts) makes it from pools and Felix settings; the
  * renderers (render/*) print it for iptables-restore, ipset, nft and JSON; `nat explain`
  * evaluates the same model's rules for a flow.
  */
@@ -94,6 +94,7 @@ export type NatAction =
   | { readonly kind: 'return' }
   | { readonly kind: 'jump'; readonly target: string };
 
+/** NatRule is one rule of a chain: matches that must all hold, and the action taken when they do. */
 export interface NatRule {
   readonly matches: readonly NatMatch[];
   readonly action: NatAction;
