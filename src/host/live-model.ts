@@ -29,7 +29,7 @@ import { parseMember, setRole } from './plan.js';
 /**
  * live-model reads what the kernel holds (sets and rules, iptables or nftables) back into a
  * NatModel, so that `nat explain --live` decides with the same evaluator as `nat explain`
- * (core/nat-decision.ts) but from live state. The model has no pools (names are the store's,
+ * (core/nat/compiled-nat.ts) but from live state. The model has no pools (names are the store's,
  * not the kernel's); its settings are inferred from the rules.
  */
 
