@@ -32,13 +32,9 @@ function poolRef(p: ModelPool): NatPoolRef {
  * walking its rules as netfilter does (walk, run), and for batches from the outcome it keeps
  * per pair of address classes (evaluate).
  */
-class FamilyEvaluator implements CompiledFamily {
-  readonly family: Family;
-  readonly pools: readonly ModelPool[];
-  readonly entry: readonly CompiledRule[];
-  readonly masq: PoolIndex;
-  readonly any: PoolIndex;
-  readonly poolSet: PoolIndex;
+class FamilyEvaluator {
+  /** compiled is the family's model, compiled (compileFamily). */
+  readonly compiled: CompiledFamily;
   /** classes are built by the first evaluate (null: too many sets to classify). */
   #classes: AddressClasses | null | undefined = undefined;
   /** outcomes are the rule and reason of each decided class pair, two entries each; pairs index them from 1. */
@@ -48,26 +44,21 @@ class FamilyEvaluator implements CompiledFamily {
   #outInterface: string | undefined = undefined;
 
   constructor(model: FamilyNatModel, opts: CompileOptions) {
-    const c = compileFamily(model, opts);
-    this.family = c.family;
-    this.pools = c.pools;
-    this.entry = c.entry;
-    this.masq = c.masq;
-    this.any = c.any;
-    this.poolSet = c.poolSet;
+    this.compiled = compileFamily(model, opts);
   }
 
   /** pool returns the most specific pool of ix holding src (or dst), caching the two lookups the walk repeats. */
   pool(ix: PoolIndex, q: FlowQuery, dst: boolean): number {
-    if (ix === this.masq && !dst) {
-      if (q.srcMasqPool === UNKNOWN) q.srcMasqPool = lookupFlow(this.family, ix, q, false);
+    const c = this.compiled;
+    if (ix === c.masq && !dst) {
+      if (q.srcMasqPool === UNKNOWN) q.srcMasqPool = lookupFlow(c.family, ix, q, false);
       return q.srcMasqPool;
     }
-    if (ix === this.poolSet && dst) {
-      if (q.dstPoolSetPool === UNKNOWN) q.dstPoolSetPool = lookupFlow(this.family, ix, q, true);
+    if (ix === c.poolSet && dst) {
+      if (q.dstPoolSetPool === UNKNOWN) q.dstPoolSetPool = lookupFlow(c.family, ix, q, true);
       return q.dstPoolSetPool;
     }
-    return lookupFlow(this.family, ix, q, dst);
+    return lookupFlow(c.family, ix, q, dst);
   }
 
   /**
@@ -76,7 +67,7 @@ class FamilyEvaluator implements CompiledFamily {
    * yet (or when the rules test too many sets to classify).
    */
   evaluate(q: FlowQuery): void {
-    if (this.#classes === undefined) this.#classes = classify(this);
+    if (this.#classes === undefined) this.#classes = classify(this.compiled);
     const c = this.#classes;
     if (c === null) {
       this.walk(q, undefined);
@@ -89,8 +80,9 @@ class FamilyEvaluator implements CompiledFamily {
       c.pairs.fill(0);
       this.#outcomes.length = 0;
     }
-    const s = this.family === 4 ? c.index.find4(q.src4) : c.index.find6(q.words, 0);
-    const d = this.family === 4 ? c.index.find4(q.dst4) : c.index.find6(q.words, 4);
+    const v4 = this.compiled.family === 4;
+    const s = v4 ? c.index.find4(q.src4) : c.index.find6(q.words, 0);
+    const d = v4 ? c.index.find4(q.dst4) : c.index.find6(q.words, 4);
     const info = c.info;
     const pair = ((s < 0 ? 0 : info[s * 4 + 2]!) << c.dstBits) | (d < 0 ? 0 : info[d * 4 + 3]!);
     const o = c.pairs[pair]!;
@@ -112,24 +104,25 @@ class FamilyEvaluator implements CompiledFamily {
     q.reason = 'NO_NAT_POOLS';
     q.srcMasqPool = UNKNOWN;
     q.dstPoolSetPool = UNKNOWN;
-    const fired = this.run(this.entry, q, trace, 0);
+    const { entry, masq, any, poolSet } = this.compiled;
+    const fired = this.run(entry, q, trace, 0);
     if (fired !== null && fired !== RETURNED) {
       q.rule = fired;
       q.reason = 'NAT';
     }
-    const masq = this.pool(this.masq, q, false);
-    q.srcPool = masq >= 0 ? masq : this.pool(this.any, q, false);
-    q.dstPool = this.pool(this.poolSet, q, true);
+    const src = this.pool(masq, q, false);
+    q.srcPool = src >= 0 ? src : this.pool(any, q, false);
+    q.dstPool = this.pool(poolSet, q, true);
   }
 
   #test(m: CompiledMatch, q: FlowQuery): boolean {
     switch (m.code) {
       case MatchCode.SrcSet:
         if (m.pools) return this.pool(m.pools, q, false) >= 0;
-        return this.family === 4 ? m.set.containsIPv4(q.src4) : m.set.containsIPv6Words(q.words, 0);
+        return this.compiled.family === 4 ? m.set.containsIPv4(q.src4) : m.set.containsIPv6Words(q.words, 0);
       case MatchCode.NotDstSet:
         if (m.pools) return this.pool(m.pools, q, true) < 0;
-        return !(this.family === 4 ? m.set.containsIPv4(q.dst4) : m.set.containsIPv6Words(q.words, 4));
+        return !(this.compiled.family === 4 ? m.set.containsIPv4(q.dst4) : m.set.containsIPv6Words(q.words, 4));
       case MatchCode.Protocol:
         return q.protocol === m.protocol;
       case MatchCode.OutInterface:
@@ -150,7 +143,7 @@ class FamilyEvaluator implements CompiledFamily {
       let k = 0;
       for (; k < ms.length; k++) {
         const ok = this.#test(ms[k]!, q);
-        if (trace) traceMatch(trace, this, ms[k]!, ok, q);
+        if (trace) traceMatch(trace, this.compiled, ms[k]!, ok, q);
         if (!ok) break;
       }
       if (k < ms.length) {
@@ -159,7 +152,7 @@ class FamilyEvaluator implements CompiledFamily {
       }
       if (r.kind === RuleKind.Return) return RETURNED;
       if (r.kind === RuleKind.Jump) {
-        if (trace) traceJump(trace, this, r);
+        if (trace) traceJump(trace, this.compiled, r);
         if (depth >= MAX_JUMP_DEPTH) continue;
         const res = this.run(r.target, q, trace, depth + 1);
         if (res !== null && res !== RETURNED) return res;
@@ -193,7 +186,7 @@ export class CompiledNat implements NatDecider {
 
   /** pools returns the family's pools, which FlowQuery.srcPool / dstPool index. */
   pools(family: Family): readonly ModelPool[] {
-    return (family === 4 ? this.#v4 : this.#v6)?.pools ?? [];
+    return (family === 4 ? this.#v4 : this.#v6)?.compiled.pools ?? [];
   }
 
   /**
