@@ -1,8 +1,12 @@
 import {
   formatPrefix,
   parsePrefix,
+  rangeCidrCount,
+  rangeCidrs,
+  sameRanges,
   SET_ID_HOSTS,
   SET_ID_MASQ,
+  subtractRanges,
   type Family,
   type NatSetRole,
   type Prefix,
@@ -19,7 +23,6 @@ import { formatKey4, keysOf4, prefixKey4 } from './ipv4-key.js';
 import { memberTexts, type SavedSet } from './ipset-save.js';
 import type { SavedChain, SavedTable } from './iptables-save.js';
 import type { NftChainState, NftSetState, NftTableState } from './nft-json.js';
-import { rangeCidrCount, rangeCidrs, sameRanges, subtractRanges } from './range-list.js';
 
 /**
  * The planner: compares the desired state (desired.ts) with the live state read from the

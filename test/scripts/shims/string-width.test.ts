@@ -5,6 +5,7 @@ import shim from '../../../scripts/shims/string-width.js';
 import { GLOBAL_OPTIONS } from '../../../src/cli/global-options.js';
 import type { CommandSpec } from '../../../src/commands/command.js';
 import { loadAllCommands } from '../../../src/commands/index.js';
+import { fcRuns } from '../../support/fc-runs.js';
 
 // The bundle measures yargs' help text with scripts/shims/string-width.ts instead of the
 // string-width package (see there). It must agree with string-width on what help shows:
@@ -63,7 +64,7 @@ describe('scripts/shims/string-width.ts', () => {
         const s = parts.join('');
         expect(shim(s)).toBe(stringWidth(s));
       }),
-      { numRuns: 500 },
+      { numRuns: fcRuns(500) },
     );
   });
 });
