@@ -138,7 +138,7 @@ function exportedDeclarations(file: string): { name: string; line: number; doc: 
   const out: { name: string; line: number; doc: string | undefined }[] = [];
   const functions = new Set<string>();
   lines.forEach((l, i) => {
-    const m = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(function\*?|class|interface|type|const|let|enum)\s+([A-Za-z_$][\w$]*)/.exec(l);
+    const m = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(function\*?|class|interface|type|const\s+enum|const|let|enum)\s+([A-Za-z_$][\w$]*)/.exec(l);
     if (!m) return;
     const name = m[2]!;
     if (m[1]!.startsWith('function')) {
