@@ -1,8 +1,7 @@
-import { comparePrefix, formatPrefix, type Family, type NatModel, type Prefix } from '../core/index.js';
+import { comparePrefix, formatPrefix, rangeCidrs, type Family, type NatModel, type Prefix } from '../core/index.js';
 import type { Backend, DesiredIptFamily, DesiredNftFamily } from './desired.js';
 import { desiredIptables, desiredNftables } from './desired-from-model.js';
 import type { ChainChange, SetChange } from './plan.js';
-import { rangeCidrs } from './range-list.js';
 
 /**
  * The incremental path of `nat agent`: once a full plan (plan.ts, against the live kernel)

@@ -1,9 +1,9 @@
+import { ExitCode } from '../../base/exit-codes.js';
 import { defineCommand } from '../command.js';
-import type { AgentArgs } from './agent-run.js';
-import { BACKEND_OPTION } from './apply.js';
-import { FELIX_OPTIONS } from './felix-options.js';
+import { FELIX_OPTIONS, felixSettingsOf } from './felix-options.js';
+import { BACKEND_OPTION } from './host-options.js';
 
-export default defineCommand<AgentArgs>({
+export default defineCommand({
   name: 'agent',
   describe: "Keep this host's NAT in step with the datastore (root; runs until SIGTERM): watch the pools, program changes incrementally",
   options: {
@@ -16,7 +16,7 @@ export default defineCommand<AgentArgs>({
     'health-listen': {
       type: 'string',
       default: '127.0.0.1:9099',
-      describe: 'HOST:PORT for /livez, /readyz and /metrics (Felix\'s health port; loopback)',
+      describe: "HOST:PORT for /livez, /readyz and /metrics (Felix's health port; loopback)",
     },
     'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log lines on stderr: readable text, or one JSON object a line' },
     'log-level': { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info', describe: 'the least important messages logged' },
@@ -31,5 +31,22 @@ export default defineCommand<AgentArgs>({
     ['curl -s 127.0.0.1:9099/metrics | grep poolctl_agent_', "the agent's metrics"],
     ['sudo kill -HUP $(pgrep -f "poolctl nat agent")', 'resync now'],
   ],
-  run: async (args, ctx) => (await import('./agent-run.js')).runAgentCommand(args, ctx),
+  async run(args, ctx) {
+    const { runNatAgent } = await import('../../nat/agent/start.js');
+    await runNatAgent(
+      {
+        backend: args.backend,
+        settings: felixSettingsOf(args),
+        resyncIntervalS: args.resyncInterval,
+        healthListen: args.healthListen,
+        logFormat: args.logFormat,
+        logLevel: args.logLevel,
+        cleanupOnExit: args.cleanupOnExit,
+        debounceMs: args.debounceMs,
+        maxDelayMs: args.maxDelayMs,
+      },
+      ctx,
+    );
+    return ExitCode.OK;
+  },
 });

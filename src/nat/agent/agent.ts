@@ -1,7 +1,8 @@
 import { buildNatModel, type Family, type NatPool, type NatSettings } from '../../core/index.js';
 import type { Datastore, NatChange, NatChangeBatch, NatListing } from '../../datastore/datastore.js';
 import { diffNatPools } from '../../datastore/nat-pool.js';
-import type { NatLock } from '../../host/agent-lock.js';
+import type { Signals } from '../../base/context.js';
+import type { NatLock } from '../../host/namespace-lock.js';
 import { resolveBackend } from '../../host/backend.js';
 import type { Backend } from '../../host/desired.js';
 import type { HostExec } from '../../host/host-exec.js';
@@ -17,12 +18,6 @@ export interface SettingsSource {
   /** describe names where the settings come from, for the log. */
   readonly describe: string;
   current(): NatSettings;
-}
-
-/** Signals lets the agent react to SIGHUP, SIGTERM and SIGINT (the process's, injected by the command). */
-export interface Signals {
-  on(signal: 'SIGHUP' | 'SIGTERM' | 'SIGINT', handler: () => void): void;
-  off(signal: 'SIGHUP' | 'SIGTERM' | 'SIGINT', handler: () => void): void;
 }
 
 /** AgentOptions are `nat agent`'s settings (its flags, checked). */
@@ -59,7 +54,7 @@ const FAMILIES: readonly Family[] = [4, 6];
  *      the pools listed again, the kernel read and repaired;
  *   4. on SIGTERM / SIGINT: the watch stopped, a write under way finished, the rules left in
  *      place (removed with cleanupOnExit), the lock released.
- * Failures before the agent runs (no root, lock held, port taken, no backend) throw CliError.
+ * Failures before the agent runs (no root, lock held, port taken, no backend) throw PoolctlError.
  */
 export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<void> {
   const { exec, log } = deps;

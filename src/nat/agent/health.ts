@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { CliError } from '../../cli/cli-error.js';
-import { ExitCode } from '../../cli/exit-codes.js';
+import { PoolctlError, usageError } from '../../base/errors.js';
 
 /** HealthState is what the endpoints report: readiness with the reasons it is not ready. */
 export interface HealthState {
@@ -35,7 +34,7 @@ export function parseListen(s: string): { host: string; port: number } | null {
 export async function startHealthServer(listen: string, state: HealthState, registry: Registry): Promise<HealthServer> {
   const addr = parseListen(listen);
   if (!addr) {
-    throw new CliError('USAGE', `--health-listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:9099 or [::1]:9099`, { exitCode: ExitCode.USAGE });
+    throw usageError(`--health-listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:9099 or [::1]:9099`);
   }
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -65,10 +64,11 @@ export async function startHealthServer(listen: string, state: HealthState, regi
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new CliError('HEALTH_LISTEN', `cannot listen on ${listen} for /livez, /readyz and /metrics: ${e.code ?? e.message}`, {
-        exitCode: ExitCode.UNAVAILABLE,
-        hint: e.code === 'EADDRINUSE' ? 'another process (an agent, or Felix) uses the port: pick another with --health-listen' : undefined,
-      })),
+      reject(
+        new PoolctlError('HEALTH_LISTEN', `cannot listen on ${listen} for /livez, /readyz and /metrics: ${e.code ?? e.message}`, {
+          ...(e.code === 'EADDRINUSE' ? { hint: 'another process (an agent, or Felix) uses the port: pick another with --health-listen' } : {}),
+        }),
+      ),
     );
     server.listen(addr.port, addr.host, () => resolve());
   });

@@ -1,0 +1,67 @@
+import type { Context } from '../../base/context.js';
+import { usageError } from '../../base/errors.js';
+import type { BackendRequest } from '../host-plan.js';
+import type { FelixSettingsInput } from '../settings.js';
+import type { LogFormat, LogLevel } from './log.js';
+
+/** NatAgentOptions are nat agent's flags, parsed and not yet checked. */
+export interface NatAgentOptions {
+  readonly backend: BackendRequest;
+  readonly settings: FelixSettingsInput;
+  /** resyncIntervalS: seconds between full resyncs; 0 turns them off (SIGHUP still resyncs) */
+  readonly resyncIntervalS: number;
+  readonly healthListen: string;
+  readonly logFormat: LogFormat;
+  readonly logLevel: LogLevel;
+  readonly cleanupOnExit: boolean;
+  readonly debounceMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** nonNegative checks a numeric flag (USAGE unless a finite number >= 0). */
+function nonNegative(name: string, n: number): number {
+  if (!Number.isFinite(n) || n < 0) throw usageError(`--${name} ${n}: expected a number >= 0`);
+  return n;
+}
+
+/**
+ * runNatAgent checks nat agent's flags (Felix's as nat apply checks them), then runs the agent
+ * (agent.ts) with the context's signals, stderr for the log, the datastore the global options
+ * select, and the network namespace's NAT lock. It returns once the agent stopped on SIGTERM
+ * or SIGINT.
+ */
+export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<void> {
+  const [{ parseNatSettings }, { createLogger }, { runAgent }, { createHostExec }, { lockNamespace }, { openDatastore }] = await Promise.all([
+    import('../settings.js'),
+    import('./log.js'),
+    import('./agent.js'),
+    import('../../host/host-exec.js'),
+    import('../../host/namespace-lock.js'),
+    import('../../datastore/index.js'),
+  ]);
+  const settings = parseNatSettings(opts.settings);
+  const resync = nonNegative('resync-interval', opts.resyncIntervalS);
+  const debounceMs = nonNegative('debounce-ms', opts.debounceMs);
+  const maxDelayMs = nonNegative('max-delay-ms', opts.maxDelayMs);
+  if (!ctx.signals) throw new Error('nat agent needs process signals');
+  const log = createLogger(ctx.io.stderr, { format: opts.logFormat, level: opts.logLevel });
+  await runAgent(
+    {
+      backend: opts.backend,
+      settings: { describe: 'flags', current: () => settings },
+      // 0 turns the periodic resync off (setInterval needs a bound: about 24 days)
+      resyncIntervalMs: resync > 0 ? resync * 1000 : 2 ** 31 - 1,
+      debounceMs,
+      maxDelayMs: Math.max(maxDelayMs, debounceMs),
+      healthListen: opts.healthListen,
+      cleanupOnExit: opts.cleanupOnExit,
+    },
+    {
+      exec: createHostExec({ env: ctx.env }),
+      log,
+      signals: ctx.signals,
+      openDatastore: () => openDatastore(ctx),
+      lock: () => lockNamespace('nat agent'),
+    },
+  );
+}
