@@ -2,6 +2,7 @@ import { ExitCode } from '../cli/exit-codes.js';
 import { calicoErrorText, type Diagnostic } from '../core/index.js';
 import type { BatchOutcome } from '../datastore/datastore.js';
 import { UnavailableError } from '../datastore/errors.js';
+import { visible, visibleMessage } from '../output/terminal-text.js';
 import { EXISTS, type Action, type OpResult, type ResourceInput, type Verb } from './operations.js';
 
 const PAST: Readonly<Record<Verb, string>> = { create: 'created', apply: 'applied', replace: 'replaced', delete: 'deleted' };
@@ -42,7 +43,8 @@ const SKIP_REASON: Partial<Record<Verb, string>> = { create: 'already exists', d
  * resource(s):` with each one done, and `Failed to create 'IPPool' resource: <reason>` per
  * failure, followed by its diagnostics in the source. apply also prints every resource's
  * action (`ippool/<name> created|configured|unchanged`). Exit 0, 1 on any failure, 3 when the
- * datastore became unreachable.
+ * datastore became unreachable. Names and reasons quote the input: they are made visible
+ * (output/terminal-text.ts).
  */
 export function reportOutcomes(
   verb: Verb,
@@ -67,7 +69,7 @@ export function reportOutcomes(
   if (warnings.length > 0) stderr.push(opts.formatDiagnostics(warnings));
   const dry = opts.dryRun ? ' (dry run)' : '';
   const line = (d: { name: string; action: Action }): string =>
-    `ippool/${d.name} ${d.action}${d.action === 'skipped' && SKIP_REASON[verb] ? ` (${SKIP_REASON[verb]})` : ''}${dry}`;
+    `ippool/${visible(d.name)} ${d.action}${d.action === 'skipped' && SKIP_REASON[verb] ? ` (${SKIP_REASON[verb]})` : ''}${dry}`;
   const listed = verb === 'apply' || opts.dryRun ? done : done.filter((d) => d.action === 'skipped');
   if (failures.length === 0) {
     stdout.push(...listed.map(line));
@@ -81,7 +83,7 @@ export function reportOutcomes(
     stdout.push(...done.map((d) => `  ${line(d)}`));
   }
   for (const f of failures) {
-    stderr.push(`Failed to ${verb} 'IPPool' resource: ${f.reason}`);
+    stderr.push(`Failed to ${verb} 'IPPool' resource: ${visibleMessage(f.reason, { newlines: true })}`);
     // The position of a rule violation helps; for "already exists" the name says it all.
     if (f.diagnostics.some((d) => d.file !== undefined && !EXISTS.has(d.code))) stderr.push(opts.formatDiagnostics(f.diagnostics));
   }

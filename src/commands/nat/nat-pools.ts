@@ -4,6 +4,7 @@ import { ExitCode } from '../../cli/exit-codes.js';
 import { buildNatModel, checkIPPoolSchema, parsePrefix, type Diagnostic, type Family, type IPPool, type NatModel, type NatPool, type NatSettings } from '../../core/index.js';
 import { natPoolOf } from '../../datastore/nat-pool.js';
 import type { LoadedResource } from '../../manifest/load.js';
+import { visibleMessage } from '../../output/terminal-text.js';
 import type { PoolSourceArgs } from './pool-source.js';
 
 /** NatPools are the pools the NAT commands work on and what to tell the user about the input. */
@@ -113,7 +114,7 @@ export async function natModelOf(
     });
   }
   const warnings = r.value.warnings;
-  for (const w of warnings.slice(0, MAX_WARNINGS)) ctx.io.stderr.write(`warning: ${w}\n`);
+  for (const w of warnings.slice(0, MAX_WARNINGS)) ctx.io.stderr.write(`warning: ${visibleMessage(w)}\n`);
   if (warnings.length > MAX_WARNINGS) ctx.io.stderr.write(`warning: ... and ${warnings.length - MAX_WARNINGS} more warnings about the pools\n`);
   return r.value;
 }

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../../core/index.js';
 import type { ValidateOutcome, ValidateReport, ValidateResult } from '../../manifest/validate-report.js';
+import { jsonSafe } from '../terminal-text.js';
 
 /**
  * diagnosticJson is a diagnostic in spec/cli.md's JSON shape (severity, code, message, path,
@@ -24,7 +25,8 @@ export function diagnosticJson(d: Diagnostic, withFile = false): Record<string, 
 /** OPTIONAL_KEYS are a diagnostic's members after severity, code and message, in output order (each only when set). */
 const OPTIONAL_KEYS = ['path', 'line', 'column', 'endLine', 'endColumn', 'hint', 'field', 'value'] as const;
 
-const q = JSON.stringify;
+/** q is JSON.stringify made safe for a terminal (jsonSafe): the same value, no raw control characters. */
+const q = (v: unknown): string => jsonSafe(JSON.stringify(v));
 
 /** objectText writes a flat object of JSON-ready values as JSON.stringify(o, null, 2) would at an indent. */
 function objectText(o: Record<string, unknown>, ind: string): string {

@@ -1,5 +1,6 @@
 import type { Diagnostic, DiagnosticCode } from '../../core/index.js';
 import type { ValidateReport } from '../../manifest/validate-report.js';
+import { jsonSafe } from '../terminal-text.js';
 import { DIAGNOSTIC_RULES } from './rules.js';
 
 /** SarifOptions name the tool run. */
@@ -81,5 +82,5 @@ export function formatValidateSarif(report: ValidateReport, opts: SarifOptions):
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  return `${jsonSafe(JSON.stringify(sarif, null, 2))}\n`;
 }
