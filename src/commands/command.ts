@@ -13,8 +13,9 @@ export interface OptionSpec {
   readonly default?: string | boolean | number | readonly string[];
   /** array: the flag may repeat (-f a -f b) and always yields an array. */
   readonly array?: boolean;
-  /** requiresArg: a string flag must have a value. Defaults to true for strings. */
   readonly hidden?: boolean;
+  /** nonEmpty: the value names a file, so an empty one (`-f ''`) is a usage error, not the current directory. */
+  readonly nonEmpty?: boolean;
 }
 
 /** PositionalSpec declares one positional argument, in order. */
