@@ -71,14 +71,14 @@ function readSome(fd: number, buf: Buffer, off: number, len: number): number {
 
 /**
  * readFileBounded reads a file whatever its type (a regular file, a FIFO, a character device
- * such as /dev/stdin or /dev/zero, a /proc file) and returns its bytes, or TOO_LARGE as soon
+ * such as /dev/stdin or /dev/zero, a /proc file, a socket on stdin) and returns its bytes, or TOO_LARGE as soon
  * as more than maxBytes have come: a regular file larger than the limit is not read at all,
  * anything else is read at most one byte past it. Open and read failures throw (Node's
  * errno errors). Reads are synchronous: a CLI has nothing else to do meanwhile, and each
  * asynchronous read would wait for a thread-pool thread.
  */
 export function readFileBounded(path: string, maxBytes = MAX_INPUT_BYTES): Buffer | typeof TOO_LARGE {
-  const fd = openSync(path, 'r');
+  const fd = openInput(path);
   try {
     const st = fstatSync(fd);
     if (st.isFile() && st.size > maxBytes) return TOO_LARGE;
@@ -98,7 +98,25 @@ export function readFileBounded(path: string, maxBytes = MAX_INPUT_BYTES): Buffe
       size = READ_CHUNK;
     }
   } finally {
-    closeSync(fd);
+    if (fd !== STDIN_FD) closeSync(fd);
+  }
+}
+
+/** STDIN_FD is standard input's descriptor; STDIN_PATHS are the names that reopen it. */
+const STDIN_FD = 0;
+const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+/**
+ * openInput opens a file for reading. Standard input named as a file (-f /dev/stdin) cannot be
+ * reopened when it is a socket (ssh sessions, a parent's socketpair): open fails with ENXIO,
+ * and the descriptor itself is read instead.
+ */
+function openInput(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENXIO' && STDIN_PATHS.has(path)) return STDIN_FD;
+    throw e;
   }
 }
 

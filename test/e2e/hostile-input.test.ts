@@ -81,10 +81,13 @@ describe('every input is bounded (128 MiB), whatever its file type', { timeout: 
     expect(r.stdout).toContain(TOO_LARGE(join(tmp, 'endless.fifo')));
   });
 
-  it('validate -f - from an endless producer', async () => {
-    const r = await poolctl(['validate', '-f', '-'], { stdinFrom: start('yes', [], 'pipe') });
+  it.each([
+    ['-', '<stdin>'],
+    ['/dev/stdin', '/dev/stdin'],
+  ])('validate -f %s with stdin a socket from an endless producer (Node, ssh)', async (arg, name) => {
+    const r = await poolctl(['validate', '-f', arg], { stdinFrom: start('yes', [], 'pipe') });
     expect(r.code).toBe(1);
-    expect(r.stdout.startsWith(TOO_LARGE('<stdin>'))).toBe(true);
+    expect(r.stdout.startsWith(TOO_LARGE(name))).toBe(true);
   });
 
   it.each(['-', '/dev/stdin'])('validate -f %s with stdin a pipe from an endless producer (as `yes | poolctl ...`)', async (arg) => {
