@@ -124,7 +124,8 @@ class ByteChunks {
   /** json appends JSON.stringify(v) (as a template literal shows it: "undefined" for undefined). */
   json(v: unknown): void {
     if (typeof v === 'string') this.jsonString(v);
-    else this.text(String(q(v)));
+    // Numbers, booleans and null hold no character jsonSafe would change.
+    else this.text(String(typeof v === 'object' && v !== null ? q(v) : JSON.stringify(v)));
   }
 
   /** chunks returns the bytes written so far (the writer is then done). */
