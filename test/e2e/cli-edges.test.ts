@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { BIN, runCli, spawnCollect } from '../support/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'poolctl-e2e-edges-'));
 afterAll(() => {
-  chmodSync(join(tmp, 'unreadable', 'b'), 0o755);
+  if (existsSync(join(tmp, 'unreadable', 'b'))) chmodSync(join(tmp, 'unreadable', 'b'), 0o755);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -63,6 +63,24 @@ describe('a closed output pipe ends poolctl quietly (exit 141, as SIGPIPE would)
     writeFileSync(pools, `${POOL('nat', '10.244.0.0/16')}  natOutgoing: true\n`);
     const r = await closedEarly(['nat', 'explain', '-f', pools, '--flows', '-', '-o', 'csv'], 'stdout', ['yes', '10.244.1.5 1.1.1.1']);
     expect(r).toEqual({ code: 141, signal: null, other: '' });
+  });
+});
+
+describe('another write error ends poolctl with exit 1 and one line, no stack trace', () => {
+  it('stdout on a full device (poolctl validate -o json > /dev/full)', async () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, 'validate', '-f', many(3000), '-o', 'json'], { cwd: tmp, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', full, 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(r).toEqual({ code: 1, stderr: 'poolctl: cannot write the output: ENOSPC: no space left on device, write\n' });
+    } finally {
+      closeSync(full);
+    }
   });
 });
 
