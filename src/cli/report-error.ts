@@ -1,4 +1,4 @@
-import { visible, visibleMessage } from '../output/terminal-text.js';
+import { visible, visibleMessage } from '../base/terminal-text.js';
 import { CliError } from './cli-error.js';
 import type { IO } from './context.js';
 import { ExitCode } from './exit-codes.js';
@@ -7,7 +7,7 @@ import { ExitCode } from './exit-codes.js';
  * reportError prints an error that ended a command, without a stack trace, and returns the
  * exit status. CliErrors print their message (and hint); anything else is a bug and says so.
  * Messages quote input (names, values, paths, tool output): they are clipped and made visible
- * (output/terminal-text.ts), so no escape sequence from the input reaches the terminal raw.
+ * (base/terminal-text.ts), so no escape sequence from the input reaches the terminal raw.
  */
 export function reportError(e: unknown, io: Pick<IO, 'stderr'>): ExitCode {
   const text = (s: string): string => visibleMessage(s, { newlines: true });

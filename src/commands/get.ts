@@ -1,6 +1,6 @@
+import { visibleMessage } from '../base/terminal-text.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { OUTPUT_HELP, resolvePrinter } from '../output/printer.js';
-import { visibleMessage } from '../output/terminal-text.js';
 import { defineCommand } from './command.js';
 
 export default defineCommand<{ resource: string; names: string[]; output: string; export: boolean }>({

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, TOO_LARGE } from '../base/read-bounded.js';
 import { CliError } from '../cli/cli-error.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, TOO_LARGE } from '../manifest/read-bounded.js';
 import type { EtcdConfig } from './etcd.js';
 
 /** DatastoreConfig is the datastore a command line selects, and what selected it (for messages). */
@@ -220,7 +220,7 @@ async function fromConfigFile(sel: DatastoreSelection): Promise<DatastoreConfig 
   if (path === null) return null;
   let bytes: Buffer | typeof TOO_LARGE;
   try {
-    bytes = readFileBounded(path);
+    bytes = readFileBounded({ openSync, fstatSync, readSync, closeSync }, path);
   } catch (e) {
     throw configError(`Error reading config file: ${path}`, (e as Error).message);
   }

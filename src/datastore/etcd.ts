@@ -1,5 +1,6 @@
 import type { Etcd3, ICompare, IKeyValue, IRangeResponse, IRequestOp } from 'etcd3';
-import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, TOO_LARGE } from '../manifest/read-bounded.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, TOO_LARGE } from '../base/read-bounded.js';
 import { decodeStoredPool, encodeEtcdValue } from './codec.js';
 import type { Datastore, ListResult, StoredPool, WatchEvent } from './datastore.js';
 import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Session, type Write } from './engine.js';
@@ -258,7 +259,7 @@ class EtcdBackend implements Backend {
 function readPem(path: string, what: string): Buffer {
   let b: Buffer | typeof TOO_LARGE;
   try {
-    b = readFileBounded(path);
+    b = readFileBounded({ openSync, fstatSync, readSync, closeSync }, path);
   } catch (e) {
     throw new UnavailableError(`cannot read the etcd ${what} file ${path}: ${(e as Error).message}`);
   }

@@ -45,7 +45,7 @@ export interface LoadOptions {
   /** stdin gives the stream read for the path "-" (a function: process.stdin costs ~5 ms to create, so only on demand). */
   readonly stdin?: () => Readable;
   readonly cwd: string;
-  /** maxBytes caps each input's size (default MAX_INPUT_BYTES, read-bounded.ts); larger inputs get INPUT_TOO_LARGE. */
+  /** maxBytes caps each input's size (default MAX_INPUT_BYTES, base/read-bounded.ts); larger inputs get INPUT_TOO_LARGE. */
   readonly maxBytes?: number;
 }
 

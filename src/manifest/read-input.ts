@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { readdirSync, realpathSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, readStreamBounded, TOO_LARGE } from '../base/read-bounded.js';
 import type { Diagnostic } from '../core/index.js';
-import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, readStreamBounded, TOO_LARGE } from './read-bounded.js';
 
 /** Input is one input read as text, or why it could not be (`counted`: it exists, count it as a file). */
 export type Input =
@@ -114,7 +114,7 @@ function fileKey(st: BigIntStats): string {
  * readInputs expands -f values into inputs, in order: "-" is stdin, a directory gives its
  * manifest files sorted by name (descending into subdirectories when recursive), and a file
  * is read whatever its extension and type. Every input is read through the bounded readers
- * (read-bounded.ts): one longer than maxBytes (default MAX_INPUT_BYTES) gets INPUT_TOO_LARGE
+ * (base/read-bounded.ts): one longer than maxBytes (default MAX_INPUT_BYTES) gets INPUT_TOO_LARGE
  * and is read no further. Failures are Inputs with an error, never exceptions: an unreadable
  * subdirectory is an error naming it, and the walk goes on with the rest.
  *
@@ -154,7 +154,7 @@ export async function readInputs(
   const readOne = (file: string, abs: string): void => {
     let b: Buffer | typeof TOO_LARGE;
     try {
-      b = readFileBounded(abs, maxBytes);
+      b = readFileBounded({ openSync, fstatSync, readSync, closeSync }, abs, maxBytes);
     } catch (e) {
       out.push(unreadable(file, e));
       return;

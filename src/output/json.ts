@@ -1,5 +1,5 @@
+import { jsonSafe } from '../base/terminal-text.js';
 import { printedObject, type GetResult, type Printer } from './printer.js';
-import { jsonSafe } from './terminal-text.js';
 
 /**
  * jsonPrinter prints one pool (a single NAME) or an IPPoolList as JSON with 2-space indents,

@@ -1,5 +1,5 @@
+import { visible } from '../base/terminal-text.js';
 import type { GetResult, Printer } from './printer.js';
-import { visible } from './terminal-text.js';
 
 /**
  * namePrinter prints `ippool/<name>` per pool, kubectl's `-o name`; get and delete accept

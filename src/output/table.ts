@@ -1,7 +1,7 @@
+import { visible } from '../base/terminal-text.js';
 import type { StoredPool } from '../datastore/datastore.js';
 import type { GetResult, Printer } from './printer.js';
 import { formatTabwriter } from './tabwriter.js';
-import { visible } from './terminal-text.js';
 
 /** Column is one table column: its heading and how a pool fills it. */
 interface Column {
@@ -37,7 +37,7 @@ const COLUMNS: Readonly<Record<'table' | 'wide', readonly Column[]>> = {
 
 /**
  * tablePrinter prints one table (headings, then a row per pool, tabwriter layout) followed by
- * an empty line, as calicoctl does. Cells are made visible (terminal-text.ts): a newline, tab
+ * an empty line, as calicoctl does. Cells are made visible (base/terminal-text.ts): a newline, tab
  * or escape sequence in stored data prints as `\n`, `\t`, `\x1b`, so each pool stays one
  * row and nothing reaches the terminal raw (kubectl escapes ESC too, and cuts a cell at its
  * first line break; poolctl keeps the whole value).

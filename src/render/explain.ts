@@ -1,10 +1,10 @@
+import { jsonSafe, visible } from '../base/terminal-text.js';
 import { writeIPv6Words, type CompiledNat, type CompiledRule, type Family, type FlowQuery, type FlowScanner, type NatDecision, type NatReason } from '../core/index.js';
-import { jsonSafe, visible } from '../output/terminal-text.js';
 import { chunk, TextBuffer, type TextChunk } from './text-buffer.js';
 
 // Output of `nat explain`: the text a person reads, JSON (spec/cli.md), and the batch rows
 // (CSV, table) of --flows. Pool names come from input (-f files, the datastore): they are
-// made visible (output/terminal-text.ts) wherever they are printed as text, and JSON is
+// made visible (base/terminal-text.ts) wherever they are printed as text, and JSON is
 // jsonSafe, so no control character reaches the terminal raw.
 
 /** EXPLAIN_CSV_HEADER is the CSV header of `nat explain --flows -o csv` (spec/cli.md). */

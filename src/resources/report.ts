@@ -1,8 +1,8 @@
+import { visible, visibleMessage } from '../base/terminal-text.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { calicoErrorText, type Diagnostic } from '../core/index.js';
 import type { BatchOutcome } from '../datastore/datastore.js';
 import { UnavailableError } from '../datastore/errors.js';
-import { visible, visibleMessage } from '../output/terminal-text.js';
 import { EXISTS, type Action, type OpResult, type ResourceInput, type Verb } from './operations.js';
 
 const PAST: Readonly<Record<Verb, string>> = { create: 'created', apply: 'applied', replace: 'replaced', delete: 'deleted' };
@@ -63,7 +63,7 @@ const SKIP_REASON: Partial<Record<Verb, string>> = { create: 'already exists', d
  * failure, followed by its diagnostics in the source, and a datastore failure's hint once. apply also prints every resource's
  * action (`ippool/<name> created|configured|unchanged`). Exit 0, 1 on any failure, 3 when the
  * datastore became unreachable. Names and reasons quote the input: they are made visible
- * (output/terminal-text.ts).
+ * (base/terminal-text.ts).
  */
 export function reportOutcomes(
   verb: Verb,

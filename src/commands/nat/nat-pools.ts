@@ -1,10 +1,10 @@
+import { visibleMessage } from '../../base/terminal-text.js';
 import { CliError } from '../../cli/cli-error.js';
 import type { Context } from '../../cli/context.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { buildNatModel, checkIPPoolSchema, parsePrefix, type Diagnostic, type Family, type IPPool, type NatModel, type NatPool, type NatSettings } from '../../core/index.js';
 import { natPoolOf } from '../../datastore/nat-pool.js';
 import type { LoadedResource } from '../../manifest/load.js';
-import { visibleMessage } from '../../output/terminal-text.js';
 import type { PoolSourceArgs } from './pool-source.js';
 
 /** NatPools are the pools the NAT commands work on and what to tell the user about the input. */

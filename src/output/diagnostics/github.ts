@@ -1,6 +1,6 @@
+import { visible, visibleMessage } from '../../base/terminal-text.js';
 import type { Diagnostic } from '../../core/index.js';
 import type { ValidateReport } from '../../manifest/validate-report.js';
-import { visible, visibleMessage } from '../terminal-text.js';
 import { formatSummary } from './text.js';
 
 /** escapeData escapes a workflow command's message (GitHub's toolkit escapeData). */

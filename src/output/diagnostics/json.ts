@@ -1,6 +1,6 @@
+import { jsonSafe } from '../../base/terminal-text.js';
 import type { Diagnostic } from '../../core/index.js';
 import type { ValidateOutcome, ValidateReport, ValidateResult } from '../../manifest/validate-report.js';
-import { jsonSafe } from '../terminal-text.js';
 
 /**
  * diagnosticJson is a diagnostic in spec/cli.md's JSON shape (severity, code, message, path,

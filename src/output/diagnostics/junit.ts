@@ -1,10 +1,10 @@
+import { clip, visible } from '../../base/terminal-text.js';
 import type { ValidateReport, ValidateResult } from '../../manifest/validate-report.js';
-import { clip, visible } from '../terminal-text.js';
 import { formatDiagnostic, type TextOptions } from './text.js';
 
 /**
  * xmlEscape escapes text and attribute values: control characters from the input are made
- * visible (terminal-text.ts; XML 1.0 cannot hold most of them), what XML still forbids (a lone
+ * visible (base/terminal-text.ts; XML 1.0 cannot hold most of them), what XML still forbids (a lone
  * surrogate, U+FFFE, U+FFFF) becomes U+FFFD, and markup characters become entities.
  */
 export function xmlEscape(s: string): string {

@@ -1,6 +1,6 @@
+import { jsonSafe } from '../../base/terminal-text.js';
 import type { Diagnostic, DiagnosticCode } from '../../core/index.js';
 import type { ValidateReport } from '../../manifest/validate-report.js';
-import { jsonSafe } from '../terminal-text.js';
 import { DIAGNOSTIC_RULES } from './rules.js';
 
 /** SarifOptions name the tool run. */

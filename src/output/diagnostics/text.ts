@@ -1,6 +1,6 @@
+import { lineExcerpt, visible, visibleMessage } from '../../base/terminal-text.js';
 import type { Diagnostic } from '../../core/index.js';
 import type { ValidateReport, ValidateSummary } from '../../manifest/validate-report.js';
-import { lineExcerpt, visible, visibleMessage } from '../terminal-text.js';
 
 /** Paint colours parts of the text; formatters take one so that chalk loads only when colour is on. */
 export interface Paint {
@@ -36,7 +36,7 @@ function caretLine(src: string, column: number, endColumn: number | undefined): 
 
 /**
  * formatDiagnostic renders one diagnostic as spec/cli.md fixes it (text from the input made
- * visible, terminal-text.ts; a long source line shown as a window around the column):
+ * visible, base/terminal-text.ts; a long source line shown as a window around the column):
  *
  *   FILE:LINE:COL: error CODE: message (hint: ...)
  *     <the source line>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { jsonSafe } from '../../../src/base/terminal-text.js';
 import { diagnosticJson, formatReport, reportWriter } from '../../../src/output/diagnostics/index.js';
 import type { ValidateReport, ValidateResult } from '../../../src/manifest/validate-report.js';
-import { jsonSafe } from '../../../src/output/terminal-text.js';
 import { MIXED, mixedRun } from './fixture.js';
 
 describe('json report (spec/cli.md)', () => {

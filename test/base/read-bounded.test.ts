@@ -3,8 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, readStreamBounded, TOO_LARGE } from '../../src/manifest/read-bounded.js';
-import { tempDir } from './helpers.js';
+import * as fs from 'node:fs';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded as readWith, readStreamBounded, TOO_LARGE } from '../../src/base/read-bounded.js';
+import { tempDir } from '../manifest/helpers.js';
+
+/** readFileBounded reads through node:fs, as manifest/ and datastore/ hand it over. */
+const readFileBounded = (path: string, maxBytes?: number) => readWith(fs, path, maxBytes);
 
 const tmp = tempDir();
 const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clip, jsonSafe, lineExcerpt, MAX_MESSAGE_CHARS, visible, visibleMessage } from '../../src/output/terminal-text.js';
+import { clip, jsonSafe, lineExcerpt, MAX_MESSAGE_CHARS, visible, visibleMessage } from '../../src/base/terminal-text.js';
 
 /** RAW matches every character a terminal could act on or that hides text (what visible() must never let through). */
 // eslint-disable-next-line no-control-regex

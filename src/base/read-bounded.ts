@@ -1,5 +1,3 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-
 /**
  * MAX_INPUT_BYTES is the size limit of every file poolctl reads (manifests, stdin, the config
  * file, the etcd TLS files): 128 MiB. Reading stops there, so memory stays bounded whatever
@@ -57,11 +55,23 @@ function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/**
+ * FileReads are the node:fs calls readFileBounded makes. base/ touches no file itself: the
+ * folders that may (manifest/, datastore/) hand them over, e.g. `{ openSync, fstatSync,
+ * readSync, closeSync }` from node:fs, so that one implementation bounds every read.
+ */
+export interface FileReads {
+  openSync(path: string, flags: 'r'): number;
+  fstatSync(fd: number): { isFile(): boolean; readonly size: number };
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: null): number;
+  closeSync(fd: number): void;
+}
+
 /** readSome is readSync, waiting while a non-blocking descriptor (an inherited pipe or terminal) has nothing yet. */
-function readSome(fd: number, buf: Buffer, off: number, len: number): number {
+function readSome(fs: FileReads, fd: number, buf: Buffer, off: number, len: number): number {
   for (;;) {
     try {
-      return readSync(fd, buf, off, len, null);
+      return fs.readSync(fd, buf, off, len, null);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
       pause(10);
@@ -71,16 +81,17 @@ function readSome(fd: number, buf: Buffer, off: number, len: number): number {
 
 /**
  * readFileBounded reads a file whatever its type (a regular file, a FIFO, a character device
- * such as /dev/stdin or /dev/zero, a /proc file, a socket on stdin) and returns its bytes, or TOO_LARGE as soon
- * as more than maxBytes have come: a regular file larger than the limit is not read at all,
- * anything else is read at most one byte past it. Open and read failures throw (Node's
- * errno errors). Reads are synchronous: a CLI has nothing else to do meanwhile, and each
- * asynchronous read would wait for a thread-pool thread.
+ * such as /dev/stdin or /dev/zero, a /proc file, a socket on stdin) through the calls `fs`
+ * gives, and returns its bytes, or TOO_LARGE as soon as more than maxBytes have come: a
+ * regular file larger than the limit is not read at all, anything else is read at most one
+ * byte past it. Open and read failures throw (Node's errno errors). Reads are synchronous:
+ * a CLI has nothing else to do meanwhile, and each asynchronous read would wait for a
+ * thread-pool thread.
  */
-export function readFileBounded(path: string, maxBytes = MAX_INPUT_BYTES): Buffer | typeof TOO_LARGE {
-  const fd = openInput(path);
+export function readFileBounded(fs: FileReads, path: string, maxBytes = MAX_INPUT_BYTES): Buffer | typeof TOO_LARGE {
+  const fd = openInput(fs, path);
   try {
-    const st = fstatSync(fd);
+    const st = fs.fstatSync(fd);
     if (st.isFile() && st.size > maxBytes) return TOO_LARGE;
     const out = new BoundedBytes(maxBytes);
     // A regular file's size is known: one read of exactly that (plus a byte to see it grew).
@@ -89,7 +100,7 @@ export function readFileBounded(path: string, maxBytes = MAX_INPUT_BYTES): Buffe
       const buf = Buffer.allocUnsafe(Math.min(size, out.room));
       let got = 0;
       while (got < buf.length) {
-        const n = readSome(fd, buf, got, buf.length - got);
+        const n = readSome(fs, fd, buf, got, buf.length - got);
         if (n === 0) break;
         got += n;
       }
@@ -98,7 +109,7 @@ export function readFileBounded(path: string, maxBytes = MAX_INPUT_BYTES): Buffe
       size = READ_CHUNK;
     }
   } finally {
-    if (fd !== STDIN_FD) closeSync(fd);
+    if (fd !== STDIN_FD) fs.closeSync(fd);
   }
 }
 
@@ -111,9 +122,9 @@ const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
  * reopened when it is a socket (ssh sessions, a parent's socketpair): open fails with ENXIO,
  * and the descriptor itself is read instead.
  */
-function openInput(path: string): number {
+function openInput(fs: FileReads, path: string): number {
   try {
-    return openSync(path, 'r');
+    return fs.openSync(path, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENXIO' && STDIN_PATHS.has(path)) return STDIN_FD;
     throw e;
