@@ -95,6 +95,9 @@ function errorMessage(e: unknown): string {
 }
 
 
+/** NOT_REGULAR says why a walk skips a FIFO, socket or device named like a manifest: it could block, or never end. */
+const NOT_REGULAR = 'not a regular file (a FIFO, socket or device is read only when named with -f)';
+
 /** byName orders directory entries by name, as calicoctl's filepath.Walk does (bytewise). */
 function byName(a: Dirent, b: Dirent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
@@ -122,7 +125,8 @@ function fileKey(st: BigIntStats): string {
  * and inode (a symbolic link back up the tree, or a second path to a file already read, is
  * skipped with a FILE_SKIPPED warning), and a symbolic link whose target lies outside the
  * directory named with -f is not followed (a warning names the link; naming the target with
- * -f reads it). Files named with -f are always read.
+ * -f reads it). A FIFO, socket or device named like a manifest is skipped with a warning too.
+ * Files named with -f are always read.
  */
 export async function readInputs(
   paths: readonly string[],
@@ -188,14 +192,22 @@ export async function readInputs(
             if (manifest) out.push(unreadable(file, err));
             continue;
           }
-          if (!(st.isDirectory() ? opts.recursive : st.isFile() && manifest)) continue;
+          if (st.isDirectory() ? !opts.recursive : !manifest) continue;
           if (!isInside(real, root)) {
             const what = st.isDirectory() ? 'directory' : 'file';
             out.push(skipped(file, `a symbolic link to a ${what} outside ${top} (not followed; name it with -f to read it)`));
             continue;
           }
+          if (!st.isDirectory() && !st.isFile()) {
+            out.push(skipped(file, NOT_REGULAR));
+            continue;
+          }
         } else {
-          if (!(e.isDirectory() ? opts.recursive : e.isFile() && manifest)) continue;
+          if (e.isDirectory() ? !opts.recursive : !manifest) continue;
+          if (!e.isDirectory() && !e.isFile()) {
+            out.push(skipped(file, NOT_REGULAR));
+            continue;
+          }
           st = statSync(childAbs, { bigint: true });
         }
       } catch (err) {

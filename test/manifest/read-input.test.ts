@@ -80,6 +80,23 @@ describe('readInputs: a directory walk keeps to its tree', () => {
     expect(summary(inputs)).toEqual(['r4/tree/sub/c.yaml:   name: c', 'r4/tree/sub/: warning FILE_SKIPPED skipped r4/tree/sub/: the same directory as r4/tree/sub, already read']);
   });
 
+  it('skips a FIFO or a device named like a manifest (it could block or never end), unless named with -f', async () => {
+    const { execFileSync } = await import('node:child_process');
+    tmp.write('r6/tree/a.yaml', POOL('a'));
+    execFileSync('mkfifo', [join(tmp.dir, 'r6/tree/pipe.yaml')]);
+    symlinkSync('/dev/zero', join(tmp.dir, 'r6/tree/zero.yaml'));
+    symlinkSync('pipe.yaml', join(tmp.dir, 'r6/tree/pipe-link.yaml'));
+    const inputs = await readInputs(['r6/tree'], { cwd: tmp.dir, recursive: true });
+    expect(summary(inputs)).toEqual([
+      'r6/tree/a.yaml:   name: a',
+      'r6/tree/pipe-link.yaml: warning FILE_SKIPPED skipped r6/tree/pipe-link.yaml: not a regular file (a FIFO, socket or device is read only when named with -f)',
+      'r6/tree/pipe.yaml: warning FILE_SKIPPED skipped r6/tree/pipe.yaml: not a regular file (a FIFO, socket or device is read only when named with -f)',
+      'r6/tree/zero.yaml: warning FILE_SKIPPED skipped r6/tree/zero.yaml: a symbolic link to a file outside r6/tree (not followed; name it with -f to read it)',
+    ]);
+    const named = await readInputs(['r6/tree/zero.yaml'], { cwd: tmp.dir, recursive: false, maxBytes: 1000 });
+    expect(summary(named)).toEqual(['r6/tree/zero.yaml: error INPUT_TOO_LARGE input exceeds the size limit of 1000 bytes']);
+  });
+
   it('caps stdin and names it', async () => {
     const inputs = await readInputs(['-'], { cwd: tmp.dir, recursive: false, maxBytes: 10, stdin: () => Readable.from([Buffer.alloc(11, 0x20)]) });
     expect(summary(inputs)).toEqual(['<stdin>: error INPUT_TOO_LARGE input exceeds the size limit of 10 bytes']);
