@@ -1,5 +1,5 @@
 import { visible } from '../base/terminal-text.js';
-import type { IO } from '../cli/context.js';
+import type { IO } from '../base/context.js';
 
 /** Progress reports how far a long batch is; a no-op unless stderr is a TTY. */
 export interface Progress {
