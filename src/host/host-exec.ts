@@ -100,11 +100,22 @@ export function findOnPath(tool: string, env: Readonly<Record<string, string | u
   return null;
 }
 
+// What the tools may see of poolctl's environment: where to find programs, the locale, and
+// the xtables settings iptables reads (XTABLES_LOCKFILE, XTABLES_LIBDIR; IPTABLES_LIB_DIR and
+// IP6TABLES_LIB_DIR in older releases). Nothing else: no ETCD_PASSWORD, no other secret.
+const TOOL_ENV_RE = /^(?:PATH|LANG|LANGUAGE|LC_[A-Z_]+|XTABLES_[A-Z_]+|IP6?TABLES_LIB_DIR)$/;
+
+/** toolEnv is the environment the tools run with: the TOOL_ENV_RE variables of env, and LC_ALL=C. */
+export function toolEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && TOOL_ENV_RE.test(k)) out[k] = v;
+  out.LC_ALL = 'C';
+  return out;
+}
+
 /** createHostExec returns the spawning HostExec (argument arrays, no shell). */
 export function createHostExec(opts: HostExecOptions): HostExec {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
-  env.LC_ALL = 'C';
+  const env = toolEnv(opts.env);
   const euid = opts.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
 
   return {
