@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
 import { ExitCode } from '../cli/exit-codes.js';
@@ -34,6 +34,22 @@ export interface HostExec {
   has(tool: string): boolean;
   /** requireRoot throws HOST_NOT_ROOT (exit 3) unless running as root. */
   requireRoot(what: string): void;
+  /**
+   * netnsPath is a path whose inode names the network namespace the tools work in:
+   * `/run/netns/NAME` with the netns option, else `/proc/self/ns/net`.
+   */
+  netnsPath(): string;
+  /**
+   * procNet reads /proc/net/NAME as seen from the tools' network namespace (e.g.
+   * ip_tables_names); null when it does not exist.
+   */
+  procNet(name: string): Promise<string | null>;
+  /**
+   * inherit makes fd the fd 3 of every tool started from now on (null: none). The host
+   * lock (host-lock.ts) is passed on so: an flock lock lives as long as any descriptor of
+   * it, so it stays held while a tool poolctl started still runs, even when poolctl was killed.
+   */
+  inherit(fd: number | null): void;
 }
 
 /** HostExecOptions: the environment (PATH decides which tools run) and an optional netns. */
@@ -61,13 +77,15 @@ const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   ipset: 'ipset',
   nft: 'nftables',
   ip: 'iproute2',
+  flock: 'util-linux',
 };
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** toolMissing is the CliError for a tool that is not installed (exit 3). */
 export function toolMissing(tool: string): CliError {
-  const pkg = TOOL_PACKAGES[tool] ?? tool;
+  // iptables-legacy-save, ip6tables-nft-restore, ...: the iptables package too
+  const pkg = TOOL_PACKAGES[tool] ?? (/^ip6?tables-/.test(tool) ? 'iptables' : tool);
   return new CliError('HOST_TOOL_MISSING', `${tool} not found on PATH: install the package "${pkg}"`, {
     exitCode: ExitCode.UNAVAILABLE,
     hint: `e.g. apt-get install ${pkg} (Debian/Ubuntu) or dnf install ${pkg} (Fedora/RHEL)`,
@@ -117,16 +135,34 @@ export function toolEnv(env: Readonly<Record<string, string | undefined>>): Reco
 export function createHostExec(opts: HostExecOptions): HostExec {
   const env = toolEnv(opts.env);
   const euid = opts.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
+  let inherited: number | null = null;
 
-  return {
+  const exec: HostExec = {
     has: (tool) => findOnPath(tool, env) !== null,
     requireRoot(what) {
       if (euid !== 0) throw notRoot(what, `running as uid ${euid}`);
     },
+    netnsPath: () => (opts.netns ? `/run/netns/${opts.netns}` : '/proc/self/ns/net'),
+    async procNet(name) {
+      if (!opts.netns) {
+        try {
+          return readFileSync(`/proc/net/${name}`, 'utf8');
+        } catch {
+          return null;
+        }
+      }
+      const r = await exec.run('cat', [`/proc/net/${name}`]);
+      return r.code === 0 ? r.stdout : null;
+    },
+    inherit(fd) {
+      inherited = fd;
+    },
     run(tool, args, runOpts = {}) {
       const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, tool, ...args]] : [tool, [...args]];
+      const stdio: ('pipe' | number)[] = inherited === null ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', inherited];
       return new Promise<ExecResult>((resolve, reject) => {
-        const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.signal ? { signal: opts.signal } : {}) });
+        // stdin, stdout and stderr are always pipes (fd 3, when inherited, is the lock)
+        const child = spawn(cmd, argv, { env, stdio, ...(opts.signal ? { signal: opts.signal } : {}) }) as ChildProcessWithoutNullStreams;
         const out: Buffer[] = [];
         const errs: Buffer[] = [];
         let timedOut = false;
@@ -196,6 +232,7 @@ export function createHostExec(opts: HostExecOptions): HostExec {
       });
     },
   };
+  return exec;
 }
 
 /** commandFailed is the CliError for a tool that ran and failed (exit 1). */

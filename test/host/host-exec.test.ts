@@ -2,9 +2,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/cli-error.js';
 import { commandFailed, createHostExec, findOnPath, toolEnv, toolMissing } from '../../src/host/host-exec.js';
 import { kernelDescribe, sh } from '../support/netns.js';
+import { CliError } from '../../src/cli/cli-error.js';
+import { rejection } from '../support/reject.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'poolctl-exec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,14 +17,6 @@ function fakeTool(name: string, body: string): void {
   chmodSync(p, 0o755);
 }
 
-async function rejection(p: Promise<unknown>): Promise<CliError> {
-  const e = await p.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(CliError);
-  return e as CliError;
-}
 
 describe('createHostExec', () => {
   const exec = createHostExec({ env: process.env });

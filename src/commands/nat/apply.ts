@@ -9,6 +9,8 @@ import { POOL_SOURCE_OPTIONS, type PoolSourceArgs } from './pool-source.js';
 /** HostArgs are the flags nat apply and nat status share. */
 export interface HostArgs extends FelixArgs, PoolSourceArgs {
   readonly backend?: string;
+  readonly iptablesBackend?: string;
+  readonly lockTimeout?: number;
 }
 
 /** BACKEND_OPTION selects how the kernel is programmed (host/backend.ts documents auto). */
@@ -19,6 +21,18 @@ export const BACKEND_OPTION: Readonly<Record<string, OptionSpec>> = {
     default: 'auto',
     describe:
       'iptables (ipset + iptables-restore), nftables (nft, table ip/ip6 calico), or auto: nftables if a calico nft table exists, else iptables if installed, else nftables',
+  },
+  'iptables-backend': {
+    type: 'string',
+    choices: ['auto', 'legacy', 'nft'],
+    default: 'auto',
+    describe:
+      "the iptables flavour (Felix's IptablesBackend): auto uses the one holding cali- chains (both: exit 3), else detects it as Felix does",
+  },
+  'lock-timeout': {
+    type: 'number',
+    default: 60,
+    describe: 'seconds to wait for another nat apply or status in this network namespace to finish (then exit 3)',
   },
 };
 
@@ -41,7 +55,14 @@ export async function planFromArgs(args: HostArgs, ctx: Context, what: string): 
   const settings = settingsFromArgs(args);
   const backend = args.backend === 'iptables' || args.backend === 'nftables' ? args.backend : 'auto';
   const families = [4, 6] as const;
-  const read = readHost(exec, backend, families);
+  const iptablesBackend = args.iptablesBackend === 'legacy' || args.iptablesBackend === 'nft' ? args.iptablesBackend : 'auto';
+  const seconds = args.lockTimeout ?? 60;
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new CliError('USAGE', `--lock-timeout must be a number of seconds, 0 or more (got ${seconds})`, { exitCode: ExitCode.USAGE });
+  }
+  const timeoutMs = seconds * 1000;
+  const lock = { what, timeoutMs, onWait: (m: string) => ctx.io.stderr.write(`${m}\n`) };
+  const read = readHost(exec, backend, families, { iptablesBackend, lock });
   try {
     const { pools, warnings } = await loadNatPools(args, ctx);
     for (const w of warnings) ctx.io.stderr.write(w);
@@ -51,6 +72,7 @@ export async function planFromArgs(args: HostArgs, ctx: Context, what: string): 
     return plan;
   } catch (e) {
     abort.abort();
+    await read.release();
     throw e;
   }
 }
@@ -81,25 +103,34 @@ export default defineCommand<ApplyArgs>({
   ],
   async run(args, ctx) {
     const plan = await planFromArgs(args, ctx, 'nat apply');
-    const { formatChanges } = await import('../../host/format-changes.js');
-    const { backend } = plan.choice;
-    if (plan.changes.length === 0) {
-      ctx.io.stdout.write(`no changes: the ${backend} ruleset is in place\n`);
-      return ExitCode.OK;
+    try {
+      return await applyPlan(plan, args, ctx);
+    } finally {
+      await plan.release();
     }
-    const n = plan.changes.length;
-    const noun = `change${n === 1 ? '' : 's'}`;
-    if (args.dryRun) {
-      ctx.io.stdout.write(`backend: ${backend} (${plan.choice.why})\n`);
-      ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'plan', maxItems: 50 }));
-      ctx.io.stdout.write(`dry run: ${n} ${noun} would be made with ${backend}; nothing was written\n`);
-      if (plan.conflicts.length) throw conflictError(plan.conflicts);
-      return ExitCode.OK;
-    }
-    if (plan.conflicts.length) throw conflictError(plan.conflicts);
-    await plan.apply();
-    ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'plan', maxItems: 0 }));
-    ctx.io.stdout.write(`applied ${n} ${noun} with ${backend}\n`);
-    return ExitCode.OK;
   },
 });
+
+/** applyPlan prints the plan (dry run) or makes it and prints what was done. */
+async function applyPlan(plan: HostPlan, args: ApplyArgs, ctx: Context): Promise<ExitCode> {
+  const { formatChanges } = await import('../../host/format-changes.js');
+  const { backend } = plan.choice;
+  if (plan.changes.length === 0 && !plan.conflicts.length) {
+    ctx.io.stdout.write(`no changes: the ${backend} ruleset is in place\n`);
+    return ExitCode.OK;
+  }
+  const n = plan.changes.length;
+  const noun = `change${n === 1 ? '' : 's'}`;
+  if (args.dryRun) {
+    ctx.io.stdout.write(`backend: ${backend} (${plan.choice.why})\n`);
+    ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'plan', maxItems: 50 }));
+    ctx.io.stdout.write(`dry run: ${n} ${noun} would be made with ${backend}; nothing was written\n`);
+    if (plan.conflicts.length) throw conflictError(plan.conflicts);
+    return ExitCode.OK;
+  }
+  if (plan.conflicts.length) throw conflictError(plan.conflicts);
+  await plan.apply();
+  ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'plan', maxItems: 0 }));
+  ctx.io.stdout.write(`applied ${n} ${noun} with ${backend}\n`);
+  return ExitCode.OK;
+}

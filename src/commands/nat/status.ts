@@ -23,10 +23,12 @@ export default defineCommand<StatusArgs>({
   ],
   async run(args, ctx) {
     const plan = await planFromArgs(args, ctx, 'nat status');
+    await plan.release(); // read: the lock kept it from seeing an apply half done
     const inSync = plan.changes.length === 0 && plan.conflicts.length === 0;
     const { backend, why } = plan.choice;
     if (args.output === 'json') {
-      const doc = { backend, backendReason: why, families: plan.families, inSync, differences: plan.changes, conflicts: plan.conflicts };
+      const flavour = plan.choice.flavour ? { iptablesBackend: plan.choice.flavour } : {};
+      const doc = { backend, ...flavour, backendReason: why, families: plan.families, inSync, differences: plan.changes, conflicts: plan.conflicts };
       ctx.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     } else {
       const { formatChanges } = await import('../../host/format-changes.js');
@@ -35,9 +37,10 @@ export default defineCommand<StatusArgs>({
       ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'drift', maxItems: 20 }));
       for (const c of plan.conflicts) ctx.io.stdout.write(`conflict: ${c}\n`);
       const n = plan.changes.length + plan.conflicts.length;
-      ctx.io.stdout.write(
-        inSync ? 'in sync\n' : `drift: ${n} difference${n === 1 ? '' : 's'}; 'poolctl nat apply' with the same flags brings the kernel in line\n`,
-      );
+      const fix = plan.conflicts.length
+        ? `'poolctl nat apply' cannot resolve ${plan.conflicts.length === 1 ? 'the conflict' : 'the conflicts'}: do what ${plan.conflicts.length === 1 ? 'it says' : 'each says'}, then run it with the same flags`
+        : "'poolctl nat apply' with the same flags brings the kernel in line";
+      ctx.io.stdout.write(inSync ? 'in sync\n' : `drift: ${n} difference${n === 1 ? '' : 's'}; ${fix}\n`);
     }
     return inSync ? ExitCode.OK : ExitCode.FAILURE;
   },
