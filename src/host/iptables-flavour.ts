@@ -151,7 +151,7 @@ function mixedError(legacy: readonly Family[], nft: readonly Family[]): CliError
       exitCode: ExitCode.UNAVAILABLE,
       hint:
         "remove the copy not in use (see them with 'iptables-legacy-save | grep cali' and 'iptables-nft-save | grep cali'), " +
-        'or choose one with --iptables-backend legacy|nft (the other copy keeps running)',
+        'or choose one for nat apply and nat status with --iptables-backend legacy|nft (the other copy keeps running)',
     },
   );
 }

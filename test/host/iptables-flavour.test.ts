@@ -58,7 +58,7 @@ describe('chooseFlavour', () => {
     expect(e.message).toBe(
       'both iptables flavours hold cali- chains: iptables-legacy (IPv4 and IPv6) and iptables-nft (IPv6); the rules of both run, and poolctl would program only one of them',
     );
-    expect(e.hint).toMatch(/^remove the copy not in use .* or choose one with --iptables-backend legacy\|nft/);
+    expect(e.hint).toMatch(/^remove the copy not in use .* or choose one for nat apply and nat status with --iptables-backend legacy\|nft/);
   });
 
   it('an explicit flavour is used as given, with a warning about cali- chains in the other', async () => {

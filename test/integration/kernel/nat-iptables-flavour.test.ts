@@ -97,7 +97,7 @@ kernelDescribe('nat apply: iptables-legacy and iptables-nft', () => {
       const r = await t.cli(['nat', cmd, '-f', pools]);
       expect(r.stderr).toBe(
         'both iptables flavours hold cali- chains: iptables-legacy (IPv4 and IPv6) and iptables-nft (IPv4 and IPv6); the rules of both run, and poolctl would program only one of them\n' +
-          "hint: remove the copy not in use (see them with 'iptables-legacy-save | grep cali' and 'iptables-nft-save | grep cali'), or choose one with --iptables-backend legacy|nft (the other copy keeps running)\n",
+          "hint: remove the copy not in use (see them with 'iptables-legacy-save | grep cali' and 'iptables-nft-save | grep cali'), or choose one for nat apply and nat status with --iptables-backend legacy|nft (the other copy keeps running)\n",
       );
       expect(r.stdout).toBe('');
       expect(r.code).toBe(3);
