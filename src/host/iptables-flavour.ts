@@ -133,6 +133,21 @@ function caliFamiliesNft(chains: readonly NftChainEntry[] | null): Family[] {
   return [...fams].sort();
 }
 
+/**
+ * nftCaliBySave finds the families whose iptables-nft nat table holds a cali- chain with
+ * `iptables-nft-save -t nat`: for a host without the nft chain list (nft not installed).
+ */
+async function nftCaliBySave(exec: HostExec, families: readonly Family[]): Promise<Family[]> {
+  const out: Family[] = [];
+  for (const f of families) {
+    const tool = await toolOf(exec, 'nft', f, 'save');
+    if (tool === null) continue;
+    const r = await exec.run(tool, ['-t', 'nat']);
+    if (r.code === 0 && /^:cali-/m.test(r.stdout)) out.push(f);
+  }
+  return out;
+}
+
 const familyList = (fs: readonly Family[]): string => fs.map((f) => (f === 4 ? 'IPv4' : 'IPv6')).join(' and ');
 
 function countRules(text: string): number {
@@ -168,7 +183,7 @@ export async function chooseFlavour(
   legacy: LegacyState,
 ): Promise<FlavourChoice> {
   const inLegacy = legacyCaliFamilies(legacy);
-  const inNft = caliFamiliesNft(chains);
+  const inNft = chains !== null ? caliFamiliesNft(chains) : await nftCaliBySave(exec, families);
   const problems = legacy.problems.length ? `; ${legacy.problems.join('; ')}` : '';
   const choose = async (flavour: IptablesFlavour, why: string, warning: string | null = null): Promise<FlavourChoice> => ({
     flavour,

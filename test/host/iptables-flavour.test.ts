@@ -61,6 +61,13 @@ describe('chooseFlavour', () => {
     expect(e.hint).toMatch(/^remove the copy not in use .* or choose one for nat apply and nat status with --iptables-backend legacy\|nft/);
   });
 
+  it('without nft\'s chain list (nft not installed), reads iptables-nft\'s nat tables for cali- chains', async () => {
+    const saving = { ...VARIANTS, 'ip6tables-nft-save': `printf '*nat\\n:POSTROUTING ACCEPT [0:0]\\n:cali-POSTROUTING - [0:0]\\nCOMMIT\\n'` };
+    expect((await chooseFlavour(execWith(saving), 'auto', [4, 6], null, NO_LEGACY)).why).toBe('iptables-nft: it holds the cali- chains (IPv6)');
+    const e = await rejection(chooseFlavour(execWith(saving), 'auto', [4, 6], null, legacyOf({ 4: CALI_NAT })));
+    expect(e.code).toBe('HOST_IPTABLES_MIXED');
+  });
+
   it('an explicit flavour is used as given, with a warning about cali- chains in the other', async () => {
     const c = await chooseFlavour(execWith(VARIANTS), 'nft', [4], [], legacyOf({ 4: CALI_NAT }));
     expect(c.flavour).toBe('nft');
