@@ -80,6 +80,8 @@ export function lockPath(exec: HostExec, dir = LOCK_DIR): string {
   return join(dir, `net-${ns.dev}-${ns.ino}.lock`);
 }
 
+const ANOTHER = 'another poolctl run';
+
 /** holderOf describes the run named in a lock file ("pid 123 (nat apply) since ..."), saying when that process is gone. */
 function holderOf(path: string): string {
   let text = '';
@@ -89,7 +91,7 @@ function holderOf(path: string): string {
     // gone in between
   }
   const m = /^pid (\d+) \((.*)\) since (\S+)$/.exec(text);
-  if (!m) return 'another poolctl run';
+  if (!m) return ANOTHER;
   let alive = true;
   try {
     process.kill(Number(m[1]), 0);
@@ -122,6 +124,11 @@ export async function lockHost(exec: HostExec, opts: LockOptions): Promise<HostL
       let r = await exec.run('flock', ['--exclusive', '--nonblock', '3']);
       if (r.code === 1) {
         holder = holderOf(path);
+        // the holder names itself just after it got the lock: give it a moment to
+        if (holder === ANOTHER) {
+          await new Promise((res) => setTimeout(res, 200));
+          holder = holderOf(path);
+        }
         const left = deadline - Date.now();
         if (left > 0) {
           if (!told) {
