@@ -123,7 +123,7 @@ kernelDescribe('nat apply and status: waiting for the host lock', () => {
     const t = topo();
     const { a, b } = await appliedPair(t, 'wait', 200);
     const marker = join(dir, 'wait-started');
-    const slow = slowIpset('slow-wait', marker, 4);
+    const slow = slowIpset('slow-wait', marker, 10);
     let pid = 0;
     const first = t.cli(['nat', 'apply', '--backend', 'iptables', '-f', b], {
       env: { PATH: `${slow}:${process.env.PATH}` },
