@@ -32,6 +32,8 @@ export interface HostExec {
   run(tool: string, args: readonly string[], opts?: RunOptions): Promise<ExecResult>;
   /** has reports whether the tool is on PATH (an executable file). */
   has(tool: string): boolean;
+  /** which returns the path of the tool on PATH, or null. */
+  which(tool: string): string | null;
   /** requireRoot throws HOST_NOT_ROOT (exit 3) unless running as root. */
   requireRoot(what: string): void;
   /**
@@ -139,6 +141,7 @@ export function createHostExec(opts: HostExecOptions): HostExec {
 
   const exec: HostExec = {
     has: (tool) => findOnPath(tool, env) !== null,
+    which: (tool) => findOnPath(tool, env),
     requireRoot(what) {
       if (euid !== 0) throw notRoot(what, `running as uid ${euid}`);
     },

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { CliError } from '../cli/cli-error.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { Family } from '../core/index.js';
@@ -17,10 +18,12 @@ import { parseIptablesSave, type SavedTable } from './iptables-save.js';
  *      (HOST_IPTABLES_MIXED, exit 3), naming both and what to do;
  *   1. Kubernetes' hint chains (KUBE-IPTABLES-HINT, KUBE-KUBELET-CANARY) in iptables-nft,
  *      then in iptables-legacy: that flavour;
- *   2. more rules in iptables-legacy than in iptables-nft: legacy; fewer: nft;
- *   3. no rule in either: the flavour of the system's iptables-restore (`--version` says
- *      "nf_tables" or "legacy"). Felix takes legacy here; a host's own default is what its
- *      admin sees with `iptables -t nat -S`, and works where the legacy modules are gone.
+ *   2. rules in iptables-legacy: legacy when it holds as many as iptables-nft or more, else nft;
+ *   3. none in iptables-legacy: the flavour of the system's iptables-restore (the program it
+ *      links to, xtables-nft-multi or xtables-legacy-multi, else its --version), unless that is
+ *      legacy and iptables-nft holds rules (then nft, as Felix). With no rule anywhere Felix
+ *      takes legacy; a host's own default is what its admin sees with `iptables -t nat -S`,
+ *      and works where the legacy modules are gone.
  * An explicit --iptables-backend legacy|nft is used as given (as Felix does), with a warning
  * when the other flavour holds cali- chains.
  *
@@ -68,17 +71,33 @@ export function flavourOfVersion(text: string): IptablesFlavour {
 }
 
 /**
+ * plainFlavour returns the flavour of a plain tool (iptables-restore, ...): from the program
+ * it links to (xtables-nft-multi, xtables-legacy-multi) without running anything, else from
+ * its --version; null when it is not installed or does not say.
+ */
+async function plainFlavour(exec: HostExec, tool: string): Promise<IptablesFlavour | null> {
+  const path = exec.which(tool);
+  if (path === null) return null;
+  try {
+    const m = /xtables-(nft|legacy)-multi$/.exec(realpathSync(path));
+    if (m) return m[1] as IptablesFlavour;
+  } catch {
+    // unreadable link: ask the tool
+  }
+  const r = await exec.run(tool, ['--version']);
+  return r.code === 0 ? flavourOfVersion(r.stdout + r.stderr) : null;
+}
+
+/**
  * toolOf returns the program for a flavour, family and kind, as Felix's FindBestBinary does:
  * `iptables-legacy-save` (and so on) when installed, else the plain `iptables-save` if it is
- * of that flavour (asked with --version), else null.
+ * of that flavour, else null.
  */
 async function toolOf(exec: HostExec, flavour: IptablesFlavour, family: Family, kind: 'save' | 'restore'): Promise<string | null> {
   const variant = `${prefix(family)}-${flavour}-${kind}`;
   if (exec.has(variant)) return variant;
   const plain = `${prefix(family)}-${kind}`;
-  if (!exec.has(plain)) return null;
-  const r = await exec.run(plain, ['--version']);
-  return r.code === 0 && flavourOfVersion(r.stdout + r.stderr) === flavour ? plain : null;
+  return (await plainFlavour(exec, plain)) === flavour ? plain : null;
 }
 
 /** toolsOf returns a flavour's tools for the families, or throws HOST_TOOL_MISSING naming the first missing one. */
@@ -212,19 +231,23 @@ export async function chooseFlavour(
     return choose('legacy', `Kubernetes' hint chains are there${problems}`);
   }
   const legacyRules = legacyTables.reduce((n, t) => n + [...t.chains.values()].reduce((m, c) => m + c.rules.length, 0), 0);
-  let nftRules = 0;
-  for (const f of families) {
-    const tool = await toolOf(exec, 'nft', f, 'save');
-    if (tool === null) continue;
-    const r = await exec.run(tool, []);
-    if (r.code === 0) nftRules += countRules(r.stdout);
+  // more rules in legacy (a tie too) is legacy, fewer is nft; with none in legacy, the system's
+  // own flavour decides unless it is legacy and iptables-nft has rules
+  const system = (await plainFlavour(exec, 'iptables-restore')) ?? (await plainFlavour(exec, 'ip6tables-restore')) ?? 'nft';
+  if (legacyRules === 0 && system === 'nft') {
+    return choose('nft', `no rules in iptables-legacy, and the system's iptables-restore is iptables-nft${problems}`);
   }
+  const counts = await Promise.all(
+    families.map(async (f) => {
+      const tool = await toolOf(exec, 'nft', f, 'save');
+      const r = tool === null ? null : await exec.run(tool, []);
+      return r?.code === 0 ? countRules(r.stdout) : 0;
+    }),
+  );
+  const nftRules = counts.reduce((a, b) => a + b, 0);
   if (legacyRules || nftRules) {
     const flavour = legacyRules >= nftRules ? 'legacy' : 'nft';
     return choose(flavour, `${legacyRules} rules in iptables-legacy, ${nftRules} in iptables-nft${problems}`);
   }
-  const plain = exec.has('iptables-restore') ? 'iptables-restore' : exec.has('ip6tables-restore') ? 'ip6tables-restore' : null;
-  const v = plain ? await exec.run(plain, ['--version']) : null;
-  const flavour: IptablesFlavour = v && v.code === 0 ? flavourOfVersion(v.stdout + v.stderr) : 'nft';
-  return choose(flavour, `no rules in either flavour, and the system's iptables-restore is ${flavourName(flavour)}${problems}`);
+  return choose(system, `no rules in either flavour, and the system's iptables-restore is ${flavourName(system)}${problems}`);
 }

@@ -86,9 +86,15 @@ describe('chooseFlavour', () => {
     expect((await chooseFlavour(execWith(nftSaving(3)), 'auto', [4], [], legacyOf({ 4: rules(2) }))).why).toBe('iptables-nft: 2 rules in iptables-legacy, 3 in iptables-nft');
     const system = (version: string) => ({ ...VARIANTS, 'iptables-restore': `echo "${version}"` });
     expect((await chooseFlavour(execWith(system('iptables-restore v1.8.9 (nf_tables)')), 'auto', [4], [], NO_LEGACY)).why).toBe(
-      "iptables-nft: no rules in either flavour, and the system's iptables-restore is iptables-nft",
+      "iptables-nft: no rules in iptables-legacy, and the system's iptables-restore is iptables-nft",
     );
-    expect((await chooseFlavour(execWith(system('iptables-restore v1.8.9 (legacy)')), 'auto', [4], [], NO_LEGACY)).flavour).toBe('legacy');
+    expect((await chooseFlavour(execWith(system('iptables-restore v1.8.9 (legacy)')), 'auto', [4], [], NO_LEGACY)).why).toBe(
+      "iptables-legacy: no rules in either flavour, and the system's iptables-restore is iptables-legacy",
+    );
+    // a legacy system whose iptables-nft holds rules: nft, as Felix
+    expect((await chooseFlavour(execWith({ ...nftSaving(1), 'iptables-restore': 'echo "iptables-restore v1.8.9 (legacy)"' }), 'auto', [4], [], NO_LEGACY)).why).toBe(
+      'iptables-nft: 0 rules in iptables-legacy, 1 in iptables-nft',
+    );
   });
 
   it('takes the plain tools for a flavour when they are of it (--version), and names the missing one otherwise', async () => {

@@ -144,7 +144,7 @@ kernelDescribe('nat apply: with no cali- chains, the flavour is detected as Feli
     [[['iptables-nft', '-t', 'mangle', '-N', 'KUBE-KUBELET-CANARY'], ['iptables-legacy', '-A', 'INPUT', '-j', 'ACCEPT']], "iptables-nft: Kubernetes' hint chains are there"],
     [[['iptables-legacy', '-A', 'INPUT', '-j', 'ACCEPT'], ['ip6tables-legacy', '-A', 'INPUT', '-j', 'ACCEPT'], ['iptables-nft', '-A', 'INPUT', '-j', 'ACCEPT']], 'iptables-legacy: 2 rules in iptables-legacy, 1 in iptables-nft'],
     [[['iptables-legacy', '-A', 'INPUT', '-j', 'ACCEPT'], ['iptables-nft', '-A', 'INPUT', '-j', 'ACCEPT'], ['ip6tables-nft', '-A', 'INPUT', '-j', 'ACCEPT']], 'iptables-nft: 1 rules in iptables-legacy, 2 in iptables-nft'],
-    [[], "iptables-nft: no rules in either flavour, and the system's iptables-restore is iptables-nft"],
+    [[], "iptables-nft: no rules in iptables-legacy, and the system's iptables-restore is iptables-nft"],
   ] as const)('%j: %s', async (setup, why) => {
     await withBareNs(async (ns) => {
       for (const [tool, ...args] of setup) await inNs(ns, tool, args);
