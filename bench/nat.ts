@@ -183,7 +183,7 @@ async function steps(ns: string, store: string, backend: 'iptables' | 'nftables'
     await plan.apply();
     return { load, model: modelMs, lock: lockMs, read: readMs, compare, write: ms(t), changes: plan.changes.length };
   } finally {
-    lock.release();
+    await lock.release();
   }
 }
 

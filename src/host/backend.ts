@@ -2,6 +2,7 @@ import type { Family } from '../core/index.js';
 import type { Backend } from './desired.js';
 import { toolMissing, type HostExec } from './host-exec.js';
 import { listNftTables } from './live-state.js';
+import type { NftChainEntry } from './nft-json.js';
 
 /** BackendChoice is the backend used and why (printed by apply and status). */
 export interface BackendChoice {
@@ -20,12 +21,6 @@ export function toolsFor(backend: Backend, families: readonly Family[]): string[
   return tools;
 }
 
-/** NftChainEntry is a chain as `nft -j list chains` lists it: names only, no rules, no set elements. */
-export interface NftChainEntry {
-  readonly family?: string;
-  readonly table?: string;
-  readonly name?: string;
-}
 
 /**
  * listNftChains runs `nft -j list chains`, which stays cheap with 150,000 set elements (unlike
@@ -57,7 +52,7 @@ async function calicoTables(exec: HostExec, chains: readonly NftChainEntry[] | n
 }
 
 /**
- * requireTools throws HOST_TOOL_MISSING (exit 3, naming the package) unless the tools of the
+ * requireTools throws HOST_TOOL_MISSING (naming the package) unless the tools of the
  * requested backend are installed; for auto, those of iptables or nft. It spawns nothing, so
  * it runs before the host lock is taken.
  */
@@ -72,14 +67,14 @@ export function requireTools(exec: HostExec, requested: Backend | 'auto', famili
 }
 
 /**
- * resolveBackend picks the backend. An explicit choice must have its tools (else exit 3,
+ * resolveBackend picks the backend. An explicit choice must have its tools (else HOST_TOOL_MISSING,
  * naming the package). `auto`, in order:
  *   1. nft is installed and `table ip calico` or `table ip6 calico` exists -> nftables
  *      (Felix in nftables mode, or an earlier `nat apply --backend nftables`);
  *   2. ipset, iptables-save and iptables-restore (ip6tables-* for IPv6) are installed -> iptables
  *      (Felix's default dataplane);
  *   3. nft is installed -> nftables;
- *   4. otherwise exit 3: install the iptables and ipset packages (or nftables).
+ *   4. otherwise HOST_TOOL_MISSING: install the iptables and ipset packages (or nftables).
  * `chains` is the listNftChains result when the caller has it (undefined: read it here).
  */
 export async function resolveBackend(

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { delimiter, join } from 'node:path';
-import { CliError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { PoolctlError } from '../base/errors.js';
 
 /** ExecResult is what one finished system command produced. */
 export interface ExecResult {
@@ -24,34 +24,37 @@ export interface RunOptions {
 /**
  * HostExec is the only way poolctl runs system commands: a tool name and an argument array
  * (never a shell), optional stdin, a timeout, captured stdout/stderr. run() resolves with the
- * exit status of a command that ran; it throws CliError (exit 3) when the tool is missing
- * (naming the package to install), when the host refuses for want of privileges, or when the
- * command times out. Callers decide what a non-zero status means.
+ * exit status of a command that ran; it throws PoolctlError when the tool is missing
+ * (HOST_TOOL_MISSING, naming the package to install), when the host refuses for want of
+ * privileges (HOST_NOT_ROOT), or when the command cannot start or times out
+ * (HOST_COMMAND_UNAVAILABLE). Callers decide what a non-zero status means.
  */
 export interface HostExec {
   run(tool: string, args: readonly string[], opts?: RunOptions): Promise<ExecResult>;
   /** has reports whether the tool is on PATH (an executable file). */
   has(tool: string): boolean;
-  /** which returns the path of the tool on PATH, or null. */
-  which(tool: string): string | null;
-  /** requireRoot throws HOST_NOT_ROOT (exit 3) unless running as root. */
+  /** requireRoot throws HOST_NOT_ROOT unless running as root. */
   requireRoot(what: string): void;
   /**
-   * netnsPath is a path whose inode names the network namespace the tools work in:
-   * `/run/netns/NAME` with the netns option, else `/proc/self/ns/net`.
+   * start starts a tool that runs until its stdin ends (the host lock's holder): stdin and
+   * stdout are the caller's; `done` resolves with its exit status and stderr once it has
+   * exited (stdout empty), and rejects as run() does when it cannot start.
    */
-  netnsPath(): string;
+  start(tool: string, args: readonly string[]): StartedTool;
   /**
-   * procNet reads /proc/net/NAME as seen from the tools' network namespace (e.g.
-   * ip_tables_names); null when it does not exist.
+   * inherit makes `stream` (a pipe) the fd 3 of every tool started from now on (null: none).
+   * The host lock (host-lock.ts) is passed on so: its holder runs until no process holds
+   * that pipe any more, so the lock stays held while a tool poolctl started still runs, even
+   * when poolctl was killed.
    */
-  procNet(name: string): Promise<string | null>;
-  /**
-   * inherit makes fd the fd 3 of every tool started from now on (null: none). The host
-   * lock (host-lock.ts) is passed on so: an flock lock lives as long as any descriptor of
-   * it, so it stays held while a tool poolctl started still runs, even when poolctl was killed.
-   */
-  inherit(fd: number | null): void;
+  inherit(stream: Writable | null): void;
+}
+
+/** StartedTool is a tool start() started: its stdin, its stdout, and its end. */
+export interface StartedTool {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly done: Promise<ExecResult>;
 }
 
 /** HostExecOptions: the environment (PATH decides which tools run) and an optional netns. */
@@ -80,25 +83,28 @@ const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   nft: 'nftables',
   ip: 'iproute2',
   flock: 'util-linux',
+  cat: 'coreutils',
+  mkdir: 'coreutils',
+  stat: 'coreutils',
+  sed: 'sed',
 };
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** toolMissing is the CliError for a tool that is not installed (exit 3). */
-export function toolMissing(tool: string): CliError {
+/** toolMissing is the HOST_TOOL_MISSING error for a tool that is not installed. */
+export function toolMissing(tool: string): PoolctlError {
   // iptables-legacy-save, ip6tables-nft-restore, ...: the iptables package too
   const pkg = TOOL_PACKAGES[tool] ?? (/^ip6?tables-/.test(tool) ? 'iptables' : tool);
-  return new CliError('HOST_TOOL_MISSING', `${tool} not found on PATH: install the package "${pkg}"`, {
-    exitCode: ExitCode.UNAVAILABLE,
+  return new PoolctlError('HOST_TOOL_MISSING', `${tool} not found on PATH: install the package "${pkg}"`, {
     hint: `e.g. apt-get install ${pkg} (Debian/Ubuntu) or dnf install ${pkg} (Fedora/RHEL)`,
   });
 }
 
-function notRoot(what: string, detail?: string): CliError {
-  return new CliError(
+function notRoot(what: string, detail?: string): PoolctlError {
+  return new PoolctlError(
     'HOST_NOT_ROOT',
     `${what} needs root (CAP_NET_ADMIN) to read and program the kernel's NAT tables${detail ? `: ${detail}` : ''}`,
-    { exitCode: ExitCode.UNAVAILABLE, hint: 'run it as root, e.g. sudo poolctl nat ...' },
+    { hint: 'run it as root, e.g. sudo poolctl nat ...' },
   );
 }
 
@@ -137,32 +143,47 @@ export function toolEnv(env: Readonly<Record<string, string | undefined>>): Reco
 export function createHostExec(opts: HostExecOptions): HostExec {
   const env = toolEnv(opts.env);
   const euid = opts.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
-  let inherited: number | null = null;
+  let inherited: Writable | null = null;
+  const command = (tool: string, args: readonly string[]): [string, string[]] =>
+    opts.netns ? ['ip', ['netns', 'exec', opts.netns, tool, ...args]] : [tool, [...args]];
+  /** failedToStart is run()'s and start()'s error for a tool that could not be started. */
+  const failedToStart = (cmd: string, tool: string, e: NodeJS.ErrnoException): PoolctlError =>
+    e.code === 'ENOENT'
+      ? toolMissing(cmd)
+      : e.code === 'EACCES'
+        ? notRoot(tool, e.message)
+        : new PoolctlError('HOST_COMMAND_UNAVAILABLE', `cannot run ${tool}: ${e.message}`);
 
   const exec: HostExec = {
     has: (tool) => findOnPath(tool, env) !== null,
-    which: (tool) => findOnPath(tool, env),
     requireRoot(what) {
       if (euid !== 0) throw notRoot(what, `running as uid ${euid}`);
     },
-    netnsPath: () => (opts.netns ? `/run/netns/${opts.netns}` : '/proc/self/ns/net'),
-    async procNet(name) {
-      if (!opts.netns) {
-        try {
-          return readFileSync(`/proc/net/${name}`, 'utf8');
-        } catch {
-          return null;
-        }
-      }
-      const r = await exec.run('cat', [`/proc/net/${name}`]);
-      return r.code === 0 ? r.stdout : null;
+    inherit(stream) {
+      inherited = stream;
     },
-    inherit(fd) {
-      inherited = fd;
+    start(tool, args) {
+      const [cmd, argv] = command(tool, args);
+      const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const errs: Buffer[] = [];
+      child.stderr.on('data', (b: Buffer) => errs.push(b));
+      child.stdin.on('error', () => {
+        // the tool is gone; done tells how it ended
+      });
+      const done = new Promise<ExecResult>((resolve, reject) => {
+        child.on('error', (e: NodeJS.ErrnoException) => reject(failedToStart(cmd, tool, e)));
+        child.on('close', (code, signal) => {
+          const stderr = Buffer.concat(errs).toString('utf8');
+          const status = code ?? (signal ? 128 : 1);
+          if (opts.netns && status !== 0 && /^exec of "[^"]*" failed: No such file or directory/.test(stderr)) reject(toolMissing(tool));
+          else resolve({ code: status, stdout: '', stderr });
+        });
+      });
+      return { stdin: child.stdin, stdout: child.stdout, done };
     },
     run(tool, args, runOpts = {}) {
-      const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, tool, ...args]] : [tool, [...args]];
-      const stdio: ('pipe' | number)[] = inherited === null ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', inherited];
+      const [cmd, argv] = command(tool, args);
+      const stdio: ('pipe' | Writable)[] = inherited === null ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', inherited];
       return new Promise<ExecResult>((resolve, reject) => {
         // stdin, stdout and stderr are always pipes (fd 3, when inherited, is the lock)
         const child = spawn(cmd, argv, { env, stdio, ...(opts.signal ? { signal: opts.signal } : {}) }) as ChildProcessWithoutNullStreams;
@@ -178,20 +199,14 @@ export function createHostExec(opts: HostExecOptions): HostExec {
         child.stderr.on('data', (b: Buffer) => errs.push(b));
         child.on('error', (e: NodeJS.ErrnoException) => {
           clearTimeout(timer);
-          if (e.code === 'ENOENT') reject(toolMissing(cmd));
-          else if (e.code === 'EACCES') reject(notRoot(tool, e.message));
-          else reject(new CliError('HOST_COMMAND_FAILED', `cannot run ${tool}: ${e.message}`, { exitCode: ExitCode.UNAVAILABLE }));
+          reject(failedToStart(cmd, tool, e));
         });
         child.on('close', (code, signal) => {
           clearTimeout(timer);
           const stdout = Buffer.concat(out).toString('utf8');
           const stderr = Buffer.concat(errs).toString('utf8');
           if (timedOut) {
-            reject(
-              new CliError('HOST_COMMAND_FAILED', `${tool} ${args.join(' ')} did not finish within ${timeoutMs / 1000} s`, {
-                exitCode: ExitCode.UNAVAILABLE,
-              }),
-            );
+            reject(new PoolctlError('HOST_COMMAND_UNAVAILABLE', `${tool} ${args.join(' ')} did not finish within ${timeoutMs / 1000} s`));
             return;
           }
           const status = code ?? (signal ? 128 : 1);
@@ -238,10 +253,8 @@ export function createHostExec(opts: HostExecOptions): HostExec {
   return exec;
 }
 
-/** commandFailed is the CliError for a tool that ran and failed (exit 1). */
-export function commandFailed(tool: string, what: string, r: ExecResult): CliError {
+/** commandFailed is the HOST_COMMAND_FAILED error for a tool that ran and failed. */
+export function commandFailed(tool: string, what: string, r: ExecResult): PoolctlError {
   const msg = (r.stderr.trim() || r.stdout.trim() || `exit status ${r.code}`).split('\n').slice(0, 12).join('\n  ');
-  return new CliError('HOST_COMMAND_FAILED', `failed to ${what}: ${tool} exited with status ${r.code}:\n  ${msg}`, {
-    exitCode: ExitCode.FAILURE,
-  });
+  return new PoolctlError('HOST_COMMAND_FAILED', `failed to ${what}: ${tool} exited with status ${r.code}:\n  ${msg}`);
 }

@@ -1,8 +1,6 @@
-import { closeSync, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants as fs } from 'node:fs';
 import { join } from 'node:path';
-import { CliError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
-import type { HostExec } from './host-exec.js';
+import { PoolctlError } from '../base/errors.js';
+import { commandFailed, toolMissing, type ExecResult, type HostExec, type StartedTool } from './host-exec.js';
 
 /**
  * The host lock: `nat apply` and `nat status` hold it from their first read of the kernel to
@@ -11,31 +9,33 @@ import type { HostExec } from './host-exec.js';
  *
  * "Host" is the network namespace the kernel objects live in: ipsets, iptables and nft tables
  * all belong to one. The lock is an flock(2) on `/run/poolctl/net-<dev>-<inode>.lock`, named
- * after the inode of that namespace (`/proc/self/ns/net`, or `/run/netns/NAME` for a HostExec
- * working in another one): runs in one namespace exclude each other, runs in different
- * namespaces do not.
+ * after the inode of that namespace (`stat -L /proc/self/ns/net` run where the tools run):
+ * runs in one namespace exclude each other, runs in different namespaces do not.
  *
- * Why flock on a file, and how without flock in Node's core:
- *   - an flock lock belongs to the open file, so it ends when the last descriptor of it is
- *     closed: a holder killed with SIGKILL cannot leave it stuck (no stale pid file to judge);
- *   - poolctl opens the file and hands the descriptor to util-linux `flock(1)` as its fd 3
- *     (`flock --exclusive 3`): the lock taken is on poolctl's own open file, and stays when
- *     flock exits. Every tool apply runs gets the descriptor too (HostExec.inherit), so a tool
- *     still running after poolctl was killed keeps the next run waiting until it has finished;
+ * How, with host/ touching no file itself (it only runs tools):
+ *   - util-linux `flock(1)` takes the lock and runs `sed -u 'w FILE'` while it holds it;
+ *     poolctl writes the holder's line ("pid N (nat apply) since T") to sed's stdin, and sed
+ *     writes it into the lock file, then echoes it: the echo says the lock is held and named.
+ *     The lock ends when sed ends, that is when no process holds sed's stdin any more;
+ *   - an flock lock belongs to the open file, so a holder killed with SIGKILL cannot leave
+ *     it stuck (no stale pid file to judge): its end of sed's stdin closes with it;
+ *   - every tool poolctl runs while holding the lock gets that end of sed's stdin as its
+ *     fd 3 (HostExec.inherit), so a tool still running after poolctl was killed keeps the next
+ *     run waiting until it has finished;
  *   - an abstract Unix socket (iptables 1.4's "@xtables") would be scoped to the network
  *     namespace by the kernel, but any local user could bind the name and block root's apply;
  *     a file in a directory only root may write cannot be taken by anyone else;
  *   - mount namespaces: the file must be the same file for every run in the namespace. Runs
  *     under `ip netns exec` share /run with the host; a container that runs poolctl must
  *     mount the host's /run/poolctl, as it mounts /run/xtables.lock for iptables.
- * A holder removes the file when it lets go (a waiter that then locks the removed file sees
- * that and starts again), so /run/poolctl holds files only for locks held or abandoned.
+ * The files stay when the lock is let go (removing one safely would race with a waiter that
+ * has it open): one small file per network namespace, in /run, gone at reboot.
  */
 
 /** HostLock is a held lock; release() lets go of it (idempotent). */
 export interface HostLock {
   readonly path: string;
-  release(): void;
+  release(): Promise<void>;
 }
 
 /** LockOptions: what is waiting (for messages), how long to wait, and where to say so. */
@@ -53,44 +53,42 @@ export interface LockOptions {
 /** LOCK_DIR is where the lock files live: root's, in /run, gone at reboot. */
 export const LOCK_DIR = '/run/poolctl';
 
-function unsafe(dir: string, why: string): CliError {
-  return new CliError('HOST_LOCK_UNSAFE', `cannot use the lock directory ${dir}: ${why}`, {
-    exitCode: ExitCode.UNAVAILABLE,
+function unsafe(dir: string, why: string): PoolctlError {
+  return new PoolctlError('HOST_LOCK_UNSAFE', `cannot use the lock directory ${dir}: ${why}`, {
     hint: `it must be a directory owned by root and writable by root only; remove it and poolctl creates it (mode 0700)`,
   });
 }
 
 /** lockDir creates dir (0700) when missing and checks that no one but root may write in it. */
-function lockDir(dir: string): void {
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw unsafe(dir, (e as Error).message);
+async function lockDir(exec: HostExec, dir: string): Promise<void> {
+  const look = (): Promise<ExecResult> => exec.run('stat', ['-c', '%F|%u|%a', dir]);
+  let r = await look();
+  if (r.code !== 0) {
+    const made = await exec.run('mkdir', ['-p', '-m', '0700', dir]);
+    if (made.code !== 0) throw unsafe(dir, made.stderr.trim() || `mkdir exited with status ${made.code}`);
+    r = await look();
+    if (r.code !== 0) throw unsafe(dir, r.stderr.trim() || `stat exited with status ${r.code}`);
   }
-  const st = lstatSync(dir);
+  const [type, owner, mode] = r.stdout.trim().split('|');
   const uid = typeof process.geteuid === 'function' ? process.geteuid() : 0;
-  if (!st.isDirectory()) throw unsafe(dir, 'it is not a directory');
-  if (st.uid !== uid) throw unsafe(dir, `it belongs to uid ${st.uid}`);
-  if (st.mode & 0o022) throw unsafe(dir, `its mode is ${(st.mode & 0o777).toString(8)}`);
+  if (type !== 'directory') throw unsafe(dir, 'it is not a directory');
+  if (Number(owner) !== uid) throw unsafe(dir, `it belongs to uid ${owner}`);
+  if (parseInt(mode ?? '0', 8) & 0o022) throw unsafe(dir, `its mode is ${mode}`);
 }
 
 /** lockPath is the lock file of the network namespace the tools of exec work in. */
-export function lockPath(exec: HostExec, dir = LOCK_DIR): string {
-  const ns = statSync(exec.netnsPath());
-  return join(dir, `net-${ns.dev}-${ns.ino}.lock`);
+export async function lockPath(exec: HostExec, dir = LOCK_DIR): Promise<string> {
+  const r = await exec.run('stat', ['-L', '-c', '%d-%i', '/proc/self/ns/net']);
+  if (r.code !== 0 || !/^\d+-\d+$/.test(r.stdout.trim())) throw commandFailed('stat', 'name the network namespace', r);
+  return join(dir, `net-${r.stdout.trim()}.lock`);
 }
 
 const ANOTHER = 'another poolctl run';
 
 /** holderOf describes the run named in a lock file ("pid 123 (nat apply) since ..."), saying when that process is gone. */
-function holderOf(path: string): string {
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8').trim();
-  } catch {
-    // gone in between
-  }
-  const m = /^pid (\d+) \((.*)\) since (\S+)$/.exec(text);
+async function holderOf(exec: HostExec, path: string): Promise<string> {
+  const r = await exec.run('cat', [path]);
+  const m = /^pid (\d+) \((.*)\) since (\S+)$/.exec(r.code === 0 ? r.stdout.trim() : '');
   if (!m) return ANOTHER;
   let alive = true;
   try {
@@ -103,84 +101,80 @@ function holderOf(path: string): string {
     : `a tool started by poolctl ${m[2]} (pid ${m[1]}, since ${m[3]}, no longer running)`;
 }
 
+/** BUSY is the status flock(1) exits with when another holds the lock (--conflict-exit-code). */
+const BUSY = 75;
+
+/**
+ * hold runs `flock FILE sed -u 'w FILE'` (not waiting, or waiting up to waitMs) and resolves with
+ * it once it holds the lock (sed wrote and echoed the holder's line), or null when another held the
+ * lock throughout.
+ */
+async function hold(exec: HostExec, path: string, line: string, waitMs: number | null): Promise<StartedTool | null> {
+  const wait = waitMs === null ? ['--nonblock'] : ['--wait', (waitMs / 1000).toFixed(3)];
+  const holder = exec.start('flock', ['--exclusive', '--conflict-exit-code', String(BUSY), ...wait, path, 'sed', '-u', '-e', `w ${path}`]);
+  holder.stdin.write(line);
+  const echoed = new Promise<boolean>((resolve) => {
+    let seen = '';
+    holder.stdout.on('data', (b: Buffer) => {
+      seen += b.toString('utf8');
+      if (seen.includes('\n')) resolve(true);
+    });
+    holder.stdout.on('end', () => resolve(false));
+  });
+  const ended = holder.done.then((r) => ({ r }));
+  const first = await Promise.race([echoed.then((ok) => (ok ? null : ended)), ended]);
+  if (first === null) return holder;
+  const { r } = await first;
+  if (r.code === BUSY) return null;
+  throw new PoolctlError('HOST_COMMAND_UNAVAILABLE', `cannot take the NAT lock ${path}: flock exited with status ${r.code}: ${r.stderr.trim()}`);
+}
+
 /**
  * lockHost takes the host lock of exec's network namespace, waiting up to opts.timeoutMs for
- * another run to finish (telling opts.onWait once). It fails with HOST_LOCKED (exit 3) when
- * the wait ends, HOST_TOOL_MISSING without flock(1). While held, every tool exec starts
- * inherits the lock (see above).
+ * another run to finish (telling opts.onWait once). It fails with HOST_LOCKED when the wait
+ * ends, HOST_TOOL_MISSING without flock(1). While held, every tool exec starts inherits the
+ * lock (see above).
  */
 export async function lockHost(exec: HostExec, opts: LockOptions): Promise<HostLock> {
+  if (!exec.has('flock')) throw toolMissing('flock');
   const dir = opts.dir ?? LOCK_DIR;
-  lockDir(dir);
-  const path = lockPath(exec, dir);
+  const [, path] = await Promise.all([lockDir(exec, dir), lockPath(exec, dir)]);
   const deadline = Date.now() + opts.timeoutMs;
-  let told = false;
-  let holder = '';
-  for (;;) {
-    const fd = openSync(path, fs.O_RDWR | fs.O_CREAT | fs.O_NOFOLLOW, 0o600);
-    let locked = false;
-    try {
-      exec.inherit(fd);
-      let r = await exec.run('flock', ['--exclusive', '--nonblock', '3']);
-      if (r.code === 1) {
-        holder = holderOf(path);
-        // the holder names itself just after it got the lock: give it a moment to
-        if (holder === ANOTHER) {
-          await new Promise((res) => setTimeout(res, 200));
-          holder = holderOf(path);
-        }
-        const left = deadline - Date.now();
-        if (left > 0) {
-          if (!told) {
-            opts.onWait?.(`waiting for ${holder} to finish: it holds the NAT lock of this network namespace (${path}); waiting up to ${Math.ceil(left / 1000)} s`);
-            told = true;
-          }
-          r = await exec.run('flock', ['--exclusive', '--wait', (left / 1000).toFixed(3), '3'], { timeoutMs: left + 10_000 });
-        }
-      }
-      if (r.code !== 0 && r.code !== 1) {
-        throw new CliError('HOST_COMMAND_FAILED', `cannot take the NAT lock ${path}: flock exited with status ${r.code}: ${r.stderr.trim()}`, {
-          exitCode: ExitCode.UNAVAILABLE,
-        });
-      }
-      if (r.code === 1) {
-        throw new CliError(
-          'HOST_LOCKED',
-          `${opts.what}: ${holder || holderOf(path)} holds the NAT lock of this network namespace (${path}), and it was not released within ${opts.timeoutMs / 1000} s`,
-          { exitCode: ExitCode.UNAVAILABLE, hint: 'run it again when the other run has finished, or wait longer with --lock-timeout SECONDS' },
-        );
-      }
-      // the file may have been removed by the holder we waited for: then lock the new one
-      let current: number | null = null;
-      try {
-        current = statSync(path).ino;
-      } catch {
-        // removed
-      }
-      if (current !== fstatSync(fd).ino) continue;
-      ftruncateSync(fd, 0);
-      writeSync(fd, `pid ${process.pid} (${opts.what}) since ${new Date().toISOString()}\n`, 0);
-      locked = true;
-      let held = true;
-      return {
-        path,
-        release() {
-          if (!held) return;
-          held = false;
-          exec.inherit(null);
-          try {
-            unlinkSync(path);
-          } catch {
-            // already gone
-          }
-          closeSync(fd);
-        },
-      };
-    } finally {
-      if (!locked) {
-        exec.inherit(null);
-        closeSync(fd);
-      }
+  const line = `pid ${process.pid} (${opts.what}) since ${new Date().toISOString()}\n`;
+  let holder = await hold(exec, path, line, null);
+  if (!holder) {
+    let who = await holderOf(exec, path);
+    // the holder names itself just after it got the lock: give it a moment to
+    if (who === ANOTHER) {
+      await new Promise((res) => setTimeout(res, 200));
+      who = await holderOf(exec, path);
+    }
+    const left = deadline - Date.now();
+    if (left > 0) {
+      opts.onWait?.(`waiting for ${who} to finish: it holds the NAT lock of this network namespace (${path}); waiting up to ${Math.ceil(left / 1000)} s`);
+      holder = await hold(exec, path, line, left);
+    }
+    if (!holder) {
+      throw new PoolctlError(
+        'HOST_LOCKED',
+        `${opts.what}: ${who} holds the NAT lock of this network namespace (${path}), and it was not released within ${opts.timeoutMs / 1000} s`,
+        { hint: 'run it again when the other run has finished, or wait longer with --lock-timeout SECONDS' },
+      );
     }
   }
+  const held = holder;
+  exec.inherit(held.stdin);
+  let released: Promise<void> | null = null;
+  return {
+    path,
+    release() {
+      released ??= (async () => {
+        exec.inherit(null);
+        // close (not shut down) poolctl's end: sed ends once no tool holds it either
+        held.stdin.destroy();
+        await held.done.catch(() => {});
+      })();
+      return released;
+    },
+  };
 }

@@ -1,8 +1,6 @@
-import { realpathSync } from 'node:fs';
-import { CliError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { PoolctlError } from '../base/errors.js';
 import type { Family } from '../core/index.js';
-import type { NftChainEntry } from './backend.js';
+import type { NftChainEntry } from './nft-json.js';
 import { commandFailed, toolMissing, type HostExec } from './host-exec.js';
 import { parseIptablesSave, type SavedTable } from './iptables-save.js';
 
@@ -15,7 +13,7 @@ import { parseIptablesSave, type SavedTable } from './iptables-save.js';
  * step before and one after:
  *
  *   0. cali- chains (poolctl's or Felix's) in one flavour only: that flavour; in both: stop
- *      (HOST_IPTABLES_MIXED, exit 3), naming both and what to do;
+ *      (HOST_IPTABLES_MIXED), naming both and what to do;
  *   1. Kubernetes' hint chains (KUBE-IPTABLES-HINT, KUBE-KUBELET-CANARY) in iptables-nft,
  *      then in iptables-legacy: that flavour;
  *   2. rules in iptables-legacy: legacy when it holds as many as iptables-nft or more, else nft;
@@ -71,21 +69,19 @@ export function flavourOfVersion(text: string): IptablesFlavour {
 }
 
 /**
- * plainFlavour returns the flavour of a plain tool (iptables-restore, ...): from the program
- * it links to (xtables-nft-multi, xtables-legacy-multi) without running anything, else from
- * its --version; null when it is not installed or does not say.
+ * plainFlavour returns the flavour of a plain tool (iptables-restore, ...) from its --version
+ * ("(nf_tables)" or "(legacy)"); null when it is not installed or does not run.
  */
 async function plainFlavour(exec: HostExec, tool: string): Promise<IptablesFlavour | null> {
-  const path = exec.which(tool);
-  if (path === null) return null;
-  try {
-    const m = /xtables-(nft|legacy)-multi$/.exec(realpathSync(path));
-    if (m) return m[1] as IptablesFlavour;
-  } catch {
-    // unreadable link: ask the tool
-  }
+  if (!exec.has(tool)) return null;
   const r = await exec.run(tool, ['--version']);
   return r.code === 0 ? flavourOfVersion(r.stdout + r.stderr) : null;
+}
+
+/** procNet reads /proc/net/NAME as the tools' network namespace sees it (e.g. ip_tables_names); null when it does not exist. */
+async function procNet(exec: HostExec, name: string): Promise<string | null> {
+  const r = await exec.run('cat', [`/proc/net/${name}`]);
+  return r.code === 0 ? r.stdout : null;
 }
 
 /**
@@ -121,7 +117,7 @@ export async function toolsOf(exec: HostExec, flavour: IptablesFlavour, families
 export async function readLegacy(exec: HostExec, families: readonly Family[]): Promise<LegacyState> {
   const problems: string[] = [];
   const read = async (f: Family): Promise<Map<string, SavedTable>> => {
-    const names = await exec.procNet(f === 4 ? 'ip_tables_names' : 'ip6_tables_names');
+    const names = await procNet(exec, f === 4 ? 'ip_tables_names' : 'ip6_tables_names');
     if (!names?.trim()) return new Map();
     const tool = await toolOf(exec, 'legacy', f, 'save');
     if (tool === null) {
@@ -131,7 +127,7 @@ export async function readLegacy(exec: HostExec, families: readonly Family[]): P
     const r = await exec.run(tool, []);
     if (r.code !== 0) throw commandFailed(tool, 'read the iptables-legacy tables', r);
     const p = parseIptablesSave(r.stdout);
-    if (!p.ok) throw new CliError('HOST_COMMAND_FAILED', `cannot read the output of ${tool}: line ${p.error.line}: ${p.error.message}`);
+    if (!p.ok) throw new PoolctlError('HOST_COMMAND_FAILED', `cannot read the output of ${tool}: line ${p.error.line}: ${p.error.message}`);
     return p.value;
   };
   const tables = await Promise.all(families.map(read));
@@ -176,13 +172,12 @@ function countRules(text: string): number {
 }
 
 /** mixedError: cali- chains in both flavours, so neither can be programmed without leaving the other's rules running. */
-function mixedError(legacy: readonly Family[], nft: readonly Family[]): CliError {
-  return new CliError(
+function mixedError(legacy: readonly Family[], nft: readonly Family[]): PoolctlError {
+  return new PoolctlError(
     'HOST_IPTABLES_MIXED',
     `both iptables flavours hold cali- chains: iptables-legacy (${familyList(legacy)}) and iptables-nft (${familyList(nft)}); ` +
       'the rules of both run, and poolctl would program only one of them',
     {
-      exitCode: ExitCode.UNAVAILABLE,
       hint:
         "remove the copy not in use (see them with 'iptables-legacy-save | grep cali' and 'iptables-nft-save | grep cali'), " +
         'or choose one for nat apply and nat status with --iptables-backend legacy|nft (the other copy keeps running)',

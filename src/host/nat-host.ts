@@ -1,7 +1,7 @@
 import type { Family, NatModel } from '../core/index.js';
 import { applyIptables } from './apply-iptables.js';
 import { applyNftables } from './apply-nftables.js';
-import { listNftChains, otherBackendWarning, requireTools, resolveBackend, type BackendChoice, type NftChainEntry } from './backend.js';
+import { listNftChains, otherBackendWarning, requireTools, resolveBackend, type BackendChoice } from './backend.js';
 import type { Backend } from './desired.js';
 import { NFT_TABLE } from '../render/nftables.js';
 import { desiredIptables, desiredNftables } from './desired-from-model.js';
@@ -9,7 +9,7 @@ import type { HostExec } from './host-exec.js';
 import { lockHost, type HostLock, type LockOptions } from './host-lock.js';
 import { chooseFlavour, legacyCaliFamilies, readLegacy, type FlavourChoice, type IptablesFlavour, type LegacyState } from './iptables-flavour.js';
 import { readIpsets, readNatTables, readNftTable, readReferences, type IptablesLive } from './live-state.js';
-import type { NftTableState } from './nft-json.js';
+import type { NftChainEntry, NftTableState } from './nft-json.js';
 import { planIptablesFamily, planNftablesFamily, setRole, type Change } from './plan.js';
 
 /** HostPlan is the comparison of one model with the kernel, ready to apply. */
@@ -99,7 +99,7 @@ export function readHost(exec: HostExec, requested: Backend | 'auto', families: 
     legacy,
     live,
     async release() {
-      (await lock.catch(() => null))?.release();
+      await (await lock.catch(() => null))?.release();
     },
   };
 }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createHostExec } from '../../src/host/host-exec.js';
 import { chooseFlavour, flavourOfVersion, legacyCaliFamilies, toolsOf, type LegacyState } from '../../src/host/iptables-flavour.js';
 import { parseIptablesSave } from '../../src/host/iptables-save.js';
-import { rejection } from '../support/reject.js';
+import { failure } from '../support/failure.js';
 
 // chooseFlavour decides from what it is given (the nft chain list, what readLegacy read) and
 // asks the tools only for their names and, at the end, their rule counts and version: stand-in
@@ -52,7 +52,7 @@ describe('chooseFlavour', () => {
   });
 
   it('auto refuses when both flavours hold cali- chains (exit 3, naming both and what to do)', async () => {
-    const e = await rejection(chooseFlavour(execWith(VARIANTS), 'auto', [4, 6], [nftCali('ip6')], legacyOf({ 4: CALI_NAT, 6: CALI_NAT })));
+    const e = await failure(chooseFlavour(execWith(VARIANTS), 'auto', [4, 6], [nftCali('ip6')], legacyOf({ 4: CALI_NAT, 6: CALI_NAT })));
     expect(e.code).toBe('HOST_IPTABLES_MIXED');
     expect(e.exitCode).toBe(3);
     expect(e.message).toBe(
@@ -64,7 +64,7 @@ describe('chooseFlavour', () => {
   it('without nft\'s chain list (nft not installed), reads iptables-nft\'s nat tables for cali- chains', async () => {
     const saving = { ...VARIANTS, 'ip6tables-nft-save': `printf '*nat\\n:POSTROUTING ACCEPT [0:0]\\n:cali-POSTROUTING - [0:0]\\nCOMMIT\\n'` };
     expect((await chooseFlavour(execWith(saving), 'auto', [4, 6], null, NO_LEGACY)).why).toBe('iptables-nft: it holds the cali- chains (IPv6)');
-    const e = await rejection(chooseFlavour(execWith(saving), 'auto', [4, 6], null, legacyOf({ 4: CALI_NAT })));
+    const e = await failure(chooseFlavour(execWith(saving), 'auto', [4, 6], null, legacyOf({ 4: CALI_NAT })));
     expect(e.code).toBe('HOST_IPTABLES_MIXED');
   });
 
@@ -102,7 +102,7 @@ describe('chooseFlavour', () => {
     expect([...(await toolsOf(execWith(plain('v1.8.9 (nf_tables)')), 'nft', [4])).restore.values()]).toEqual(['iptables-restore']);
     // before 1.8 there was only legacy
     expect([...(await toolsOf(execWith(plain('v1.6.1')), 'legacy', [4])).save.values()]).toEqual(['iptables-save']);
-    const e = await rejection(toolsOf(execWith(plain('v1.8.9 (nf_tables)')), 'legacy', [4]));
+    const e = await failure(toolsOf(execWith(plain('v1.8.9 (nf_tables)')), 'legacy', [4]));
     expect(e.message).toBe('iptables-legacy-save not found on PATH: install the package "iptables"');
     expect(e.exitCode).toBe(3);
   });

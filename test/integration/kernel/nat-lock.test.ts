@@ -55,7 +55,10 @@ async function appliedPair(t: Topology, name: string, n: number): Promise<{ a: s
 const inSync = async (t: Topology, pools: string): Promise<number | null> => (await t.cli(['nat', 'status', '--backend', 'iptables', '-f', pools])).code;
 
 /** lockOf is the lock file of a namespace, as poolctl names it. */
-const lockOf = (ns: string): string => lockPath(createHostExec({ env: process.env, netns: ns }));
+const lockOf = (ns: string): Promise<string> => lockPath(createHostExec({ env: process.env, netns: ns }));
+
+/** lockFree says whether no one holds the lock of a namespace (flock(1) gets it at once). */
+const lockFree = async (ns: string): Promise<boolean> => (await inNs(ns, 'flock', ['--nonblock', await lockOf(ns), 'true'])).code === 0;
 
 /** until polls cond every 50 ms for up to ms. */
 async function until(cond: () => boolean, ms = 20_000): Promise<void> {
@@ -112,7 +115,7 @@ kernelDescribe('nat apply: two at once in one network namespace', () => {
     // they did run at the same time: the one started second waited (almost) every round
     expect(waited).toBeGreaterThanOrEqual(2);
     expect(await t.flows(FLOWS)).toEqual(NATED);
-    expect(existsSync(lockOf(t.node))).toBe(false);
+    expect(await lockFree(t.node)).toBe(true);
   }, 300_000);
 });
 
@@ -130,7 +133,8 @@ kernelDescribe('nat apply and status: waiting for the host lock', () => {
       onStart: (p) => (pid = p),
     });
     await until(() => existsSync(marker));
-    expect(readFileSync(lockOf(t.node), 'utf8')).toMatch(new RegExp(`^pid ${pid} \\(nat apply\\) since `));
+    expect(await lockFree(t.node)).toBe(false);
+    expect(readFileSync(await lockOf(t.node), 'utf8')).toMatch(new RegExp(`^pid ${pid} \\(nat apply\\) since `));
 
     const [impatient, patient, elsewhere] = await Promise.all([
       t.cli(['nat', 'apply', '--backend', 'iptables', '--lock-timeout', '1', '-f', a]),
@@ -150,10 +154,10 @@ kernelDescribe('nat apply and status: waiting for the host lock', () => {
     expect(patient.stdout).toMatch(/in sync\n$/);
     expect(patient.code).toBe(0);
     // it never found its lock taken (it would have said so)
-    expect(lockOf(t.pod)).not.toBe(lockOf(t.node));
+    expect(await lockOf(t.pod)).not.toBe(await lockOf(t.node));
     expect(elsewhere.stderr).toBe('');
     expect(elsewhere.code).toBe(1);
-    expect(existsSync(lockOf(t.node))).toBe(false);
+    expect(await lockFree(t.node)).toBe(true);
   }, 120_000);
 });
 
