@@ -55,6 +55,8 @@ export interface StartedTool {
   readonly stdin: Writable;
   readonly stdout: Readable;
   readonly done: Promise<ExecResult>;
+  /** detach lets poolctl exit while the tool still runs (it no longer waits for it). */
+  detach(): void;
 }
 
 /** HostExecOptions: the environment (PATH decides which tools run) and an optional netns. */
@@ -179,7 +181,11 @@ export function createHostExec(opts: HostExecOptions): HostExec {
           else resolve({ code: status, stdout: '', stderr });
         });
       });
-      return { stdin: child.stdin, stdout: child.stdout, done };
+      const detach = (): void => {
+        child.unref();
+        for (const s of [child.stdin, child.stdout, child.stderr] as const) (s as Partial<{ unref(): void }>).unref?.();
+      };
+      return { stdin: child.stdin, stdout: child.stdout, done, detach };
     },
     run(tool, args, runOpts = {}) {
       const [cmd, argv] = command(tool, args);

@@ -32,7 +32,7 @@ import { commandFailed, toolMissing, type ExecResult, type HostExec, type Starte
  * has it open): one small file per network namespace, in /run, gone at reboot.
  */
 
-/** HostLock is a held lock; release() lets go of it (idempotent). */
+/** HostLock is a held lock; release() lets go of it (idempotent; see RELEASE_WAIT_MS). */
 export interface HostLock {
   readonly path: string;
   release(): Promise<void>;
@@ -101,6 +101,13 @@ async function holderOf(exec: HostExec, path: string): Promise<string> {
     : `a tool started by poolctl ${m[2]} (pid ${m[1]}, since ${m[3]}, no longer running)`;
 }
 
+/**
+ * RELEASE_WAIT_MS is how long release() waits for the holder to end: at once when no tool
+ * holds the lock any more; a tool still running (a killed tool's child, say) keeps the lock
+ * held after that, and poolctl does not wait for it.
+ */
+const RELEASE_WAIT_MS = 1000;
+
 /** BUSY is the status flock(1) exits with when another holds the lock (--conflict-exit-code). */
 const BUSY = 75;
 
@@ -151,7 +158,7 @@ export async function lockHost(exec: HostExec, opts: LockOptions): Promise<HostL
     }
     const left = deadline - Date.now();
     if (left > 0) {
-      opts.onWait?.(`waiting for ${who} to finish: it holds the NAT lock of this network namespace (${path}); waiting up to ${Math.ceil(left / 1000)} s`);
+      opts.onWait?.(`waiting for ${who} to finish: it holds the NAT lock of this network namespace (${path}); waiting up to ${Math.ceil(opts.timeoutMs / 1000)} s`);
       holder = await hold(exec, path, line, left);
     }
     if (!holder) {
@@ -172,7 +179,10 @@ export async function lockHost(exec: HostExec, opts: LockOptions): Promise<HostL
         exec.inherit(null);
         // close (not shut down) poolctl's end: sed ends once no tool holds it either
         held.stdin.destroy();
-        await held.done.catch(() => {});
+        held.detach();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([held.done.catch(() => {}), new Promise((res) => (timer = setTimeout(res, RELEASE_WAIT_MS)))]);
+        clearTimeout(timer);
       })();
       return released;
     },

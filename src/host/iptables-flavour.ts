@@ -17,9 +17,9 @@ import { parseIptablesSave, type SavedTable } from './iptables-save.js';
  *   1. Kubernetes' hint chains (KUBE-IPTABLES-HINT, KUBE-KUBELET-CANARY) in iptables-nft,
  *      then in iptables-legacy: that flavour;
  *   2. rules in iptables-legacy: legacy when it holds as many as iptables-nft or more, else nft;
- *   3. none in iptables-legacy: the flavour of the system's iptables-restore (the program it
- *      links to, xtables-nft-multi or xtables-legacy-multi, else its --version), unless that is
- *      legacy and iptables-nft holds rules (then nft, as Felix). With no rule anywhere Felix
+ *   3. none in iptables-legacy: the flavour of the system's iptables-restore (what its
+ *      --version says), unless that is legacy and iptables-nft holds rules (then nft, as
+ *      Felix). With no rule anywhere Felix
  *      takes legacy; a host's own default is what its admin sees with `iptables -t nat -S`,
  *      and works where the legacy modules are gone.
  * An explicit --iptables-backend legacy|nft is used as given (as Felix does), with a warning

@@ -65,14 +65,16 @@ describe('lockHost', () => {
     const e = exec();
     const lock = await lockHost(e, { what: 'nat apply', timeoutMs: 0, dir });
     expect((await e.run('sh', ['-c', 'test -e /proc/self/fd/3 && echo fd3 || echo none'])).stdout.trim()).toBe('fd3');
-    // a tool that outlives poolctl's hold (as after kill -9): the lock stays until it ends
-    const tool = e.run('sleep', ['1.5']);
+    // a tool that outlives poolctl's hold (as after kill -9, or a killed tool's child): the
+    // lock stays held until it ends, and release does not wait for it (only 1 s)
+    const tool = e.run('sleep', ['4']);
     const started = Date.now();
     await lock.release();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect((await failure(lockHost(exec(), { what: 'nat status', timeoutMs: 0, dir }))).code).toBe('HOST_LOCKED');
     await tool;
+    await (await lockHost(exec(), { what: 'nat status', timeoutMs: 1000, dir })).release();
     expect((await e.run('sh', ['-c', 'test -e /proc/self/fd/3 && echo fd3 || echo none'])).stdout.trim()).toBe('none');
-    await (await lockHost(e, { what: 'nat apply', timeoutMs: 0, dir })).release();
   });
 
   it('refuses a lock directory others may write to, or not its own (exit 3)', async () => {

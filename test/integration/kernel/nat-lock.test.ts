@@ -58,7 +58,8 @@ const inSync = async (t: Topology, pools: string): Promise<number | null> => (aw
 const lockOf = (ns: string): Promise<string> => lockPath(createHostExec({ env: process.env, netns: ns }));
 
 /** lockFree says whether no one holds the lock of a namespace (flock(1) gets it at once). */
-const lockFree = async (ns: string): Promise<boolean> => (await inNs(ns, 'flock', ['--nonblock', await lockOf(ns), 'true'])).code === 0;
+const lockFree = async (ns: string): Promise<boolean> =>
+  (await createHostExec({ env: process.env, netns: ns }).run('flock', ['--nonblock', await lockOf(ns), 'true'])).code === 0;
 
 /** until polls cond every 50 ms for up to ms. */
 async function until(cond: () => boolean, ms = 20_000): Promise<void> {
