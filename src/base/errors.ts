@@ -52,10 +52,12 @@ export type ErrorCode =
   | 'HOST_COMMAND_FAILED'
   /** the kernel holds state nat apply must not overwrite by itself */
   | 'HOST_CONFLICT'
-  /** another poolctl process (a nat agent, a nat apply) holds the network namespace's NAT lock */
+  /** another poolctl run (nat apply, nat status, a nat agent) holds the network namespace's NAT lock: past the wait, or an agent */
   | 'HOST_LOCKED'
-  /** the lock directory is not root's alone (or cannot be made), so a lock there proves nothing */
+  /** the host lock's directory may be written by others than root */
   | 'HOST_LOCK_UNSAFE'
+  /** both iptables flavours (legacy and nft) hold cali- chains */
+  | 'HOST_IPTABLES_MIXED'
   /** nat agent cannot serve /livez, /readyz and /metrics on --health-listen (the port is taken, the address is not local) */
   | 'HEALTH_LISTEN'
   /** the kernel's ruleset holds rules nat explain --live cannot read */

@@ -27,6 +27,7 @@ export const ERROR_EXITS: Readonly<Record<ErrorCode, ErrorExit>> = {
   HOST_COMMAND_UNAVAILABLE: { exit: ExitCode.UNAVAILABLE },
   HOST_LOCKED: { exit: ExitCode.UNAVAILABLE },
   HOST_LOCK_UNSAFE: { exit: ExitCode.UNAVAILABLE },
+  HOST_IPTABLES_MIXED: { exit: ExitCode.UNAVAILABLE },
   HEALTH_LISTEN: { exit: ExitCode.UNAVAILABLE },
   NOT_FOUND: { exit: ExitCode.FAILURE },
   ALREADY_EXISTS: { exit: ExitCode.FAILURE },

@@ -3,7 +3,7 @@ import { familyLabel } from './desired.js';
 import { commandFailed, type HostExec } from './host-exec.js';
 import { rulesInput } from './apply-iptables.js';
 import type { IncrementalPlan } from './incremental.js';
-import { restoreTool } from './live-state.js';
+import type { IptablesTools } from './iptables-flavour.js';
 import { NFT_TABLE, nftFamily } from '../render/nftables.js';
 
 /** NFT_ELEMENTS_PER_LINE bounds one add/delete element statement (nft reads a long one fine; this keeps lines short). */
@@ -15,13 +15,14 @@ const NFT_ELEMENTS_PER_LINE = 1000;
  *     comes (-exist: a member already there, or already gone, is no error, so that a write
  *     repeated after a crash still applies), then, only when a chain's rules changed, one
  *     `iptables-restore --noflush` per family that redeclares (flushes) and refills exactly
- *     those chains, one transaction each (the same input as nat apply: rulesInput);
+ *     those chains, one transaction each (the same input as nat apply: rulesInput), with the
+ *     iptables-restore of the flavour the last full sync used (tools);
  *   - nftables: one `nft -f` transaction with `delete element` / `add element` statements and,
  *     for a chain whose rules changed, `flush chain` and its rules: all or nothing.
  * A failure throws (HOST_COMMAND_FAILED); the kernel may then hold part of an iptables write,
  * and the caller plans against the live kernel to put it right.
  */
-export async function applyIncremental(exec: HostExec, plan: IncrementalPlan): Promise<void> {
+export async function applyIncremental(exec: HostExec, plan: IncrementalPlan, tools: IptablesTools | null): Promise<void> {
   if (plan.next.backend === 'nftables') {
     if (!plan.sets.length && !plan.chains.length) return;
     const r = await exec.run('nft', ['-f', '-'], { input: nftInput(plan) });
@@ -35,7 +36,8 @@ export async function applyIncremental(exec: HostExec, plan: IncrementalPlan): P
   for (const d of plan.next.families as readonly DesiredIptFamily[]) {
     const input = rulesInput(d, plan.chains.filter((c) => c.family === d.family));
     if (!input) continue;
-    const tool = restoreTool(d.family);
+    const tool = tools?.restore.get(d.family);
+    if (tool === undefined) throw new Error(`applyIncremental: no iptables-restore for IPv${d.family}`);
     const r = await exec.run(tool, ['--noflush'], { input });
     if (r.code !== 0) throw commandFailed(tool, `replace the ${familyLabel(d.family)} nat chains`, r);
   }

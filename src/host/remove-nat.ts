@@ -3,6 +3,7 @@ import { NFT_TABLE, nftFamily } from '../render/nftables.js';
 import type { Backend } from './desired.js';
 import { familyLabel } from './desired.js';
 import { commandFailed, type HostExec } from './host-exec.js';
+import type { IptablesTools } from './iptables-flavour.js';
 import { readIptablesLive, readNftTable, restoreTool } from './live-state.js';
 import { savedLine, setRole } from './plan.js';
 
@@ -19,9 +20,10 @@ const JUMP_RE = /(?:^|\s)(?:-j|--jump)\s+cali-/;
  *     cali- chains from POSTROUTING, flushes the owned chains and deletes them; then one
  *     `ipset restore` destroying the NAT sets (masq, pool and host sets);
  *   - nftables: one `nft -f` deleting `table ip calico` and `table ip6 calico`.
- * Other rules, chains, sets and tables are left alone.
+ * Other rules, chains, sets and tables are left alone. tools are the iptables flavour's (the
+ * one the agent wrote with).
  */
-export async function removeNat(exec: HostExec, backend: Backend, families: readonly Family[]): Promise<void> {
+export async function removeNat(exec: HostExec, backend: Backend, families: readonly Family[], tools: IptablesTools | null): Promise<void> {
   if (backend === 'nftables') {
     const present: string[] = [];
     for (const f of families) if (await readNftTable(exec, f, NFT_TABLE)) present.push(`delete table ${nftFamily(f)} ${NFT_TABLE}`);
@@ -30,7 +32,8 @@ export async function removeNat(exec: HostExec, backend: Backend, families: read
     if (r.code !== 0) throw commandFailed('nft', 'delete the calico tables', r);
     return;
   }
-  const live = await readIptablesLive(exec, families, () => false);
+  if (!tools) throw new Error('removeNat: the iptables tools are needed');
+  const live = await readIptablesLive(exec, tools, families, () => false);
   for (const f of families) {
     const nat = live.nat.get(f);
     if (!nat) continue;
@@ -41,7 +44,7 @@ export async function removeNat(exec: HostExec, backend: Backend, families: read
     const owned = OWNED_CHAINS.filter((c) => nat.chains.has(c));
     if (!lines.length && !owned.length) continue;
     const input = ['*nat', ...owned.map((c) => `:${c} - [0:0]`), ...lines, ...owned.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n');
-    const tool = restoreTool(f);
+    const tool = restoreTool(live, f);
     const r = await exec.run(tool, ['--noflush'], { input });
     if (r.code !== 0) throw commandFailed(tool, `remove the ${familyLabel(f)} nat chains`, r);
   }

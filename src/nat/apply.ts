@@ -1,22 +1,33 @@
 import type { Context } from '../base/context.js';
+import type { HostPlan } from '../host/nat-host.js';
 import { conflictError, planHostNat, type HostPlanOptions } from './host-plan.js';
 
 /** ApplyOptions are nat apply's: the plan's inputs, and whether to write nothing. */
-export interface ApplyOptions extends Omit<HostPlanOptions, 'what'> {
+export interface ApplyOptions extends Omit<HostPlanOptions, 'what' | 'writes'> {
   readonly dryRun: boolean;
 }
 
 /**
  * applyNat programs the NAT ruleset into the kernel: it plans (planHostNat), prints the changes
  * and makes them, or with dryRun prints them as a diff and writes nothing. Conflicts stop it
- * (HOST_CONFLICT), a dry run after printing its diff. It writes only holding the network
- * namespace's NAT lock (HOST_LOCKED while a nat agent keeps the namespace in step).
+ * (HOST_CONFLICT), a dry run after printing its diff. The host lock is held until it is done;
+ * while a nat agent holds it, apply does not write (HOST_LOCKED at once) and a dry run reads
+ * beside the agent.
  */
 export async function applyNat(opts: ApplyOptions, ctx: Context): Promise<void> {
-  const plan = await planHostNat({ ...opts, what: 'nat apply' }, ctx);
+  const plan = await planHostNat({ ...opts, what: 'nat apply', writes: !opts.dryRun }, ctx);
+  try {
+    await applyPlan(plan, opts, ctx);
+  } finally {
+    await plan.release();
+  }
+}
+
+/** applyPlan prints the plan (dry run) or makes it and prints what was done. */
+async function applyPlan(plan: HostPlan, opts: ApplyOptions, ctx: Context): Promise<void> {
   const { formatChanges } = await import('../host/format-changes.js');
   const { backend } = plan.choice;
-  if (plan.changes.length === 0) {
+  if (plan.changes.length === 0 && !plan.conflicts.length) {
     ctx.io.stdout.write(`no changes: the ${backend} ruleset is in place\n`);
     return;
   }
@@ -30,14 +41,7 @@ export async function applyNat(opts: ApplyOptions, ctx: Context): Promise<void> 
     return;
   }
   if (plan.conflicts.length) throw conflictError(plan.conflicts);
-  // a running nat agent holds the namespace's NAT lock: apply refuses to write rather than fight it
-  const { lockNamespace } = await import('../host/namespace-lock.js');
-  const lock = await lockNamespace('nat apply');
-  try {
-    await plan.apply();
-  } finally {
-    lock.release();
-  }
+  await plan.apply();
   ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'plan', maxItems: 0 }));
   ctx.io.stdout.write(`applied ${n} ${noun} with ${backend}\n`);
 }

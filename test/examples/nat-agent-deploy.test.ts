@@ -10,7 +10,7 @@ import type { BaseContext } from '../../src/cli/make-context.js';
 import type { CommandSpec } from '../../src/commands/command.js';
 import { loadAllCommands } from '../../src/commands/index.js';
 import { resolveDatastoreConfig } from '../../src/datastore/config.js';
-import { LOCK_DIR } from '../../src/datastore/lock-file.js';
+import { LOCK_DIR } from '../../src/host/host-lock.js';
 import { parseListen, startHealthServer } from '../../src/nat/agent/health.js';
 import { ROOT } from '../support/paths.js';
 

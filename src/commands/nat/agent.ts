@@ -36,6 +36,8 @@ export default defineCommand({
     await runNatAgent(
       {
         backend: args.backend,
+        iptablesBackend: args.iptablesBackend,
+        lockTimeoutS: args.lockTimeout,
         settings: felixSettingsOf(args),
         resyncIntervalS: args.resyncInterval,
         healthListen: args.healthListen,

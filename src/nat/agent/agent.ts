@@ -2,10 +2,12 @@ import { buildNatModel, type Family, type NatPool, type NatSettings } from '../.
 import type { Datastore, NatChange, NatChangeBatch, NatListing } from '../../datastore/datastore.js';
 import { diffNatPools } from '../../datastore/nat-pool.js';
 import type { Signals } from '../../base/context.js';
-import type { NatLock } from '../../host/namespace-lock.js';
+import type { HostLock } from '../../host/host-lock.js';
 import { resolveBackend } from '../../host/backend.js';
 import type { Backend } from '../../host/desired.js';
 import type { HostExec } from '../../host/host-exec.js';
+import type { IptablesFlavour } from '../../host/iptables-flavour.js';
+import { readHost } from '../../host/nat-host.js';
 import { removeNat } from '../../host/remove-nat.js';
 import { DatastoreFollower } from './follow.js';
 import { startHealthServer } from './health.js';
@@ -23,6 +25,8 @@ export interface SettingsSource {
 /** AgentOptions are `nat agent`'s settings (its flags, checked). */
 export interface AgentOptions {
   readonly backend: Backend | 'auto';
+  /** iptablesBackend: the iptables flavour, as nat apply's --iptables-backend */
+  readonly iptablesBackend: IptablesFlavour | 'auto';
   readonly settings: SettingsSource;
   readonly resyncIntervalMs: number;
   readonly debounceMs: number;
@@ -37,7 +41,8 @@ export interface AgentDeps {
   readonly log: Logger;
   readonly signals: Signals;
   openDatastore(): Promise<Datastore>;
-  lock(): Promise<NatLock>;
+  /** lock takes the network namespace's host lock (host-lock.ts) for the agent's life. */
+  lock(): Promise<HostLock>;
 }
 
 /** FAMILIES are programmed as nat apply programs them: both, as Felix with IPv6 enabled. */
@@ -110,7 +115,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
           return p;
         },
       },
-      { backend: choice.backend, families: FAMILIES, debounceMs: opts.debounceMs, maxDelayMs: opts.maxDelayMs },
+      { backend: choice.backend, iptablesBackend: opts.iptablesBackend, families: FAMILIES, debounceMs: opts.debounceMs, maxDelayMs: opts.maxDelayMs },
       log,
       metrics,
     );
@@ -204,7 +209,13 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     await follower.stop();
     await kernel.stop();
     if (opts.cleanupOnExit) {
-      await removeNat(exec, choice.backend, FAMILIES);
+      // the flavour written with; without a full sync done, the one nat apply would choose
+      let tools = kernel.tools;
+      if (!tools && choice.backend === 'iptables') {
+        const live = await readHost(exec, 'iptables', FAMILIES, { iptablesBackend: opts.iptablesBackend }).live;
+        tools = live.backend === 'iptables' ? live.flavour : null;
+      }
+      await removeNat(exec, choice.backend, FAMILIES, tools);
       log.info('NAT rules removed (--cleanup-on-exit)', { backend: choice.backend });
     } else {
       log.info('NAT rules left in place', { backend: choice.backend, revision });

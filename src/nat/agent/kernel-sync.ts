@@ -4,6 +4,7 @@ import type { Family, NatModel } from '../../core/index.js';
 import { applyIncremental } from '../../host/apply-incremental.js';
 import type { Backend } from '../../host/desired.js';
 import type { HostExec } from '../../host/host-exec.js';
+import type { IptablesFlavour, IptablesTools } from '../../host/iptables-flavour.js';
 import { planIncremental, programmedOf, setMembers, type Programmed } from '../../host/incremental.js';
 import { planHost, readHost } from '../../host/nat-host.js';
 import { addedCount, type Change } from '../../host/plan.js';
@@ -45,6 +46,8 @@ export interface Pending {
 /** KernelSyncOptions: the backend (resolved), families, and the debounce window. */
 export interface KernelSyncOptions {
   readonly backend: Backend;
+  /** iptablesBackend: the iptables flavour (host/iptables-flavour.ts), chosen at each full sync as nat apply chooses it */
+  readonly iptablesBackend: IptablesFlavour | 'auto';
   readonly families: readonly Family[];
   /** debounceMs: a write starts once no change has come for this long ... */
   readonly debounceMs: number;
@@ -95,6 +98,8 @@ export class KernelSync {
   private readonly backoff = new Backoff(200, 10_000);
   /** revisions taken from the source and not yet in the kernel */
   private unwritten: Pending[] = [];
+  /** tools: the iptables flavour's save/restore tools the last full sync read and wrote with (incremental writes use them); null for nftables */
+  tools: IptablesTools | null = null;
   /** problem is why the kernel is not in step (a failed write, a model that cannot be programmed), or null */
   problem: string | null = 'the first sync of the kernel has not finished';
 
@@ -222,7 +227,7 @@ export class KernelSync {
    * (someone changed the kernel), counted and logged as they are repaired.
    */
   private async writeFull(model: NatModel): Promise<ReturnType<typeof describe> | null> {
-    const read = readHost(this.exec, this.opts.backend, this.opts.families);
+    const read = readHost(this.exec, this.opts.backend, this.opts.families, { iptablesBackend: this.opts.iptablesBackend });
     if (this.programmed) {
       const drift = await planHost(this.programmed.model, read);
       const n = drift.changes.length + drift.conflicts.length;
@@ -239,6 +244,8 @@ export class KernelSync {
     for (const w of plan.warnings) this.log.warn(w);
     if (plan.changes.length) this.log.debug('kernel write started', { mode: 'full', changes: plan.changes.length });
     await plan.apply();
+    const live = await read.live;
+    this.tools = live.backend === 'iptables' ? live.flavour : null;
     this.programmed = { state: programmedOf(this.opts.backend, model), model };
     this.full = false;
     if (!this.firstFullDone) {
@@ -256,7 +263,7 @@ export class KernelSync {
     const changes = [...plan.sets, ...plan.chains];
     if (changes.length) {
       this.log.debug('kernel write started', { mode: 'incremental', changes: changes.length });
-      await applyIncremental(this.exec, plan);
+      await applyIncremental(this.exec, plan, this.tools);
     }
     this.programmed = { state: next, model };
     return changes.length ? describe(changes) : null;

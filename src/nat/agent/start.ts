@@ -1,5 +1,6 @@
 import type { Context } from '../../base/context.js';
 import { usageError } from '../../base/errors.js';
+import type { IptablesFlavour } from '../../host/iptables-flavour.js';
 import type { BackendRequest } from '../host-plan.js';
 import type { FelixSettingsInput } from '../settings.js';
 import type { LogFormat, LogLevel } from './log.js';
@@ -7,6 +8,9 @@ import type { LogFormat, LogLevel } from './log.js';
 /** NatAgentOptions are nat agent's flags, parsed and not yet checked. */
 export interface NatAgentOptions {
   readonly backend: BackendRequest;
+  readonly iptablesBackend: IptablesFlavour | 'auto';
+  /** lockTimeoutS: seconds to wait for a nat apply or status holding the host lock (an agent holding it: none) */
+  readonly lockTimeoutS: number;
   readonly settings: FelixSettingsInput;
   /** resyncIntervalS: seconds between full resyncs; 0 turns them off (SIGHUP still resyncs) */
   readonly resyncIntervalS: number;
@@ -31,23 +35,26 @@ function nonNegative(name: string, n: number): number {
  * or SIGINT.
  */
 export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<void> {
-  const [{ parseNatSettings }, { createLogger }, { runAgent }, { createHostExec }, { lockNamespace }, { openDatastore }] = await Promise.all([
+  const [{ parseNatSettings }, { createLogger }, { runAgent }, { createHostExec }, { lockHost }, { openDatastore }] = await Promise.all([
     import('../settings.js'),
     import('./log.js'),
     import('./agent.js'),
     import('../../host/host-exec.js'),
-    import('../../host/namespace-lock.js'),
+    import('../../host/host-lock.js'),
     import('../../datastore/index.js'),
   ]);
   const settings = parseNatSettings(opts.settings);
   const resync = nonNegative('resync-interval', opts.resyncIntervalS);
   const debounceMs = nonNegative('debounce-ms', opts.debounceMs);
   const maxDelayMs = nonNegative('max-delay-ms', opts.maxDelayMs);
+  const lockTimeoutS = nonNegative('lock-timeout', opts.lockTimeoutS);
   if (!ctx.signals) throw new Error('nat agent needs process signals');
   const log = createLogger(ctx.io.stderr, { format: opts.logFormat, level: opts.logLevel });
+  const exec = createHostExec({ env: ctx.env });
   await runAgent(
     {
       backend: opts.backend,
+      iptablesBackend: opts.iptablesBackend,
       settings: { describe: 'flags', current: () => settings },
       // 0 turns the periodic resync off (setInterval needs a bound: about 24 days)
       resyncIntervalMs: resync > 0 ? resync * 1000 : 2 ** 31 - 1,
@@ -57,11 +64,12 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
       cleanupOnExit: opts.cleanupOnExit,
     },
     {
-      exec: createHostExec({ env: ctx.env }),
+      exec,
       log,
       signals: ctx.signals,
       openDatastore: () => openDatastore(ctx),
-      lock: () => lockNamespace('nat agent'),
+      // held for the agent's life: a second agent (or a writing nat apply) fails at once
+      lock: () => lockHost(exec, { what: 'nat agent', timeoutMs: lockTimeoutS * 1000, besideAgent: 'refuse', onWait: (m) => log.warn(m) }),
     },
   );
 }
