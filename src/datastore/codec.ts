@@ -83,7 +83,7 @@ function ordered(src: Record<string, unknown>, s: Shape, over?: Record<string, u
   for (const k of Object.keys(src)) {
     const r = s.rank.get(k);
     if (r !== undefined) values[r] = src[k];
-    else if (src[k] !== undefined) (extra ??= []).push(k);
+    else if (src[k] !== undefined && k !== '__proto__') (extra ??= []).push(k);
   }
   if (over) {
     for (const k of Object.keys(over)) {
@@ -123,33 +123,240 @@ export function toStoredPool(input: IPPool, server: { resourceVersion: string; u
   } as StoredPool;
 }
 
+/**
+ * undecodablePool stands for a stored value that is not an IPPool where a delete returns what
+ * it removed: the name and resourceVersion, an empty spec.
+ */
+export function undecodablePool(name: string, resourceVersion: string): StoredPool {
+  return { apiVersion: API_VERSION, kind: KIND_IPPOOL, metadata: { name, resourceVersion, uid: '', creationTimestamp: '' }, spec: { cidr: '' } };
+}
+
 /** encodeEtcdValue is the etcd value of a pool: Calico's compact JSON without metadata.resourceVersion. */
 export function encodeEtcdValue(pool: StoredPool): string {
   const { resourceVersion: _rv, ...metadata } = pool.metadata;
   return JSON.stringify({ kind: pool.kind, apiVersion: pool.apiVersion, metadata, spec: pool.spec });
 }
 
+// Reading a stored value as Calico does: libcalico-go's model.ParseValue unmarshals it into the
+// IPPool Go struct with json-iterator in its encoding/json-compatible mode
+// (libcalico-go/lib/json/json.go). So a key matches a field exactly or, failing that, by its
+// lower-case form (strings.ToLower, under which only the Kelvin sign and a dotted capital I
+// become ASCII letters); unknown keys are ignored by Go (poolctl keeps them after the known
+// ones, except `__proto__`, which no Calico field can be); null leaves a plain field as it was
+// and empties a pointer; a value of the wrong type fails the whole pool (Calico then leaves
+// the entry out of every list, etcdv3/conversion.go). Fields missing from the value stay at
+// their zero value (spec.cidr ""). One deviation: JSON numbers are read as JS numbers, so an
+// integral `26.0` passes where Go wants the literal `26`.
+
+/** GoType is the Go type of a field, as far as decoding is concerned. */
+type GoType =
+  | 'string'
+  | 'bool'
+  | 'int'
+  | 'time'
+  | '*time'
+  | '*int'
+  | '*string'
+  | 'map[string]string'
+  | '[]string'
+  | '[]struct'
+  | GoStruct;
+
+/** GoStruct is a struct's JSON fields (canonical names) and its pointer-ness. */
+export interface GoStruct {
+  readonly fields: Readonly<Record<string, GoType>>;
+  /** pointer: null sets the field to nil (absent) rather than leaving it as it was */
+  readonly pointer?: boolean;
+  /** lower maps each field's lower-case name to the field, for Go's case-insensitive match */
+  readonly lower: ReadonlyMap<string, string>;
+}
+
+function goStruct(fields: Record<string, GoType>, pointer = false): GoStruct {
+  return { fields, pointer, lower: new Map(Object.keys(fields).map((k) => [k.toLowerCase(), k])) };
+}
+
+/** OBJECT_META is metav1.ObjectMeta's JSON fields (k8s.io/apimachinery/pkg/apis/meta/v1/types.go). */
+const OBJECT_META = goStruct({
+  name: 'string',
+  generateName: 'string',
+  namespace: 'string',
+  selfLink: 'string',
+  uid: 'string',
+  resourceVersion: 'string',
+  generation: 'int',
+  creationTimestamp: 'time',
+  deletionTimestamp: '*time',
+  deletionGracePeriodSeconds: '*int',
+  labels: 'map[string]string',
+  annotations: 'map[string]string',
+  ownerReferences: '[]struct',
+  finalizers: '[]string',
+  managedFields: '[]struct',
+});
+
+/** IPPOOL_SPEC is IPPoolSpec's JSON fields (api/pkg/apis/projectcalico/v3/ippool.go, v3.31). */
+const IPPOOL_SPEC = goStruct({
+  cidr: 'string',
+  vxlanMode: 'string',
+  ipipMode: 'string',
+  natOutgoing: 'bool',
+  disabled: 'bool',
+  disableBGPExport: 'bool',
+  blockSize: 'int',
+  nodeSelector: 'string',
+  namespaceSelector: 'string',
+  ipip: goStruct({ enabled: 'bool', mode: 'string' }, true),
+  'nat-outgoing': 'bool',
+  allowedUses: '[]string',
+  assignmentMode: '*string',
+});
+
 /**
- * decodeStoredPool reads an IPPool's etcd value and sets its resourceVersion; defaults are
- * filled in (pools written by older Calico lack some fields, see toStoredPool). null when the
- * value is not an IPPool object with a name and a spec (Calico skips entries it cannot parse,
- * `etcdv3/conversion.go` convertListResponse).
+ * IPPOOL is the IPPool struct: TypeMeta inline, metadata, spec. Its field lists are core's
+ * GO_STRUCTS (a test keeps them equal), kept apart because reading pools must not load the
+ * schema validator that module brings.
  */
-export function decodeStoredPool(json: string | unknown, resourceVersion: string): StoredPool | null {
-  let v: unknown = json;
-  if (typeof json === 'string') {
-    try {
-      v = JSON.parse(json);
-    } catch {
-      return null;
-    }
+export const IPPOOL = goStruct({ kind: 'string', apiVersion: 'string', metadata: OBJECT_META, spec: IPPOOL_SPEC });
+
+/** DecodeError is a stored value Go would refuse; message names the field. */
+class DecodeError extends Error {}
+
+/** goLower is Go's strings.ToLower as far as it can yield an ASCII field name. */
+function goLower(key: string): string {
+  let out = '';
+  for (const ch of key) out += ch === '\u212a' ? 'k' : ch === '\u0130' ? 'i' : ch >= 'A' && ch <= 'Z' ? ch.toLowerCase() : ch;
+  return out;
+}
+
+function jsonKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+function mismatch(path: string, want: string, v: unknown): DecodeError {
+  return new DecodeError(`${path}: cannot decode a JSON ${jsonKind(v)} into ${want}`);
+}
+
+/** RFC3339 is the text Go's time.Parse(time.RFC3339, ...) accepts (fields range-checked below). */
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-](\d\d):(\d\d))$/;
+
+function isRfc3339(s: string): boolean {
+  const m = RFC3339.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= days && h < 24 && mi < 60 && se < 60 && (m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60));
+}
+
+/** setOwn sets a data property, `__proto__` included, without touching the object's prototype. */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+/**
+ * decodeValue decodes v as Go type t. It returns `undefined` where Go leaves the field as it
+ * was (null into a plain field) and null where Go sets nil (null into a pointer).
+ */
+function decodeValue(v: unknown, t: GoType, path: string): unknown {
+  if (typeof t === 'object') {
+    if (v === null) return t.pointer ? null : undefined;
+    return decodeStruct(v, t, path);
   }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as { kind?: unknown; metadata?: Partial<ObjectMeta>; spec?: unknown };
-  if (o.kind !== KIND_IPPOOL || typeof o.metadata?.name !== 'string' || typeof o.spec !== 'object' || o.spec === null) return null;
-  return toStoredPool(o as IPPool, {
+  if (v === null) return t.startsWith('*') || t.startsWith('[]') || t.startsWith('map') ? null : undefined;
+  switch (t) {
+    case 'string':
+    case '*string':
+      if (typeof v !== 'string') throw mismatch(path, 'a Go string', v);
+      return v;
+    case 'bool':
+      if (typeof v !== 'boolean') throw mismatch(path, 'a Go bool', v);
+      return v;
+    case 'int':
+    case '*int':
+      if (typeof v !== 'number') throw mismatch(path, 'a Go int', v);
+      if (!Number.isSafeInteger(v)) throw new DecodeError(`${path}: cannot decode the number ${v} into a Go int`);
+      return v;
+    case 'time':
+    case '*time':
+      if (typeof v !== 'string') throw mismatch(path, 'a time (RFC 3339 text)', v);
+      if (!isRfc3339(v)) throw new DecodeError(`${path}: ${JSON.stringify(v)} is not an RFC 3339 time`);
+      return v;
+    case 'map[string]string': {
+      if (jsonKind(v) !== 'object') throw mismatch(path, 'a map of strings', v);
+      const out: Record<string, string> = {};
+      for (const [k, e] of Object.entries(v as object)) {
+        if (e !== null && typeof e !== 'string') throw mismatch(`${path}.${k}`, 'a Go string', e);
+        setOwn(out, k, e ?? '');
+      }
+      return out;
+    }
+    case '[]string':
+      if (!Array.isArray(v)) throw mismatch(path, 'a list of strings', v);
+      return v.map((e, i) => {
+        if (e !== null && typeof e !== 'string') throw mismatch(`${path}[${i}]`, 'a Go string', e);
+        return e ?? '';
+      });
+    case '[]struct':
+      if (!Array.isArray(v)) throw mismatch(path, 'a list', v);
+      v.forEach((e, i) => {
+        if (e !== null && jsonKind(e) !== 'object') throw mismatch(`${path}[${i}]`, 'a Go struct', e);
+      });
+      return v;
+  }
+}
+
+/** decodeStruct decodes an object into struct s: known fields (Go's matching), then unknown keys but `__proto__`. */
+function decodeStruct(v: unknown, s: GoStruct, path: string): Record<string, unknown> {
+  if (jsonKind(v) !== 'object') throw mismatch(path, 'a Go struct', v);
+  const out: Record<string, unknown> = {};
+  for (const [k, raw] of Object.entries(v as object)) {
+    const name = Object.hasOwn(s.fields, k) ? k : s.lower.get(goLower(k));
+    if (name === undefined) {
+      if (k !== '__proto__') out[k] = raw;
+      continue;
+    }
+    const val = decodeValue(raw, s.fields[name]!, path ? `${path}.${name}` : name);
+    if (val === null) delete out[name];
+    else if (val !== undefined) out[name] = val;
+  }
+  return out;
+}
+
+/** Decoded is a stored value read as Calico reads it: a pool (with a note when its name differs from its key), or why it is not one. */
+export type Decoded = { readonly ok: true; readonly pool: StoredPool; readonly note?: string } | { readonly ok: false; readonly reason: string };
+
+/**
+ * decodeStoredPool reads the etcd value stored at the key of pool `keyName` as Calico does
+ * (above) and sets its resourceVersion; defaults are filled in (pools written by older Calico
+ * lack some fields, see toStoredPool). The pool is named by its key, as every reader and
+ * writer addresses it; a value naming another pool gets a note. A value Go would refuse is
+ * `ok: false` with the reason: the caller leaves it out and says so.
+ */
+export function decodeStoredPool(json: string, resourceVersion: string, keyName: string): Decoded {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch (e) {
+    // V8's message quotes the text: give only where it goes wrong.
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    return { ok: false, reason: at === undefined ? 'not JSON' : `not JSON (at character ${Number(at) + 1})` };
+  }
+  let o: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
+  try {
+    o = v === null ? {} : decodeStruct(v, IPPOOL, '');
+  } catch (e) {
+    if (e instanceof DecodeError) return { ok: false, reason: e.message };
+    throw e;
+  }
+  const meta = o.metadata ?? {};
+  const named = typeof meta.name === 'string' ? meta.name : '';
+  const spec = { cidr: '', ...o.spec } as IPPoolSpec;
+  const pool = toStoredPool({ apiVersion: API_VERSION, kind: KIND_IPPOOL, metadata: { ...meta, name: keyName } as ObjectMeta, spec }, {
     resourceVersion,
-    uid: typeof o.metadata.uid === 'string' ? o.metadata.uid : '',
-    creationTimestamp: typeof o.metadata.creationTimestamp === 'string' ? o.metadata.creationTimestamp : '',
+    uid: typeof meta.uid === 'string' ? meta.uid : '',
+    creationTimestamp: typeof meta.creationTimestamp === 'string' ? meta.creationTimestamp : '',
   });
+  return named === keyName ? { ok: true, pool } : { ok: true, pool, note: named === '' ? 'its value has no metadata.name' : `its value names the pool ${JSON.stringify(named)}` };
 }
