@@ -269,6 +269,10 @@ async function fromConfigFile(sel: DatastoreSelection): Promise<DatastoreConfig 
  * Unsupported types and bad config files are usage errors (exit 2).
  */
 export async function resolveDatastoreConfig(sel: DatastoreSelection): Promise<DatastoreConfig> {
-  if (sel.store !== undefined) return { type: 'file', path: resolve(sel.cwd, sel.store), source: '--store' };
+  if (sel.store !== undefined) {
+    // an empty path would resolve to the working directory and write snapshots there
+    if (sel.store.trim() === '') throw configError('--store needs the path of a directory, not an empty string', 'give a directory, e.g. --store ~/.local/share/poolctl, or leave --store out');
+    return { type: 'file', path: resolve(sel.cwd, sel.store), source: '--store' };
+  }
   return fromEnv(sel) ?? (await fromConfigFile(sel)) ?? { type: 'file', path: defaultStorePath(sel.env), source: 'default' };
 }

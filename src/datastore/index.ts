@@ -12,7 +12,7 @@ export { NotFoundError } from './errors.js';
 async function createDatastore(cfg: DatastoreConfig, warn: (message: string) => void): Promise<Datastore> {
   if (cfg.type === 'file') {
     const { openFileDatastore } = await import('./file.js');
-    return openFileDatastore(cfg.path);
+    return openFileDatastore(cfg.path, { warn });
   }
   const { openEtcdDatastore } = await import('./etcd.js');
   return openEtcdDatastore(cfg.etcd, { warn });
