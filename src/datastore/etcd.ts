@@ -4,7 +4,7 @@ import type { Datastore, ListResult, StoredPool, WatchEvent } from './datastore.
 import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
 import { EtcdCallError, openEtcdMembers, parseEndpoint, type Endpoint, type EtcdMembers } from './etcd-members.js';
-import { judgeOutcome, type KeyState, type TxnWrite } from './etcd-outcome.js';
+import { judgeOutcome, type KeyState, type Outcome, type TxnWrite } from './etcd-outcome.js';
 import { loadTlsMaterial, type TlsMaterial } from './etcd-tls.js';
 
 // Calico's etcd v3 layout (libcalico-go/lib/backend/model/resource.go, etcdv3/etcdv3.go):
@@ -34,7 +34,7 @@ const NESTED_GROUPS = 63;
 const NESTED_OPS = 64;
 /** CHUNK_BYTES bounds a transaction's pools: etcd refuses requests over 1.5 MiB (--max-request-bytes). */
 const CHUNK_BYTES = 1024 * 1024;
-/** RESENDS bounds how often a transaction found not applied after a lost answer is sent again. */
+/** RESENDS bounds how often a transaction found not applied after its answer was lost is sent again. */
 const RESENDS = 3;
 /** RESOURCE_EXHAUSTED is the gRPC status of a message over the size limit. */
 const RESOURCE_EXHAUSTED = 8;
@@ -286,7 +286,29 @@ class EtcdBackend implements Backend {
       }
       const req: ITxnRequest = { compare, success: txnOps(ops), failure: [] };
       const deadline = this.members.deadline();
-      for (let resends = 0; ; resends++) {
+      /** sentAfter is the newest revision read before the transaction was first sent: if it applied, it applied after that. */
+      const sentAfter = seen;
+      /** lostBefore is why an earlier send's answer was lost (that send was found not applied), if one was */
+      let lostBefore: string | null = null;
+      /**
+       * readBack reads the transaction's keys and decides what became of it; it throws an
+       * UnavailableError ('unknown') when it cannot read them or cannot tell.
+       */
+      const readBack = async (why: string): Promise<{ outcome: Exclude<Outcome, { applied: 'unknown' }>; revision: string }> => {
+        let r: Awaited<ReturnType<EtcdBackend['readKeys']>>;
+        try {
+          r = await this.readKeys(sent.map((w) => w.key), deadline);
+        } catch (x) {
+          if (!(x instanceof EtcdCallError)) throw x;
+          throw this.failure('write', new EtcdCallError(x.failure, `${why}; reading it back failed too: ${x.reason}`), 'unknown');
+        }
+        const outcome = judgeOutcome(sent, r.state, sentAfter);
+        if (outcome.applied === 'unknown') {
+          throw this.failure('write', new EtcdCallError('lost', `${why}; reading it back could not tell whether it was applied: ${outcome.why}`), 'unknown');
+        }
+        return { outcome, revision: r.revision };
+      };
+      for (let sends = 1; ; sends++) {
         let res: ITxnResponse;
         try {
           res = await this.members.request<ITxnRequest, ITxnResponse>('txn', req, 'write', deadline);
@@ -294,24 +316,22 @@ class EtcdBackend implements Backend {
           if (!(e instanceof EtcdCallError)) throw e;
           if (e.failure !== 'lost') throw this.failure('write', e);
           // The answer was lost: read the keys back to learn whether the transaction applied.
-          let readBack: Awaited<ReturnType<EtcdBackend['readKeys']>>;
-          try {
-            readBack = await this.readKeys(sent.map((w) => w.key), deadline);
-          } catch (r) {
-            if (!(r instanceof EtcdCallError)) throw r;
-            throw this.failure('write', new EtcdCallError(r.failure, `${e.reason}; reading it back failed too: ${r.reason}`), 'unknown');
-          }
-          const outcome = judgeOutcome(sent, readBack.state, seen);
-          if (outcome.applied === true) return applied(writes, outcome.revision, readBack.revision);
-          if (outcome.applied === 'unknown') {
-            throw this.failure('write', new EtcdCallError('lost', `${e.reason}; reading it back could not tell whether it was applied: ${outcome.why}`), 'unknown');
-          }
-          see(readBack.revision);
-          if (resends < RESENDS && Date.now() < deadline) continue;
-          throw this.failure('write', new EtcdCallError('unreachable', `${e.reason} (not applied; sent ${resends + 1} times)`));
+          const back = await readBack(e.reason);
+          if (back.outcome.applied === true) return applied(writes, back.outcome.revision, back.revision);
+          see(back.revision);
+          lostBefore = e.reason;
+          if (sends <= RESENDS && Date.now() < deadline) continue;
+          throw this.failure('write', new EtcdCallError('unreachable', `${e.reason} (not applied; sent ${sends} times)`));
         }
-        if (!res.succeeded) return null;
-        return applied(writes, String(res.header.revision), String(res.header.revision));
+        if (res.succeeded) return applied(writes, String(res.header.revision), String(res.header.revision));
+        if (lostBefore !== null) {
+          // A send whose answer was lost can still apply after it was read back (its proposal
+          // was in flight): then this send fails its compares. Look once more before calling
+          // it a lost race, which would re-run the items and misreport them.
+          const back = await readBack(lostBefore);
+          if (back.outcome.applied === true) return applied(writes, back.outcome.revision, back.revision);
+        }
+        return null;
       }
     };
 
