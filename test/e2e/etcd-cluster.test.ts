@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -166,6 +167,19 @@ describe.skipIf(skip !== null)(`poolctl against a three-member etcd cluster${ski
     noTrace(r.stderr);
     expect(Date.now() - t0).toBeLessThan(3000 + 8000);
   }, 120_000);
+});
+
+describe.skipIf(skip !== null)(`the cluster harness${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('a cluster that cannot start leaves no process and no data behind, and says why', async () => {
+    const e = (await startEtcdCluster({ size: 2, extraArgs: ['--no-such-flag'] }).catch((x: unknown) => x)) as Error;
+    expect(e).toBeInstanceOf(Error);
+    const root = /data dir (\S+) is removed/.exec(e.message)?.[1];
+    expect(root).toBeDefined();
+    expect(e.message).toContain('no-such-flag');
+    expect(existsSync(root!)).toBe(false);
+    const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+    expect(ps.split('\n').filter((l) => l.includes(root!))).toEqual([]);
+  });
 });
 
 describe.skipIf(skip !== null)(`poolctl and an etcd member that never answers over TLS${skip ? ` (skipped: ${skip})` : ''}`, () => {

@@ -40,6 +40,8 @@ export interface EtcdClusterOptions {
   /** heartbeatMs and electionMs are etcd's --heartbeat-interval and --election-timeout (defaults 100 and 1000). */
   readonly heartbeatMs?: number;
   readonly electionMs?: number;
+  /** extraArgs are more etcd flags for every member (e.g. --auto-compaction-retention). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** statusOf is a member's view of the cluster: its own raft id and the id of the leader it follows. */
@@ -89,6 +91,7 @@ export async function startEtcdCluster(opts: EtcdClusterOptions = {}): Promise<E
       '--log-level', 'error',
       '--logger', 'zap',
       ...tlsArgs(opts.tls),
+      ...(opts.extraArgs ?? []),
     ];
     const proc = etcdProcess(args, endpoint, opts.tls);
     procs.push(proc);
@@ -137,7 +140,7 @@ export async function startEtcdCluster(opts: EtcdClusterOptions = {}): Promise<E
   } catch (e) {
     const logs = procs.map((p, i) => `--- ${names[i]}:\n${p.output()}`).join('\n');
     await cluster.destroy();
-    throw new Error(`${(e as Error).message.split('\n')[0]}\n${logs}`);
+    throw new Error(`etcd cluster did not start (its data dir ${root} is removed): ${(e as Error).message.split('\n')[0]}\n${logs}`);
   }
   return cluster;
 }
