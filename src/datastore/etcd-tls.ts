@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CliError } from '../cli/cli-error.js';
 import { configError } from './config.js';
@@ -28,12 +28,15 @@ function tlsError(message: string): CliError {
   return configError(message, 'check ETCD_CA_CERT_FILE, ETCD_CERT_FILE and ETCD_KEY_FILE (or etcdCACertFile, etcdCertFile, etcdKeyFile in the config file)');
 }
 
+/** Crypto is the part of node:crypto the checks use (loaded only when TLS is configured: it costs a few ms). */
+type Crypto = Pick<typeof import('node:crypto'), 'X509Certificate' | 'createPrivateKey'>;
+
 /** certificatesIn returns every certificate in a PEM text; a PEM block that does not parse is an error naming the source. */
-function certificatesIn(src: PemSource): X509Certificate[] {
+function certificatesIn(crypto: Crypto, src: PemSource): X509Certificate[] {
   const blocks = src.pem.toString('latin1').match(PEM_CERTIFICATE) ?? [];
   return blocks.map((b) => {
     try {
-      return new X509Certificate(b);
+      return new crypto.X509Certificate(b);
     } catch (e) {
       throw tlsError(`${src.what} holds a certificate that cannot be read: ${(e as Error).message}`);
     }
@@ -67,19 +70,20 @@ export async function loadTlsMaterial(cfg: EtcdConfig): Promise<TlsMaterial | un
   const haveFiles = Boolean(cfg.caCertFile || cfg.certFile || cfg.keyFile);
   if (haveInline && haveFiles) throw tlsError('Cannot mix inline certificate-key and certificate / key files');
   if (!haveInline && !haveFiles) return undefined;
+  const crypto: Crypto = await import('node:crypto');
   const ca = cfg.caCert ? inline(cfg.caCert, 'etcdCACert') : cfg.caCertFile ? readPem(cfg.caCertFile, 'CA certificate') : undefined;
   const cert = cfg.cert ? inline(cfg.cert, 'etcdCert') : cfg.certFile ? readPem(cfg.certFile, 'client certificate') : undefined;
   const key = cfg.key ? inline(cfg.key, 'etcdKey') : cfg.keyFile ? readPem(cfg.keyFile, 'client key') : undefined;
   if (Boolean(cert) !== Boolean(key)) {
     throw tlsError('etcd TLS needs both a client certificate and its key (ETCD_CERT_FILE and ETCD_KEY_FILE)');
   }
-  if (ca && certificatesIn(ca).length === 0) throw tlsError(`${ca.what} holds no certificate (no PEM "BEGIN CERTIFICATE" block)`);
+  if (ca && certificatesIn(crypto, ca).length === 0) throw tlsError(`${ca.what} holds no certificate (no PEM "BEGIN CERTIFICATE" block)`);
   if (cert && key) {
-    const chain = certificatesIn(cert);
+    const chain = certificatesIn(crypto, cert);
     if (chain.length === 0) throw tlsError(`${cert.what} holds no certificate (no PEM "BEGIN CERTIFICATE" block)`);
     let privateKey: KeyObject;
     try {
-      privateKey = createPrivateKey(key.pem);
+      privateKey = crypto.createPrivateKey(key.pem);
     } catch {
       throw tlsError(`${key.what} holds no usable private key (no unencrypted PEM "PRIVATE KEY" block)`);
     }
