@@ -180,6 +180,26 @@ describe.skipIf(skip !== null)(`etcd through the CLI${skip ? ` (skipped: ${skip}
       expect([del.code, del.stdout]).toEqual([0, "Successfully deleted 1 'IPPool' resource(s)\n"]);
       expect((await raw.getAll().prefix(PREFIX).keys()).map((k) => k.slice(PREFIX.length))).toEqual(['ok']);
     });
+
+    it('get of that one name and the nat commands say the same (the key is named, nothing fails)', async () => {
+      await put('garbage', '{"kind":"IPPool","metadata":{"name":"garbage"},"spec":{"cidr":"10.7.0.0/16","natOutgoing":"yes"}}');
+      await put('ok', '{"kind":"IPPool","apiVersion":"projectcalico.org/v3","metadata":{"name":"ok"},"spec":{"cidr":"10.5.0.0/16","natOutgoing":true}}');
+      const warning = `warning: etcd key ${PREFIX}garbage does not hold an IPPool Calico can read (spec.natOutgoing: cannot decode a JSON string into a Go bool); get and list leave it out, poolctl delete ippool garbage removes it\n`;
+      const get = await cli(['get', 'ippool', 'garbage'], etcdEnv());
+      expect(get.code).toBe(1);
+      expect(get.stderr).toContain(warning);
+      expect(get.stderr).toContain('resource does not exist: IPPool(garbage)');
+      const nat = await cli(['nat', 'explain', '10.5.0.1', '1.1.1.1'], etcdEnv());
+      expect([nat.code, nat.stderr]).toEqual([0, warning]);
+      expect(nat.stdout).toMatch(/^10\.5\.0\.1 -> 1\.1\.1\.1: NAT \(MASQUERADE\)\n/);
+    });
+
+    it('a value naming another pool is shown under its key, with a warning', async () => {
+      await put('by-key', '{"kind":"IPPool","apiVersion":"projectcalico.org/v3","metadata":{"name":"by-value"},"spec":{"cidr":"10.8.0.0/16"}}');
+      const r = await cli(['get', 'ippools', '-o', 'name'], etcdEnv());
+      expect([r.code, r.stdout]).toEqual([0, 'ippool/by-key\n']);
+      expect(r.stderr).toBe(`warning: etcd key ${PREFIX}by-key: its value names the pool "by-value"; it is shown as by-key\n`);
+    });
   });
 
   it('a password in an endpoint URL is never printed (and is ignored, as calicoctl ignores it)', async () => {
