@@ -1,8 +1,8 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { CliError } from '../cli/cli-error.js';
+import type { PoolctlError } from '../base/errors.js';
 import { configError } from './config.js';
-import type { EtcdConfig } from './etcd.js';
+import type { EtcdConfig } from './etcd-config.js';
 
 // The TLS material poolctl presents to etcd, checked before anything is sent: a CA file
 // without a certificate, or a key that does not belong to its certificate, is a mistake in
@@ -24,7 +24,7 @@ interface PemSource {
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
-function tlsError(message: string): CliError {
+function tlsError(message: string): PoolctlError {
   return configError(message, 'check ETCD_CA_CERT_FILE, ETCD_CERT_FILE and ETCD_KEY_FILE (or etcdCACertFile, etcdCertFile, etcdKeyFile in the config file)');
 }
 

@@ -5,6 +5,7 @@ import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Sess
 import { UnavailableError } from './errors.js';
 import { EtcdCallError, openEtcdMembers, parseEndpoint, type Endpoint, type EtcdMembers } from './etcd-members.js';
 import { judgeOutcome, type KeyState, type Outcome, type TxnWrite } from './etcd-outcome.js';
+import { ETCD_TIMEOUT_MS, type EtcdConfig } from './etcd-config.js';
 import { loadTlsMaterial, type TlsMaterial } from './etcd-tls.js';
 
 // Calico's etcd v3 layout (libcalico-go/lib/backend/model/resource.go, etcdv3/etcdv3.go):
@@ -38,25 +39,6 @@ const CHUNK_BYTES = 1024 * 1024;
 const RESENDS = 3;
 /** RESOURCE_EXHAUSTED is the gRPC status of a message over the size limit. */
 const RESOURCE_EXHAUSTED = 8;
-
-/** ETCD_TIMEOUT_MS is the default deadline of each etcd request (calicoctl's etcd client timeout, 10 s). */
-export const ETCD_TIMEOUT_MS = 10_000;
-
-/** EtcdConfig is how to reach etcd: Calico's etcd settings (CalicoAPIConfig spec / ETCD_* env). */
-export interface EtcdConfig {
-  readonly endpoints: readonly string[];
-  readonly username?: string;
-  readonly password?: string;
-  readonly caCertFile?: string;
-  readonly certFile?: string;
-  readonly keyFile?: string;
-  /** inline PEM (config file only: etcdCACert, etcdCert, etcdKey) */
-  readonly caCert?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  /** timeoutMs is each request's deadline, failing over and reading back a lost write included (POOLCTL_ETCD_TIMEOUT; default ETCD_TIMEOUT_MS). */
-  readonly timeoutMs?: number;
-}
 
 function keyOf(name: string): string {
   return PREFIX + name;
@@ -105,7 +87,7 @@ class EtcdBackend implements Backend {
     this.warnSink?.(message);
   }
 
-  /** failure is the UnavailableError (exit 3) for a request that failed for good; `outcome` is what is known of a write. */
+  /** failure is the UnavailableError (DATASTORE_UNREACHABLE) for a request that failed for good; `outcome` is what is known of a write. */
   private failure(what: string, e: EtcdCallError, outcome: 'not-applied' | 'unknown' = 'not-applied'): UnavailableError {
     if (AUTH_FAILURE.test(e.reason)) {
       return new UnavailableError(`etcd at ${this.location} refused the ${what}: ${e.reason}`, {
@@ -387,11 +369,6 @@ export async function openEtcdDatastore(cfg: EtcdConfig, opts: { warn?: (message
     .map(parseEndpoint);
   if (endpoints.length === 0) throw new UnavailableError('no etcd endpoints specified');
   const tls = await loadTlsMaterial(cfg);
-  if (tls) {
-    // gRPC sets the TLS server name to the endpoint's host; for an IP address Node prints a
-    // deprecation warning (DEP0123) users can do nothing about, on every run.
-    process.noDeprecation = true;
-  }
   for (const e of endpoints.filter((x) => x.userinfo)) {
     opts.warn?.(`the user name and password in the etcd endpoint ${e.display} are ignored (as calicoctl ignores them); set ETCD_USERNAME and ETCD_PASSWORD`);
   }
