@@ -86,6 +86,28 @@ describe.skipIf(skip !== null)(`poolctl against a three-member etcd cluster${ski
     expect(pools.every((p) => p.version === 2 && p.nat)).toBe(true);
   }, 300_000);
 
+  it('with any one member down (a follower, the first listed): get and create succeed every time', async () => {
+    const failures: string[] = [];
+    let created = 0;
+    for (let down = 0; down < 3; down++) {
+      if (!cluster.members[(down + 2) % 3]!.running) await cluster.restart((down + 2) % 3);
+      await cluster.kill(down);
+      await cluster.leader();
+      for (let run = 0; run < 3; run++) {
+        const name = `m${down}-${run}`;
+        const c = await cli(['create', '-f', '-'], { input: doc(name, cidrOf(created)) });
+        if (c.code !== 0) failures.push(`create ${name} (member ${down} down): exit ${c.code}: ${c.stderr}`);
+        else created++;
+        const g = await cli(['get', 'ippools', '-o', 'name']);
+        if (g.code !== 0) failures.push(`get after ${name} (member ${down} down): exit ${g.code}: ${g.stderr}`);
+        else expect(g.stdout.split('\n').filter(Boolean)).toHaveLength(created);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect((await stored()).filter((p) => p.version !== 1)).toEqual([]);
+    expect(created).toBe(9);
+  }, 300_000);
+
   /**
    * runKillingLeader runs poolctl and kills the etcd leader as soon as the store shows the
    * batch under way (started() true), returning the result and whether the kill came before the end.
