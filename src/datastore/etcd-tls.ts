@@ -1,6 +1,7 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { PoolctlError } from '../base/errors.js';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, TOO_LARGE } from '../base/read-bounded.js';
 import { configError } from './config.js';
 import type { EtcdConfig } from './etcd-config.js';
 
@@ -43,14 +44,18 @@ function certificatesIn(crypto: Crypto, src: PemSource): X509Certificate[] {
   });
 }
 
+/** readPem reads a TLS file through the bounded reader (MAX_INPUT_BYTES): /dev/zero or a FIFO cannot exhaust memory. */
 function readPem(path: string, what: string): PemSource {
   const source = `the etcd ${what} file ${path}`;
+  let pem: Buffer | typeof TOO_LARGE;
   try {
-    return { pem: readFileSync(path), what: source };
+    pem = readFileBounded({ openSync, fstatSync, readSync, closeSync }, path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw tlsError(`cannot read ${source}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
   }
+  if (pem === TOO_LARGE) throw tlsError(`cannot read ${source}: it exceeds the size limit of ${formatByteLimit(MAX_INPUT_BYTES)}`);
+  return { pem, what: source };
 }
 
 function inline(pem: string, field: string): PemSource {

@@ -50,12 +50,6 @@ function nameOf(key: Buffer): string | null {
   return name === '' || name.includes('/') ? null : name;
 }
 
-/** printable shows control characters of stored text as escapes, so that a message cannot drive the terminal. */
-function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 const AUTH_FAILURE = /permission denied|authentication failed|invalid auth token|user name is empty/i;
 
 /** txnOps nests ops in transactions of NESTED_OPS when there are more than a flat transaction allows. */
@@ -121,13 +115,13 @@ class EtcdBackend implements Backend {
     if (name === null) return undefined;
     const rv = String(kv.mod_revision);
     const d = decodeStoredPool(kv.value.toString('utf8'), rv, name);
-    const key = printable(PREFIX + name);
+    const key = PREFIX + name;
     if (!d.ok) {
       onUndecodable(name, rv);
-      this.warn(`etcd key ${key} does not hold an IPPool Calico can read (${printable(d.reason)}); get and list leave it out, poolctl delete ippool ${printable(name)} removes it`);
+      this.warn(`etcd key ${key} does not hold an IPPool Calico can read (${d.reason}); get and list leave it out, poolctl delete ippool ${name} removes it`);
       return undefined;
     }
-    if (d.note) this.warn(`etcd key ${key}: ${printable(d.note)}; it is shown as ${printable(name)}`);
+    if (d.note) this.warn(`etcd key ${key}: ${d.note}; it is shown as ${name}`);
     return d.pool;
   }
 

@@ -112,6 +112,15 @@ describe.skipIf(skip !== null)(`etcd through the CLI${skip ? ` (skipped: ${skip}
       expect((await raw.getAll().prefix(PREFIX).keys()).map((k) => k.slice(PREFIX.length))).toEqual(['ok']);
     });
 
+    it('a key with terminal escapes in its name is warned about visibly, never raw', async () => {
+      await put('evil\x1b[2J\u202e', 'not json');
+      const r = await cli(['get', 'ippools', '-o', 'name'], etcdEnv());
+      expect([r.code, r.stdout]).toEqual([0, '']);
+      expect(r.stderr).toBe(
+        `warning: etcd key ${PREFIX}evil\\x1b[2J\\u202e does not hold an IPPool Calico can read (not JSON); get and list leave it out, poolctl delete ippool evil\\x1b[2J\\u202e removes it\n`,
+      );
+    });
+
     it('get of that one name and the nat commands say the same (the key is named, nothing fails)', async () => {
       await put('garbage', '{"kind":"IPPool","metadata":{"name":"garbage"},"spec":{"cidr":"10.7.0.0/16","natOutgoing":"yes"}}');
       await put('ok', '{"kind":"IPPool","apiVersion":"projectcalico.org/v3","metadata":{"name":"ok"},"spec":{"cidr":"10.5.0.0/16","natOutgoing":true}}');
