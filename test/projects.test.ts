@@ -11,7 +11,7 @@ import { projectOf, type ProjectName } from './support/projects.js';
 /** USES are the harness calls that need what a project provides (definitions are not calls). */
 const USES: readonly { what: string; call: RegExp; allowed: readonly ProjectName[] }[] = [
   // a kernel suite may start etcd too (nat agent's follow the datastore into namespaces): kernel takes precedence
-  { what: 'a real etcd', call: /(?<!function )\b(etcdBackend|startEtcd)\(/, allowed: ['etcd', 'kernel'] },
+  { what: 'a real etcd', call: /(?<!function )\b(etcdBackend|startEtcd|startEtcdCluster)\(/, allowed: ['etcd', 'kernel'] },
   { what: 'root and network namespaces', call: /(?<!function )\b(kernelDescribe|useTopology|createTopology)\(/, allowed: ['kernel'] },
   { what: 'the built CLI', call: /(?<!function )\b(runCli|poolctl)\(|\bBIN\b/, allowed: ['e2e', 'etcd', 'kernel'] },
 ];

@@ -6,7 +6,8 @@ import { natPoolOf } from './nat-pool.js';
  * watchEtcdNat watches the pools' key prefix from revision after + 1 and reports each watch
  * response as one batch: all the events etcd sent together (a transaction's events come in
  * one response), as NAT projections, with the newest event's revision. Deleted keys are
- * reported by name (the key minus the prefix). It resolves once etcd has created the watch.
+ * reported by name (nameOf: the key minus the prefix; keys it refuses are left out, as a
+ * list leaves them out). It resolves once etcd has created the watch.
  *
  * The etcd3 client would reconnect a broken stream by itself and resume from the revision it
  * tracks; the watch is ended instead (onLost, compacted false) so that the caller knows it is
@@ -18,6 +19,7 @@ export async function watchEtcdNat(
   client: Etcd3,
   prefix: string,
   after: string,
+  nameOf: (key: Buffer) => string | null,
   decode: (kv: IKeyValue) => StoredPool | null,
   handlers: NatWatchHandlers,
 ): Promise<() => Promise<void>> {
@@ -67,9 +69,11 @@ export async function watchEtcdNat(
     const changes: NatChange[] = [];
     let revision = 0n;
     for (const ev of res.events) {
-      const name = ev.kv.key.toString('utf8').slice(prefix.length);
       const rev = BigInt(ev.kv.mod_revision);
       if (rev > revision) revision = rev;
+      const name = nameOf(ev.kv.key);
+      // a key Calico would not read as an IPPool (a '/' after the prefix) is no pool
+      if (name === null) continue;
       if (ev.type === 'Delete') {
         changes.push({ name, pool: null });
         continue;
