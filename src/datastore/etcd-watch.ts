@@ -2,6 +2,9 @@ import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
 import type { NatChange, NatWatchHandlers, StoredPool } from './datastore.js';
 import { natPoolOf } from './nat-pool.js';
 
+/** CANCEL_WAIT_MS bounds how long stopping a watch waits for etcd to confirm the cancel. */
+const CANCEL_WAIT_MS = 2000;
+
 /**
  * watchEtcdNat watches the pools' key prefix from revision after + 1 and reports each watch
  * response as one batch: all the events etcd sent together (a transaction's events come in
@@ -31,7 +34,10 @@ export async function watchEtcdNat(
     ended = true;
     watcher.removeAllListeners();
     watcher.on('error', () => {});
-    return watcher.cancel().catch(() => {});
+    // etcd answers a cancel over the watch stream; a stream cut off may never answer it
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS).unref()));
+    return Promise.race([watcher.cancel().catch(() => {}), gaveUp]).finally(() => clearTimeout(timer));
   };
   const lost = (compacted: boolean, message: string): void => {
     if (ended) return;
