@@ -11,6 +11,11 @@ export type DiagnosticCode =
   | 'FILE_UNREADABLE'
   | 'NO_RESOURCES'
   | 'KIND_UNKNOWN'
+  | 'KIND_NOT_HANDLED'
+  | 'KIND_SKIPPED'
+  | 'YAML11_SCALAR'
+  | 'DUPLICATE_KEY'
+  | 'TOO_MANY_PROBLEMS'
   | 'FIELD_UNKNOWN'
   | 'FIELD_REQUIRED'
   | 'TYPE_MISMATCH'
@@ -44,7 +49,8 @@ export type DiagnosticCode =
   | 'BLOCK_SIZE_CONFLICT'
   | 'DISABLED_NAT_POOL';
 
-export type Severity = 'error' | 'warning';
+/** Severity: an error fails the resource; a warning and an info (a skipped other kind) never do. */
+export type Severity = 'error' | 'warning' | 'info';
 
 /**
  * Diagnostic is one finding, as data. Core rules fill code, severity, message (Calico's text
@@ -66,6 +72,8 @@ export interface Diagnostic {
   readonly value?: string;
   /** hint clarifies a misleading upstream text; it never replaces it. */
   readonly hint?: string;
+  /** detail is a second wording of the same problem (calicoctl validate's, where it words a rule otherwise). */
+  readonly detail?: string;
   readonly file?: string;
   /** document is the 1-based index of the YAML document in its file. */
   readonly document?: number;
