@@ -1,4 +1,5 @@
-import { unescapePointerSegment } from '../core/index.js';
+import { escapePointerSegment, unescapePointerSegment } from '../core/index.js';
+import { mayResolve, resolveCoreScalar, resolveScalar, sameScalar, type Scalar } from './scalar.js';
 
 /**
  * Block YAML: a fast parser for the YAML that manifests are made of, giving the value and an
@@ -8,13 +9,12 @@ import { unescapePointerSegment } from '../core/index.js';
  *
  * It understands: block mappings with plain or quoted single-line keys, block sequences ("- "
  * items, compact "- key: v" mappings, sequences at their parent key's indent), single-line
- * plain, single- and double-quoted scalars (YAML 1.2 core schema: null, booleans, integers
- * in decimal, 0o and 0x, floats, .inf, .nan), and single-line flow sequences of scalars
- * ([a, "b"]). Anything else (flow mappings, block scalars, anchors, aliases, tags, complex keys,
+ * plain, single- and double-quoted scalars (plain ones resolved as calicoctl's yaml.v2 does,
+ * scalar.ts), and single-line flow sequences of scalars ([a, "b"]). Anything else (flow mappings, block scalars, anchors, aliases, tags, complex keys,
  * multi-line plain or quoted scalars, tabs in indentation, duplicate keys, keys that are not
  * strings, content after `---`) makes parseBlockYaml return null, and the caller falls back to
- * js-yaml and `yaml`, which also report syntax errors. A property test checks values and
- * positions against `yaml` on generated documents.
+ * `yaml` (yaml-tree.ts), which also reports syntax errors. Property tests check values and
+ * positions against that tier on generated documents.
  */
 
 /** OutlineNode is a node of a document with its [start, end) offsets in the source text. */
@@ -41,6 +41,8 @@ export interface BlockDocument {
   readonly outline: OutlineNode | null;
   readonly maxDepth: number;
   readonly maxScalar: number;
+  /** notes are the [start, end) offsets (flat pairs) of plain scalars that YAML 1.2 reads otherwise than yaml.v2. */
+  readonly notes: readonly number[];
 }
 
 class Bail extends Error {}
@@ -61,71 +63,18 @@ for (const c of '&!*{}?%@`],') CH[c.charCodeAt(0)]! |= UNSUP;
 for (const c of '[|>#\'"') CH[c.charCodeAt(0)]! |= NOT_PLAIN_KEY;
 for (const c of '|>') CH[c.charCodeAt(0)]! |= NOT_INLINE;
 
-const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-const INF_RE = /^[-+]?\.(?:inf|Inf|INF)$/;
-const NAN_RE = /^\.(?:nan|NaN|NAN)$/;
 const HEX_DIGITS_RE = /^[0-9a-fA-F]+$/;
 
-/** mayBeNonString reports whether plain text could resolve to null, a boolean or a number (cheap pre-check). */
-function mayBeNonString(s: string): boolean {
-  const n = s.length;
-  if (n === 0) return true;
-  const c = s.charCodeAt(0);
-  // null, Null, NULL, ~ / true, True, TRUE, false, False, FALSE
-  if (c === 126 || c === 110 || c === 78) return n <= 4;
-  if (c === 116 || c === 84 || c === 102 || c === 70) return n <= 5;
-  if (!(c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57))) return false;
-  // Numbers use only these characters: digits, sign, '.', e/E, x/o, hex digits, inf/nan letters.
-  for (let i = 1; i < n; i++) {
-    const d = s.charCodeAt(i);
-    if (!((d >= 48 && d <= 57) || d === 46 || d === 43 || d === 45 || (d >= 97 && d <= 122) || (d >= 65 && d <= 90))) return false;
-  }
-  return true;
-}
-
-/** allDigits reports whether s[from..] is one or more digits up to the character code hi ('7' for octal, '9' for decimal). */
-function allDigits(s: string, from: number, hi: number): boolean {
-  if (from >= s.length) return false;
-  for (let i = from; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > hi) return false;
-  }
-  return true;
-}
-
 /**
- * resolvePlain gives a plain scalar its YAML 1.2 core schema value: null (~, null, Null,
- * NULL, empty), booleans (true, True, TRUE, false, ...), integers (decimal, 0o octal, 0x
- * hex), floats (with .inf and .nan), else the string itself.
+ * resolveNote resolves a plain scalar (yaml.v2's rules, scalar.ts) and tells whether YAML 1.2
+ * core reads it otherwise: only a scalar that resolves to something other than a string, or
+ * starts like a number, can differ (YAML 1.2's words null/true/false are yaml.v2's too).
  */
-function resolvePlain(s: string): unknown {
-  if (!mayBeNonString(s)) return s;
-  switch (s) {
-    case '':
-    case '~':
-    case 'null':
-    case 'Null':
-    case 'NULL':
-      return null;
-    case 'true':
-    case 'True':
-    case 'TRUE':
-      return true;
-    case 'false':
-    case 'False':
-    case 'FALSE':
-      return false;
-  }
+function resolveNote(s: string): { value: Scalar; differs: boolean } {
+  const value = resolveScalar(s);
   const c = s.charCodeAt(0);
-  // Numbers start with a sign, a dot or a digit.
-  if (!(c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57))) return s;
-  if (allDigits(s, c === 43 || c === 45 ? 1 : 0, 57)) return Number.parseInt(s, 10);
-  if (c === 48 && s.charCodeAt(1) === 111 && allDigits(s, 2, 55)) return Number.parseInt(s.slice(2), 8);
-  if (c === 48 && s.charCodeAt(1) === 120 && s.length > 2 && HEX_DIGITS_RE.test(s.slice(2))) return Number.parseInt(s.slice(2), 16);
-  if (FLOAT_RE.test(s)) return Number.parseFloat(s);
-  if (INF_RE.test(s)) return c === 45 ? -Infinity : Infinity;
-  if (NAN_RE.test(s)) return Number.NaN;
-  return s;
+  const numeric = c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57);
+  return { value, differs: (typeof value !== 'string' || numeric) && !sameScalar(value, resolveCoreScalar(s)) };
 }
 
 const ESCAPES: Record<string, string> = {
@@ -217,6 +166,8 @@ const FIRST = 1024;
  */
 const LAST_VALUE_TEXT: (string | undefined)[] = new Array(1025);
 const LAST_VALUE: unknown[] = new Array(1025);
+/** LAST_VALUE_DIFFERS says whether that value is one YAML 1.2 reads otherwise (so a repeat is noted too). */
+const LAST_VALUE_DIFFERS: boolean[] = new Array(1025);
 
 /** keySlot is the INTERNED slot of a key. */
 function keySlot(key: string): number {
@@ -230,16 +181,6 @@ function interned(text: string, i: number, end: number): string | undefined {
   if (hit === undefined || hit.length !== n) return undefined;
   for (let k = 0; k < n; k++) if (hit.charCodeAt(k) !== text.charCodeAt(i + k)) return undefined;
   return hit;
-}
-
-/** plainValue is the value of the plain scalar in [i, e) of text (see resolvePlain). */
-function plainValue(text: string, i: number, e: number): unknown {
-  const c = text.charCodeAt(i);
-  // Only these first characters can make a plain scalar something other than a string (mayBeNonString).
-  if (e === i || c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57)) {
-    return resolvePlain(text.slice(i, e));
-  }
-  return text.slice(i, e);
 }
 
 /**
@@ -261,6 +202,8 @@ class Parser {
   /** maxDepth and maxScalar are the deepest nesting and the longest scalar's span seen. */
   maxDepth = 0;
   maxScalar = 0;
+  /** notes are the [start, end) offsets of plain scalars YAML 1.2 reads otherwise, flat. */
+  notes: number[] = [];
   /** node is the outline of the node the last method read (outline mode only). */
   node: OutlineNode | null = null;
   /** keyAt's answer: the key, the key's end and where the value starts. */
@@ -286,6 +229,7 @@ class Parser {
     this.depth = 0;
     this.maxDepth = 0;
     this.maxScalar = 0;
+    this.notes = [];
     this.node = null;
     this.lastKey = FIRST;
   }
@@ -434,7 +378,7 @@ class Parser {
       if (key === undefined) {
         key = text.slice(i, keyEnd);
         // Keys that resolve to something other than a string (null, numbers, booleans) are left to the full parsers.
-        if (mayBeNonString(key) && typeof resolvePlain(key) !== 'string') bail();
+        if (mayResolve(key.charCodeAt(0)) && typeof resolveScalar(key) !== 'string') bail();
         if (keyEnd - i <= 40) INTERNED[internSlot(text, i, keyEnd)] = key;
       }
       this.kText = key;
@@ -478,16 +422,27 @@ class Parser {
       if (k === n) {
         if (n > this.maxScalar) this.maxScalar = n;
         this.scalar(i, end);
+        if (LAST_VALUE_DIFFERS[slot]) this.notes.push(i, end);
         return LAST_VALUE[slot];
       }
     }
     const e = plainEnd(t, i, end, false);
     if (e - i > this.maxScalar) this.maxScalar = e - i;
     this.scalar(i, e);
-    const value = plainValue(t, i, e);
+    let value: unknown;
+    let differs = false;
+    if (e === i || mayResolve(t.charCodeAt(i))) {
+      const r = resolveNote(t.slice(i, e));
+      value = r.value;
+      differs = r.differs;
+      if (differs) this.notes.push(i, e);
+    } else {
+      value = t.slice(i, e);
+    }
     if (e === end && e - i <= 40) {
       LAST_VALUE_TEXT[slot] = typeof value === 'string' ? value : t.slice(i, e);
       LAST_VALUE[slot] = value;
+      LAST_VALUE_DIFFERS[slot] = differs;
     }
     return value;
   }
@@ -510,7 +465,13 @@ class Parser {
         e = this.qEnd;
       } else {
         e = plainEnd(t, j, end, true);
-        values.push(plainValue(t, j, e));
+        if (e === j || mayResolve(t.charCodeAt(j))) {
+          const r = resolveNote(t.slice(j, e));
+          values.push(r.value);
+          if (r.differs) this.notes.push(j, e);
+        } else {
+          values.push(t.slice(j, e));
+        }
       }
       if (e - j > this.maxScalar) this.maxScalar = e - j;
       if (this.outline) items.push({ kind: 'scalar', start: j, end: e });
@@ -660,7 +621,7 @@ export function parseBlockYaml(text: string, from: number, to: number, outline =
     parser.advance();
     if (!parser.more) return null;
     const value = parser.block(parser.indent);
-    return parser.more ? null : { value, outline: parser.node, maxDepth: parser.maxDepth, maxScalar: parser.maxScalar };
+    return parser.more ? null : { value, outline: parser.node, maxDepth: parser.maxDepth, maxScalar: parser.maxScalar, notes: parser.notes };
   } catch (e) {
     if (e instanceof Bail) return null;
     throw e;
@@ -704,4 +665,35 @@ export function locateInOutline(root: OutlineNode, pointer: string, at: 'value' 
   }
   if (at === 'key' && key) return { ...key, missing: false };
   return { start: node.start, end: node.end, missing: false };
+}
+
+/**
+ * pointerAt returns the JSON pointer of the innermost node of an outline whose range holds the
+ * offset (a key's range counts as its entry's): the node a note about that offset is about.
+ */
+export function pointerAt(root: OutlineNode, offset: number): string {
+  let node: OutlineNode = root;
+  let pointer = '';
+  for (;;) {
+    let next: OutlineNode | null = null;
+    if (node.kind === 'map') {
+      for (const [k, e] of node.entries) {
+        const v = e.value;
+        if ((offset >= e.keyStart && offset < e.keyEnd) || (v && offset >= v.start && offset < Math.max(v.end, v.start + 1))) {
+          pointer += `/${escapePointerSegment(k)}`;
+          next = offset >= e.keyStart && offset < e.keyEnd ? null : v;
+          if (!next) return pointer;
+          break;
+        }
+      }
+    } else if (node.kind === 'seq') {
+      const i = node.items.findIndex((v) => offset >= v.start && offset < Math.max(v.end, v.start + 1));
+      if (i >= 0) {
+        pointer += `/${i}`;
+        next = node.items[i]!;
+      }
+    }
+    if (!next) return pointer;
+    node = next;
+  }
 }

@@ -23,7 +23,7 @@ describe('poolctl validate (built CLI)', () => {
     expect(r.stdout).toContain(`${MIXED}:16:21: error LB_RULE: IP Pool with AllowedUse LoadBalancer must have DisableBGPExport set to true`);
     expect(r.stdout).toContain('    disableBGPExport: true\n                      ^~~~\n');
     expect(r.stdout).toContain(`${MIXED}:34:15: error YAML_SYNTAX:`);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('1 file, 5 resources: 1 valid, 3 invalid, 1 skipped; 4 errors, 2 warnings');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('1 file, 5 resources: 1 valid, 3 invalid, 1 skipped; 4 errors, 1 warning');
   });
 
   it('walks a directory, descending only with -R', async () => {
@@ -55,8 +55,8 @@ describe('poolctl validate (built CLI)', () => {
     const r = await runCli(['validate', '-f', f, '-o', 'json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.summary).toMatchObject({ resources: 3, valid: 2, skipped: 1, warnings: 1, errors: 0 });
-    expect(out.results[2]).toMatchObject({ kind: 'ConfigMap', name: 'cm', status: 'skipped', diagnostics: [{ code: 'KIND_UNKNOWN', severity: 'warning' }] });
+    expect(out.summary).toMatchObject({ resources: 3, valid: 2, skipped: 1, warnings: 0, errors: 0 });
+    expect(out.results[2]).toMatchObject({ kind: 'ConfigMap', name: 'cm', status: 'skipped', diagnostics: [{ code: 'KIND_SKIPPED', severity: 'info' }] });
   });
 
   it.each([
@@ -128,8 +128,9 @@ describe('conformance vectors through the CLI', () => {
       // Each error as the user may see it: its message, and Calico's "error with field ..." form.
       const texts = out.results[0].diagnostics
         .filter((d: { severity: string }) => d.severity === 'error')
-        .flatMap((d: { message: string; field?: string; value?: string }) => [
+        .flatMap((d: { message: string; field?: string; value?: string; detail?: string }) => [
           d.message,
+          d.detail ?? '',
           d.field === undefined ? '' : d.value === undefined ? `error with field ${d.field} (${d.message})` : `error with field ${d.field} = '${d.value}' (${d.message})`,
         ]);
       expect(texts.join('\n')).toContain(v.calicoReason);

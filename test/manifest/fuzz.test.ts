@@ -69,8 +69,8 @@ describe('validate never throws on mutated manifests', () => {
         const { report } = await validateManifests([file], { cwd: tmp.dir });
         const lineCount = text.split('\n').length;
         for (const d of [...report.results.flatMap((r) => r.diagnostics), ...report.diagnostics]) {
-          expect(d.code).toMatch(/^[A-Z_]+$/);
-          expect(['error', 'warning']).toContain(d.severity);
+          expect(d.code).toMatch(/^[A-Z][A-Z0-9_]+$/);
+          expect(['error', 'warning', 'info']).toContain(d.severity);
           expect(d.message.length).toBeGreaterThan(0);
           expect(d.file).toBe(file);
           expect(d.line).toBeGreaterThanOrEqual(1);

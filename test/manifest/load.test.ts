@@ -51,7 +51,7 @@ describe('loadManifests: -f semantics (spec/cli.md)', () => {
 
   it('reads JSON (a resource, a List) and JSON-looking YAML', async () => {
     const a = tmp.write('a.json', JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'j' }, spec: { cidr: '10.3.0.0/16' } }, null, 2));
-    const b = tmp.write('b.json', JSON.stringify({ kind: 'List', apiVersion: 'v1', items: [{ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'k' }, spec: { cidr: '10.4.0.0/16' } }] }));
+    const b = tmp.write('b.json', JSON.stringify({ kind: 'IPPoolList', apiVersion: 'projectcalico.org/v3', items: [{ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'k' }, spec: { cidr: '10.4.0.0/16' } }] }));
     const r = await loadManifests([a, b], { cwd: tmp.dir });
     expect(names(r)).toEqual(['j', 'k']);
     expect(r.resources[0]!.locate('/spec/cidr')).toMatchObject({ line: 8, column: 13 });
@@ -77,12 +77,64 @@ describe('loadManifests: -f semantics (spec/cli.md)', () => {
     expect(r.resources[1]!.origin.file).toBe('<stdin>');
   });
 
-  it('reports other kinds as skipped with KIND_UNKNOWN, and an IPPool of another apiVersion as a resource', async () => {
-    const f = tmp.write('kinds.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n---\n${POOL('p').replace('projectcalico.org/v3', 'crd.projectcalico.org/v1')}---\nfoo: bar\n`);
+  it('classifies documents as decision 6 says: IPPools, kinds calicoctl handles, Calico-looking ones it cannot load, others', async () => {
+    const f = tmp.write('kinds.yaml', source`
+      apiVersion: v1
+      kind: ConfigMap
+      metadata:
+        name: cm
+      ---
+      apiVersion: crd.projectcalico.org/v1
+      kind: IPPool
+      metadata:
+        name: p
+      spec:
+        cidr: 10.0.0.0/16
+      ---
+      foo: bar
+      ---
+      apiVersion: projectcalico.org/v3
+      kind: BGPPeer
+      metadata: {name: peer}
+      ---
+      apiVersion: v1
+      kind: pool
+      metadata: {name: old}
+      ---
+      apiVersion: projectcalico.org/v3
+      kind: ippool
+      ---
+      apiVersion: whereabouts.cni.cncf.io/v1alpha1
+      kind: IPPool
+      ---
+      apiVersion: v1
+      kind: Node
+    `);
     const r = await loadManifests([f], { cwd: tmp.dir });
     expect(names(r)).toEqual(['p']);
-    expect(r.skipped.map((x) => x.kind ?? '(none)')).toEqual(['ConfigMap', '(none)']);
-    expect(diag(r)).toEqual([`warning KIND_UNKNOWN ${f}#1:2:7`, `error KIND_UNKNOWN ${f}#3:13:1`]);
+    expect(r.resources[0]!.form).toBe('crd');
+    expect(r.others.map((x) => x.kind ?? '(none)')).toEqual(['ConfigMap', '(none)', 'BGPPeer', 'pool', 'ippool', 'IPPool', 'Node']);
+    expect(diag(r)).toEqual([
+      `info KIND_SKIPPED ${f}#1:2:7`,
+      `error KIND_UNKNOWN ${f}#3:13:1`,
+      `warning KIND_NOT_HANDLED ${f}#4:16:7`,
+      `error KIND_UNKNOWN ${f}#5:20:7`,
+      `error KIND_UNKNOWN ${f}#6:24:7`,
+      `info KIND_SKIPPED ${f}#7:27:7`,
+      `info KIND_SKIPPED ${f}#8:30:7`,
+    ]);
+    expect(r.diagnostics[2]!.message).toBe('poolctl does not handle BGPPeer; `calicoctl create` would create it');
+    expect(r.diagnostics[3]).toMatchObject({ message: 'unknown resource type (pool) and/or version (v1)', hint: expect.stringContaining('calicoctl convert') });
+  });
+
+  it("refuses a v1 List of projectcalico.org/v3 items (calicoctl does), and reads kubectl's v1 List of the CRD form", async () => {
+    const item = (api: string, name: string) => ({ apiVersion: api, kind: 'IPPool', metadata: { name }, spec: { cidr: '10.0.0.0/16' } });
+    const v3 = tmp.write('v1-of-v3.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [item('projectcalico.org/v3', 'a')] }, null, 1));
+    const crd = tmp.write('v1-of-crd.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [item('crd.projectcalico.org/v1', 'b')] }, null, 1));
+    const r = await loadManifests([v3, crd], { cwd: tmp.dir });
+    expect(names(r)).toEqual(['b']);
+    expect(diag(r)).toEqual([`error KIND_UNKNOWN ${v3}#1:3:10`]);
+    expect(r.diagnostics[0]).toMatchObject({ message: 'unknown resource type (List) and/or version (v1)' });
   });
 
   it('goes on after a syntax error, with the error\'s position', async () => {
@@ -94,13 +146,16 @@ describe('loadManifests: -f semantics (spec/cli.md)', () => {
     expect(r.diagnostics[0]).toMatchObject({ code: 'YAML_SYNTAX', severity: 'error', file: f, document: 2 });
   });
 
-  it('reports duplicate keys, unreadable paths, empty files and directories', async () => {
-    const dup = tmp.write('dup.yaml', 'apiVersion: projectcalico.org/v3\nkind: IPPool\nkind: IPPool\n');
+  it('keeps the last of repeated keys with a warning, and reports unreadable paths, empty files and directories', async () => {
+    const dup = tmp.write('dup.yaml', 'apiVersion: projectcalico.org/v3\nkind: IPPool\nkind: IPPool\nmetadata: {name: a}\n');
     const empty = tmp.write('empty.yaml', '\n# nothing\n');
     tmp.write('emptydir/readme.md', 'x');
     const r = await loadManifests([dup, 'missing.yaml', empty, 'emptydir'], { cwd: tmp.dir });
+    expect(names(r)).toEqual(['a']);
+    expect(r.resources[0]!.diagnostics?.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`)).toEqual([
+      'DUPLICATE_KEY 3:1 mapping key "kind" is repeated; calicoctl (YAML 1.1) keeps the last value, kubectl and YAML 1.2 tools reject the document',
+    ]);
     expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
-      'YAML_SYNTAX Map keys must be unique',
       'FILE_UNREADABLE cannot read missing.yaml: no such file or directory',
       `NO_RESOURCES no resources specified in file ${empty}`,
       'NO_RESOURCES no resources specified in directory emptydir',

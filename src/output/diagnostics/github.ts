@@ -25,8 +25,8 @@ export function formatAnnotation(d: Diagnostic): string {
     if (d.endLine !== undefined) props.push(`endLine=${d.endLine}`, `endColumn=${d.endColumn ?? 1}`);
   }
   props.push(`title=${escapeProperty(d.code)}`);
-  const msg = d.hint ? `${d.message} (hint: ${d.hint})` : d.message;
-  return `::${d.severity} ${props.join(',')}::${escapeData(msg)}\n`;
+  const msg = `${d.message}${d.hint ? ` (hint: ${d.hint})` : ''}${d.detail ? `\n${d.detail}` : ''}`;
+  return `::${d.severity === 'info' ? 'notice' : d.severity} ${props.join(',')}::${escapeData(msg)}\n`;
 }
 
 /** formatValidateGitHub renders every diagnostic of a report as an annotation, then the summary line. */

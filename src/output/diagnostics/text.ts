@@ -37,6 +37,7 @@ function caretLine(src: string, column: number, endColumn: number | undefined): 
  * formatDiagnostic renders one diagnostic as spec/cli.md fixes it:
  *
  *   FILE:LINE:COL: error CODE: message (hint: ...)
+ *     <the detail, when there is one>
  *     <the source line>
  *     <caret under the column>
  *
@@ -46,8 +47,9 @@ function caretLine(src: string, column: number, endColumn: number | undefined): 
 export function formatDiagnostic(d: Diagnostic, opts: TextOptions = {}): string {
   const paint = opts.paint ?? PLAIN;
   const where = d.file !== undefined ? (d.line !== undefined ? `${d.file}:${d.line}:${d.column ?? 1}: ` : `${d.file}: `) : '';
-  const sev = d.severity === 'error' ? paint.error('error') : paint.warning('warning');
+  const sev = d.severity === 'error' ? paint.error('error') : d.severity === 'warning' ? paint.warning('warning') : paint.dim('info');
   let out = `${where}${sev} ${d.code}: ${d.message}${d.hint ? paint.dim(` (hint: ${d.hint})`) : ''}\n`;
+  if (d.detail) out += `  ${paint.dim(d.detail)}\n`;
   const src = d.file !== undefined && d.line !== undefined ? opts.sourceLine?.(d.file, d.line) : undefined;
   if (src !== undefined && src.trim() !== '') {
     const endCol = d.endLine === d.line ? d.endColumn : undefined;
