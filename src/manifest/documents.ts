@@ -52,8 +52,11 @@ function guards(): Guards {
   return lib().yaml;
 }
 
-/** YAML_OPTIONS parse every scalar as its text (yaml-tree.ts resolves them) and let repeated keys through (yaml.v2 does). */
-const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: false, schema: 'failsafe' } as const;
+/**
+ * YAML_OPTIONS parse every scalar as its text, explicit tags included (yaml-tree.ts resolves
+ * them as yaml.v2 does), and let repeated keys through (yaml.v2 does).
+ */
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: false, schema: 'failsafe', resolveKnownTags: false } as const;
 
 /**
  * NEED_PARSERS is what parseDocuments yields when the next document needs `yaml`: the caller

@@ -88,6 +88,8 @@ export interface ValidateOptions extends LoadOptions {
  *   accepted earlier) is then judged as an update of it (immutable fields);
  * - replace: an update of the pool of the same name (stored or accepted earlier); without one,
  *   NOT_FOUND when the store was read, else Calico's rules alone.
+ * An update of a stored pool with a resourceVersion other than the stored one is a CONFLICT,
+ * as the write's compare-and-swap would make it.
  * Each runs thorough (checkIPPool): the same verdict, every problem shown. A pool rejected on
  * its own is not stored, so it takes no part in later checks.
  */
@@ -95,6 +97,8 @@ class Judge {
   private readonly index = new OverlapIndex();
   /** pools are the pools by name, for apply and replace (create needs only the index). */
   private readonly pools = new Map<string, IPPool>();
+  /** stored are the resourceVersions of the store's pools not updated by an earlier document. */
+  private readonly stored = new Map<string, string>();
 
   constructor(
     store: readonly IPPool[],
@@ -104,6 +108,7 @@ class Judge {
     for (const p of [...store].sort(byName)) {
       this.index.addPool(p, 'store');
       if (op !== 'create') this.pools.set(p.metadata.name, p);
+      if (op !== 'create' && p.metadata.resourceVersion) this.stored.set(p.metadata.name, p.metadata.resourceVersion);
     }
   }
 
@@ -123,7 +128,12 @@ class Judge {
         res = checkResource(r, { op: 'create', thorough: true, ignoreResourceVersion: true });
         if (this.againstStore && res.valid) res = notFound(r, res);
       }
-      if (res.valid) this.pools.set(res.pool.metadata.name, res.pool);
+      const rv = this.stored.get(r.name ?? '');
+      if (old && res.valid && r.resourceVersion !== undefined && rv !== undefined && r.resourceVersion !== rv) res = conflict(r, res);
+      if (res.valid) {
+        this.pools.set(res.pool.metadata.name, res.pool);
+        this.stored.delete(res.pool.metadata.name);
+      }
     }
     if (res.valid && res.prefix && !(this.op !== 'create' && index.get(res.pool.metadata.name))) {
       index.add({ name: res.pool.metadata.name, cidr: res.pool.spec.cidr, prefix: res.prefix, origin: 'input' });
@@ -134,6 +144,16 @@ class Judge {
 
 /** EXISTS are the codes of "the pool's name is taken", which apply turns into an update. */
 const EXISTS: ReadonlySet<string> = new Set(['ALREADY_EXISTS', 'DUPLICATE_NAME']);
+
+/** conflict is the outcome of an update whose resourceVersion is not the stored one. */
+function conflict(r: LoadedResource, res: CheckResult): CheckResult {
+  const name = res.pool.metadata.name;
+  return {
+    ...res,
+    valid: false,
+    diagnostics: [...res.diagnostics, positioned(r, { code: 'CONFLICT', severity: 'error', message: `update conflict: IPPool(${name})`, path: '/metadata/resourceVersion' })],
+  };
+}
 
 /** notFound is replace's outcome for a pool the store does not have. */
 function notFound(r: LoadedResource, res: CheckResult): CheckResult {

@@ -72,7 +72,7 @@ export function yaml11Note(text: string, v2: Scalar, pointer: string, start: num
     start,
     end,
     message: `${text} is read as ${describeScalar(v2)} by calicoctl (YAML 1.1) but as ${describeScalar(core)} by YAML 1.2 tools such as kubectl`,
-    hint: typeof core === 'string' ? `quote it ("${text}") if you mean the string` : `write ${describeScalar(v2)} if that is what you mean`,
+    hint: typeof core === 'string' ? `write ${describeScalar(v2)} if that is what you mean, or quote "${text}" for the text` : `write ${describeScalar(v2)} if that is what you mean`,
   };
 }
 

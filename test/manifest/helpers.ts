@@ -35,7 +35,7 @@ export function tempDir(): { dir: string; write(name: string, content: string | 
  * yaml-tree.ts): its value, outline and notes, or its first error (syntax or the tree's).
  */
 export function treeOf(text: string, from = 0): { value: unknown; outline: OutlineNode | null; notes: readonly ParseNote[]; error?: string } {
-  const doc = yaml.parseDocument(text.slice(from), { prettyErrors: false, uniqueKeys: false, schema: 'failsafe' });
+  const doc = yaml.parseDocument(text.slice(from), { prettyErrors: false, uniqueKeys: false, schema: 'failsafe', resolveKnownTags: false });
   if (doc.errors.length > 0) return { value: undefined, outline: null, notes: [], error: doc.errors[0]!.message };
   const r = readYamlTree(doc, yaml, from, LIMITS, true);
   return { value: r.value, outline: r.outline, notes: r.notes, ...(r.error ? { error: r.error.message } : {}) };

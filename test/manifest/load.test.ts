@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { MAX_REPORTED } from '../../src/core/index.js';
 import { LIMITS } from '../../src/manifest/documents.js';
-import { loadManifests } from '../../src/manifest/load.js';
+import { loadManifests, MAX_DIAGNOSTICS } from '../../src/manifest/load.js';
+import { validateManifests } from '../../src/manifest/validate-report.js';
 import { source, tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -228,4 +230,53 @@ describe('loadManifests: hostile input gets a diagnostic in bounded time and mem
     expect(r.diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual(['INPUT_TOO_LARGE 7:17']);
     expect(r.resources).toEqual([]);
   });
+
+  // issue 13: a 69 KB flow mapping of one repeated key ran out of memory; a 35 KB one printed 256 MB
+  // (an error per repetition, each echoing the line); a 790 KB one-line mapping took 42-59 s.
+  // The findings per document are bounded whatever the size (the time is benchmarked: bench/validate.ts).
+  const flowOf = (n: number, entry: (i: number) => string): string => `{${Array.from({ length: n }, (_, i) => entry(i)).join(', ')}}`;
+  const hostilePool = (spec: string): string => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec: ${spec}\n`;
+
+  it.each([1_000, 20_000])('a flow mapping with one key repeated %d times: one DUPLICATE_KEY warning, the last value', async (n) => {
+    const f = tmp.write(`dup-${n}.yaml`, hostilePool(flowOf(n, (i) => `cidr: 10.${i % 200}.0.0/16`)));
+    const { report } = await validateManifests([f], { cwd: tmp.dir });
+    const diags = report.results.flatMap((r) => r.diagnostics);
+    expect(diags.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual(['DUPLICATE_KEY 4:27']);
+    expect(diags[0]!.message).toContain(`(${n - 2} more repeated keys in this document)`);
+    expect(report.valid).toBe(true);
+    expect(JSON.stringify(report).length).toBeLessThan(2_000);
+  });
+
+  it.each([1_000, 20_000])('a one-line mapping of %d unknown keys: the first ones at their keys, the rest in one', async (n) => {
+    const f = tmp.write(`wide-${n}.yaml`, hostilePool(flowOf(n, (i) => `k${i}: v${i}`).replace('{', '{cidr: 10.0.0.0/16, ')));
+    const { report } = await validateManifests([f], { cwd: tmp.dir });
+    const diags = report.results.flatMap((r) => r.diagnostics);
+    expect(diags).toHaveLength(MAX_REPORTED + 1);
+    expect(diags.every((d) => d.code === 'FIELD_UNKNOWN' && d.line === 4)).toBe(true);
+    expect(diags[1]!.column).toBe(35);
+    expect(diags[MAX_REPORTED]!.message).toBe(`fields in document are not recognized or are in the wrong location: k20, k21, k22, k23 (+ ${n - MAX_REPORTED - 4} more)`);
+    expect(JSON.stringify(report).length).toBeLessThan(10_000);
+  });
+
+  it('a bare flow mapping of 20,000 repeated keys without kind: one error', async () => {
+    const f = tmp.write('bare-dup.yaml', `${flowOf(20_000, () => 'cidr: 10.0.0.0/16')}\n`);
+    const { report } = await validateManifests([f], { cwd: tmp.dir });
+    expect(report.results.flatMap((r) => r.diagnostics).map((d) => d.code)).toEqual(['KIND_UNKNOWN']);
+  });
+
+  it('one syntax error per document, the first: no cascade from a tab or an unclosed flow', async () => {
+    const f = tmp.write('cascade.yaml', `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n\tname: a\n\tlabels: x\nspec:\n\tcidr: 10.0.0.0/16\n---\nspec: {a: [1, 2\nb: {c\n`);
+    const r = await loadManifests([f], { cwd: tmp.dir });
+    expect(r.diagnostics.map((d) => `${d.code} #${d.document} ${d.line}:${d.column}`)).toEqual(['YAML_SYNTAX #1 4:1', 'YAML_SYNTAX #2 10:1']);
+  });
+
+  it(`at most ${MAX_DIAGNOSTICS} diagnostics per resource, then one that counts the rest`, async () => {
+    const labels = Array.from({ length: 5_000 }, (_, i) => `"bad key ${i}": v`).join(', ');
+    const f = tmp.write('labels.yaml', `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p, labels: {${labels}}}\nspec: {cidr: 10.0.0.0/16}\n`);
+    const { report } = await validateManifests([f], { cwd: tmp.dir });
+    const diags = report.results.flatMap((r) => r.diagnostics);
+    expect(diags).toHaveLength(MAX_DIAGNOSTICS + 1);
+    expect(diags[MAX_DIAGNOSTICS]).toMatchObject({ code: 'TOO_MANY_PROBLEMS', message: `${5_000 - MAX_DIAGNOSTICS} more problems in this resource are not shown (${5_000 - MAX_DIAGNOSTICS} of them errors)` });
+  });
 });
+

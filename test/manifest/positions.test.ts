@@ -51,6 +51,13 @@ describe('positions: every diagnostic points at the offending node', () => {
     ['KIND_UNKNOWN', 'apiVersion: v1\nkind: ipPool\nmetadata:\n  name: x\n', ['2:7']],
     ['KIND_NOT_HANDLED', 'apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: x\n', ['2:7']],
     ['KIND_UNKNOWN', `apiVersion: projectcalico.org/v4\nkind: IPPool\nmetadata:\n  name: a\nspec:\n  cidr: 10.0.0.0/16\n`, ['1:13']],
+    ['YAML11_SCALAR', `${HEAD}metadata:\n  name: a\nspec:\n  cidr: 10.0.0.0/16\n  natOutgoing: yes\n`, ['7:16']],
+    ['YAML11_SCALAR', `${HEAD}metadata: {name: a}\nspec: {cidr: 10.0.0.0/16, blockSize: 0b11010}\n`, ['4:38']],
+    ['DUPLICATE_KEY', `${HEAD}metadata:\n  name: a\nspec:\n  cidr: 10.0.0.0/16\n  cidr: 10.1.0.0/16\n`, ['7:3']],
+    ['FIELD_UNKNOWN', `${HEAD}metadata:\n  name: a\nspec:\n  cidr: 10.0.0.0/16\n  natOutgoing: true\n  NATOutgoing: false\n`, ['8:3']],
+    ['CIDR_NOT_MASKED', `${HEAD}Metadata:\n  Name: a\nSPEC:\n  CIDR: 10.0.0.1/16\n`, ['6:9']],
+    ['LABEL_INVALID', `apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata:\n  name: a\n  annotations:\n    projectcalico.org/metadata: '{"labels":{"bad key":"v"}}'\nspec:\n  cidr: 10.0.0.0/16\n`, ['6:5']],
+    ['CIDR_INVALID', `apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata:\n  name: a\n  resourceVersion: "9"\nspec:\n  cidr: 10.0.0.300/16\n`, ['7:9']],
     ['YAML_SYNTAX', `${HEAD}metadata:\n  name: a\nspec:\n  cidr: 10.0.0.0/16\n bad: indent\n`, ['7:1']],
     ['INPUT_INVALID', '- just\n- strings\n', ['1:3', '2:3']],
     ['NO_RESOURCES', '# nothing here\n', ['1:1']],
@@ -119,4 +126,23 @@ describe('positions: every diagnostic points at the offending node', () => {
     const pos = report.results.map((r) => r.diagnostics.filter((d) => d.code === 'CIDR_NOT_MASKED').map((d) => `${r.name} ${d.line}:${d.column}`)[0]);
     expect(pos).toEqual(['j 3:48', 'f 4:14', 'l 9:13']);
   });
+
+  it('validate --op replace: NOT_FOUND at the name of a pool the store lacks, CONFLICT at a stale resourceVersion', async () => {
+    const a = setDefaults(decodeIPPool({ metadata: { name: 'a', resourceVersion: '7' }, spec: { cidr: '10.0.0.0/16' } }));
+    const file = tmp.write('replace.yaml', `${HEAD}metadata:\n  name: a\n  resourceVersion: "6"\nspec:\n  cidr: 10.0.0.0/16\n---\n${HEAD}metadata:\n  name: b\nspec:\n  cidr: 10.1.0.0/16\n`);
+    const { report } = await validateManifests([file], { cwd: tmp.dir, op: 'replace', againstStore: true }, [a]);
+    expect(report.results.flatMap((r) => r.diagnostics).map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`)).toEqual([
+      'CONFLICT 5:20 update conflict: IPPool(a)',
+      'NOT_FOUND 12:9 resource does not exist: IPPool(b) with error: <nil>',
+    ]);
+  });
+
+  it('TOO_MANY_PROBLEMS: at most 50 diagnostics per resource, the rest counted at the resource', async () => {
+    const labels = Array.from({ length: 80 }, (_, i) => `    "bad key ${i}": v`).join('\n');
+    const diags = await run(`${HEAD}metadata:\n  name: a\n  labels:\n${labels}\nspec:\n  cidr: 10.0.0.0/16\n`);
+    expect(diags).toHaveLength(51);
+    expect(diags[49]).toMatchObject({ code: 'LABEL_INVALID', line: 55, column: 5 });
+    expect(diags[50]).toMatchObject({ code: 'TOO_MANY_PROBLEMS', severity: 'warning', line: 1, column: 1, message: '30 more problems in this resource are not shown (30 of them errors)' });
+  });
 });
+
