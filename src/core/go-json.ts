@@ -18,19 +18,28 @@ import { escapePointerSegment } from './json-pointer.js';
  * returns the value with canonical field names and the coercions made; it never throws.
  */
 
-/** GoType describes a Go type as go-json decodes into it; `name` is Go's reflect.Type.String(). */
-export type GoType =
-  | { readonly kind: 'string' | 'bool' | 'int' | 'time' | 'raw'; readonly name: string }
-  | { readonly kind: 'slice' | 'map'; readonly name: string; readonly elem: GoType }
-  | GoStruct;
+/** GoKind is how go-json decodes into a type: a scalar kind, a collection, a struct, or the type's own decoder (time, raw). */
+export type GoKind = 'string' | 'bool' | 'int' | 'time' | 'raw' | 'slice' | 'map' | 'struct';
 
-/** GoStruct is a struct type: `struct` is its reflect Name() (errors say `<struct>.<field>`), fields in declaration order. */
-export interface GoStruct {
-  readonly kind: 'struct';
+/**
+ * GoType describes a Go type as go-json decodes into it: `name` is Go's reflect.Type.String();
+ * a slice's or map's element type is `elem`; a struct has its reflect Name() in `struct`
+ * (errors say `<struct>.<field>`), its fields in declaration order and their index by exact
+ * and by folded JSON name. Every GoType has every member (one object shape: decoding is a hot
+ * path), made by goType and goStruct.
+ */
+export interface GoType {
+  readonly kind: GoKind;
   readonly name: string;
+  readonly elem: GoType | null;
   readonly struct: string;
   readonly fields: readonly GoField[];
+  readonly exact: ReadonlyMap<string, GoField>;
+  readonly folded: ReadonlyMap<string, GoField>;
 }
+
+/** GoStruct is a struct's GoType. */
+export type GoStruct = GoType & { readonly kind: 'struct' };
 
 /** GoField is a struct field by its JSON name. */
 export interface GoField {
@@ -38,28 +47,19 @@ export interface GoField {
   readonly type: GoType;
 }
 
+const NO_FIELDS: ReadonlyMap<string, GoField> = new Map();
+
+/** goType makes a GoType that is not a struct (elem: the element type of a slice or map). */
+export function goType(kind: Exclude<GoKind, 'struct'>, name: string, elem: GoType | null = null): GoType {
+  return { kind, name, elem, struct: '', fields: [], exact: NO_FIELDS, folded: NO_FIELDS };
+}
+
 /** goStruct builds a GoStruct from [json name, type] pairs. */
-export function goStruct(name: string, fields: readonly (readonly [string, GoType])[]): GoStruct {
-  return { kind: 'struct', name, struct: name.slice(name.indexOf('.') + 1), fields: fields.map(([json, type]) => ({ json, type })) };
-}
-
-/** Lookup is a struct's field index: exact JSON names, and their case folds. */
-interface Lookup {
-  readonly exact: ReadonlyMap<string, GoField>;
-  readonly folded: ReadonlyMap<string, GoField>;
-}
-
-const LOOKUPS = new WeakMap<GoStruct, Lookup>();
-
-function lookupOf(t: GoStruct): Lookup {
-  let l = LOOKUPS.get(t);
-  if (!l) {
-    const folded = new Map<string, GoField>();
-    for (const f of t.fields) if (!folded.has(foldKey(f.json))) folded.set(foldKey(f.json), f);
-    l = { exact: new Map(t.fields.map((f) => [f.json, f])), folded };
-    LOOKUPS.set(t, l);
-  }
-  return l;
+export function goStruct(name: string, pairs: readonly (readonly [string, GoType])[]): GoStruct {
+  const fields = pairs.map(([json, type]) => ({ json, type }));
+  const folded = new Map<string, GoField>();
+  for (const f of fields) if (!folded.has(foldKey(f.json))) folded.set(foldKey(f.json), f);
+  return { kind: 'struct', name, elem: null, struct: name.slice(name.indexOf('.') + 1), fields, exact: new Map(fields.map((f) => [f.json, f])), folded };
 }
 
 /**
@@ -316,28 +316,84 @@ function zeroOf(t: GoType): unknown {
   return t.kind === 'string' ? '' : t.kind === 'bool' ? false : t.kind === 'int' ? 0 : null;
 }
 
-/** Decoder carries one decodeGo run's findings. */
+/** NONE is the empty map of a decoding without renamed or coerced fields (shared: the common case). */
+const NONE: ReadonlyMap<string, string> = new Map();
+/** NO_ERRORS is the empty list of a decoding without errors (shared). */
+const NO_ERRORS: readonly Diagnostic[] = [];
+
+/** pointer joins escaped segments into a JSON pointer. */
+function pointer(segs: readonly string[]): string {
+  return segs.length === 0 ? '' : `/${segs.join('/')}`;
+}
+
+/**
+ * Decoder carries one decodeGo run: where it is (the escaped segments of the canonical
+ * pointer and of the pointer in the input, pushed and popped as it descends, so that paths are
+ * built only for findings) and what it found (each list made when first needed: most
+ * documents have no findings).
+ */
 class Decoder {
-  readonly errors: Diagnostic[] = [];
-  readonly renamed = new Map<string, string>();
-  readonly coerced = new Map<string, string>();
+  errors: Diagnostic[] | null = null;
+  renamed: Map<string, string> | null = null;
+  coerced: Map<string, string> | null = null;
+  private readonly at: string[] = [];
+  private readonly src: string[] = [];
   /** unknown are the unknown keys beyond MAX_REPORTED, with the first one's path. */
-  private unknown: string[] = [];
+  private unknown: string[] | null = null;
   private unknownAt = '';
   private unknownCount = 0;
   private typeErrors = 0;
 
-  unknownField(path: string, key: string): void {
+  /** reset readies the decoder for another value (one decoder serves every decodeGo call). */
+  reset(): void {
+    this.errors = null;
+    this.renamed = null;
+    this.coerced = null;
+    this.at.length = 0;
+    this.src.length = 0;
+    this.unknown = null;
+    this.unknownCount = 0;
+    this.typeErrors = 0;
+  }
+
+  private error(d: Diagnostic): void {
+    (this.errors ??= []).push(d);
+  }
+
+  private push(canonical: string, written: string): void {
+    this.at.push(canonical);
+    this.src.push(written);
+  }
+
+  private pop(): void {
+    this.at.pop();
+    this.src.pop();
+  }
+
+  /** unknownField reports the key of the object being read. */
+  private unknownField(key: string): void {
+    const path = `${pointer(this.src)}/${escapePointerSegment(key)}`;
     if (++this.unknownCount <= MAX_REPORTED) {
-      this.errors.push({ code: 'FIELD_UNKNOWN', severity: 'error', message: unknownFieldsText([key]), path: `${path}/${escapePointerSegment(key)}` });
+      this.error({ code: 'FIELD_UNKNOWN', severity: 'error', message: unknownFieldsText([key]), path });
       return;
     }
-    if (this.unknown.length === 0) this.unknownAt = `${path}/${escapePointerSegment(key)}`;
+    if (!this.unknown) {
+      this.unknown = [];
+      this.unknownAt = path;
+    }
     this.unknown.push(key);
   }
 
-  typeError(path: string, message: string, hint?: string): void {
-    if (++this.typeErrors <= MAX_REPORTED) this.errors.push({ code: 'TYPE_MISMATCH', severity: 'error', message, path, ...(hint ? { hint } : {}) });
+  /** typeError reports the value being read. */
+  private typeError(message: string, hint?: string): void {
+    if (++this.typeErrors <= MAX_REPORTED) this.error({ code: 'TYPE_MISMATCH', severity: 'error', message, path: pointer(this.at), ...(hint ? { hint } : {}) });
+  }
+
+  /** mismatch reports a value of the wrong type for t, the field `field` of struct `owner`, and returns it. */
+  private mismatch(v: unknown, t: GoType, owner: string, field: string, hint?: string): unknown {
+    const into = field === '' ? 'value' : `field ${owner}.${field}`;
+    this.typeError(`cannot parse ${jsonKind(v)} '${goData(v)}' into ${into} of type ${t.name}`, hint);
+    return v;
   }
 
   get decodable(): boolean {
@@ -346,147 +402,165 @@ class Decoder {
 
   /** finish adds the summed-up unknown fields and type errors. */
   finish(): void {
-    if (this.unknown.length > 0) {
-      this.errors.push({ code: 'FIELD_UNKNOWN', severity: 'error', message: unknownFieldsText(this.unknown), path: this.unknownAt, hint: `${this.unknown.length} more unknown fields` });
+    if (this.unknown) {
+      this.error({ code: 'FIELD_UNKNOWN', severity: 'error', message: unknownFieldsText(this.unknown), path: this.unknownAt, hint: `${this.unknown.length} more unknown fields` });
     }
     if (this.typeErrors > MAX_REPORTED) {
-      this.errors.push({ code: 'TYPE_MISMATCH', severity: 'error', message: `${this.typeErrors - MAX_REPORTED} more values of the wrong type (not shown)`, path: '' });
+      this.error({ code: 'TYPE_MISMATCH', severity: 'error', message: `${this.typeErrors - MAX_REPORTED} more values of the wrong type (not shown)`, path: '' });
     }
   }
 
   /**
-   * value decodes v into type t at path (the canonical pointer; `src` is the pointer in the
-   * input), as the field `field` of struct `owner` (for error texts), and returns v or its
-   * normalised copy.
+   * value decodes v into type t (at the current place), as the field `field` of struct
+   * `owner` (for error texts), and returns v or its normalised copy.
    */
-  value(v: unknown, t: GoType, path: string, src: string, owner: string, field: string): unknown {
+  value(v: unknown, t: GoType, owner: string, field: string): unknown {
     if (v === null || v === undefined) return v;
     if (typeof v === 'number' && !Number.isFinite(v) && t.kind !== 'string') {
       // json.Marshal cannot write it: the whole document fails in go-yaml-wrapper.
-      this.typeError(path, `json: unsupported value: ${formatGoFloat(v)}`);
+      this.typeError(`json: unsupported value: ${formatGoFloat(v)}`);
       return v;
     }
-    const mismatch = (hint?: string): unknown => {
-      this.typeError(path, `cannot parse ${jsonKind(v)} '${goData(v)}' into field ${owner}.${field} of type ${t.name}`, hint);
-      return v;
-    };
     switch (t.kind) {
       case 'string':
         if (typeof v === 'string') return v;
         if (typeof v === 'number' || typeof v === 'boolean') {
           const s = goScalarText(v);
-          this.coerced.set(src, s);
+          (this.coerced ??= new Map()).set(pointer(this.src), s);
           return s;
         }
-        return mismatch();
+        return this.mismatch(v, t, owner, field);
       case 'bool':
-        return typeof v === 'boolean' ? v : mismatch(typeof v === 'string' ? 'write true or false, without quotes' : undefined);
+        return typeof v === 'boolean' ? v : this.mismatch(v, t, owner, field, typeof v === 'string' ? 'write true or false, without quotes' : undefined);
       case 'int':
         if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63) return v;
-        return mismatch(typeof v === 'string' ? 'write the number without quotes' : undefined);
+        return this.mismatch(v, t, owner, field, typeof v === 'string' ? 'write the number without quotes' : undefined);
       case 'raw':
         return v;
-      case 'time': {
+      case 'time':
         if (typeof v !== 'string') {
-          this.typeError(path, `json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);
-          return v;
+          this.typeError(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);
+        } else {
+          const e = parseGoTimeError(v);
+          if (e) this.typeError(e, 'an RFC 3339 time, e.g. 2024-05-01T10:00:00Z');
         }
-        const e = parseGoTimeError(v);
-        if (e) this.typeError(path, e, 'an RFC 3339 time, e.g. 2024-05-01T10:00:00Z');
         return v;
-      }
-      case 'slice': {
-        if (!Array.isArray(v)) return mismatch();
-        let out: unknown[] | null = null;
-        for (let i = 0; i < v.length; i++) {
-          const x = v[i] === null ? zeroOf(t.elem) : this.value(v[i], t.elem, `${path}/${i}`, `${src}/${i}`, owner, field);
-          if (x !== v[i]) {
-            out ??= v.slice();
-            out[i] = x;
-          }
-        }
-        return out ?? v;
-      }
-      case 'map': {
-        if (typeof v !== 'object' || Array.isArray(v)) return mismatch();
-        const m = v as Record<string, unknown>;
-        let out: Record<string, unknown> | null = null;
-        for (const k of Object.keys(m)) {
-          const seg = escapePointerSegment(k);
-          const x = m[k] === null ? zeroOf(t.elem) : this.value(m[k], t.elem, `${path}/${seg}`, `${src}/${seg}`, owner, field);
-          if (x !== m[k]) {
-            out ??= { ...m };
-            out[k] = x;
-          }
-        }
-        return out ?? v;
-      }
+      case 'slice':
+        return Array.isArray(v) ? this.slice(v, t.elem!, owner, field) : this.mismatch(v, t, owner, field);
+      case 'map':
+        return typeof v === 'object' && !Array.isArray(v) ? this.map(v as Record<string, unknown>, t.elem!, owner, field) : this.mismatch(v, t, owner, field);
       case 'struct':
-        if (typeof v !== 'object' || Array.isArray(v)) return mismatch();
-        return this.struct(v as Record<string, unknown>, t, path, src);
+        return typeof v === 'object' && !Array.isArray(v) ? this.struct(v as Record<string, unknown>, t) : this.mismatch(v, t, owner, field);
     }
   }
 
-  /** struct decodes an object into a struct: fields by exact, else folded, name (see the module comment). */
-  private struct(m: Record<string, unknown>, t: GoStruct, path: string, src: string): Record<string, unknown> {
-    const { exact, folded } = lookupOf(t);
-    let simple = true;
+  /** element decodes an element of a slice or map: null is the element type's zero value; a string in a string slot needs nothing. */
+  private element(x: unknown, elem: GoType, seg: string, owner: string, field: string): unknown {
+    if (x === null) return zeroOf(elem);
+    if (typeof x === 'string' && elem.kind === 'string') return x;
+    this.push(seg, seg);
+    const y = this.value(x, elem, owner, field);
+    this.pop();
+    return y;
+  }
+
+  private slice(v: unknown[], elem: GoType, owner: string, field: string): unknown[] {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const x = this.element(v[i], elem, String(i), owner, field);
+      if (x !== v[i]) {
+        out ??= v.slice();
+        out[i] = x;
+      }
+    }
+    return out ?? v;
+  }
+
+  private map(m: Record<string, unknown>, elem: GoType, owner: string, field: string): Record<string, unknown> {
+    let out: Record<string, unknown> | null = null;
     for (const k in m) {
-      if (!exact.has(k)) {
-        simple = false;
-        break;
+      const x = this.element(m[k], elem, escapePointerSegment(k), owner, field);
+      if (x !== m[k]) {
+        out ??= { ...m };
+        out[k] = x;
       }
     }
-    if (simple) {
-      // Every key is a field's own name (the common case): decode in place, copying on change.
-      let out: Record<string, unknown> | null = null;
-      for (const k in m) {
-        const f = exact.get(k)!;
-        const seg = escapePointerSegment(k);
-        const x = this.value(m[k], f.type, `${path}/${seg}`, `${src}/${seg}`, t.struct, f.json);
-        if (x !== m[k]) {
-          out ??= { ...m };
-          out[k] = x;
-        }
+    return out ?? m;
+  }
+
+  /** struct decodes an object into a struct: fields by exact, else folded, name (see the module comment). */
+  private struct(m: Record<string, unknown>, t: GoType): Record<string, unknown> {
+    const exact = t.exact;
+    for (const k in m) if (!exact.has(k)) return this.byField(m, t, exact, t.folded);
+    return this.inPlace(m, t, exact);
+  }
+
+  /**
+   * inPlace decodes an object whose every key is a field's own name (the common case), copying
+   * it only when a value changes. A field name needs no escaping in a pointer.
+   */
+  private inPlace(m: Record<string, unknown>, t: GoType, exact: ReadonlyMap<string, GoField>): Record<string, unknown> {
+    let out: Record<string, unknown> | null = null;
+    for (const k in m) {
+      const f = exact.get(k)!;
+      const v = m[k];
+      const kind = f.type.kind;
+      // A value already of its field's type needs no call.
+      if (v === null || (typeof v === 'string' && kind === 'string') || (typeof v === 'boolean' && kind === 'bool')) continue;
+      if (kind === 'int' && typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63) continue;
+      this.push(k, k);
+      const x = this.value(v, f.type, t.struct, f.json);
+      this.pop();
+      if (x !== v) {
+        out ??= { ...m };
+        out[k] = x;
       }
-      return out ?? m;
     }
-    // Group the keys by field; unknown keys are reported in input order.
+    return out ?? m;
+  }
+
+  /** byField decodes an object with keys in other case or unknown ones: keys grouped by the field they name. */
+  private byField(m: Record<string, unknown>, t: GoType, exact: ReadonlyMap<string, GoField>, folded: ReadonlyMap<string, GoField>): Record<string, unknown> {
+    // Unknown keys are reported in input order.
     const byField = new Map<GoField, string[]>();
     for (const k in m) {
       const f = exact.get(k) ?? folded.get(foldKey(k));
       if (!f) {
-        this.unknownField(src, k);
+        this.unknownField(k);
         continue;
       }
       const keys = byField.get(f);
       if (keys) keys.push(k);
       else byField.set(f, [k]);
     }
-    const out: Record<string, unknown> = {};
+    const decoded: Record<string, unknown> = {};
     for (const f of t.fields) {
       const keys = byField.get(f);
       if (!keys) continue;
       if (keys.length > 1) keys.sort(compareGoStrings);
       // go-json sees the keys sorted: a later key for the same field makes the earlier one unknown.
-      for (let i = 0; i < keys.length - 1; i++) this.unknownField(src, keys[i]!);
+      for (let i = 0; i < keys.length - 1; i++) this.unknownField(keys[i]!);
       const k = keys[keys.length - 1]!;
-      const canonical = `${path}/${escapePointerSegment(f.json)}`;
-      const from = `${src}/${escapePointerSegment(k)}`;
-      if (k !== f.json) this.renamed.set(canonical, from);
-      out[f.json] = this.value(m[k], f.type, canonical, from, t.struct, f.json);
+      this.push(escapePointerSegment(f.json), escapePointerSegment(k));
+      if (k !== f.json) (this.renamed ??= new Map()).set(pointer(this.at), pointer(this.src));
+      decoded[f.json] = this.value(m[k], f.type, t.struct, f.json);
+      this.pop();
     }
-    return out;
+    return decoded;
   }
 }
+
+/** DECODER is the decoder every decodeGo call uses (decoding never calls decodeGo itself). */
+const DECODER = new Decoder();
 
 /**
  * decodeGo decodes a YAML/JSON value into a Go type as calicoctl does (see the module
  * comment), reporting at most MAX_REPORTED unknown fields and type errors one by one.
  */
 export function decodeGo(value: unknown, type: GoType): GoDecodeResult {
-  const d = new Decoder();
-  const out = d.value(value, type, '', '', type.kind === 'struct' ? type.struct : type.name, '');
+  const d = DECODER;
+  d.reset();
+  const out = d.value(value, type, type.kind === 'struct' ? type.struct : type.name, '');
   d.finish();
-  return { value: out, errors: d.errors, decodable: d.decodable, renamed: d.renamed, coerced: d.coerced };
+  return { value: out, errors: d.errors ?? NO_ERRORS, decodable: d.decodable, renamed: d.renamed ?? NONE, coerced: d.coerced ?? NONE };
 }

@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostic.js';
-import { decodeGo, foldKey, goStruct, type GoField, type GoStruct, type GoType } from './go-json.js';
+import { decodeGo, foldKey, goStruct, goType, type GoStruct, type GoType } from './go-json.js';
 import { unescapePointerSegment } from './json-pointer.js';
 
 /**
@@ -10,12 +10,12 @@ import { unescapePointerSegment } from './json-pointer.js';
  * the same structure for editors (a test keeps the two in step).
  */
 
-const STRING: GoType = { kind: 'string', name: 'string' };
-const BOOL: GoType = { kind: 'bool', name: 'bool' };
-const INT64: GoType = { kind: 'int', name: 'int64' };
-const TIME: GoType = { kind: 'time', name: 'v1.Time' };
-const STRING_MAP: GoType = { kind: 'map', name: 'map[string]string', elem: STRING };
-const UID: GoType = { kind: 'string', name: 'types.UID' };
+const STRING: GoType = goType('string', 'string');
+const BOOL: GoType = goType('bool', 'bool');
+const INT64: GoType = goType('int', 'int64');
+const TIME: GoType = goType('time', 'v1.Time');
+const STRING_MAP: GoType = goType('map', 'map[string]string', STRING);
+const UID: GoType = goType('string', 'types.UID');
 
 /** OWNER_REFERENCE is metav1.OwnerReference. */
 const OWNER_REFERENCE = goStruct('v1.OwnerReference', [
@@ -30,11 +30,11 @@ const OWNER_REFERENCE = goStruct('v1.OwnerReference', [
 /** MANAGED_FIELDS_ENTRY is metav1.ManagedFieldsEntry (fieldsV1 decodes any JSON). */
 const MANAGED_FIELDS_ENTRY = goStruct('v1.ManagedFieldsEntry', [
   ['manager', STRING],
-  ['operation', { kind: 'string', name: 'v1.ManagedFieldsOperationType' }],
+  ['operation', goType('string', 'v1.ManagedFieldsOperationType')],
   ['apiVersion', STRING],
   ['time', TIME],
   ['fieldsType', STRING],
-  ['fieldsV1', { kind: 'raw', name: 'v1.FieldsV1' }],
+  ['fieldsV1', goType('raw', 'v1.FieldsV1')],
   ['subresource', STRING],
 ]);
 
@@ -52,32 +52,32 @@ export const OBJECT_META: GoStruct = goStruct('v1.ObjectMeta', [
   ['deletionGracePeriodSeconds', INT64],
   ['labels', STRING_MAP],
   ['annotations', STRING_MAP],
-  ['ownerReferences', { kind: 'slice', name: '[]v1.OwnerReference', elem: OWNER_REFERENCE }],
-  ['finalizers', { kind: 'slice', name: '[]string', elem: STRING }],
-  ['managedFields', { kind: 'slice', name: '[]v1.ManagedFieldsEntry', elem: MANAGED_FIELDS_ENTRY }],
+  ['ownerReferences', goType('slice', '[]v1.OwnerReference', OWNER_REFERENCE)],
+  ['finalizers', goType('slice', '[]string', STRING)],
+  ['managedFields', goType('slice', '[]v1.ManagedFieldsEntry', MANAGED_FIELDS_ENTRY)],
 ]);
 
 /** IPIP_CONFIGURATION is the deprecated v3.IPIPConfiguration. */
 const IPIP_CONFIGURATION = goStruct('v3.IPIPConfiguration', [
   ['enabled', BOOL],
-  ['mode', { kind: 'string', name: 'v3.EncapMode' }],
+  ['mode', goType('string', 'v3.EncapMode')],
 ]);
 
 /** IPPOOL_SPEC is v3.IPPoolSpec (v3.31), fields in declaration order. */
 export const IPPOOL_SPEC: GoStruct = goStruct('v3.IPPoolSpec', [
   ['cidr', STRING],
-  ['vxlanMode', { kind: 'string', name: 'v3.VXLANMode' }],
-  ['ipipMode', { kind: 'string', name: 'v3.IPIPMode' }],
+  ['vxlanMode', goType('string', 'v3.VXLANMode')],
+  ['ipipMode', goType('string', 'v3.IPIPMode')],
   ['natOutgoing', BOOL],
   ['disabled', BOOL],
   ['disableBGPExport', BOOL],
-  ['blockSize', { kind: 'int', name: 'int' }],
+  ['blockSize', goType('int', 'int')],
   ['nodeSelector', STRING],
   ['namespaceSelector', STRING],
   ['ipip', IPIP_CONFIGURATION],
   ['nat-outgoing', BOOL],
-  ['allowedUses', { kind: 'slice', name: '[]v3.IPPoolAllowedUse', elem: { kind: 'string', name: 'v3.IPPoolAllowedUse' } }],
-  ['assignmentMode', { kind: 'string', name: 'v3.AssignmentMode' }],
+  ['allowedUses', goType('slice', '[]v3.IPPoolAllowedUse', goType('string', 'v3.IPPoolAllowedUse'))],
+  ['assignmentMode', goType('string', 'v3.AssignmentMode')],
 ]);
 
 /** IPPOOL is v3.IPPool: TypeMeta inline (kind, apiVersion), metadata, spec. */
@@ -105,7 +105,7 @@ function listEnvelope(name: string): GoStruct {
     ['kind', STRING],
     ['apiVersion', STRING],
     ['metadata', LIST_META],
-    ['items', { kind: 'raw', name: '[]runtime.Object' }],
+    ['items', goType('raw', '[]runtime.Object')],
   ]);
 }
 
@@ -129,25 +129,22 @@ function levenshtein(a: string, b: string): number {
 }
 
 /** structAt returns the struct a pointer into a document of type `root` names, if any. */
-function structAt(root: GoStruct, pointer: string): GoStruct | undefined {
-  let t: GoType = root;
+function structAt(root: GoType, pointer: string): GoType | undefined {
+  let t: GoType | null | undefined = root;
   for (const seg of pointer === '' ? [] : pointer.slice(1).split('/')) {
+    if (!t) return undefined;
     if (t.kind === 'struct') {
       const key = foldKey(unescapePointerSegment(seg));
-      const f: GoField | undefined = t.fields.find((x) => foldKey(x.json) === key);
-      if (!f) return undefined;
-      t = f.type;
-    } else if (t.kind === 'slice' || t.kind === 'map') {
-      t = t.elem;
+      t = t.fields.find((x) => foldKey(x.json) === key)?.type;
     } else {
-      return undefined;
+      t = t.elem;
     }
   }
-  return t.kind === 'struct' ? t : undefined;
+  return t?.kind === 'struct' ? t : undefined;
 }
 
 /** suggest returns the field of the struct at `parent` closest to an unknown key, if close enough. */
-function suggest(root: GoStruct, parent: string, key: string): string | undefined {
+function suggest(root: GoType, parent: string, key: string): string | undefined {
   const st = structAt(root, parent);
   if (!st) return undefined;
   let best: string | undefined;
@@ -180,6 +177,7 @@ export interface SchemaCheck {
  */
 export function checkIPPoolSchema(doc: unknown, type: GoStruct = IPPOOL): SchemaCheck {
   const r = decodeGo(doc, type);
+  if (r.errors.length === 0) return { diagnostics: r.errors, decodable: r.decodable, value: r.value, renamed: r.renamed };
   const diagnostics = r.errors.map((d) => {
     if (d.code !== 'FIELD_UNKNOWN' || d.hint || !d.path) return d;
     const slash = d.path.lastIndexOf('/');

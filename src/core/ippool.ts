@@ -228,7 +228,8 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
     if (c.renamed.size > 0) renamed = new Map([...renamed, ...c.renamed]);
   }
   const pool = decodeIPPool(value);
-  const found: Diagnostic[] = [];
+  // The rules' findings, with paths of the decoded pool (translated below when fields were renamed).
+  const found: Diagnostic[] = renamed.size === 0 ? diagnostics : [];
   poolctlWarnings(value, pool, found);
   if (pool.metadata.namespace) {
     found.push({
@@ -250,7 +251,7 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
   } else {
     for (const d of client.errors) found.push(d);
   }
-  let failed = hasError(diagnostics) || hasError(found);
+  let failed = hasError(diagnostics) || (found !== diagnostics && hasError(found));
   if ((!failed || ctx.thorough) && ctx.op === 'create' && rv) {
     found.push({
       code: 'RESOURCE_VERSION_SET',
@@ -275,6 +276,6 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
     });
     failed = true;
   }
-  for (const d of sourcePaths(found, renamed)) diagnostics.push(d);
+  if (found !== diagnostics) for (const d of sourcePaths(found, renamed)) diagnostics.push(d);
   return client.prefix ? { pool: client.pool, diagnostics, valid: !failed, prefix: client.prefix } : { pool: client.pool, diagnostics, valid: !failed };
 }

@@ -3,16 +3,17 @@ import { mayResolve, resolveCoreScalar, resolveScalar, sameScalar, type Scalar }
 
 /**
  * Block YAML: a fast parser for the YAML that manifests are made of, giving the value and an
- * outline of node positions in one pass over the lines. It is the first of validate's parse
- * paths (documents.ts): js-yaml is ~10x faster than `yaml` but has no positions, and `yaml`
- * costs ~100 µs a document; this parser is faster than both and makes positions free.
+ * outline of node positions in one pass over the lines. It is the first of the loader's parse
+ * paths (documents.ts): `yaml` costs ~100 µs a document; this parser is faster than js-yaml
+ * (which has no positions) and makes positions free.
  *
  * It understands: block mappings with plain or quoted single-line keys, block sequences ("- "
  * items, compact "- key: v" mappings, sequences at their parent key's indent), single-line
  * plain, single- and double-quoted scalars (plain ones resolved as calicoctl's yaml.v2 does,
- * scalar.ts), and single-line flow sequences of scalars ([a, "b"]). Anything else (flow mappings, block scalars, anchors, aliases, tags, complex keys,
- * multi-line plain or quoted scalars, tabs in indentation, duplicate keys, keys that are not
- * strings, content after `---`) makes parseBlockYaml return null, and the caller falls back to
+ * scalar.ts), and single-line flow collections ([a, "b"], {name: p, labels: {a: b}}).
+ * Anything else (multi-line flow collections, block scalars, anchors, aliases, tags, complex
+ * keys, multi-line plain or quoted scalars, tabs in indentation, duplicate keys, keys that are
+ * not strings, content after `---`) makes parseBlockYaml return null, and the caller falls back to
  * `yaml` (yaml-tree.ts), which also reports syntax errors. Property tests check values and
  * positions against that tier on generated documents.
  */
@@ -65,16 +66,20 @@ for (const c of '|>') CH[c.charCodeAt(0)]! |= NOT_INLINE;
 
 const HEX_DIGITS_RE = /^[0-9a-fA-F]+$/;
 
+/** differs is resolveNote's second answer: whether YAML 1.2 core reads the scalar otherwise. */
+let differs = false;
+
 /**
- * resolveNote resolves a plain scalar (yaml.v2's rules, scalar.ts) and tells whether YAML 1.2
- * core reads it otherwise: only a scalar that resolves to something other than a string, or
- * starts like a number, can differ (YAML 1.2's words null/true/false are yaml.v2's too).
+ * resolveNote resolves a plain scalar (yaml.v2's rules, scalar.ts) and sets `differs` when
+ * YAML 1.2 core reads it otherwise: only a scalar that resolves to something other than a
+ * string, or starts like a number, can differ (YAML 1.2's words null/true/false are yaml.v2's too).
  */
-function resolveNote(s: string): { value: Scalar; differs: boolean } {
+function resolveNote(s: string): Scalar {
   const value = resolveScalar(s);
+  // A text yaml.v2 keeps (a CIDR, a name) is text in YAML 1.2 too, unless it is a number there (`1e400`).
   const c = s.charCodeAt(0);
-  const numeric = c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57);
-  return { value, differs: (typeof value !== 'string' || numeric) && !sameScalar(value, resolveCoreScalar(s)) };
+  differs = (typeof value !== 'string' || c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57)) && !sameScalar(value, resolveCoreScalar(s));
+  return value;
 }
 
 const ESCAPES: Record<string, string> = {
@@ -103,7 +108,10 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-/** plainEnd returns where a plain scalar starting at i ends on its line: before " #" and trailing blanks. */
+/**
+ * plainEnd returns where a plain scalar starting at i ends on its line: before " #" and
+ * trailing blanks; in a flow collection also before `,`, `]` or `}`.
+ */
 function plainEnd(text: string, i: number, end: number, flow: boolean): number {
   let j = i;
   for (; j < end; j++) {
@@ -111,11 +119,11 @@ function plainEnd(text: string, i: number, end: number, flow: boolean): number {
     if (c === 35 /* # */ && isBlank(text.charCodeAt(j - 1))) break;
     if (c === 58 /* : */) {
       const n = text.charCodeAt(j + 1);
-      if (j + 1 >= end || isBlank(n) || (flow && (n === 44 || n === 93))) bail();
+      if (j + 1 >= end || isBlank(n) || (flow && (n === 44 || n === 93 || n === 125))) bail();
     }
     if (flow) {
-      if (c === 44 /* , */ || c === 93 /* ] */) break;
-      if (c === 91 /* [ */ || c === 123 /* { */ || c === 125 /* } */) bail();
+      if (c === 44 /* , */ || c === 93 /* ] */ || c === 125 /* } */) break;
+      if (c === 91 /* [ */ || c === 123 /* { */) bail();
     }
   }
   while (j > i && isBlank(text.charCodeAt(j - 1))) j--;
@@ -397,12 +405,16 @@ class Parser {
   private inline(i: number, parentIndent: number): unknown {
     const t = this.text;
     const c = t.charCodeAt(i);
-    if (c < 128 && CH[c]! & (UNSUP | NOT_INLINE)) bail();
+    if (c !== 123 && c < 128 && CH[c]! & (UNSUP | NOT_INLINE)) bail();
     const end = this.le;
     this.advance();
     // A scalar continued on more-indented lines (multi-line plain or quoted) is beyond this parser.
     if (this.more && this.li > parentIndent) bail();
-    if (c === 91 /* [ */) return this.flowSeq(i, end);
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      const value = this.flow(i, end);
+      afterValue(t, this.qEnd, end);
+      return value;
+    }
     if (c === 45 /* - */ && (t.charCodeAt(i + 1) === 32 || i + 1 >= end)) bail();
     if (c === 34 || c === 39) {
       const value = this.quoted(i, end);
@@ -430,60 +442,138 @@ class Parser {
     if (e - i > this.maxScalar) this.maxScalar = e - i;
     this.scalar(i, e);
     let value: unknown;
-    let differs = false;
+    let noted = false;
     if (e === i || mayResolve(t.charCodeAt(i))) {
-      const r = resolveNote(t.slice(i, e));
-      value = r.value;
-      differs = r.differs;
-      if (differs) this.notes.push(i, e);
+      value = resolveNote(t.slice(i, e));
+      noted = differs;
+      if (noted) this.notes.push(i, e);
     } else {
       value = t.slice(i, e);
     }
     if (e === end && e - i <= 40) {
       LAST_VALUE_TEXT[slot] = typeof value === 'string' ? value : t.slice(i, e);
       LAST_VALUE[slot] = value;
-      LAST_VALUE_DIFFERS[slot] = differs;
+      LAST_VALUE_DIFFERS[slot] = noted;
     }
     return value;
   }
 
-  private flowSeq(i: number, end: number): unknown[] {
+  /**
+   * flowValue reads a node of a single-line flow collection at j (before end): a nested
+   * collection, a quoted or a plain scalar; its end goes to qEnd, its outline to `node`.
+   */
+  private flowValue(j: number, end: number): unknown {
     const t = this.text;
+    const c = t.charCodeAt(j);
+    if (c === 91 /* [ */ || c === 123 /* { */) return this.flow(j, end);
+    if ((c < 128 && CH[c]! & UNSUP) || c === 35) bail();
+    const n = t.charCodeAt(j + 1);
+    if (c === 45 && (n === 32 || n === 44 || n === 93 || n === 125)) bail();
+    let value: unknown;
+    let e: number;
+    if (c === 34 || c === 39) {
+      value = this.quoted(j, end);
+      e = this.qEnd;
+    } else {
+      e = plainEnd(t, j, end, true);
+      if (e === j) bail();
+      if (mayResolve(c)) {
+        value = resolveNote(t.slice(j, e));
+        if (differs) this.notes.push(j, e);
+      } else {
+        value = t.slice(j, e);
+      }
+    }
+    if (e - j > this.maxScalar) this.maxScalar = e - j;
+    this.scalar(j, e);
+    this.qEnd = e;
+    return value;
+  }
+
+  /**
+   * flowKey reads a flow mapping's key at j (before end), quoted or plain, up to its `: `;
+   * kEnd gets the key's end and kValue where its value starts. Keys that are not strings,
+   * repeated or odd are left to the other parsers.
+   */
+  private flowKey(j: number, end: number): string {
+    const t = this.text;
+    const c = t.charCodeAt(j);
+    let key: string;
+    let e: number;
+    if (c === 34 || c === 39) {
+      key = this.quoted(j, end);
+      e = this.qEnd;
+    } else {
+      if ((c < 128 && CH[c]! & (UNSUP | NOT_PLAIN_KEY)) || c === 45 || c === 58) bail();
+      e = j;
+      for (; e < end; e++) {
+        const x = t.charCodeAt(e);
+        if (x === 58 /* : */ && isBlank(t.charCodeAt(e + 1))) break;
+        if (x === 44 || x === 91 || x === 93 || x === 123 || x === 125 || x === 35 || x === 58) bail();
+      }
+      while (e > j && isBlank(t.charCodeAt(e - 1))) e--;
+      key = t.slice(j, e);
+      if (mayResolve(c) && typeof resolveScalar(key) !== 'string') bail();
+    }
+    let k = e;
+    while (k < end && isBlank(t.charCodeAt(k))) k++;
+    if (t.charCodeAt(k) !== 58 || !isBlank(t.charCodeAt(k + 1))) bail();
+    this.kEnd = e;
+    k += 2;
+    while (k < end && isBlank(t.charCodeAt(k))) k++;
+    this.kValue = k;
+    return key;
+  }
+
+  /**
+   * flow reads a flow sequence or mapping that starts at i and ends on its line (before end),
+   * of scalars and nested flow collections; its end goes to qEnd, its outline to `node`.
+   */
+  private flow(i: number, end: number): unknown {
+    if (++this.depth > MAX_DEPTH) bail();
+    if (this.depth > this.maxDepth) this.maxDepth = this.depth;
+    const t = this.text;
+    const isMap = t.charCodeAt(i) === 123;
+    const close = isMap ? 125 : 93;
     const items: OutlineNode[] = [];
     const values: unknown[] = [];
+    const entries = isMap && this.outline ? new Map<string, OutlineEntry>() : null;
+    const map: Record<string, unknown> = {};
     let j = i + 1;
-    for (;;) {
+    for (let first = true; ; first = false) {
       while (j < end && isBlank(t.charCodeAt(j))) j++;
       if (j >= end) bail();
-      const c = t.charCodeAt(j);
-      if (c === 93 /* ] */) break;
-      if ((c < 128 && CH[c]! & UNSUP) || c === 91 || c === 35) bail();
-      if (c === 45 && (t.charCodeAt(j + 1) === 32 || t.charCodeAt(j + 1) === 44 || t.charCodeAt(j + 1) === 93)) bail();
-      let e: number;
-      if (c === 34 || c === 39) {
-        values.push(this.quoted(j, end));
-        e = this.qEnd;
+      if (t.charCodeAt(j) === close && first) break;
+      let key = '';
+      let keyStart = 0;
+      if (isMap) {
+        keyStart = j;
+        key = this.flowKey(j, end);
+        if (key === '__proto__' || Object.prototype.hasOwnProperty.call(map, key)) bail();
+        const keyEnd = this.kEnd;
+        j = this.kValue;
+        if (j >= end) bail();
+        const v = this.flowValue(j, end);
+        map[key] = v;
+        if (entries) entries.set(key, { keyStart, keyEnd, value: this.node });
       } else {
-        e = plainEnd(t, j, end, true);
-        if (e === j || mayResolve(t.charCodeAt(j))) {
-          const r = resolveNote(t.slice(j, e));
-          values.push(r.value);
-          if (r.differs) this.notes.push(j, e);
-        } else {
-          values.push(t.slice(j, e));
-        }
+        values.push(this.flowValue(j, end));
+        if (this.outline) items.push(this.node!);
       }
-      if (e - j > this.maxScalar) this.maxScalar = e - j;
-      if (this.outline) items.push({ kind: 'scalar', start: j, end: e });
-      j = e;
+      j = this.qEnd;
       while (j < end && isBlank(t.charCodeAt(j))) j++;
       const d = t.charCodeAt(j);
-      if (d === 44) j++;
-      else if (d !== 93) bail();
+      if (d === close) break;
+      if (d !== 44) bail();
+      j++;
+      // A trailing comma before the closing bracket is left to the other parsers.
+      while (j < end && isBlank(t.charCodeAt(j))) j++;
+      if (t.charCodeAt(j) === close) bail();
     }
-    afterValue(t, j + 1, end);
-    if (this.outline) this.node = { kind: 'seq', start: i, end: j + 1, items };
-    return values;
+    this.depth--;
+    this.qEnd = j + 1;
+    if (this.outline) this.node = isMap ? { kind: 'map', start: i, end: j + 1, entries: entries! } : { kind: 'seq', start: i, end: j + 1, items };
+    return isMap ? map : values;
   }
 
   /** block parses the node whose first line is the current one, with content at column col. */

@@ -307,7 +307,7 @@ function firstContent(text: string, start: number, end: number): number {
   return end;
 }
 
-/** markerAt reports whether a line starting at i is a `---` or `...` marker line. */
+/** isMarker reports whether a line starting at i is a `---` or `...` marker line. */
 function isMarker(text: string, i: number, ch: string): boolean {
   if (text[i] !== ch || text[i + 1] !== ch || text[i + 2] !== ch) return false;
   const c = text[i + 3];

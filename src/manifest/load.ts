@@ -287,8 +287,10 @@ class Walker {
     }
     const res = new Resource(this.first + this.count++, this.doc, this.file, prefix, value, c.class === 'pool' ? c.form : 'v3');
     if (c.class === 'pool') {
-      const notes = this.notes(prefix);
-      if (notes.length > 0) res.diagnostics = notes;
+      if (this.doc.notes.length > 0) {
+        const notes = this.notes(prefix);
+        if (notes.length > 0) res.diagnostics = notes;
+      }
       this.v.resource(res);
       return;
     }

@@ -116,10 +116,23 @@ function finite(n: number): number | undefined {
 /** ScalarTag is the YAML tag a plain scalar resolves to (yaml.v2's short tags without `!!`). */
 export type ScalarTag = 'null' | 'bool' | 'int' | 'float' | 'str';
 
+/**
+ * numberLike reports whether every character of s may appear in a number yaml.v2 reads
+ * (digits, letters for hex digits, exponents and prefixes, signs, `.` and `_`): a CIDR or an
+ * address (with `/` or `:`) is text at once.
+ */
+function numberLike(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 43 || c === 45 || c === 46 || c === 95)) return false;
+  }
+  return true;
+}
+
 /** resolveTagged is yaml.v2's resolve() of an untagged plain scalar: its tag and value. */
 function resolveTagged(s: string): [ScalarTag, Scalar] {
   const hint = s.length === 0 ? Hint.Map : s.charCodeAt(0) < 128 ? HINTS[s.charCodeAt(0)]! : Hint.None;
-  if (hint === Hint.None) return ['str', s];
+  if (hint === Hint.None || (hint !== Hint.Map && !numberLike(s))) return ['str', s];
   const word = V2_WORDS.get(s);
   if (word !== undefined) return [word === null ? 'null' : typeof word === 'boolean' ? 'bool' : 'float', word];
   if (hint === Hint.Map) return ['str', s];
@@ -186,6 +199,7 @@ export function resolveCoreScalar(s: string): Scalar {
   if (CORE_NULL.has(s)) return null;
   if (CORE_TRUE.has(s)) return true;
   if (CORE_FALSE.has(s)) return false;
+  if (!numberLike(s)) return s;
   if (CORE_INT.test(s)) return Number(s) === 0 ? 0 : Number(s);
   if (CORE_OCT.test(s)) return Number.parseInt(s.slice(2), 8);
   if (CORE_HEX.test(s)) return Number.parseInt(s.slice(2), 16);

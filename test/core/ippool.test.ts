@@ -90,8 +90,7 @@ describe('checkIPPool: structure', () => {
       let t: GoType | undefined = IPPOOL;
       for (const seg of pointer.split('/').slice(1)) {
         if (t?.kind === 'struct') t = t.fields.find((f) => f.json === seg.replace(/~1/g, '/').replace(/~0/g, '~'))?.type;
-        else if (t?.kind === 'slice' || t?.kind === 'map') t = t.elem;
-        else t = undefined;
+        else t = t?.elem ?? undefined;
       }
       return t;
     };
@@ -120,8 +119,8 @@ describe('checkIPPool: structure', () => {
         : t.kind === 'time' ? fc.constant('2024-05-01T10:00:00Z')
         : t.kind === 'raw' ? value
         : t.kind === 'map' ? fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 })
-        : t.kind === 'slice' ? fc.array(typed(t.elem), { maxLength: 2 })
-        : t.kind === 'struct' ? struct(t)
+        : t.kind === 'slice' ? fc.array(typed(t.elem!), { maxLength: 2 })
+        : t.kind === 'struct' ? struct(t as GoStruct)
         : fc.string({ maxLength: 4 });
       // (A time must also be RFC 3339, which the schema does not say: no other strings there.)
       const bad = t.kind === 'time' ? value.filter((v) => typeof v !== 'string') : value;

@@ -31,6 +31,7 @@ interface Style {
   quoteStrings: boolean;
   single: boolean;
   flowScalarLists: boolean;
+  flowMaps: boolean;
   compactSeqAtParent: boolean;
   comments: boolean;
   indent: number;
@@ -74,8 +75,16 @@ function render(v: Tree, st: Style, ind: number, out: string[]): void {
     }
     return;
   }
+  // flowText writes a collection on one line, as flow style.
+  const flowText = (x: Tree): string =>
+    isScalar(x)
+      ? scalarText2(x, true)
+      : Array.isArray(x)
+        ? `[${x.map(flowText).join(', ')}]`
+        : `{${Object.entries(x as Record<string, Tree>).map(([fk, fx]) => `${k(fk)}: ${flowText(fx)}`).join(', ')}}`;
   for (const [key2, x] of Object.entries(v as Record<string, Tree>)) {
     if (isScalar(x)) out.push(`${pad}${k(key2)}: ${scalarText2(x)}${c}`);
+    else if (st.flowMaps && !Array.isArray(x)) out.push(`${pad}${k(key2)}: ${flowText(x)}${c}`);
     else if (Array.isArray(x) && st.flowScalarLists && x.every((e) => typeof e === 'string' || typeof e === 'number')) {
       out.push(`${pad}${k(key2)}: [${x.map((e) => scalarText2(e, true)).join(', ')}]${c}`);
     } else {
@@ -102,6 +111,7 @@ const style: fc.Arbitrary<Style> = fc.record({
   quoteStrings: fc.boolean(),
   single: fc.boolean(),
   flowScalarLists: fc.boolean(),
+  flowMaps: fc.boolean(),
   compactSeqAtParent: fc.boolean(),
   comments: fc.boolean(),
   indent: fc.constantFrom(2, 4),
@@ -139,7 +149,10 @@ describe('block YAML', () => {
   });
 
   it.each([
-    ['a flow mapping', 'a: {b: 1}\n'],
+    ['a multi-line flow mapping', 'a: {b: 1,\n  c: 2}\n'],
+    ['a flow mapping with a repeated key', 'a: {b: 1, b: 2}\n'],
+    ['a flow mapping with a trailing comma', 'a: {b: 1,}\n'],
+    ['a flow mapping key without a value', 'a: {b}\n'],
     ['an anchor', 'a: &x 1\nb: *x\n'],
     ['a tag', 'a: !!str 1\n'],
     ['a multi-line plain scalar', 'a: one\n  two\n'],
