@@ -167,12 +167,15 @@ const NO_NOTES: readonly ParseNote[] = [];
 /** MAX_NOTES bounds the YAML11_SCALAR notes kept per document (the last kept one counts the rest). */
 const MAX_NOTES = 20;
 
-/** capNotes keeps at most MAX_NOTES notes, the last one saying how many more there were. */
-function capNotes(notes: readonly ParseNote[]): readonly ParseNote[] {
-  if (notes.length <= MAX_NOTES) return notes.length > 0 ? notes : NO_NOTES;
+/**
+ * capNotes keeps at most MAX_NOTES notes of the `total` a document has, the last one kept
+ * saying how many more there were.
+ */
+function capNotes(notes: readonly ParseNote[], total = notes.length): readonly ParseNote[] {
+  if (total <= MAX_NOTES) return notes.length > 0 ? notes : NO_NOTES;
   const kept = notes.slice(0, MAX_NOTES);
-  const last = kept[MAX_NOTES - 1]!;
-  kept[MAX_NOTES - 1] = { ...last, message: `${last.message} (and ${notes.length - MAX_NOTES} more in this document)` };
+  const last = kept[kept.length - 1]!;
+  kept[kept.length - 1] = { ...last, message: `${last.message} (and ${total - kept.length} more in this document)` };
   return kept;
 }
 
@@ -202,12 +205,12 @@ class YamlDoc implements ParsedDocument {
     private readonly tree?: { doc: Document; base: number },
   ) {}
 
-  /** settle makes this the ParsedDocument of the document's value. */
-  settle(index: number, value: unknown, diagnostics: readonly Diagnostic[], notes: readonly ParseNote[] = NO_NOTES): ParsedDocument {
+  /** settle makes this the ParsedDocument of the document's value; `total` counts notes beyond those given. */
+  settle(index: number, value: unknown, diagnostics: readonly Diagnostic[], notes: readonly ParseNote[] = NO_NOTES, total = notes.length): ParsedDocument {
     this.index = index;
     this.value = value;
     this.diagnostics = diagnostics;
-    this.notes = capNotes(notes);
+    this.notes = capNotes(notes, total);
     return this;
   }
 
@@ -269,20 +272,19 @@ function treeDocument(src: SourceText, index: number, from: number, to: number, 
   return yd.settle(index, r.value, NO_DIAGNOSTICS, r.notes);
 }
 
-/** blockNotes turns the block parser's note offsets into notes (with the nodes' pointers, from the outline). */
+/**
+ * blockNotes turns the first MAX_NOTES of the block parser's note offsets into notes (with
+ * the nodes' pointers, from the outline).
+ */
 function blockNotes(yd: YamlDoc, offsets: readonly number[]): ParseNote[] {
   const outline = yd.outlineOf();
   const out: ParseNote[] = [];
-  for (let i = 0; i < offsets.length && out.length <= MAX_NOTES; i += 2) {
+  for (let i = 0; i < offsets.length && out.length < MAX_NOTES; i += 2) {
     const start = offsets[i]!;
     const end = offsets[i + 1]!;
     const text = yd.src.text.slice(start, end);
     const note = yaml11Note(text, resolveScalar(text), outline ? pointerAt(outline, start) : '', start, end);
     if (note) out.push(note);
-  }
-  if (offsets.length / 2 > out.length && out.length > 0) {
-    // capNotes counts what was not turned into notes.
-    for (let i = out.length; i < offsets.length / 2; i++) out.push(out[out.length - 1]!);
   }
   return out;
 }
@@ -429,7 +431,7 @@ function fastDocument(src: SourceText, index: number, start: number, end: number
       const bad = checkValue(block.value, false);
       if (bad && bad !== UNFAITHFUL) return breach(yd, index, bad);
     }
-    return yd.settle(index, block.value, NO_DIAGNOSTICS, block.notes.length > 0 ? blockNotes(yd, block.notes) : NO_NOTES);
+    return block.notes.length > 0 ? yd.settle(index, block.value, NO_DIAGNOSTICS, blockNotes(yd, block.notes), block.notes.length / 2) : yd.settle(index, block.value, NO_DIAGNOSTICS);
   }
   let deep = flowDepthAt(src.text, start, end, LIMITS.maxDepth);
   if (deep < 0) deep = blockDepthAt(src.text, start, end, LIMITS.maxDepth + 1);

@@ -127,7 +127,10 @@ class Reader {
     }
     if (node.type !== 'PLAIN' || tag === '!') return text;
     const v = resolveScalar(text);
-    if (typeof v !== 'string' || (text.length > 0 && text.length <= 6)) {
+    // Only a scalar yaml.v2 reads as something else than text, or one starting like a number
+    // (`1e400`), can read otherwise in YAML 1.2 (its words null/true/false are yaml.v2's too).
+    const c = text.charCodeAt(0);
+    if (typeof v !== 'string' || c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57)) {
       const [start, end] = this.range(node);
       const note = yaml11Note(text, v, pointer, start, end);
       if (note) this.notes.push(note);

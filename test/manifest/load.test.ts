@@ -278,5 +278,18 @@ describe('loadManifests: hostile input gets a diagnostic in bounded time and mem
     expect(diags).toHaveLength(MAX_DIAGNOSTICS + 1);
     expect(diags[MAX_DIAGNOSTICS]).toMatchObject({ code: 'TOO_MANY_PROBLEMS', message: `${5_000 - MAX_DIAGNOSTICS} more problems in this resource are not shown (${5_000 - MAX_DIAGNOSTICS} of them errors)` });
   });
+
+  it.each([
+    ['block', (vals: string) => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: p\n  labels:\n${vals}spec:\n  cidr: 10.0.0.0/16\n`, (i: number) => `    l${i}: yes\n`],
+    ['yaml', (vals: string) => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: p\n  labels: &l\n${vals}spec:\n  cidr: 10.0.0.0/16\n`, (i: number) => `    l${i}: yes\n`],
+  ] as const)('at most 20 YAML11_SCALAR warnings per document (%s tier), the last counting the rest', async (tier, doc, line) => {
+    const f = tmp.write(`yaml11-${tier}.yaml`, doc(Array.from({ length: 30 }, (_, i) => line(i)).join('')));
+    const r = await loadManifests([f], { cwd: tmp.dir });
+    const notes = r.resources[0]!.diagnostics ?? [];
+    expect(notes).toHaveLength(20);
+    expect(notes.every((d) => d.code === 'YAML11_SCALAR')).toBe(true);
+    expect(notes[0]).toMatchObject({ line: 6, column: 9, path: '/metadata/labels/l0' });
+    expect(notes[19]!.message).toMatch(/\(and 10 more in this document\)$/);
+  });
 });
 
