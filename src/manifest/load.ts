@@ -122,11 +122,11 @@ function goLookup(o: Record<string, unknown>, field: string): unknown {
 class Resource implements LoadedResource, ResourceOrigin {
   readonly apiVersion?: string;
   readonly kind?: string;
-  readonly name?: string;
-  readonly resourceVersion?: string;
   readonly document: number;
   diagnostics?: Diagnostic[];
   private startPos?: Position;
+  /** meta is metadata's name and resourceVersion, looked up on first use (validate names its results by the decoded pool). */
+  private meta?: { name?: string; resourceVersion?: string };
 
   constructor(
     readonly index: number,
@@ -139,11 +139,27 @@ class Resource implements LoadedResource, ResourceOrigin {
     this.document = doc.index;
     if (typeof value.apiVersion === 'string') this.apiVersion = value.apiVersion;
     if (typeof value.kind === 'string') this.kind = value.kind;
-    const meta = goLookup(value, 'metadata');
-    const name = isRecord(meta) ? goLookup(meta, 'name') : undefined;
-    if (typeof name === 'string') this.name = name;
-    const rv = isRecord(meta) && form === 'v3' ? goLookup(meta, 'resourceVersion') : undefined;
-    if (typeof rv === 'string' && rv !== '') this.resourceVersion = rv;
+  }
+
+  private metadata(): { name?: string; resourceVersion?: string } {
+    if (!this.meta) {
+      const meta = goLookup(this.value, 'metadata');
+      const name = isRecord(meta) ? goLookup(meta, 'name') : undefined;
+      const rv = isRecord(meta) && this.form === 'v3' ? goLookup(meta, 'resourceVersion') : undefined;
+      this.meta = {
+        ...(typeof name === 'string' ? { name } : {}),
+        ...(typeof rv === 'string' && rv !== '' ? { resourceVersion: rv } : {}),
+      };
+    }
+    return this.meta;
+  }
+
+  get name(): string | undefined {
+    return this.metadata().name;
+  }
+
+  get resourceVersion(): string | undefined {
+    return this.metadata().resourceVersion;
   }
 
   get origin(): ResourceOrigin {

@@ -208,9 +208,11 @@ export async function streamValidation(
       const diagnostics = res.diagnostics.length > 0 ? res.diagnostics : NO_DIAGNOSTICS;
       const status = res.valid ? 'valid' : 'invalid';
       const o = r.origin;
+      // The pool's name as decoded (its key in any case); a pool without one has none.
+      const name = res.pool.metadata.name;
       add(
-        r.name !== undefined
-          ? { file: o.file, document: o.document, kind: r.kind ?? '', name: r.name, status, diagnostics }
+        name !== ''
+          ? { file: o.file, document: o.document, kind: r.kind ?? '', name, status, diagnostics }
           : { file: o.file, document: o.document, kind: r.kind ?? '', status, diagnostics },
       );
     },
