@@ -210,8 +210,8 @@ class Parser {
   /** maxDepth and maxScalar are the deepest nesting and the longest scalar's span seen. */
   maxDepth = 0;
   maxScalar = 0;
-  /** notes are the [start, end) offsets of plain scalars YAML 1.2 reads otherwise, flat. */
-  notes: number[] = [];
+  /** notes are the [start, end) offsets of plain scalars YAML 1.2 reads otherwise, flat (the array is reused). */
+  readonly notes: number[] = [];
   /** node is the outline of the node the last method read (outline mode only). */
   node: OutlineNode | null = null;
   /** keyAt's answer: the key, the key's end and where the value starts. */
@@ -237,7 +237,7 @@ class Parser {
     this.depth = 0;
     this.maxDepth = 0;
     this.maxScalar = 0;
-    this.notes = [];
+    this.notes.length = 0;
     this.node = null;
     this.lastKey = FIRST;
   }
@@ -688,6 +688,9 @@ class Parser {
   }
 }
 
+/** NO_NOTES is the notes of a document without any (shared: the common case). */
+const NO_NOTES: readonly number[] = [];
+
 /** PARSER is the parser every call uses: parsing allocates only the document's values. */
 const PARSER = new Parser();
 
@@ -711,7 +714,8 @@ export function parseBlockYaml(text: string, from: number, to: number, outline =
     parser.advance();
     if (!parser.more) return null;
     const value = parser.block(parser.indent);
-    return parser.more ? null : { value, outline: parser.node, maxDepth: parser.maxDepth, maxScalar: parser.maxScalar, notes: parser.notes };
+    const notes = parser.notes.length > 0 ? parser.notes.slice() : NO_NOTES;
+    return parser.more ? null : { value, outline: parser.node, maxDepth: parser.maxDepth, maxScalar: parser.maxScalar, notes };
   } catch (e) {
     if (e instanceof Bail) return null;
     throw e;

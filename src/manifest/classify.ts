@@ -62,6 +62,13 @@ export type Classification =
   | { readonly class: 'unknown'; readonly hint: string; readonly path: '/kind' | '/apiVersion' | '' }
   | { readonly class: 'other' };
 
+/** The classifications without details, shared (a document is classified on a hot path). */
+const POOL_V3: Classification = { class: 'pool', form: 'v3' };
+const POOL_CRD: Classification = { class: 'pool', form: 'crd' };
+const LIST_V3: Classification = { class: 'list', list: 'v3' };
+const LIST_V1: Classification = { class: 'list', list: 'v1' };
+const OTHER: Classification = { class: 'other' };
+
 /** groupOf is an apiVersion's API group ('' for the core group, `v1`). */
 function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
@@ -94,8 +101,8 @@ export function classify(apiVersion: string | undefined, kind: string | undefine
   }
   const group = groupOf(apiVersion);
   if (apiVersion === API_VERSION) {
-    if (kind === KIND_IPPOOL) return { class: 'pool', form: 'v3' };
-    if (kind === KIND_IPPOOL_LIST && hasItems) return { class: 'list', list: 'v3' };
+    if (kind === KIND_IPPOOL) return POOL_V3;
+    if (kind === KIND_IPPOOL_LIST && hasItems) return LIST_V3;
     if (CALICO_KINDS.has(kind) || (kind.endsWith('List') && CALICO_KINDS.has(kind.slice(0, -4)))) {
       return {
         class: 'not-handled',
@@ -107,14 +114,14 @@ export function classify(apiVersion: string | undefined, kind: string | undefine
     return { class: 'unknown', path: '/kind', hint: near ? `did you mean kind: ${near}? (kinds are case-sensitive)` : `${API_VERSION} has no kind ${kind}` };
   }
   if (apiVersion === CRD_API_VERSION) {
-    if (kind === KIND_IPPOOL) return { class: 'pool', form: 'crd' };
+    if (kind === KIND_IPPOOL) return POOL_CRD;
     const near = IPPOOL_WORDS.has(kind.toLowerCase()) ? `did you mean kind: ${KIND_IPPOOL}? (kinds are case-sensitive); ` : '';
     return { class: 'unknown', path: '/kind', hint: `${near}poolctl reads the kubectl form (${CRD_API_VERSION}) of IPPools only, and calicoctl none` };
   }
   if (group === 'projectcalico.org' || group === 'crd.projectcalico.org') {
     return { class: 'unknown', path: '/apiVersion', hint: `calicoctl v3.31 reads ${API_VERSION}; poolctl also the kubectl form ${CRD_API_VERSION}` };
   }
-  if (apiVersion === 'v1' && kind === 'List') return { class: 'list', list: 'v1' };
+  if (apiVersion === 'v1' && kind === 'List') return LIST_V1;
   if (apiVersion === 'v1' && CALICO_V1_KINDS.has(kind)) return { class: 'unknown', path: '/kind', hint: CONVERT_HINT };
   if (calicoLooking(apiVersion)) {
     if (IPPOOL_WORDS.has(kind.toLowerCase())) return { class: 'unknown', path: '/apiVersion', hint: IPPOOL_HINT };
@@ -123,7 +130,7 @@ export function classify(apiVersion: string | undefined, kind: string | undefine
       return { class: 'unknown', path: '/apiVersion', hint: `a Calico ${calico} is apiVersion: ${API_VERSION}, kind: ${calico}` };
     }
   }
-  return { class: 'other' };
+  return OTHER;
 }
 
 /** V1_LIST_HINT explains why a v1 List of projectcalico.org/v3 items is refused. */
