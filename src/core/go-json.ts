@@ -288,8 +288,8 @@ export function parseGoTimeError(value: string): string | null {
 export interface GoDecodeResult {
   /** value is the input with canonical field names and string coercions (the input itself when it needed none). */
   readonly value: unknown;
-  /** errors are FIELD_UNKNOWN (at the key) and TYPE_MISMATCH (at the value) diagnostics, with paths into the input. */
-  readonly errors: readonly Diagnostic[];
+  /** diagnostics are FIELD_UNKNOWN (at the key) and TYPE_MISMATCH (at the value) errors, with paths into the input. */
+  readonly diagnostics: readonly Diagnostic[];
   /** decodable: no type error, so the value decodes (unknown fields are dropped). */
   readonly decodable: boolean;
   /** renamed maps the canonical pointer of a field matched case-insensitively to its pointer in the input. */
@@ -562,5 +562,5 @@ export function decodeGo(value: unknown, type: GoType): GoDecodeResult {
   d.reset();
   const out = d.value(value, type, type.kind === 'struct' ? type.struct : type.name, '');
   d.finish();
-  return { value: out, errors: d.errors ?? NO_ERRORS, decodable: d.decodable, renamed: d.renamed ?? NONE, coerced: d.coerced ?? NONE };
+  return { value: out, diagnostics: d.errors ?? NO_ERRORS, decodable: d.decodable, renamed: d.renamed ?? NONE, coerced: d.coerced ?? NONE };
 }

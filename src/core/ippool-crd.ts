@@ -66,7 +66,7 @@ export function fromCrd(doc: Record<string, unknown>): FromCrd {
     }
     if (parsed !== undefined) {
       const d = decodeGo(parsed, OBJECT_META);
-      const typeErrors = d.errors.filter((x) => x.code === 'TYPE_MISMATCH');
+      const typeErrors = d.diagnostics.filter((x) => x.code === 'TYPE_MISMATCH');
       for (const x of typeErrors) diagnostics.push({ ...x, message: `${METADATA_ANNOTATION} annotation: ${x.message}`, path: ANNOTATION_PATH });
       const m = typeErrors.length === 0 && isRecord(d.value) ? d.value : {};
       for (const key of ['labels', 'annotations'] as const) {

@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostic.js';
-import { decodeGo, foldKey, goStruct, goType, type GoStruct, type GoType } from './go-json.js';
+import { decodeGo, foldKey, goStruct, goType, type GoDecodeResult, type GoStruct, type GoType } from './go-json.js';
 import { unescapePointerSegment } from './json-pointer.js';
 
 /**
@@ -159,16 +159,12 @@ function suggest(root: GoType, parent: string, key: string): string | undefined 
   return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-/** SchemaCheck is the outcome of the structural check. */
-export interface SchemaCheck {
-  readonly diagnostics: readonly Diagnostic[];
-  /** decodable: no type mismatch, so the document decodes into an IPPool (unknown fields dropped). */
-  readonly decodable: boolean;
-  /** value is the document as Go decodes it: canonical field names, numbers and booleans in string fields as strings. */
-  readonly value: unknown;
-  /** renamed maps the canonical pointer of a field written in other case to its pointer in the document. */
-  readonly renamed: ReadonlyMap<string, string>;
-}
+/**
+ * SchemaCheck is the outcome of the structural check: decodeGo's (diagnostics; decodable: no
+ * type mismatch, so the document decodes into an IPPool, unknown fields dropped; value: the
+ * document as Go decodes it; renamed: where fields written in other case are).
+ */
+export type SchemaCheck = GoDecodeResult;
 
 /**
  * checkIPPoolSchema decodes a document as calicoctl decodes an IPPool (or, with IPPOOL_LIST or
@@ -177,12 +173,12 @@ export interface SchemaCheck {
  */
 export function checkIPPoolSchema(doc: unknown, type: GoStruct = IPPOOL): SchemaCheck {
   const r = decodeGo(doc, type);
-  if (r.errors.length === 0) return { diagnostics: r.errors, decodable: r.decodable, value: r.value, renamed: r.renamed };
-  const diagnostics = r.errors.map((d) => {
+  if (r.diagnostics.length === 0) return r;
+  const diagnostics = r.diagnostics.map((d) => {
     if (d.code !== 'FIELD_UNKNOWN' || d.hint || !d.path) return d;
     const slash = d.path.lastIndexOf('/');
     const near = suggest(type, d.path.slice(0, slash), unescapePointerSegment(d.path.slice(slash + 1)));
     return near ? { ...d, hint: `did you mean "${near}"?` } : d;
   });
-  return { diagnostics, decodable: r.decodable, value: r.value, renamed: r.renamed };
+  return { ...r, diagnostics };
 }

@@ -132,9 +132,9 @@ describe('go-json: unknown fields', () => {
     const spec: Record<string, unknown> = { cidr: '10.0.0.0/16' };
     for (let i = 0; i < 1000; i++) spec[`k${i}`] = i;
     const r = decodeGo(pool(spec), IPPOOL);
-    expect(r.errors).toHaveLength(MAX_REPORTED + 1);
-    expect(r.errors[0]).toMatchObject({ code: 'FIELD_UNKNOWN', path: '/spec/k0' });
-    expect(r.errors[MAX_REPORTED]).toMatchObject({
+    expect(r.diagnostics).toHaveLength(MAX_REPORTED + 1);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'FIELD_UNKNOWN', path: '/spec/k0' });
+    expect(r.diagnostics[MAX_REPORTED]).toMatchObject({
       code: 'FIELD_UNKNOWN',
       path: `/spec/k${MAX_REPORTED}`,
       message: `fields in document are not recognized or are in the wrong location: k20, k21, k22, k23 (+ ${1000 - MAX_REPORTED - 4} more)`,
@@ -145,7 +145,7 @@ describe('go-json: unknown fields', () => {
     const labels: Record<string, unknown> = {};
     for (let i = 0; i < 100; i++) labels[`l${i}`] = [i];
     const r = decodeGo(pool({ cidr: '10.0.0.0/16' }, { name: 'p', labels }), IPPOOL);
-    expect(r.errors).toHaveLength(MAX_REPORTED + 1);
-    expect(r.errors[MAX_REPORTED]!.message).toBe(`${100 - MAX_REPORTED} more values of the wrong type (not shown)`);
+    expect(r.diagnostics).toHaveLength(MAX_REPORTED + 1);
+    expect(r.diagnostics[MAX_REPORTED]!.message).toBe(`${100 - MAX_REPORTED} more values of the wrong type (not shown)`);
   });
 });
