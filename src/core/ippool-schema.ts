@@ -1,4 +1,3 @@
-import type { Diagnostic } from './diagnostic.js';
 import { decodeGo, foldKey, goStruct, goType, type GoDecodeResult, type GoStruct, type GoType } from './go-json.js';
 import { unescapePointerSegment } from './json-pointer.js';
 
