@@ -28,8 +28,8 @@ const { outputFiles } = await build({
   sourcemap: false,
   legalComments: 'none',
   external: ['etcd3'],
-  // string-width 8 costs ~60 ms at import (Unicode /v regexes); see src/cli/string-width.ts.
-  alias: { 'string-width': join(root, 'src/cli/string-width.ts') },
+  // string-width 8 costs ~60 ms at import (Unicode /v regexes); see scripts/shims/string-width.ts.
+  alias: { 'string-width': join(root, 'scripts/shims/string-width.ts') },
   define: { __POOLCTL_VERSION__: JSON.stringify(pkg.version) },
   banner: { js: REQUIRE_BANNER },
   logLevel: 'warning',

@@ -1,9 +1,9 @@
-import { usageError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
-import { OUTPUT_HELP, resolvePrinter } from '../output/printer.js';
+import { usageError } from '../base/errors.js';
+import { ExitCode } from '../base/exit-codes.js';
+import { OUTPUT_HELP, resolvePrinter } from '../output/print-flags.js';
 import { defineCommand } from './command.js';
 
-export default defineCommand<{ resource: string; names: string[]; output: string; export: boolean; crd: boolean }>({
+export default defineCommand({
   name: 'get',
   describe: 'List IPPools, or get them by name',
   positionals: [

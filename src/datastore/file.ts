@@ -5,7 +5,6 @@ import {
   linkSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readSync,
   readdirSync,
   statSync,
@@ -18,8 +17,22 @@ import type { NatPool } from '../core/index.js';
 import type { Datastore, ListResult, StoredPool } from './datastore.js';
 import { compareNames, EngineDatastore, type Backend, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
-import { natPoolOf } from './nat-pool.js';
-import { damagedSnapshot, decodeNatLine, decodeSnapshot, encodeSnapshot, PoolTable, v2Frame } from './snapshot.js';
+import {
+  ancestorId,
+  childLineage,
+  damagedSnapshot,
+  decodeNatLine,
+  decodeSnapshot,
+  encodeSnapshot,
+  HEAD_BYTES,
+  ID_CHARS,
+  LINEAGE_DEPTH,
+  PoolTable,
+  readHeader,
+  SnapshotDamagedError,
+  v2Frame,
+  type Lineage,
+} from './snapshot.js';
 
 // The embedded store is a directory of immutable snapshots, each a whole store:
 //
@@ -27,16 +40,24 @@ import { damagedSnapshot, decodeNatLine, decodeSnapshot, encodeSnapshot, PoolTab
 //   <dir>/pools.000000000042.json    snapshot 42 = the current state
 //   <dir>/.tmp-<host>-<pid>-<rand>   a snapshot being written
 //
-// A writer reads the newest snapshot N, writes N+1 to a temp file (mode 0600), fsyncs it and
-// link()s it to pools.<N+1>.json. link() fails with EEXIST if another writer got there first:
-// that is the compare-and-swap, and the loser re-reads and re-plans (engine.ts); a link to a
-// number already used and since removed is undone when a newer snapshot exists. The new name
-// appears atomically and only with complete, synced content, so a crash (SIGKILL, power loss
-// after the directory fsync) leaves the old or the new state, never a torn file, and no lock
-// can be left behind. Readers take the newest snapshot; one removed under them is retried.
-// What a snapshot holds, and the NAT projection the NAT commands read alone: snapshot.ts.
+// A writer reads the newest snapshot N, writes N+1 to a temp file (mode 0600) completely,
+// fsyncs it, reads it back to check every byte, and link()s it to pools.<N+1>.json. link()
+// fails with EEXIST if another writer got there first: that is the compare-and-swap, and the
+// loser re-reads and re-plans (engine.ts). The new name appears atomically and only with
+// complete, synced, verified content, so a full disk or an I/O error fails the write before
+// anything is published, and a crash (SIGKILL, power loss after the directory fsync) leaves
+// the old or the new state, never a torn file; no lock can be left behind.
+//
+// Numbers are reused: snapshots older than the previous one are removed, so a writer that
+// read snapshot N long ago can find pools.<N+1>.json free again after N+3 exists. Each
+// snapshot's header names its ancestors (snapshot.ts, Lineage), so after a link the writer
+// checks the newest snapshot's lineage: its own id there means the write is part of the
+// history (others may have built on it since), another id means the link was late and is
+// undone. Readers take the newest snapshot; one removed under them is retried, and a damaged
+// one (only damage from outside can make one) is passed over for the one before it, with a
+// warning.
 
-const SNAPSHOT = /^pools\.(\d{12})\.json$/;
+const SNAPSHOT = /^pools\.(\d{12,})\.json$/;
 
 function snapshotName(seq: number): string {
   return `pools.${String(seq).padStart(12, '0')}.json`;
@@ -56,25 +77,63 @@ function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Snapshot is one loaded snapshot: its sequence number, the counter and the pools (snapshot.ts). */
+/** Snapshot is what a session starts from: the newest snapshot number and the content of the newest good one. */
 interface Snapshot {
+  /** seq is the newest snapshot's number (the next write publishes seq + 1). */
   readonly seq: number;
   readonly revision: number;
+  /** lineage is that of the snapshot read, or null for an empty store. */
+  readonly lineage: Lineage | null;
   readonly pools: PoolTable;
 }
 
-/** HEAD_BYTES is the first read of a snapshot for the NAT projection: a v2 header line is far shorter. */
-const HEAD_BYTES = 4096;
+/** Newest is a snapshot read by FileBackend.newest: the newest number in the directory, and what was read from the newest good one. */
+interface Newest<T> {
+  readonly seq: number;
+  readonly value: T;
+  /** floor is the revision counter of damaged newer snapshots whose header was readable (0 if none). */
+  readonly floor: number;
+}
+
+/** FileStoreOptions tune the embedded store. */
+export interface FileStoreOptions {
+  /** warn receives what a user should know about the store (a damaged snapshot passed over, loose permissions). */
+  readonly warn?: (message: string) => void;
+  /**
+   * racePoints, for tests only, run inside a commit just before the compare-and-swap link
+   * and just after it, so that tests can put another writer's commit exactly there.
+   */
+  readonly racePoints?: { readonly beforeLink?: () => Promise<void>; readonly afterLink?: () => Promise<void> };
+}
+
+/** Published is where a commit stands after trying to link its snapshot. */
+type Published = { readonly linked: false } | { readonly linked: true; readonly target: string };
 
 class FileBackend implements Backend {
   readonly kind = 'file' as const;
   private readonly host = hostname();
+  /** warned keeps each warning to one print per process. */
+  private readonly warned = new Set<string>();
 
-  constructor(readonly location: string) {}
+  constructor(
+    readonly location: string,
+    private readonly opts: FileStoreOptions,
+  ) {}
 
-  private unavailable(what: string, e: unknown): UnavailableError {
-    const reason = errno(e) === 'ENOTDIR' ? 'not a directory' : (e as Error).message;
-    return new UnavailableError(`cannot ${what} the store at ${this.location}: ${reason}`);
+  private warn(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.opts.warn?.(message);
+  }
+
+  private unavailable(what: string, e: unknown, outcome: 'not-applied' | 'unknown' = 'not-applied'): UnavailableError {
+    const code = errno(e);
+    const reason = code === 'ENOTDIR' ? 'not a directory' : (e as Error).message;
+    const hint =
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? `free space on the file system that holds ${this.location}; ${outcome === 'unknown' ? 'the write may have been applied' : 'the store keeps its previous state'}`
+        : undefined;
+    return new UnavailableError(`cannot ${what} the store at ${this.location}: ${reason}`, { outcome, ...(hint ? { hint } : {}) });
   }
 
   /** names returns the names in the store directory (none when it does not exist yet). */
@@ -90,42 +149,58 @@ class FileBackend implements Backend {
   /**
    * newest calls read with the path of the newest snapshot and returns its result, or
    * returns null when the store has no snapshot. A snapshot removed by a newer commit before
-   * it could be opened (ENOENT) is retried with the next newest.
+   * it could be opened (ENOENT) starts the search again; a damaged one is passed over for the
+   * one before it, with a warning. It throws when every snapshot there is damaged.
    */
-  private newest<T>(read: (path: string) => T): { seq: number; value: T } | null {
+  private newest<T>(read: (path: string) => T): Newest<T> | null {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const seq = snapshotSeqs(this.names())[0];
-      if (seq === undefined) return null;
-      const path = join(this.location, snapshotName(seq));
-      try {
-        return { seq, value: read(path) };
-      } catch (e) {
-        if (errno(e) === 'ENOENT') continue; // replaced and removed by a newer commit
-        if (e instanceof UnavailableError || errno(e) === undefined) throw e;
-        throw this.unavailable('read', e);
+      const seqs = snapshotSeqs(this.names());
+      if (seqs.length === 0) return null;
+      let damage: SnapshotDamagedError | null = null;
+      let floor = 0;
+      let removed = false;
+      for (const seq of seqs) {
+        const path = join(this.location, snapshotName(seq));
+        try {
+          const value = read(path);
+          if (damage) this.warn(`${damage.message}; read ${snapshotName(seq)}, the newest good snapshot, instead (the next write replaces the damaged one)`);
+          return { seq: seqs[0]!, value, floor };
+        } catch (e) {
+          if (errno(e) === 'ENOENT') {
+            removed = true; // replaced and removed by a newer commit: look again
+            break;
+          }
+          if (e instanceof SnapshotDamagedError) {
+            damage ??= e;
+            floor = Math.max(floor, headerRevision(path));
+            continue;
+          }
+          if (e instanceof UnavailableError || errno(e) === undefined) throw e;
+          throw this.unavailable('read', e);
+        }
       }
+      if (!removed) throw damage!;
     }
     throw new UnavailableError(`cannot read the store at ${this.location}: it keeps changing`);
   }
 
-  /** load reads the newest snapshot (an empty store if there is none). */
+  /** load reads the newest good snapshot (an empty store if there is none). */
   private load(): Snapshot {
-    const r = this.newest((path) => decodeSnapshot(readFileSync(path), path));
-    return r ? { seq: r.seq, revision: r.value.revision, pools: r.value.pools } : { seq: 0, revision: 0, pools: PoolTable.fromPools([]) };
+    const r = this.newest((path) => decodeSnapshot(readWhole(path), path));
+    if (!r) return { seq: 0, revision: 0, lineage: null, pools: PoolTable.fromPools([]) };
+    return { seq: r.seq, revision: Math.max(r.value.revision, r.floor), lineage: r.value.lineage, pools: r.value.pools };
   }
 
   /**
-   * natPools reads natPoolOf of every pool: from a v2 snapshot its NAT line only (opened once,
-   * so a concurrent commit cannot mix two snapshots), from a v1 snapshot the whole file.
+   * natPools reads natPoolOf of every pool from a snapshot's NAT line only (the file opened
+   * once, so a concurrent commit cannot mix two snapshots).
    */
   async natPools(): Promise<NatPool[]> {
     const r = this.newest((path) => {
       const fd = openSync(path, 'r');
       try {
         const head = readAt(fd, HEAD_BYTES, 0);
-        const size = fstatSync(fd).size;
-        const frame = v2Frame(head, size, path);
-        if (!frame) return decodeSnapshot(readAt(fd, size, 0), path).pools.all().map(natPoolOf);
+        const frame = v2Frame(head, fstatSync(fd).size, path);
         const line = readAt(fd, frame.header.natBytes, frame.natStart);
         if (line[line.length - 1] !== 10) throw damagedSnapshot(path, 'the NAT line does not end where the header says');
         return decodeNatLine(line.toString('utf8', 0, line.length - 1), frame.header.count, path);
@@ -155,61 +230,94 @@ class FileBackend implements Backend {
           changed.set(w.name, w.pool);
         }
         const items = merged(snap.pools, changed);
-        if (!this.write(snap.seq + 1, encodeSnapshot(revision, items))) return null;
-        snap = { seq: snap.seq + 1, revision, pools: PoolTable.fromPools(items) };
+        const lineage = childLineage(snap.lineage, randomHex(ID_CHARS));
+        const seq = snap.seq + 1;
+        if (!(await this.write(seq, snap.seq, encodeSnapshot(revision, items, lineage), lineage.id))) return null;
+        snap = { seq, revision, lineage, pools: PoolTable.fromPools(items) };
         return versions;
       },
     };
   }
 
-  /** write publishes snapshot `seq`; false when another writer published it first. */
-  private write(seq: number, content: string): boolean {
+  /**
+   * write publishes snapshot `seq` (read from snapshot `base`, whose successor it is); false
+   * when another writer published that number first. It throws UnavailableError when the
+   * snapshot cannot be written completely (ENOSPC, EIO, ...): then nothing was published.
+   */
+  private async write(seq: number, base: number, content: string, id: string): Promise<boolean> {
     const dir = this.location;
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw this.unavailable('create', e);
     }
-    const tmp = join(dir, `.tmp-${this.host}-${process.pid}-${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(6))).toString('hex')}`);
-    let won: boolean;
-    let names: string[] = [];
+    const tmp = join(dir, `.tmp-${this.host}-${process.pid}-${randomHex(12)}`);
+    const target = join(dir, snapshotName(seq));
+    let published: Published = { linked: false };
     try {
-      const fd = openSync(tmp, 'wx', 0o600);
       try {
-        writeSync(fd, content);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+        writeVerified(tmp, Buffer.from(content));
+      } catch (e) {
+        throw this.unavailable('write', e);
       }
-      const target = join(dir, snapshotName(seq));
+      // Another writer already moved on: this write lost, with no link to undo.
+      if ((snapshotSeqs(this.names())[0] ?? 0) !== base) return false;
+      await this.opts.racePoints?.beforeLink?.();
       try {
         linkSync(tmp, target);
-        won = true;
+        published = { linked: true, target };
       } catch (e) {
-        if (errno(e) !== 'EEXIST') throw e;
-        won = false;
+        if (errno(e) === 'EEXIST') return false;
+        throw this.unavailable('write', e);
       }
-      // A slow writer can find its number free again because snapshots older than the previous
-      // one are removed; a newer snapshot then exists, and this write lost the race.
-      if (won) {
-        names = this.names();
-        if (snapshotSeqs(names)[0] !== seq) {
-          unlinkSync(target);
-          won = false;
-        }
-      }
-      if (won) syncDir(dir);
-    } catch (e) {
-      throw this.unavailable('write', e);
     } finally {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // already gone
-      }
+      removeQuietly(tmp);
     }
-    if (won) this.collect(seq, names);
-    return won;
+    await this.opts.racePoints?.afterLink?.();
+    // From here the snapshot is visible: a failure leaves the outcome unknown.
+    try {
+      const names = this.names();
+      if (!this.confirm(seq, id, names)) {
+        removeQuietly(published.target);
+        return false;
+      }
+      syncDir(dir);
+      this.collect(seq, names);
+      return true;
+    } catch (e) {
+      if (e instanceof UnavailableError) throw new UnavailableError(e.message, { outcome: 'unknown', ...(e.hint ? { hint: e.hint } : {}) });
+      throw this.unavailable('write', e, 'unknown');
+    }
+  }
+
+  /**
+   * confirm reports whether snapshot `seq`, just linked with id `id`, is part of the store's
+   * history: it is the newest, or the newest snapshot's lineage has `id` at its place. A
+   * snapshot linked into a number freed by the removal of old snapshots is not (false). When
+   * the lineage no longer reaches back to `seq`, the outcome cannot be told: UnavailableError
+   * with outcome 'unknown'.
+   */
+  private confirm(seq: number, id: string, names: readonly string[]): boolean {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const newest = snapshotSeqs(attempt === 0 ? names : this.names())[0];
+      if (newest === undefined || newest < seq) break; // the directory was emptied under us
+      if (newest === seq) return true;
+      if (newest - seq > LINEAGE_DEPTH) break;
+      let lineage: Lineage;
+      try {
+        lineage = headerOf(join(this.location, snapshotName(newest))).lineage;
+      } catch (e) {
+        if (errno(e) === 'ENOENT') continue; // a newer one replaced it meanwhile
+        throw e;
+      }
+      const at = ancestorId(lineage, newest - seq);
+      if (at === undefined) break;
+      return at === id;
+    }
+    throw new UnavailableError(`cannot tell whether the write to the store at ${this.location} was applied: the store moved on too far meanwhile`, {
+      outcome: 'unknown',
+      hint: 'list the pools to see whether the change is there',
+    });
   }
 
   /**
@@ -221,13 +329,7 @@ class FileBackend implements Backend {
       const m = SNAPSHOT.exec(n);
       let stale = m !== null && Number(m[1]) < seq - 1;
       if (!m && n.startsWith(`.tmp-${this.host}-`)) stale = !isAlive(Number(n.split('-').at(-2)));
-      if (stale) {
-        try {
-          unlinkSync(join(this.location, n));
-        } catch {
-          // removed by another writer
-        }
-      }
+      if (stale) removeQuietly(join(this.location, n));
     }
   }
 
@@ -248,6 +350,57 @@ function merged(table: PoolTable, changed: ReadonlyMap<string, StoredPool | null
   return out;
 }
 
+/**
+ * writeVerified creates file `path` (mode 0600) with exactly `content`: every byte written
+ * (a short write is continued, and an error such as ENOSPC thrown), synced, and read back
+ * and compared, so that nothing incomplete is ever published.
+ */
+function writeVerified(path: string, content: Buffer): void {
+  const fd = openSync(path, 'wx+', 0o600);
+  try {
+    let off = 0;
+    while (off < content.length) {
+      const n = writeSync(fd, content, off, content.length - off);
+      if (n <= 0) throw Object.assign(new Error(`short write to ${path}`), { code: 'EIO' });
+      off += n;
+    }
+    fsyncSync(fd);
+    const back = readAt(fd, content.length + 1, 0);
+    if (!back.equals(content)) throw Object.assign(new Error(`the snapshot written to ${path} reads back differently`), { code: 'EIO' });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** readWhole reads a whole file through one descriptor. */
+function readWhole(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    return readAt(fd, fstatSync(fd).size, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** headerOf reads the header line of the snapshot at path (snapshot.ts readHeader). */
+function headerOf(path: string): ReturnType<typeof readHeader> {
+  const fd = openSync(path, 'r');
+  try {
+    return readHeader(readAt(fd, HEAD_BYTES, 0), path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** headerRevision returns the revision counter in a snapshot's header, or 0 when it cannot be read. */
+function headerRevision(path: string): number {
+  try {
+    return headerOf(path).revision;
+  } catch {
+    return 0;
+  }
+}
+
 /** readAt reads up to n bytes at position pos (fewer at the end of the file). */
 function readAt(fd: number, n: number, pos: number): Buffer {
   const buf = Buffer.allocUnsafe(n);
@@ -258,6 +411,20 @@ function readAt(fd: number, n: number, pos: number): Buffer {
     got += k;
   }
   return buf.subarray(0, got);
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function randomHex(chars: number): string {
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(Math.ceil(chars / 2))))
+    .toString('hex')
+    .slice(0, chars);
 }
 
 function syncDir(dir: string): void {
@@ -281,14 +448,20 @@ function isAlive(pid: number): boolean {
 
 /**
  * openFileDatastore opens the embedded store in directory `path` (created with mode 0700 on
- * the first write). A path that exists and is not a directory is reported as unavailable.
+ * the first write). A path that exists and is not a directory is reported as unavailable; a
+ * directory others may write to (group or world writable) gets a warning.
  */
-export function openFileDatastore(path: string): Datastore {
+export function openFileDatastore(path: string, opts: FileStoreOptions = {}): Datastore {
   try {
-    if (!statSync(path).isDirectory()) throw new UnavailableError(`cannot open the store at ${path}: not a directory`);
+    const st = statSync(path);
+    if (!st.isDirectory()) throw new UnavailableError(`cannot open the store at ${path}: not a directory`);
+    if ((st.mode & 0o022) !== 0) {
+      const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+      opts.warn?.(`the store directory ${path} is writable by ${st.mode & 0o002 ? 'every user' : 'its group'} (mode ${mode}): others can change or remove its pools; run chmod 700 ${path}`);
+    }
   } catch (e) {
     if (e instanceof UnavailableError) throw e;
     if (errno(e) !== 'ENOENT') throw new UnavailableError(`cannot open the store at ${path}: ${(e as Error).message}`);
   }
-  return new EngineDatastore(new FileBackend(path));
+  return new EngineDatastore(new FileBackend(path, opts));
 }

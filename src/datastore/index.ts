@@ -1,4 +1,4 @@
-import type { Context } from '../cli/context.js';
+import type { Context } from '../base/context.js';
 import { resolveDatastoreConfig, type DatastoreConfig } from './config.js';
 import type { Datastore } from './datastore.js';
 
@@ -9,10 +9,10 @@ export { NotFoundError } from './errors.js';
  * createDatastore opens the backend a configuration names: the embedded store (file.ts) or
  * etcd v3 (etcd.ts, which loads the etcd3 client only then).
  */
-async function createDatastore(cfg: DatastoreConfig): Promise<Datastore> {
+async function createDatastore(cfg: DatastoreConfig, warn: (message: string) => void): Promise<Datastore> {
   if (cfg.type === 'file') {
     const { openFileDatastore } = await import('./file.js');
-    return openFileDatastore(cfg.path);
+    return openFileDatastore(cfg.path, { warn });
   }
   const { openEtcdDatastore } = await import('./etcd.js');
   return openEtcdDatastore(cfg.etcd);
@@ -21,9 +21,10 @@ async function createDatastore(cfg: DatastoreConfig): Promise<Datastore> {
 /**
  * openDatastore opens the datastore a command runs against: the one injected in the context
  * (tests), else the one the global options, environment and config file select
- * (config.ts, spec/cli.md "Datastore selection"). The caller closes it.
+ * (config.ts, spec/cli.md "Datastore selection"). What the store warns about goes to stderr
+ * as `warning: ...` lines. The caller closes it.
  */
-export async function openDatastore(ctx: Pick<Context, 'env' | 'cwd' | 'global'> & { datastore?: Datastore }): Promise<Datastore> {
+export async function openDatastore(ctx: Pick<Context, 'env' | 'cwd' | 'global' | 'io'> & { datastore?: Datastore }): Promise<Datastore> {
   if (ctx.datastore) return ctx.datastore;
   return createDatastore(
     await resolveDatastoreConfig({
@@ -32,5 +33,6 @@ export async function openDatastore(ctx: Pick<Context, 'env' | 'cwd' | 'global'>
       ...(ctx.global.store !== undefined ? { store: ctx.global.store } : {}),
       ...(ctx.global.config !== undefined ? { config: ctx.global.config } : {}),
     }),
+    (message) => ctx.io.stderr.write(`warning: ${message}\n`),
   );
 }

@@ -5,14 +5,15 @@ import { UnavailableError } from './errors.js';
 import { natPoolOf } from './nat-pool.js';
 
 // The content of one embedded-store snapshot (file.ts keeps the directory and the
-// compare-and-swap). Version 2 is written; version 1 is still read.
-//
-// v1, one line:   {"format":"poolctl.store/v1","revision":"N","items":[<IPPool>, ...]}
+// compare-and-swap). Version 2 is the only format (no released poolctl wrote another).
 //
 // v2, three lines (JSON Lines; JSON escapes every newline inside a value):
-//   1  {"format":"poolctl.store/v2","revision":"N","count":C,"natBytes":B,"bytes":F}
+//   1  {"format":"poolctl.store/v2","revision":"N","count":C,"natBytes":B,"bytes":F,
+//       "id":I,"parents":P}
 //      (C pools; F is the file's length, so a truncated or extended file is noticed by
-//      readers of line 2 alone)
+//      readers of line 2 alone; I is this snapshot's random id and P the ids of the
+//      snapshots before it, newest first, ID_CHARS each: file.ts reads them to tell whether
+//      a snapshot it published is part of the store's history)
 //   2  the NAT projection: natPoolOf of every pool as columns, B bytes with its newline, so
 //      the NAT commands read only lines 1-2 (a tenth of the file) and never build IPPools:
 //      {"names":[..],"cidrs":[..],"flags":[natOutgoing 1 | disabled 2, ..],
@@ -24,10 +25,37 @@ import { natPoolOf } from './nat-pool.js';
 //       "metadata":[keys],"spec":[keys],"columns":[[values of one key], ..]} | {"raw":[pool, ..]}]}
 // Pools are in name order, names unique, in every column.
 
-const V1 = 'poolctl.store/v1';
 const V2 = 'poolctl.store/v2';
-/** V2_PREFIX starts every v2 snapshot; anything else is read as v1. */
+/** V2_PREFIX starts every v2 snapshot. */
 const V2_PREFIX = `{"format":"${V2}",`;
+
+/** ID_CHARS is the length of a snapshot id (hex): 48 random bits. */
+export const ID_CHARS = 12;
+/** LINEAGE_DEPTH is how many ancestor ids a snapshot header keeps (ID_CHARS each). */
+export const LINEAGE_DEPTH = 200;
+/** HEAD_BYTES is enough of a snapshot to hold its header line (lineage included: under 2.7 KB). */
+export const HEAD_BYTES = 4096;
+
+/**
+ * Lineage is a snapshot's place in the store's history: its own id and the ids of the
+ * snapshots before it, newest first (at most LINEAGE_DEPTH), concatenated.
+ */
+export interface Lineage {
+  readonly id: string;
+  readonly parents: string;
+}
+
+/** childLineage returns the lineage of a new snapshot written on top of one with lineage `parent`. */
+export function childLineage(parent: Lineage | null, id: string): Lineage {
+  const parents = parent ? (parent.id + parent.parents).slice(0, LINEAGE_DEPTH * ID_CHARS) : '';
+  return { id, parents };
+}
+
+/** ancestorId returns the id of the snapshot `back` steps before the one with lineage l (1 = its parent), or undefined beyond what l records. */
+export function ancestorId(l: Lineage, back: number): string | undefined {
+  const at = (back - 1) * ID_CHARS;
+  return back >= 1 && at + ID_CHARS <= l.parents.length ? l.parents.slice(at, at + ID_CHARS) : undefined;
+}
 
 /** NAT flag bits of the projection. */
 const NAT_OUTGOING = 1;
@@ -97,9 +125,10 @@ export class PoolTable {
   }
 }
 
-/** DecodedSnapshot is a snapshot's revision counter and pools. */
+/** DecodedSnapshot is a snapshot's revision counter, lineage and pools. */
 export interface DecodedSnapshot {
   readonly revision: number;
+  readonly lineage: Lineage;
   readonly pools: PoolTable;
 }
 
@@ -107,13 +136,25 @@ function notStore(path: string, format: unknown): UnavailableError {
   return new UnavailableError(`${path} is not a poolctl store file (format ${JSON.stringify(format)})`);
 }
 
-/** damagedSnapshot is the error for a snapshot whose content does not hold together. */
-export function damagedSnapshot(path: string, why: string): UnavailableError {
-  return new UnavailableError(`the store file ${path} is damaged: ${why}`);
+/**
+ * SnapshotDamagedError is a snapshot whose content does not hold together (truncated, torn,
+ * not JSON): readers fall back to an older snapshot (file.ts). A snapshot in a format this
+ * version does not know is not damage (UnavailableError): it may be newer than its reader.
+ */
+export class SnapshotDamagedError extends UnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotDamagedError';
+  }
 }
 
-function invalidJson(path: string, e: unknown): UnavailableError {
-  return new UnavailableError(`the store file ${path} is not valid JSON: ${(e as Error).message}`);
+/** damagedSnapshot is the error for a snapshot whose content does not hold together. */
+export function damagedSnapshot(path: string, why: string): SnapshotDamagedError {
+  return new SnapshotDamagedError(`the store file ${path} is damaged: ${why}`);
+}
+
+function invalidJson(path: string, e: unknown): SnapshotDamagedError {
+  return new SnapshotDamagedError(`the store file ${path} is not valid JSON: ${(e as Error).message}`);
 }
 
 /** V2Header is line 1 of a v2 snapshot. */
@@ -125,16 +166,19 @@ export interface V2Header {
   readonly natBytes: number;
   /** bytes is the length of the whole file. */
   readonly bytes: number;
+  readonly lineage: Lineage;
 }
+
+const LINEAGE_TEXT = new RegExp(`^(?:[0-9a-f]{${ID_CHARS}})*$`);
 
 /**
  * v2Header reads line 1 of a snapshot (without its newline): the header of a v2 snapshot, or
- * null when the snapshot is not v2 (a v1 snapshot is one line). Throws UnavailableError when
- * the line claims v2 but is not a valid header.
+ * null when the line is not a v2 header. Throws SnapshotDamagedError when the line claims v2
+ * but is not a valid header.
  */
 function v2Header(line: string, path: string): V2Header | null {
   if (!line.startsWith(V2_PREFIX)) return null;
-  let h: { revision?: unknown; count?: unknown; natBytes?: unknown; bytes?: unknown };
+  let h: { revision?: unknown; count?: unknown; natBytes?: unknown; bytes?: unknown; id?: unknown; parents?: unknown };
   try {
     h = JSON.parse(line) as typeof h;
   } catch (e) {
@@ -144,10 +188,42 @@ function v2Header(line: string, path: string): V2Header | null {
   const count = h.count as number;
   const natBytes = h.natBytes as number;
   const bytes = h.bytes as number;
+  const id = h.id ?? '';
+  const parents = h.parents ?? '';
   if (typeof h.revision !== 'string' || !Number.isSafeInteger(revision) || ![count, natBytes, bytes].every((v) => Number.isSafeInteger(v) && v >= 0)) {
     throw damagedSnapshot(path, 'bad v2 header');
   }
-  return { revision, count, natBytes, bytes };
+  if (typeof id !== 'string' || typeof parents !== 'string' || !LINEAGE_TEXT.test(id) || id.length > ID_CHARS || !LINEAGE_TEXT.test(parents)) {
+    throw damagedSnapshot(path, 'bad lineage in the v2 header');
+  }
+  return { revision, count, natBytes, bytes, lineage: { id, parents } };
+}
+
+/**
+ * readHeader returns the header of a snapshot from its first bytes (HEAD_BYTES hold it), or
+ * throws: SnapshotDamagedError when it is not a valid v2 header line, UnavailableError when
+ * it names another format.
+ */
+export function readHeader(head: Buffer, path: string): V2Header {
+  const nl = head.indexOf(10);
+  const line = head.toString('latin1', 0, nl < 0 ? head.length : nl);
+  const header = nl < 0 ? null : v2Header(line, path);
+  if (header) return header;
+  throw unknownContent(line, path);
+}
+
+/** unknownContent is the error for a file whose first line is not a v2 header: another format, or damage. */
+function unknownContent(line: string, path: string): UnavailableError {
+  let format: unknown;
+  try {
+    format = (JSON.parse(line) as { format?: unknown } | null)?.format;
+  } catch {
+    // a line cut short by damage, or not JSON at all
+    const m = /^\{\s*"format"\s*:\s*"([^"]*)"/.exec(line);
+    format = m ? m[1] : undefined;
+  }
+  if (typeof format === 'string' && format !== V2) return notStore(path, format);
+  return damagedSnapshot(path, 'no v2 header line');
 }
 
 /** checkV2Layout checks the header against the file: its length, and line 2 inside it (line 1 ends at headerEnd). */
@@ -164,52 +240,28 @@ export interface V2Frame {
 
 /**
  * v2Frame reads the header of a snapshot of `size` bytes from `head`, its first bytes (or the
- * whole file), and checks it against the file: the frame of a v2 snapshot, or null when line 1
- * is not in head or is not a v2 header. Throws UnavailableError when line 1 claims v2 but is
- * not a valid header, or the header does not fit the file.
+ * whole file), and checks it against the file. Throws SnapshotDamagedError when line 1 is not
+ * a valid header or the header does not fit the file, UnavailableError when it names another
+ * format.
  */
-export function v2Frame(head: Buffer, size: number, path: string): V2Frame | null {
+export function v2Frame(head: Buffer, size: number, path: string): V2Frame {
+  const header = readHeader(head, path);
   const nl = head.indexOf(10);
-  const header = nl < 0 ? null : v2Header(head.toString('latin1', 0, nl), path);
-  if (!header) return null;
   checkV2Layout(header, nl, size, path);
   return { header, natStart: nl + 1 };
 }
 
 /**
- * decodeSnapshot decodes a whole snapshot file (v1 or v2). It throws UnavailableError naming
- * the file when the content is not a snapshot: invalid JSON, an unknown format, a torn v2 file.
+ * decodeSnapshot decodes a whole snapshot file. It throws SnapshotDamagedError naming the
+ * file when the content does not hold together (invalid JSON, a torn file), and
+ * UnavailableError when it is in another format.
  */
 export function decodeSnapshot(buf: Buffer, path: string): DecodedSnapshot {
-  if (buf.toString('latin1', 0, Math.min(buf.length, V2_PREFIX.length)) !== V2_PREFIX) return decodeV1(buf.toString('utf8'), path);
-  const frame = v2Frame(buf, buf.length, path);
-  if (!frame) throw damagedSnapshot(path, 'no v2 header line');
-  const { header, natStart } = frame;
+  const { header, natStart } = v2Frame(buf, buf.length, path);
   const start = natStart + header.natBytes;
   if (buf[start - 1] !== 10) throw damagedSnapshot(path, 'the NAT line does not end where the header says');
   if (buf[buf.length - 1] !== 10) throw damagedSnapshot(path, 'the file does not end with a newline');
-  return { revision: header.revision, pools: decodePoolsLine(buf.toString('utf8', start, buf.length - 1), header.count, path) };
-}
-
-function decodeV1(text: string, path: string): DecodedSnapshot {
-  let data: { format?: unknown; revision?: unknown; items?: unknown };
-  try {
-    data = JSON.parse(text) as typeof data;
-  } catch (e) {
-    // a later version's snapshot may have several lines: name its format when line 1 has one
-    const nl = text.indexOf('\n');
-    let format: unknown;
-    try {
-      format = nl > 0 && nl < text.length - 1 ? (JSON.parse(text.slice(0, nl)) as { format?: unknown })?.format : undefined;
-    } catch {
-      format = undefined;
-    }
-    if (typeof format === 'string') throw notStore(path, format);
-    throw invalidJson(path, e);
-  }
-  if (data?.format !== V1 || !Array.isArray(data.items)) throw notStore(path, data?.format);
-  for (const p of data.items as { metadata?: { name?: unknown } }[]) if (typeof p?.metadata?.name !== 'string') throw damagedSnapshot(path, 'a pool has no metadata.name');
-  return { revision: Number(data.revision), pools: PoolTable.fromPools(data.items as StoredPool[]) };
+  return { revision: header.revision, lineage: header.lineage, pools: decodePoolsLine(buf.toString('utf8', start, buf.length - 1), header.count, path) };
 }
 
 interface ShapeDoc {
@@ -362,10 +414,10 @@ const TOP_KEYS: readonly string[] = ['kind', 'apiVersion', 'metadata', 'spec'];
 
 /**
  * encodeSnapshot returns a v2 snapshot of the pools (sorted by name, names unique) at the
- * given revision counter. A pool of another layout than {kind, apiVersion, metadata, spec}
- * (an old or hand-made file) is kept whole.
+ * given revision counter, with its lineage. A pool of another layout than {kind, apiVersion,
+ * metadata, spec} (a hand-made file) is kept whole.
  */
-export function encodeSnapshot(revision: number, pools: readonly StoredPool[]): string {
+export function encodeSnapshot(revision: number, pools: readonly StoredPool[], lineage: Lineage = { id: '', parents: '' }): string {
   const nat = {
     names: [] as unknown[],
     cidrs: [] as unknown[],
@@ -437,7 +489,8 @@ export function encodeSnapshot(revision: number, pools: readonly StoredPool[]): 
   const natBytes = Buffer.byteLength(natLine) + 1;
   const rest = natBytes + Buffer.byteLength(poolsLine) + 1;
   // the header's own length is part of bytes: fix it by adding the digits of the total
-  const head = (bytes: number): string => JSON.stringify({ format: V2, revision: String(revision), count: order.length, natBytes, bytes });
+  const head = (bytes: number): string =>
+    JSON.stringify({ format: V2, revision: String(revision), count: order.length, natBytes, bytes, id: lineage.id, parents: lineage.parents });
   let bytes = rest + head(rest).length + 1;
   while (head(bytes).length + 1 + rest !== bytes) bytes = head(bytes).length + 1 + rest;
   return `${head(bytes)}\n${natLine}\n${poolsLine}\n`;

@@ -2,7 +2,7 @@ import { checkIPPool, type CheckContext, type CheckResult } from '../core/index.
 import { bounded, type LoadedResource } from './load.js';
 
 /**
- * checkResource judges a loaded IPPool with the core rules (core/ippool.ts checkIPPool), in
+ * checkResource judges a loaded IPPool with the core rules (core/ippool/ippool.ts checkIPPool), in
  * the form the document gives it, and places every diagnostic in the source: file, document,
  * line and column of the offending value (of the key for unknown fields; of the parent for
  * absent fields), after the loader's own warnings about the resource; at most

@@ -3,7 +3,7 @@ import type { GetResult } from './printer.js';
 
 /**
  * crdObject is what `get -o json|yaml --crd` prints: the pools in the kubectl form
- * (crd.projectcalico.org/v1 IPPool, core/ippool-crd.ts), one for a single NAME, else a
+ * (crd.projectcalico.org/v1 IPPool, core/ippool/crd.ts), one for a single NAME, else a
  * `v1 List` as `kubectl get ippools.crd.projectcalico.org -o yaml` prints it, so that the
  * output can go to `kubectl apply -f -`.
  */

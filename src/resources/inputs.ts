@@ -1,4 +1,4 @@
-import type { Context } from '../cli/context.js';
+import type { Context } from '../base/context.js';
 import { checkIPPoolSchema, type CheckContext, type CheckResult, type Diagnostic } from '../core/index.js';
 import { checkResource } from '../manifest/check.js';
 import { bounded, loadManifests, type LoadedResource } from '../manifest/load.js';

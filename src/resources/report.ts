@@ -1,4 +1,3 @@
-import { ExitCode } from '../cli/exit-codes.js';
 import { calicoErrorText, type Diagnostic } from '../core/index.js';
 import type { BatchOutcome } from '../datastore/datastore.js';
 import { UnavailableError } from '../datastore/errors.js';
@@ -16,21 +15,39 @@ export interface Lines {
 interface Failure {
   readonly reason: string;
   readonly diagnostics: readonly Diagnostic[];
-  readonly unavailable: boolean;
+  readonly unavailable?: UnavailableError;
 }
 
 function failureOf(input: ResourceInput, o: BatchOutcome<OpResult>): Failure | null {
   if (o.ok) {
     if (o.value.action !== 'invalid') return null;
     const errors = o.value.diagnostics.filter((d) => d.severity === 'error');
-    return { reason: calicoErrorText(errors), diagnostics: errors, unavailable: false };
+    return { reason: calicoErrorText(errors), diagnostics: errors };
   }
   const e = o.error;
   if (e instanceof UnavailableError) {
     const what = e.outcome === 'unknown' ? 'the write may or may not have been applied' : 'not written';
-    return { reason: `IPPool(${input.name}): ${what}: ${e.message}`, diagnostics: [], unavailable: true };
+    return { reason: `IPPool(${input.name}): ${what}: ${e.message}`, diagnostics: [], unavailable: e };
   }
-  return { reason: e.message, diagnostics: [], unavailable: false };
+  return { reason: e.message, diagnostics: [] };
+}
+
+/**
+ * failureLines prints one line per failure (with its diagnostics in the source where they
+ * help), then each datastore failure's hint once: a full disk fails a whole batch, and every
+ * resource it hit is named, but the advice is given once.
+ */
+function failureLines(verb: Verb, failures: readonly Failure[], formatDiagnostics: (ds: readonly Diagnostic[]) => string): string[] {
+  const out: string[] = [];
+  const hints = new Set<string>();
+  for (const f of failures) {
+    out.push(`Failed to ${verb} 'IPPool' resource: ${f.reason}`);
+    // The position of a rule violation helps; for "already exists" the name says it all.
+    if (f.diagnostics.some((d) => d.file !== undefined && !EXISTS.has(d.code))) out.push(formatDiagnostics(f.diagnostics));
+    if (f.unavailable?.hint) hints.add(f.unavailable.hint);
+  }
+  for (const h of hints) out.push(`hint: ${h}`);
+  return out;
 }
 
 const SKIP_REASON: Partial<Record<Verb, string>> = { create: 'already exists', delete: 'does not exist' };
@@ -40,16 +57,16 @@ const SKIP_REASON: Partial<Record<Verb, string>> = { create: 'already exists', d
  * spec/ippool.md §7): `Successfully created N 'IPPool' resource(s)` when all succeeded (skipped
  * ones count, as in calicoctl); otherwise `Partial success: created N out of M 'IPPool'
  * resource(s):` with each one done, and `Failed to create 'IPPool' resource: <reason>` per
- * failure, followed by its diagnostics in the source. apply also prints every resource's
- * action (`ippool/<name> created|configured|unchanged`). Exit 0, 1 on any failure, 3 when the
- * datastore became unreachable.
+ * failure, followed by its diagnostics in the source, and a datastore failure's hint once. apply also prints every resource's
+ * action (`ippool/<name> created|configured|unchanged`). `failed` tells whether any resource
+ * failed; `unreachable` is the datastore failure that stopped some of them, if any.
  */
 export function reportOutcomes(
   verb: Verb,
   inputs: readonly ResourceInput[],
   outcomes: readonly BatchOutcome<OpResult>[],
   opts: { dryRun?: boolean; formatDiagnostics: (ds: readonly Diagnostic[]) => string },
-): { lines: Lines; exitCode: ExitCode } {
+): { lines: Lines; failed: boolean; unreachable?: UnavailableError } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const done: { name: string; action: Action }[] = [];
@@ -80,11 +97,7 @@ export function reportOutcomes(
     stdout.push(`Partial success: ${PAST[verb]} ${done.length} out of ${outcomes.length} 'IPPool' resource(s)${dry}:`);
     stdout.push(...done.map((d) => `  ${line(d)}`));
   }
-  for (const f of failures) {
-    stderr.push(`Failed to ${verb} 'IPPool' resource: ${f.reason}`);
-    // The position of a rule violation helps; for "already exists" the name says it all.
-    if (f.diagnostics.some((d) => d.file !== undefined && !EXISTS.has(d.code))) stderr.push(opts.formatDiagnostics(f.diagnostics));
-  }
-  const exitCode = failures.some((f) => f.unavailable) ? ExitCode.UNAVAILABLE : failures.length > 0 ? ExitCode.FAILURE : ExitCode.OK;
-  return { lines: { stdout, stderr }, exitCode };
+  stderr.push(...failureLines(verb, failures, opts.formatDiagnostics));
+  const unreachable = failures.find((f) => f.unavailable)?.unavailable;
+  return { lines: { stdout, stderr }, failed: failures.length > 0, ...(unreachable ? { unreachable } : {}) };
 }

@@ -4,6 +4,7 @@ import type { IPPool } from '../../src/core/index.js';
 import type { Datastore } from '../../src/datastore/datastore.js';
 import { openMemoryDatastore } from '../../src/datastore/memory.js';
 import { testContext } from './context.js';
+import { failure } from '../support/failure.js';
 
 const args = (resource: string, names: string[] = [], output = 'table', exp = false, crd = false) => ({ resource, names, output, export: exp, crd });
 
@@ -169,8 +170,8 @@ metadata:
     expect(JSON.parse(one.stdout())).toMatchObject({ apiVersion: 'crd.projectcalico.org/v1', kind: 'IPPool', metadata: { name: 'ippool-name1' } });
   });
 
-  it('--crd needs -o yaml or json (exit 2)', async () => {
-    await expect(get.run!(args('ippools', [], 'table', false, true), testContext())).rejects.toMatchObject({ exitCode: 2, message: '--crd needs -o yaml or -o json' });
+  it('--crd needs -o yaml or json (a usage error)', async () => {
+    await expect(get.run!(args('ippools', [], 'table', false, true), testContext())).rejects.toMatchObject({ code: 'USAGE', message: '--crd needs -o yaml or -o json' });
   });
 
   it('-o name prints KIND/NAME lines; --export drops server-set metadata', async () => {
@@ -198,11 +199,11 @@ metadata:
   });
 
   it('an unknown -o lists the formats; an unknown kind is not supported (exit 2)', async () => {
-    await expect(get.run!(args('ippools', [], 'xml'), testContext())).rejects.toMatchObject({
+    await expect(failure(get.run!(args('ippools', [], 'xml'), testContext()))).resolves.toMatchObject({
       exitCode: 2,
       message: "unrecognized output format 'xml'",
       hint: 'use one of: table, wide, yaml, json, name',
     });
-    await expect(get.run!(args('nodes'), testContext())).rejects.toMatchObject({ exitCode: 2, message: "resource type 'nodes' is not supported" });
+    await expect(failure(get.run!(args('nodes'), testContext()))).resolves.toMatchObject({ exitCode: 2, message: "resource type 'nodes' is not supported" });
   });
 });

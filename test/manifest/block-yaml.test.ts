@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { locateInOutline, parseBlockYaml } from '../../src/manifest/block-yaml.js';
 import { resolveScalar } from '../../src/manifest/scalar.js';
 import { treeOf } from './helpers.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 /** A random plain-JS tree rendered as block YAML in the styles manifests use. */
 type Tree = string | number | boolean | null | Tree[] | { [k: string]: Tree };
@@ -144,7 +145,7 @@ describe('block YAML', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: fcRuns(300) },
     );
   });
 

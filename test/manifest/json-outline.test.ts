@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { locateInOutline } from '../../src/manifest/block-yaml.js';
 import { outlineJson } from '../../src/manifest/json-outline.js';
 import { treeOf } from './helpers.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -67,7 +68,7 @@ describe('JSON outline', () => {
           }
         }
       }),
-      { numRuns: 500 },
+      { numRuns: fcRuns(500) },
     );
   });
 

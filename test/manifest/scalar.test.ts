@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBlockYaml } from '../../src/manifest/block-yaml.js';
 import { resolveCoreScalar, resolveExplicit, resolveScalar } from '../../src/manifest/scalar.js';
+import { fcRuns } from '../support/fc-runs.js';
 import { treeOf } from './helpers.js';
 
 /**
@@ -189,7 +190,7 @@ describe('scalars: what YAML 1.2 reads otherwise (YAML11_SCALAR)', () => {
         expect(block.value).toStrictEqual(tree.value);
         expect(block.notes.length / 2).toBe(tree.notes.length);
       }),
-      { numRuns: 2000 },
+      { numRuns: fcRuns(2000) },
     );
   });
 });

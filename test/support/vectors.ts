@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IPPool } from '../../src/core/index.js';
-import { SHARED } from './cli.js';
+import { CONFORMANCE } from './paths.js';
 
 /** IPPoolVector is one case of the IPPool conformance vectors (spec/ippool.md §9). */
 export interface IPPoolVector {
@@ -15,7 +15,7 @@ export interface IPPoolVector {
   readonly staleResourceVersion?: boolean;
 }
 
-/** ippoolVectors reads the IPPool conformance vectors. */
+/** ippoolVectors reads the IPPool conformance vectors (the repository's copies, test/fixtures/conformance). */
 export function ippoolVectors(): IPPoolVector[] {
-  return JSON.parse(readFileSync(join(SHARED, 'conformance', 'ippool.json'), 'utf8')) as IPPoolVector[];
+  return JSON.parse(readFileSync(join(CONFORMANCE, 'ippool.json'), 'utf8')) as IPPoolVector[];
 }
