@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { IPPool } from '../../src/core/index.js';
 import { CONFORMANCE } from './paths.js';
 
-/** IPPoolVector is one case of the IPPool conformance vectors (spec/ippool.md §9). */
+/** IPPoolVector is one case of the conformance vectors' ippool.json (spec/ippool.md §9; test/fixtures/conformance). */
 export interface IPPoolVector {
   readonly id: string;
   readonly op: 'validate' | 'create' | 'replace';
