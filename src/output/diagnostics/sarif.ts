@@ -1,3 +1,4 @@
+import { jsonSafe } from '../../base/terminal-text.js';
 import type { Diagnostic, DiagnosticCode } from '../../core/index.js';
 import type { ValidateReport } from '../../manifest/validate-report.js';
 import { DIAGNOSTIC_RULES } from './rules.js';
@@ -9,7 +10,7 @@ export interface SarifOptions {
 }
 
 /** WARNING_CODES are the codes whose default level is warning (spec/ippool.md §5). */
-const WARNING_CODES = new Set<DiagnosticCode>(['NO_RESOURCES', 'KIND_NOT_HANDLED', 'YAML11_SCALAR', 'DUPLICATE_KEY', 'TOO_MANY_PROBLEMS', 'DEPRECATED_FIELD', 'DISABLED_NAT_POOL']);
+const WARNING_CODES = new Set<DiagnosticCode>(['FILE_SKIPPED', 'NO_RESOURCES', 'KIND_NOT_HANDLED', 'YAML11_SCALAR', 'DUPLICATE_KEY', 'TOO_MANY_PROBLEMS', 'DEPRECATED_FIELD', 'DISABLED_NAT_POOL']);
 
 /** NOTE_CODES are the codes whose default level is note (a skipped other kind). */
 const NOTE_CODES = new Set<DiagnosticCode>(['KIND_SKIPPED']);
@@ -84,5 +85,5 @@ export function formatValidateSarif(report: ValidateReport, opts: SarifOptions):
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  return `${jsonSafe(JSON.stringify(sarif, null, 2))}\n`;
 }
