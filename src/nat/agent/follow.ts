@@ -16,6 +16,9 @@ export interface FollowSink {
 
 type Wake = { readonly kind: 'lost'; readonly lost: WatchLost } | { readonly kind: 'relist' } | { readonly kind: 'stop' };
 
+/** STOP_WAIT_MS bounds how long stopping waits for the loop's datastore call under way. */
+const STOP_WAIT_MS = 2000;
+
 /**
  * DatastoreFollower keeps the agent's pools in step with the datastore: it lists them
  * (natList), then watches from the revision reached (watchNat); a watch lost to a broken
@@ -48,11 +51,20 @@ export class DatastoreFollower {
     this.signal({ kind: 'relist' });
   }
 
-  /** stop ends the watch and the loop. */
-  async stop(): Promise<void> {
+  /**
+   * stop ends the watch and the loop. It waits at most waitMs for a datastore call under way
+   * (a listing or a watch being set up against an unreachable member can take a request
+   * deadline or longer): closing the datastore afterwards ends that call, and the loop, being
+   * stopped, reports nothing more.
+   */
+  async stop(waitMs = STOP_WAIT_MS): Promise<void> {
     this.stopped = true;
     this.signal({ kind: 'stop' });
-    await this.loop;
+    if (!this.loop) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    await Promise.race([this.loop.catch(() => {}), gaveUp]);
+    clearTimeout(timer);
   }
 
   private signal(w: Wake): void {
