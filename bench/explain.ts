@@ -10,24 +10,12 @@ import {
   type Addr,
   type Prefix,
 } from '../src/core/index.js';
-import { BIN, row, section } from './harness.js';
+import { BIN, rng, row, section } from './harness.js';
 
 const POOLS = 10_000;
 const FLOWS = Number(process.env.POOLCTL_BENCH_FLOWS ?? 1_000_000);
 /** BASELINE_SAMPLE is how many flows the naive linear scan decides. */
 const BASELINE_SAMPLE = 2_000;
-
-/** rng is a small deterministic generator (mulberry32), so every run decides the same flows. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Workload {
   readonly cidrs: string[];

@@ -15,6 +15,43 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** rng is a small deterministic generator (mulberry32), so that every run measures the same workload. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** nowMs is a monotonic clock in ms. */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/**
+ * compare measures two jobs alternately, run after run, so that machine noise hits both
+ * alike: the best (least disturbed) wall time of each after a warm-up, and each job's result.
+ */
+export function compare(a: () => number, b: () => number, runs: number): { a: number; b: number; resultA: number; resultB: number } {
+  let resultA = a();
+  let resultB = b();
+  let ta = Infinity;
+  let tb = Infinity;
+  for (let i = 0; i < runs; i++) {
+    let t = nowMs();
+    resultA = a();
+    ta = Math.min(ta, nowMs() - t);
+    t = nowMs();
+    resultB = b();
+    tb = Math.min(tb, nowMs() - t);
+  }
+  return { a: ta, b: tb, resultA, resultB };
+}
+
 /** row prints one result line: name, figure, and a ratio against a baseline when given. */
 export function row(name: string, figure: string, ratio?: { value: number; against: string; target?: string }): void {
   const r = ratio ? `  ${ratio.value.toFixed(2)}x ${ratio.against}${ratio.target ? ` (target ${ratio.target})` : ''}` : '';

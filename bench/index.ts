@@ -6,6 +6,8 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   validate: () => import('./validate.js').then((m) => m.run()),
   datastore: () => import('./datastore.js').then((m) => m.run()),
   nat: () => import('./nat.js').then((m) => m.run()),
+  ranges: () => import('./ranges.js').then((m) => m.run()),
+  names: () => import('./names.js').then((m) => m.run()),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,11 +1,11 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { commandString, type CommandSpec } from '../commands/command.js';
-import { CliError, usageError } from './cli-error.js';
-import { ExitCode } from './exit-codes.js';
+import { PoolctlError, usageError } from '../base/errors.js';
+import { ExitCode } from '../base/exit-codes.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 import { makeContext, type BaseContext } from './make-context.js';
 import { reportError } from './report-error.js';
-import { VERSION } from './version-info.js';
+import { VERSION } from '../base/version-info.js';
 
 /** toModule turns a CommandSpec into a yargs CommandModule whose handler records the exit code. */
 function toModule(spec: CommandSpec, base: BaseContext, result: { code: number }): CommandModule {
@@ -86,7 +86,7 @@ export async function runApp(args: readonly string[], commands: readonly Command
       if (output) (e ? base.io.stderr : base.io.stdout).write(output.endsWith('\n') ? output : `${output}\n`);
     });
   } catch (e) {
-    if (e instanceof CliError) return reportError(e, base.io);
+    if (e instanceof PoolctlError) return reportError(e, base.io, base.env);
     throw e;
   }
   return result.code;

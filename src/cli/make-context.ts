@@ -1,4 +1,4 @@
-import type { Context } from './context.js';
+import type { Context } from '../base/context.js';
 
 /** BaseContext is what main knows before the command line is parsed. */
 export type BaseContext = Omit<Context, 'global' | 'color'>;

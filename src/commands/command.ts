@@ -1,5 +1,5 @@
-import type { Context } from '../cli/context.js';
-import type { ExitCode } from '../cli/exit-codes.js';
+import type { Context } from '../base/context.js';
+import type { ExitCode } from '../base/exit-codes.js';
 
 /**
  * OptionSpec declares one flag. The same declaration drives the fast argument parser
@@ -13,7 +13,7 @@ export interface OptionSpec {
   readonly default?: string | boolean | number | readonly string[];
   /** array: the flag may repeat (-f a -f b) and always yields an array. */
   readonly array?: boolean;
-  /** requiresArg: a string flag must have a value. Defaults to true for strings. */
+  /** hidden leaves the flag out of --help. (A string flag always requires a value: cli/app.ts sets yargs' requiresArg.) */
   readonly hidden?: boolean;
 }
 
@@ -42,12 +42,56 @@ export interface CommandSpec<A = any> {
   readonly examples?: readonly (readonly [string, string])[];
   /** subcommands make this a command group (e.g. `nat`); a group has no run. */
   readonly subcommands?: readonly CommandSpec[];
-  /** run executes the command and returns its exit status; expected failures throw CliError. */
+  /** run executes the command and returns its exit status; expected failures throw PoolctlError (cli/exit-status.ts maps the code). */
   readonly run?: (args: A, ctx: Context) => Promise<ExitCode | number>;
 }
 
-/** defineCommand returns its argument typed as a CommandSpec; it exists for inference. */
-export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
+/** OptionSpecs are a command's declared flags by name; declare them `as const satisfies OptionSpecs` so their args type can be derived. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** Camel is a flag name as an argument key, as the parsers camel-case it: skip-exists -> skipExists. */
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+
+/** ValueOf is the value of one flag or positional: one of its choices, else by its type; an array when it repeats. */
+type ValueOf<O extends { readonly type?: string; readonly choices?: readonly unknown[] }, Many> = (
+  O['choices'] extends readonly (infer C)[] ? C : O['type'] extends 'boolean' ? boolean : O['type'] extends 'number' ? number : string
+) extends infer V
+  ? Many extends true
+    ? V[]
+    : V
+  : never;
+
+/** WithDefault are the flags that always have a value (they declare a default). */
+type WithDefault<Os extends OptionSpecs> = { [K in keyof Os]: Os[K] extends { readonly default: unknown } ? K : never }[keyof Os];
+
+/**
+ * OptionArgs is the args type of declared flags, as both parsers produce it (yargs'
+ * InferredOptionTypes for poolctl's OptionSpec): camel-cased keys; a flag with a default is
+ * always there, any other may be absent.
+ */
+export type OptionArgs<Os extends OptionSpecs> = {
+  readonly [K in WithDefault<Os> & string as Camel<K>]: ValueOf<Os[K], Os[K]['array']>;
+} & {
+  readonly [K in Exclude<keyof Os, WithDefault<Os>> & string as Camel<K>]?: ValueOf<Os[K], Os[K]['array']>;
+};
+
+/** PositionalArgs is the args type of declared positionals: a variadic one is an array; one not required may be absent. */
+export type PositionalArgs<Ps extends readonly PositionalSpec[]> = {
+  readonly [P in Ps[number] as P['required'] extends true ? P['name'] : never]: ValueOf<P, P['variadic']>;
+} & {
+  readonly [P in Ps[number] as P['required'] extends true ? never : P['name']]?: ValueOf<P, P['variadic']>;
+};
+
+/**
+ * defineCommand returns its argument typed as a CommandSpec. Without a type argument the args
+ * of run are derived from the declared options and positionals (F10: declare them once, `as
+ * const`); an explicit type argument still names them by hand.
+ */
+export function defineCommand<const Os extends OptionSpecs = {}, const Ps extends readonly PositionalSpec[] = []>(
+  spec: CommandSpec<OptionArgs<Os> & PositionalArgs<Ps>> & { readonly options?: Os; readonly positionals?: Ps },
+): CommandSpec<OptionArgs<Os> & PositionalArgs<Ps>>;
+export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A>;
+export function defineCommand(spec: CommandSpec): CommandSpec {
   return spec;
 }
 

@@ -1,5 +1,5 @@
-import { ExitCode } from '../cli/exit-codes.js';
-import { usageError } from '../cli/cli-error.js';
+import { ExitCode } from '../base/exit-codes.js';
+import { usageError } from '../base/errors.js';
 import { defineCommand } from './command.js';
 
 // Both scripts ask poolctl itself for candidates (yargs' --get-yargs-completions), so
@@ -35,7 +35,7 @@ compdef _poolctl_yargs_completions poolctl
 ###-end-poolctl-completions-###
 `;
 
-export default defineCommand<{ shell?: string }>({
+export default defineCommand({
   name: 'completion',
   describe: 'Print a shell completion script (bash or zsh)',
   examples: [

@@ -1,7 +1,8 @@
+import { verdictExit } from '../base/exit-codes.js';
 import { defineCommand } from './command.js';
-import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
+import { FILE_OPTIONS } from './resource-flags.js';
 
-export default defineCommand<FileArgs & { skipExists: boolean; dryRun: boolean }>({
+export default defineCommand({
   name: 'create',
   describe: 'Create IPPools from files (fails for pools that exist)',
   options: {
@@ -17,6 +18,6 @@ export default defineCommand<FileArgs & { skipExists: boolean; dryRun: boolean }
   ],
   async run(args, ctx) {
     const { runResourceCommand } = await import('../resources/run.js');
-    return runResourceCommand('create', args, ctx);
+    return verdictExit(await runResourceCommand('create', args, ctx));
   },
 });

@@ -1,8 +1,9 @@
-import { usageError } from '../cli/cli-error.js';
+import { usageError } from '../base/errors.js';
+import { verdictExit } from '../base/exit-codes.js';
 import { defineCommand } from './command.js';
-import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
+import { FILE_OPTIONS } from './resource-flags.js';
 
-export default defineCommand<FileArgs & { resource?: string; names?: string[]; skipNotExists: boolean }>({
+export default defineCommand({
   name: 'delete',
   describe: 'Delete IPPools by name or from files',
   positionals: [
@@ -30,6 +31,6 @@ export default defineCommand<FileArgs & { resource?: string; names?: string[]; s
       if (names.length === 0) throw usageError('specify the names of the pools to delete', 'poolctl delete ippool NAME...');
     }
     const { runResourceCommand } = await import('../resources/run.js');
-    return runResourceCommand('delete', { ...args, ...(names ? { names } : {}) }, ctx);
+    return verdictExit(await runResourceCommand('delete', { ...args, ...(names ? { names } : {}) }, ctx));
   },
 });

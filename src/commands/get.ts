@@ -1,8 +1,8 @@
-import { ExitCode } from '../cli/exit-codes.js';
-import { OUTPUT_HELP, resolvePrinter } from '../output/printer.js';
+import { ExitCode } from '../base/exit-codes.js';
+import { OUTPUT_HELP, resolvePrinter } from '../output/print-flags.js';
 import { defineCommand } from './command.js';
 
-export default defineCommand<{ resource: string; names: string[]; output: string; export: boolean }>({
+export default defineCommand({
   name: 'get',
   describe: 'List IPPools, or get them by name',
   positionals: [

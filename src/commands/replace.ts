@@ -1,7 +1,8 @@
+import { verdictExit } from '../base/exit-codes.js';
 import { defineCommand } from './command.js';
-import { FILE_OPTIONS, type FileArgs } from './resource-flags.js';
+import { FILE_OPTIONS } from './resource-flags.js';
 
-export default defineCommand<FileArgs>({
+export default defineCommand({
   name: 'replace',
   describe: 'Replace existing IPPools from files (a resourceVersion in the file must be current)',
   options: FILE_OPTIONS,
@@ -11,6 +12,6 @@ export default defineCommand<FileArgs>({
   ],
   async run(args, ctx) {
     const { runResourceCommand } = await import('../resources/run.js');
-    return runResourceCommand('replace', args, ctx);
+    return verdictExit(await runResourceCommand('replace', args, ctx));
   },
 });

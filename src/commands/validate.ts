@@ -1,24 +1,17 @@
-import { CliError, usageError } from '../cli/cli-error.js';
-import type { Context } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
-import { VERSION } from '../cli/version-info.js';
+import { PoolctlError, usageError } from '../base/errors.js';
+import type { Context } from '../base/context.js';
+import { ExitCode } from '../base/exit-codes.js';
+import { VERSION } from '../base/version-info.js';
 import type { IPPool } from '../core/index.js';
-import { REPORT_FORMATS, type ReportFormat } from '../output/diagnostics/formats.js';
+import { REPORT_FORMATS } from '../output/diagnostics/formats.js';
 import { defineCommand } from './command.js';
 import { FILE_OPTIONS } from './resource-flags.js';
-
-interface ValidateArgs {
-  readonly filename?: string[];
-  readonly recursive: boolean;
-  readonly output: ReportFormat;
-  readonly againstStore: boolean;
-}
 
 /**
  * validate: judge IPPool manifests as `create` would (spec/ippool.md §4, decision 2) and report
  * every problem with its position (manifest/validate-report.ts, output/diagnostics/).
  */
-export default defineCommand<ValidateArgs>({
+export default defineCommand({
   name: 'validate',
   describe: "Validate IPPool manifests offline with Calico's rules (exit 0 valid, 1 invalid)",
   options: {
@@ -55,15 +48,15 @@ export default defineCommand<ValidateArgs>({
   },
 });
 
-/** storePools lists the datastore's pools for --against-store (exit 3 when it cannot be read). */
+/** storePools lists the datastore's pools for --against-store (DATASTORE_UNREACHABLE when it cannot be read). */
 async function storePools(ctx: Context): Promise<IPPool[]> {
   const { openDatastore } = await import('../datastore/index.js');
   const ds = await openDatastore(ctx);
   try {
     return [...(await ds.list()).items];
   } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError('DATASTORE_UNREACHABLE', `cannot list pools from ${ds.location}: ${(e as Error).message}`, { exitCode: ExitCode.UNAVAILABLE });
+    if (e instanceof PoolctlError) throw e;
+    throw new PoolctlError('DATASTORE_UNREACHABLE', `cannot list pools from ${ds.location}: ${(e as Error).message}`);
   } finally {
     await ds.close();
   }

@@ -1,8 +1,8 @@
-import { ExitCode } from '../cli/exit-codes.js';
-import { CALICO_TARGET, VERSION, versionText } from '../cli/version-info.js';
+import { ExitCode } from '../base/exit-codes.js';
+import { CALICO_TARGET, VERSION, versionText } from '../base/version-info.js';
 import { defineCommand } from './command.js';
 
-export default defineCommand<{ output: string }>({
+export default defineCommand({
   name: 'version',
   describe: 'Print the poolctl version and the Calico release whose semantics it follows',
   options: {

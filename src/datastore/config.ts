@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { CliError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { PoolctlError } from '../base/errors.js';
 import type { EtcdConfig } from './etcd.js';
 
 /** DatastoreConfig is the datastore a command line selects, and what selected it (for messages). */
@@ -21,19 +20,17 @@ export interface DatastoreSelection {
 /** DEFAULT_CONFIG_FILE is calicoctl's default config file, used when it exists. */
 export const DEFAULT_CONFIG_FILE = '/etc/calico/calicoctl.cfg';
 
-function configError(message: string, hint?: string): CliError {
-  return new CliError('CONFIG_INVALID', message, { exitCode: ExitCode.USAGE, ...(hint ? { hint } : {}) });
+function configError(message: string, hint?: string): PoolctlError {
+  return new PoolctlError('CONFIG_INVALID', message, hint ? { hint } : {});
 }
 
-function unsupported(type: string, where: string): CliError {
+function unsupported(type: string, where: string): PoolctlError {
   if (type === 'kubernetes') {
-    return new CliError('DATASTORE_UNSUPPORTED', `datastore type 'kubernetes' (${where}) is not supported by poolctl`, {
-      exitCode: ExitCode.USAGE,
+    return new PoolctlError('DATASTORE_UNSUPPORTED', `datastore type 'kubernetes' (${where}) is not supported by poolctl`, {
       hint: "use 'etcdv3' (ETCD_ENDPOINTS) or the embedded store ('file', POOLCTL_STORE or --store)",
     });
   }
-  return new CliError('DATASTORE_UNSUPPORTED', `unsupported datastore type '${type}' (${where})`, {
-    exitCode: ExitCode.USAGE,
+  return new PoolctlError('DATASTORE_UNSUPPORTED', `unsupported datastore type '${type}' (${where})`, {
     hint: "use 'file' or 'etcdv3'",
   });
 }
@@ -144,9 +141,9 @@ function goType(v: unknown): string {
  * datastore type defaulted from etcdEndpoints (poolctl: storePath means 'file').
  */
 export async function parseConfigFile(path: string, text: string, sel: Pick<DatastoreSelection, 'cwd' | 'env'>): Promise<DatastoreConfig> {
-  const syntax = (detail: string): CliError =>
+  const syntax = (detail: string): PoolctlError =>
     configError(`syntax error in ${path}: failed to parse config as YAML/JSON: ${detail}`);
-  const strict = (detail: string): CliError => syntax(`error unmarshaling JSON: while decoding JSON: json: ${detail}`);
+  const strict = (detail: string): PoolctlError => syntax(`error unmarshaling JSON: while decoding JSON: json: ${detail}`);
   const { parse } = (await import('yaml')).default;
   let doc: unknown;
   try {
@@ -231,7 +228,7 @@ async function fromConfigFile(sel: DatastoreSelection): Promise<DatastoreConfig 
  * first match wins: --store; the environment (DATASTORE_TYPE, else POOLCTL_STORE, else
  * ETCD_ENDPOINTS; CALICO_-prefixed names too); the config file (-c, $POOLCTL_CONFIG,
  * /etc/calico/calicoctl.cfg if it exists); the embedded store at the default path.
- * Unsupported types and bad config files are usage errors (exit 2).
+ * Unsupported types are DATASTORE_UNSUPPORTED, bad config files CONFIG_INVALID (both usage errors).
  */
 export async function resolveDatastoreConfig(sel: DatastoreSelection): Promise<DatastoreConfig> {
   if (sel.store !== undefined) {

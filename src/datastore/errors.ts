@@ -1,5 +1,4 @@
-import { CliError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { PoolctlError } from '../base/errors.js';
 
 /**
  * StoreErrorCode is the code of a resource-level datastore failure (spec/ippool.md §5). The
@@ -9,16 +8,16 @@ export type StoreErrorCode = 'NOT_FOUND' | 'ALREADY_EXISTS' | 'CONFLICT';
 
 /**
  * StoreError is a failure of one resource operation that the datastore decided: the resource
- * is missing, already there, or changed since it was read. It carries the kind and name, and
- * exits 1 if it ends a command. A batch records it for the item and goes on with the next.
+ * is missing, already there, or changed since it was read. It carries the kind and name. A
+ * batch records it for the item and goes on with the next.
  */
-export abstract class StoreError extends CliError {
+export abstract class StoreError extends PoolctlError {
   declare readonly code: StoreErrorCode;
   readonly kind: string;
   readonly resourceName: string;
 
   protected constructor(code: StoreErrorCode, message: string, kind: string, name: string) {
-    super(code, message, { exitCode: ExitCode.FAILURE });
+    super(code, message);
     this.kind = kind;
     this.resourceName = name;
   }
@@ -49,28 +48,25 @@ export class ConflictError extends StoreError {
 }
 
 /**
- * UnavailableError: the datastore could not be reached or read (exit 3). `outcome` says what
+ * UnavailableError: the datastore could not be reached or read (DATASTORE_UNREACHABLE). `outcome` says what
  * is known about a write that was under way when it happened: 'not-applied' (nothing was sent,
  * or the store refused it) or 'unknown' (the request was sent and the answer was lost, so it
  * may have been applied).
  */
-export class UnavailableError extends CliError {
+export class UnavailableError extends PoolctlError {
   readonly outcome: 'not-applied' | 'unknown';
 
   constructor(message: string, opts: { outcome?: 'not-applied' | 'unknown'; hint?: string } = {}) {
-    super('DATASTORE_UNREACHABLE', message, { exitCode: ExitCode.UNAVAILABLE, ...(opts.hint ? { hint: opts.hint } : {}) });
+    super('DATASTORE_UNREACHABLE', message, opts.hint ? { hint: opts.hint } : {});
     this.name = 'UnavailableError';
     this.outcome = opts.outcome ?? 'not-applied';
   }
 }
 
-/** ContentionError: a write lost the race against other writers too many times in a row (exit 1). */
-export class ContentionError extends CliError {
+/** ContentionError: a write lost the race against other writers too many times in a row (CONTENTION). */
+export class ContentionError extends PoolctlError {
   constructor(location: string, attempts: number) {
-    super('CONFLICT', `the datastore at ${location} kept changing under this write (${attempts} attempts); nothing more was written`, {
-      exitCode: ExitCode.FAILURE,
-      hint: 'another writer is busy on the same pools; run the command again',
-    });
+    super('CONTENTION', `the datastore at ${location} kept changing under this write (${attempts} attempts); nothing more was written`);
     this.name = 'ContentionError';
   }
 }

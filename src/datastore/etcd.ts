@@ -94,7 +94,7 @@ class EtcdBackend implements Backend {
     this.location = endpoints.join(',');
   }
 
-  /** call runs one request; a failure becomes an UnavailableError naming the endpoints (exit 3). */
+  /** call runs one request; a failure becomes an UnavailableError naming the endpoints (DATASTORE_UNREACHABLE). */
   private async call<T>(what: string, write: boolean, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -284,9 +284,6 @@ export async function openEtcdDatastore(cfg: EtcdConfig): Promise<Datastore> {
     if (Boolean(cert) !== Boolean(key)) {
       throw new UnavailableError('etcd TLS needs both a client certificate and its key (ETCD_CERT_FILE and ETCD_KEY_FILE)');
     }
-    // gRPC sets the TLS server name to the endpoint's host; for an IP address Node prints a
-    // deprecation warning (DEP0123) users can do nothing about, on every run.
-    process.noDeprecation = true;
     // Without a CA of its own, etcd3 needs one: use Node's bundled roots.
     const { rootCertificates } = await import('node:tls');
     credentials = {

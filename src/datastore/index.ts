@@ -1,4 +1,4 @@
-import type { Context } from '../cli/context.js';
+import type { Context } from '../base/context.js';
 import { resolveDatastoreConfig, type DatastoreConfig } from './config.js';
 import type { Datastore } from './datastore.js';
 

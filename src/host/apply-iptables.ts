@@ -1,4 +1,4 @@
-import { CliError } from '../cli/cli-error.js';
+import { PoolctlError } from '../base/errors.js';
 import type { Family } from '../core/index.js';
 import { ipsetCreateLine, ipsetTempName } from '../render/ipset.js';
 import { chunk, TextBuffer } from '../render/text-buffer.js';
@@ -112,7 +112,7 @@ export async function applyIptables(
 
   // 3. cleanup (sets of another configuration go now that no rule of ours uses them)
   const left = await destroySets(exec, [...temps.values(), ...stale]);
-  if (left.length) throw new CliError('HOST_COMMAND_FAILED', `the ruleset is in place, but ${left.join('; ')}`);
+  if (left.length) throw new PoolctlError('HOST_COMMAND_FAILED', `the ruleset is in place, but ${left.join('; ')}`);
 }
 
 /**
@@ -146,11 +146,11 @@ async function destroySets(exec: HostExec, names: readonly string[]): Promise<st
 }
 
 function withRollback(e: unknown, problems: readonly string[]): unknown {
-  if (!(e instanceof CliError)) return e;
+  if (!(e instanceof PoolctlError)) return e;
   const tail = problems.length
     ? `\nrolling back was incomplete, check with 'poolctl nat status':\n  ${problems.join('\n  ')}`
     : '\nthe previous ruleset is in place';
-  return new CliError(e.code, `${e.message}${tail}`, { exitCode: e.exitCode });
+  return new PoolctlError(e.code, `${e.message}${tail}`);
 }
 
 /** deleteLine turns an `-A CHAIN spec` line into the `-D CHAIN spec` that removes that rule. */

@@ -1,4 +1,4 @@
-import { CliError } from '../cli/cli-error.js';
+import { PoolctlError } from '../base/errors.js';
 import type { DesiredNftFamily } from './desired.js';
 import { commandFailed, type HostExec } from './host-exec.js';
 import { addedCount, type Change } from './plan.js';
@@ -39,6 +39,6 @@ export async function applyNftables(exec: HostExec, desired: readonly DesiredNft
   if (load.code !== 0) throw unchanged(commandFailed('nft', 'load the nftables ruleset', load));
 }
 
-function unchanged(e: CliError): CliError {
-  return new CliError(e.code, `${e.message}\nthe transaction was not committed: the previous ruleset is in place`, { exitCode: e.exitCode });
+function unchanged(e: PoolctlError): PoolctlError {
+  return new PoolctlError(e.code, `${e.message}\nthe transaction was not committed: the previous ruleset is in place`);
 }

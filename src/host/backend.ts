@@ -57,14 +57,14 @@ async function calicoTables(exec: HostExec, chains: readonly NftChainEntry[] | n
 }
 
 /**
- * resolveBackend picks the backend. An explicit choice must have its tools (else exit 3,
+ * resolveBackend picks the backend. An explicit choice must have its tools (else HOST_TOOL_MISSING,
  * naming the package). `auto`, in order:
  *   1. nft is installed and `table ip calico` or `table ip6 calico` exists -> nftables
  *      (Felix in nftables mode, or an earlier `nat apply --backend nftables`);
  *   2. ipset, iptables-save and iptables-restore (ip6tables-* for IPv6) are installed -> iptables
  *      (Felix's default dataplane);
  *   3. nft is installed -> nftables;
- *   4. otherwise exit 3: install the iptables and ipset packages (or nftables).
+ *   4. otherwise HOST_TOOL_MISSING: install the iptables and ipset packages (or nftables).
  * `chains` is the listNftChains result when the caller has it (undefined: read it here).
  */
 export async function resolveBackend(

@@ -1,9 +1,8 @@
-import type { NatModel } from '../core/index.js';
+import { rangesOf, type NatModel, type RangeList } from '../core/index.js';
 import { IPSET_MAXELEM, ipsetCreateLine, ipsetFamily } from '../render/ipset.js';
 import { iptablesChains } from '../render/iptables.js';
 import { NFT_TABLE, nftChains, nftFamily, nftSetType, renderNftables } from '../render/nftables.js';
 import type { BaseChainSpec, DesiredIptFamily, DesiredNftFamily } from './desired.js';
-import { rangesOf, type RangeList } from './range-list.js';
 
 /**
  * The desired state of each backend, taken from the model and the renderers (render/*), so

@@ -1,5 +1,4 @@
-import type { Family, Prefix } from '../core/index.js';
-import type { RangeList } from './range-list.js';
+import type { Family, Prefix, RangeList } from '../core/index.js';
 
 /**
  * The desired kernel state for one backend and family: what `nat apply` writes and `nat

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { CliError } from '../cli/cli-error.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { PoolctlError } from '../base/errors.js';
 
 /** ExecResult is what one finished system command produced. */
 export interface ExecResult {
@@ -24,15 +23,16 @@ export interface RunOptions {
 /**
  * HostExec is the only way poolctl runs system commands: a tool name and an argument array
  * (never a shell), optional stdin, a timeout, captured stdout/stderr. run() resolves with the
- * exit status of a command that ran; it throws CliError (exit 3) when the tool is missing
- * (naming the package to install), when the host refuses for want of privileges, or when the
- * command times out. Callers decide what a non-zero status means.
+ * exit status of a command that ran; it throws PoolctlError when the tool is missing
+ * (HOST_TOOL_MISSING, naming the package to install), when the host refuses for want of
+ * privileges (HOST_NOT_ROOT), or when the command cannot start or times out
+ * (HOST_COMMAND_UNAVAILABLE). Callers decide what a non-zero status means.
  */
 export interface HostExec {
   run(tool: string, args: readonly string[], opts?: RunOptions): Promise<ExecResult>;
   /** has reports whether the tool is on PATH (an executable file). */
   has(tool: string): boolean;
-  /** requireRoot throws HOST_NOT_ROOT (exit 3) unless running as root. */
+  /** requireRoot throws HOST_NOT_ROOT unless running as root. */
   requireRoot(what: string): void;
 }
 
@@ -65,20 +65,19 @@ const TOOL_PACKAGES: Readonly<Record<string, string>> = {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** toolMissing is the CliError for a tool that is not installed (exit 3). */
-export function toolMissing(tool: string): CliError {
+/** toolMissing is the HOST_TOOL_MISSING error for a tool that is not installed. */
+export function toolMissing(tool: string): PoolctlError {
   const pkg = TOOL_PACKAGES[tool] ?? tool;
-  return new CliError('HOST_TOOL_MISSING', `${tool} not found on PATH: install the package "${pkg}"`, {
-    exitCode: ExitCode.UNAVAILABLE,
+  return new PoolctlError('HOST_TOOL_MISSING', `${tool} not found on PATH: install the package "${pkg}"`, {
     hint: `e.g. apt-get install ${pkg} (Debian/Ubuntu) or dnf install ${pkg} (Fedora/RHEL)`,
   });
 }
 
-function notRoot(what: string, detail?: string): CliError {
-  return new CliError(
+function notRoot(what: string, detail?: string): PoolctlError {
+  return new PoolctlError(
     'HOST_NOT_ROOT',
     `${what} needs root (CAP_NET_ADMIN) to read and program the kernel's NAT tables${detail ? `: ${detail}` : ''}`,
-    { exitCode: ExitCode.UNAVAILABLE, hint: 'run it as root, e.g. sudo poolctl nat ...' },
+    { hint: 'run it as root, e.g. sudo poolctl nat ...' },
   );
 }
 
@@ -130,18 +129,14 @@ export function createHostExec(opts: HostExecOptions): HostExec {
           clearTimeout(timer);
           if (e.code === 'ENOENT') reject(toolMissing(cmd));
           else if (e.code === 'EACCES') reject(notRoot(tool, e.message));
-          else reject(new CliError('HOST_COMMAND_FAILED', `cannot run ${tool}: ${e.message}`, { exitCode: ExitCode.UNAVAILABLE }));
+          else reject(new PoolctlError('HOST_COMMAND_UNAVAILABLE', `cannot run ${tool}: ${e.message}`));
         });
         child.on('close', (code, signal) => {
           clearTimeout(timer);
           const stdout = Buffer.concat(out).toString('utf8');
           const stderr = Buffer.concat(errs).toString('utf8');
           if (timedOut) {
-            reject(
-              new CliError('HOST_COMMAND_FAILED', `${tool} ${args.join(' ')} did not finish within ${timeoutMs / 1000} s`, {
-                exitCode: ExitCode.UNAVAILABLE,
-              }),
-            );
+            reject(new PoolctlError('HOST_COMMAND_UNAVAILABLE', `${tool} ${args.join(' ')} did not finish within ${timeoutMs / 1000} s`));
             return;
           }
           const status = code ?? (signal ? 128 : 1);
@@ -187,10 +182,8 @@ export function createHostExec(opts: HostExecOptions): HostExec {
   };
 }
 
-/** commandFailed is the CliError for a tool that ran and failed (exit 1). */
-export function commandFailed(tool: string, what: string, r: ExecResult): CliError {
+/** commandFailed is the HOST_COMMAND_FAILED error for a tool that ran and failed. */
+export function commandFailed(tool: string, what: string, r: ExecResult): PoolctlError {
   const msg = (r.stderr.trim() || r.stdout.trim() || `exit status ${r.code}`).split('\n').slice(0, 12).join('\n  ');
-  return new CliError('HOST_COMMAND_FAILED', `failed to ${what}: ${tool} exited with status ${r.code}:\n  ${msg}`, {
-    exitCode: ExitCode.FAILURE,
-  });
+  return new PoolctlError('HOST_COMMAND_FAILED', `failed to ${what}: ${tool} exited with status ${r.code}:\n  ${msg}`);
 }

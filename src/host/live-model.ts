@@ -1,4 +1,4 @@
-import { CliError } from '../cli/cli-error.js';
+import { PoolctlError } from '../base/errors.js';
 import {
   CHAIN_NAT_OUTGOING,
   CHAIN_POSTROUTING,
@@ -6,7 +6,7 @@ import {
   DEFAULT_NAT_SETTINGS,
   equalPrefix,
   formatPrefix,
-  PrefixSetBuilder,
+  rangePrefixes,
   SET_ID_HOSTS,
   type FamilyNatModel,
   type Family,
@@ -23,14 +23,13 @@ import type { Backend } from './desired.js';
 import type { HostExec } from './host-exec.js';
 import { memberTexts } from './ipset-save.js';
 import { readIptablesLive, readNftTable } from './live-state.js';
-import { toAddrRanges } from './range-list.js';
 import { parseIptablesRule, parseNftRule } from './live-rule.js';
 import { parseMember, setRole } from './plan.js';
 
 /**
  * live-model reads what the kernel holds (sets and rules, iptables or nftables) back into a
  * NatModel, so that `nat explain --live` decides with the same evaluator as `nat explain`
- * (core/nat-decision.ts) but from live state. The model has no pools (names are the store's,
+ * (core/nat/compiled-nat.ts) but from live state. The model has no pools (names are the store's,
  * not the kernel's); its settings are inferred from the rules.
  */
 
@@ -42,10 +41,8 @@ interface LiveModel {
   readonly choice: BackendChoice;
 }
 
-function unreadable(backend: Backend, where: string, why: string): CliError {
-  return new CliError('LIVE_RULE_UNSUPPORTED', `cannot explain from the live ${backend} ruleset: ${where}: ${why}`, {
-    hint: "poolctl reads only the rules Felix and 'poolctl nat apply' write; 'poolctl nat status' shows what differs",
-  });
+function unreadable(backend: Backend, where: string, why: string): PoolctlError {
+  return new PoolctlError('LIVE_RULE_UNSUPPORTED', `cannot explain from the live ${backend} ruleset: ${where}: ${why}`);
 }
 
 /** inferSettings reads the Felix settings the rules imply (pool-set name, exclusions, SNAT address, ports, filter, random-fully). */
@@ -155,9 +152,7 @@ async function readNftablesModel(exec: HostExec): Promise<FamilyNatModel[]> {
     for (const s of t.sets.values()) {
       const role = setRole(s.name, family);
       if (!role) continue;
-      const b = new PrefixSetBuilder();
-      for (const r of toAddrRanges(s.ranges)) b.addRange(r);
-      sets.push({ role, id: s.name.slice(`cali${family}0`.length), name: s.name, family, members: b.build().toPrefixes() });
+      sets.push({ role, id: s.name.slice(`cali${family}0`.length), name: s.name, family, members: rangePrefixes(s.ranges) });
     }
     const rulesOf = (nftName: string): NatRule[] | null => {
       const c = t.chains.get(nftName);

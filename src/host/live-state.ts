@@ -1,4 +1,4 @@
-import { CliError } from '../cli/cli-error.js';
+import { PoolctlError } from '../base/errors.js';
 import type { Family } from '../core/index.js';
 import { nftFamily } from '../render/nftables.js';
 import { familyLabel } from './desired.js';
@@ -26,8 +26,8 @@ export function restoreTool(f: Family): string {
   return f === 4 ? 'iptables-restore' : 'ip6tables-restore';
 }
 
-function unparseable(tool: string, message: string): CliError {
-  return new CliError('HOST_COMMAND_FAILED', `cannot read the output of ${tool}: ${message}`);
+function unparseable(tool: string, message: string): PoolctlError {
+  return new PoolctlError('HOST_COMMAND_FAILED', `cannot read the output of ${tool}: ${message}`);
 }
 
 /** readIpsets runs `ipset save` and parses it, keeping members of the sets `withMembers` accepts. */

@@ -1,5 +1,4 @@
-import { err, ok, parseIPv4Value, parseIPv6Value, type Family, type Result } from '../core/index.js';
-import { RangeBuilder, type RangeList } from './range-list.js';
+import { err, ok, parseIPv4Value, parseIPv6Value, RangeBuilder, type Family, type RangeList, type Result } from '../core/index.js';
 
 /** NftSetState is a set of the live table: type, flags and its address elements as a RangeList (empty for other types). */
 export interface NftSetState {

@@ -1,8 +1,12 @@
 import {
   formatPrefix,
   parsePrefix,
+  rangeCidrCount,
+  rangeCidrs,
+  sameRanges,
   SET_ID_HOSTS,
   SET_ID_MASQ,
+  subtractRanges,
   type Family,
   type NatSetRole,
   type Prefix,
@@ -19,7 +23,6 @@ import { formatKey4, keysOf4, prefixKey4 } from './ipv4-key.js';
 import { memberTexts, type SavedSet } from './ipset-save.js';
 import type { SavedChain, SavedTable } from './iptables-save.js';
 import type { NftChainState, NftSetState, NftTableState } from './nft-json.js';
-import { rangeCidrCount, rangeCidrs, sameRanges, subtractRanges } from './range-list.js';
 
 /**
  * The planner: compares the desired state (desired.ts) with the live state read from the
@@ -106,6 +109,7 @@ export interface TableChange {
   readonly op: 'create';
 }
 
+/** Change is one difference between the wanted and the live state: a set, a chain, the jump, or a table. */
 export type Change = SetChange | ChainChange | JumpChange | TableChange;
 
 // ---------------------------------------------------------------------------------------------
@@ -237,7 +241,7 @@ function diffIptChain(family: Family, want: DesiredIptChain, live: SavedChain | 
   return d ? { kind: 'chain', family, name: want.name, op: 'rewrite', ...d } : null;
 }
 
-/** OWNED_CHAIN_PREFIX: a cali: rule in a kernel chain that jumps here is poolctl's (or Felix's). */
+/** OWNED_JUMP_RE matches a rule that jumps to a cali- chain: such a rule with a cali: hash in a kernel chain is poolctl's (or Felix's). */
 const OWNED_JUMP_RE = /(?:^|\s)(?:-j|--jump)\s+cali-/;
 
 function diffAppends(family: Family, want: DesiredIptFamily, nat: SavedTable | null): JumpChange[] {

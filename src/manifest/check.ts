@@ -2,7 +2,7 @@ import { checkIPPool, type CheckContext, type CheckResult } from '../core/index.
 import { positioned, type LoadedResource } from './load.js';
 
 /**
- * checkResource judges a loaded IPPool with the core rules (core/ippool.ts checkIPPool) and
+ * checkResource judges a loaded IPPool with the core rules (core/ippool/ippool.ts checkIPPool) and
  * places every diagnostic in the source: file, document, line and column of the offending
  * value (of the key for unknown fields; of the parent for absent fields). create, apply,
  * replace and validate all judge pools through it: one copy of the rules.

@@ -1,15 +1,5 @@
-import { usageError } from '../cli/cli-error.js';
+import { API_VERSION, KIND_IPPOOL_LIST } from '../core/index.js';
 import type { StoredPool } from '../datastore/datastore.js';
-
-/** OUTPUT_FORMATS are the -o values of `get`, in the order help lists them (spec/cli.md). */
-export const OUTPUT_FORMATS = ['table', 'wide', 'yaml', 'json', 'name'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-/** FORMAT_ALIASES are calicoctl's spellings accepted too: `ps` (its default table) and `yml`. */
-const FORMAT_ALIASES: Readonly<Record<string, OutputFormat>> = { ps: 'table', yml: 'yaml' };
-
-/** OUTPUT_HELP is the -o option's description, naming every format. */
-export const OUTPUT_HELP = `output format: ${OUTPUT_FORMATS.join(', ')} (calicoctl's ps and yml are accepted too)`;
 
 /**
  * GetResult is what `get` prints: the pools found and the revision they were read at.
@@ -22,19 +12,14 @@ export interface GetResult {
   readonly single: boolean;
 }
 
-/** Printer renders a GetResult as text (kubectl cli-runtime's ResourcePrinter). */
+/** Printer renders a GetResult as text (kubectl cli-runtime's ResourcePrinter); print-flags.ts chooses one. */
 export interface Printer {
   print(result: GetResult): Promise<string>;
 }
 
-/**
- * listObject is the IPPoolList as Calico marshals it: kind, apiVersion, metadata, items.
- * The apiVersion is core's API_VERSION written out: `get` imports this module statically,
- * and importing core here would load all of core (with the schema validator) into every
- * `--help` and completion run.
- */
+/** listObject is the IPPoolList as Calico marshals it: kind, apiVersion, metadata, items. */
 export function listObject(result: GetResult): Record<string, unknown> {
-  return { kind: 'IPPoolList', apiVersion: 'projectcalico.org/v3', metadata: { resourceVersion: result.revision }, items: result.items };
+  return { kind: KIND_IPPOOL_LIST, apiVersion: API_VERSION, metadata: { resourceVersion: result.revision }, items: result.items };
 }
 
 /**
@@ -43,31 +28,4 @@ export function listObject(result: GetResult): Record<string, unknown> {
  */
 export function printedObject(result: GetResult): unknown {
   return result.single && result.items.length === 1 ? result.items[0] : listObject(result);
-}
-
-/** parseOutputFormat returns the format an -o value names, or a usage error listing the formats. */
-export function parseOutputFormat(value: string): OutputFormat {
-  if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
-  const alias = FORMAT_ALIASES[value];
-  if (alias) return alias;
-  throw usageError(`unrecognized output format '${value}'`, `use one of: ${OUTPUT_FORMATS.join(', ')}`);
-}
-
-/**
- * resolvePrinter returns the printer for an -o value (kubectl PrintFlags.ToPrinter); the
- * printers' modules are loaded only for the format used.
- */
-export async function resolvePrinter(value: string): Promise<Printer> {
-  const format = parseOutputFormat(value);
-  switch (format) {
-    case 'table':
-    case 'wide':
-      return (await import('./table.js')).tablePrinter(format);
-    case 'json':
-      return (await import('./json.js')).jsonPrinter();
-    case 'yaml':
-      return (await import('./yaml.js')).yamlPrinter();
-    case 'name':
-      return (await import('./name.js')).namePrinter();
-  }
 }

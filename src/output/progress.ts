@@ -1,4 +1,4 @@
-import type { IO } from '../cli/context.js';
+import type { IO } from '../base/context.js';
 
 /** Progress reports how far a long batch is; a no-op unless stderr is a TTY. */
 export interface Progress {

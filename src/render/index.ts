@@ -8,7 +8,6 @@ export * from './iptables.js';
 export * from './ipset.js';
 export * from './nftables.js';
 export * from './json.js';
-export * from './explain.js';
 
 /** RenderFormat is a target of `nat render --format`. */
 export type RenderFormat = 'iptables' | 'ipset' | 'nftables' | 'json';

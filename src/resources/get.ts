@@ -1,4 +1,4 @@
-import type { Context } from '../cli/context.js';
+import type { Context } from '../base/context.js';
 import { openDatastore, NotFoundError, type StoredPool } from '../datastore/index.js';
 import type { GetResult } from '../output/printer.js';
 

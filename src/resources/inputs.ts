@@ -1,4 +1,4 @@
-import type { Context } from '../cli/context.js';
+import type { Context } from '../base/context.js';
 import { API_VERSION, checkIPPoolSchema, type CheckContext, type CheckResult, type Diagnostic } from '../core/index.js';
 import { checkResource } from '../manifest/check.js';
 import { loadManifests, positioned, type LoadedResource } from '../manifest/load.js';

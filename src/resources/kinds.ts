@@ -1,4 +1,4 @@
-import { usageError, type CliError } from '../cli/cli-error.js';
+import { usageError, type PoolctlError } from '../base/errors.js';
 
 /** IPPOOL_ALIASES are the names calicoctl accepts for the IPPool kind (calicoctl/calicoctl/resourcemgr/ippool.go). */
 export const IPPOOL_ALIASES = ['ippool', 'ippools', 'ipp', 'ipps', 'pool', 'pools'] as const;
@@ -8,7 +8,7 @@ export function isIPPoolKind(word: string): boolean {
   return (IPPOOL_ALIASES as readonly string[]).includes(word.toLowerCase());
 }
 
-function unsupportedKind(kind: string): CliError {
+function unsupportedKind(kind: string): PoolctlError {
   return usageError(`resource type '${kind}' is not supported`, `poolctl handles IPPools: ${IPPOOL_ALIASES.join(', ')}`);
 }
 

@@ -1,4 +1,3 @@
-import { ExitCode } from '../cli/exit-codes.js';
 import { calicoErrorText, type Diagnostic } from '../core/index.js';
 import type { BatchOutcome } from '../datastore/datastore.js';
 import { UnavailableError } from '../datastore/errors.js';
@@ -16,8 +15,7 @@ export interface Lines {
 interface Failure {
   readonly reason: string;
   readonly diagnostics: readonly Diagnostic[];
-  /** unavailable is set when the datastore failed, with the failure's hint. */
-  readonly unavailable?: { readonly hint: string | undefined };
+  readonly unavailable?: UnavailableError;
 }
 
 function failureOf(input: ResourceInput, o: BatchOutcome<OpResult>): Failure | null {
@@ -29,7 +27,7 @@ function failureOf(input: ResourceInput, o: BatchOutcome<OpResult>): Failure | n
   const e = o.error;
   if (e instanceof UnavailableError) {
     const what = e.outcome === 'unknown' ? 'the write may or may not have been applied' : 'not written';
-    return { reason: `IPPool(${input.name}): ${what}: ${e.message}`, diagnostics: [], unavailable: { hint: e.hint } };
+    return { reason: `IPPool(${input.name}): ${what}: ${e.message}`, diagnostics: [], unavailable: e };
   }
   return { reason: e.message, diagnostics: [] };
 }
@@ -60,15 +58,15 @@ const SKIP_REASON: Partial<Record<Verb, string>> = { create: 'already exists', d
  * ones count, as in calicoctl); otherwise `Partial success: created N out of M 'IPPool'
  * resource(s):` with each one done, and `Failed to create 'IPPool' resource: <reason>` per
  * failure, followed by its diagnostics in the source, and a datastore failure's hint once. apply also prints every resource's
- * action (`ippool/<name> created|configured|unchanged`). Exit 0, 1 on any failure, 3 when the
- * datastore became unreachable.
+ * action (`ippool/<name> created|configured|unchanged`). `failed` tells whether any resource
+ * failed; `unreachable` is the datastore failure that stopped some of them, if any.
  */
 export function reportOutcomes(
   verb: Verb,
   inputs: readonly ResourceInput[],
   outcomes: readonly BatchOutcome<OpResult>[],
   opts: { dryRun?: boolean; formatDiagnostics: (ds: readonly Diagnostic[]) => string },
-): { lines: Lines; exitCode: ExitCode } {
+): { lines: Lines; failed: boolean; unreachable?: UnavailableError } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const done: { name: string; action: Action }[] = [];
@@ -100,6 +98,6 @@ export function reportOutcomes(
     stdout.push(...done.map((d) => `  ${line(d)}`));
   }
   stderr.push(...failureLines(verb, failures, opts.formatDiagnostics));
-  const exitCode = failures.some((f) => f.unavailable) ? ExitCode.UNAVAILABLE : failures.length > 0 ? ExitCode.FAILURE : ExitCode.OK;
-  return { lines: { stdout, stderr }, exitCode };
+  const unreachable = failures.find((f) => f.unavailable)?.unavailable;
+  return { lines: { stdout, stderr }, failed: failures.length > 0, ...(unreachable ? { unreachable } : {}) };
 }

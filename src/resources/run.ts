@@ -1,8 +1,8 @@
-import { usageError } from '../cli/cli-error.js';
-import type { Context } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { PoolctlError, usageError } from '../base/errors.js';
+import type { Context } from '../base/context.js';
 import type { Diagnostic } from '../core/index.js';
 import { openDatastore } from '../datastore/index.js';
+import { loadPaint, PLAIN } from '../output/paint.js';
 import { createProgress } from '../output/progress.js';
 import type { InputSet } from './inputs.js';
 import { stepFor, type ResourceInput, type Verb } from './operations.js';
@@ -33,10 +33,12 @@ function write(stream: Context['io']['stdout'], lines: readonly string[]): void 
  * runResourceCommand is the one pipeline of create, apply, replace and delete (calicoctl's
  * ExecuteConfigCommand): read and strictly check the -f inputs (or take the names), open the
  * datastore, run the verb's step for each resource in one batch, report per resource.
- * Input errors stop the command before anything is written (exit 1).
+ * Input errors stop the command before anything is written. It returns whether every resource
+ * succeeded (the failures are reported); when the datastore became unreachable on the way, it
+ * reports and then throws DATASTORE_UNREACHABLE marked as reported.
  */
-export async function runResourceCommand(verb: Verb, args: ResourceArgs, ctx: Context): Promise<number> {
-  const { formatDiagnostic, loadPaint, PLAIN } = await import('../output/diagnostics/text.js');
+export async function runResourceCommand(verb: Verb, args: ResourceArgs, ctx: Context): Promise<boolean> {
+  const { formatDiagnostic } = await import('../output/diagnostics/text.js');
   const paint = ctx.color ? await loadPaint() : PLAIN;
   let inputs: ResourceInput[];
   let sourceLine: InputSet['sourceLine'] | undefined;
@@ -51,15 +53,15 @@ export async function runResourceCommand(verb: Verb, args: ResourceArgs, ctx: Co
         format(set.errors),
         `Failed to ${verb} any 'IPPool' resources: ${set.errors.length} error(s) in the input; nothing was written`,
       ]);
-      return ExitCode.FAILURE;
+      return false;
     }
     if (set.empty) {
       if (args.skipEmpty) {
         write(ctx.io.stdout, ['No resources specified']);
-        return ExitCode.OK;
+        return true;
       }
       write(ctx.io.stderr, [`Failed to ${verb} any 'IPPool' resources: no resources specified`]);
-      return ExitCode.FAILURE;
+      return false;
     }
     inputs = set.inputs;
   } else if (verb === 'delete') {
@@ -80,8 +82,9 @@ export async function runResourceCommand(verb: Verb, args: ResourceArgs, ctx: Co
     progress.done();
     await ds.close();
   }
-  const { lines, exitCode } = reportOutcomes(verb, inputs, outcomes, { dryRun: args.dryRun ?? false, formatDiagnostics: format });
+  const { lines, failed, unreachable } = reportOutcomes(verb, inputs, outcomes, { dryRun: args.dryRun ?? false, formatDiagnostics: format });
   write(ctx.io.stdout, lines.stdout);
   write(ctx.io.stderr, lines.stderr);
-  return exitCode;
+  if (unreachable) throw new PoolctlError(unreachable.code, unreachable.message, { reported: true });
+  return !failed;
 }

@@ -1,5 +1,5 @@
 import { Readable, Writable } from 'node:stream';
-import type { Context } from '../../src/cli/context.js';
+import type { Context } from '../../src/base/context.js';
 import type { Datastore } from '../../src/datastore/datastore.js';
 import { openMemoryDatastore } from '../../src/datastore/memory.js';
 

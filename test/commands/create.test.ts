@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import create from '../../src/commands/create.js';
 import { openMemoryDatastore } from '../../src/datastore/memory.js';
 import { testContext } from './context.js';
+import { failure } from '../support/failure.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ filename: ['-'], recursive: false, skipEmpty: false, skipExists: false, dryRun: false, ...over });
 
@@ -131,6 +132,6 @@ describe('create', () => {
 
   it('needs -f', async () => {
     const ctx = testContext();
-    await expect(create.run!(args({ filename: undefined }), ctx)).rejects.toMatchObject({ exitCode: 2 });
+    await expect(failure(create.run!(args({ filename: undefined }), ctx))).resolves.toMatchObject({ exitCode: 2 });
   });
 });

@@ -3,6 +3,7 @@ import create from '../../src/commands/create.js';
 import del from '../../src/commands/delete.js';
 import { openMemoryDatastore } from '../../src/datastore/memory.js';
 import { testContext } from './context.js';
+import { failure } from '../support/failure.js';
 
 const fileArgs = { filename: ['-'], recursive: false, skipEmpty: false, skipNotExists: false };
 const nameArgs = (resource: string, ...names: string[]) => ({ resource, names, recursive: false, skipEmpty: false, skipNotExists: false });
@@ -56,12 +57,12 @@ describe('delete', () => {
 
   it('an unknown kind is a usage error naming it', async () => {
     const ctx = testContext();
-    await expect(del.run!(nameArgs('bgppeer', 'x'), ctx)).rejects.toMatchObject({ exitCode: 2, message: "resource type 'bgppeer' is not supported" });
+    await expect(failure(del.run!(nameArgs('bgppeer', 'x'), ctx))).resolves.toMatchObject({ exitCode: 2, message: "resource type 'bgppeer' is not supported" });
   });
 
   it('names and -f together, or neither, are usage errors', async () => {
-    await expect(del.run!({ ...nameArgs('ippool', 'a'), filename: ['x.yaml'] }, testContext())).rejects.toMatchObject({ exitCode: 2 });
-    await expect(del.run!({ recursive: false, skipEmpty: false, skipNotExists: false }, testContext())).rejects.toMatchObject({ exitCode: 2 });
-    await expect(del.run!(nameArgs('ippool'), testContext())).rejects.toMatchObject({ exitCode: 2 });
+    await expect(failure(del.run!({ ...nameArgs('ippool', 'a'), filename: ['x.yaml'] }, testContext()))).resolves.toMatchObject({ exitCode: 2 });
+    await expect(failure(del.run!({ recursive: false, skipEmpty: false, skipNotExists: false }, testContext()))).resolves.toMatchObject({ exitCode: 2 });
+    await expect(failure(del.run!(nameArgs('ippool'), testContext()))).resolves.toMatchObject({ exitCode: 2 });
   });
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG_FILE, defaultStorePath, parseConfigFile, resolveDatastoreConfig } from '../../src/datastore/config.js';
+import { failure, failureOf } from '../support/failure.js';
 
 const cwd = '/work/here';
 const sel = (env: Record<string, string>, flags: { store?: string; config?: string } = {}) => resolveDatastoreConfig({ env, cwd, ...flags });
@@ -59,13 +60,13 @@ describe('datastore selection (spec/cli.md: first match wins)', () => {
   });
 
   it('kubernetes and unknown types are usage errors (exit 2)', async () => {
-    await expect(sel({ DATASTORE_TYPE: 'kubernetes' })).rejects.toMatchObject({
+    await expect(failure(sel({ DATASTORE_TYPE: 'kubernetes' }))).resolves.toMatchObject({
       exitCode: 2,
       code: 'DATASTORE_UNSUPPORTED',
       message: "datastore type 'kubernetes' (DATASTORE_TYPE) is not supported by poolctl",
     });
-    await expect(sel({ DATASTORE_TYPE: 'consul' })).rejects.toMatchObject({ exitCode: 2, message: "unsupported datastore type 'consul' (DATASTORE_TYPE)" });
-    await expect(sel({ DATASTORE_TYPE: 'etcdv3' })).rejects.toMatchObject({ exitCode: 2, message: 'no etcd endpoints specified' });
+    await expect(failure(sel({ DATASTORE_TYPE: 'consul' }))).resolves.toMatchObject({ exitCode: 2, message: "unsupported datastore type 'consul' (DATASTORE_TYPE)" });
+    await expect(failure(sel({ DATASTORE_TYPE: 'etcdv3' }))).resolves.toMatchObject({ exitCode: 2, message: 'no etcd endpoints specified' });
   });
 
   it('defaults to $XDG_DATA_HOME/poolctl, else ~/.local/share/poolctl', async () => {
@@ -85,7 +86,7 @@ describe('datastore selection (spec/cli.md: first match wins)', () => {
       expect(await sel({}, { config: f })).toEqual({ type: 'file', path: join(dir, 'store'), source: `config file ${f}` });
       expect(await sel({ POOLCTL_CONFIG: f })).toMatchObject({ type: 'file', path: join(dir, 'store') });
       expect(await sel({ POOLCTL_STORE: '/env/wins' }, { config: f })).toMatchObject({ path: '/env/wins' });
-      await expect(sel({}, { config: join(dir, 'missing.cfg') })).rejects.toMatchObject({ exitCode: 2, message: `Error reading config file: ${join(dir, 'missing.cfg')}` });
+      await expect(failure(sel({}, { config: join(dir, 'missing.cfg') }))).resolves.toMatchObject({ exitCode: 2, message: `Error reading config file: ${join(dir, 'missing.cfg')}` });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -128,7 +129,7 @@ spec:
     ['apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec: {datastoreType: etcdv3}\n', 'no etcd endpoints specified (/etc/calico/calicoctl.cfg)'],
     ['spec: [\n', 'syntax error in /etc/calico/calicoctl.cfg: failed to parse config as YAML/JSON:'],
   ])('%j -> %s', async (text, message) => {
-    const e = (await parse(text).catch((x: unknown) => x)) as { message: string; exitCode: number };
+    const e = failureOf(await parse(text).catch((x: unknown) => x));
     expect(e.exitCode).toBe(2);
     expect(e.message.startsWith(message)).toBe(true);
   });

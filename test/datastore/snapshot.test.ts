@@ -8,6 +8,7 @@ import { UnavailableError } from '../../src/datastore/errors.js';
 import { openFileDatastore } from '../../src/datastore/file.js';
 import { natPoolOf } from '../../src/datastore/nat-pool.js';
 import { decodeNatLine, decodeSnapshot, encodeSnapshot } from '../../src/datastore/snapshot.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 // The embedded store's snapshot encoding: every pool comes back exactly as it was stored (key
 // order, unknown fields, odd layouts), the NAT line is exactly natPoolOf of those pools, and
@@ -82,7 +83,7 @@ describe('snapshot encoding (v2)', () => {
         expect(r.pools.map((p) => JSON.stringify(p))).toEqual(pools.map((p) => JSON.stringify(p)));
         expect(r.nat).toEqual(pools.map(natPoolOf));
       }),
-      { numRuns: 200 },
+      { numRuns: fcRuns(200) },
     );
   });
 

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPPool } from '../../src/core/index.js';
-import { SHARED } from '../support/cli.js';
+import { CONFORMANCE } from '../support/paths.js';
 import { poolctl, writeManifest, type CliBackend } from './crud-support.js';
 
-/** Vector is one case of ../shared/conformance/ippool.json (spec/ippool.md §9). */
+/** Vector is one case of the conformance vectors' ippool.json (spec/ippool.md §9; test/fixtures/conformance). */
 interface Vector {
   readonly id: string;
   readonly op: 'validate' | 'create' | 'replace';
@@ -18,7 +18,7 @@ interface Vector {
   readonly staleResourceVersion?: boolean;
 }
 
-const VECTORS = (JSON.parse(readFileSync(join(SHARED, 'conformance', 'ippool.json'), 'utf8')) as Vector[]).filter(
+const VECTORS = (JSON.parse(readFileSync(join(CONFORMANCE, 'ippool.json'), 'utf8')) as Vector[]).filter(
   (v) => v.op === 'create' || v.op === 'replace',
 );
 

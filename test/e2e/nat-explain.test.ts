@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatPool } from '../../src/core/index.js';
-import { NAT_VECTORS, type NatVector } from '../core/nat-vectors.js';
+import { NAT_VECTORS, type NatVector } from '../core/nat/nat-vectors.js';
 import { runCli } from '../support/cli.js';
 
 let dir: string;

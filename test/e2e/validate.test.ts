@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, SHARED } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { CONFORMANCE } from '../support/paths.js';
 
 const VALID = 'test/fixtures/manifests/valid.yaml';
 const MIXED = 'test/fixtures/manifests/mixed.yaml';
@@ -112,7 +113,7 @@ interface Vector {
   expect: 'valid' | 'invalid';
   calicoReason?: string;
 }
-const VECTORS = (JSON.parse(readFileSync(join(SHARED, 'conformance', 'ippool.json'), 'utf8')) as Vector[]).filter(
+const VECTORS = (JSON.parse(readFileSync(join(CONFORMANCE, 'ippool.json'), 'utf8')) as Vector[]).filter(
   (v) => v.op === 'validate' || (v.op === 'create' && !v.existing),
 );
 

@@ -2,7 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/cli-error.js';
+import { PoolctlError } from '../../src/base/errors.js';
+import { exitStatusOf } from '../../src/cli/exit-status.js';
 import { listNftChains, otherBackendWarning, resolveBackend, toolsFor } from '../../src/host/backend.js';
 import { createHostExec } from '../../src/host/host-exec.js';
 
@@ -69,9 +70,9 @@ describe('resolveBackend', () => {
       [IPT, 'nftables', 'nftables'],
     ] as const) {
       const e = await choose(tools, requested).catch((x: unknown) => x);
-      expect(e).toBeInstanceOf(CliError);
-      expect((e as CliError).exitCode).toBe(3);
-      expect((e as CliError).message).toContain(`install the package "${pkg}"`);
+      expect(e).toBeInstanceOf(PoolctlError);
+      expect(exitStatusOf(e as PoolctlError)).toBe(3);
+      expect((e as PoolctlError).message).toContain(`install the package "${pkg}"`);
     }
   });
 

@@ -4,7 +4,7 @@ import { parseIpsetSave } from '../../src/host/ipset-save.js';
 import { parseIptablesSave } from '../../src/host/iptables-save.js';
 import { parseNftTable } from '../../src/host/nft-json.js';
 import { addedCount, canonicalMember, planIptablesFamily, planNftablesFamily, setRole, type SetChange } from '../../src/host/plan.js';
-import { rangesOf } from '../../src/host/range-list.js';
+import { rangesOf } from '../../src/core/index.js';
 import { mustParsePrefix } from '../support/prefix.js';
 
 // Hand-written desired state (what the renderers give for one natOutgoing pool 10.244.0.0/16

@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { locateInOutline, parseBlockYaml } from '../../src/manifest/block-yaml.js';
 import { loadParsers, locateInYaml } from '../../src/manifest/documents.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 /** A random plain-JS tree rendered as block YAML in the styles manifests use. */
 type Tree = string | number | boolean | null | Tree[] | { [k: string]: Tree };
@@ -131,7 +132,7 @@ describe('block YAML', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: fcRuns(300) },
     );
   });
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateManifests } from '../../src/manifest/validate-report.js';
 import { tempDir } from './helpers.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 const tmp = tempDir();
 
@@ -81,7 +82,7 @@ describe('validate never throws on mutated manifests', () => {
         expect(s.valid + s.invalid + s.skipped).toBe(s.resources);
         expect(report.valid).toBe(s.errors === 0);
       }),
-      { numRuns: 300 },
+      { numRuns: fcRuns(300) },
     );
   });
 });

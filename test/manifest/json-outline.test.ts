@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { locateInOutline } from '../../src/manifest/block-yaml.js';
 import { loadParsers, locateInYaml } from '../../src/manifest/documents.js';
 import { outlineJson } from '../../src/manifest/json-outline.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -63,7 +64,7 @@ describe('JSON outline', () => {
           }
         }
       }),
-      { numRuns: 500 },
+      { numRuns: fcRuns(500) },
     );
   });
 

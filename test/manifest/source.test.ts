@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SourceText } from '../../src/manifest/source.js';
+import { fcRuns } from '../support/fc-runs.js';
 
 /** naive is the reference: every line start found by splitting the whole text. */
 function naive(text: string): { position(o: number): { line: number; column: number }; lineText(l: number): string } {
@@ -37,7 +38,7 @@ describe('SourceText', () => {
           else expect(src.position(q.at)).toEqual(ref.position(q.at));
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: fcRuns(1000) },
     );
   });
 
@@ -50,7 +51,7 @@ describe('SourceText', () => {
         const k = pick % starts.length;
         for (const o of offsets) expect(src.positionFrom(starts[k]!, k + 1, o)).toEqual(new SourceText('f', t).position(o));
       }),
-      { numRuns: 1000 },
+      { numRuns: fcRuns(1000) },
     );
   });
 

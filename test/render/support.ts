@@ -8,9 +8,9 @@ import {
   type NatPool,
   type NatSettings,
 } from '../../src/core/index.js';
-import { SHARED } from '../support/cli.js';
+import { CONFORMANCE } from '../support/paths.js';
 
-/** RenderVector is one case of ../shared/conformance/render.json. */
+/** RenderVector is one case of the conformance vectors' render.json (test/fixtures/conformance). */
 export interface RenderVector {
   readonly id: string;
   readonly target: 'iptables' | 'nftables';
@@ -28,7 +28,7 @@ export interface RenderVector {
   readonly hashes: readonly string[];
 }
 
-export const RENDER_VECTORS = JSON.parse(readFileSync(join(SHARED, 'conformance', 'render.json'), 'utf8')) as RenderVector[];
+export const RENDER_VECTORS = JSON.parse(readFileSync(join(CONFORMANCE, 'render.json'), 'utf8')) as RenderVector[];
 
 /** settingsOf turns a vector's Felix configuration into NatSettings. */
 export function settingsOf(c: RenderVector['config']): NatSettings {

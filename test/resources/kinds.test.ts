@@ -3,7 +3,9 @@ import { IPPOOL_ALIASES, isIPPoolKind, parseResourceArgs } from '../../src/resou
 
 describe('IPPool kind names', () => {
   it("are calicoctl's, case-insensitive", () => {
-    for (const a of IPPOOL_ALIASES) {
+    // calicoctl/calicoctl/resourcemgr/ippool.go: "ippool", "ippools", "ipp", "ipps", "pool", "pools"
+    expect([...IPPOOL_ALIASES].sort()).toEqual(['ipp', 'ippool', 'ippools', 'ipps', 'pool', 'pools']);
+    for (const a of ['ippool', 'ippools', 'ipp', 'ipps', 'pool', 'pools']) {
       expect(isIPPoolKind(a)).toBe(true);
       expect(isIPPoolKind(a.toUpperCase())).toBe(true);
     }

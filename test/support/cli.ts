@@ -1,17 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { inject } from 'vitest';
+import { BIN, ROOT } from './paths.js';
 
-/**
- * ROOT is the project root; BIN the built poolctl entry that `npm ci` leaves behind
- * (POOLCTL_TEST_BIN points the e2e tests at another build, e.g. `build/x/run.js`).
- */
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = process.env.POOLCTL_TEST_BIN ? resolve(process.env.POOLCTL_TEST_BIN) : join(ROOT, 'bin', 'poolctl.js');
-/** SHARED is the reference material (spec, conformance vectors) beside the project. */
-export const SHARED = join(ROOT, '..', 'shared');
+export { BIN, ROOT };
 
 let dataHome: string | undefined;
 /**

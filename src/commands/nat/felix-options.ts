@@ -1,11 +1,12 @@
-import type { OptionSpec } from '../command.js';
+import type { FelixSettingsInput } from '../../nat/settings.js';
+import type { OptionArgs, OptionSpecs } from '../command.js';
 
 /**
  * FELIX_OPTIONS are the Felix settings that change NAT (spec/cli.md, spec/nat.md §7), declared
- * once for nat explain, render, apply and status. settingsFromArgs (felix-settings.ts) turns
- * them into NatSettings.
+ * once for nat explain, render, apply and status. felixSettingsOf gathers them for the NAT
+ * workflows, which check them (nat/settings.ts).
  */
-export const FELIX_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+export const FELIX_OPTIONS = {
   'nat-outgoing-address': {
     type: 'string',
     describe: "Felix's NATOutgoingAddress: SNAT to this IPv4 address instead of MASQUERADE (IPv4 only)",
@@ -40,15 +41,20 @@ export const FELIX_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     default: 'network-ip-pools',
     describe: "the all-pools set's name: network-ip-pools (Calico >= 3.31.6 / 3.32.1) or all-ipam-pools (older; keeps LoadBalancer-only pools)",
   },
-};
+} as const satisfies OptionSpecs;
 
 /** FelixArgs are the parsed FELIX_OPTIONS (camel-cased by the argument parser). */
-export interface FelixArgs {
-  readonly natOutgoingAddress?: string;
-  readonly natOutgoingExclusions?: string;
-  readonly hostIp?: readonly string[];
-  readonly natPortRange?: string;
-  readonly natOutgoingInterfaceFilter?: string;
-  readonly randomFully?: boolean;
-  readonly poolSetName?: string;
+export type FelixArgs = Partial<OptionArgs<typeof FELIX_OPTIONS>>;
+
+/** felixSettingsOf gathers the Felix flags as the NAT workflows take them (unchecked). */
+export function felixSettingsOf(args: FelixArgs): FelixSettingsInput {
+  return {
+    ...(args.natOutgoingAddress !== undefined ? { natOutgoingAddress: args.natOutgoingAddress } : {}),
+    ...(args.natOutgoingExclusions !== undefined ? { natOutgoingExclusions: args.natOutgoingExclusions } : {}),
+    ...(args.hostIp !== undefined ? { hostIPs: args.hostIp } : {}),
+    ...(args.natPortRange !== undefined ? { natPortRange: args.natPortRange } : {}),
+    ...(args.natOutgoingInterfaceFilter !== undefined ? { interfaceFilter: args.natOutgoingInterfaceFilter } : {}),
+    ...(args.randomFully !== undefined ? { randomFully: args.randomFully } : {}),
+    ...(args.poolSetName !== undefined ? { poolSetName: args.poolSetName } : {}),
+  };
 }

@@ -1,17 +1,10 @@
-import { usageError } from '../../cli/cli-error.js';
-import { ExitCode } from '../../cli/exit-codes.js';
+import { ExitCode } from '../../base/exit-codes.js';
 import type { Family } from '../../core/index.js';
-import type { RenderFormat } from '../../render/index.js';
 import { defineCommand } from '../command.js';
-import { FELIX_OPTIONS, type FelixArgs } from './felix-options.js';
-import { POOL_SOURCE_OPTIONS, type PoolSourceArgs } from './pool-source.js';
+import { FELIX_OPTIONS, felixSettingsOf } from './felix-options.js';
+import { POOL_SOURCE_OPTIONS, poolSourceOf } from './pool-options.js';
 
-interface RenderArgs extends FelixArgs, PoolSourceArgs {
-  readonly format: RenderFormat;
-  readonly ipVersion: string;
-}
-
-export default defineCommand<RenderArgs>({
+export default defineCommand({
   name: 'render',
   describe: 'Print the NAT ruleset Felix would program for the pools: iptables-restore, ipset restore, nft -f or JSON',
   options: {
@@ -33,21 +26,9 @@ export default defineCommand<RenderArgs>({
     ['poolctl nat render --format json | jq .families[0].sets', 'the target-neutral model'],
   ],
   async run(args, ctx) {
-    const [{ settingsFromArgs }, { loadNatPools, natModelOf }, render] = await Promise.all([
-      import('./felix-settings.js'),
-      import('./nat-pools.js'),
-      import('../../render/index.js'),
-    ]);
-    const settings = settingsFromArgs(args);
+    const { renderNatRuleset } = await import('../../nat/render.js');
     const families: Family[] = args.ipVersion === '4' ? [4] : args.ipVersion === '6' ? [6] : [4, 6];
-    if (args.format === 'nftables' && settings.interfaceFilter !== undefined) {
-      const problem = render.nftInterfaceFilterProblem(settings.interfaceFilter);
-      if (problem) throw usageError(problem, 'render --format iptables, or give an exact interface name');
-    }
-    const { pools, warnings } = await loadNatPools(args, ctx);
-    for (const w of warnings) ctx.io.stderr.write(w);
-    const model = await natModelOf(pools, settings, families, ctx, 'render --ip-version 4, or leave out --nat-outgoing-address');
-    ctx.io.stdout.write(render.renderNat(model, args.format));
+    await renderNatRuleset({ source: poolSourceOf(args), settings: felixSettingsOf(args), families, format: args.format }, ctx);
     return ExitCode.OK;
   },
 });

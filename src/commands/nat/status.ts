@@ -1,14 +1,10 @@
-import { ExitCode } from '../../cli/exit-codes.js';
+import { verdictExit } from '../../base/exit-codes.js';
 import { defineCommand } from '../command.js';
-import { BACKEND_OPTION, planFromArgs, type HostArgs } from './apply.js';
 import { FELIX_OPTIONS } from './felix-options.js';
-import { POOL_SOURCE_OPTIONS } from './pool-source.js';
+import { BACKEND_OPTION, hostPlanOf } from './host-options.js';
+import { POOL_SOURCE_OPTIONS } from './pool-options.js';
 
-interface StatusArgs extends HostArgs {
-  readonly output?: string;
-}
-
-export default defineCommand<StatusArgs>({
+export default defineCommand({
   name: 'status',
   describe: "Compare the kernel's NAT state (sets, rules by cali: hash, the POSTROUTING jump) with the pools (root)",
   options: {
@@ -22,23 +18,8 @@ export default defineCommand<StatusArgs>({
     ['sudo poolctl nat status -f pools.yaml -o json', 'the differences as JSON'],
   ],
   async run(args, ctx) {
-    const plan = await planFromArgs(args, ctx, 'nat status');
-    const inSync = plan.changes.length === 0 && plan.conflicts.length === 0;
-    const { backend, why } = plan.choice;
-    if (args.output === 'json') {
-      const doc = { backend, backendReason: why, families: plan.families, inSync, differences: plan.changes, conflicts: plan.conflicts };
-      ctx.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-    } else {
-      const { formatChanges } = await import('../../host/format-changes.js');
-      ctx.io.stdout.write(`backend: ${backend} (${why})\n`);
-      if (!inSync) ctx.io.stdout.write('+ wanted but missing from the kernel, - in the kernel but not wanted\n');
-      ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'drift', maxItems: 20 }));
-      for (const c of plan.conflicts) ctx.io.stdout.write(`conflict: ${c}\n`);
-      const n = plan.changes.length + plan.conflicts.length;
-      ctx.io.stdout.write(
-        inSync ? 'in sync\n' : `drift: ${n} difference${n === 1 ? '' : 's'}; 'poolctl nat apply' with the same flags brings the kernel in line\n`,
-      );
-    }
-    return inSync ? ExitCode.OK : ExitCode.FAILURE;
+    const { natStatus } = await import('../../nat/status.js');
+    const { inSync } = await natStatus({ ...hostPlanOf(args), output: args.output }, ctx);
+    return verdictExit(inSync);
   },
 });

@@ -3,9 +3,11 @@ import { formatValidateGitHub } from './github.js';
 import { formatValidateJson, JsonReportWriter } from './json.js';
 import { formatValidateJUnit } from './junit.js';
 import { formatValidateSarif } from './sarif.js';
-import { formatValidateText, type Paint, type TextOptions } from './text.js';
+import type { Paint } from '../paint.js';
+import { formatValidateText, type TextOptions } from './text.js';
 
-export { formatDiagnostic, formatSummary, loadPaint, PLAIN, type Paint, type TextOptions } from './text.js';
+export { formatDiagnostic, formatSummary, type TextOptions } from './text.js';
+export { loadPaint, PLAIN, type Paint } from '../paint.js';
 export { formatAnnotation } from './github.js';
 export { diagnosticJson } from './json.js';
 

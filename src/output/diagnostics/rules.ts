@@ -10,7 +10,7 @@ export interface DiagnosticRule {
 
 /**
  * DIAGNOSTIC_RULES describes every diagnostic code (spec/ippool.md §5), in the order of
- * core/diagnostic.ts. SARIF output lists them as the driver's rules.
+ * core/ippool/diagnostic.ts. SARIF output lists them as the driver's rules.
  */
 export const DIAGNOSTIC_RULES: Readonly<Record<DiagnosticCode, DiagnosticRule>> = {
   YAML_SYNTAX: { title: 'YAML syntax error', help: 'Fix the YAML syntax at the reported position; the other documents are still checked.' },

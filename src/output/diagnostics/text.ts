@@ -1,23 +1,7 @@
 import type { Diagnostic } from '../../core/index.js';
 import type { ValidateReport, ValidateSummary } from '../../manifest/validate-report.js';
+import { PLAIN, type Paint } from '../paint.js';
 
-/** Paint colours parts of the text; formatters take one so that chalk loads only when colour is on. */
-export interface Paint {
-  error(s: string): string;
-  warning(s: string): string;
-  dim(s: string): string;
-  caret(s: string): string;
-}
-
-/** PLAIN paints nothing. */
-export const PLAIN: Paint = { error: (s) => s, warning: (s) => s, dim: (s) => s, caret: (s) => s };
-
-/** loadPaint returns chalk-based colours (chalk is loaded only here, only when asked). */
-export async function loadPaint(): Promise<Paint> {
-  const { Chalk } = await import('chalk');
-  const c = new Chalk({ level: 1 });
-  return { error: (s) => c.red.bold(s), warning: (s) => c.yellow.bold(s), dim: (s) => c.dim(s), caret: (s) => c.green(s) };
-}
 
 /** TextOptions are what the text formatter needs beyond the diagnostic. */
 export interface TextOptions {

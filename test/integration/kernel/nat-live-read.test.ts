@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHostExec } from '../../../src/host/host-exec.js';
 import { memberTexts } from '../../../src/host/ipset-save.js';
 import { readIpsets, readNftTable } from '../../../src/host/live-state.js';
-import { rangesOf } from '../../../src/host/range-list.js';
+import { rangesOf } from '../../../src/core/index.js';
 import { inNs, kernelDescribe, useTopology } from '../../support/netns.js';
 import { mustParsePrefix } from '../../support/prefix.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, formatReport, formatSummary } from '../../../src/output/diagnostics/index.js';
+import { PLAIN } from '../../../src/output/paint.js';
 import { MIXED, mixedRun } from './fixture.js';
 
 describe('text diagnostics', () => {
@@ -24,7 +25,7 @@ describe('text diagnostics', () => {
   });
 
   it('colours only through the paint it is given', () => {
-    const paint = { error: (s: string) => `<E>${s}`, warning: (s: string) => `<W>${s}`, dim: (s: string) => `<D>${s}`, caret: (s: string) => `<C>${s}` };
+    const paint = { ...PLAIN, error: (s: string) => `<E>${s}`, warning: (s: string) => `<W>${s}`, dim: (s: string) => `<D>${s}`, caret: (s: string) => `<C>${s}` };
     const out = formatDiagnostic({ code: 'LB_RULE', severity: 'error', message: 'm', hint: 'h', file: 'f', line: 1, column: 1 }, { paint, sourceLine: () => 'x' });
     expect(out).toBe('f:1:1: <E>error LB_RULE: m<D> (hint: h)\n  x\n  <C>^\n');
   });

@@ -1,0 +1,23 @@
+/**
+ * ExitCode is the only place exit statuses are defined (spec/cli.md "Exit codes"). The CLI
+ * maps error codes to them (cli/exit-status.ts) and commands return them as their verdict;
+ * the library layers below never see them. Only cli/main.ts turns them into process.exitCode.
+ */
+export const ExitCode = {
+  /** success (validate: no errors; warnings allowed) */
+  OK: 0,
+  /** invalid manifests, a failed resource operation (including partial success), drift */
+  FAILURE: 1,
+  /** unknown command or flag, bad argument, unsupported datastore type */
+  USAGE: 2,
+  /** the datastore or the host tools could not be reached or run */
+  UNAVAILABLE: 3,
+} as const;
+
+/** ExitCode is one of the ExitCode values. */
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** verdictExit is the exit status of a command whose outcome is reported: OK, or FAILURE when something failed. */
+export function verdictExit(ok: boolean): ExitCode {
+  return ok ? ExitCode.OK : ExitCode.FAILURE;
+}

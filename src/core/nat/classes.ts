@@ -1,0 +1,148 @@
+import { ipv6ValueToWords, pred, succ, type AddrValue, type Family } from '../net/addr.js';
+import { lastAddrValue, POW2 } from '../net/prefix.js';
+import type { PrefixSet } from '../net/prefix-set.js';
+import { RangeIndex } from '../net/range-index.js';
+import type { RangeList } from '../net/range-list.js';
+import { lookupIPv4, lookupIPv6, MatchCode, type CompiledFamily, type CompiledRule, type PoolIndex } from './compile.js';
+import type { ModelPool } from './model.js';
+
+/** Feature is what a set match tests an address against: a pool index (the set is those pools) or a PrefixSet. */
+type Feature = PoolIndex | PrefixSet;
+
+/** MAX_FEATURES bounds the sets a family's rules may test for evaluate to classify addresses (2^MAX_FEATURES class pairs). */
+const MAX_FEATURES = 12;
+
+/**
+ * AddressClasses cut one family's addresses into intervals on which every lookup a decision
+ * makes has one answer: for src, membership in each set a src match tests and the pool
+ * reported; for dst, the same with the dst matches. A flow's outcome (the rule that fires and
+ * the reason) then depends only on the pair (src bits, dst bits), and its pools on the
+ * intervals alone, so batch explain decides a flow with two interval lookups and a table.
+ */
+export interface AddressClasses {
+  /** index holds the intervals that some pool or tested set covers (an address in none of them has pools -1 and bits 0). */
+  readonly index: RangeIndex;
+  /** info holds four numbers per interval: src pool, dst pool, src bits, dst bits. */
+  readonly info: Int32Array;
+  /** dstBits is the number of dst bits: a pair's key is (src bits << dstBits) | dst bits. */
+  readonly dstBits: number;
+  /** pairs maps a pair's key to its outcome (an index, from 1, into the outcomes CompiledNat keeps per family), or 0 while undecided. */
+  readonly pairs: Int32Array;
+}
+
+const CLASS_WORDS = new Uint32Array(4);
+
+/**
+ * classify builds a family's AddressClasses from its compiled rules, sets and pools, or
+ * returns null when the rules test more than MAX_FEATURES sets. Every answer comes from the
+ * compiled lookups themselves, asked at the first address of each interval: the interval
+ * bounds are all the bounds of the pools and tested sets, so no lookup changes inside one.
+ */
+export function classify(f: CompiledFamily): AddressClasses | null {
+  const src: Feature[] = [];
+  const dst: Feature[] = [];
+  const seen = new Set<readonly CompiledRule[]>();
+  const visit = (rules: readonly CompiledRule[]): void => {
+    if (seen.has(rules)) return;
+    seen.add(rules);
+    for (const r of rules) {
+      for (const m of r.matches) {
+        const list = m.code === MatchCode.SrcSet ? src : m.code === MatchCode.NotDstSet ? dst : null;
+        const feature = m.pools ?? m.set;
+        if (list && !list.includes(feature)) list.push(feature);
+      }
+      visit(r.target);
+    }
+  };
+  visit(f.entry);
+  if (src.length + dst.length > MAX_FEATURES) return null;
+
+  const family = f.family;
+  const sets: RangeList[] = [];
+  for (const feature of [...src, ...dst]) if (!('table' in feature)) sets.push(feature.rangeList(family));
+  const points = boundaryPoints(family, f.pools, sets);
+
+  const firsts: AddrValue[] = [];
+  const lasts: AddrValue[] = [];
+  const info: number[] = [];
+  const w = CLASS_WORDS;
+  for (let k = 0; k + 1 < points.length; k++) {
+    const first = points[k]!;
+    if (family === 4) w[0] = first as number;
+    else ipv6ValueToWords(first as bigint, w, 0);
+    const masq = lookupAt(family, f.masq, w);
+    const srcPool = masq >= 0 ? masq : lookupAt(family, f.any, w);
+    const dstPool = lookupAt(family, f.poolSet, w);
+    let srcBits = 0;
+    let dstBits = 0;
+    for (let i = 0; i < src.length; i++) if (hasAt(family, src[i]!, w)) srcBits |= 1 << i;
+    for (let i = 0; i < dst.length; i++) if (hasAt(family, dst[i]!, w)) dstBits |= 1 << i;
+    if (srcPool < 0 && dstPool < 0 && srcBits === 0 && dstBits === 0) continue;
+    const last = pred(points[k + 1]!);
+    const n = info.length;
+    // The same answers as the interval right before: extend it.
+    if (n > 0 && succ(lasts[lasts.length - 1]!) === first && info[n - 4] === srcPool && info[n - 3] === dstPool && info[n - 2] === srcBits && info[n - 1] === dstBits) {
+      lasts[lasts.length - 1] = last;
+      continue;
+    }
+    firsts.push(first);
+    lasts.push(last);
+    info.push(srcPool, dstPool, srcBits, dstBits);
+  }
+  return {
+    index: RangeIndex.ofValues(family, firsts, lasts),
+    info: Int32Array.from(info),
+    dstBits: dst.length,
+    pairs: new Int32Array(1 << (src.length + dst.length)),
+  };
+}
+
+/** lookupAt is lookupIPv4 or lookupIPv6 for the address in w[0] (IPv4) or w[0..3]. */
+function lookupAt(family: Family, ix: PoolIndex, w: Uint32Array): number {
+  return family === 4 ? lookupIPv4(ix, w[0]!) : lookupIPv6(ix, w, 0);
+}
+
+/** hasAt reports whether the address in w[0] (IPv4) or w[0..3] is in a feature's set. */
+function hasAt(family: Family, x: Feature, w: Uint32Array): boolean {
+  if ('table' in x) return lookupAt(family, x, w) >= 0;
+  return family === 4 ? x.containsIPv4(w[0]!) : x.containsIPv6Words(w, 0);
+}
+
+/**
+ * boundaryPoints returns the sorted, distinct first addresses of the pools' prefixes and of the
+ * lists' ranges, and the addresses right after them, so consecutive points delimit intervals
+ * that no pool or range boundary cuts.
+ */
+function boundaryPoints(family: Family, pools: readonly ModelPool[], lists: readonly RangeList[]): AddrValue[] {
+  if (family === 4) {
+    let size = pools.length * 2;
+    for (const l of lists) size += l.bounds.length;
+    const xs = new Float64Array(size);
+    let n = 0;
+    for (const { prefix } of pools) {
+      const first = Number(prefix.value);
+      xs[n++] = first;
+      xs[n++] = first + POW2[32 - prefix.bits]!;
+    }
+    for (const l of lists) {
+      const bs = l.bounds as Float64Array;
+      for (let i = 0; i < bs.length; i += 2) {
+        xs[n++] = bs[i]!;
+        xs[n++] = bs[i + 1]! + 1;
+      }
+    }
+    xs.sort();
+    const out: number[] = [];
+    for (const x of xs) if (out.length === 0 || out[out.length - 1] !== x) out.push(x);
+    return out;
+  }
+  const xs: bigint[] = [];
+  for (const { prefix } of pools) xs.push(prefix.value, lastAddrValue(prefix) + 1n);
+  for (const l of lists) {
+    const bs = l.bounds as readonly bigint[];
+    for (let i = 0; i < bs.length; i += 2) xs.push(bs[i]!, bs[i + 1]! + 1n);
+  }
+  xs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return xs.filter((x, i) => i === 0 || xs[i - 1] !== x);
+}
+

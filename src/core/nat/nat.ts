@@ -1,0 +1,445 @@
+import { formatAddr, parseAddr, parseIPv4Value, type Family } from '../net/addr.js';
+import { defaultBlockSize } from '../ippool/defaults.js';
+import type {
+  FamilyNatModel,
+  ModelPool,
+  NatAction,
+  NatChain,
+  NatMatch,
+  NatModel,
+  NatPool,
+  NatRule,
+  NatSetModel,
+  NatSettings,
+} from './model.js';
+import { canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
+import { err, ok, type Result } from '../result.js';
+
+// Names from felix/rules/rule_defs.go and felix/ipsets/ipset_defs.go (spec/nat.md §3.1, §4.1).
+/** CHAIN_POSTROUTING is the kernel chain Felix appends its jump to. */
+export const CHAIN_POSTROUTING = 'POSTROUTING';
+/** CHAIN_CALI_POSTROUTING is ChainNATPostrouting. */
+export const CHAIN_CALI_POSTROUTING = 'cali-POSTROUTING';
+/** CHAIN_FIP_SNAT is ChainFIPSnat (floating-IP hairpin SNAT; empty unless floating IPs are used). */
+export const CHAIN_FIP_SNAT = 'cali-fip-snat';
+/** CHAIN_NAT_OUTGOING is ChainNATOutgoing. */
+export const CHAIN_NAT_OUTGOING = 'cali-nat-outgoing';
+/** SET_ID_MASQ is IPSetIDNATOutgoingMasqPools; the pool-set ID is NatSettings.poolSetName. */
+export const SET_ID_MASQ = 'masq-ipam-pools';
+/** SET_ID_HOSTS is IPSetIDAllHostNets. */
+export const SET_ID_HOSTS = 'all-hosts-net';
+
+/** setName returns Felix's main ipset name for a set ID: "cali40masq-ipam-pools" (NameForMainIPSet, max 31 chars). */
+export function setName(family: Family, id: string): string {
+  return `cali${family}0${id}`.slice(0, 31);
+}
+
+/**
+ * isLoadBalancerOnly reports whether a pool's allowedUses is exactly [LoadBalancer]
+ * (felix/dataplane/linux/masq_mgr.go isLoadBalancerOnly); absent uses default to
+ * [Workload, Tunnel].
+ */
+function isLoadBalancerOnly(pool: NatPool): boolean {
+  return pool.allowedUses?.length === 1 && pool.allowedUses[0] === 'LoadBalancer';
+}
+
+/** HostIP is a parsed --host-ip value: an all-hosts-net member. */
+export interface HostIP {
+  readonly prefix: Prefix;
+  /** hostBitsSet: a CIDR was written with host bits (the kernel's hash:net masks them). */
+  readonly hostBitsSet: boolean;
+}
+
+/**
+ * parseHostIP parses a node address or an IPv4 CIDR for all-hosts-net (spec/nat.md §3.4): an
+ * address becomes a /32 or /128; an IPv4 CIDR models Felix's ExternalNodesCIDRList and is
+ * masked as ipset does. An IPv6 CIDR shorter than /128 is refused: Felix puts only node
+ * addresses in cali60all-hosts-net (its validator rejects IPv6 in ExternalNodesCIDRList).
+ */
+export function parseHostIP(s: string): Result<HostIP, string> {
+  if (!s.includes('/')) {
+    const a = parseAddr(s);
+    if (!a.ok) return err(a.error.message);
+    const bits = a.value.family === 4 ? 32 : 128;
+    return ok({ prefix: { family: a.value.family, value: a.value.value, bits }, hostBitsSet: false });
+  }
+  const p = parsePrefix(s);
+  if (!p.ok) return err(p.error.message);
+  if (p.value.prefix.family === 6 && p.value.prefix.bits < 128) {
+    return err(
+      `"${s}" is an IPv6 CIDR; Felix's cali60all-hosts-net holds only node addresses (ExternalNodesCIDRList is IPv4-only)`,
+    );
+  }
+  return ok({ prefix: p.value.prefix, hostBitsSet: p.value.hostBitsSet });
+}
+
+/** NatModelErrorKind says why no model could be built. */
+export type NatModelErrorKind = 'cidr-invalid' | 'host-ip-invalid' | 'nat-address-invalid' | 'nat-address-ipv6';
+
+/** NatModelError is a refused input: message is a sentence for people; pool names the IPPool when one is at fault. */
+export interface NatModelError {
+  readonly kind: NatModelErrorKind;
+  readonly message: string;
+  readonly pool?: string;
+}
+
+/** BuildNatModelOptions selects the families to model (default both, as Felix with IPv6 enabled). */
+export interface BuildNatModelOptions {
+  readonly families?: readonly Family[];
+}
+
+/**
+ * canonicalIPv4Key returns `address * 64 + length` for an IPv4 CIDR that parsePrefix accepts
+ * without host bits and that canonicalPrefixText returns unchanged (its length without a
+ * leading zero), else -1: the common pool, parsed on numbers with nothing allocated. Anything
+ * else takes the general path.
+ */
+function canonicalIPv4Key(s: string): number {
+  const slash = s.indexOf('/');
+  const digits = s.length - slash - 1;
+  if (slash < 0 || digits < 1 || digits > 2) return -1;
+  const d0 = s.charCodeAt(slash + 1) - 48;
+  if (d0 < 0 || d0 > 9 || (digits === 2 && d0 === 0)) return -1;
+  let bits = d0;
+  if (digits === 2) {
+    const d1 = s.charCodeAt(slash + 2) - 48;
+    if (d1 < 0 || d1 > 9) return -1;
+    bits = bits * 10 + d1;
+  }
+  if (bits > 32) return -1;
+  const v = parseIPv4Value(s, 0, slash);
+  return v < 0 || v % POW2[32 - bits]! !== 0 ? -1 : v * 64 + bits;
+}
+
+/** FelixFamily is one family of FelixPools: its pools in model order (indexes into the input) and its two sets' members. */
+interface FelixFamily {
+  readonly kept: readonly number[];
+  readonly masq: readonly Prefix[];
+  readonly poolSet: readonly Prefix[];
+}
+
+/**
+ * FelixPools are the pools that reach Felix's masq manager (poolsAsFelixSeesThem), kept as
+ * indexes into the input so that no object is made per pool: per family the pools kept and
+ * the set members, and per input pool its parsed prefix and canonical CIDR.
+ */
+interface FelixPools {
+  readonly families: Readonly<Record<Family, FelixFamily>>;
+  readonly prefixes: readonly Prefix[];
+  readonly cidrs: readonly string[];
+}
+
+// IPv4 sort keys: first address (high word), then prefix length and pool index (low word:
+// 6 and 26 bits), sorted as 64-bit integers natively, without a comparator call per step.
+const INDEX_BITS = 2 ** 26;
+
+/**
+ * sortedOrder4 is sortedOrder for IPv4 (indexes of pools with a first4 address, fewer than
+ * 2^26 pools): the indexes by first address, prefix length, then name.
+ */
+function sortedOrder4(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, indexes: readonly number[]): number[] {
+  const n = indexes.length;
+  const words = new Uint32Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    const i = indexes[k]!;
+    words[2 * k] = prefixes[i]!.bits * INDEX_BITS + i; // little-endian: the low word first
+    words[2 * k + 1] = first4[i]!;
+  }
+  new BigUint64Array(words.buffer).sort();
+  const order: number[] = new Array(n);
+  for (let k = 0; k < n; k++) order[k] = words[2 * k]! % INDEX_BITS;
+  // identical prefixes are in index order: put them in name order
+  const samePrefix = (a: number, b: number): boolean => words[2 * a + 1] === words[2 * b + 1] && words[2 * a]! >>> 26 === words[2 * b]! >>> 26;
+  for (let j = 0; j < n; ) {
+    let e = j + 1;
+    while (e < n && samePrefix(j, e)) e++;
+    if (e - j > 1) {
+      const group = order.slice(j, e).sort((a, b) => (pools[a]!.name < pools[b]!.name ? -1 : pools[a]!.name > pools[b]!.name ? 1 : 0));
+      for (let g = 0; g < group.length; g++) order[j + g] = group[g]!;
+    }
+    j = e;
+  }
+  return order;
+}
+
+/**
+ * sortedOrder returns the indexes of pools of one family (in input order) sorted by prefix
+ * (comparePrefix), then name. IPv4 pools sort on numbers (sortedOrder4); input already in
+ * order is only checked.
+ */
+function sortedOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, family: Family, order: number[]): number[] {
+  const byName = (i: number, j: number): number => (pools[i]!.name < pools[j]!.name ? -1 : pools[i]!.name > pools[j]!.name ? 1 : 0);
+  const cmp =
+    family === 4
+      ? (i: number, j: number): number => first4[i]! - first4[j]! || prefixes[i]!.bits - prefixes[j]!.bits || byName(i, j)
+      : (i: number, j: number): number => comparePrefix(prefixes[i]!, prefixes[j]!) || byName(i, j);
+  for (let k = 1; k < order.length; k++) {
+    if (cmp(order[k - 1]!, order[k]!) <= 0) continue;
+    return family === 4 && pools.length < INDEX_BITS ? sortedOrder4(pools, prefixes, first4, order) : order.sort(cmp);
+  }
+  return order;
+}
+
+/** ParsedPools are the input pools' prefixes and canonical CIDRs, and their IPv4 bounds as numbers (parsePools). */
+interface ParsedPools {
+  readonly prefixes: readonly Prefix[];
+  readonly cidrs: readonly string[];
+  /** the indexes of each family's pools, in input order */
+  readonly byFamily: Readonly<Record<Family, number[]>>;
+  /** IPv4 pools' first addresses and the addresses right after them */
+  readonly first4: Float64Array;
+  readonly end4: Float64Array;
+}
+
+/**
+ * parsePools parses the pools' CIDRs, masking host bits as IPPoolV3ToV1 keys a pool by its
+ * network (with a warning), or refuses the first that does not parse.
+ */
+function parsePools(pools: readonly NatPool[], warnings: string[]): Result<ParsedPools, NatModelError> {
+  const prefixes: Prefix[] = [];
+  const cidrs: string[] = [];
+  const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
+  const first4 = new Float64Array(pools.length);
+  const end4 = new Float64Array(pools.length);
+  for (let i = 0; i < pools.length; i++) {
+    const pool = pools[i]!;
+    const key = canonicalIPv4Key(pool.cidr);
+    if (key >= 0) {
+      const bits = key % 64;
+      const first = (key - bits) / 64;
+      prefixes.push({ family: 4, value: BigInt(first), bits });
+      cidrs.push(pool.cidr);
+      first4[i] = first;
+      end4[i] = first + POW2[32 - bits]!;
+      byFamily[4].push(i);
+      continue;
+    }
+    const r = parsePrefix(pool.cidr);
+    if (!r.ok) {
+      return err({ kind: 'cidr-invalid', pool: pool.name, message: `IPPool(${pool.name}) CIDR: ${r.error.message}` });
+    }
+    const prefix = r.value.prefix;
+    const cidr = canonicalPrefixText(pool.cidr, r.value);
+    if (r.value.hostBitsSet) {
+      warnings.push(`IPPool(${pool.name}) CIDR ${pool.cidr} is not strictly masked (Calico refuses it on create); Felix uses ${cidr}`);
+    }
+    prefixes.push(prefix);
+    cidrs.push(cidr);
+    if (prefix.family === 4) {
+      first4[i] = Number(prefix.value);
+      end4[i] = first4[i]! + POW2[32 - prefix.bits]!;
+    }
+    byFamily[prefix.family].push(i);
+  }
+  return ok({ prefixes, cidrs, byFamily, first4, end4 });
+}
+
+/**
+ * keptPools walks one family's pools sorted by prefix, then name, and keeps of identical CIDRs
+ * only the pool whose name sorts lowest (conflictresolvingcacheproc.go), with the members of
+ * the masq set (natOutgoing pools) and the pool set (inPoolSet), and warnings for identical
+ * and overlapping CIDRs and pools smaller than their block size.
+ */
+function keptPools(
+  pools: readonly NatPool[],
+  parsed: ParsedPools,
+  family: Family,
+  inPoolSet: (pool: NatPool) => boolean,
+  warnings: string[],
+): FelixFamily {
+  const { prefixes, cidrs, first4, end4 } = parsed;
+  const kept: number[] = [];
+  const masq: Prefix[] = [];
+  const poolSet: Prefix[] = [];
+  // contains reports whether pool o, which starts at or before pool i (they come sorted), contains it: for IPv4 on numbers.
+  const contains = (o: number, i: number): boolean => (family === 4 ? end4[i]! <= end4[o]! : containsPrefix(prefixes[o]!, prefixes[i]!));
+  // containers: the indexes of the kept pools that contain the current one, outermost first.
+  const containers: number[] = [];
+  let prev = -1; // the index of the last pool kept
+  for (const i of sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family])) {
+    const p = pools[i]!;
+    const same = prev >= 0 && (family === 4 ? first4[i] === first4[prev] && end4[i] === end4[prev] : equalPrefix(prefixes[prev]!, prefixes[i]!));
+    if (same) {
+      const first = pools[prev]!.name;
+      warnings.push(`IPPool(${p.name}) has the same CIDR as IPPool(${first}) (${cidrs[i]}): Felix uses only IPPool(${first}), whose name sorts first`);
+      continue;
+    }
+    while (containers.length > 0 && !contains(containers[containers.length - 1]!, i)) containers.pop();
+    const outer = containers[containers.length - 1];
+    if (outer !== undefined) {
+      warnings.push(
+        `IPPool(${p.name}) CIDR ${cidrs[i]} overlaps with IPPool(${pools[outer]!.name}) CIDR ${cidrs[outer]} (Calico refuses this on create; both take part in NAT)`,
+      );
+    }
+    const blockSize = p.blockSize || defaultBlockSize(family);
+    if (!p.disabled && prefixes[i]!.bits > blockSize) {
+      warnings.push(
+        `IPPool(${p.name}) CIDR ${cidrs[i]} is smaller than its block size /${blockSize} (Calico refuses it on create; it still takes part in NAT)`,
+      );
+    }
+    containers.push(i);
+    kept.push(i);
+    if (p.natOutgoing) masq.push(prefixes[i]!);
+    if (inPoolSet(p)) poolSet.push(prefixes[i]!);
+    prev = i;
+  }
+  return { kept, masq, poolSet };
+}
+
+/**
+ * poolsAsFelixSeesThem returns the pools as Felix's masq manager sees them (parsePools, then
+ * keptPools per family: IPv4 first), with warnings for everything Calico would refuse on
+ * create: host bits, identical and overlapping CIDRs, pools smaller than their block size.
+ */
+function poolsAsFelixSeesThem(
+  pools: readonly NatPool[],
+  inPoolSet: (pool: NatPool) => boolean,
+  warnings: string[],
+): Result<FelixPools, NatModelError> {
+  const parsed = parsePools(pools, warnings);
+  if (!parsed.ok) return parsed;
+  const families: Record<Family, FelixFamily> = {
+    4: keptPools(pools, parsed.value, 4, inPoolSet, warnings),
+    6: keptPools(pools, parsed.value, 6, inPoolSet, warnings),
+  };
+  return ok({ families, prefixes: parsed.value.prefixes, cidrs: parsed.value.cidrs });
+}
+
+function setModel(role: NatSetModel['role'], family: Family, id: string, members: readonly Prefix[]): NatSetModel {
+  return { role, id, name: setName(family, id), family, members };
+}
+
+/**
+ * natOutgoingRules returns cali-nat-outgoing's rules for an active family, as
+ * felix/rules/nat.go NATOutgoingChain and makeNATOutgoingRuleIPTables build them: source in
+ * the masq set, destination not in the pool set [nor in all-hosts-net], [-p tcp|udp],
+ * [--out-interface filter]; MASQUERADE, or SNAT to NATOutgoingAddress. With a port range:
+ * tcp with ports, tcp RETURN, udp with ports, udp RETURN, then any protocol without ports.
+ */
+function natOutgoingRules(family: Family, settings: NatSettings, toSource: string | undefined): NatRule[] {
+  const matches: NatMatch[] = [
+    { kind: 'src-set', set: setName(family, SET_ID_MASQ) },
+    { kind: 'not-dst-set', set: setName(family, settings.poolSetName) },
+  ];
+  if (settings.natOutgoingExclusions === 'IPPoolsAndHostIPs') {
+    matches.push({ kind: 'not-dst-set', set: setName(family, SET_ID_HOSTS) });
+  }
+  const iface: NatMatch[] = settings.interfaceFilter ? [{ kind: 'out-interface', iface: settings.interfaceFilter }] : [];
+  const randomFully = settings.randomFully;
+  const action = (toPorts?: { min: number; max: number }): NatAction => {
+    const ports = toPorts ? { toPorts } : {};
+    return toSource !== undefined
+      ? { kind: 'snat', toSource, ...ports, randomFully }
+      : { kind: 'masquerade', ...ports, randomFully };
+  };
+  const last: NatRule = { matches: [...matches, ...iface], action: action() };
+  const range = settings.natPortRange;
+  if (!range || range.max <= 0) return [last];
+  const rules: NatRule[] = [];
+  for (const protocol of ['tcp', 'udp'] as const) {
+    const m: NatMatch[] = [...matches, { kind: 'protocol', protocol }, ...iface];
+    rules.push({ matches: m, action: action(range) }, { matches: m, action: { kind: 'return' } });
+  }
+  rules.push(last);
+  return rules;
+}
+
+function jump(target: string): NatRule {
+  return { matches: [], action: { kind: 'jump', target } };
+}
+
+/**
+ * buildNatModel builds what Felix programs for natOutgoing (spec/nat.md §2-§4), per family
+ * (felix/dataplane/linux/masq_mgr.go, felix/rules/static.go, felix/rules/nat.go): pools of
+ * the other family are dropped; of identical CIDRs the lowest name wins; the masq set holds
+ * the natOutgoing pools and the pool set every pool (except LoadBalancer-only pools in
+ * network-ip-pools mode), `disabled` ignored for both; all-hosts-net only with
+ * IPPoolsAndHostIPs; cali-POSTROUTING holds the two jumps, cali-fip-snat is empty, and
+ * cali-nat-outgoing has its rules only while the family has a natOutgoing pool; POSTROUTING
+ * gets the appended jump. Refused (an error value): an unparsable CIDR, host IP or
+ * NATOutgoingAddress, and NATOutgoingAddress for an IPv6 family with natOutgoing pools
+ * (poolctl decision 5: Felix would write an IPv4 address into ip6tables).
+ */
+export function buildNatModel(
+  pools: readonly NatPool[],
+  settings: NatSettings,
+  opts: BuildNatModelOptions = {},
+): Result<NatModel, NatModelError> {
+  const warnings: string[] = [];
+  let toSource: string | undefined;
+  if (settings.natOutgoingAddress !== undefined) {
+    const a = parseAddr(settings.natOutgoingAddress);
+    if (!a.ok || a.value.family !== 4) {
+      return err({
+        kind: 'nat-address-invalid',
+        message: `NATOutgoingAddress "${settings.natOutgoingAddress}" is not an IPv4 address (Felix's setting has type ipv4)`,
+      });
+    }
+    toSource = formatAddr(a.value);
+  }
+  const hosts: Prefix[] = [];
+  for (const h of settings.hostIPs) {
+    const r = parseHostIP(h);
+    if (!r.ok) return err({ kind: 'host-ip-invalid', message: `host IP ${r.error}` });
+    if (r.value.hostBitsSet) warnings.push(`host IP ${h} has host bits set; all-hosts-net gets ${formatPrefix(r.value.prefix)}`);
+    hosts.push(r.value.prefix);
+  }
+  hosts.sort(comparePrefix);
+  // LoadBalancer-only pools are in the pool set only under its old name (all-ipam-pools)
+  const inPoolSet = (pool: NatPool): boolean => settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool);
+  const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings);
+  if (!felix.ok) return felix;
+  const { prefixes, cidrs } = felix.value;
+
+  const families: FamilyNatModel[] = [];
+  for (const family of opts.families ?? ([4, 6] as const)) {
+    const { kept, masq, poolSet } = felix.value.families[family];
+    const active = masq.length > 0;
+    if (family === 6 && active && toSource !== undefined) {
+      return err({
+        kind: 'nat-address-ipv6',
+        message:
+          `NATOutgoingAddress ${toSource} is IPv4-only, but IPv6 pools have natOutgoing: Felix would write ` +
+          `"--to-source ${toSource}" into the IPv6 chain, which ip6tables-restore rejects (projectcalico/calico#3275)`,
+      });
+    }
+    const sets: NatSetModel[] = [
+      setModel('masq', family, SET_ID_MASQ, masq),
+      setModel('pools', family, settings.poolSetName, poolSet),
+    ];
+    if (settings.natOutgoingExclusions === 'IPPoolsAndHostIPs') {
+      const members = hosts.filter((h, i) => h.family === family && !(i > 0 && equalPrefix(hosts[i - 1]!, h)));
+      sets.push(setModel('hosts', family, SET_ID_HOSTS, members));
+    }
+    const chains: NatChain[] = [
+      { name: CHAIN_CALI_POSTROUTING, rules: [jump(CHAIN_FIP_SNAT), jump(CHAIN_NAT_OUTGOING)] },
+      { name: CHAIN_FIP_SNAT, rules: [] },
+      { name: CHAIN_NAT_OUTGOING, rules: active ? natOutgoingRules(family, settings, toSource) : [] },
+    ];
+    // pools are made when first read (explain, JSON): apply and status need only the sets
+    let modelPools: ModelPool[] | undefined;
+    families.push({
+      family,
+      sets,
+      chains,
+      kernelAppends: [{ chain: CHAIN_POSTROUTING, rules: [jump(CHAIN_CALI_POSTROUTING)] }],
+      active,
+      get pools(): readonly ModelPool[] {
+        return (modelPools ??= kept.map((i) => {
+          const pool = pools[i]!;
+          return {
+            name: pool.name,
+            cidr: cidrs[i]!,
+            natOutgoing: pool.natOutgoing,
+            disabled: pool.disabled,
+            allowedUses: pool.allowedUses,
+            blockSize: pool.blockSize,
+            prefix: prefixes[i]!,
+            inPoolSet: inPoolSet(pool),
+          };
+        }));
+      },
+    });
+  }
+  return ok({ settings, families, warnings });
+}

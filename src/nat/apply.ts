@@ -1,0 +1,35 @@
+import type { Context } from '../base/context.js';
+import { conflictError, planHostNat, type HostPlanOptions } from './host-plan.js';
+
+/** ApplyOptions are nat apply's: the plan's inputs, and whether to write nothing. */
+export interface ApplyOptions extends Omit<HostPlanOptions, 'what'> {
+  readonly dryRun: boolean;
+}
+
+/**
+ * applyNat programs the NAT ruleset into the kernel: it plans (planHostNat), prints the changes
+ * and makes them, or with dryRun prints them as a diff and writes nothing. Conflicts stop it
+ * (HOST_CONFLICT), a dry run after printing its diff.
+ */
+export async function applyNat(opts: ApplyOptions, ctx: Context): Promise<void> {
+  const plan = await planHostNat({ ...opts, what: 'nat apply' }, ctx);
+  const { formatChanges } = await import('../host/format-changes.js');
+  const { backend } = plan.choice;
+  if (plan.changes.length === 0) {
+    ctx.io.stdout.write(`no changes: the ${backend} ruleset is in place\n`);
+    return;
+  }
+  const n = plan.changes.length;
+  const noun = `change${n === 1 ? '' : 's'}`;
+  if (opts.dryRun) {
+    ctx.io.stdout.write(`backend: ${backend} (${plan.choice.why})\n`);
+    ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'plan', maxItems: 50 }));
+    ctx.io.stdout.write(`dry run: ${n} ${noun} would be made with ${backend}; nothing was written\n`);
+    if (plan.conflicts.length) throw conflictError(plan.conflicts);
+    return;
+  }
+  if (plan.conflicts.length) throw conflictError(plan.conflicts);
+  await plan.apply();
+  ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'plan', maxItems: 0 }));
+  ctx.io.stdout.write(`applied ${n} ${noun} with ${backend}\n`);
+}

@@ -1,0 +1,56 @@
+import type { Context } from '../base/context.js';
+import { PoolctlError } from '../base/errors.js';
+import type { Backend } from '../host/desired.js';
+import type { HostPlan } from '../host/nat-host.js';
+import type { PoolSource } from './pools.js';
+import type { FelixSettingsInput } from './settings.js';
+
+/** BackendRequest is how the kernel is to be programmed: a backend, or auto (host/backend.ts documents it). */
+export type BackendRequest = Backend | 'auto';
+
+/** HostPlanOptions are what nat apply and nat status compare the kernel with, and how they name themselves. */
+export interface HostPlanOptions {
+  readonly source: PoolSource;
+  readonly settings: FelixSettingsInput;
+  readonly backend: BackendRequest;
+  /** what names the command in the not-root message, e.g. "nat apply". */
+  readonly what: string;
+}
+
+/**
+ * planHostNat is nat apply's and nat status's common start: root check, the Felix settings,
+ * pools (files or the datastore), the model (both families, as Felix with IPv6 enabled), then
+ * the live state of the backend compared with it. The kernel is read while the pools load and
+ * the model is built (the read needs neither); if those fail, the tools still running are
+ * stopped.
+ */
+export async function planHostNat(opts: HostPlanOptions, ctx: Context): Promise<HostPlan> {
+  const [{ createHostExec }, { planHost, readHost }, { loadNatPools, natModelOf }, { parseNatSettings }] = await Promise.all([
+    import('../host/host-exec.js'),
+    import('../host/nat-host.js'),
+    import('./pools.js'),
+    import('./settings.js'),
+  ]);
+  const abort = new AbortController();
+  const exec = createHostExec({ env: ctx.env, signal: abort.signal });
+  exec.requireRoot(opts.what);
+  const settings = parseNatSettings(opts.settings);
+  const families = [4, 6] as const;
+  const read = readHost(exec, opts.backend, families);
+  try {
+    const { pools, warnings } = await loadNatPools(opts.source, ctx);
+    for (const w of warnings) ctx.io.stderr.write(w);
+    const model = await natModelOf(pools, settings, families, ctx, 'leave out --nat-outgoing-address, or natOutgoing on the IPv6 pools');
+    const plan = await planHost(model, read);
+    for (const w of plan.warnings) ctx.io.stderr.write(`warning: ${w}\n`);
+    return plan;
+  } catch (e) {
+    abort.abort();
+    throw e;
+  }
+}
+
+/** conflictError is HOST_CONFLICT: differences apply must not resolve by itself. */
+export function conflictError(conflicts: readonly string[]): PoolctlError {
+  return new PoolctlError('HOST_CONFLICT', `cannot apply:\n  ${conflicts.join('\n  ')}`);
+}

@@ -1,0 +1,36 @@
+import type { Context } from '../base/context.js';
+import { usageError } from '../base/errors.js';
+import type { Family } from '../core/index.js';
+import type { RenderFormat } from '../render/index.js';
+import type { PoolSource } from './pools.js';
+import type { FelixSettingsInput } from './settings.js';
+
+/** RenderOptions are nat render's: the pools, the Felix settings, the families and the target. */
+export interface RenderOptions {
+  readonly source: PoolSource;
+  readonly settings: FelixSettingsInput;
+  readonly families: readonly Family[];
+  readonly format: RenderFormat;
+}
+
+/**
+ * renderNatRuleset prints the NAT ruleset Felix would program for the pools: the settings are
+ * checked first (an interface filter nft cannot express is a usage error), then the pools are
+ * loaded and the model built and rendered for the target.
+ */
+export async function renderNatRuleset(opts: RenderOptions, ctx: Context): Promise<void> {
+  const [{ parseNatSettings }, { loadNatPools, natModelOf }, render] = await Promise.all([
+    import('./settings.js'),
+    import('./pools.js'),
+    import('../render/index.js'),
+  ]);
+  const settings = parseNatSettings(opts.settings);
+  if (opts.format === 'nftables' && settings.interfaceFilter !== undefined) {
+    const problem = render.nftInterfaceFilterProblem(settings.interfaceFilter);
+    if (problem) throw usageError(problem, 'render --format iptables, or give an exact interface name');
+  }
+  const { pools, warnings } = await loadNatPools(opts.source, ctx);
+  for (const w of warnings) ctx.io.stderr.write(w);
+  const model = await natModelOf(pools, settings, opts.families, ctx, 'render --ip-version 4, or leave out --nat-outgoing-address');
+  ctx.io.stdout.write(render.renderNat(model, opts.format));
+}

@@ -1,0 +1,131 @@
+// covers: src/core/nat/nat.ts, src/core/nat/model.ts
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { buildNatModel, DEFAULT_NAT_SETTINGS, formatPrefix, type Family, type NatModel, type NatSettings } from '../../../src/core/index.js';
+import { arbWorld } from './nat-oracle.js';
+import { model, pool } from './support.js';
+import { fcRuns } from '../../support/fc-runs.js';
+
+describe('buildNatModel: Felix masq_mgr semantics (spec/nat.md §3.3)', () => {
+  const members = (m: NatModel, family: Family, role: string): string[] =>
+    m.families.find((f) => f.family === family)!.sets.find((s) => s.role === role)!.members.map(formatPrefix);
+
+  it('drops the other family; masq = natOutgoing pools, pool set = all pools', () => {
+    const m = model([pool('a', '10.0.0.0/16', true), pool('v6', 'feed:beef::/96', true), pool('b', '10.2.0.0/16')], DEFAULT_NAT_SETTINGS, [4]);
+    expect(members(m, 4, 'masq')).toEqual(['10.0.0.0/16']);
+    expect(members(m, 4, 'pools')).toEqual(['10.0.0.0/16', '10.2.0.0/16']);
+    expect(m.families[0]!.sets.map((s) => s.name)).toEqual(['cali40masq-ipam-pools', 'cali40network-ip-pools']);
+  });
+
+  it('ignores disabled for both sets', () => {
+    const m = model([pool('old', '10.10.0.0/16', true, { disabled: true })], DEFAULT_NAT_SETTINGS, [4]);
+    expect(members(m, 4, 'masq')).toEqual(['10.10.0.0/16']);
+    expect(members(m, 4, 'pools')).toEqual(['10.10.0.0/16']);
+  });
+
+  it('leaves LoadBalancer-only pools out of network-ip-pools but keeps them in all-ipam-pools', () => {
+    const pools = [pool('w', '10.0.0.0/16'), pool('lb', '10.20.0.0/16', true, { allowedUses: ['LoadBalancer'] }), pool('both', '10.1.0.0/16', true, { allowedUses: ['Workload', 'LoadBalancer'] })];
+    const current = model(pools, DEFAULT_NAT_SETTINGS, [4]);
+    expect(members(current, 4, 'masq')).toEqual(['10.1.0.0/16', '10.20.0.0/16']);
+    expect(members(current, 4, 'pools')).toEqual(['10.0.0.0/16', '10.1.0.0/16']);
+    const older = model(pools, { ...DEFAULT_NAT_SETTINGS, poolSetName: 'all-ipam-pools' }, [4]);
+    expect(older.families[0]!.sets[1]!.name).toBe('cali40all-ipam-pools');
+    expect(members(older, 4, 'pools')).toEqual(['10.0.0.0/16', '10.1.0.0/16', '10.20.0.0/16']);
+  });
+
+  it('keeps, of identical CIDRs, the pool whose name sorts first, and warns', () => {
+    const m = model([pool('b-nat', '10.50.0.0/16', true), pool('a-nonat', '10.50.0.0/16')], DEFAULT_NAT_SETTINGS, [4]);
+    expect(m.families[0]!.pools!.map((p) => p.name)).toEqual(['a-nonat']);
+    expect(members(m, 4, 'masq')).toEqual([]);
+    expect(m.warnings).toEqual([expect.stringContaining('IPPool(b-nat) has the same CIDR as IPPool(a-nonat)')]);
+  });
+
+  it('warns about overlaps, pools smaller than their block size and host bits, and uses them anyway', () => {
+    const m = model(
+      [pool('outer', '10.0.0.0/16', true), pool('inner', '10.0.1.0/24'), pool('tiny', '10.9.0.0/28', true), pool('hostbits', '10.7.0.1/16', true), pool('tiny-off', '10.8.0.0/28', false, { disabled: true })],
+      DEFAULT_NAT_SETTINGS,
+      [4],
+    );
+    expect(m.warnings).toEqual([
+      expect.stringContaining('IPPool(hostbits) CIDR 10.7.0.1/16 is not strictly masked'),
+      expect.stringContaining('IPPool(inner) CIDR 10.0.1.0/24 overlaps with IPPool(outer) CIDR 10.0.0.0/16'),
+      expect.stringContaining('IPPool(tiny) CIDR 10.9.0.0/28 is smaller than its block size /26'),
+    ]);
+    expect(members(m, 4, 'masq')).toEqual(['10.0.0.0/16', '10.7.0.0/16', '10.9.0.0/28']);
+  });
+
+  it('finds overlaps and twins within a family only, in any input order', () => {
+    const pools = [pool('v6-in', 'fd00:1::/64'), pool('all4', '0.0.0.0/0'), pool('v6', 'fd00::/16'), pool('b', '10.1.0.0/16'), pool('a', '10.1.0.0/16'), pool('low6', '::/1')];
+    const m = model(pools);
+    expect(m.warnings).toEqual([
+      expect.stringContaining('IPPool(a) CIDR 10.1.0.0/16 overlaps with IPPool(all4) CIDR 0.0.0.0/0'),
+      expect.stringContaining('IPPool(b) has the same CIDR as IPPool(a) (10.1.0.0/16)'),
+      expect.stringContaining('IPPool(v6-in) CIDR fd00:1::/64 overlaps with IPPool(v6) CIDR fd00::/16'),
+    ]);
+    expect(m.families.map((f) => f.pools!.map((p) => p.name))).toEqual([['all4', 'a'], ['low6', 'v6', 'v6-in']]);
+  });
+
+  it('sorts IPv4 pools by address, then length, then name, whatever the input order', () => {
+    const pools = [pool('z', '10.0.0.0/8'), pool('b', '10.0.0.0/16'), pool('top', '255.255.255.255/32'), pool('a', '10.0.0.0/16'), pool('m', '9.0.0.0/8'), pool('c', '10.0.0.0/8'), pool('zero', '0.0.0.0/0')];
+    const m = model(pools, DEFAULT_NAT_SETTINGS, [4]);
+    expect(m.families[0]!.pools!.map((p) => `${p.name} ${p.cidr}`)).toEqual(['zero 0.0.0.0/0', 'm 9.0.0.0/8', 'c 10.0.0.0/8', 'a 10.0.0.0/16', 'top 255.255.255.255/32']);
+    expect(m.warnings.filter((w) => w.includes('same CIDR'))).toEqual([
+      expect.stringContaining('IPPool(z) has the same CIDR as IPPool(c)'),
+      expect.stringContaining('IPPool(b) has the same CIDR as IPPool(a)'),
+    ]);
+  });
+
+  it('builds all-hosts-net only with IPPoolsAndHostIPs, per family; CIDRs for IPv4 only', () => {
+    const settings: NatSettings = { ...DEFAULT_NAT_SETTINGS, natOutgoingExclusions: 'IPPoolsAndHostIPs', hostIPs: ['10.0.0.11', '10.0.0.11', '192.168.5.0/24', 'fd00::11'] };
+    const m = model([pool('a', '10.244.0.0/16', true)], settings);
+    expect(members(m, 4, 'hosts')).toEqual(['10.0.0.11/32', '192.168.5.0/24']);
+    expect(members(m, 6, 'hosts')).toEqual(['fd00::11/128']);
+    expect(model([pool('a', '10.244.0.0/16', true)]).families[0]!.sets.map((s) => s.role)).toEqual(['masq', 'pools']);
+    const v6cidr = buildNatModel([], { ...settings, hostIPs: ['fd00::/64'] });
+    expect(v6cidr.ok ? null : v6cidr.error.kind).toBe('host-ip-invalid');
+  });
+
+  it('programs the chains Felix does: two jumps, an empty fip chain, nat-outgoing only while active', () => {
+    const active = model([pool('a', '10.0.0.0/16', true)], DEFAULT_NAT_SETTINGS, [4]).families[0]!;
+    expect(active.chains.map((c) => [c.name, c.rules.length])).toEqual([
+      ['cali-POSTROUTING', 2],
+      ['cali-fip-snat', 0],
+      ['cali-nat-outgoing', 1],
+    ]);
+    expect(active.kernelAppends).toEqual([{ chain: 'POSTROUTING', rules: [{ matches: [], action: { kind: 'jump', target: 'cali-POSTROUTING' } }] }]);
+    const inactive = model([pool('a', '10.0.0.0/16')], DEFAULT_NAT_SETTINGS, [4]).families[0]!;
+    expect(inactive.active).toBe(false);
+    expect(inactive.chains[2]!.rules).toEqual([]);
+  });
+
+  it('refuses NATOutgoingAddress for an IPv6 family with natOutgoing pools, not for an idle one', () => {
+    const settings = { ...DEFAULT_NAT_SETTINGS, natOutgoingAddress: '192.168.0.1' };
+    const r = buildNatModel([pool('v6', 'fd00::/64', true)], settings);
+    expect(r.ok ? null : r.error.kind).toBe('nat-address-ipv6');
+    expect(buildNatModel([pool('v6', 'fd00::/64', true)], settings, { families: [4] }).ok).toBe(true);
+    expect(buildNatModel([pool('v6', 'fd00::/64')], settings).ok).toBe(true);
+  });
+
+  it('refuses an unparsable CIDR, naming the pool', () => {
+    const r = buildNatModel([pool('bad', '10.0.0.0/33')], DEFAULT_NAT_SETTINGS);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ kind: 'cidr-invalid', pool: 'bad' });
+  });
+});
+
+describe.each([4, 6] as const)('buildNatModel does not depend on the order of the pools (IPv%i)', (family) => {
+  it('gives the same pools, sets and warnings for any permutation', () => {
+    fc.assert(
+      fc.property(arbWorld(family), fc.array(fc.nat(), { maxLength: 10 }), ({ pools, settings }, swaps) => {
+        const shuffled = [...pools];
+        const n = shuffled.length;
+        for (const [k, x] of n > 1 ? swaps.entries() : []) [shuffled[k % n], shuffled[x % n]] = [shuffled[x % n]!, shuffled[k % n]!];
+        const a = model(pools, settings);
+        const b = model(shuffled, settings);
+        expect(b.families).toEqual(a.families);
+        expect([...b.warnings].sort()).toEqual([...a.warnings].sort());
+      }),
+      { numRuns: fcRuns(300) },
+    );
+  });
+});
