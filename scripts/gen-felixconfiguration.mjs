@@ -88,9 +88,14 @@ if (missing.length || extra.length) throw new Error(`field lists differ: only in
 // --- Go types -> poolctl's type descriptions ------------------------------------------------------
 
 // A type is written as a string the TypeScript side reads (core/felix/schema.ts):
-//   string[:name] bool int[:name] uint16 uint32 duration port map:string struct:Name slice:<type>
-// names are Go's reflect names as go-json prints them (v3.X, v1.Duration, numorstring.Port).
+//   string[:name] bool int uint16 uint32 duration port map:string struct:Name slice:<type>[:name]
+// names are Go's reflect names as go-json prints them (v3.X); a leading * marks a Go pointer
+// (the validator's omitempty skips only a nil pointer, but a zero value of a plain field).
 function typeOf(goType) {
+  return goType.startsWith('*') ? `*${elemTypeOf(goType.slice(1))}` : elemTypeOf(goType);
+}
+
+function elemTypeOf(goType) {
   const t = goType.replace(/^\*/, '');
   if (t === 'string') return 'string';
   if (t === 'bool') return 'bool';
@@ -99,11 +104,11 @@ function typeOf(goType) {
   if (t === 'metav1.Duration') return 'duration';
   if (t === 'numorstring.Port') return 'port';
   if (t === 'map[string]string') return 'map:string';
-  if (t.startsWith('[]')) return `slice:${typeOf(t.slice(2))}`;
+  if (t.startsWith('[]')) return `slice:${elemTypeOf(t.slice(2))}`;
   if (structs.has(t)) return `struct:${t}`;
   const under = named.get(t);
   if (under === 'string') return `string:v3.${t}`;
-  if (under?.startsWith('[]')) return `slice:${typeOf(under.slice(2))}:v3.${t}`;
+  if (under?.startsWith('[]')) return `slice:${elemTypeOf(under.slice(2))}:v3.${t}`;
   throw new Error(`unknown Go type ${goType}`);
 }
 
