@@ -31,3 +31,4 @@ export * from './felix/validate.js';
 export * from './felix/nat-settings.js';
 export * from './felix/port.js';
 export * from './felix/duration.js';
+export * from './felix/decode.js';
