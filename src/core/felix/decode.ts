@@ -30,7 +30,7 @@ export function decodeFelixConfiguration(doc: unknown): { readonly resource: Fel
   const resource: FelixConfiguration = {
     apiVersion: typeof top.apiVersion === 'string' ? top.apiVersion : '',
     kind: typeof top.kind === 'string' ? top.kind : '',
-    metadata: metadata as FelixConfiguration['metadata'],
+    metadata: metadata as unknown as FelixConfiguration['metadata'],
     spec,
   };
   return { resource, diagnostics: d.out };
