@@ -1,5 +1,5 @@
-import { API_VERSION, KIND_IPPOOL, setDefaults, type IPPool, type IPPoolSpec, type ObjectMeta } from '../core/index.js';
-import type { StoredPool } from './datastore.js';
+import { API_VERSION, KIND_IPPOOL, orderFelixSpec, setDefaults, type IPPool, type IPPoolSpec, type ObjectMeta } from '../core/index.js';
+import type { ResourceValue, StoredPool, StoredResource } from './datastore.js';
 
 // Calico's resources are Go structs marshalled by encoding/json: fields in declaration order,
 // `omitempty` fields dropped when false, 0, "" or empty. poolctl keeps that shape for what it
@@ -129,13 +129,15 @@ export function encodeEtcdValue(pool: StoredPool): string {
   return JSON.stringify({ kind: pool.kind, apiVersion: pool.apiVersion, metadata, spec: pool.spec });
 }
 
-/**
- * decodeStoredPool reads an IPPool's etcd value and sets its resourceVersion; defaults are
- * filled in (pools written by older Calico lack some fields, see toStoredPool). null when the
- * value is not an IPPool object with a name and a spec (Calico skips entries it cannot parse,
- * `etcdv3/conversion.go` convertListResponse).
- */
-export function decodeStoredPool(json: string | unknown, resourceVersion: string): StoredPool | null {
+/** StoredShape is a stored resource's JSON before it is checked. */
+interface StoredShape {
+  kind?: unknown;
+  metadata?: Partial<ObjectMeta>;
+  spec?: unknown;
+}
+
+/** parseStored parses a stored value (text, or JSON already parsed) into an object, or null. */
+function parseStored(json: string | unknown): StoredShape | null {
   let v: unknown = json;
   if (typeof json === 'string') {
     try {
@@ -144,12 +146,63 @@ export function decodeStoredPool(json: string | unknown, resourceVersion: string
       return null;
     }
   }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as { kind?: unknown; metadata?: Partial<ObjectMeta>; spec?: unknown };
-  if (o.kind !== KIND_IPPOOL || typeof o.metadata?.name !== 'string' || typeof o.spec !== 'object' || o.spec === null) return null;
-  return toStoredPool(o as IPPool, {
+  return typeof v === 'object' && v !== null ? (v as StoredShape) : null;
+}
+
+/** serverMeta is the server-set metadata of a stored value read back: its uid and creationTimestamp, and the resourceVersion given. */
+function serverMeta(m: Partial<ObjectMeta>, resourceVersion: string): { resourceVersion: string; uid: string; creationTimestamp: string } {
+  return {
     resourceVersion,
-    uid: typeof o.metadata.uid === 'string' ? o.metadata.uid : '',
-    creationTimestamp: typeof o.metadata.creationTimestamp === 'string' ? o.metadata.creationTimestamp : '',
-  });
+    uid: typeof m.uid === 'string' ? m.uid : '',
+    creationTimestamp: typeof m.creationTimestamp === 'string' ? m.creationTimestamp : '',
+  };
+}
+
+/**
+ * decodeStoredPool reads an IPPool's etcd value and sets its resourceVersion; defaults are
+ * filled in (pools written by older Calico lack some fields, see toStoredPool). null when the
+ * value is not an IPPool object with a name and a spec (Calico skips entries it cannot parse,
+ * `etcdv3/conversion.go` convertListResponse).
+ */
+export function decodeStoredPool(json: string | unknown, resourceVersion: string): StoredPool | null {
+  const o = parseStored(json);
+  if (!o) return null;
+  if (o.kind !== KIND_IPPOOL || typeof o.metadata?.name !== 'string' || typeof o.spec !== 'object' || o.spec === null) return null;
+  return toStoredPool(o as IPPool, serverMeta(o.metadata, resourceVersion));
+}
+
+/**
+ * toStoredResource returns a resource of another kind (FelixConfiguration) as Calico marshals
+ * it (`kind`, `apiVersion`, `metadata`, `spec` in Go field order, omitempty applied) with the
+ * given server-set metadata. Labels, annotations and spec are copied.
+ */
+export function toStoredResource(input: ResourceValue, server: { resourceVersion: string; uid: string; creationTimestamp: string }): StoredResource {
+  const meta = ordered(input.metadata as unknown as Record<string, unknown>, META, server);
+  if (meta.labels) meta.labels = { ...(meta.labels as Record<string, string>) };
+  if (meta.annotations) meta.annotations = { ...(meta.annotations as Record<string, string>) };
+  return {
+    kind: input.kind,
+    apiVersion: input.apiVersion,
+    metadata: meta as unknown as StoredResource['metadata'],
+    spec: structuredClone(orderFelixSpec(input.spec ?? {})),
+  };
+}
+
+/** encodeResourceValue is the etcd value of a resource of another kind: Calico's compact JSON without metadata.resourceVersion. */
+export function encodeResourceValue(r: StoredResource): string {
+  const { resourceVersion: _rv, ...metadata } = r.metadata;
+  return JSON.stringify({ kind: r.kind, apiVersion: r.apiVersion, metadata, spec: r.spec });
+}
+
+/**
+ * decodeStoredResource reads a resource's stored JSON (an etcd value, a snapshot entry) of the
+ * given kind and sets its resourceVersion; null when it is not an object of that kind with a
+ * name (Calico skips entries it cannot parse).
+ */
+export function decodeStoredResource(json: string | unknown, kind: string, resourceVersion: string): StoredResource | null {
+  const o = parseStored(json);
+  if (!o) return null;
+  if (o.kind !== kind || typeof o.metadata?.name !== 'string') return null;
+  const spec = typeof o.spec === 'object' && o.spec !== null && !Array.isArray(o.spec) ? (o.spec as Record<string, unknown>) : {};
+  return toStoredResource({ ...(o as ResourceValue), spec }, serverMeta(o.metadata, resourceVersion));
 }

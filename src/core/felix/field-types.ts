@@ -100,3 +100,28 @@ let byJson: ReadonlyMap<string, FelixField> | undefined;
 export function felixSpecField(json: string): FelixField | undefined {
   return (byJson ??= new Map(felixSpecFields().map((f) => [f.json, f]))).get(json);
 }
+
+/** isGoZero is Go's zero-value test for a decoded JSON value (what omitempty drops from a plain field). */
+function isGoZero(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && Object.keys(v as object).length === 0;
+}
+
+/**
+ * orderFelixSpec returns a FelixConfigurationSpec as Go's encoding/json writes the struct:
+ * fields in declaration order, an unset (nil) field dropped, an omitempty plain field dropped
+ * at its zero value (a pointer field keeps `false` or `0`: only nil is empty for it). Keys that
+ * are no field are kept after them, in their order (nothing a newer Calico wrote is lost).
+ */
+export function orderFelixSpec(spec: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of felixSpecFields()) {
+    const v = spec[f.json];
+    if (v === undefined || v === null) continue;
+    if (f.omitempty && !f.type.pointer && isGoZero(v)) continue;
+    out[f.json] = v;
+  }
+  for (const k of Object.keys(spec)) if (!(k in out) && felixSpecField(k) === undefined && spec[k] !== undefined) out[k] = spec[k];
+  return out;
+}
