@@ -32,3 +32,4 @@ export * from './felix/nat-settings.js';
 export * from './felix/port.js';
 export * from './felix/duration.js';
 export * from './felix/decode.js';
+export * from './kinds.js';

@@ -1,4 +1,4 @@
-import { checkIPPool, type CheckContext, type CheckResult } from '../core/index.js';
+import { checkFelixConfiguration, checkIPPool, type CheckContext, type CheckResult, type FelixCheck } from '../core/index.js';
 import { positioned, type LoadedResource } from './load.js';
 
 /**
@@ -9,6 +9,16 @@ import { positioned, type LoadedResource } from './load.js';
  */
 export function checkResource(res: LoadedResource, ctx: CheckContext): CheckResult {
   const r = checkIPPool(res.value, ctx);
+  if (r.diagnostics.length === 0) return r;
+  return { ...r, diagnostics: r.diagnostics.map((d) => positioned(res, d)) };
+}
+
+/**
+ * checkOtherResource judges a loaded resource of another kind than IPPool (FelixConfiguration:
+ * core's checkFelixConfiguration) and places its diagnostics in the source, as checkResource.
+ */
+export function checkOtherResource(res: LoadedResource): FelixCheck {
+  const r = checkFelixConfiguration(res.value);
   if (r.diagnostics.length === 0) return r;
   return { ...r, diagnostics: r.diagnostics.map((d) => positioned(res, d)) };
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { API_VERSION, KIND_IPPOOL, type Diagnostic } from '../core/index.js';
+import { API_VERSION, KIND_IPPOOL, kindByName, type Diagnostic } from '../core/index.js';
 import { DocumentReader, loadParsers, NEED_PARSERS, type ParsedDocument, type Position } from './documents.js';
 import { readInputs } from './read-input.js';
 import { SourceText } from './source.js';
@@ -188,7 +188,7 @@ function visitValue(doc: ParsedDocument, file: string, index: number, v: Manifes
     return n;
   }
   const res = new Resource(index, doc, file, prefix, value);
-  if (res.kind === KIND_IPPOOL) {
+  if (kindByName(res.kind)) {
     v.resource(res);
     return 1;
   }
@@ -199,7 +199,7 @@ function visitValue(doc: ParsedDocument, file: string, index: number, v: Manifes
       severity: missing ? 'error' : 'warning',
       message: `unknown resource type (${res.kind ?? ''}) and/or version (${res.apiVersion ?? ''})`,
       path: typeof value.kind === 'string' ? '/kind' : '',
-      hint: missing ? 'every resource needs apiVersion and kind' : `skipped: poolctl handles kind ${KIND_IPPOOL} (apiVersion ${API_VERSION}) only`,
+      hint: missing ? 'every resource needs apiVersion and kind' : `skipped: poolctl handles kinds ${KIND_IPPOOL} and FelixConfiguration (apiVersion ${API_VERSION}) only`,
     }),
   ];
   v.skipped(res);

@@ -1,6 +1,6 @@
-import { OverlapIndex, type Diagnostic, type IPPool } from '../core/index.js';
-import { checkResource } from './check.js';
-import { visitManifests, type LoadOptions } from './load.js';
+import { IPPOOL_KIND, kindByName, OverlapIndex, type Diagnostic, type IPPool } from '../core/index.js';
+import { checkOtherResource, checkResource } from './check.js';
+import { visitManifests, type LoadedResource, type LoadOptions } from './load.js';
 
 /** ResultStatus is a resource's verdict. */
 export type ResultStatus = 'valid' | 'invalid' | 'skipped';
@@ -67,9 +67,20 @@ export interface ValidateOutcome {
 /** NO_DIAGNOSTICS is the diagnostics of a result without findings (shared: the common case). */
 const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
 
+/** resultOf is the result of a judged resource. */
+function resultOf(r: LoadedResource, valid: boolean, ds: readonly Diagnostic[]): ValidateResult {
+  const diagnostics = ds.length > 0 ? ds : NO_DIAGNOSTICS;
+  const status = valid ? 'valid' : 'invalid';
+  const o = r.origin;
+  return r.name !== undefined
+    ? { file: o.file, document: o.document, kind: r.kind ?? '', name: r.name, status, diagnostics }
+    : { file: o.file, document: o.document, kind: r.kind ?? '', status, diagnostics };
+}
+
 /**
  * streamValidation reads the inputs (visitManifests) and judges them as `create -f` over the
- * same inputs in order would on a datastore holding `store` (spec/ippool.md decision 2): each
+ * same inputs in order would on a datastore holding `store` (spec/ippool.md decision 2): a
+ * FelixConfiguration with checkFelixConfiguration (decoding and Calico's validator); each
  * IPPool with Calico's create rules, then against the pools accepted before it (POOL_OVERLAP in
  * name order, DUPLICATE_NAME; ALREADY_EXISTS for store pools). A pool rejected on its own is
  * not stored, so it takes no part in later checks. Results go to `sink` in input order, each
@@ -107,16 +118,15 @@ export async function streamValidation(
   const summary = await visitManifests(paths, opts, {
     resource(r) {
       flush();
+      const kind = kindByName(r.kind);
+      if (kind && kind !== IPPOOL_KIND) {
+        const other = checkOtherResource(r);
+        add(resultOf(r, other.valid, other.diagnostics));
+        return;
+      }
       const res = checkResource(r, ctx);
       if (res.valid && res.prefix) index.add({ name: res.pool.metadata.name, cidr: res.pool.spec.cidr, prefix: res.prefix, origin: 'input' });
-      const diagnostics = res.diagnostics.length > 0 ? res.diagnostics : NO_DIAGNOSTICS;
-      const status = res.valid ? 'valid' : 'invalid';
-      const o = r.origin;
-      add(
-        r.name !== undefined
-          ? { file: o.file, document: o.document, kind: r.kind ?? '', name: r.name, status, diagnostics }
-          : { file: o.file, document: o.document, kind: r.kind ?? '', status, diagnostics },
-      );
+      add(resultOf(r, res.valid, res.diagnostics));
     },
     skipped(r) {
       flush();

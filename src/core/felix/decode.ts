@@ -45,8 +45,8 @@ export interface FelixCheck {
 
 /**
  * checkFelixConfiguration judges a FelixConfiguration document as calicoctl and clientv3 do on a
- * write: strict decoding, the apiVersion and kind, then (when it decoded) libcalico-go's
- * validator (validateFelixConfiguration).
+ * write: strict decoding, the apiVersion and kind, clientv3's defaults (setFelixDefaults), then
+ * (when it decoded) libcalico-go's validator (validateFelixConfiguration).
  */
 export function checkFelixConfiguration(doc: unknown): FelixCheck {
   const { resource, diagnostics } = decodeFelixConfiguration(doc);
@@ -58,8 +58,9 @@ export function checkFelixConfiguration(doc: unknown): FelixCheck {
       path: '/apiVersion',
     });
   }
-  if (!diagnostics.some((x) => x.code === 'TYPE_MISMATCH' || x.code === 'INPUT_INVALID')) diagnostics.push(...validateFelixConfiguration(resource));
-  return { resource, diagnostics, valid: !diagnostics.some((x) => x.severity === 'error') };
+  const defaulted: FelixConfiguration = { ...resource, spec: setFelixDefaults(resource.spec) };
+  if (!diagnostics.some((x) => x.code === 'TYPE_MISMATCH' || x.code === 'INPUT_INVALID')) diagnostics.push(...validateFelixConfiguration(defaulted));
+  return { resource: defaulted, diagnostics, valid: !diagnostics.some((x) => x.severity === 'error') };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -213,4 +214,24 @@ class Decoder {
       }
     }
   }
+}
+
+/**
+ * setFelixDefaults returns the spec with clientv3's defaults for a FelixConfiguration
+ * (libcalico-go/lib/clientv3/felixconfig.go setDefaults, v3.31.7): floatingIPs Disabled,
+ * bpfConnectTimeLoadBalancing TCP and bpfHostNetworkedNATWithoutCTLB Enabled when unset; a
+ * set bpfConnectTimeLoadBalancingEnabled makes bpfHostNetworkedNATWithoutCTLB Disabled and
+ * bpfConnectTimeLoadBalancing Enabled or Disabled after it.
+ */
+export function setFelixDefaults(spec: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...spec };
+  out.floatingIPs ??= 'Disabled';
+  out.bpfConnectTimeLoadBalancing ??= 'TCP';
+  out.bpfHostNetworkedNATWithoutCTLB ??= 'Enabled';
+  const enabled = out.bpfConnectTimeLoadBalancingEnabled;
+  if (typeof enabled === 'boolean') {
+    out.bpfHostNetworkedNATWithoutCTLB = 'Disabled';
+    out.bpfConnectTimeLoadBalancing = enabled ? 'Enabled' : 'Disabled';
+  }
+  return out;
 }
