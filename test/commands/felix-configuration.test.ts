@@ -11,7 +11,7 @@ import { testContext } from './context.js';
 // FelixConfiguration through every resource command (issue 11 item 1), on the memory store;
 // the backends' own round trips are in test/datastore/contract.ts and etcd.etcd.test.ts.
 
-const fileArgs = { filename: ['-'], recursive: false, skipEmpty: false };
+const fileArgs = { filename: ['-'], recursive: false, skipEmpty: false, skipExists: false, dryRun: false };
 const felix = (name: string, spec: string): string => `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 const pool = (name: string, cidr: string): string => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\nspec:\n  cidr: ${cidr}\n`;
 
