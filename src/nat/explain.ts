@@ -5,8 +5,8 @@ import { openByteFile, streamByteInput, type ByteInput } from '../manifest/byte-
 import * as render from '../output/explain.js';
 import { loadPaint, PLAIN, type Paint } from '../output/paint.js';
 import { iptablesChains } from '../render/iptables.js';
-import { loadNatPools, natModelOf, type PoolSource } from './pools.js';
-import { parseNatSettings, type FelixSettingsInput } from './settings.js';
+import { loadNatInputs, natModelOf, type PoolSource } from './pools.js';
+import { parseNatSettings, type FelixSettingsInput, type ResolvedNatSettings } from './settings.js';
 
 /** ExplainFormat is an output format of nat explain. */
 export type ExplainFormat = 'text' | 'json' | 'csv' | 'table';
@@ -39,19 +39,26 @@ const READ_CHUNK = 1 << 20;
  */
 type ModelSource = (families: readonly Family[]) => Promise<NatModel>;
 
-async function poolModelSource(source: PoolSource, settings: NatSettings, ctx: Context): Promise<ModelSource> {
-  const { pools, warnings } = await loadNatPools(source, ctx);
+/** Models is where explain's model comes from, and the settings it was built with (none for --live). */
+interface Models {
+  readonly source: ModelSource;
+  readonly resolved?: ResolvedNatSettings;
+}
+
+async function poolModelSource(source: PoolSource, flags: FelixSettingsInput, ctx: Context): Promise<Models> {
+  const { pools, warnings, resolved } = await loadNatInputs(source, flags, ctx, 'nat explain');
   for (const w of warnings) ctx.io.stderr.write(w);
+  const settings: NatSettings = resolved.settings;
   // natModelOf prints the warnings only when it succeeds, so a retry never repeats them.
-  return (families) => natModelOf(pools, settings, families, ctx, 'explain IPv4 flows only, or leave out --nat-outgoing-address');
+  return { source: (families) => natModelOf(pools, settings, families, ctx, 'explain IPv4 flows only, or leave out --nat-outgoing-address'), resolved };
 }
 
 /**
  * modelSource picks where the model comes from: the host kernel with --live (read by
  * host/live-model.ts; its rules carry no pool names), else the pools and the Felix flags.
  */
-async function modelSource(opts: ExplainOptions, settings: NatSettings, ctx: Context): Promise<ModelSource> {
-  if (!opts.live) return poolModelSource(opts.source, settings, ctx);
+async function modelSource(opts: ExplainOptions, ctx: Context): Promise<Models> {
+  if (!opts.live) return poolModelSource(opts.source, opts.settings, ctx);
   // The kernel's rules already carry the pools and Felix's settings: inputs that would
   // describe them again are refused rather than silently ignored.
   const given = [
@@ -68,7 +75,7 @@ async function modelSource(opts: ExplainOptions, settings: NatSettings, ctx: Con
     );
   }
   const { liveModelSource } = await import('../host/live-model.js');
-  return liveModelSource(ctx.env);
+  return { source: await liveModelSource(ctx.env) };
 }
 
 /** compile compiles a model with the iptables-restore line of each rule as the text reports show. */
@@ -82,13 +89,19 @@ function paintFor(ctx: Context): Promise<Paint> | Paint {
   return ctx.color ? loadPaint() : PLAIN;
 }
 
-/** explainOne prints one flow's decision as text or JSON. */
-async function explainOne(src: Addr, dst: Addr, source: ModelSource, flow: NatFlowContext, output: ExplainFormat, ctx: Context): Promise<void> {
-  const compiled = await compile(await source(src.family === dst.family ? [src.family] : []));
+/**
+ * explainOne prints one flow's decision as text or JSON, with the Felix settings it was
+ * decided with and where each came from (not for --live: the kernel's rules carry them).
+ */
+async function explainOne(src: Addr, dst: Addr, models: Models, flow: NatFlowContext, output: ExplainFormat, ctx: Context): Promise<void> {
+  const compiled = await compile(await models.source(src.family === dst.family ? [src.family] : []));
   const decision = compiled.decide(src, dst, flow);
-  ctx.io.stdout.write(
-    output === 'json' ? render.formatDecisionJson(decision) : render.formatDecisionText(decision, await paintFor(ctx)),
-  );
+  const felix = models.resolved?.felix;
+  if (output === 'json') {
+    ctx.io.stdout.write(render.formatDecisionJson(felix ? { ...decision, settings: render.settingsJson(felix) } : decision));
+    return;
+  }
+  ctx.io.stdout.write(render.formatDecisionText(decision, await paintFor(ctx)) + (felix ? render.formatSettingsText(felix) : ''));
 }
 
 /** write writes a chunk of output, waiting when the stream asks for it (pipes); written runs once the chunk is written. */
@@ -216,7 +229,7 @@ export async function runExplain(opts: ExplainOptions, ctx: Context): Promise<vo
   } else if (opts.src === undefined || opts.dst === undefined) {
     throw usageError('nat explain needs SRC and DST, or --flows FILE', "run 'poolctl nat explain --help' for examples");
   }
-  const settings = parseNatSettings(opts.settings);
+  parseNatSettings(opts.settings); // bad flags are usage errors before anything is read
   const flow: NatFlowContext = {
     ...(opts.protocol !== undefined ? { protocol: opts.protocol.toLowerCase() } : {}),
     ...(opts.outInterface !== undefined ? { outInterface: opts.outInterface } : {}),
@@ -224,7 +237,7 @@ export async function runExplain(opts: ExplainOptions, ctx: Context): Promise<vo
   if (opts.flows !== undefined) {
     const input = await flowInput(opts.flows, ctx);
     try {
-      return await explainBatch(input, await modelSource(opts, settings, ctx), flow, opts.output ?? 'table', ctx);
+      return await explainBatch(input, (await modelSource(opts, ctx)).source, flow, opts.output ?? 'table', ctx);
     } finally {
       await input.close();
     }
@@ -236,11 +249,11 @@ export async function runExplain(opts: ExplainOptions, ctx: Context): Promise<vo
   };
   const src = parse('SRC', opts.src!);
   const dst = parse('DST', opts.dst!);
-  const source = await modelSource(opts, settings, ctx);
+  const models = await modelSource(opts, ctx);
   const output = opts.output ?? 'text';
-  if (output === 'text' || output === 'json') return explainOne(src, dst, source, flow, output, ctx);
+  if (output === 'text' || output === 'json') return explainOne(src, dst, models, flow, output, ctx);
   // One flow as a CSV or table row: a flow list of one line.
-  return explainBatch(streamByteInput('arguments', [`${opts.src} ${opts.dst}\n`]), source, flow, output, ctx);
+  return explainBatch(streamByteInput('arguments', [`${opts.src} ${opts.dst}\n`]), models.source, flow, output, ctx);
 }
 
 /** flowInput opens the flow list: - is stdin, else a file through manifest's reader (FILE_UNREADABLE naming --flows). */
