@@ -53,7 +53,9 @@ export type ErrorCode =
   /** the kernel holds state nat apply must not overwrite by itself */
   | 'HOST_CONFLICT'
   /** the kernel's ruleset holds rules nat explain --live cannot read */
-  | 'LIVE_RULE_UNSUPPORTED';
+  | 'LIVE_RULE_UNSUPPORTED'
+  /** Felix manages this host's NAT: nat apply refuses to fight it (without --force) */
+  | 'FELIX_MANAGED';
 
 /** ErrorOptions are PoolctlError's optional parts. */
 export interface ErrorOptions {

@@ -25,6 +25,10 @@ export const ERROR_EXITS: Readonly<Record<ErrorCode, ErrorExit>> = {
   HOST_TOOL_MISSING: { exit: ExitCode.UNAVAILABLE },
   HOST_NOT_ROOT: { exit: ExitCode.UNAVAILABLE },
   HOST_COMMAND_UNAVAILABLE: { exit: ExitCode.UNAVAILABLE },
+  FELIX_MANAGED: {
+    exit: ExitCode.UNAVAILABLE,
+    hint: "see what Felix programmed with 'poolctl nat status' and 'poolctl nat explain --live'; --force applies anyway",
+  },
   NOT_FOUND: { exit: ExitCode.FAILURE },
   ALREADY_EXISTS: { exit: ExitCode.FAILURE },
   CONFLICT: { exit: ExitCode.FAILURE },

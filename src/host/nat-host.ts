@@ -2,6 +2,7 @@ import type { Family, NatModel } from '../core/index.js';
 import { applyIptables } from './apply-iptables.js';
 import { applyNftables } from './apply-nftables.js';
 import { listNftChains, otherBackendWarning, resolveBackend, type BackendChoice, type NftChainEntry } from './backend.js';
+import { felixChainSigns, readFelixProcesses } from './felix-guard.js';
 import type { Backend } from './desired.js';
 import { NFT_TABLE } from '../render/nftables.js';
 import { desiredIptables, desiredNftables } from './desired-from-model.js';
@@ -19,6 +20,8 @@ export interface HostPlan {
   readonly conflicts: readonly string[];
   /** warnings: the other backend also holds NAT state (its rules run too) */
   readonly warnings: readonly string[];
+  /** felixSigns say that Felix manages this host's NAT (felix-guard.ts): its other cali- chains, a calico-node process; empty if none. */
+  readonly felixSigns: readonly string[];
   /** apply makes the changes (a no-op when there are none). */
   apply(): Promise<void>;
 }
@@ -80,14 +83,16 @@ export async function planHost(model: NatModel, read: HostRead): Promise<HostPla
     const changes = desired.flatMap((d) =>
       planIptablesFamily(d, { family: d.family, sets: state.sets, nat: state.nat.get(d.family) ?? null }, conflicts),
     );
-    return hostPlan(choice, families, changes, conflicts, chains, () => applyIptables(exec, desired, state, changes));
+    const signs = [...felixChainSigns(chains, state.nat), ...(await readFelixProcesses(exec))];
+    return hostPlan(choice, families, changes, conflicts, chains, signs, () => applyIptables(exec, desired, state, changes));
   }
   const desired = desiredNftables(model);
   const chains = await read.chains;
   const live = await read.live;
   if (live.backend !== 'nftables') throw new Error('planHost: iptables state read for nftables');
   const changes = desired.flatMap((d) => planNftablesFamily(d, live.tables[read.families.indexOf(d.family)] ?? null));
-  return hostPlan(choice, families, changes, conflicts, chains, () => applyNftables(exec, desired, changes));
+  const signs = [...felixChainSigns(chains), ...(await readFelixProcesses(exec))];
+  return hostPlan(choice, families, changes, conflicts, chains, signs, () => applyNftables(exec, desired, changes));
 }
 
 /** hostPlan assembles a HostPlan whose apply writes only when there are changes. */
@@ -97,9 +102,10 @@ function hostPlan(
   changes: Change[],
   conflicts: string[],
   chains: readonly NftChainEntry[] | null,
+  felixSigns: readonly string[],
   write: () => Promise<void>,
 ): HostPlan {
-  return { choice, families, changes, conflicts, warnings: warningsOf(chains, choice), apply: () => (changes.length ? write() : Promise.resolve()) };
+  return { choice, families, changes, conflicts, warnings: warningsOf(chains, choice), felixSigns, apply: () => (changes.length ? write() : Promise.resolve()) };
 }
 
 function warningsOf(chains: readonly NftChainEntry[] | null, choice: BackendChoice): string[] {
