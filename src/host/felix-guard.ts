@@ -1,6 +1,6 @@
 import { CHAIN_CALI_POSTROUTING, CHAIN_FIP_SNAT, CHAIN_NAT_OUTGOING, CHAIN_POSTROUTING, type Family } from '../core/index.js';
 import { NFT_TABLE, nftChainName } from '../render/nftables.js';
-import type { NftChainEntry } from './backend.js';
+import type { NftChainEntry } from './nft-json.js';
 import type { HostExec } from './host-exec.js';
 import type { SavedTable } from './iptables-save.js';
 
