@@ -1,6 +1,6 @@
 import type { Context } from '../base/context.js';
 import { PoolctlError, usageError } from '../base/errors.js';
-import { compileNatModel, FlowScanner, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../core/index.js';
+import { buildNatModel, compileNatModel, FlowScanner, livePools, modelDrift, type DriftItem, type NatPool, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../core/index.js';
 import { openByteFile, streamByteInput, type ByteInput } from '../manifest/byte-input.js';
 import * as render from '../output/explain.js';
 import { loadPaint, PLAIN, type Paint } from '../output/paint.js';
@@ -42,10 +42,15 @@ const READ_CHUNK = 1 << 20;
  */
 type ModelSource = (families: readonly Family[]) => Promise<NatModel>;
 
-/** Models is where explain's model comes from, and the settings it was built with (none for --live). */
+/**
+ * Models is where explain's model comes from, the settings it was built with (none for
+ * --live), and for --live the drift found between the kernel and the pools (filled in by
+ * source, per family asked for).
+ */
 interface Models {
   readonly source: ModelSource;
   readonly resolved?: ResolvedNatSettings;
+  readonly drift?: DriftItem[];
 }
 
 async function poolModelSource(source: PoolSource, flags: FelixSettingsInput, ctx: Context): Promise<Models> {
@@ -57,15 +62,45 @@ async function poolModelSource(source: PoolSource, flags: FelixSettingsInput, ct
 }
 
 /**
- * modelSource picks where the model comes from: the host kernel with --live (read by
- * host/live-model.ts; its rules carry no pool names), else the pools and the Felix flags.
+ * liveModels is --live's source: the kernel's model (host/live-model.ts), its set members named
+ * after the pools (the datastore's, or -f) as the kernel's sets say (livePools: a member no
+ * IPPool has is named as such, never as "no pool"), and the drift between what the pools ask
+ * for and what the kernel holds. Pools that cannot be read (no datastore) leave the members
+ * unnamed, with a warning: the decision is the kernel's either way.
+ */
+async function liveModels(opts: ExplainOptions, ctx: Context): Promise<Models> {
+  const { liveModelSource } = await import('../host/live-model.js');
+  const live = await liveModelSource(ctx.env);
+  let wanted: { pools: NatPool[]; settings: NatSettings } | undefined;
+  try {
+    const { pools, warnings, resolved } = await loadNatInputs(opts.source, opts.settings, ctx, 'nat explain --live');
+    for (const w of warnings) ctx.io.stderr.write(w);
+    wanted = { pools, settings: resolved.settings };
+  } catch (e) {
+    if (!(e instanceof PoolctlError) || opts.source.files.length > 0 || (e.code !== 'DATASTORE_UNREACHABLE' && e.code !== 'NO_RESOURCES')) throw e;
+    ctx.io.stderr.write(`warning: the pools could not be read (${e.message}): the kernel's set members are not named after them, and drift is not checked\n`);
+  }
+  const drift: DriftItem[] = [];
+  const source: ModelSource = async (families) => {
+    const model = await live(families);
+    if (!wanted) return model;
+    const built = buildNatModel(wanted.pools, wanted.settings, { families });
+    if (!built.ok) return model;
+    drift.push(...modelDrift(built.value, model));
+    return { ...model, families: model.families.map((f) => ({ ...f, pools: livePools(f, built.value.families.find((d) => d.family === f.family)) })) };
+  };
+  return { source, drift };
+}
+
+/**
+ * modelSource picks where the model comes from: the host kernel with --live (liveModels),
+ * else the pools and the Felix settings.
  */
 async function modelSource(opts: ExplainOptions, ctx: Context): Promise<Models> {
   if (!opts.live) return poolModelSource(opts.source, opts.settings, ctx);
-  // The kernel's rules already carry the pools and Felix's settings: inputs that would
-  // describe them again are refused rather than silently ignored.
+  // The kernel's rules already carry Felix's settings: flags that would describe them again
+  // are refused rather than silently ignored. (-f gives the pools the kernel is compared with.)
   const given = [
-    opts.source.files.length ? '-f' : '',
     opts.settings.natOutgoingAddress !== undefined ? '--nat-outgoing-address' : '',
     opts.settings.hostIPs?.length ? '--host-ip' : '',
     opts.settings.natPortRange !== undefined ? '--nat-port-range' : '',
@@ -77,8 +112,7 @@ async function modelSource(opts: ExplainOptions, ctx: Context): Promise<Models> 
       'leave out --live to explain from pools and Felix settings',
     );
   }
-  const { liveModelSource } = await import('../host/live-model.js');
-  return { source: await liveModelSource(ctx.env) };
+  return liveModels(opts, ctx);
 }
 
 /** compile compiles a model with the iptables-restore line of each rule as the text reports show. */
@@ -100,11 +134,15 @@ async function explainOne(src: Addr, dst: Addr, models: Models, flow: NatFlowCon
   const compiled = await compile(await models.source(src.family === dst.family ? [src.family] : []));
   const decision = compiled.decide(src, dst, flow);
   const felix = models.resolved?.felix;
+  const drift = models.drift;
   if (output === 'json') {
-    ctx.io.stdout.write(render.formatDecisionJson(felix ? { ...decision, settings: render.settingsJson(felix) } : decision));
+    const extra = { ...(felix ? { settings: render.settingsJson(felix) } : {}), ...(drift ? { drift: drift.map((d) => ({ family: d.family, text: d.text })) } : {}) };
+    ctx.io.stdout.write(render.formatDecisionJson({ ...decision, ...extra }));
     return;
   }
-  ctx.io.stdout.write(render.formatDecisionText(decision, await paintFor(ctx)) + (felix ? render.formatSettingsText(felix) : ''));
+  ctx.io.stdout.write(
+    (drift ? render.formatDriftText(drift) : '') + render.formatDecisionText(decision, await paintFor(ctx)) + (felix ? render.formatSettingsText(felix) : ''),
+  );
 }
 
 /** write writes a chunk of output, waiting when the stream asks for it (pipes); written runs once the chunk is written. */

@@ -104,8 +104,18 @@ export function settingsJson(f: FelixNatSettings): Record<string, unknown> {
   return out;
 }
 
+/**
+ * formatDriftText says, before a --live decision, whether the kernel holds what the pools ask
+ * for: "in step with the pools", or each difference (the decision below is the kernel's).
+ */
+export function formatDriftText(drift: readonly { readonly family: number; readonly text: string }[]): string {
+  if (drift.length === 0) return "the kernel's NAT ruleset is in step with the pools\n\n";
+  const lines = ["drift: the kernel's NAT ruleset differs from what the pools ask for; the decision below is what the kernel does:", ...drift.map((d) => `  IPv${d.family}: ${d.text}`)];
+  return `${lines.join('\n')}\n\n`;
+}
+
 /** formatDecisionJson renders a decision as spec/cli.md's JSON: indented, or one line (JSON Lines). */
-export function formatDecisionJson(d: NatDecision | (NatDecision & { settings: unknown }), compact = false): string {
+export function formatDecisionJson(d: NatDecision | (NatDecision & { settings?: unknown; drift?: unknown }), compact = false): string {
   return `${jsonSafe(compact ? JSON.stringify(d) : JSON.stringify(d, null, 2))}\n`;
 }
 
