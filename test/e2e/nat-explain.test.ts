@@ -90,7 +90,10 @@ describe('nat explain: one flow', () => {
     const r = await runCli(['nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', file, '-o', 'json', '--nat-outgoing-address', '192.168.0.1', '--random-fully', 'false']);
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);
-    expect(Object.keys(d)).toEqual(['src', 'dst', 'family', 'nat', 'action', 'toSource', 'srcPool', 'dstPool', 'reason', 'trace', 'rule']);
+    // cli.md's shape, then the Felix settings it was decided with (issue 11)
+    expect(Object.keys(d)).toEqual(['src', 'dst', 'family', 'nat', 'action', 'toSource', 'srcPool', 'dstPool', 'reason', 'trace', 'rule', 'settings']);
+    expect(d.settings.natOutgoingAddress).toEqual({ value: '192.168.0.1', from: '--nat-outgoing-address' });
+    expect(d.settings.randomFully).toEqual({ value: false, from: '--random-fully' });
     expect(d).toMatchObject({
       src: '10.244.1.5',
       dst: '1.1.1.1',
