@@ -6,6 +6,7 @@ import {
   checkIPPoolSchema,
   decodeFelixConfiguration,
   FELIX_CONFIGURATION_KIND,
+  fromCrd,
   kindByName,
   parsePrefix,
   type Diagnostic,
@@ -29,7 +30,7 @@ export interface PoolSource {
   readonly recursive: boolean;
 }
 
-/** NatPools are the pools the NAT commands work on, the FelixConfigurations beside them, and what to tell the user about the input. */
+/** NatPools are the pools the NAT commands work on and what to tell the user about the input. */
 export interface NatPools {
   readonly pools: NatPool[];
   /** felixConfigs are the FelixConfigurations of the same source (the store's, or the files'), for resolveNatSettings. */
@@ -43,12 +44,11 @@ export interface NatPools {
  * through the shared manifest loader, else from the datastore (Datastore.natPools). Pools are taken as Felix
  * would receive them, so Calico's create-time refusals (overlaps, size, host bits) are left to
  * the NAT model's warnings. Input errors stop the command (INPUT_INVALID): unreadable inputs,
- * syntax errors, documents that are not resources, wrong value types (Calico could not decode
- * the pool), a missing name, and a CIDR that does not parse, each with file:line:col.
- * Unknown fields and skipped kinds are warnings; of two pools with one name, the later wins,
- * as `apply -f` would leave it. Files without any IPPool are NO_RESOURCES. FelixConfigurations
- * come from the same source: the files' (strictly decoded, wrong types an error), else the
- * store's.
+ * syntax errors, documents that are not resources or that calicoctl cannot load, wrong value
+ * types (Calico could not decode the pool), a missing name, and a CIDR that does not parse,
+ * each with file:line:col. Pools in the kubectl form are read as Calico reads them. Unknown
+ * fields, skipped kinds and the YAML reading's warnings are warnings; of two pools with one
+ * name, the later wins, as `apply -f` would leave it. Files without any IPPool are NO_RESOURCES.
  */
 export async function loadNatPools(source: PoolSource, ctx: Context): Promise<NatPools> {
   if (source.files.length === 0) {
@@ -62,13 +62,13 @@ export async function loadNatPools(source: PoolSource, ctx: Context): Promise<Na
     }
   }
   // The manifest reader only for -f: the datastore path does without it.
-  const [{ loadManifests, positioned }, { formatDiagnostic }] = await Promise.all([
+  const [{ bounded, loadManifests, positioned }, { formatDiagnostic }] = await Promise.all([
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
   ]);
   const load = await loadManifests([...source.files], { recursive: source.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd });
   const errors: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'error');
-  const notices: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'warning');
+  const notices: Diagnostic[] = load.diagnostics.filter((d) => d.severity !== 'error');
   const byName = new Map<string, { pool: NatPool; res: LoadedResource }>();
   const felixByName = new Map<string, FelixConfiguration>();
   let poolCount = 0;
@@ -77,15 +77,20 @@ export async function loadNatPools(source: PoolSource, ctx: Context): Promise<Na
     if (kindByName(res.kind) === FELIX_CONFIGURATION_KIND) {
       // As Felix receives it: what decodes is used (the later of two with one name); unknown fields are warnings.
       const fc = decodeFelixConfiguration(res.value);
-      for (const d of fc.diagnostics) (d.code === 'FIELD_UNKNOWN' ? notices : errors).push(at(d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' } : d));
+      const found = fc.diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
+      for (const d of bounded(res, found)) (d.severity === 'error' ? errors : notices).push(d);
       felixByName.set(fc.resource.metadata.name, fc.resource);
       continue;
     }
     poolCount++;
     const schema = checkIPPoolSchema(res.value);
-    for (const d of schema.diagnostics) (d.code === 'TYPE_MISMATCH' ? errors : notices).push(at(d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' } : d));
+    const found = schema.diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
+    for (const d of bounded(res, found)) (d.severity === 'error' ? errors : notices).push(d);
+    notices.push(...(res.diagnostics ?? []));
     if (!schema.decodable) continue;
-    const pool = natPoolOf(res.value as IPPool);
+    // The pool as calicoctl decodes it (fields in any case, the kubectl form read as Calico reads it).
+    const value = res.form === 'crd' ? fromCrd(schema.value as Record<string, unknown>).value : schema.value;
+    const pool = natPoolOf(value as IPPool);
     if (pool.name === '') {
       errors.push(at({ code: 'FIELD_REQUIRED', severity: 'error', message: 'IPPool has no metadata.name', path: '/metadata/name' }));
       continue;

@@ -1,6 +1,6 @@
-import { OverlapIndex, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck, type IPPool, type ResourceKind } from '../core/index.js';
+import { OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck, type IPPool, type ResourceKind } from '../core/index.js';
 import type { BatchStep, KindStore, ResourceValue, StoredPool, StoredResource, Txn } from '../datastore/datastore.js';
-import { NotFoundError, AlreadyExistsError } from '../datastore/errors.js';
+import { AlreadyExistsError, NotFoundError } from '../datastore/errors.js';
 
 // What create, apply, replace and delete do to one resource, as batch steps (datastore.ts):
 // each runs inside the datastore's consistent view, so the checks below (overlaps, existence,
@@ -63,21 +63,36 @@ const warningsOf = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) =>
 /** EXISTS are the codes that say a pool of the name is already there (stored or earlier in the input). */
 export const EXISTS: ReadonlySet<string> = new Set(['ALREADY_EXISTS', 'DUPLICATE_NAME']);
 
-/** canonical is a stable text of a JSON value (object keys sorted), for comparing contents. */
+/**
+ * isGoEmpty is encoding/json's omitempty test: false, 0, "", null, and empty arrays and objects
+ * are not written, so a field holding one is the same as an absent one.
+ */
+function isGoEmpty(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && Object.keys(v as object).length === 0;
+}
+
+/** canonical is a stable text of a JSON value as Calico stores it: object keys sorted, empty (omitempty) members left out. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const keys = Object.keys(v as object)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .filter((k) => !isGoEmpty((v as Record<string, unknown>)[k]))
       .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(v);
 }
 
-/** sameContent reports whether an update would change nothing a user wrote: labels, annotations, spec. */
-function sameContent(next: IPPool | ResourceValue, cur: StoredPool | StoredResource): boolean {
-  const pick = (p: IPPool | ResourceValue): unknown => ({ labels: p.metadata.labels ?? {}, annotations: p.metadata.annotations ?? {}, spec: p.spec });
+/**
+ * sameContent reports whether an update would change nothing a user wrote (labels,
+ * annotations, spec) once Calico's defaults are applied on both sides and its empty fields
+ * dropped: a manifest that spells out a default (`disabled: false`, `blockSize: 26`) is
+ * unchanged.
+ */
+function sameContent(next: IPPool, cur: StoredPool): boolean {
+  const pick = (p: IPPool): unknown => ({ labels: p.metadata.labels, annotations: p.metadata.annotations, spec: setDefaults(p).spec });
   return canonical(pick(next)) === canonical(pick(cur));
 }
 
@@ -210,6 +225,12 @@ export function stepFor(verb: Verb, opts: OpOptions = {}): (txn: Txn) => Promise
   }
 }
 
+/** sameOtherContent reports whether an update of another kind would change nothing a user wrote: labels, annotations, spec. */
+function sameOtherContent(next: ResourceValue, cur: StoredResource): boolean {
+  const pick = (p: ResourceValue): unknown => ({ labels: p.metadata.labels ?? {}, annotations: p.metadata.annotations ?? {}, spec: p.spec });
+  return canonical(pick(next)) === canonical(pick(cur));
+}
+
 /**
  * otherKindStep is what a verb does to one resource of another kind than IPPool, through its
  * KindStore (clientv3's FelixConfigurations().Create/Update/Delete after setDefaults and the
@@ -253,7 +274,7 @@ export async function otherKindStep(verb: Verb, store: KindStore, input: Resourc
     return { action: 'created', warnings };
   }
   const rv = input.resourceVersion || cur.metadata.resourceVersion;
-  if (verb === 'apply' && sameContent(value, cur) && rv === cur.metadata.resourceVersion) return { action: 'unchanged', warnings };
+  if (verb === 'apply' && sameOtherContent(value, cur) && rv === cur.metadata.resourceVersion) return { action: 'unchanged', warnings };
   await store.update({ ...value, metadata: { ...value.metadata, resourceVersion: rv } });
   return { action: verb === 'apply' ? 'configured' : 'replaced', warnings };
 }

@@ -32,17 +32,17 @@ describe('FelixConfiguration as a resource kind', () => {
     });
 
     const g = testContext({ datastore: ds });
-    expect(await get.run!({ resource: 'felixconfigs', names: [], output: 'table', export: false }, g)).toBe(0);
+    expect(await get.run!({ resource: 'felixconfigs', names: [], output: 'table', export: false, crd: false }, g)).toBe(0);
     expect(g.stdout()).toBe('NAME      \ndefault   \n\n');
     const y = testContext({ datastore: ds });
-    expect(await get.run!({ resource: 'FelixConfiguration', names: ['default'], output: 'yaml', export: true }, y)).toBe(0);
+    expect(await get.run!({ resource: 'FelixConfiguration', names: ['default'], output: 'yaml', export: true, crd: false }, y)).toBe(0);
     expect(y.stdout()).toContain('kind: FelixConfiguration\n');
     expect(y.stdout()).toContain('natOutgoingAddress: 192.0.2.1\n');
     const n = testContext({ datastore: ds });
-    expect(await get.run!({ resource: 'felixconfiguration', names: [], output: 'name', export: false }, n)).toBe(0);
+    expect(await get.run!({ resource: 'felixconfiguration', names: [], output: 'name', export: false, crd: false }, n)).toBe(0);
     expect(n.stdout()).toBe('felixconfiguration/default\n');
     const j = testContext({ datastore: ds });
-    expect(await get.run!({ resource: 'felixconfig', names: [], output: 'json', export: false }, j)).toBe(0);
+    expect(await get.run!({ resource: 'felixconfig', names: [], output: 'json', export: false, crd: false }, j)).toBe(0);
     expect(JSON.parse(j.stdout())).toMatchObject({ kind: 'FelixConfigurationList', items: [{ metadata: { name: 'default' } }] });
 
     // apply: a pool and two FelixConfigurations in one manifest
@@ -84,7 +84,7 @@ describe('FelixConfiguration as a resource kind', () => {
 
   it('validate judges FelixConfigurations with the decoder and the validator, positioned', async () => {
     const v = testContext({ stdin: [felix('default', '  natPortRange: "0:10"\n'), felix('node.a', '  bpfEnabled: true\n')].join('---\n') });
-    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false }, v)).toBe(1);
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, v)).toBe(1);
     const report = JSON.parse(v.stdout());
     expect(report.results.map((r: { kind: string; name: string; status: string }) => [r.kind, r.name, r.status])).toEqual([
       ['FelixConfiguration', 'default', 'invalid'],
@@ -94,6 +94,6 @@ describe('FelixConfiguration as a resource kind', () => {
   });
 
   it('get of an unknown kind names the kinds poolctl handles', async () => {
-    await expect(get.run!({ resource: 'bgppeers', names: [], output: 'table', export: false }, testContext())).rejects.toThrow("resource type 'bgppeers' is not supported");
+    await expect(get.run!({ resource: 'bgppeers', names: [], output: 'table', export: false, crd: false }, testContext())).rejects.toThrow("resource type 'bgppeers' is not supported");
   });
 });

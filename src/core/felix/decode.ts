@@ -1,5 +1,4 @@
 import type { Diagnostic } from '../ippool/diagnostic.js';
-import { GO_STRUCTS } from '../ippool/schema.js';
 import { API_VERSION } from '../ippool/types.js';
 import { escapePointerSegment } from '../json-pointer.js';
 import { parseGoDuration } from './duration.js';
@@ -74,7 +73,24 @@ function jsonKind(v: unknown): string {
   return typeof v;
 }
 
-const META_FIELDS = GO_STRUCTS['/metadata']!.fields;
+/** META_FIELDS are metav1.ObjectMeta's JSON fields and Go types (k8s.io/apimachinery/pkg/apis/meta/v1/types.go). */
+const META_FIELDS: Readonly<Record<string, string>> = {
+  name: 'string',
+  generateName: 'string',
+  namespace: 'string',
+  selfLink: 'string',
+  uid: 'types.UID',
+  resourceVersion: 'string',
+  generation: 'int64',
+  creationTimestamp: 'Time',
+  deletionTimestamp: 'Time',
+  deletionGracePeriodSeconds: 'int64',
+  labels: 'map[string]string',
+  annotations: 'map[string]string',
+  ownerReferences: '[]OwnerReference',
+  finalizers: '[]string',
+  managedFields: '[]ManagedFieldsEntry',
+};
 
 /** Decoder collects diagnostics while it decodes. */
 class Decoder {
