@@ -61,7 +61,9 @@ export type ErrorCode =
   /** nat agent cannot serve /livez, /readyz and /metrics on --health-listen (the port is taken, the address is not local) */
   | 'HEALTH_LISTEN'
   /** the kernel's ruleset holds rules nat explain --live cannot read */
-  | 'LIVE_RULE_UNSUPPORTED';
+  | 'LIVE_RULE_UNSUPPORTED'
+  /** Felix manages this host's NAT: nat apply refuses to fight it (without --force) */
+  | 'FELIX_MANAGED';
 
 /** ErrorOptions are PoolctlError's optional parts. */
 export interface ErrorOptions {
