@@ -24,3 +24,5 @@ export type { CompiledRule, CompileOptions } from './nat/compile.js';
 export { FlowQuery } from './nat/flow-query.js';
 export * from './nat/compiled-nat.js';
 export * from './nat/flows.js';
+export * from './nat/diff.js';
+export * from './nat/diff-causes.js';

@@ -184,6 +184,11 @@ export class CompiledNat implements NatDecider {
     this.#v6 = compile(6);
   }
 
+  /** compiledFamily returns the family's compiled model, or undefined when the model lacks the family. */
+  compiledFamily(family: Family): CompiledFamily | undefined {
+    return (family === 4 ? this.#v4 : this.#v6)?.compiled;
+  }
+
   /** pools returns the family's pools, which FlowQuery.srcPool / dstPool index. */
   pools(family: Family): readonly ModelPool[] {
     return (family === 4 ? this.#v4 : this.#v6)?.compiled.pools ?? [];

@@ -1,0 +1,287 @@
+import { ipv6ValueToWords, type Addr, type AddrValue, type Family } from '../net/addr.js';
+import { RangeBuilder, rangesMeet, type RangeList } from '../net/range-list.js';
+import { boundaryPoints, classAt, classFeatures, type ClassFeatures } from './classes.js';
+import type { CompiledFamily, CompiledRule } from './compile.js';
+import type { CompiledNat } from './compiled-nat.js';
+import type { NatActionName, NatReason } from './decision.js';
+import { FlowQuery } from './flow-query.js';
+import type { ModelPool } from './model.js';
+
+/**
+ * The exact difference between the NAT behaviour of two models (before and after a change),
+ * over the whole address space, decided by the predicate nat explain uses.
+ *
+ * Each model's decision depends on a flow's addresses only through its address classes
+ * (classes.ts): the sets the rules test and the pools reported. Cutting the address space at
+ * every bound of both models' pools and tested sets gives intervals on which both models'
+ * lookups are constant, so a flow's verdict before and after depends only on the joint class
+ * of its src interval and of its dst interval. The diff decides one representative flow per
+ * pair of joint classes in each model (CompiledNat.evaluate, the walk nat explain traces) and
+ * reports every pair whose verdict changes as regions: exact src ranges x exact dst ranges.
+ *
+ * Regions are stated in the pools' terms: a side of a pair is split by pool where the pool
+ * there differs between the models (added, removed, natOutgoing or pool-set membership
+ * changed), so each region names the pools that cause it; where the pools are the same on
+ * both sides, they stay together (all unchanged natOutgoing pools are one src side).
+ */
+
+/** PortRange is an action's --to-ports. */
+interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * NatVerdict is what happens to a flow: NAT or not, the action and SNAT target, the ports tcp
+ * and udp flows get (a port range), the egress interfaces NAT is limited to, and the reason.
+ */
+export interface NatVerdict {
+  readonly nat: boolean;
+  readonly action: NatActionName;
+  readonly toSource: string | null;
+  /** tcpPorts and udpPorts are the --to-ports of the rule tcp / udp flows hit, or null. */
+  readonly tcpPorts: PortRange | null;
+  readonly udpPorts: PortRange | null;
+  /** outInterface is the interface filter of the rule that NATs (`eth+`), or null for any interface. */
+  readonly outInterface: string | null;
+  readonly reason: NatReason;
+}
+
+/** NatDiffRegion is a block of flows whose verdict changes: every src in `src` to every dst in `dst`. */
+export interface NatDiffRegion {
+  readonly family: Family;
+  readonly src: RangeList;
+  readonly dst: RangeList;
+  readonly before: NatVerdict;
+  readonly after: NatVerdict;
+  /** srcPools are the pools reported for the region's sources (as explain's srcPool), in each model. */
+  readonly srcPools: { readonly before: readonly ModelPool[]; readonly after: readonly ModelPool[] };
+  /** dstPools likewise for its destinations (explain's dstPool: pool-set pools). */
+  readonly dstPools: { readonly before: readonly ModelPool[]; readonly after: readonly ModelPool[] };
+}
+
+/** sameVerdict reports whether two verdicts are the same behaviour (the reason aside). */
+export function sameVerdict(a: NatVerdict, b: NatVerdict): boolean {
+  const samePorts = (x: PortRange | null, y: PortRange | null): boolean => (x === null ? y === null : y !== null && x.min === y.min && x.max === y.max);
+  return (
+    a.nat === b.nat &&
+    a.action === b.action &&
+    a.toSource === b.toSource &&
+    a.outInterface === b.outInterface &&
+    samePorts(a.tcpPorts, b.tcpPorts) &&
+    samePorts(a.udpPorts, b.udpPorts)
+  );
+}
+
+const NO_FEATURES: ClassFeatures = { src: [], dst: [], lists: [] };
+
+/** Side is one model's family for the diff: its compiled family (absent: no ruleset) and features. */
+interface Side {
+  readonly nat: CompiledNat;
+  readonly family: CompiledFamily | undefined;
+  readonly features: ClassFeatures;
+  readonly pools: readonly ModelPool[];
+}
+
+function sideOf(nat: CompiledNat, family: Family): Side {
+  const f = nat.compiledFamily(family);
+  if (!f) return { nat, family: undefined, features: NO_FEATURES, pools: [] };
+  const features = classFeatures(f);
+  // Models poolctl builds test three sets at most; a model with more cannot be classified.
+  if (features === null) throw new Error(`nat diff: the IPv${family} rules test too many sets to classify addresses`);
+  return { nat, family: f, features, pools: f.pools };
+}
+
+/** mergePoints returns the sorted union of two sorted point lists, with the family's first address. */
+function mergePoints(family: Family, a: readonly AddrValue[], b: readonly AddrValue[]): AddrValue[] {
+  const out: AddrValue[] = [family === 4 ? 0 : 0n];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (x > out[out.length - 1]!) out.push(x);
+  }
+  return out;
+}
+
+/** samePool reports whether two models report the same pool for an address (the same name, CIDR and NAT role), or none in both. */
+function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.name === b.name && a.cidr === b.cidr && a.natOutgoing === b.natOutgoing && a.inPoolSet === b.inPoolSet;
+}
+
+/** Group is the intervals of one side with one joint class and one pool split: their ranges and pools. */
+class Group {
+  readonly ranges: RangeBuilder;
+  readonly before = new Set<number>();
+  readonly after = new Set<number>();
+  #list: RangeList | undefined;
+
+  constructor(
+    family: Family,
+    /** rep is the first address of the group's first interval: a representative. */
+    readonly rep: AddrValue,
+  ) {
+    this.ranges = new RangeBuilder(family);
+  }
+
+  get list(): RangeList {
+    return (this.#list ??= this.ranges.build());
+  }
+}
+
+/** JointClasses are one side's groups by joint class key, then by pool split key. */
+type JointClasses = Map<number, Map<string, Group>>;
+
+function addTo(classes: JointClasses, key: number, split: string, family: Family, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
+  let bySplit = classes.get(key);
+  if (!bySplit) classes.set(key, (bySplit = new Map()));
+  let g = bySplit.get(split);
+  if (!g) bySplit.set(split, (g = new Group(family, first)));
+  g.ranges.add(first, last);
+  if (poolA >= 0) g.before.add(poolA);
+  if (poolB >= 0) g.after.add(poolB);
+}
+
+/** END is the address after each family's last. */
+const END: Readonly<Record<Family, AddrValue>> = { 4: 2 ** 32, 6: 1n << 128n };
+
+/**
+ * jointClasses cuts the family's address space at both models' bounds and groups the
+ * intervals, as sources and as destinations, by their joint class (the bits of both models)
+ * and by pool split (see the module comment).
+ */
+function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; dst: JointClasses } {
+  const points = mergePoints(
+    family,
+    a.family ? boundaryPoints(family, a.pools, a.features.lists) : [],
+    b.family ? boundaryPoints(family, b.pools, b.features.lists) : [],
+  );
+  points.push(END[family]);
+  const w = new Uint32Array(4);
+  const at = new Int32Array(8);
+  const src: JointClasses = new Map();
+  const dst: JointClasses = new Map();
+  const srcShift = a.features.src.length;
+  const dstShift = a.features.dst.length;
+  // a run of intervals with the same answers in both models is one interval
+  let runFirst: AddrValue | null = null;
+  const run = new Int32Array(8);
+  const flush = (last: AddrValue): void => {
+    if (runFirst === null) return;
+    const [sa, da, sba, dba, sb, db, sbb, dbb] = run as unknown as number[];
+    const srcSplit = samePool(a.pools[sa!], b.pools[sb!]) ? '=' : `${sa}|${sb}`;
+    const dstSplit = samePool(a.pools[da!], b.pools[db!]) ? '=' : `${da}|${db}`;
+    addTo(src, sba! | (sbb! << srcShift), srcSplit, family, runFirst, last, sa!, sb!);
+    addTo(dst, dba! | (dbb! << dstShift), dstSplit, family, runFirst, last, da!, db!);
+  };
+  for (let k = 0; k + 1 < points.length; k++) {
+    const first = points[k]!;
+    if (family === 4) w[0] = first as number;
+    else ipv6ValueToWords(first as bigint, w, 0);
+    if (a.family) classAt(a.family, a.features, w, at, 0);
+    else at.set([-1, -1, 0, 0], 0);
+    if (b.family) classAt(b.family, b.features, w, at, 4);
+    else at.set([-1, -1, 0, 0], 4);
+    let same = runFirst !== null;
+    for (let i = 0; same && i < 8; i++) same = at[i] === run[i];
+    if (same) continue;
+    flush(family === 4 ? (first as number) - 1 : (first as bigint) - 1n);
+    runFirst = first;
+    run.set(at);
+  }
+  const end = END[family];
+  flush(family === 4 ? (end as number) - 1 : (end as bigint) - 1n);
+  return { src, dst };
+}
+
+/** VerdictCache decides representative flows in one model, protocol by protocol. */
+class Verdicts {
+  readonly #q = new FlowQuery();
+
+  constructor(private readonly nat: CompiledNat) {}
+
+  /** rule decides src -> dst for a protocol (undefined: neither tcp nor udp) and returns the rule that fires and the reason. */
+  rule(src: Addr, dst: Addr, protocol: string | undefined): [CompiledRule | null, NatReason] {
+    const q = this.#q;
+    q.setAddrs(src, dst);
+    q.protocol = protocol;
+    q.outInterface = undefined;
+    this.nat.evaluate(q);
+    return [q.rule, q.reason];
+  }
+
+  verdict(src: Addr, dst: Addr): NatVerdict {
+    const [rule, reason] = this.rule(src, dst, undefined);
+    const ports = (r: CompiledRule | null): PortRange | null => {
+      const a = r?.rule.action;
+      return a && (a.kind === 'masquerade' || a.kind === 'snat') && a.toPorts ? a.toPorts : null;
+    };
+    const iface = rule?.rule.matches.find((m) => m.kind === 'out-interface');
+    return {
+      nat: rule !== null,
+      action: rule ? rule.actionName : 'none',
+      toSource: rule ? rule.toSource : null,
+      tcpPorts: ports(this.rule(src, dst, 'tcp')[0]),
+      udpPorts: ports(this.rule(src, dst, 'udp')[0]),
+      outInterface: iface?.kind === 'out-interface' ? iface.iface : null,
+      reason,
+    };
+  }
+}
+
+function addrOf(family: Family, v: AddrValue): Addr {
+  return { family, value: BigInt(v) };
+}
+
+/**
+ * diffNat returns the regions of flows whose verdict differs between two compiled models,
+ * per family (IPv4 first), ordered by src then dst. Flows between families never NAT in
+ * either, so they never change. Throws only for a model whose rules test more sets than
+ * address classes allow (never one poolctl builds).
+ */
+export function diffNat(before: CompiledNat, after: CompiledNat): NatDiffRegion[] {
+  const out: NatDiffRegion[] = [];
+  const vb = new Verdicts(before);
+  const va = new Verdicts(after);
+  for (const family of [4, 6] as const) {
+    const a = sideOf(before, family);
+    const b = sideOf(after, family);
+    const { src, dst } = jointClasses(family, a, b);
+    const firstRep = (m: Map<string, Group>): AddrValue => m.values().next().value!.rep;
+    for (const [, srcGroups] of src) {
+      const s = addrOf(family, firstRep(srcGroups));
+      for (const [, dstGroups] of dst) {
+        const d = addrOf(family, firstRep(dstGroups));
+        const was = vb.verdict(s, d);
+        const now = va.verdict(s, d);
+        if (sameVerdict(was, now)) continue;
+        for (const sg of srcGroups.values()) {
+          for (const dg of dstGroups.values()) {
+            out.push({
+              family,
+              src: sg.list,
+              dst: dg.list,
+              before: was,
+              after: now,
+              srcPools: { before: [...sg.before].map((i) => a.pools[i]!), after: [...sg.after].map((i) => b.pools[i]!) },
+              dstPools: { before: [...dg.before].map((i) => a.pools[i]!), after: [...dg.after].map((i) => b.pools[i]!) },
+            });
+          }
+        }
+      }
+    }
+  }
+  const firstOf = (l: RangeList): AddrValue => l.bounds[0]!;
+  return out.sort((x, y) => x.family - y.family || cmp(firstOf(x.src), firstOf(y.src)) || cmp(firstOf(x.dst), firstOf(y.dst)));
+}
+
+function cmp(a: AddrValue, b: AddrValue): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** regionContains reports whether the flow src -> dst (of the region's family) is in the region. */
+export function regionContains(r: NatDiffRegion, src: Addr, dst: Addr): boolean {
+  const at = (l: RangeList, v: bigint): boolean => (l.family === 4 ? rangesMeet(l, Number(v), Number(v)) : rangesMeet(l, v, v));
+  return src.family === r.family && dst.family === r.family && at(r.src, src.value) && at(r.dst, dst.value);
+}
