@@ -17,6 +17,13 @@ export interface NatPools {
   readonly pools: NatPool[];
   /** warnings are printed on stderr, each ending with a newline (positions and source lines included). */
   readonly warnings: string[];
+  /** resources are the manifests' IPPools by name (the one used), for pointing at a pool's lines; absent for the datastore. */
+  readonly resources?: ReadonlyMap<string, LoadedResource>;
+}
+
+/** LoadPoolsOptions: allowEmpty accepts files without any IPPool (nat diff: a state with no pools). */
+export interface LoadPoolsOptions {
+  readonly allowEmpty?: boolean;
 }
 
 /**
@@ -27,9 +34,9 @@ export interface NatPools {
  * syntax errors, documents that are not resources, wrong value types (Calico could not decode
  * the pool), a missing name, and a CIDR that does not parse, each with file:line:col.
  * Unknown fields and skipped kinds are warnings; of two pools with one name, the later wins,
- * as `apply -f` would leave it. Files without any IPPool are NO_RESOURCES.
+ * as `apply -f` would leave it. Files without any IPPool are NO_RESOURCES (unless opts.allowEmpty).
  */
-export async function loadNatPools(source: PoolSource, ctx: Context): Promise<NatPools> {
+export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadPoolsOptions = {}): Promise<NatPools> {
   if (source.files.length === 0) {
     const { openDatastore } = await import('../datastore/index.js');
     const ds = await openDatastore(ctx);
@@ -89,10 +96,12 @@ export async function loadNatPools(source: PoolSource, ctx: Context): Promise<Na
   if (errors.length > 0) {
     throw new PoolctlError('INPUT_INVALID', text(errors).join('').trimEnd());
   }
-  if (load.resources.length === 0) {
+  if (load.resources.length === 0 && !opts.allowEmpty) {
     throw new PoolctlError('NO_RESOURCES', `no IPPool in ${source.files.join(', ')}`);
   }
-  return { pools: [...byName.values()].map((e) => e.pool), warnings: text(notices) };
+  const resources = new Map<string, LoadedResource>();
+  for (const [name, e] of byName) resources.set(name, e.res);
+  return { pools: [...byName.values()].map((e) => e.pool), warnings: text(notices), resources };
 }
 
 /** MAX_WARNINGS caps the model warnings printed (a big overlapping input can have thousands). */

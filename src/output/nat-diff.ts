@@ -1,6 +1,5 @@
-import { rangeCidrs, rangesOf, sameRanges, subtractRanges, type RangeList } from '../core/net/range-list.js';
-import { parsePrefix, type Prefix } from '../core/net/prefix.js';
-import type { DiffCause, ModelPool, NatDiffRegion, NatVerdict } from '../core/index.js';
+import { rangeCidrs, subtractRanges, type DiffCause, type ModelPool, type NatDiffRegion, type NatDiffSide, type NatVerdict, type RangeList } from '../core/index.js';
+import { workflowCommand } from './diagnostics/github.js';
 
 /** DiffEntry is a region of changed flows with the causes found for it. */
 export interface DiffEntry {
@@ -52,30 +51,13 @@ function listText(items: readonly string[], noun: string): string {
   return `${items.length} ${noun} (${items.slice(0, MAX_LISTED - 1).join(', ')}, ...)`;
 }
 
-/** unionOf is the addresses of pools' CIDRs. */
-function unionOf(family: 4 | 6, pools: readonly ModelPool[]): RangeList {
-  const prefixes: Prefix[] = [];
-  for (const p of pools) {
-    const r = parsePrefix(p.cidr);
-    if (r.ok) prefixes.push(r.value.prefix);
-  }
-  return rangesOf(family, prefixes);
-}
-
-/** uniqueByName merges two pool lists, first occurrence of a name kept. */
-function uniqueByName(a: readonly ModelPool[], b: readonly ModelPool[]): ModelPool[] {
-  const seen = new Map<string, ModelPool>();
-  for (const p of [...a, ...b]) if (!seen.has(p.name)) seen.set(p.name, p);
-  return [...seen.values()];
-}
-
 /** srcText names a region's sources: the pods of its pools, and the exact part when it is not the pools' whole CIDRs. */
 function srcText(r: NatDiffRegion): string {
-  const pools = uniqueByName(r.srcPools.after, r.srcPools.before);
-  const cidrs = rangeCidrs(r.src);
-  if (pools.length === 0) return listText(cidrs, 'ranges');
+  const side = r.src;
+  const pools = side.changed.length > 0 ? side.changed.map((c) => (c.after ?? c.before)!) : side.after.length > 0 ? side.after : side.before;
+  if (pools.length === 0) return listText(rangeCidrs(side.ranges), 'ranges');
   const names = listText(pools.map(poolText), 'pools');
-  return sameRanges(unionOf(r.family, pools), r.src) ? `pods of ${names}` : `pods of ${names} in ${listText(cidrs, 'ranges')}`;
+  return side.whole ? `pods of ${names}` : `pods of ${names} in ${listText(rangeCidrs(side.ranges), 'ranges')}`;
 }
 
 /** FULL is each family's whole address space as a RangeList. */
@@ -84,15 +66,22 @@ const FULL: Readonly<Record<4 | 6, RangeList>> = {
   6: { family: 6, bounds: [0n, (1n << 128n) - 1n] },
 };
 
-/** dstText names a region's destinations: its prefixes, or everything but a few (the pools, when that is what is left out). */
+/**
+ * dstText names a region's destinations: "any destination outside the IP pools" when they
+ * include all of those (poolSet: the pool-set pools of both states), then the rest as prefixes.
+ */
 function dstText(r: NatDiffRegion, poolSet: RangeList | undefined): string {
-  const cidrs = rangeCidrs(r.dst);
-  if (cidrs.length <= MAX_LISTED) return cidrs.join(', ');
-  const rest = subtractRanges(FULL[r.family], r.dst);
-  if (poolSet && sameRanges(rest, poolSet)) return `any IPv${r.family} destination outside the IP pools`;
-  const out = rangeCidrs(rest);
-  if (out.length < cidrs.length) return `any IPv${r.family} destination except ${listText(out, 'ranges')}`;
-  return listText(cidrs, 'ranges');
+  let rest = r.dst.ranges;
+  const parts: string[] = [];
+  if (poolSet) {
+    const outside = subtractRanges(FULL[r.family], poolSet);
+    if (outside.bounds.length > 0 && subtractRanges(outside, rest).bounds.length === 0) {
+      parts.push(`any IPv${r.family} destination outside the IP pools`);
+      rest = subtractRanges(rest, outside);
+    }
+  }
+  if (rest.bounds.length > 0) parts.push(listText(rangeCidrs(rest), 'ranges'));
+  return parts.join(', and ');
 }
 
 /** verdictText is a verdict for people: "no NAT", "NAT", or "NAT (SNAT to 192.0.2.1, ports 1024-65535, on eth+ only)". */
@@ -110,15 +99,59 @@ export function verdictText(v: NatVerdict, other?: NatVerdict): string {
 /** regionText is one region's line: `<sources> → <destinations>: <before> → <after> (<causes>)`. */
 export function regionText(e: DiffEntry, poolSet?: RangeList): string {
   const r = e.region;
-  const causes = e.causes.length > 0 ? ` (${e.causes.map((c) => c.text).join('; ')})` : '';
+  const shown = e.causes.slice(0, MAX_LISTED).map((c) => c.text);
+  if (e.causes.length > MAX_LISTED) shown.push(`${e.causes.length - MAX_LISTED} more changes`);
+  const causes = shown.length > 0 ? ` (${shown.join('; ')})` : '';
   return `${srcText(r)} → ${dstText(r, poolSet)}: ${verdictText(r.before, r.after)} → ${verdictText(r.after, r.before)}${causes}`;
 }
 
-/** poolSetOf is the union of the pool-set pools of both states of a family, for "outside the IP pools". */
-function poolSetOf(family: 4 | 6, entries: readonly DiffEntry[]): RangeList {
-  const pools: ModelPool[] = [];
-  for (const e of entries) if (e.region.family === family) pools.push(...e.region.dstPools.before, ...e.region.dstPools.after);
-  return unionOf(family, pools);
+/** summaryText is the last line of the text and github reports. */
+function summaryText(report: NatDiffReport): string {
+  const n = report.entries.length;
+  return n === 0 ? 'no change in NAT behaviour' : `${n} change${n === 1 ? '' : 's'} in NAT behaviour`;
+}
+
+/** MAX_ANNOTATED caps the regions one annotation lists. */
+const MAX_ANNOTATED = 20;
+
+/**
+ * formatNatDiffGitHub is nat diff's github output: GitHub Actions warnings, one on each line
+ * that causes a change (where a pool is defined, or the field of it that changed), listing
+ * the regions it changes; changes caused where no file says (the datastore's pools, the Felix
+ * settings) in one warning without a file; then the changed --flows and the summary.
+ */
+export function formatNatDiffGitHub(report: NatDiffReport): string {
+  const byPlace = new Map<string, { at: SourcePosition | undefined; lines: string[] }>();
+  for (const e of report.entries) {
+    const places = new Map<string, SourcePosition | undefined>();
+    for (const c of e.causes) {
+      const at = report.locate?.(c);
+      places.set(at ? `${at.file}:${at.line}:${at.column}` : '', at);
+    }
+    if (places.size === 0) places.set('', undefined);
+    const poolSet = report.poolSets?.[e.region.family];
+    const line = `IPv${e.region.family}: ${regionText(e, poolSet)}`;
+    for (const [key, at] of places) {
+      let g = byPlace.get(key);
+      if (!g) byPlace.set(key, (g = { at, lines: [] }));
+      g.lines.push(line);
+    }
+  }
+  const out: string[] = [];
+  for (const { at, lines } of byPlace.values()) {
+    const shown = lines.slice(0, MAX_ANNOTATED);
+    if (lines.length > shown.length) shown.push(`... and ${lines.length - shown.length} more`);
+    const title = `NAT behaviour changes (${lines.length} region${lines.length === 1 ? '' : 's'})`;
+    out.push(workflowCommand('warning', at ? { file: at.file, line: at.line, column: at.column, title } : { title }, shown.join('\n')));
+  }
+  for (const f of report.flows ?? []) out.push(`${flowText(f)}\n`);
+  out.push(`${summaryText(report)}\n`);
+  return out.join('');
+}
+
+/** flowText is one changed flow: `SRC -> DST: before (reason) → after (reason)`. */
+function flowText(f: FlowChange): string {
+  return `${f.src} -> ${f.dst}: ${verdictText(f.before, f.after)} (${f.before.reason}) → ${verdictText(f.after, f.before)} (${f.after.reason})`;
 }
 
 /** formatNatDiffText is nat diff's text output: the regions by family, the changed flows, and a summary line. */
@@ -128,15 +161,14 @@ export function formatNatDiffText(report: NatDiffReport): string {
     const entries = report.entries.filter((e) => e.region.family === family);
     if (entries.length === 0) continue;
     lines.push(`IPv${family}:`);
-    const poolSet = report.poolSets?.[family] ?? poolSetOf(family, entries);
+    const poolSet = report.poolSets?.[family];
     for (const e of entries) lines.push(`  ${regionText(e, poolSet)}`);
   }
   if (report.flows) {
     lines.push(report.flows.length === 0 ? `flows: none of ${report.flowsChecked ?? 0} changes` : `flows that change (${report.flows.length} of ${report.flowsChecked ?? 0}):`);
-    for (const f of report.flows) lines.push(`  ${f.src} -> ${f.dst}: ${verdictText(f.before, f.after)} (${f.before.reason}) → ${verdictText(f.after, f.before)} (${f.after.reason})`);
+    for (const f of report.flows) lines.push(`  ${flowText(f)}`);
   }
-  const n = report.entries.length;
-  lines.push(n === 0 ? 'no change in NAT behaviour' : `${n} change${n === 1 ? '' : 's'} in NAT behaviour`);
+  lines.push(summaryText(report));
   return `${lines.join('\n')}\n`;
 }
 
@@ -151,22 +183,37 @@ function verdictJson(v: NatVerdict): Record<string, unknown> {
   };
 }
 
+/** sideJson is a region's side in JSON: its exact prefixes, the pools reported there in each state, and the changed pools' names. */
+function sideJson(side: NatDiffSide): Record<string, unknown> {
+  const names = (ps: readonly ModelPool[]): string[] => ps.map((p) => p.name);
+  return {
+    cidrs: rangeCidrs(side.ranges),
+    pools: { before: names(side.before), after: names(side.after) },
+    changedPools: side.changed.map((c) => (c.after ?? c.before)!.name),
+  };
+}
+
 /** formatNatDiffJson is nat diff's JSON output: every region with its exact prefixes, pools, verdicts and causes. */
 export function formatNatDiffJson(report: NatDiffReport): string {
-  const names = (ps: readonly ModelPool[]): string[] => ps.map((p) => p.name);
   const doc: Record<string, unknown> = {
     before: report.before,
     after: report.after,
     changed: report.entries.length > 0,
     regions: report.entries.map(({ region: r, causes }) => ({
       family: r.family,
-      src: rangeCidrs(r.src),
-      dst: rangeCidrs(r.dst),
-      srcPools: { before: names(r.srcPools.before), after: names(r.srcPools.after) },
-      dstPools: { before: names(r.dstPools.before), after: names(r.dstPools.after) },
+      src: sideJson(r.src),
+      dst: sideJson(r.dst),
       before: verdictJson(r.before),
       after: verdictJson(r.after),
-      causes: causes.map((c) => ({ text: c.text, ...(c.pool ? { pool: c.pool.name, state: c.pool.state } : {}), ...(c.setting ? { setting: c.setting } : {}) })),
+      causes: causes.map((c) => {
+        const at = report.locate?.(c);
+        return {
+          text: c.text,
+          ...(c.pool ? { pool: c.pool.name, state: c.pool.state } : {}),
+          ...(c.setting ? { setting: c.setting } : {}),
+          ...(at ? { file: at.file, line: at.line, column: at.column } : {}),
+        };
+      }),
     })),
   };
   if (report.flows) doc.flows = report.flows.map((f) => ({ src: f.src, dst: f.dst, line: f.line, before: verdictJson(f.before), after: verdictJson(f.after) }));

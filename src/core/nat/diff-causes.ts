@@ -8,7 +8,8 @@ import type { ModelPool, NatSettings } from './model.js';
  */
 export interface DiffCause {
   readonly text: string;
-  readonly pool?: { readonly name: string; readonly state: 'before' | 'after' };
+  /** pool: the pool, the state that has it, and the JSON pointer of what changed in it ('' for the whole pool). */
+  readonly pool?: { readonly name: string; readonly state: 'before' | 'after'; readonly path: string };
   readonly setting?: keyof NatSettings;
 }
 
@@ -30,14 +31,19 @@ function traits(p: ModelPool): string {
 function poolChange(name: string, before: PoolsByName, after: PoolsByName): DiffCause | null {
   const a = before.get(name);
   const b = after.get(name);
-  if (!a && b) return { text: `new pool ${name}${traits(b)}`, pool: { name, state: 'after' } };
-  if (a && !b) return { text: `pool ${name} removed`, pool: { name, state: 'before' } };
+  if (!a && b) return { text: `new pool ${name}${traits(b)}`, pool: { name, state: 'after', path: '' } };
+  if (a && !b) return { text: `pool ${name} removed`, pool: { name, state: 'before', path: '' } };
   if (!a || !b) return null;
   const parts: string[] = [];
-  if (a.cidr !== b.cidr) parts.push(`CIDR ${a.cidr} → ${b.cidr}`);
-  if (a.natOutgoing !== b.natOutgoing) parts.push(`natOutgoing ${a.natOutgoing} → ${b.natOutgoing}`);
-  if (a.inPoolSet !== b.inPoolSet) parts.push(b.inPoolSet ? 'back in the pool set (no longer LoadBalancer-only)' : 'LoadBalancer-only now, so out of the pool set');
-  return parts.length === 0 ? null : { text: `${name}: ${parts.join(', ')}`, pool: { name, state: 'after' } };
+  let path = '';
+  const part = (text: string, at: string): void => {
+    parts.push(text);
+    path ||= at;
+  };
+  if (a.cidr !== b.cidr) part(`CIDR ${a.cidr} → ${b.cidr}`, '/spec/cidr');
+  if (a.natOutgoing !== b.natOutgoing) part(`natOutgoing ${a.natOutgoing} → ${b.natOutgoing}`, '/spec/natOutgoing');
+  if (a.inPoolSet !== b.inPoolSet) part(b.inPoolSet ? 'back in the pool set (no longer LoadBalancer-only)' : 'LoadBalancer-only now, so out of the pool set', '/spec/allowedUses');
+  return parts.length === 0 ? null : { text: `${name}: ${parts.join(', ')}`, pool: { name, state: 'after', path } };
 }
 
 function settingText<K extends keyof NatSettings>(key: K, a: NatSettings, b: NatSettings, show: (v: NatSettings[K]) => string): DiffCause | null {
@@ -63,22 +69,21 @@ function touchesHosts(x: NatVerdict, y: NatVerdict): boolean {
 }
 
 /**
- * regionCauses explains a region: the pools that differ on its src or dst side (a side whose
- * pools are the same in both states is not a cause), then the Felix settings that differ where
- * the verdicts differ (SNAT target, ports, interface filter, host exclusions, pool-set name).
+ * regionCauses explains a region: the pools that differ on its src or dst side (NatDiffSide's
+ * changed pools, by name in each state), then the Felix settings that differ where the
+ * verdicts differ (SNAT target, ports, interface filter, host exclusions, pool-set name).
  */
 export function regionCauses(r: NatDiffRegion, before: PoolsByName, after: PoolsByName, settings: { readonly before: NatSettings; readonly after: NatSettings }): DiffCause[] {
   const out: DiffCause[] = [];
   const seen = new Set<string>();
-  for (const side of [r.srcPools, r.dstPools]) {
-    const names = [...new Set([...side.before.map((p) => p.name), ...side.after.map((p) => p.name)])];
-    const same = side.before.length === side.after.length && side.before.every((p, i) => p === side.after[i] || (p.name === side.after[i]!.name && poolChange(p.name, before, after) === null));
-    if (same) continue;
-    for (const name of names) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      const c = poolChange(name, before, after);
-      if (c) out.push(c);
+  for (const side of [r.src, r.dst]) {
+    for (const change of side.changed) {
+      for (const p of [change.before, change.after]) {
+        if (!p || seen.has(p.name)) continue;
+        seen.add(p.name);
+        const c = poolChange(p.name, before, after);
+        if (c) out.push(c);
+      }
     }
   }
   const { before: s1, after: s2 } = settings;

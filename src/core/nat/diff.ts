@@ -1,5 +1,5 @@
 import { ipv6ValueToWords, type Addr, type AddrValue, type Family } from '../net/addr.js';
-import { RangeBuilder, rangesMeet, type RangeList } from '../net/range-list.js';
+import { RangeBuilder, rangesMeet, sameRanges, type RangeList } from '../net/range-list.js';
 import { boundaryPoints, classAt, classFeatures, type ClassFeatures } from './classes.js';
 import type { CompiledFamily, CompiledRule } from './compile.js';
 import type { CompiledNat } from './compiled-nat.js';
@@ -21,8 +21,8 @@ import type { ModelPool } from './model.js';
  *
  * Regions are stated in the pools' terms: a side of a pair is split by pool where the pool
  * there differs between the models (added, removed, natOutgoing or pool-set membership
- * changed), so each region names the pools that cause it; where the pools are the same on
- * both sides, they stay together (all unchanged natOutgoing pools are one src side).
+ * changed), so each region names the pools that cause it; where the pools are the same in
+ * both models, they stay together (all unchanged natOutgoing pools are one src side).
  */
 
 /** PortRange is an action's --to-ports. */
@@ -47,17 +47,33 @@ export interface NatVerdict {
   readonly reason: NatReason;
 }
 
+/** PoolChange is a pool that differs between the models where it is reported: before, after, or both (changed). */
+export interface PoolChange {
+  readonly before?: ModelPool;
+  readonly after?: ModelPool;
+}
+
+/**
+ * NatDiffSide is one side (sources or destinations) of a region: its exact addresses, the
+ * pools explain reports for them in each model (srcPool / dstPool), the pools among those that
+ * differ between the models (empty: every pool here is unchanged), and whether the addresses
+ * are exactly those pools' CIDRs (whole) rather than a part of them.
+ */
+export interface NatDiffSide {
+  readonly ranges: RangeList;
+  readonly before: readonly ModelPool[];
+  readonly after: readonly ModelPool[];
+  readonly changed: readonly PoolChange[];
+  readonly whole: boolean;
+}
+
 /** NatDiffRegion is a block of flows whose verdict changes: every src in `src` to every dst in `dst`. */
 export interface NatDiffRegion {
   readonly family: Family;
-  readonly src: RangeList;
-  readonly dst: RangeList;
+  readonly src: NatDiffSide;
+  readonly dst: NatDiffSide;
   readonly before: NatVerdict;
   readonly after: NatVerdict;
-  /** srcPools are the pools reported for the region's sources (as explain's srcPool), in each model. */
-  readonly srcPools: { readonly before: readonly ModelPool[]; readonly after: readonly ModelPool[] };
-  /** dstPools likewise for its destinations (explain's dstPool: pool-set pools). */
-  readonly dstPools: { readonly before: readonly ModelPool[]; readonly after: readonly ModelPool[] };
 }
 
 /** sameVerdict reports whether two verdicts are the same behaviour (the reason aside). */
@@ -75,9 +91,8 @@ export function sameVerdict(a: NatVerdict, b: NatVerdict): boolean {
 
 const NO_FEATURES: ClassFeatures = { src: [], dst: [], lists: [] };
 
-/** Side is one model's family for the diff: its compiled family (absent: no ruleset) and features. */
+/** Side is one model's family for the diff: its compiled family (absent: no ruleset), features and pools. */
 interface Side {
-  readonly nat: CompiledNat;
   readonly family: CompiledFamily | undefined;
   readonly features: ClassFeatures;
   readonly pools: readonly ModelPool[];
@@ -85,11 +100,11 @@ interface Side {
 
 function sideOf(nat: CompiledNat, family: Family): Side {
   const f = nat.compiledFamily(family);
-  if (!f) return { nat, family: undefined, features: NO_FEATURES, pools: [] };
+  if (!f) return { family: undefined, features: NO_FEATURES, pools: [] };
   const features = classFeatures(f);
   // Models poolctl builds test three sets at most; a model with more cannot be classified.
   if (features === null) throw new Error(`nat diff: the IPv${family} rules test too many sets to classify addresses`);
-  return { nat, family: f, features, pools: f.pools };
+  return { family: f, features, pools: f.pools };
 }
 
 /** mergePoints returns the sorted union of two sorted point lists, with the family's first address. */
@@ -110,34 +125,37 @@ function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
   return a.name === b.name && a.cidr === b.cidr && a.natOutgoing === b.natOutgoing && a.inPoolSet === b.inPoolSet;
 }
 
-/** Group is the intervals of one side with one joint class and one pool split: their ranges and pools. */
+/**
+ * Group is the intervals of one side with one joint class and one pool split: one changed
+ * pool pair (changed), or every interval whose pool is the same in both models.
+ */
 class Group {
   readonly ranges: RangeBuilder;
+  /** before and after are the pools reported in the group, as indexes into each model's pools. */
   readonly before = new Set<number>();
   readonly after = new Set<number>();
-  #list: RangeList | undefined;
 
   constructor(
     family: Family,
     /** rep is the first address of the group's first interval: a representative. */
     readonly rep: AddrValue,
+    readonly changed: boolean,
   ) {
     this.ranges = new RangeBuilder(family);
   }
-
-  get list(): RangeList {
-    return (this.#list ??= this.ranges.build());
-  }
 }
 
-/** JointClasses are one side's groups by joint class key, then by pool split key. */
+/** SAME is the split key of the intervals whose pool is the same in both models. */
+const SAME = '=';
+
+/** JointClasses are one side's groups by joint class key, then by pool split key (SAME, or the changed pair). */
 type JointClasses = Map<number, Map<string, Group>>;
 
 function addTo(classes: JointClasses, key: number, split: string, family: Family, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
   let bySplit = classes.get(key);
   if (!bySplit) classes.set(key, (bySplit = new Map()));
   let g = bySplit.get(split);
-  if (!g) bySplit.set(split, (g = new Group(family, first)));
+  if (!g) bySplit.set(split, (g = new Group(family, first, split !== SAME)));
   g.ranges.add(first, last);
   if (poolA >= 0) g.before.add(poolA);
   if (poolB >= 0) g.after.add(poolB);
@@ -145,6 +163,9 @@ function addTo(classes: JointClasses, key: number, split: string, family: Family
 
 /** END is the address after each family's last. */
 const END: Readonly<Record<Family, AddrValue>> = { 4: 2 ** 32, 6: 1n << 128n };
+
+/** NO_CLASS is the class of every address in a family a model lacks: no pool, no set. */
+const NO_CLASS: readonly number[] = [-1, -1, 0, 0];
 
 /**
  * jointClasses cuts the family's address space at both models' bounds and groups the
@@ -169,20 +190,23 @@ function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; ds
   const run = new Int32Array(8);
   const flush = (last: AddrValue): void => {
     if (runFirst === null) return;
-    const [sa, da, sba, dba, sb, db, sbb, dbb] = run as unknown as number[];
-    const srcSplit = samePool(a.pools[sa!], b.pools[sb!]) ? '=' : `${sa}|${sb}`;
-    const dstSplit = samePool(a.pools[da!], b.pools[db!]) ? '=' : `${da}|${db}`;
-    addTo(src, sba! | (sbb! << srcShift), srcSplit, family, runFirst, last, sa!, sb!);
-    addTo(dst, dba! | (dbb! << dstShift), dstSplit, family, runFirst, last, da!, db!);
+    const sa = run[0]!;
+    const da = run[1]!;
+    const sb = run[4]!;
+    const db = run[5]!;
+    const srcSplit = samePool(a.pools[sa], b.pools[sb]) ? SAME : `${sa}|${sb}`;
+    const dstSplit = samePool(a.pools[da], b.pools[db]) ? SAME : `${da}|${db}`;
+    addTo(src, run[2]! | (run[6]! << srcShift), srcSplit, family, runFirst, last, sa, sb);
+    addTo(dst, run[3]! | (run[7]! << dstShift), dstSplit, family, runFirst, last, da, db);
   };
   for (let k = 0; k + 1 < points.length; k++) {
     const first = points[k]!;
     if (family === 4) w[0] = first as number;
     else ipv6ValueToWords(first as bigint, w, 0);
     if (a.family) classAt(a.family, a.features, w, at, 0);
-    else at.set([-1, -1, 0, 0], 0);
+    else at.set(NO_CLASS, 0);
     if (b.family) classAt(b.family, b.features, w, at, 4);
-    else at.set([-1, -1, 0, 0], 4);
+    else at.set(NO_CLASS, 4);
     let same = runFirst !== null;
     for (let i = 0; same && i < 8; i++) same = at[i] === run[i];
     if (same) continue;
@@ -195,8 +219,69 @@ function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; ds
   return { src, dst };
 }
 
-/** VerdictCache decides representative flows in one model, protocol by protocol. */
-class Verdicts {
+/**
+ * SideMaker turns groups into NatDiffSides, each group's (and each class's union) once, so that
+ * regions share the pool lists of big groups (all unchanged natOutgoing pools) instead of
+ * copying them.
+ */
+class SideMaker {
+  readonly #groups = new Map<Group, NatDiffSide>();
+  readonly #unions = new Map<Map<string, Group>, NatDiffSide>();
+
+  constructor(
+    private readonly family: Family,
+    private readonly a: Side,
+    private readonly b: Side,
+  ) {}
+
+  /** of is the side of one group. */
+  of(g: Group): NatDiffSide {
+    let side = this.#groups.get(g);
+    if (!side) this.#groups.set(g, (side = this.#make([g])));
+    return side;
+  }
+
+  /** union is the side of every group of a class together. */
+  union(groups: Map<string, Group>): NatDiffSide {
+    let side = this.#unions.get(groups);
+    if (!side) this.#unions.set(groups, (side = groups.size === 1 ? this.of(groups.values().next().value!) : this.#make([...groups.values()])));
+    return side;
+  }
+
+  #make(gs: readonly Group[]): NatDiffSide {
+    const ranges = new RangeBuilder(this.family);
+    const before = new Set<number>();
+    const after = new Set<number>();
+    const changed: PoolChange[] = [];
+    for (const g of gs) {
+      const l = g.ranges.build();
+      for (let i = 0; i < l.bounds.length; i += 2) ranges.add(l.bounds[i]!, l.bounds[i + 1]!);
+      for (const i of g.before) before.add(i);
+      for (const i of g.after) after.add(i);
+      if (!g.changed) continue;
+      const [x] = g.before;
+      const [y] = g.after;
+      changed.push({ ...(x !== undefined ? { before: this.a.pools[x]! } : {}), ...(y !== undefined ? { after: this.b.pools[y]! } : {}) });
+    }
+    const list = ranges.build();
+    const whole = new RangeBuilder(this.family);
+    for (const i of before) whole.addPrefix(this.a.pools[i]!.prefix);
+    for (const i of after) whole.addPrefix(this.b.pools[i]!.prefix);
+    return {
+      ranges: list,
+      before: [...before].sort((x, y) => x - y).map((i) => this.a.pools[i]!),
+      after: [...after].sort((x, y) => x - y).map((i) => this.b.pools[i]!),
+      changed,
+      whole: sameRanges(whole.build(), list),
+    };
+  }
+}
+
+/**
+ * NatVerdicts decides flows into NatVerdicts in one compiled model, with the evaluation nat
+ * explain uses: the protocol-less flow, then tcp and udp for their port ranges.
+ */
+export class NatVerdicts {
   readonly #q = new FlowQuery();
 
   constructor(private readonly nat: CompiledNat) {}
@@ -207,10 +292,12 @@ class Verdicts {
     q.setAddrs(src, dst);
     q.protocol = protocol;
     q.outInterface = undefined;
-    this.nat.evaluate(q);
+    // A diff decides a few representatives per class pair: walking beats building classes.
+    this.nat.walk(q);
     return [q.rule, q.reason];
   }
 
+  /** verdict decides the flow src -> dst. */
   verdict(src: Addr, dst: Addr): NatVerdict {
     const [rule, reason] = this.rule(src, dst, undefined);
     const ports = (r: CompiledRule | null): PortRange | null => {
@@ -236,44 +323,45 @@ function addrOf(family: Family, v: AddrValue): Addr {
 
 /**
  * diffNat returns the regions of flows whose verdict differs between two compiled models,
- * per family (IPv4 first), ordered by src then dst. Flows between families never NAT in
- * either, so they never change. Throws only for a model whose rules test more sets than
- * address classes allow (never one poolctl builds).
+ * per family (IPv4 first), ordered by src then dst. Every flow of a pair of joint classes has
+ * the verdicts of the pair's representative; for a pair whose verdict changes, each of its
+ * flows is in exactly one region: every changed source pool to all the pair's destinations,
+ * then the unchanged sources to each changed destination pool, then to the unchanged
+ * destinations. Flows between families never NAT in either model, so they never change.
+ * Throws only for a model whose rules test more sets than address classes allow (never one
+ * poolctl builds).
  */
 export function diffNat(before: CompiledNat, after: CompiledNat): NatDiffRegion[] {
   const out: NatDiffRegion[] = [];
-  const vb = new Verdicts(before);
-  const va = new Verdicts(after);
+  const vb = new NatVerdicts(before);
+  const va = new NatVerdicts(after);
   for (const family of [4, 6] as const) {
     const a = sideOf(before, family);
     const b = sideOf(after, family);
     const { src, dst } = jointClasses(family, a, b);
+    const sides = new SideMaker(family, a, b);
     const firstRep = (m: Map<string, Group>): AddrValue => m.values().next().value!.rep;
-    for (const [, srcGroups] of src) {
+    for (const srcGroups of src.values()) {
       const s = addrOf(family, firstRep(srcGroups));
-      for (const [, dstGroups] of dst) {
+      for (const dstGroups of dst.values()) {
         const d = addrOf(family, firstRep(dstGroups));
         const was = vb.verdict(s, d);
         const now = va.verdict(s, d);
         if (sameVerdict(was, now)) continue;
-        for (const sg of srcGroups.values()) {
-          for (const dg of dstGroups.values()) {
-            out.push({
-              family,
-              src: sg.list,
-              dst: dg.list,
-              before: was,
-              after: now,
-              srcPools: { before: [...sg.before].map((i) => a.pools[i]!), after: [...sg.after].map((i) => b.pools[i]!) },
-              dstPools: { before: [...dg.before].map((i) => a.pools[i]!), after: [...dg.after].map((i) => b.pools[i]!) },
-            });
-          }
-        }
+        const region = (x: NatDiffSide, y: NatDiffSide): void => {
+          out.push({ family, src: x, dst: y, before: was, after: now });
+        };
+        for (const sg of srcGroups.values()) if (sg.changed) region(sides.of(sg), sides.union(dstGroups));
+        const same = srcGroups.get(SAME);
+        if (!same) continue;
+        for (const dg of dstGroups.values()) if (dg.changed) region(sides.of(same), sides.of(dg));
+        const rest = dstGroups.get(SAME);
+        if (rest) region(sides.of(same), sides.of(rest));
       }
     }
   }
   const firstOf = (l: RangeList): AddrValue => l.bounds[0]!;
-  return out.sort((x, y) => x.family - y.family || cmp(firstOf(x.src), firstOf(y.src)) || cmp(firstOf(x.dst), firstOf(y.dst)));
+  return out.sort((x, y) => x.family - y.family || cmp(firstOf(x.src.ranges), firstOf(y.src.ranges)) || cmp(firstOf(x.dst.ranges), firstOf(y.dst.ranges)));
 }
 
 function cmp(a: AddrValue, b: AddrValue): number {
@@ -283,5 +371,5 @@ function cmp(a: AddrValue, b: AddrValue): number {
 /** regionContains reports whether the flow src -> dst (of the region's family) is in the region. */
 export function regionContains(r: NatDiffRegion, src: Addr, dst: Addr): boolean {
   const at = (l: RangeList, v: bigint): boolean => (l.family === 4 ? rangesMeet(l, Number(v), Number(v)) : rangesMeet(l, v, v));
-  return src.family === r.family && dst.family === r.family && at(r.src, src.value) && at(r.dst, dst.value);
+  return src.family === r.family && dst.family === r.family && at(r.src.ranges, src.value) && at(r.dst.ranges, dst.value);
 }

@@ -42,21 +42,21 @@ describe('diffNat', () => {
     const regions = diffNat(compiled(base), compiled([...base, pool('no-nat-172-16', '172.16.0.0/12', false, { disabled: true })]));
     expect(regions).toHaveLength(1);
     const r = regions[0]!;
-    expect(rangeCidrs(r.src)).toEqual(['10.244.0.0/16']);
-    expect(rangeCidrs(r.dst)).toEqual(['172.16.0.0/12']);
+    expect(rangeCidrs(r.src.ranges)).toEqual(['10.244.0.0/16']);
+    expect(rangeCidrs(r.dst.ranges)).toEqual(['172.16.0.0/12']);
     expect([r.before.nat, r.after.nat, r.after.reason]).toEqual([true, false, 'DST_IN_POOL']);
-    expect(r.srcPools.after.map((p) => p.name)).toEqual(['default-ipv4-ippool']);
-    expect(r.dstPools.after.map((p) => p.name)).toEqual(['no-nat-172-16']);
+    expect(r.src.after.map((p) => p.name)).toEqual(['default-ipv4-ippool']);
+    expect(r.dst.after.map((p) => p.name)).toEqual(['no-nat-172-16']);
   });
 
   it("turning natOutgoing off: the pool's pods to everything outside the pools", () => {
     const other = pool('other', '192.168.0.0/16', true);
     const regions = diffNat(compiled([pool('p', '10.244.0.0/16', true), other]), compiled([pool('p', '10.244.0.0/16', false), other]));
     expect(regions).toHaveLength(1);
-    expect(rangeCidrs(regions[0]!.src)).toEqual(['10.244.0.0/16']);
+    expect(rangeCidrs(regions[0]!.src.ranges)).toEqual(['10.244.0.0/16']);
     // every IPv4 address but the two pools
-    expect(rangeCidrs(regions[0]!.dst)).toContain('0.0.0.0/5');
-    expect(rangeCidrs(regions[0]!.dst)).not.toContain('10.244.0.0/16');
+    expect(rangeCidrs(regions[0]!.dst.ranges)).toContain('0.0.0.0/5');
+    expect(rangeCidrs(regions[0]!.dst.ranges)).not.toContain('10.244.0.0/16');
     expect(regions.every((r) => r.family === 4)).toBe(true);
   });
 
