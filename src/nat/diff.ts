@@ -19,8 +19,9 @@ import {
   type NatSettings,
   type RangeList,
 } from '../core/index.js';
-import { openByteFile, streamByteInput, type ByteInput } from '../manifest/byte-input.js';
+import type { ByteInput } from '../manifest/byte-input.js';
 import type { DiffEntry, FlowChange, NatDiffReport, SourcePosition } from '../output/nat-diff.js';
+import { flowInput } from './explain.js';
 import { loadNatPools, natModelOf, type NatPools, type PoolSource } from './pools.js';
 import { parseNatSettings, type FelixSettingsInput } from './settings.js';
 
@@ -145,14 +146,6 @@ async function flowChanges(input: ByteInput, before: CompiledNat, after: Compile
 function poolSetOf(before: CompiledNat, after: CompiledNat, family: Family): RangeList {
   const prefixes = [...before.pools(family), ...after.pools(family)].filter((p) => p.inPoolSet).map((p) => p.prefix);
   return rangesOf(family, prefixes);
-}
-
-/** flowInput opens the flow list: - is stdin, else a file (FILE_UNREADABLE naming --flows). */
-async function flowInput(file: string, ctx: Context): Promise<ByteInput> {
-  if (file === '-') return streamByteInput('<stdin>', ctx.io.stdin);
-  const r = await openByteFile(file, ctx.cwd);
-  if (!r.ok) throw new PoolctlError('FILE_UNREADABLE', `--flows ${file}: ${r.error}`);
-  return r.value;
 }
 
 /**

@@ -46,9 +46,10 @@ function poolText(p: ModelPool): string {
   return `${p.name} (${p.cidr})`;
 }
 
-function listText(items: readonly string[], noun: string): string {
-  if (items.length <= MAX_LISTED) return items.join(', ');
-  return `${items.length} ${noun} (${items.slice(0, MAX_LISTED - 1).join(', ')}, ...)`;
+/** listText names items (shown by show), or for more than MAX_LISTED, their number and the first few. */
+function listText<T>(items: readonly T[], noun: string, show: (x: T) => string = String): string {
+  if (items.length <= MAX_LISTED) return items.map(show).join(', ');
+  return `${items.length} ${noun} (${items.slice(0, MAX_LISTED - 1).map(show).join(', ')}, ...)`;
 }
 
 /** srcText names a region's sources: the pods of its pools, and the exact part when it is not the pools' whole CIDRs. */
@@ -56,7 +57,7 @@ function srcText(r: NatDiffRegion): string {
   const side = r.src;
   const pools = side.changed.length > 0 ? side.changed.map((c) => (c.after ?? c.before)!) : side.after.length > 0 ? side.after : side.before;
   if (pools.length === 0) return listText(rangeCidrs(side.ranges), 'ranges');
-  const names = listText(pools.map(poolText), 'pools');
+  const names = listText(pools, 'pools', poolText);
   return side.whole ? `pods of ${names}` : `pods of ${names} in ${listText(rangeCidrs(side.ranges), 'ranges')}`;
 }
 
@@ -66,6 +67,16 @@ const FULL: Readonly<Record<4 | 6, RangeList>> = {
   6: { family: 6, bounds: [0n, (1n << 128n) - 1n] },
 };
 
+/** OUTSIDE caches, per pool set, the addresses outside it (every region of a report asks). */
+const OUTSIDE = new WeakMap<RangeList, RangeList>();
+
+/** outsideOf returns the addresses of the pool set's family outside it. */
+function outsideOf(poolSet: RangeList): RangeList {
+  let out = OUTSIDE.get(poolSet);
+  if (!out) OUTSIDE.set(poolSet, (out = subtractRanges(FULL[poolSet.family], poolSet)));
+  return out;
+}
+
 /**
  * dstText names a region's destinations: "any destination outside the IP pools" when they
  * include all of those (poolSet: the pool-set pools of both states), then the rest as prefixes.
@@ -74,7 +85,7 @@ function dstText(r: NatDiffRegion, poolSet: RangeList | undefined): string {
   let rest = r.dst.ranges;
   const parts: string[] = [];
   if (poolSet) {
-    const outside = subtractRanges(FULL[r.family], poolSet);
+    const outside = outsideOf(poolSet);
     if (outside.bounds.length > 0 && subtractRanges(outside, rest).bounds.length === 0) {
       parts.push(`any IPv${r.family} destination outside the IP pools`);
       rest = subtractRanges(rest, outside);
