@@ -1,3 +1,4 @@
+import { visible } from '../base/terminal-text.js';
 import { rangeCidrs, subtractRanges, type DiffCause, type ModelPool, type NatDiffRegion, type NatDiffSide, type NatVerdict, type RangeList } from '../core/index.js';
 import { workflowCommand } from './diagnostics/github.js';
 
@@ -167,13 +168,13 @@ function flowText(f: FlowChange): string {
 
 /** formatNatDiffText is nat diff's text output: the regions by family, the changed flows, and a summary line. */
 export function formatNatDiffText(report: NatDiffReport): string {
-  const lines: string[] = [`--- ${report.before}`, `+++ ${report.after}`];
+  const lines: string[] = [`--- ${visible(report.before)}`, `+++ ${visible(report.after)}`];
   for (const family of [4, 6] as const) {
     const entries = report.entries.filter((e) => e.region.family === family);
     if (entries.length === 0) continue;
     lines.push(`IPv${family}:`);
     const poolSet = report.poolSets?.[family];
-    for (const e of entries) lines.push(`  ${regionText(e, poolSet)}`);
+    for (const e of entries) lines.push(`  ${visible(regionText(e, poolSet))}`);
   }
   if (report.flows) {
     lines.push(report.flows.length === 0 ? `flows: none of ${report.flowsChecked ?? 0} changes` : `flows that change (${report.flows.length} of ${report.flowsChecked ?? 0}):`);

@@ -1,3 +1,4 @@
+import { visible } from '../base/terminal-text.js';
 import type { StoredPool } from '../datastore/datastore.js';
 import type { GetResult, Printer } from './printer.js';
 import { formatTabwriter } from './tabwriter.js';
@@ -36,13 +37,16 @@ const COLUMNS: Readonly<Record<'table' | 'wide', readonly Column[]>> = {
 
 /**
  * tablePrinter prints one table (headings, then a row per pool, tabwriter layout) followed by
- * an empty line, as calicoctl does.
+ * an empty line, as calicoctl does. Cells are made visible (base/terminal-text.ts): a newline, tab
+ * or escape sequence in stored data prints as `\n`, `\t`, `\x1b`, so each pool stays one
+ * row and nothing reaches the terminal raw (kubectl escapes ESC too, and cuts a cell at its
+ * first line break; poolctl keeps the whole value).
  */
 export function tablePrinter(format: 'table' | 'wide'): Printer {
   const cols = COLUMNS[format];
   return {
     async print(result: GetResult): Promise<string> {
-      const rows = [cols.map((c) => c.heading), ...result.items.map((p) => cols.map((c) => c.value(p)))];
+      const rows = [cols.map((c) => c.heading), ...result.items.map((p) => cols.map((c) => visible(c.value(p))))];
       return `${formatTabwriter(rows)}\n`;
     },
   };

@@ -1,3 +1,4 @@
+import { visible, visibleMessage } from '../../base/terminal-text.js';
 import type { Diagnostic } from '../../core/index.js';
 import type { ValidateReport } from '../../manifest/validate-report.js';
 import { formatSummary } from './text.js';
@@ -25,17 +26,18 @@ export interface AnnotationPlace {
 /**
  * workflowCommand renders a GitHub Actions annotation:
  * `::LEVEL file=F,line=L,col=C,endLine=..,endColumn=..,title=T::message`, escaped as
- * @actions/core escapes them (% CR LF in the message; also : and , in properties).
+ * @actions/core escapes them (% CR LF in the message; also : and , in properties). Control
+ * characters from the input are made visible first (the Actions log would act on ANSI escapes).
  */
 export function workflowCommand(level: 'error' | 'warning' | 'notice', at: AnnotationPlace, message: string): string {
   const props: string[] = [];
-  if (at.file !== undefined) props.push(`file=${escapeProperty(at.file)}`);
+  if (at.file !== undefined) props.push(`file=${escapeProperty(visible(at.file))}`);
   if (at.line !== undefined) {
     props.push(`line=${at.line}`, `col=${at.column ?? 1}`);
     if (at.endLine !== undefined) props.push(`endLine=${at.endLine}`, `endColumn=${at.endColumn ?? 1}`);
   }
-  if (at.title !== undefined) props.push(`title=${escapeProperty(at.title)}`);
-  return `::${level}${props.length ? ` ${props.join(',')}` : ''}::${escapeData(message)}\n`;
+  if (at.title !== undefined) props.push(`title=${escapeProperty(visible(at.title))}`);
+  return `::${level}${props.length ? ` ${props.join(',')}` : ''}::${escapeData(visibleMessage(message, { newlines: true }))}\n`;
 }
 
 /** formatAnnotation renders a diagnostic as a GitHub Actions annotation titled with its code (workflowCommand). */
