@@ -56,7 +56,7 @@ function listText<T>(items: readonly T[], noun: string, show: (x: T) => string =
 /** srcText names a region's sources: the pods of its pools, and the exact part when it is not the pools' whole CIDRs. */
 function srcText(r: NatDiffRegion): string {
   const side = r.src;
-  const pools = side.changed.length > 0 ? side.changed.map((c) => (c.after ?? c.before)!) : side.after.length > 0 ? side.after : side.before;
+  const pools = side.named;
   if (pools.length === 0) return listText(rangeCidrs(side.ranges), 'ranges');
   const names = listText(pools, 'pools', poolText);
   return side.whole ? `pods of ${names}` : `pods of ${names} in ${listText(rangeCidrs(side.ranges), 'ranges')}`;

@@ -56,14 +56,17 @@ export interface PoolChange {
 /**
  * NatDiffSide is one side (sources or destinations) of a region: its exact addresses, the
  * pools explain reports for them in each model (srcPool / dstPool), the pools among those that
- * differ between the models (empty: every pool here is unchanged), and whether the addresses
- * are exactly those pools' CIDRs (whole) rather than a part of them.
+ * differ between the models (empty: every pool here is unchanged), the pools that name the
+ * side in reports (the changed ones in the state that has them, after first; else the
+ * unchanged ones), and whether the addresses are exactly the named pools' CIDRs (whole)
+ * rather than a part of them.
  */
 export interface NatDiffSide {
   readonly ranges: RangeList;
   readonly before: readonly ModelPool[];
   readonly after: readonly ModelPool[];
   readonly changed: readonly PoolChange[];
+  readonly named: readonly ModelPool[];
   readonly whole: boolean;
 }
 
@@ -264,16 +267,14 @@ class SideMaker {
       changed.push({ ...(x !== undefined ? { before: this.a.pools[x]! } : {}), ...(y !== undefined ? { after: this.b.pools[y]! } : {}) });
     }
     const list = ranges.build();
-    const whole = new RangeBuilder(this.family);
-    for (const i of before) whole.addPrefix(this.a.pools[i]!.prefix);
-    for (const i of after) whole.addPrefix(this.b.pools[i]!.prefix);
-    return {
-      ranges: list,
+    const pools = {
       before: [...before].sort((x, y) => x - y).map((i) => this.a.pools[i]!),
       after: [...after].sort((x, y) => x - y).map((i) => this.b.pools[i]!),
-      changed,
-      whole: sameRanges(whole.build(), list),
     };
+    const named = changed.length > 0 ? changed.map((c) => (c.after ?? c.before)!) : pools.after.length > 0 ? pools.after : pools.before;
+    const whole = new RangeBuilder(this.family);
+    for (const p of named) whole.addPrefix(p.prefix);
+    return { ranges: list, ...pools, changed, named, whole: named.length > 0 && sameRanges(whole.build(), list) };
   }
 }
 
