@@ -148,13 +148,13 @@ class Group {
   }
 }
 
-/** SAME is the split key of the intervals whose pool is the same in both models. */
-const SAME = '=';
+/** SAME is the split key of the intervals whose pool is the same in both models (a changed pair's key is >= 0). */
+const SAME = -1;
 
-/** JointClasses are one side's groups by joint class key, then by pool split key (SAME, or the changed pair). */
-type JointClasses = Map<number, Map<string, Group>>;
+/** JointClasses are one side's groups by joint class key, then by pool split key (SAME, or the changed pair's). */
+type JointClasses = Map<number, Map<number, Group>>;
 
-function addTo(classes: JointClasses, key: number, split: string, family: Family, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
+function addTo(classes: JointClasses, key: number, split: number, family: Family, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
   let bySplit = classes.get(key);
   if (!bySplit) classes.set(key, (bySplit = new Map()));
   let g = bySplit.get(split);
@@ -197,8 +197,10 @@ function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; ds
     const da = run[1]!;
     const sb = run[4]!;
     const db = run[5]!;
-    const srcSplit = samePool(a.pools[sa], b.pools[sb]) ? SAME : `${sa}|${sb}`;
-    const dstSplit = samePool(a.pools[da], b.pools[db]) ? SAME : `${da}|${db}`;
+    // a changed pair's key: the two pool indexes (-1 for none) as one number
+    const width = b.pools.length + 1;
+    const srcSplit = samePool(a.pools[sa], b.pools[sb]) ? SAME : (sa + 1) * width + sb + 1;
+    const dstSplit = samePool(a.pools[da], b.pools[db]) ? SAME : (da + 1) * width + db + 1;
     addTo(src, run[2]! | (run[6]! << srcShift), srcSplit, family, runFirst, last, sa, sb);
     addTo(dst, run[3]! | (run[7]! << dstShift), dstSplit, family, runFirst, last, da, db);
   };
@@ -229,7 +231,7 @@ function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; ds
  */
 class SideMaker {
   readonly #groups = new Map<Group, NatDiffSide>();
-  readonly #unions = new Map<Map<string, Group>, NatDiffSide>();
+  readonly #unions = new Map<Map<number, Group>, NatDiffSide>();
 
   constructor(
     private readonly family: Family,
@@ -245,7 +247,7 @@ class SideMaker {
   }
 
   /** union is the side of every group of a class together. */
-  union(groups: Map<string, Group>): NatDiffSide {
+  union(groups: Map<number, Group>): NatDiffSide {
     let side = this.#unions.get(groups);
     if (!side) this.#unions.set(groups, (side = groups.size === 1 ? this.of(groups.values().next().value!) : this.#make([...groups.values()])));
     return side;
@@ -341,7 +343,7 @@ export function diffNat(before: CompiledNat, after: CompiledNat): NatDiffRegion[
     const b = sideOf(after, family);
     const { src, dst } = jointClasses(family, a, b);
     const sides = new SideMaker(family, a, b);
-    const firstRep = (m: Map<string, Group>): AddrValue => m.values().next().value!.rep;
+    const firstRep = (m: Map<number, Group>): AddrValue => m.values().next().value!.rep;
     for (const srcGroups of src.values()) {
       const s = addrOf(family, firstRep(srcGroups));
       for (const dstGroups of dst.values()) {
