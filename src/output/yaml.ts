@@ -10,7 +10,7 @@ export function yamlPrinter(): Printer {
   return {
     async print(result: GetResult): Promise<string> {
       const { stringify } = (await import('yaml')).default;
-      const value = printedObject(result);
+      const value = result.crd ? (await import('./crd.js')).crdObject(result) : printedObject(result);
       return stringify(value, { schema: 'yaml-1.1', indentSeq: false, sortMapEntries: true, lineWidth: 0 });
     },
   };

@@ -40,11 +40,11 @@ export function workflowCommand(level: 'error' | 'warning' | 'notice', at: Annot
   return `::${level}${props.length ? ` ${props.join(',')}` : ''}::${escapeData(visibleMessage(message, { newlines: true }))}\n`;
 }
 
-/** formatAnnotation renders a diagnostic as a GitHub Actions annotation titled with its code (workflowCommand). */
+/** formatAnnotation renders a diagnostic as a GitHub Actions annotation titled with its code (workflowCommand; info is a notice). */
 export function formatAnnotation(d: Diagnostic): string {
-  const msg = d.hint ? `${d.message} (hint: ${d.hint})` : d.message;
+  const msg = `${d.message}${d.hint ? ` (hint: ${d.hint})` : ''}${d.detail ? `\n${d.detail}` : ''}`;
   const at: AnnotationPlace = { file: d.file, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn, title: d.code };
-  return workflowCommand(d.severity, at, msg);
+  return workflowCommand(d.severity === 'info' ? 'notice' : d.severity, at, msg);
 }
 
 /** formatValidateGitHub renders every diagnostic of a report as an annotation, then the summary line. */
