@@ -27,3 +27,13 @@ describe('IPPool kind names', () => {
     expect(() => parseResourceArgs(words)).toThrow(message);
   });
 });
+
+describe('the kind registry', () => {
+  it("parseKindArgs knows calicoctl's FelixConfiguration aliases and keeps one kind", async () => {
+    const { parseKindArgs } = await import('../../src/resources/kinds.js');
+    for (const w of ['felixconfiguration', 'felixconfigurations', 'felixconfig', 'FelixConfigs']) expect(parseKindArgs([w, 'default']).kind.kind).toBe('FelixConfiguration');
+    expect(parseKindArgs(['felixconfiguration/default', 'felixconfig/node.a']).names).toEqual(['default', 'node.a']);
+    expect(() => parseKindArgs(['ippool/a', 'felixconfig/b'])).toThrow('give resources of one kind at a time');
+    expect(() => parseResourceArgs(['felixconfig', 'default'])).toThrow('is not supported by this command');
+  });
+});

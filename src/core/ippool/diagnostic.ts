@@ -48,7 +48,9 @@ export type DiagnosticCode =
   | 'CONFLICT'
   | 'IMMUTABLE_FIELD'
   | 'BLOCK_SIZE_CONFLICT'
-  | 'DISABLED_NAT_POOL';
+  | 'DISABLED_NAT_POOL'
+  // FelixConfiguration (validator tags and validateFelixConfigSpec)
+  | 'FIELD_INVALID';
 
 /** Severity says whether a diagnostic fails the resource (error) or only informs (warning; info for a skipped document of another kind). */
 export type Severity = 'error' | 'warning' | 'info';
