@@ -23,14 +23,15 @@ import type { ByteInput } from '../manifest/byte-input.js';
 import type { DiffEntry, FlowChange, NatDiffReport, SourcePosition } from '../output/nat-diff.js';
 import { flowInput } from './explain.js';
 import { loadNatPools, natModelOf, type NatPools, type PoolSource } from './pools.js';
-import { parseNatSettings, type FelixSettingsInput } from './settings.js';
+import { felixNodeName } from '../host/felix-node.js';
+import { resolveNatSettings, type FelixSettingsInput } from './settings.js';
 
 /** DiffFormat is an output format of nat diff. */
 export type DiffFormat = 'text' | 'json' | 'github';
 
 /**
  * DiffOptions are nat diff's: the two states (files, or undefined for the datastore; at most
- * one of them the datastore), the Felix settings (today the same flags for both states), an
+ * one of them the datastore), the Felix flags (above each state's FelixConfigurations), an
  * optional flow list to check, and the output format.
  */
 export interface DiffOptions {
@@ -57,11 +58,14 @@ function sourceLabel(source: PoolSource | undefined): string {
 
 /**
  * loadState loads one side: its pools (files through the manifest loader, with no IPPool
- * allowed: a state may have no pools; else the datastore) and its Felix settings. Settings are
- * the flags for both sides today; resolving FelixConfigurations per state plugs in here.
+ * allowed: a state may have no pools; else the datastore) and its Felix settings, resolved as
+ * the other nat commands resolve them from the same source: that state's FelixConfigurations
+ * (`default`, then `node.<node>`) with the flags above them, so a change of a FelixConfiguration
+ * between the states is a change the diff reports.
  */
-async function loadState(source: PoolSource | undefined, settings: NatSettings, ctx: Context): Promise<DiffState> {
+async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, ctx: Context): Promise<DiffState> {
   const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true });
+  const { settings } = resolveNatSettings({ node: flags.node ?? felixNodeName(ctx.env), configs: pools.felixConfigs, flags });
   return { label: sourceLabel(source), pools, settings };
 }
 
@@ -157,8 +161,7 @@ function poolSetOf(before: CompiledNat, after: CompiledNat, family: Family): Ran
  */
 export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ readonly changed: boolean }> {
   checkSources(opts);
-  const settings = parseNatSettings(opts.settings);
-  const [before, after] = await Promise.all([loadState(opts.from, settings, ctx), loadState(opts.to, settings, ctx)]);
+  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, ctx), loadState(opts.to, opts.settings, ctx)]);
   for (const w of [...before.pools.warnings, ...after.pools.warnings]) ctx.io.stderr.write(w);
   const [mb, ma] = await modelsOf(before, after, ctx);
   const cb = compileNatModel(mb);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
@@ -119,6 +119,27 @@ describe('nat diff', () => {
     expect(region.dst).toEqual({ cidrs: ['172.16.0.0/12'], pools: { before: [], after: ['no-nat-172-16'] }, changedPools: ['no-nat-172-16'] });
     expect([region.before.nat, region.after.nat, region.after.reason]).toEqual([true, false, 'DST_IN_POOL']);
     expect(region.causes).toEqual([{ text: 'new pool no-nat-172-16, disabled', pool: 'no-nat-172-16', state: 'after', file: after, line: 9, column: 1 }]);
+  });
+
+  it("each state's FelixConfigurations set its settings (default, then node.<node>, then flags)", async () => {
+    const pools = write('felix-pools.yaml', [DEFAULT]);
+    const felix = join(dir, 'felix-after.yaml');
+    writeFileSync(
+      felix,
+      readFileSync(pools, 'utf8') +
+        '---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata:\n  name: node.worker-1\nspec:\n  natOutgoingAddress: 192.0.2.1\n',
+    );
+    // The node's FelixConfiguration applies on that node only: a change there, none elsewhere.
+    const onNode = await runCli(['nat', 'diff', '--from', pools, '--to', felix, '--node', 'worker-1', '-o', 'json']);
+    expect(onNode.code, onNode.stderr).toBe(1);
+    const doc = JSON.parse(onNode.stdout) as { changed: boolean; regions: { after: { snat?: string } }[] };
+    expect(doc.changed).toBe(true);
+    expect(JSON.stringify(doc.regions)).toContain('192.0.2.1');
+    const elsewhere = await runCli(['nat', 'diff', '--from', pools, '--to', felix, '--node', 'worker-2']);
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    // A flag sets the field above both states' FelixConfigurations: no change left.
+    const flagged = await runCli(['nat', 'diff', '--from', pools, '--to', felix, '--node', 'worker-1', '--nat-outgoing-address', '192.0.2.1']);
+    expect(flagged.code, flagged.stderr).toBe(0);
   });
 
   it('--flows lists the given flows whose verdict changes', async () => {
