@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   datastore: () => import('./datastore.js').then((m) => m.run()),
   nat: () => import('./nat.js').then((m) => m.run()),
   agent: () => import('./agent.js').then((m) => m.run()),
+  diff: () => import('./diff.js').then((m) => m.run()),
   ranges: () => import('./ranges.js').then((m) => m.run()),
   names: () => import('./names.js').then((m) => m.run()),
 };
