@@ -60,6 +60,29 @@ function nameOf(key: Buffer): string | null {
 /** IGNORE is an onUndecodable for reads that only leave such keys out (the NAT listing and watch). */
 const IGNORE = (): void => undefined;
 
+/** WATCH_BACKOFF_FIRST_MS and WATCH_BACKOFF_MAX_MS pace the watch client's own reconnects (as the members' channels: 100 ms doubling to 1 s). */
+const WATCH_BACKOFF_FIRST_MS = 100;
+const WATCH_BACKOFF_MAX_MS = 1000;
+
+/** WatchBackoff is the shape of the etcd3 client's watchBackoff option (cockatiel's IBackoff). */
+interface WatchBackoff {
+  readonly duration: number;
+  next(): WatchBackoff;
+}
+
+/**
+ * watchBackoff gives the pause before the etcd3 watch client reconnects a broken stream:
+ * ms, doubling up to WATCH_BACKOFF_MAX_MS. etcd3 (1.1.2) waits for it on a timer that
+ * Etcd3.close() does not clear and that keeps the process alive; with its default (up to
+ * 30 s, grown by every outage the client lived through) a closed datastore held the process
+ * up to 30 s (the nat agent's SIGTERM). Capped, what close leaves behind ends within a
+ * second. Nothing here relies on that reconnect: watchEtcdNat ends a watch that lost its
+ * stream and its caller resumes it, and close cancels every watch first.
+ */
+function watchBackoff(ms: number): WatchBackoff {
+  return { duration: ms, next: () => watchBackoff(Math.min(ms * 2, WATCH_BACKOFF_MAX_MS)) };
+}
+
 const AUTH_FAILURE = /permission denied|authentication failed|invalid auth token|user name is empty/i;
 
 /** txnOps nests ops in transactions of NESTED_OPS when there are more than a flat transaction allows. */
@@ -75,6 +98,8 @@ class EtcdBackend implements Backend {
   readonly location: string;
   private readonly warned = new Set<string>();
   private watchClient: Etcd3 | null = null;
+  /** watches are the stops of the watches not yet stopped; close stops them before it closes the client. */
+  private readonly watches = new Set<() => Promise<void>>();
 
   constructor(
     private readonly members: EtcdMembers,
@@ -153,9 +178,20 @@ class EtcdBackend implements Backend {
   async watchNat(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>> {
     const client = await this.watcher();
     const decode = (kv: IKeyValue): StoredPool | null => this.decode(kv, IGNORE) ?? null;
-    return watchEtcdNat(client, PREFIX, from.revision, nameOf, decode, handlers).catch((e) => {
+    const stop = await watchEtcdNat(client, PREFIX, from.revision, nameOf, decode, handlers).catch((e) => {
       throw this.failure('watch', new EtcdCallError('unreachable', (e as Error).message));
     });
+    return this.tracked(stop);
+  }
+
+  /** tracked registers a watch's stop until it is called (close calls the ones left). */
+  private tracked(stop: () => Promise<void>): () => Promise<void> {
+    const once = (): Promise<void> => {
+      this.watches.delete(once);
+      return stop();
+    };
+    this.watches.add(once);
+    return once;
   }
 
   /**
@@ -385,6 +421,7 @@ class EtcdBackend implements Backend {
     const { Etcd3 } = await import('etcd3');
     const c = this.watchConfig;
     this.watchClient ??= new Etcd3({
+      faultHandling: { watchBackoff: watchBackoff(WATCH_BACKOFF_FIRST_MS / 2) },
       hosts: c.endpoints.map((e) => `${e.secure || c.tls ? 'https' : 'http'}://${e.target}`),
       ...(c.tls ? { credentials: { rootCertificate: c.tls.rootCertificate, ...(c.tls.privateKey ? { privateKey: c.tls.privateKey, certChain: c.tls.certChain! } : {}) } } : {}),
       ...(c.username && c.password ? { auth: { username: c.username, password: c.password } } : {}),
@@ -410,10 +447,16 @@ class EtcdBackend implements Backend {
       const d = prev && name !== null ? decodeStoredPool(prev.value.toString('utf8'), String(kv.mod_revision), name) : null;
       if (d?.ok) onEvent({ type: 'deleted', pool: d.pool });
     });
-    return () => watcher.cancel();
+    return this.tracked(() => watcher.cancel());
   }
 
+  /**
+   * close ends every connection without waiting on etcd: the watches left are cancelled (not
+   * awaited: a cut-off stream may never confirm; the client's close ends them), then the
+   * members' channels and the watch client are closed.
+   */
   async close(): Promise<void> {
+    for (const stop of [...this.watches]) void stop().catch(() => {});
     this.members.close();
     this.watchClient?.close();
   }

@@ -155,7 +155,8 @@ export async function wipeNat(ns: string): Promise<void> {
 export interface Agent {
   readonly proc: AgentProcess;
   readonly http: NsHttp;
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** stop sends SIGTERM and waits for the exit (SIGKILL after timeoutMs, AgentProcess's default if not given). */
+  stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** runAgent starts `nat agent --backend B ARGS` in the node namespace and waits until it is ready. */
@@ -173,9 +174,9 @@ export async function runAgent(topo: Topology, store: Store, backend: Backend, a
   return {
     proc,
     http,
-    async stop() {
+    async stop(timeoutMs?: number) {
       http.close();
-      return proc.stop();
+      return proc.stop(timeoutMs);
     },
   };
 }

@@ -368,7 +368,10 @@ for (const backend of ['iptables', 'nftables'] as const) {
     it('SIGTERM stops it cleanly and leaves the rules; --cleanup-on-exit removes them', async () => {
       await main();
       const before = await readBack(topo().node, backend);
-      const stopped = await agent!.stop();
+      // this agent lived through the outages above: its etcd watch client's reconnect timers
+      // grew to 30 s and, left behind by close, kept the process alive up to that long; it must
+      // end well within the default 15 s (SIGKILL after 8 s gives exit code null)
+      const stopped = await agent!.stop(8_000);
       agent = null;
       expect(stopped.code).toBe(0);
       expect(await readBack(topo().node, backend)).toBe(before);
