@@ -228,11 +228,13 @@ export class KernelSync {
    */
   private async writeFull(model: NatModel): Promise<ReturnType<typeof describe> | null> {
     const read = readHost(this.exec, this.opts.backend, this.opts.families, { iptablesBackend: this.opts.iptablesBackend });
+    // counted once the write is done: the counter says repaired, not seen (a failed write finds it again)
+    let drifted = 0;
     if (this.programmed) {
       const drift = await planHost(this.programmed.model, read);
       const n = drift.changes.length + drift.conflicts.length;
       if (n > 0) {
-        this.metrics.driftRepairs.inc(n);
+        drifted = n;
         this.log.warn('drift: the kernel differs from what the agent wrote; repairing', {
           differences: n,
           what: drift.changes.map((c) => `${c.kind} ${'name' in c ? c.name : c.chain}`),
@@ -244,6 +246,7 @@ export class KernelSync {
     for (const w of plan.warnings) this.log.warn(w);
     if (plan.changes.length) this.log.debug('kernel write started', { mode: 'full', changes: plan.changes.length });
     await plan.apply();
+    if (drifted > 0) this.metrics.driftRepairs.inc(drifted);
     const live = await read.live;
     this.tools = live.backend === 'iptables' ? live.flavour : null;
     this.programmed = { state: programmedOf(this.opts.backend, model), model };
