@@ -1,6 +1,7 @@
 import type { Context } from '../base/context.js';
 import { PoolctlError, usageError } from '../base/errors.js';
 import {
+  changedPoolNames,
   compileNatModel,
   diffNat,
   FlowScanner,
@@ -161,6 +162,9 @@ function poolSetOf(before: CompiledNat, after: CompiledNat, family: Family): Ran
  */
 export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ readonly changed: boolean }> {
   checkSources(opts);
+  // The printer's module loads while the states are read.
+  const printer = import('../output/nat-diff.js');
+  printer.catch(() => undefined); // awaited below; an input error must not leave it unhandled
   const [before, after] = await Promise.all([loadState(opts.from, opts.settings, ctx), loadState(opts.to, opts.settings, ctx)]);
   for (const w of [...before.pools.warnings, ...after.pools.warnings]) ctx.io.stderr.write(w);
   const [mb, ma] = await modelsOf(before, after, ctx);
@@ -168,7 +172,12 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
   const ca = compileNatModel(ma);
   const regions = diffNat(cb, ca);
   const entries: DiffEntry[] = [];
-  const byName = { 4: [poolsByName(cb.pools(4)), poolsByName(ca.pools(4))], 6: [poolsByName(cb.pools(6)), poolsByName(ca.pools(6))] } as const;
+  // Causes look up only the changed pools by name: index those, not every pool of both states.
+  const names = changedPoolNames(regions);
+  const byName = {
+    4: [poolsByName(cb.pools(4), names), poolsByName(ca.pools(4), names)],
+    6: [poolsByName(cb.pools(6), names), poolsByName(ca.pools(6), names)],
+  } as const;
   for (const region of regions) {
     const [pb, pa] = byName[region.family];
     entries.push({ region, causes: regionCauses(region, pb, pa, { before: before.settings, after: after.settings }) });
@@ -190,7 +199,7 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
     locate: locator(before, after),
     ...(flows ? { flows: flows.changes, flowsChecked: flows.checked } : {}),
   };
-  const out = await import('../output/nat-diff.js');
+  const out = await printer;
   ctx.io.stdout.write(opts.output === 'json' ? out.formatNatDiffJson(report) : opts.output === 'github' ? out.formatNatDiffGitHub(report) : out.formatNatDiffText(report));
   return { changed: entries.length > 0 };
 }
