@@ -98,7 +98,7 @@ function checkSources(opts: DiffOptions): void {
 function locator(before: DiffState, after: DiffState): (c: DiffCause) => SourcePosition | undefined {
   return (c) => {
     if (!c.pool) return undefined;
-    const res = (c.pool.state === 'before' ? before : after).pools.resources?.get(c.pool.name);
+    const res = (c.pool.state === 'before' ? before : after).pools.resource?.(c.pool.name);
     if (!res) return undefined;
     const at = c.pool.path === '' ? res.origin : res.locate(c.pool.path);
     return { file: res.origin.file, line: at.line, column: at.column };
