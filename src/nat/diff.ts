@@ -64,8 +64,8 @@ function sourceLabel(source: PoolSource | undefined): string {
  * (`default`, then `node.<node>`) with the flags above them, so a change of a FelixConfiguration
  * between the states is a change the diff reports.
  */
-async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, ctx: Context): Promise<DiffState> {
-  const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true });
+async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, positions: boolean, ctx: Context): Promise<DiffState> {
+  const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true, positions });
   const { settings } = resolveNatSettings({ node: flags.node ?? felixNodeName(ctx.env), configs: pools.felixConfigs, flags });
   return { label: sourceLabel(source), pools, settings };
 }
@@ -165,7 +165,9 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
   // The printer's module loads while the states are read.
   const printer = import('../output/nat-diff.js');
   printer.catch(() => undefined); // awaited below; an input error must not leave it unhandled
-  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, ctx), loadState(opts.to, opts.settings, ctx)]);
+  // Only the github and JSON reports point at pools' lines: the text report keeps no parsed documents.
+  const positions = opts.output !== 'text';
+  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, positions, ctx), loadState(opts.to, opts.settings, positions, ctx)]);
   for (const w of [...before.pools.warnings, ...after.pools.warnings]) ctx.io.stderr.write(w);
   const [mb, ma] = await modelsOf(before, after, ctx);
   const cb = compileNatModel(mb);
