@@ -1,3 +1,4 @@
+import { parseResultFormat, RESULT_OUTPUT_HELP, type ResultFormat } from '../output/results.js';
 import type { OptionArgs, OptionSpecs } from './command.js';
 
 /** FILE_OPTIONS declare -f (repeatable; a file, a directory, or - for stdin), -R and --skip-empty. */
@@ -9,3 +10,15 @@ export const FILE_OPTIONS = {
 
 /** FileArgs are the parsed FILE_OPTIONS, shared by create, apply, replace and delete. */
 export type FileArgs = OptionArgs<typeof FILE_OPTIONS>;
+
+/** WRITE_OPTIONS declare what every write command takes: --dry-run, and -o for a result per resource. */
+export const WRITE_OPTIONS = {
+  'dry-run': { type: 'boolean', default: false, describe: 'check everything against the datastore (rules, overlaps, existence, versions) and write nothing' },
+  output: { type: 'string', alias: 'o', describe: RESULT_OUTPUT_HELP },
+} as const satisfies OptionSpecs;
+
+/** withResultFormat returns a write command's args with -o read as a ResultFormat (a usage error for any other value). */
+export function withResultFormat<A extends { readonly output?: string }>(args: A): Omit<A, 'output'> & { readonly output?: ResultFormat } {
+  const { output, ...rest } = args;
+  return output === undefined ? rest : { ...rest, output: parseResultFormat(output) };
+}

@@ -4,6 +4,7 @@ import { decodeStoredPool, encodeEtcdValue } from './codec.js';
 import type { Datastore, ListResult, StoredPool, WatchEvent } from './datastore.js';
 import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
+import { decodeIpamBlock, IPAM_BLOCK_PREFIX, type IpamBlock } from './ipam.js';
 
 // Calico's etcd v3 layout (libcalico-go/lib/backend/model/resource.go, etcdv3/etcdv3.go):
 // one key per pool, /calico/resources/v3/projectcalico.org/ippools/<name>, holding the
@@ -234,6 +235,25 @@ class EtcdBackend implements Backend {
     };
 
     return { list, prefetch, get, commit, full };
+  }
+
+  /** ipamBlocks reads Calico IPAM's allocation blocks (ipam.ts), in pages of PAGE keys. */
+  async ipamBlocks(): Promise<IpamBlock[]> {
+    const blocks: IpamBlock[] = [];
+    const end = Buffer.from(IPAM_BLOCK_PREFIX.slice(0, -1) + '0');
+    let from = Buffer.from(IPAM_BLOCK_PREFIX);
+    let revision: string | undefined;
+    for (;;) {
+      const res = await this.call('IPAM block list', false, () => this.client.kv.range({ key: from, range_end: end, limit: PAGE, ...(revision ? { revision } : {}) }));
+      revision ??= String(res.header.revision);
+      for (const kv of res.kvs) {
+        const b = decodeIpamBlock(kv.key.toString('utf8'), kv.value.toString('utf8'));
+        if (b) blocks.push(b);
+      }
+      const last = res.kvs.at(-1);
+      if (!res.more || !last) return blocks;
+      from = Buffer.concat([last.key, Buffer.from([0])]);
+    }
   }
 
   async watch(onEvent: (e: WatchEvent) => void): Promise<() => Promise<void>> {

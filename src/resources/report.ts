@@ -1,9 +1,10 @@
 import { calicoErrorText, type Diagnostic } from '../core/index.js';
 import type { BatchOutcome } from '../datastore/datastore.js';
 import { UnavailableError } from '../datastore/errors.js';
+import type { ResourceResult } from '../output/results.js';
 import { EXISTS, type Action, type OpResult, type ResourceInput, type Verb } from './operations.js';
 
-const PAST: Readonly<Record<Verb, string>> = { create: 'created', apply: 'applied', replace: 'replaced', delete: 'deleted' };
+const PAST: Readonly<Record<Verb, string>> = { create: 'created', apply: 'applied', replace: 'replaced', delete: 'deleted', patch: 'patched', label: 'labeled' };
 
 /** Lines is a report split by stream: stdout for what succeeded, stderr for failures and warnings. */
 export interface Lines {
@@ -13,6 +14,8 @@ export interface Lines {
 
 /** Failure is one resource that was not written, and why. */
 interface Failure {
+  /** code is the error's code: the first error diagnostic's, else the datastore error's. */
+  readonly code: string;
   readonly reason: string;
   readonly diagnostics: readonly Diagnostic[];
   readonly unavailable?: UnavailableError;
@@ -22,14 +25,15 @@ function failureOf(input: ResourceInput, o: BatchOutcome<OpResult>): Failure | n
   if (o.ok) {
     if (o.value.action !== 'invalid') return null;
     const errors = o.value.diagnostics.filter((d) => d.severity === 'error');
-    return { reason: calicoErrorText(errors), diagnostics: errors };
+    return { code: errors[0]?.code ?? 'INPUT_INVALID', reason: calicoErrorText(errors), diagnostics: errors };
   }
   const e = o.error;
+  const code = (e as { code?: unknown }).code;
   if (e instanceof UnavailableError) {
     const what = e.outcome === 'unknown' ? 'the write may or may not have been applied' : 'not written';
-    return { reason: `IPPool(${input.name}): ${what}: ${e.message}`, diagnostics: [], unavailable: e };
+    return { code: e.code, reason: `IPPool(${input.name}): ${what}: ${e.message}`, diagnostics: [], unavailable: e };
   }
-  return { reason: e.message, diagnostics: [] };
+  return { code: typeof code === 'string' ? code : 'FAILED', reason: e.message, diagnostics: [] };
 }
 
 /**
@@ -85,13 +89,16 @@ export function reportOutcomes(
   const dry = opts.dryRun ? ' (dry run)' : '';
   const line = (d: { name: string; action: Action }): string =>
     `ippool/${d.name} ${d.action}${d.action === 'skipped' && SKIP_REASON[verb] ? ` (${SKIP_REASON[verb]})` : ''}${dry}`;
-  const listed = verb === 'apply' || opts.dryRun ? done : done.filter((d) => d.action === 'skipped');
+  // apply and dry runs list every resource; the others the ones that were not simply done (skipped, unchanged).
+  const listed = verb === 'apply' || opts.dryRun ? done : done.filter((d) => d.action === 'skipped' || d.action === 'unchanged');
   if (failures.length === 0) {
     stdout.push(...listed.map(line));
     stdout.push(
       opts.dryRun
         ? `Dry run: ${done.length} 'IPPool' resource(s) would be ${PAST[verb]}; nothing was written`
-        : `Successfully ${PAST[verb]} ${done.length} 'IPPool' resource(s)`,
+        : verb === 'patch'
+          ? `Successfully patched ${done.length} 'IPPool' resource` // calicoctl's words (commands/patch.go)
+          : `Successfully ${PAST[verb]} ${done.length} 'IPPool' resource(s)`,
     );
   } else if (done.length > 0) {
     stdout.push(`Partial success: ${PAST[verb]} ${done.length} out of ${outcomes.length} 'IPPool' resource(s)${dry}:`);
@@ -100,4 +107,19 @@ export function reportOutcomes(
   stderr.push(...failureLines(verb, failures, opts.formatDiagnostics));
   const unreachable = failures.find((f) => f.unavailable)?.unavailable;
   return { lines: { stdout, stderr }, failed: failures.length > 0, ...(unreachable ? { unreachable } : {}) };
+}
+
+/**
+ * resultsOf is the per-resource outcome of a batch for `-o json|yaml|name`: the action, or
+ * `failed` with the failure's code and message; resourceVersion when the write stored one.
+ */
+export function resultsOf(inputs: readonly ResourceInput[], outcomes: readonly BatchOutcome<OpResult>[]): ResourceResult[] {
+  return outcomes.map((o, i) => {
+    const input = inputs[i]!;
+    const f = failureOf(input, o);
+    if (f) return { kind: 'IPPool', name: input.name, action: 'failed', code: f.code, message: f.reason };
+    const value = (o as { value: OpResult }).value;
+    const rv = 'stored' in value ? value.stored?.metadata.resourceVersion : undefined;
+    return { kind: 'IPPool', name: input.name, action: value.action, ...(rv ? { resourceVersion: rv } : {}) };
+  });
 }

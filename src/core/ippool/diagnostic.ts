@@ -42,7 +42,12 @@ export type DiagnosticCode =
   | 'CONFLICT'
   | 'IMMUTABLE_FIELD'
   | 'BLOCK_SIZE_CONFLICT'
-  | 'DISABLED_NAT_POOL';
+  | 'DISABLED_NAT_POOL'
+  // poolctl patch and label: what cannot be done to the stored resource
+  | 'PATCH_FAILED'
+  | 'LABEL_CONFLICT'
+  // delete: Calico IPAM still uses the pool
+  | 'POOL_IN_USE';
 
 /** Severity says whether a diagnostic fails the resource (error) or only informs (warning). */
 export type Severity = 'error' | 'warning';
