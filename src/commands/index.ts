@@ -16,6 +16,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'completion', load: async () => (await import('./completion.js')).default },
   { name: 'create', load: async () => (await import('./create.js')).default },
   { name: 'delete', load: async () => (await import('./delete.js')).default },
+  { name: 'diff', load: async () => (await import('./diff.js')).default },
   { name: 'get', aliases: ['list'], load: async () => (await import('./get.js')).default },
   { name: 'label', load: async () => (await import('./label.js')).default },
   { name: 'nat', load: async () => (await import('./nat/index.js')).default },

@@ -38,7 +38,7 @@ export type Action = 'created' | 'configured' | 'unchanged' | 'replaced' | 'patc
  * conflict, unreachable) are batch errors instead.
  */
 export type OpResult =
-  | { readonly action: Action; readonly warnings: readonly Diagnostic[]; readonly stored?: StoredPool }
+  | { readonly action: Action; readonly warnings: readonly Diagnostic[]; readonly stored?: StoredPool; readonly previous?: StoredPool }
   | { readonly action: 'invalid'; readonly diagnostics: readonly Diagnostic[] };
 
 /** OpOptions are the flags that change a step. */
@@ -164,7 +164,7 @@ async function applyStep(txn: Txn): Promise<BatchStep<ResourceInput, OpResult>> 
     if (sameContent(next, cur) && next.metadata.resourceVersion === cur.metadata.resourceVersion) {
       return { action: 'unchanged', warnings: warningsOf(r.diagnostics), stored: cur };
     }
-    return { action: 'configured', warnings: warningsOf(r.diagnostics), stored: await txn.update(next) };
+    return { action: 'configured', warnings: warningsOf(r.diagnostics), stored: await txn.update(next), previous: cur };
   };
 }
 
