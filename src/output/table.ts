@@ -1,3 +1,4 @@
+import { usageError } from '../base/errors.js';
 import type { StoredPool } from '../datastore/datastore.js';
 import type { GetResult, Printer } from './printer.js';
 import { formatTabwriter } from './tabwriter.js';
@@ -35,15 +36,34 @@ const COLUMNS: Readonly<Record<'table' | 'wide', readonly Column[]>> = {
 };
 
 /**
- * tablePrinter prints one table (headings, then a row per pool, tabwriter layout) followed by
- * an empty line, as calicoctl does.
+ * customColumnsPrinter prints the table with the headings asked for, in that order, from the
+ * wide columns (calicoctl's custom-columns: the same headings, matched exactly, as
+ * resourcemgr's GetTableTemplate). An unknown one is `unknown heading X, valid values are:
+ * ...` (calicoctl lists them in random map order; poolctl in the wide order).
  */
-export function tablePrinter(format: 'table' | 'wide'): Printer {
-  const cols = COLUMNS[format];
+export function customColumnsPrinter(headings: readonly string[]): Printer {
+  const wide = COLUMNS.wide;
+  const cols = headings.map((h) => {
+    const c = wide.find((w) => w.heading === h);
+    if (!c) throw usageError(`unknown heading ${h}, valid values are: ${wide.map((w) => w.heading).join(', ')}`, 'headings are upper case, e.g. -o custom-columns=NAME,CIDR,NAT');
+    return c;
+  });
+  return rowsPrinter(cols);
+}
+
+function rowsPrinter(cols: readonly Column[]): Printer {
   return {
     async print(result: GetResult): Promise<string> {
       const rows = [cols.map((c) => c.heading), ...result.items.map((p) => cols.map((c) => c.value(p)))];
       return `${formatTabwriter(rows)}\n`;
     },
   };
+}
+
+/**
+ * tablePrinter prints one table (headings, then a row per pool, tabwriter layout) followed by
+ * an empty line, as calicoctl does.
+ */
+export function tablePrinter(format: 'table' | 'wide'): Printer {
+  return rowsPrinter(COLUMNS[format]);
 }
