@@ -85,7 +85,7 @@ export async function runResourceCommand(verb: Verb, args: ResourceArgs, ctx: Co
   } else {
     throw usageError(`${verb} needs -f FILE (a file, a directory, or - for stdin)`, `poolctl ${verb} -f pools.yaml`);
   }
-  const ds = await openDatastore(ctx);
+  const ds = await openDatastore(ctx, { create: verb === 'create' || verb === 'apply' });
   const progress = createProgress(ctx.io, inputs.length, PROGRESS_LABEL[verb]);
   let outcomes;
   try {
