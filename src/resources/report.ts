@@ -38,7 +38,7 @@ function failureOf(input: ResourceInput, o: BatchOutcome<OpResult>): Failure | n
 
 /**
  * failureLines prints one line per failure (with its diagnostics in the source where they
- * help), then each datastore failure's hint once: a full disk fails a whole batch, and every
+ * help), then each datastore failure's hint, and the hint of each diagnostic that has no place in the input, once: a full disk fails a whole batch, and every
  * resource it hit is named, but the advice is given once.
  */
 function failureLines(verb: Verb, failures: readonly Failure[], formatDiagnostics: (ds: readonly Diagnostic[]) => string): string[] {
@@ -49,6 +49,8 @@ function failureLines(verb: Verb, failures: readonly Failure[], formatDiagnostic
     // The position of a rule violation helps; for "already exists" the name says it all.
     if (f.diagnostics.some((d) => d.file !== undefined && !EXISTS.has(d.code))) out.push(formatDiagnostics(f.diagnostics));
     if (f.unavailable?.hint) hints.add(f.unavailable.hint);
+    // A diagnostic without a place in the input (a pool in use) is not shown in the source: its hint is.
+    for (const d of f.diagnostics) if (d.file === undefined && d.hint) hints.add(d.hint);
   }
   for (const h of hints) out.push(`hint: ${h}`);
   return out;
