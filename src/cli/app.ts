@@ -5,6 +5,7 @@ import { ExitCode } from '../base/exit-codes.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 import { makeContext, type BaseContext } from './make-context.js';
 import { reportError } from './report-error.js';
+import { usageText } from './usage-text.js';
 import { VERSION } from '../base/version-info.js';
 
 /** toModule turns a CommandSpec into a yargs CommandModule whose handler records the exit code. */
@@ -68,7 +69,9 @@ export async function runApp(args: readonly string[], commands: readonly Command
     .exitProcess(false)
     .fail((msg: string | undefined, err: Error | undefined) => {
       if (err) throw err;
-      throw usageError(msg ?? 'invalid usage', "run 'poolctl --help' for usage");
+      // yargs' raw texts ("Unknown arguments: ...") reworded for this command line, with a hint
+      const t = usageText(msg ?? 'invalid usage', args, commands);
+      throw usageError(t.message, t.hint);
     });
   for (const [name, o] of Object.entries(GLOBAL_OPTIONS)) {
     y = y.option(name, {

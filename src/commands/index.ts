@@ -14,6 +14,7 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'apply', load: async () => (await import('./apply.js')).default },
   { name: 'completion', load: async () => (await import('./completion.js')).default },
+  { name: 'config', load: async () => (await import('./config.js')).default },
   { name: 'create', load: async () => (await import('./create.js')).default },
   { name: 'delete', load: async () => (await import('./delete.js')).default },
   { name: 'diff', load: async () => (await import('./diff.js')).default },

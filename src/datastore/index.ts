@@ -30,7 +30,7 @@ export function kubeconfigOf(env: Context['env']): string | undefined {
 }
 
 /**
- * KUBE_NOTICE is the line printed when a kubeconfig exists but nothing selected a datastore:
+ * kubeNotice is the line printed when a kubeconfig exists but nothing selected a datastore:
  * calicoctl would then use the Kubernetes datastore, which poolctl does not support.
  */
 export function kubeNotice(path: string, kubeconfig: string): string {
@@ -58,12 +58,7 @@ export interface OpenOptions {
  */
 export async function openDatastore(ctx: Pick<Context, 'env' | 'cwd' | 'global' | 'io'> & { datastore?: Datastore }, opts: OpenOptions = {}): Promise<Datastore> {
   if (ctx.datastore) return ctx.datastore;
-  const cfg = await resolveDatastoreConfig({
-    env: ctx.env,
-    cwd: ctx.cwd,
-    ...(ctx.global.store !== undefined ? { store: ctx.global.store } : {}),
-    ...(ctx.global.config !== undefined ? { config: ctx.global.config } : {}),
-  });
+  const cfg = await selectedDatastore(ctx);
   if (cfg.type === 'file' && cfg.source === '--store' && !opts.create && !isDirectory(cfg.path)) {
     throw new PoolctlError('CONFIG_INVALID', `the store directory ${cfg.path} (--store) does not exist`, {
       hint: 'check the path; create and apply make the directory on their first write',
@@ -76,7 +71,18 @@ export async function openDatastore(ctx: Pick<Context, 'env' | 'cwd' | 'global' 
   return createDatastore(cfg, (message) => ctx.io.stderr.write(`warning: ${message}\n`));
 }
 
-function isDirectory(path: string): boolean {
+/** selectedDatastore is the datastore a command's global options, environment and config file select (config.ts), not opened. */
+export function selectedDatastore(ctx: Pick<Context, 'env' | 'cwd' | 'global'>): Promise<DatastoreConfig> {
+  return resolveDatastoreConfig({
+    env: ctx.env,
+    cwd: ctx.cwd,
+    ...(ctx.global.store !== undefined ? { store: ctx.global.store } : {}),
+    ...(ctx.global.config !== undefined ? { config: ctx.global.config } : {}),
+  });
+}
+
+/** isDirectory reports whether path is an existing directory. */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {
