@@ -1,5 +1,5 @@
 import { ExitCode } from '../base/exit-codes.js';
-import { OUTPUT_HELP, resolvePrinter } from '../output/print-flags.js';
+import { OUTPUT_FORMATS, OUTPUT_HELP, resolvePrinter } from '../output/print-flags.js';
 import { defineCommand } from './command.js';
 
 export default defineCommand({
@@ -10,7 +10,7 @@ export default defineCommand({
     { name: 'names', variadic: true, describe: 'pool names (all pools when none)' },
   ],
   options: {
-    output: { type: 'string', alias: 'o', default: 'table', describe: OUTPUT_HELP },
+    output: { type: 'string', alias: 'o', default: 'table', describe: OUTPUT_HELP, values: [...OUTPUT_FORMATS, 'custom-columns='] },
     export: { type: 'boolean', default: false, describe: 'leave out uid, resourceVersion and creationTimestamp (for re-applying elsewhere)' },
   },
   examples: [

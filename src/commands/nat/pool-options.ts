@@ -7,6 +7,7 @@ export const POOL_SOURCE_OPTIONS = {
     type: 'string',
     alias: 'f',
     array: true,
+    files: true,
     describe: 'take the pools from these files or directories (- for stdin) instead of the datastore; repeatable',
   },
   recursive: { type: 'boolean', alias: 'R', default: false, describe: 'with -f, descend into subdirectories' },
