@@ -289,11 +289,12 @@ describe('architecture', () => {
     expect(bad).toEqual([]);
   });
 
-  it('only cli/main.ts sets the exit status, and nothing calls process.exit', () => {
+  it('only cli/main.ts sets the exit status or ends the process (proc.exit, on a closed pipe), and nothing calls process.exit', () => {
     const bad: string[] = [];
     for (const f of FILES) {
       const text = readFileSync(f, 'utf8');
       if (/process\.exit\(/.test(text)) bad.push(`${rel(f)} calls process.exit`);
+      if (/\bproc\.exit\(/.test(text) && !f.endsWith(join('cli', 'main.ts'))) bad.push(`${rel(f)} calls proc.exit`);
       if (/process\.exitCode\s*=/.test(text) && !f.endsWith(join('cli', 'main.ts'))) bad.push(`${rel(f)} sets process.exitCode`);
     }
     expect(bad).toEqual([]);

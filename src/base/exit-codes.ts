@@ -12,6 +12,11 @@ export const ExitCode = {
   USAGE: 2,
   /** the datastore or the host tools could not be reached or run */
   UNAVAILABLE: 3,
+  /**
+   * stdout or stderr was closed by its reader (`poolctl get | head -1`): 128 + SIGPIPE, the
+   * status a shell shows for a process a broken pipe killed (calicoctl, a Go program, dies so)
+   */
+  CLOSED_PIPE: 141,
 } as const;
 
 /** ExitCode is one of the ExitCode values. */

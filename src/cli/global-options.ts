@@ -7,7 +7,7 @@ import type { OptionSpec } from '../commands/command.js';
  * warns that it has no effect, -n/-A fail as calicoctl does for a resource that is not namespaced.
  */
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  config: { type: 'string', alias: 'c', files: true, describe: 'CalicoAPIConfig file (default $POOLCTL_CONFIG, then /etc/calico/calicoctl.cfg)' },
+  config: { type: 'string', alias: 'c', files: true, nonEmpty: true, describe: 'CalicoAPIConfig file (default $POOLCTL_CONFIG, then /etc/calico/calicoctl.cfg)' },
   store: { type: 'string', files: true, describe: 'embedded store path; overrides DATASTORE_TYPE, POOLCTL_STORE and the config file' },
   color: { type: 'boolean', default: true, describe: 'colour output; --no-color (or NO_COLOR, or a non-TTY stdout) turns it off' },
   'allow-version-mismatch': { type: 'boolean', describe: "calicoctl's; accepted, no effect (poolctl does not compare its version with the cluster's)" },

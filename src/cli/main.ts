@@ -16,6 +16,8 @@ export interface Proc {
   exitCode?: number | string | undefined;
   /** emitWarning prints Node's warnings (process.emitWarning); main wraps it to drop SILENCED_WARNINGS. */
   emitWarning?: (warning: string | Error, ...rest: any[]) => void;
+  /** exit ends the process with exitCode; only for a closed output stream (endOnClosedPipe). */
+  exit(): void;
 }
 
 /**
@@ -38,12 +40,42 @@ function silenceWarnings(proc: Proc): void {
 }
 
 /**
+ * endOnClosedPipe ends the process at once, quietly, with CLOSED_PIPE when the reader of
+ * stdout or stderr goes away (`poolctl get | head -1`), as a process killed by SIGPIPE ends:
+ * Node ignores SIGPIPE, so the next write fails with EPIPE, which unhandled would print a
+ * stack trace; and the command has nobody left to tell, so its work stops there (an endless
+ * `nat explain --flows -` too). Any other write error (a full disk under `> file`) ends it
+ * with FAILURE, said on stderr when stderr still works.
+ */
+function endOnClosedPipe(proc: Proc): void {
+  const end = (code: number): void => {
+    proc.exitCode = code;
+    proc.exit();
+  };
+  const onError = (stream: 'stdout' | 'stderr') => (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') return end(ExitCode.CLOSED_PIPE);
+    if (stream === 'stdout') {
+      try {
+        proc.stderr.write(`poolctl: cannot write the output: ${e.message}\n`);
+      } catch {
+        // stderr failed too: nothing left to tell.
+      }
+    }
+    end(ExitCode.FAILURE);
+  };
+  proc.stdout.on('error', onError('stdout'));
+  proc.stderr.on('error', onError('stderr'));
+}
+
+/**
  * main is poolctl's single entry and exit point. `version` is answered before anything else
  * loads; other command lines go through the fast parser (fast-args.ts, from the commands'
  * declared flags) and only help, completion and usage errors load yargs. Nothing below main
- * calls process.exit; main sets process.exitCode, and decides which Node warnings to silence.
+ * calls process.exit; main sets process.exitCode, decides which Node warnings to silence, and
+ * ends the process early only when its output is closed (endOnClosedPipe).
  */
 export async function main(proc: Proc): Promise<void> {
+  endOnClosedPipe(proc);
   const args = proc.argv.slice(2);
   const io: IO = {
     // A getter: creating process.stdin costs ~5 ms, and most commands never read it.

@@ -19,6 +19,8 @@ export interface OptionSpec {
   readonly files?: boolean;
   /** hidden leaves the flag out of --help. (A string flag always requires a value: cli/app.ts sets yargs' requiresArg.) */
   readonly hidden?: boolean;
+  /** nonEmpty: the value names a file, so an empty one (`-f ''`) is a usage error, not the current directory. */
+  readonly nonEmpty?: boolean;
 }
 
 /** PositionalSpec declares one positional argument, in order. */

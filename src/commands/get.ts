@@ -1,3 +1,4 @@
+import { visibleMessage } from '../base/terminal-text.js';
 import { ExitCode } from '../base/exit-codes.js';
 import { OUTPUT_FORMATS, OUTPUT_HELP, resolvePrinter } from '../output/print-flags.js';
 import { defineCommand } from './command.js';
@@ -28,7 +29,7 @@ export default defineCommand({
     const result = await getPools(ctx, names, { export: args.export });
     // Named pools that are all missing print nothing but the errors, as calicoctl.
     if (names.length === 0 || result.items.length > 0) ctx.io.stdout.write(await printer.print(result));
-    for (const e of result.errors) ctx.io.stderr.write(`${e.message}\n`);
+    for (const e of result.errors) ctx.io.stderr.write(`${visibleMessage(e.message)}\n`);
     return result.errors.length > 0 ? ExitCode.FAILURE : ExitCode.OK;
   },
 });

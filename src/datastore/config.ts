@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { PoolctlError } from '../base/errors.js';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, TOO_LARGE } from '../base/read-bounded.js';
 import type { EtcdConfig } from './etcd.js';
 
 /** DatastoreConfig is the datastore a command line selects, and what selected it (for messages). */
@@ -214,13 +215,16 @@ async function fromConfigFile(sel: DatastoreSelection): Promise<DatastoreConfig 
   const explicit = sel.config ?? (sel.env.POOLCTL_CONFIG || undefined);
   const path = explicit !== undefined ? resolve(sel.cwd, explicit) : existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null;
   if (path === null) return null;
-  let text: string;
+  let bytes: Buffer | typeof TOO_LARGE;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileBounded({ openSync, fstatSync, readSync, closeSync }, path);
   } catch (e) {
     throw configError(`Error reading config file: ${path}`, (e as Error).message);
   }
-  return parseConfigFile(path, text, sel);
+  if (bytes === TOO_LARGE) {
+    throw configError(`Error reading config file: ${path}: it exceeds the size limit of ${formatByteLimit(MAX_INPUT_BYTES)}`);
+  }
+  return parseConfigFile(path, bytes.toString('utf8'), sel);
 }
 
 /**
@@ -228,7 +232,8 @@ async function fromConfigFile(sel: DatastoreSelection): Promise<DatastoreConfig 
  * first match wins: --store; the environment (DATASTORE_TYPE, else POOLCTL_STORE, else
  * ETCD_ENDPOINTS; CALICO_-prefixed names too); the config file (-c, $POOLCTL_CONFIG,
  * /etc/calico/calicoctl.cfg if it exists); the embedded store at the default path.
- * Unsupported types are DATASTORE_UNSUPPORTED, bad config files CONFIG_INVALID (both usage errors).
+ * Unsupported types are DATASTORE_UNSUPPORTED, bad config files CONFIG_INVALID (both usage errors),
+ * an unreadable or oversized one (read through the bounded reader, MAX_INPUT_BYTES) included.
  */
 export async function resolveDatastoreConfig(sel: DatastoreSelection): Promise<DatastoreConfig> {
   if (sel.store !== undefined) {

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Etcd3, ICompare, IKeyValue, IRangeResponse, IRequestOp } from 'etcd3';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, TOO_LARGE } from '../base/read-bounded.js';
 import { decodeStoredPool, encodeEtcdValue } from './codec.js';
 import type { Datastore, ListResult, StoredPool, WatchEvent } from './datastore.js';
 import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Session, type Write } from './engine.js';
@@ -274,12 +275,16 @@ class EtcdBackend implements Backend {
   }
 }
 
+/** readPem reads a TLS file through the bounded reader (MAX_INPUT_BYTES): /dev/zero or a FIFO cannot exhaust memory. */
 function readPem(path: string, what: string): Buffer {
+  let b: Buffer | typeof TOO_LARGE;
   try {
-    return readFileSync(path);
+    b = readFileBounded({ openSync, fstatSync, readSync, closeSync }, path);
   } catch (e) {
     throw new UnavailableError(`cannot read the etcd ${what} file ${path}: ${(e as Error).message}`);
   }
+  if (b === TOO_LARGE) throw new UnavailableError(`cannot read the etcd ${what} file ${path}: it exceeds the size limit of ${formatByteLimit(MAX_INPUT_BYTES)}`);
+  return b;
 }
 
 /**

@@ -60,7 +60,7 @@ export async function openDatastore(ctx: Pick<Context, 'env' | 'cwd' | 'global' 
   if (ctx.datastore) return ctx.datastore;
   const cfg = await selectedDatastore(ctx);
   if (cfg.type === 'file' && cfg.source === '--store' && !opts.create && !isDirectory(cfg.path)) {
-    throw new PoolctlError('CONFIG_INVALID', `the store directory ${cfg.path} (--store) does not exist`, {
+    throw new PoolctlError('CONFIG_INVALID', `the store directory ${cfg.path} (--store) ${existsSync(cfg.path) ? 'is not a directory' : 'does not exist'}`, {
       hint: 'check the path; create and apply make the directory on their first write',
     });
   }

@@ -45,7 +45,7 @@ export interface LoadOptions {
   /** stdin gives the stream read for the path "-" (a function: process.stdin costs ~5 ms to create, so only on demand). */
   readonly stdin?: () => Readable;
   readonly cwd: string;
-  /** maxBytes caps each input's size (default DEFAULT_MAX_BYTES); larger inputs get INPUT_TOO_LARGE. */
+  /** maxBytes caps each input's size (default MAX_INPUT_BYTES, base/read-bounded.ts); larger inputs get INPUT_TOO_LARGE. */
   readonly maxBytes?: number;
 }
 
@@ -81,9 +81,6 @@ export interface VisitSummary {
   readonly documents: number;
   sourceLine(file: string, line: number): string | undefined;
 }
-
-/** DEFAULT_MAX_BYTES is the default size cap of one input: 128 MiB. */
-const DEFAULT_MAX_BYTES = 128 * 1024 * 1024;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -237,7 +234,7 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
   const inputs = await readInputs(paths, {
     cwd: opts.cwd,
     recursive: opts.recursive ?? false,
-    maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
+    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
     ...(opts.stdin ? { stdin: opts.stdin } : {}),
   });
   for (const input of inputs) {

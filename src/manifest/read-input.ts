@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import { extname, join, resolve, sep } from 'node:path';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, readStreamBounded, TOO_LARGE } from '../base/read-bounded.js';
 import type { Diagnostic } from '../core/index.js';
 
 /** Input is one input read as text, or why it could not be (`counted`: it exists, count it as a file). */
@@ -81,18 +81,6 @@ export function decode(file: string, b: Buffer): { text: string } | { error: Dia
   return { text: b.toString('utf8', start) };
 }
 
-async function readStdin(stdin: Readable, maxBytes: number): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of stdin) {
-    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
-    n += b.length;
-    if (n > maxBytes) return 'too-large';
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
-
 function errorMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   const reasons: Record<string, string> = {
@@ -101,100 +89,182 @@ function errorMessage(e: unknown): string {
     EISDIR: 'is a directory',
     ENOTDIR: 'not a directory',
     ELOOP: 'too many levels of symbolic links',
+    ENXIO: 'no such device or address',
   };
   return (err.code && reasons[err.code]) ?? err.message;
 }
 
-/** statOrNull is statSync, or null when the path cannot be stat'ed (missing, no permission, a loop). */
-function statOrNull(path: string): Stats | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
+
+/** NOT_REGULAR says why a walk skips a FIFO, socket or device named like a manifest: it could block, or never end. */
+const NOT_REGULAR = 'not a regular file (a FIFO, socket or device is read only when named with -f)';
+
+/** byName orders directory entries by name, as calicoctl's filepath.Walk does (bytewise). */
+function byName(a: Dirent, b: Dirent): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** isInside reports whether real path p is dir or lies under it (both real paths). */
+function isInside(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/** fileKey identifies a file or directory by device and inode, whatever path reaches it. */
+function fileKey(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}`;
 }
 
 /**
  * readInputs expands -f values into inputs, in order: "-" is stdin, a directory gives its
  * manifest files sorted by name (descending into subdirectories when recursive), and a file
- * is read whatever its extension. Failures are Inputs with an error, never exceptions.
- * Files are read synchronously: a CLI has nothing else to do meanwhile, and each asynchronous
- * call would wait for a thread-pool thread (and load fs/promises).
+ * is read whatever its extension and type. Every input is read through the bounded readers
+ * (base/read-bounded.ts): one longer than maxBytes (default MAX_INPUT_BYTES) gets INPUT_TOO_LARGE
+ * and is read no further. Failures are Inputs with an error, never exceptions: an unreadable
+ * subdirectory is an error naming it, and the walk goes on with the rest.
+ *
+ * A directory walk keeps to its tree: each directory and file is read once, known by device
+ * and inode (a symbolic link back up the tree, or a second path to a file already read, is
+ * skipped with a FILE_SKIPPED warning), and a symbolic link whose target lies outside the
+ * directory named with -f is not followed (a warning names the link; naming the target with
+ * -f reads it). A FIFO, socket or device named like a manifest is skipped with a warning too.
+ * Files named with -f are always read.
  */
 export async function readInputs(
   paths: readonly string[],
-  opts: { cwd: string; recursive: boolean; maxBytes: number; stdin?: () => Readable },
+  opts: { cwd: string; recursive: boolean; maxBytes?: number; stdin?: () => AsyncIterable<Buffer | string> },
 ): Promise<Input[]> {
+  const maxBytes = opts.maxBytes ?? MAX_INPUT_BYTES;
   const out: Input[] = [];
-  const tooLarge = (file: string): Input => ({
+  /** seen maps every directory walked and file read to the name it was read under. */
+  const seen = new Map<string, string>();
+  const unreadable = (file: string, e: unknown, what = ''): Input => ({
     file,
-    counted: true,
-    error: fileError(file, 'INPUT_TOO_LARGE', `input exceeds the size limit of ${opts.maxBytes} bytes`),
+    counted: false,
+    error: fileError(file, 'FILE_UNREADABLE', `cannot read ${what}${file}: ${errorMessage(e)}`),
   });
-  const readOne = (file: string, abs: string): void => {
-    try {
-      const st = statSync(abs);
-      if (st.size > opts.maxBytes) {
-        out.push(tooLarge(file));
-        return;
-      }
-      const d = decode(file, readFileSync(abs));
-      if ('error' in d) out.push({ file, error: d.error, counted: true });
-      else out.push({ file, text: d.text, json: extname(file).toLowerCase() === '.json' });
-    } catch (e) {
-      out.push({ file, counted: false, error: fileError(file, 'FILE_UNREADABLE', `cannot read ${file}: ${errorMessage(e)}`) });
+  const skipped = (file: string, why: string): Input => ({
+    file,
+    counted: false,
+    error: { ...fileError(file, 'FILE_SKIPPED', `skipped ${file}: ${why}`), severity: 'warning' },
+  });
+  const add = (file: string, b: Buffer | typeof TOO_LARGE, json: boolean): void => {
+    if (b === TOO_LARGE) {
+      out.push({ file, counted: true, error: fileError(file, 'INPUT_TOO_LARGE', `input exceeds the size limit of ${formatByteLimit(maxBytes)}`) });
+      return;
     }
+    const d = decode(file, b);
+    if ('error' in d) out.push({ file, error: d.error, counted: true });
+    else out.push({ file, text: d.text, json });
   };
-  const walk = (dir: string, abs: string, top: boolean): number => {
+  const readOne = (file: string, abs: string): void => {
+    let b: Buffer | typeof TOO_LARGE;
+    try {
+      b = readFileBounded({ openSync, fstatSync, readSync, closeSync }, abs, maxBytes);
+    } catch (e) {
+      out.push(unreadable(file, e));
+      return;
+    }
+    add(file, b, extname(file).toLowerCase() === '.json');
+  };
+  /** walk reads directory `dir` (at abs) inside the tree whose real path is root (named `top`); returns the manifest files it found. */
+  const walk = (dir: string, abs: string, root: string, top: string): number => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(abs, { withFileTypes: true }).sort(byName);
+    } catch (e) {
+      out.push(unreadable(dir, e, 'directory '));
+      return 0;
+    }
     let found = 0;
-    const entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const file = join(dir, e.name);
       const childAbs = join(abs, e.name);
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        const st = statOrNull(childAbs);
-        isDir = st?.isDirectory() ?? false;
-        isFile = st?.isFile() ?? false;
+      const manifest = MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase());
+      let st: BigIntStats;
+      try {
+        if (e.isSymbolicLink()) {
+          if (!manifest && !opts.recursive) continue;
+          let real: string;
+          try {
+            real = realpathSync.native(childAbs);
+            st = statSync(real, { bigint: true });
+          } catch (err) {
+            // A dangling or looping link: an error when it names a manifest, else nothing to read.
+            if (manifest) out.push(unreadable(file, err));
+            continue;
+          }
+          if (st.isDirectory() ? !opts.recursive : !manifest) continue;
+          if (!isInside(real, root)) {
+            const what = st.isDirectory() ? 'directory' : 'file';
+            out.push(skipped(file, `a symbolic link to a ${what} outside ${top} (not followed; name it with -f to read it)`));
+            continue;
+          }
+          if (!st.isDirectory() && !st.isFile()) {
+            out.push(skipped(file, NOT_REGULAR));
+            continue;
+          }
+        } else {
+          if (e.isDirectory() ? !opts.recursive : !manifest) continue;
+          if (!e.isDirectory() && !e.isFile()) {
+            out.push(skipped(file, NOT_REGULAR));
+            continue;
+          }
+          st = statSync(childAbs, { bigint: true });
+        }
+      } catch (err) {
+        out.push(unreadable(file, err));
+        continue;
       }
-      if (isDir && opts.recursive) found += walk(file, childAbs, false);
-      else if (isFile && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) {
+      const key = fileKey(st);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        out.push(skipped(file, `the same ${st.isDirectory() ? 'directory' : 'file'} as ${first}, already read`));
+        continue;
+      }
+      seen.set(key, file);
+      if (st.isDirectory()) found += walk(file, childAbs, root, top);
+      else {
         readOne(file, childAbs);
         found++;
       }
-    }
-    if (top && found === 0) {
-      out.push({
-        file: dir,
-        counted: false,
-        error: { ...fileError(dir, 'NO_RESOURCES', `no resources specified in directory ${dir}`), severity: 'warning' },
-      });
     }
     return found;
   };
   for (const p of paths) {
     if (p === '-') {
-      const b = opts.stdin ? await readStdin(opts.stdin(), opts.maxBytes) : Buffer.alloc(0);
-      if (b === 'too-large') {
-        out.push(tooLarge(STDIN_NAME));
-        continue;
-      }
-      const d = decode(STDIN_NAME, b);
-      if ('error' in d) out.push({ file: STDIN_NAME, error: d.error, counted: true });
-      else out.push({ file: STDIN_NAME, text: d.text, json: false });
+      add(STDIN_NAME, opts.stdin ? await readStreamBounded(opts.stdin(), maxBytes) : Buffer.alloc(0), false);
       continue;
     }
     const abs = resolve(opts.cwd, p);
-    const st = statOrNull(abs);
-    if (st?.isDirectory()) {
-      try {
-        walk(p, abs, true);
-      } catch (e) {
-        out.push({ file: p, counted: false, error: fileError(p, 'FILE_UNREADABLE', `cannot read ${p}: ${errorMessage(e)}`) });
-      }
-    } else {
+    let st: BigIntStats | null = null;
+    try {
+      st = statSync(abs, { bigint: true });
+    } catch {
+      // readOne reports why.
+    }
+    if (!st?.isDirectory()) {
+      if (st) seen.set(fileKey(st), p);
       readOne(p, abs);
+      continue;
+    }
+    const first = seen.get(fileKey(st));
+    if (first !== undefined) {
+      out.push(skipped(p, `the same directory as ${first}, already read`));
+      continue;
+    }
+    seen.set(fileKey(st), p);
+    let root: string;
+    try {
+      root = realpathSync.native(abs);
+    } catch (e) {
+      out.push(unreadable(p, e, 'directory '));
+      continue;
+    }
+    if (walk(p, abs, root, p) === 0) {
+      out.push({
+        file: p,
+        counted: false,
+        error: { ...fileError(p, 'NO_RESOURCES', `no resources specified in directory ${p}`), severity: 'warning' },
+      });
     }
   }
   return out;

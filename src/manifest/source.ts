@@ -73,7 +73,9 @@ export class SourceText {
     while (this.count <= line && this.scanned <= this.text.length) this.indexTo(Math.min(this.scanned + 65536, this.text.length + 1));
     if (line < 1 || line > this.count) return '';
     const start = this.starts[line - 1]!;
-    const end = line < this.count ? this.starts[line]! - 1 : this.text.length;
-    return this.text.slice(start, end).replace(/\r$/, '');
+    let end = line < this.count ? this.starts[line]! - 1 : this.text.length;
+    // Not .replace(/\r$/): a regular expression would scan the whole line on every call.
+    if (end > start && this.text.charCodeAt(end - 1) === 13) end--;
+    return this.text.slice(start, end);
   }
 }

@@ -29,7 +29,10 @@ export interface ExplainOptions {
   readonly outInterface?: string;
 }
 
-/** READ_CHUNK is how much of a flow list is read at a time. */
+/**
+ * READ_CHUNK is how much of a flow list is read at a time, and the longest line it may hold:
+ * a longer line (an endless one from /dev/zero, say) is refused, so memory stays bounded.
+ */
 const READ_CHUNK = 1 << 20;
 
 /**
@@ -152,25 +155,21 @@ async function explainBatch(input: ByteInput, source: ModelSource, flow: NatFlow
     out = '';
     if (pending) await pending;
   };
+  const invalid = (line: number, message: string): PoolctlError => new PoolctlError('FLOW_INVALID', `${input.name}:${line}: ${message}`);
   const scan = (bytes: Uint8Array, start: number, end: number): void => {
     const err = scanner.scan(bytes, sink, start, end);
-    if (!err) return;
-    throw new PoolctlError('FLOW_INVALID', `${input.name}:${err.line}: ${err.message}`);
+    if (err) throw invalid(err.line, err.message);
   };
   const progress = createProgress(ctx.io, input.size, `explaining ${input.name}`);
   // buf[0, keep) holds the start of a line whose end is not read yet. A Uint8Array, not a
   // Buffer: the address parsers also see Uint8Arrays, and one kind keeps them monomorphic.
-  let buf = new Uint8Array(READ_CHUNK);
+  const buf = new Uint8Array(READ_CHUNK);
   let keep = 0;
   let first = true;
   try {
     for (;;) {
-      if (keep === buf.length) {
-        // A line longer than the buffer: make room for the rest of it.
-        const bigger = new Uint8Array(buf.length * 2);
-        bigger.set(buf);
-        buf = bigger;
-      }
+      // Every line before the one held is scanned: it is line scanner.line + 1.
+      if (keep === buf.length) throw invalid(scanner.line + 1, 'line too long (1 MiB or more)');
       const n = await input.read(buf, keep, buf.length - keep);
       progress.tick(n);
       let end = keep + n;

@@ -1,3 +1,4 @@
+import { visibleMessage } from '../base/terminal-text.js';
 import type { Context } from '../base/context.js';
 import { PoolctlError } from '../base/errors.js';
 import { buildNatModel, checkIPPoolSchema, parsePrefix, type Diagnostic, type Family, type IPPool, type NatModel, type NatPool, type NatSettings } from '../core/index.js';
@@ -117,7 +118,7 @@ export async function natModelOf(
     throw new PoolctlError('NAT_MODEL', r.error.message);
   }
   const warnings = r.value.warnings;
-  for (const w of warnings.slice(0, MAX_WARNINGS)) ctx.io.stderr.write(`warning: ${w}\n`);
+  for (const w of warnings.slice(0, MAX_WARNINGS)) ctx.io.stderr.write(`warning: ${visibleMessage(w)}\n`);
   if (warnings.length > MAX_WARNINGS) ctx.io.stderr.write(`warning: ... and ${warnings.length - MAX_WARNINGS} more warnings about the pools\n`);
   return r.value;
 }

@@ -1,9 +1,12 @@
+import { jsonSafe, visible } from '../base/terminal-text.js';
 import { writeIPv6Words, type CompiledNat, type CompiledRule, type Family, type FlowQuery, type FlowScanner, type NatDecision, type NatReason } from '../core/index.js';
 import { chunk, TextBuffer, type TextChunk } from '../render/text-buffer.js';
 import { PLAIN, type Paint } from './paint.js';
 
 // Output of `nat explain`: the text a person reads, JSON (spec/cli.md), and the batch rows
-// (CSV, table) of --flows.
+// (CSV, table) of --flows. Pool names come from input (-f files, the datastore): they are
+// made visible (base/terminal-text.ts) wherever they are printed as text, and JSON is
+// jsonSafe, so no control character reaches the terminal raw.
 
 /** EXPLAIN_CSV_HEADER is the CSV header of `nat explain --flows -o csv` (spec/cli.md). */
 export const EXPLAIN_CSV_HEADER = 'src,dst,nat,action,toSource,srcPool,dstPool,reason';
@@ -25,7 +28,7 @@ const REASON_TEXT: Readonly<Record<NatReason, string>> = {
 function poolLine(p: NatDecision['srcPool']): string {
   if (!p) return 'in no pool';
   const flags = [p.natOutgoing ? 'natOutgoing' : 'natOutgoing false', ...(p.disabled ? ['disabled'] : [])];
-  return `in IPPool ${p.name} ${p.cidr} (${flags.join(', ')})`;
+  return `in IPPool ${visible(p.name)} ${p.cidr} (${flags.join(', ')})`;
 }
 
 /**
@@ -49,14 +52,14 @@ export function formatDecisionText(d: NatDecision, paint: Paint = PLAIN): string
     `  rule  ${d.rule ?? (d.nat ? '(not available)' : 'none fires')}`,
     '',
     '  how Felix decides:',
-    ...d.trace.map((s) => `    ${s.result ? paint.yes('yes') : paint.no('no ')}  ${s.step}${paint.dim(`: ${s.detail}`)}`),
+    ...d.trace.map((s) => `    ${s.result ? paint.yes('yes') : paint.no('no ')}  ${visible(s.step)}${paint.dim(`: ${visible(s.detail)}`)}`),
   ];
   return `${lines.join('\n')}\n`;
 }
 
 /** formatDecisionJson renders a decision as spec/cli.md's JSON: indented, or one line (JSON Lines). */
 export function formatDecisionJson(d: NatDecision, compact = false): string {
-  return `${compact ? JSON.stringify(d) : JSON.stringify(d, null, 2)}\n`;
+  return `${jsonSafe(compact ? JSON.stringify(d) : JSON.stringify(d, null, 2))}\n`;
 }
 
 function csvField(s: string): string {
@@ -151,7 +154,7 @@ export class CsvFlowWriter {
   #in: DataView | null = null;
 
   constructor(compiled: CompiledNat, capacity = 1 << 20) {
-    const cellsOf = (family: Family): Int32Array => this.#cells.addAll(compiled.pools(family).map((p) => `${csvField(p.name)},`));
+    const cellsOf = (family: Family): Int32Array => this.#cells.addAll(compiled.pools(family).map((p) => `${csvField(visible(p.name))},`));
     this.#pools4 = cellsOf(4);
     this.#pools6 = cellsOf(6);
     this.#noPool = this.#cells.add(',');
@@ -329,7 +332,7 @@ export class TableFlowWriter {
   /** cells returns the table cells of the scanner's current, evaluated flow. */
   #cells(line: FlowScanner, q: FlowQuery): string[] {
     const r = q.rule;
-    const pool = (family: Family, i: number): string => (i < 0 ? '-' : this.#compiled.pools(family)[i]!.name);
+    const pool = (family: Family, i: number): string => (i < 0 ? '-' : visible(this.#compiled.pools(family)[i]!.name));
     return [
       line.srcText(),
       line.dstText(),
@@ -361,6 +364,6 @@ export class TableFlowWriter {
   /** pool returns the padded cell of a pool (- for none) in column col (SRC-POOL or DST-POOL). */
   #pool(family: Family, i: number, col: 5 | 6): TextChunk {
     const cells = this.#poolCells[col][family];
-    return (cells[i + 1] ??= chunk(`${(i < 0 ? '-' : this.#compiled.pools(family)[i]!.name).padEnd(this.#widths![col]!)}   `));
+    return (cells[i + 1] ??= chunk(`${(i < 0 ? '-' : visible(this.#compiled.pools(family)[i]!.name)).padEnd(this.#widths![col]!)}   `));
   }
 }

@@ -1,14 +1,16 @@
+import { jsonSafe } from '../base/terminal-text.js';
 import { printedObject, type GetResult, type Printer } from './printer.js';
 
 /**
  * jsonPrinter prints one pool (a single NAME) or an IPPoolList as JSON with 2-space indents,
- * fields in Calico's struct order (the datastore returns pools in that order).
+ * fields in Calico's struct order (the datastore returns pools in that order); control
+ * characters in stored strings are \u escapes (jsonSafe), never raw.
  */
 export function jsonPrinter(): Printer {
   return {
     async print(result: GetResult): Promise<string> {
       const value = printedObject(result);
-      return `${JSON.stringify(value, null, 2)}\n`;
+      return `${jsonSafe(JSON.stringify(value, null, 2))}\n`;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { visible } from '../base/terminal-text.js';
 import type { IO } from '../base/context.js';
 
 /** Progress reports how far a long batch is; a no-op unless stderr is a TTY. */
@@ -16,13 +17,14 @@ const NOOP: Progress = { tick() {}, done() {} };
  */
 export function createProgress(io: Pick<IO, 'stderr' | 'stderrIsTTY'>, total: number, label: string, minTotal = 200): Progress {
   if (!io.stderrIsTTY || total < minTotal) return NOOP;
+  const shown = visible(label); // it may name an input file
   let n = 0;
   let last = 0;
   const width = 30;
   const draw = (): void => {
     const frac = total > 0 ? Math.min(1, n / total) : 1;
     const full = Math.round(frac * width);
-    io.stderr.write(`\r${label} [${'#'.repeat(full)}${'-'.repeat(width - full)}] ${n}/${total} ${(frac * 100).toFixed(0)}%`);
+    io.stderr.write(`\r${shown} [${'#'.repeat(full)}${'-'.repeat(width - full)}] ${n}/${total} ${(frac * 100).toFixed(0)}%`);
   };
   return {
     tick(k = 1) {

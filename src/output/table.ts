@@ -1,4 +1,5 @@
 import { usageError } from '../base/errors.js';
+import { visible } from '../base/terminal-text.js';
 import type { StoredPool } from '../datastore/datastore.js';
 import type { GetResult, Printer } from './printer.js';
 import { formatTabwriter } from './tabwriter.js';
@@ -54,7 +55,7 @@ export function customColumnsPrinter(headings: readonly string[]): Printer {
 function rowsPrinter(cols: readonly Column[]): Printer {
   return {
     async print(result: GetResult): Promise<string> {
-      const rows = [cols.map((c) => c.heading), ...result.items.map((p) => cols.map((c) => c.value(p)))];
+      const rows = [cols.map((c) => c.heading), ...result.items.map((p) => cols.map((c) => visible(c.value(p))))];
       return `${formatTabwriter(rows)}\n`;
     },
   };
@@ -62,7 +63,10 @@ function rowsPrinter(cols: readonly Column[]): Printer {
 
 /**
  * tablePrinter prints one table (headings, then a row per pool, tabwriter layout) followed by
- * an empty line, as calicoctl does.
+ * an empty line, as calicoctl does. Cells are made visible (base/terminal-text.ts): a newline, tab
+ * or escape sequence in stored data prints as `\n`, `\t`, `\x1b`, so each pool stays one
+ * row and nothing reaches the terminal raw (kubectl escapes ESC too, and cuts a cell at its
+ * first line break; poolctl keeps the whole value).
  */
 export function tablePrinter(format: 'table' | 'wide'): Printer {
   return rowsPrinter(COLUMNS[format]);

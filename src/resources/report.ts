@@ -1,3 +1,4 @@
+import { visible, visibleMessage } from '../base/terminal-text.js';
 import { calicoErrorText, type Diagnostic } from '../core/index.js';
 import type { BatchOutcome } from '../datastore/datastore.js';
 import { UnavailableError } from '../datastore/errors.js';
@@ -45,14 +46,14 @@ function failureLines(verb: Verb, failures: readonly Failure[], formatDiagnostic
   const out: string[] = [];
   const hints = new Set<string>();
   for (const f of failures) {
-    out.push(`Failed to ${verb} 'IPPool' resource: ${f.reason}`);
+    out.push(`Failed to ${verb} 'IPPool' resource: ${visibleMessage(f.reason, { newlines: true })}`);
     // The position of a rule violation helps; for "already exists" the name says it all.
     if (f.diagnostics.some((d) => d.file !== undefined && !EXISTS.has(d.code))) out.push(formatDiagnostics(f.diagnostics));
     if (f.unavailable?.hint) hints.add(f.unavailable.hint);
     // A diagnostic without a place in the input (a pool in use) is not shown in the source: its hint is.
     for (const d of f.diagnostics) if (d.file === undefined && d.hint) hints.add(d.hint);
   }
-  for (const h of hints) out.push(`hint: ${h}`);
+  for (const h of hints) out.push(`hint: ${visibleMessage(h)}`);
   return out;
 }
 
@@ -65,7 +66,8 @@ const SKIP_REASON: Partial<Record<Verb, string>> = { create: 'already exists', d
  * resource(s):` with each one done, and `Failed to create 'IPPool' resource: <reason>` per
  * failure, followed by its diagnostics in the source, and a datastore failure's hint once. apply also prints every resource's
  * action (`ippool/<name> created|configured|unchanged`). `failed` tells whether any resource
- * failed; `unreachable` is the datastore failure that stopped some of them, if any.
+ * failed; `unreachable` is the datastore failure that stopped some of them, if any. Names and
+ * reasons quote the input: they are made visible (base/terminal-text.ts).
  */
 export function reportOutcomes(
   verb: Verb,
@@ -90,7 +92,7 @@ export function reportOutcomes(
   if (warnings.length > 0) stderr.push(opts.formatDiagnostics(warnings));
   const dry = opts.dryRun ? ' (dry run)' : '';
   const line = (d: { name: string; action: Action }): string =>
-    `ippool/${d.name} ${d.action}${d.action === 'skipped' && SKIP_REASON[verb] ? ` (${SKIP_REASON[verb]})` : ''}${dry}`;
+    `ippool/${visible(d.name)} ${d.action}${d.action === 'skipped' && SKIP_REASON[verb] ? ` (${SKIP_REASON[verb]})` : ''}${dry}`;
   // apply and dry runs list every resource; the others the ones that were not simply done (skipped, unchanged).
   const listed = verb === 'apply' || opts.dryRun ? done : done.filter((d) => d.action === 'skipped' || d.action === 'unchanged');
   if (failures.length === 0) {

@@ -18,6 +18,9 @@ function proc(argv: string[], warnings: unknown[][]): Proc & { out: () => string
     stderr: out,
     cwd: () => process.cwd(),
     emitWarning: (...args: unknown[]) => void warnings.push(args),
+    exit: () => {
+      throw new Error('main ended the process early');
+    },
     out: () => chunks.join(''),
   };
 }

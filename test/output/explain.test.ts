@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildNatModel, compileNatModel, DEFAULT_NAT_SETTINGS, FlowScanner, type NatPool } from '../../src/core/index.js';
-import { CsvFlowWriter, EXPLAIN_CSV_HEADER, formatDecisionText, TableFlowWriter } from '../../src/output/explain.js';
+import { CsvFlowWriter, EXPLAIN_CSV_HEADER, formatDecisionJson, formatDecisionText, TableFlowWriter } from '../../src/output/explain.js';
 import { mustParseAddr } from '../support/prefix.js';
 
 const pools: NatPool[] = [
@@ -135,5 +135,28 @@ describe('CsvFlowWriter rows, whatever the input looks like', () => {
       w.recycle(bytes);
     }
     expect(chunks.slice(1)).toEqual([1, 2, 3, 4].map((i) => `10.0.0.${i},8.8.8.${i},true,MASQUERADE,,a,,NAT\n`));
+  });
+});
+
+describe('pool names holding control characters (from -f files or the datastore)', () => {
+  it('never reach the terminal raw: text, table and CSV make them visible, JSON escapes them', () => {
+    const evil: NatPool[] = [{ name: 'ev\u001b]0;x\u0007il\n\u009b', cidr: '10.244.0.0/16', natOutgoing: true, disabled: false }];
+    const r = buildNatModel(evil, DEFAULT_NAT_SETTINGS, { families: [4] });
+    if (!r.ok) throw new Error(r.error.message);
+    const c = compileNatModel(r.value);
+    const d = c.decide(mustParseAddr('10.244.1.5'), mustParseAddr('1.1.1.1'));
+    const shown = 'ev\\x1b]0;x\\x07il\\n\\x9b';
+    const text = formatDecisionText(d);
+    expect(text).toContain(`in IPPool ${shown} 10.244.0.0/16`);
+    const csv = new CsvFlowWriter(c);
+    const table = new TableFlowWriter(c);
+    new FlowScanner(c).scan('10.244.1.5 1.1.1.1\n', (l, q) => (csv.row(l, q), table.row(l, q)));
+    const rows = new TextDecoder().decode(csv.take());
+    const tab = new TextDecoder().decode(table.take(true));
+    expect(rows.split('\n')[1]).toBe(`10.244.1.5,1.1.1.1,true,MASQUERADE,,${shown},,NAT`);
+    expect(tab.split('\n')[1]).toContain(shown);
+    const json = formatDecisionJson(d);
+    expect(JSON.parse(json).srcPool.name).toBe(evil[0]!.name);
+    for (const out of [text, rows, tab, json]) expect(out.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 });

@@ -8,6 +8,7 @@ export const POOL_SOURCE_OPTIONS = {
     alias: 'f',
     array: true,
     files: true,
+    nonEmpty: true,
     describe: 'take the pools from these files or directories (- for stdin) instead of the datastore; repeatable',
   },
   recursive: { type: 'boolean', alias: 'R', default: false, describe: 'with -f, descend into subdirectories' },

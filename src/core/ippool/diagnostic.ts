@@ -9,6 +9,7 @@ export type DiagnosticCode =
   | 'INPUT_INVALID'
   | 'INPUT_TOO_LARGE'
   | 'FILE_UNREADABLE'
+  | 'FILE_SKIPPED'
   | 'NO_RESOURCES'
   | 'KIND_UNKNOWN'
   | 'FIELD_UNKNOWN'

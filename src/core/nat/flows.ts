@@ -30,6 +30,15 @@ function lineEnd(b: Uint8Array, i: number, end: number): number {
   return eol < 0 || eol > end ? end : eol;
 }
 
+/** MAX_QUOTED is the most bytes of a line a flow error quotes. */
+const MAX_QUOTED = 64;
+
+/** quoted returns b[start, end) as text for an error message, cut to MAX_QUOTED bytes with "…" (a line can be 1 MiB of garbage). */
+function quoted(b: Uint8Array, start: number, end: number): string {
+  if (end - start <= MAX_QUOTED) return text.decode(b.subarray(start, end)).trimEnd();
+  return `${text.decode(b.subarray(start, start + MAX_QUOTED))}…`;
+}
+
 /** latin1 returns b[start, end) as a string, one character per byte (addresses are ASCII). */
 function latin1(b: Uint8Array, start: number, end: number): string {
   let s = '';
@@ -170,8 +179,7 @@ export class FlowScanner {
     const dstEnd = p;
     while (p < end && isBlank(b[p]!)) p++;
     if (dstStart === dstEnd || (p < end && b[p] !== 10 && b[p] !== 35)) {
-      const got = text.decode(b.subarray(a, lineEnd(b, a, end))).trimEnd();
-      return { line: this.line, message: `expected "SRC DST", got "${got}"` };
+      return { line: this.line, message: `expected "SRC DST", got "${quoted(b, a, lineEnd(b, a, end))}"` };
     }
     if (srcV6 ? !parseIPv6Bytes(b, q.words, 0, a, srcEnd) : (q.src4 = parseIPv4Bytes(b, a, srcEnd)) < 0) return this.#addrError(b, a, srcEnd);
     if (dstV6 ? !parseIPv6Bytes(b, q.words, 4, dstStart, dstEnd) : (q.dst4 = parseIPv4Bytes(b, dstStart, dstEnd)) < 0) {
@@ -198,6 +206,7 @@ export class FlowScanner {
   }
 
   #addrError(b: Uint8Array, start: number, end: number): FlowLineError {
+    if (end - start > MAX_QUOTED) return { line: this.line, message: `"${quoted(b, start, end)}" is not an address` };
     const s = text.decode(b.subarray(start, end));
     const r = parseAddr(s);
     return { line: this.line, message: r.ok ? `"${s}" is not an address` : r.error.message };

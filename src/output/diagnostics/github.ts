@@ -1,3 +1,4 @@
+import { visible, visibleMessage } from '../../base/terminal-text.js';
 import type { Diagnostic } from '../../core/index.js';
 import type { ValidateReport } from '../../manifest/validate-report.js';
 import { formatSummary } from './text.js';
@@ -15,17 +16,18 @@ function escapeProperty(s: string): string {
 /**
  * formatAnnotation renders a diagnostic as a GitHub Actions workflow command:
  * `::error file=F,line=L,col=C,endLine=..,endColumn=..,title=CODE::message`, escaped as
- * @actions/core escapes them (% CR LF in the message; also : and , in properties).
+ * @actions/core escapes them (% CR LF in the message; also : and , in properties). Control
+ * characters from the input are made visible first (the Actions log would act on ANSI escapes).
  */
 export function formatAnnotation(d: Diagnostic): string {
   const props: string[] = [];
-  if (d.file !== undefined) props.push(`file=${escapeProperty(d.file)}`);
+  if (d.file !== undefined) props.push(`file=${escapeProperty(visible(d.file))}`);
   if (d.line !== undefined) {
     props.push(`line=${d.line}`, `col=${d.column ?? 1}`);
     if (d.endLine !== undefined) props.push(`endLine=${d.endLine}`, `endColumn=${d.endColumn ?? 1}`);
   }
   props.push(`title=${escapeProperty(d.code)}`);
-  const msg = d.hint ? `${d.message} (hint: ${d.hint})` : d.message;
+  const msg = visibleMessage(d.hint ? `${d.message} (hint: ${d.hint})` : d.message, { newlines: true });
   return `::${d.severity} ${props.join(',')}::${escapeData(msg)}\n`;
 }
 

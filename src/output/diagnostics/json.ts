@@ -1,3 +1,4 @@
+import { jsonSafe } from '../../base/terminal-text.js';
 import type { Diagnostic } from '../../core/index.js';
 import type { ValidateOutcome, ValidateReport, ValidateResult } from '../../manifest/validate-report.js';
 
@@ -24,7 +25,8 @@ export function diagnosticJson(d: Diagnostic, withFile = false): Record<string, 
 /** OPTIONAL_KEYS are a diagnostic's members after severity, code and message, in output order (each only when set). */
 const OPTIONAL_KEYS = ['path', 'line', 'column', 'endLine', 'endColumn', 'hint', 'field', 'value'] as const;
 
-const q = JSON.stringify;
+/** q is JSON.stringify made safe for a terminal (jsonSafe): the same value, no raw control characters. */
+const q = (v: unknown): string => jsonSafe(JSON.stringify(v));
 
 /** objectText writes a flat object of JSON-ready values as JSON.stringify(o, null, 2) would at an indent. */
 function objectText(o: Record<string, unknown>, ind: string): string {
@@ -122,7 +124,8 @@ class ByteChunks {
   /** json appends JSON.stringify(v) (as a template literal shows it: "undefined" for undefined). */
   json(v: unknown): void {
     if (typeof v === 'string') this.jsonString(v);
-    else this.text(String(q(v)));
+    // Numbers, booleans and null hold no character jsonSafe would change.
+    else this.text(String(typeof v === 'object' && v !== null ? q(v) : JSON.stringify(v)));
   }
 
   /** chunks returns the bytes written so far (the writer is then done). */

@@ -1,10 +1,15 @@
+import { clip, visible } from '../../base/terminal-text.js';
 import type { ValidateReport, ValidateResult } from '../../manifest/validate-report.js';
 import { formatDiagnostic, type TextOptions } from './text.js';
 
-/** xmlEscape escapes text and attribute values; characters XML 1.0 forbids are dropped. */
+/**
+ * xmlEscape escapes text and attribute values: control characters from the input are made
+ * visible (base/terminal-text.ts; XML 1.0 cannot hold most of them), what XML still forbids (a lone
+ * surrogate, U+FFFE, U+FFFF) becomes U+FFFD, and markup characters become entities.
+ */
 export function xmlEscape(s: string): string {
-  return s
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+  return visible(s, { newlines: true, tabs: true })
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -48,9 +53,9 @@ export function formatValidateJUnit(report: ValidateReport, opts: Pick<TextOptio
       if (r.status === 'invalid') {
         const first = errors[0];
         const text = errors.map((d) => formatDiagnostic(d, opts)).join('');
-        body.push(`      <failure type="${xmlEscape(first?.code ?? 'INVALID')}" message="${xmlEscape(first?.message ?? 'invalid')}">${xmlEscape(text)}</failure>`);
+        body.push(`      <failure type="${xmlEscape(first?.code ?? 'INVALID')}" message="${xmlEscape(clip(first?.message ?? 'invalid'))}">${xmlEscape(text)}</failure>`);
       } else if (r.status === 'skipped') {
-        body.push(`      <skipped message="${xmlEscape(warnings[0]?.message ?? 'skipped')}"/>`);
+        body.push(`      <skipped message="${xmlEscape(clip(warnings[0]?.message ?? 'skipped'))}"/>`);
       }
       if (warnings.length > 0 && r.status !== 'skipped') {
         body.push(`      <system-out>${xmlEscape(warnings.map((d) => formatDiagnostic(d, opts)).join(''))}</system-out>`);

@@ -21,6 +21,10 @@ export const DIAGNOSTIC_RULES: Readonly<Record<DiagnosticCode, DiagnosticRule>> 
   },
   INPUT_TOO_LARGE: { title: 'Input too large', help: 'Split the input, or raise the limit if the input is trusted.' },
   FILE_UNREADABLE: { title: 'File cannot be read', help: 'Check the path and its permissions.' },
+  FILE_SKIPPED: {
+    title: 'File or directory skipped',
+    help: 'A directory walk reads each file once and keeps to its tree: a second path to a file or directory already read, a symbolic link leading out of the tree, and a FIFO, socket or device are skipped. Name one with -f to read it.',
+  },
   NO_RESOURCES: { title: 'No resources in file', help: 'The file or directory holds no resources; calicoctl fails on it unless --skip-empty is given.' },
   KIND_UNKNOWN: {
     title: 'Not an IPPool',

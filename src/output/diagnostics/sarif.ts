@@ -1,3 +1,4 @@
+import { jsonSafe } from '../../base/terminal-text.js';
 import type { Diagnostic, DiagnosticCode } from '../../core/index.js';
 import type { ValidateReport } from '../../manifest/validate-report.js';
 import { DIAGNOSTIC_RULES } from './rules.js';
@@ -9,7 +10,7 @@ export interface SarifOptions {
 }
 
 /** WARNING_CODES are the codes whose default level is warning (spec/ippool.md §5). */
-const WARNING_CODES = new Set<DiagnosticCode>(['NO_RESOURCES', 'KIND_UNKNOWN', 'DISABLED_NAT_POOL', 'RESOURCE_VERSION_SET']);
+const WARNING_CODES = new Set<DiagnosticCode>(['FILE_SKIPPED', 'NO_RESOURCES', 'KIND_UNKNOWN', 'DISABLED_NAT_POOL', 'RESOURCE_VERSION_SET']);
 
 /** artifactUri turns a file name into a SARIF artifact URI: relative paths stay relative (forward slashes), absolute ones become file: URIs. */
 function artifactUri(file: string): string {
@@ -81,5 +82,5 @@ export function formatValidateSarif(report: ValidateReport, opts: SarifOptions):
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  return `${jsonSafe(JSON.stringify(sarif, null, 2))}\n`;
 }

@@ -1,3 +1,4 @@
+import { lineExcerpt, visible, visibleMessage } from '../../base/terminal-text.js';
 import type { Diagnostic } from '../../core/index.js';
 import type { ValidateReport, ValidateSummary } from '../../manifest/validate-report.js';
 import { PLAIN, type Paint } from '../paint.js';
@@ -18,7 +19,8 @@ function caretLine(src: string, column: number, endColumn: number | undefined): 
 }
 
 /**
- * formatDiagnostic renders one diagnostic as spec/cli.md fixes it:
+ * formatDiagnostic renders one diagnostic as spec/cli.md fixes it (text from the input made
+ * visible, base/terminal-text.ts; a long source line shown as a window around the column):
  *
  *   FILE:LINE:COL: error CODE: message (hint: ...)
  *     <the source line>
@@ -29,13 +31,14 @@ function caretLine(src: string, column: number, endColumn: number | undefined): 
  */
 export function formatDiagnostic(d: Diagnostic, opts: TextOptions = {}): string {
   const paint = opts.paint ?? PLAIN;
-  const where = d.file !== undefined ? (d.line !== undefined ? `${d.file}:${d.line}:${d.column ?? 1}: ` : `${d.file}: `) : '';
+  const file = d.file !== undefined ? visible(d.file) : undefined;
+  const where = file !== undefined ? (d.line !== undefined ? `${file}:${d.line}:${d.column ?? 1}: ` : `${file}: `) : '';
   const sev = d.severity === 'error' ? paint.error('error') : paint.warning('warning');
-  let out = `${where}${sev} ${d.code}: ${d.message}${d.hint ? paint.dim(` (hint: ${d.hint})`) : ''}\n`;
+  let out = `${where}${sev} ${d.code}: ${visibleMessage(d.message)}${d.hint ? paint.dim(` (hint: ${visibleMessage(d.hint)})`) : ''}\n`;
   const src = d.file !== undefined && d.line !== undefined ? opts.sourceLine?.(d.file, d.line) : undefined;
-  if (src !== undefined && src.trim() !== '') {
-    const endCol = d.endLine === d.line ? d.endColumn : undefined;
-    out += `  ${src}\n  ${paint.caret(caretLine(src, d.column ?? 1, endCol))}\n`;
+  if (src !== undefined && /\S/.test(src)) {
+    const x = lineExcerpt(src, d.column ?? 1, d.endLine === d.line ? d.endColumn : undefined);
+    out += `  ${x.text}\n  ${paint.caret(caretLine(x.text, x.column, x.endColumn))}\n`;
   }
   return out;
 }

@@ -15,8 +15,14 @@ describe('GitHub annotations', () => {
   });
 
   it('escapes as @actions/core does: % CR LF in messages, also : and , in properties', () => {
-    expect(formatAnnotation({ code: 'YAML_SYNTAX', severity: 'error', message: '100% bad\r\nline', file: 'a,b:c.yaml', line: 2, column: 3 })).toBe(
-      '::error file=a%2Cb%3Ac.yaml,line=2,col=3,title=YAML_SYNTAX::100%25 bad%0D%0Aline\n',
+    expect(formatAnnotation({ code: 'YAML_SYNTAX', severity: 'error', message: '100% bad\nline', file: 'a,b:c.yaml', line: 2, column: 3 })).toBe(
+      '::error file=a%2Cb%3Ac.yaml,line=2,col=3,title=YAML_SYNTAX::100%25 bad%0Aline\n',
     );
+  });
+
+  it('makes control characters from the input visible first (the Actions log acts on ANSI escapes)', () => {
+    const a = formatAnnotation({ code: 'NAME_INVALID', severity: 'error', message: "name 'a\u001b[31mred\rx\u009b2J'", file: 'e\u001b]0;t\u0007.yaml', line: 1, column: 1 });
+    expect(a).toBe("::error file=e\\x1b]0;t\\x07.yaml,line=1,col=1,title=NAME_INVALID::name 'a\\x1b[31mred\\rx\\x9b2J'\n");
+    expect(a.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 });

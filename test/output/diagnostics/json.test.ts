@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jsonSafe } from '../../../src/base/terminal-text.js';
 import { diagnosticJson, formatReport, reportWriter } from '../../../src/output/diagnostics/index.js';
 import type { ValidateReport, ValidateResult } from '../../../src/manifest/validate-report.js';
 import { MIXED, mixedRun } from './fixture.js';
@@ -69,21 +70,18 @@ describe('json report text', () => {
 });
 
 describe('json report writer', () => {
-  /** expectedText is the report as JSON.stringify writes spec/cli.md's shape. */
-  const expectedText = (report: ValidateReport): string =>
-    `${JSON.stringify(
-      {
-        valid: report.valid,
-        summary: report.summary,
-        results: report.results.map((r) => ({ ...r, diagnostics: r.diagnostics.map((d) => diagnosticJson(d)) })),
-        diagnostics: report.diagnostics.map((d) => diagnosticJson(d, true)),
-      },
-      null,
-      2,
-    )}\n`;
+  /** shape is spec/cli.md's JSON shape of a report. */
+  const shape = (report: ValidateReport) => ({
+    valid: report.valid,
+    summary: report.summary,
+    results: report.results.map((r) => ({ ...r, diagnostics: r.diagnostics.map((d) => diagnosticJson(d)) })),
+    diagnostics: report.diagnostics.map((d) => diagnosticJson(d, true)),
+  });
+  /** expectedText is the report as JSON.stringify writes it, made terminal-safe (jsonSafe: DEL, C1 and format characters as \u escapes). */
+  const expectedText = (report: ValidateReport): string => `${jsonSafe(JSON.stringify(shape(report), null, 2))}\n`;
 
   it('writes any result text exactly as JSON.stringify would, streamed or at once', () => {
-    const odd = ['pool-a', 'quote"d', 'back\\slash', 'tab\t', 'ünïcødé', '💥', 'del\u007f', '\u2028', 'x'.repeat(300_000)];
+    const odd = ['pool-a', 'quote"d', 'back\\slash', 'tab\t', 'ünïcødé', '💥', 'del\u007f', '\u2028', 'esc\u001b[2J\u009b\u202e', 'x'.repeat(300_000)];
     const results: ValidateResult[] = [];
     odd.forEach((s, i) => {
       results.push({ file: `dir/${s}.yaml`, document: i + 1, kind: 'IPPool', name: s, status: 'valid', diagnostics: [] });
@@ -101,6 +99,9 @@ describe('json report writer', () => {
     const report: ValidateReport = { valid: false, summary, results, diagnostics: [{ code: 'NO_RESOURCES', severity: 'warning', message: 'none', file: 'é' }] };
     const text = expectedText(report);
     expect(formatReport('json', report, { version: 't' })).toBe(text);
+    // The same value as plain JSON.stringify's, with no raw control or format character.
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(shape(report))));
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u202e]/);
     const w = reportWriter('json', { version: 't' });
     for (const r of results) w.result(r);
     const pieces = w.finish({ ...report, sourceLine: () => undefined });

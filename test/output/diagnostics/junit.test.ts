@@ -22,7 +22,8 @@ describe('JUnit report', () => {
     expect(cases[3]!['system-out']).toContain('DISABLED_NAT_POOL');
   });
 
-  it('escapes markup and drops characters XML cannot carry', () => {
-    expect(xmlEscape(`<a href="x">&'\u0001`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;');
+  it('escapes markup, makes control characters visible and replaces what XML cannot carry', () => {
+    expect(xmlEscape(`<a href="x">&'\u0001\u001b[2J\u0085`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;\\x01\\x1b[2J\\x85');
+    expect(xmlEscape('lone \ud800 surrogate, \uffff')).toBe('lone \ufffd surrogate, \ufffd');
   });
 });
