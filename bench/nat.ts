@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildNatModel, DEFAULT_NAT_SETTINGS, type IPPool, type NatModel, type NatPool } from '../src/core/index.js';
 import { openFileDatastore } from '../src/datastore/file.js';
 import { createHostExec } from '../src/host/host-exec.js';
+import { lockHost } from '../src/host/host-lock.js';
 import { planHost, readHost } from '../src/host/nat-host.js';
 import { renderIpset, renderIptables, renderNftables } from '../src/render/index.js';
 import { BIN, median, ROOT, row, section } from './harness.js';
@@ -144,6 +145,7 @@ function cli(ns: string, args: readonly string[], store?: string): Cost & { out:
 interface Steps {
   readonly load: number;
   readonly model: number;
+  readonly lock: number;
   readonly read: number;
   readonly compare: number;
   readonly write: number;
@@ -151,8 +153,9 @@ interface Steps {
 
 /**
  * steps runs what `nat apply` does, in process and one step after the other: natPools from the
- * store, the model, the kernel read (the tools and parsing their output), the comparison
- * (desired state and diff), and the writes (none for a no-op).
+ * store, the model, the host lock (taken and, after the writes, released), the kernel read
+ * (the tools and parsing their output), the comparison (desired state and diff), and the
+ * writes (none for a no-op).
  */
 async function steps(ns: string, store: string, backend: 'iptables' | 'nftables'): Promise<Steps & { changes: number }> {
   let t = process.hrtime.bigint();
@@ -163,26 +166,34 @@ async function steps(ns: string, store: string, backend: 'iptables' | 'nftables'
   t = process.hrtime.bigint();
   const m = model(ps);
   const modelMs = ms(t);
+  const exec = createHostExec({ env: process.env, netns: ns });
   t = process.hrtime.bigint();
-  const read = readHost(createHostExec({ env: process.env, netns: ns }), backend, [4, 6]);
-  await read.live;
-  await read.chains;
-  const readMs = ms(t);
-  t = process.hrtime.bigint();
-  const plan = await planHost(m, read);
-  const compare = ms(t);
-  t = process.hrtime.bigint();
-  await plan.apply();
-  return { load, model: modelMs, read: readMs, compare, write: ms(t), changes: plan.changes.length };
+  const lock = await lockHost(exec, { what: 'bench', timeoutMs: 0 });
+  const lockMs = ms(t);
+  try {
+    t = process.hrtime.bigint();
+    const read = readHost(exec, backend, [4, 6]);
+    await read.live;
+    await read.chains;
+    const readMs = ms(t);
+    t = process.hrtime.bigint();
+    const plan = await planHost(m, read);
+    const compare = ms(t);
+    t = process.hrtime.bigint();
+    await plan.apply();
+    return { load, model: modelMs, lock: lockMs, read: readMs, compare, write: ms(t), changes: plan.changes.length };
+  } finally {
+    await lock.release();
+  }
 }
 
 function medianSteps(ss: readonly Steps[]): Steps {
   const pick = (k: keyof Steps): number => median(ss.map((x) => x[k]));
-  return { load: pick('load'), model: pick('model'), read: pick('read'), compare: pick('compare'), write: pick('write') };
+  return { load: pick('load'), model: pick('model'), lock: pick('lock'), read: pick('read'), compare: pick('compare'), write: pick('write') };
 }
 
 const stepsText = (x: Steps): string =>
-  `load ${x.load.toFixed(0)} + model ${x.model.toFixed(0)} + read ${x.read.toFixed(0)} + compare ${x.compare.toFixed(0)} + write ${x.write.toFixed(0)} ms`;
+  `load ${x.load.toFixed(0)} + model ${x.model.toFixed(0)} + lock ${x.lock.toFixed(0)} + read ${x.read.toFixed(0)} + compare ${x.compare.toFixed(0)} + write ${x.write.toFixed(0)} ms`;
 
 function hasKernel(): string | null {
   if (typeof process.geteuid === 'function' && process.geteuid() !== 0) return 'not root';

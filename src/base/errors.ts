@@ -52,6 +52,12 @@ export type ErrorCode =
   | 'HOST_COMMAND_FAILED'
   /** the kernel holds state nat apply must not overwrite by itself */
   | 'HOST_CONFLICT'
+  /** another nat apply or status in the network namespace held the host lock past the wait */
+  | 'HOST_LOCKED'
+  /** the host lock's directory may be written by others than root */
+  | 'HOST_LOCK_UNSAFE'
+  /** both iptables flavours (legacy and nft) hold cali- chains */
+  | 'HOST_IPTABLES_MIXED'
   /** the kernel's ruleset holds rules nat explain --live cannot read */
   | 'LIVE_RULE_UNSUPPORTED';
 

@@ -9,7 +9,8 @@ import { savedLine, type Change, type ChainChange, type JumpChange, type SetChan
 
 /**
  * applyIptables makes the planned changes with ipset and iptables-restore so that a failure at
- * any step leaves the previous ruleset in place (few processes: each spawn costs ~10 ms):
+ * any step leaves the previous ruleset in place (few processes: each spawn costs ~10 ms). The
+ * caller holds the host lock (host-lock.ts), so no other apply creates temporary sets meanwhile.
  *
  *   1. sets     one `ipset restore`, its input streamed as it is made: a set that does not
  *               exist yet is created and filled under its own name (no rule uses it yet); an
@@ -18,6 +19,12 @@ import { savedLine, type Change, type ChainChange, type JumpChange, type SetChan
  *               at the first failing line ("Error in line N"): a failure while filling
  *               touched no set in use (the new ones are destroyed); a failure among the swaps
  *               undoes the swaps before it.
+ *      1b.      a set of ours that exists with another type (no swap can change a type) is
+ *               replaced without a moment without NAT: its new content is filled as a
+ *               temporary set (in step 1), poolctl's chains that use the set are pointed at the
+ *               temporary (one iptables-restore per family), the old set, now unused, is
+ *               destroyed and created again with the right type and members, and step 2 points
+ *               the chains back. The plan allows this only when no other rule uses the set.
  *   2. rules    one `iptables-restore --noflush` per family, one transaction each, that
  *               redeclares (flushes) and refills only the changed cali- chains and appends the
  *               POSTROUTING jump only when it is not already there (iptables-restore would
@@ -34,23 +41,26 @@ export async function applyIptables(
   live: IptablesLive,
   changes: readonly Change[],
 ): Promise<void> {
-  const setChanges = changes.filter((c): c is SetChange => c.kind === 'set' && c.op !== 'delete');
+  const setChanges = changes.filter((c): c is SetChange => c.kind === 'set' && (c.op === 'create' || c.op === 'update'));
+  const replaced = changes.filter((c): c is SetChange => c.kind === 'set' && c.op === 'replace');
   const stale = changes.filter((c): c is SetChange => c.kind === 'set' && c.op === 'delete').map((c) => c.name);
   const wantSets = new Map(desired.flatMap((d) => d.sets.map((s) => [s.name, s] as const)));
 
   // 1. sets
   const temps = new Map<string, string>(); // main -> temp, for the sets that exist
+  const bridges = new Map<string, string>(); // main -> temp holding its new content, for the sets replaced
   const used = new Set(live.sets.keys());
-  for (const c of setChanges) {
-    if (!live.sets.has(c.name)) continue;
+  const tempFor = (family: Family): string => {
     let n = 0;
-    while (used.has(ipsetTempName(c.family, n))) n++;
-    used.add(ipsetTempName(c.family, n));
-    temps.set(c.name, ipsetTempName(c.family, n));
-  }
+    while (used.has(ipsetTempName(family, n))) n++;
+    used.add(ipsetTempName(family, n));
+    return ipsetTempName(family, n);
+  };
+  for (const c of setChanges) if (live.sets.has(c.name)) temps.set(c.name, tempFor(c.family));
+  for (const c of replaced) bridges.set(c.name, tempFor(c.family));
   const swapped: string[] = [];
   const created: string[] = [];
-  if (setChanges.length) {
+  if (setChanges.length || replaced.length) {
     // what each line does, to know what happened before a failing one
     const steps: { line: number; created?: string; swapped?: string }[] = [];
     let line = 0;
@@ -58,9 +68,10 @@ export async function applyIptables(
       if (!temps.has(c.name)) steps.push({ line: line + 1, created: c.name });
       line += 1 + wantSets.get(c.name)!.members.length;
     }
+    for (const c of replaced) line += 1 + wantSets.get(c.name)!.members.length;
     const filled = line;
     for (const main of temps.keys()) steps.push({ line: ++line, swapped: main });
-    const r = await exec.run('ipset', ['restore'], { input: setInput(setChanges, wantSets, temps) });
+    const r = await exec.run('ipset', ['restore'], { input: setInput([...setChanges, ...replaced], wantSets, new Map([...temps, ...bridges]), temps) });
     const done = (failed: number): void => {
       for (const st of steps) {
         if (failed > 0 && st.line >= failed) break;
@@ -72,7 +83,7 @@ export async function applyIptables(
       const failed = Number(/Error in line (\d+)/.exec(r.stderr)?.[1] ?? 0);
       if (failed > 0 && failed <= filled) {
         done(failed);
-        await destroySets(exec, [...created, ...temps.values()]);
+        await destroySets(exec, [...created, ...temps.values(), ...bridges.values()]);
         throw commandFailed('ipset', 'fill the new ipsets (nothing was changed)', r);
       }
       if (failed > 0) done(failed);
@@ -90,43 +101,99 @@ export async function applyIptables(
       const r = await exec.run('ipset', ['restore'], { input: lines.join('\n') + '\n' });
       if (r.code !== 0) problems.push(`swap the ipsets back: ${r.stderr.trim()}`);
     }
-    problems.push(...(await destroySets(exec, [...created, ...temps.values()])));
+    problems.push(...(await destroySets(exec, [...created, ...temps.values(), ...bridges.values()])));
     return problems;
+  }
+
+  // 1b. sets replaced: our chains onto the temporaries, then the sets destroyed and made again
+  const bridged = new Map<Family, string[]>(); // family -> our chains pointed at a temporary
+  const rulesRestored = async (families: Iterable<Family>): Promise<string[]> => {
+    const problems: string[] = [];
+    for (const f of families) problems.push(...(await restoreRules(exec, f, live, changes, bridged.get(f) ?? [])));
+    return problems;
+  };
+  if (replaced.length) {
+    for (const d of desired) {
+      const names = replaced.filter((c) => c.family === d.family).map((c) => c.name);
+      const nat = live.nat.get(d.family) ?? null;
+      const chains = d.chains.filter((ch) => nat?.chains.get(ch.name)?.rules.some((r) => names.some((n) => r.spec.includes(`--match-set ${n} `))));
+      if (!chains.length) continue;
+      const input = ['*nat', ...chains.map((ch) => `:${ch.name} - [0:0]`), ...chains.flatMap((ch) => ch.lines.map((l) => bridgeLine(l, bridges))), 'COMMIT', ''];
+      const tool = restoreTool(live, d.family);
+      const r = await exec.run(tool, ['--noflush'], { input: input.join('\n') });
+      if (r.code !== 0) {
+        const problems = [...(await rulesRestored(bridged.keys())), ...(await undoSets())];
+        throw withRollback(commandFailed(tool, `move the ${familyLabel(d.family)} nat rules off the ipsets to replace`, r), problems);
+      }
+      bridged.set(d.family, chains.map((ch) => ch.name));
+    }
+    for (const c of replaced) {
+      const s = wantSets.get(c.name)!;
+      const r = await exec.run('ipset', ['restore'], { input: replaceInput(s) });
+      if (r.code !== 0) {
+        const problems = [...(await rulesRestored(bridged.keys())), ...(await undoSets())];
+        const failed = Number(/Error in line (\d+)/.exec(r.stderr)?.[1] ?? 0);
+        if (failed !== 1) problems.push(`ipset ${c.name} was destroyed and may not hold all its members: run 'poolctl nat apply' again`);
+        throw withRollback(commandFailed('ipset', `replace ipset ${c.name} with a ${s.type} set (is a rule poolctl does not own using it?)`, r), problems);
+      }
+    }
   }
 
   // 2. rules
   const written: Family[] = [];
   for (const d of desired) {
-    const input = rulesInput(d, changes);
+    const input = rulesInput(d, changes, bridged.get(d.family));
     if (!input) continue;
-    const tool = restoreTool(d.family);
+    const tool = restoreTool(live, d.family);
     const r = await exec.run(tool, ['--noflush'], { input });
     if (r.code !== 0) {
-      const problems: string[] = [];
-      for (const f of written.reverse()) problems.push(...(await restoreRules(exec, f, live, changes)));
+      const problems = await rulesRestored(new Set([...written.reverse(), ...bridged.keys()]));
       problems.push(...(await undoSets()));
       throw withRollback(commandFailed(tool, `load the ${familyLabel(d.family)} nat rules`, r), problems);
     }
     written.push(d.family);
   }
 
-  // 3. cleanup (sets of another configuration go now that no rule of ours uses them)
-  const left = await destroySets(exec, [...temps.values(), ...stale]);
+  // 3. cleanup (sets of another configuration and temporaries left by a killed apply go now
+  // that no rule of ours uses them)
+  const left = await destroySets(exec, [...temps.values(), ...bridges.values(), ...stale]);
   if (left.length) throw new PoolctlError('HOST_COMMAND_FAILED', `the ruleset is in place, but ${left.join('; ')}`);
+}
+
+/** bridgeLine points a rule line at the temporaries standing in for sets being replaced. */
+function bridgeLine(line: string, bridges: ReadonlyMap<string, string>): string {
+  let out = line;
+  for (const [main, temp] of bridges) out = out.split(`--match-set ${main} `).join(`--match-set ${temp} `);
+  return out;
+}
+
+/** replaceInput is the ipset restore input that destroys a set (no rule may use it) and creates it again, filled. */
+function replaceInput(s: DesiredIpset): Iterable<Uint8Array> {
+  const out = new TextBuffer(1 << 16);
+  out.line(`destroy ${s.name}`).line(s.create);
+  const lead = chunk(`add ${s.name} `);
+  for (const m of s.members) out.chunk(lead).prefix(m).byte(10);
+  return [out.take()];
 }
 
 /**
  * setInput yields step 1's restore input in chunks of about 64 KiB: per changed set, its create
- * line (under the main name for a new set, the temporary's for an existing one) and its
- * members; then the swaps. Members are written as bytes straight from the desired set (no
- * string each), each chunk made while ipset works through the ones before.
+ * line (under the main name for a new set, the temporary's in `targets` for an existing or
+ * replaced one) and its members; then the swaps (of `swaps`). Members are written as bytes
+ * straight from the desired set (no string each), each chunk made while ipset works through
+ * the ones before.
  */
-function* setInput(setChanges: readonly SetChange[], wantSets: ReadonlyMap<string, DesiredIpset>, temps: ReadonlyMap<string, string>): Generator<Uint8Array> {
+function* setInput(
+  setChanges: readonly SetChange[],
+  wantSets: ReadonlyMap<string, DesiredIpset>,
+  targets: ReadonlyMap<string, string>,
+  swaps: ReadonlyMap<string, string>,
+): Generator<Uint8Array> {
   const CHUNK = 1 << 16;
   const out = new TextBuffer(CHUNK + 256);
   for (const c of setChanges) {
     const s = wantSets.get(c.name)!;
-    const target = temps.get(c.name) ?? c.name;
+    const target = targets.get(c.name) ?? c.name;
     out.line(target === c.name ? s.create : ipsetCreateLine(target, c.family));
     const lead = chunk(`add ${target} `);
     for (const m of s.members) {
@@ -134,7 +201,7 @@ function* setInput(setChanges: readonly SetChange[], wantSets: ReadonlyMap<strin
       if (out.length >= CHUNK) yield out.take();
     }
   }
-  for (const [main, temp] of temps) out.line(`swap ${main} ${temp}`);
+  for (const [main, temp] of swaps) out.line(`swap ${main} ${temp}`);
   if (out.length) yield out.take();
 }
 
@@ -158,39 +225,50 @@ function deleteLine(line: string): string {
   return line.replace(/^-A /, '-D ');
 }
 
+/** insertLine turns an `-A CHAIN spec` line into the `-I CHAIN n spec` that puts the rule back at position n. */
+function insertLine(line: string, n: number): string {
+  return line.replace(/^-A (\S+)/, `-I $1 ${n}`);
+}
+
 /**
  * rulesInput is the iptables-restore --noflush input for one family's chain and jump changes,
  * or null when the family has none. Declaring a chain flushes it; other chains are untouched.
+ * Jumps: deletes (and the old place of moved ones) first, then appends in the wanted order.
+ * `also` names chains to rewrite besides the changed ones (those step 1b pointed elsewhere).
  */
-export function rulesInput(desired: DesiredIptFamily, changes: readonly Change[]): string | null {
+export function rulesInput(desired: DesiredIptFamily, changes: readonly Change[], also: readonly string[] = []): string | null {
   const family = desired.family;
-  const chains = changes.filter((c): c is ChainChange => c.kind === 'chain' && c.family === family && c.op !== 'delete');
+  const changed = changes.filter((c): c is ChainChange => c.kind === 'chain' && c.family === family && c.op !== 'delete').map((c) => c.name);
+  const chains = [...new Set([...changed, ...also])];
   const jumps = changes.filter((c): c is JumpChange => c.kind === 'jump' && c.family === family);
   if (!chains.length && !jumps.length) return null;
   const out = ['*nat'];
-  for (const c of chains) out.push(`:${c.name} - [0:0]`);
-  for (const c of chains) out.push(...(desired.chains.find((d) => d.name === c.name)?.lines ?? []));
+  for (const c of chains) out.push(`:${c} - [0:0]`);
+  for (const c of chains) out.push(...(desired.chains.find((d) => d.name === c)?.lines ?? []));
   for (const j of jumps) if (j.op === 'delete') out.push(deleteLine(j.line));
-  for (const j of jumps) if (j.op === 'append') out.push(j.line);
+  for (const j of jumps) if (j.op === 'move') out.push(deleteLine(j.saved ?? j.line));
+  for (const j of jumps) if (j.op === 'append' || j.op === 'move') out.push(j.line);
   out.push('COMMIT', '');
   return out.join('\n');
 }
 
-/** restoreRules puts one family's changed chains and jumps back as iptables-save showed them. */
-async function restoreRules(exec: HostExec, family: Family, live: IptablesLive, changes: readonly Change[]): Promise<string[]> {
+/** restoreRules puts one family's changed chains (and `also`) and jumps back as iptables-save showed them. */
+async function restoreRules(exec: HostExec, family: Family, live: IptablesLive, changes: readonly Change[], also: readonly string[] = []): Promise<string[]> {
   const nat = live.nat.get(family) ?? null;
-  const chains = changes.filter((c): c is ChainChange => c.kind === 'chain' && c.family === family);
+  const chains = [...new Set([...changes.filter((c): c is ChainChange => c.kind === 'chain' && c.family === family).map((c) => c.name), ...also])];
   const jumps = changes.filter((c): c is JumpChange => c.kind === 'jump' && c.family === family);
   const out = ['*nat'];
-  for (const c of chains) out.push(`:${c.name} - [0:0]`);
-  for (const j of jumps) out.push(j.op === 'append' ? deleteLine(j.line) : j.line);
+  for (const c of chains) out.push(`:${c} - [0:0]`);
+  for (const j of jumps) if (j.op === 'append' || j.op === 'move') out.push(deleteLine(j.line));
+  for (const j of jumps) if (j.op === 'delete') out.push(j.line);
+  for (const j of jumps) if (j.op === 'move') out.push(insertLine(j.saved ?? j.line, j.position ?? 1));
   for (const c of chains) {
-    const old = nat?.chains.get(c.name);
-    if (old) for (const r of old.rules) out.push(savedLine(c.name, r.spec));
+    const old = nat?.chains.get(c);
+    if (old) for (const r of old.rules) out.push(savedLine(c, r.spec));
   }
-  for (const c of chains) if (!nat?.chains.has(c.name)) out.push(`-X ${c.name}`);
+  for (const c of chains) if (!nat?.chains.has(c)) out.push(`-X ${c}`);
   out.push('COMMIT', '');
-  const tool = restoreTool(family);
+  const tool = restoreTool(live, family);
   const r = await exec.run(tool, ['--noflush'], { input: out.join('\n') });
   return r.code === 0 ? [] : [`restore the ${familyLabel(family)} nat chains: ${r.stderr.trim()}`];
 }

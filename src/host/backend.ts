@@ -2,6 +2,7 @@ import type { Family } from '../core/index.js';
 import type { Backend } from './desired.js';
 import { toolMissing, type HostExec } from './host-exec.js';
 import { listNftTables } from './live-state.js';
+import type { NftChainEntry } from './nft-json.js';
 
 /** BackendChoice is the backend used and why (printed by apply and status). */
 export interface BackendChoice {
@@ -20,12 +21,6 @@ export function toolsFor(backend: Backend, families: readonly Family[]): string[
   return tools;
 }
 
-/** NftChainEntry is a chain as `nft -j list chains` lists it: names only, no rules, no set elements. */
-export interface NftChainEntry {
-  readonly family?: string;
-  readonly table?: string;
-  readonly name?: string;
-}
 
 /**
  * listNftChains runs `nft -j list chains`, which stays cheap with 150,000 set elements (unlike
@@ -57,6 +52,21 @@ async function calicoTables(exec: HostExec, chains: readonly NftChainEntry[] | n
 }
 
 /**
+ * requireTools throws HOST_TOOL_MISSING (naming the package) unless the tools of the
+ * requested backend are installed; for auto, those of iptables or nft. It spawns nothing, so
+ * it runs before the host lock is taken.
+ */
+export function requireTools(exec: HostExec, requested: Backend | 'auto', families: readonly Family[]): void {
+  if (requested !== 'auto') {
+    const missing = toolsFor(requested, families).find((t) => !exec.has(t));
+    if (missing) throw toolMissing(missing);
+    return;
+  }
+  const missing = toolsFor('iptables', families).find((t) => !exec.has(t));
+  if (missing && !exec.has('nft')) throw toolMissing(missing);
+}
+
+/**
  * resolveBackend picks the backend. An explicit choice must have its tools (else HOST_TOOL_MISSING,
  * naming the package). `auto`, in order:
  *   1. nft is installed and `table ip calico` or `table ip6 calico` exists -> nftables
@@ -74,8 +84,7 @@ export async function resolveBackend(
   chains?: readonly NftChainEntry[] | null,
 ): Promise<BackendChoice> {
   if (requested !== 'auto') {
-    const missing = toolsFor(requested, families).find((t) => !exec.has(t));
-    if (missing) throw toolMissing(missing);
+    requireTools(exec, requested, families);
     return { backend: requested, why: 'chosen with --backend' };
   }
   if (exec.has('nft')) {
@@ -90,19 +99,22 @@ export async function resolveBackend(
 
 /**
  * otherBackendWarning says when the backend not chosen also holds NAT state of poolctl or
- * Felix, whose rules would run as well: cali-POSTROUTING in the iptables (nf_tables) nat table
- * when programming nftables, or a calico nft table when programming iptables. Read from the
- * chain list (listNftChains); null when there is none or it holds no such chain.
+ * Felix, whose rules would run as well: cali-POSTROUTING in an iptables nat table (iptables-nft
+ * from the chain list, iptables-legacy from `legacyCali`, the families whose legacy tables hold
+ * cali- chains) when programming nftables, or a calico nft table when programming iptables.
+ * Null when there is no such state.
  */
-export function otherBackendWarning(chains: readonly NftChainEntry[] | null, backend: Backend): string | null {
-  if (!chains) return null;
+export function otherBackendWarning(chains: readonly NftChainEntry[] | null, backend: Backend, legacyCali: readonly Family[] = []): string | null {
   if (backend === 'nftables') {
-    const fams = [...new Set(chains.filter((c) => isIpFamily(c) && c.table === 'nat' && c.name === 'cali-POSTROUTING').map((c) => c.family))];
-    return fams.length
-      ? `the iptables nat table (${fams.join(', ')}) also holds cali-POSTROUTING from an iptables apply or Felix: its rules run before table ip calico; ` +
-          "remove them, or keep using --backend iptables"
+    const nft = [...new Set((chains ?? []).filter((c) => isIpFamily(c) && c.table === 'nat' && c.name === 'cali-POSTROUTING').map((c) => c.family))];
+    const legacy = legacyCali.map((f) => (f === 4 ? 'ip' : 'ip6'));
+    const where = [...(nft.length ? [`iptables-nft (${nft.join(', ')})`] : []), ...(legacy.length ? [`iptables-legacy (${legacy.join(', ')})`] : [])];
+    return where.length
+      ? `the iptables nat table of ${where.join(' and ')} also holds cali-POSTROUTING from an iptables apply or Felix: its rules run before table ip calico; ` +
+          'remove them, or keep using --backend iptables'
       : null;
   }
+  if (!chains) return null;
   const tables = [...new Set(chains.filter((c) => isIpFamily(c) && c.table === 'calico').map((c) => `${c.family} calico`))];
   return tables.length
     ? `table ${tables.join(', table ')} (nftables) also holds NAT chains from an nftables apply or Felix, and they run too; ` +

@@ -74,11 +74,13 @@ export function desiredNftables(model: NatModel): DesiredNftFamily[] {
         },
       };
     }),
-    chains: nftChains(f).map((c) => ({
+    chains: nftChains(f).map((c, i) => ({
       name: c.name,
       ...(c.base ? { base: parseBaseChain(c.base) } : {}),
       lines: c.rules,
       hashes: c.hashes,
+      // nftChains lists the kernel appends first, then the chains (render/nftables.ts)
+      rules: [...f.kernelAppends, ...f.chains][i]!.rules,
     })),
   }));
 }

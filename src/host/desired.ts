@@ -1,4 +1,4 @@
-import type { Family, Prefix, RangeList } from '../core/index.js';
+import type { Family, NatRule, Prefix, RangeList } from '../core/index.js';
 
 /**
  * The desired kernel state for one backend and family: what `nat apply` writes and `nat
@@ -59,12 +59,14 @@ export interface BaseChainSpec {
   readonly policy: string;
 }
 
-/** DesiredNftChain is one chain of the table: rule texts and their cali: hashes in order. */
+/** DesiredNftChain is one chain of the table: rule texts, their cali: hashes and the rules they render, in order. */
 export interface DesiredNftChain {
   readonly name: string;
   readonly base?: BaseChainSpec;
   readonly lines: readonly string[];
   readonly hashes: readonly string[];
+  /** rules are the model's rules the lines render (their bodies are compared with the live ones) */
+  readonly rules: readonly NatRule[];
 }
 
 /** DesiredNftFamily is one family's `table ip|ip6 calico`, with the nft -f text that creates it. */

@@ -33,10 +33,16 @@ export function formatChanges(
           break;
         case 'set': {
           const what = opts.backend === 'iptables' ? 'ipset' : 'set';
-          const op = drift ? { create: 'missing', update: 'differs', delete: 'unexpected' }[c.op] : c.op;
+          const op = drift ? { create: 'missing', update: 'differs', replace: 'differs', delete: 'unexpected' }[c.op] : c.op;
+          const why =
+            c.reason === 'temporary'
+              ? '; a temporary set left by an interrupted apply'
+              : c.op === 'replace'
+                ? `; ${drift ? 'another type' : 'another type: its rules move to a temporary set meanwhile'}`
+                : '';
           const added = addedCount(c);
           const counts = [added ? `+${added}` : '', c.remove.length ? `-${c.remove.length}` : ''].filter(Boolean).join(' ');
-          head = `${what} ${c.name}: ${op}${counts ? ` (${counts} member${added + c.remove.length === 1 ? '' : 's'})` : ''}${c.header ? `; ${c.header}` : ''}`;
+          head = `${what} ${c.name}: ${op}${counts ? ` (${counts} member${added + c.remove.length === 1 ? '' : 's'})` : ''}${why}${c.header ? `; ${c.header}` : ''}`;
           // only the lines shown are made (a set to create makes its member texts only here)
           if (opts.maxItems > 0) items.push(...c.add.slice(0, opts.maxItems).map((m) => `+ ${m}`));
           items.push(...c.remove.slice(0, opts.maxItems).map((m) => `- ${m}`));
@@ -45,12 +51,19 @@ export function formatChanges(
         }
         case 'chain': {
           const op = drift ? { create: 'missing', rewrite: 'differs', delete: 'unexpected' }[c.op] : c.op;
-          const why = c.reorder ? '; rules out of order or duplicated' : '';
+          const why =
+            (c.reorder ? '; rules out of order or duplicated' : '') + (c.altered ? "; a rule's body differs from what its cali: hash stands for (edited by hand)" : '');
           head = `chain ${opts.backend === 'iptables' ? 'nat ' : ''}${c.name}: ${op}${c.header ? `; ${c.header}` : ''}${why}`;
           items.push(...c.add.map((l) => `+ ${l}`), ...c.remove.map((l) => `- ${l}`));
           break;
         }
         case 'jump':
+          if (c.op === 'move') {
+            const where = `rule ${c.position} of ${c.of}`;
+            head = `chain nat ${c.chain}: ${drift ? `jump not last (${where}; Felix appends it after every other rule)` : `move jump to the end (now ${where})`}`;
+            items.push(`- ${c.saved ?? c.line}`, `+ ${c.line}`);
+            break;
+          }
           head =
             c.op === 'append'
               ? `chain nat ${c.chain}: ${drift ? 'jump missing' : 'append jump'}`

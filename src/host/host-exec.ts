@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { delimiter, join } from 'node:path';
 import { PoolctlError } from '../base/errors.js';
 
@@ -34,6 +35,28 @@ export interface HostExec {
   has(tool: string): boolean;
   /** requireRoot throws HOST_NOT_ROOT unless running as root. */
   requireRoot(what: string): void;
+  /**
+   * start starts a tool that runs until its stdin ends (the host lock's holder): stdin and
+   * stdout are the caller's; `done` resolves with its exit status and stderr once it has
+   * exited (stdout empty), and rejects as run() does when it cannot start.
+   */
+  start(tool: string, args: readonly string[]): StartedTool;
+  /**
+   * inherit makes `stream` (a pipe) the fd 3 of every tool started from now on (null: none).
+   * The host lock (host-lock.ts) is passed on so: its holder runs until no process holds
+   * that pipe any more, so the lock stays held while a tool poolctl started still runs, even
+   * when poolctl was killed.
+   */
+  inherit(stream: Writable | null): void;
+}
+
+/** StartedTool is a tool start() started: its stdin, its stdout, and its end. */
+export interface StartedTool {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly done: Promise<ExecResult>;
+  /** detach lets poolctl exit while the tool still runs (it no longer waits for it). */
+  detach(): void;
 }
 
 /** HostExecOptions: the environment (PATH decides which tools run) and an optional netns. */
@@ -61,13 +84,19 @@ const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   ipset: 'ipset',
   nft: 'nftables',
   ip: 'iproute2',
+  flock: 'util-linux',
+  cat: 'coreutils',
+  mkdir: 'coreutils',
+  stat: 'coreutils',
+  sed: 'sed',
 };
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** toolMissing is the HOST_TOOL_MISSING error for a tool that is not installed. */
 export function toolMissing(tool: string): PoolctlError {
-  const pkg = TOOL_PACKAGES[tool] ?? tool;
+  // iptables-legacy-save, ip6tables-nft-restore, ...: the iptables package too
+  const pkg = TOOL_PACKAGES[tool] ?? (/^ip6?tables-/.test(tool) ? 'iptables' : tool);
   return new PoolctlError('HOST_TOOL_MISSING', `${tool} not found on PATH: install the package "${pkg}"`, {
     hint: `e.g. apt-get install ${pkg} (Debian/Ubuntu) or dnf install ${pkg} (Fedora/RHEL)`,
   });
@@ -99,22 +128,71 @@ export function findOnPath(tool: string, env: Readonly<Record<string, string | u
   return null;
 }
 
+// What the tools may see of poolctl's environment: where to find programs, the locale, and
+// the xtables settings iptables reads (XTABLES_LOCKFILE, XTABLES_LIBDIR; IPTABLES_LIB_DIR and
+// IP6TABLES_LIB_DIR in older releases). Nothing else: no ETCD_PASSWORD, no other secret.
+const TOOL_ENV_RE = /^(?:PATH|LANG|LANGUAGE|LC_[A-Z_]+|XTABLES_[A-Z_]+|IP6?TABLES_LIB_DIR)$/;
+
+/** toolEnv is the environment the tools run with: the TOOL_ENV_RE variables of env, and LC_ALL=C. */
+export function toolEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && TOOL_ENV_RE.test(k)) out[k] = v;
+  out.LC_ALL = 'C';
+  return out;
+}
+
 /** createHostExec returns the spawning HostExec (argument arrays, no shell). */
 export function createHostExec(opts: HostExecOptions): HostExec {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
-  env.LC_ALL = 'C';
+  const env = toolEnv(opts.env);
   const euid = opts.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
+  let inherited: Writable | null = null;
+  const command = (tool: string, args: readonly string[]): [string, string[]] =>
+    opts.netns ? ['ip', ['netns', 'exec', opts.netns, tool, ...args]] : [tool, [...args]];
+  /** failedToStart is run()'s and start()'s error for a tool that could not be started. */
+  const failedToStart = (cmd: string, tool: string, e: NodeJS.ErrnoException): PoolctlError =>
+    e.code === 'ENOENT'
+      ? toolMissing(cmd)
+      : e.code === 'EACCES'
+        ? notRoot(tool, e.message)
+        : new PoolctlError('HOST_COMMAND_UNAVAILABLE', `cannot run ${tool}: ${e.message}`);
 
-  return {
+  const exec: HostExec = {
     has: (tool) => findOnPath(tool, env) !== null,
     requireRoot(what) {
       if (euid !== 0) throw notRoot(what, `running as uid ${euid}`);
     },
+    inherit(stream) {
+      inherited = stream;
+    },
+    start(tool, args) {
+      const [cmd, argv] = command(tool, args);
+      const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const errs: Buffer[] = [];
+      child.stderr.on('data', (b: Buffer) => errs.push(b));
+      child.stdin.on('error', () => {
+        // the tool is gone; done tells how it ended
+      });
+      const done = new Promise<ExecResult>((resolve, reject) => {
+        child.on('error', (e: NodeJS.ErrnoException) => reject(failedToStart(cmd, tool, e)));
+        child.on('close', (code, signal) => {
+          const stderr = Buffer.concat(errs).toString('utf8');
+          const status = code ?? (signal ? 128 : 1);
+          if (opts.netns && status !== 0 && /^exec of "[^"]*" failed: No such file or directory/.test(stderr)) reject(toolMissing(tool));
+          else resolve({ code: status, stdout: '', stderr });
+        });
+      });
+      const detach = (): void => {
+        child.unref();
+        for (const s of [child.stdin, child.stdout, child.stderr] as const) (s as Partial<{ unref(): void }>).unref?.();
+      };
+      return { stdin: child.stdin, stdout: child.stdout, done, detach };
+    },
     run(tool, args, runOpts = {}) {
-      const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, tool, ...args]] : [tool, [...args]];
+      const [cmd, argv] = command(tool, args);
+      const stdio: ('pipe' | Writable)[] = inherited === null ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', inherited];
       return new Promise<ExecResult>((resolve, reject) => {
-        const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.signal ? { signal: opts.signal } : {}) });
+        // stdin, stdout and stderr are always pipes (fd 3, when inherited, is the lock)
+        const child = spawn(cmd, argv, { env, stdio, ...(opts.signal ? { signal: opts.signal } : {}) }) as ChildProcessWithoutNullStreams;
         const out: Buffer[] = [];
         const errs: Buffer[] = [];
         let timedOut = false;
@@ -127,9 +205,7 @@ export function createHostExec(opts: HostExecOptions): HostExec {
         child.stderr.on('data', (b: Buffer) => errs.push(b));
         child.on('error', (e: NodeJS.ErrnoException) => {
           clearTimeout(timer);
-          if (e.code === 'ENOENT') reject(toolMissing(cmd));
-          else if (e.code === 'EACCES') reject(notRoot(tool, e.message));
-          else reject(new PoolctlError('HOST_COMMAND_UNAVAILABLE', `cannot run ${tool}: ${e.message}`));
+          reject(failedToStart(cmd, tool, e));
         });
         child.on('close', (code, signal) => {
           clearTimeout(timer);
@@ -180,6 +256,7 @@ export function createHostExec(opts: HostExecOptions): HostExec {
       });
     },
   };
+  return exec;
 }
 
 /** commandFailed is the HOST_COMMAND_FAILED error for a tool that ran and failed. */

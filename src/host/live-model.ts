@@ -18,10 +18,11 @@ import {
   type Prefix,
 } from '../core/index.js';
 import { NFT_TABLE, nftChainName } from '../render/nftables.js';
-import { resolveBackend, type BackendChoice } from './backend.js';
+import { listNftChains, resolveBackend, type BackendChoice } from './backend.js';
 import type { Backend } from './desired.js';
 import type { HostExec } from './host-exec.js';
 import { memberTexts } from './ipset-save.js';
+import { chooseFlavour, readLegacy } from './iptables-flavour.js';
 import { readIptablesLive, readNftTable } from './live-state.js';
 import { parseIptablesRule, parseNftRule } from './live-rule.js';
 import { parseMember, setRole } from './plan.js';
@@ -105,7 +106,10 @@ function reachableChains(appends: readonly NatRule[], rulesOf: (name: string) =>
 }
 
 async function readIptablesModel(exec: HostExec): Promise<FamilyNatModel[]> {
-  const live = await readIptablesLive(exec, FAMILIES, (n) => setRole(n, 4) !== null || setRole(n, 6) !== null);
+  // the flavour as nat apply picks it (iptables-flavour.ts): reading the other one would explain rules that do not run
+  const [chains, legacy] = await Promise.all([listNftChains(exec), readLegacy(exec, FAMILIES)]);
+  const flavour = await chooseFlavour(exec, 'auto', FAMILIES, chains, legacy);
+  const live = await readIptablesLive(exec, flavour, FAMILIES, (n) => setRole(n, 4) !== null || setRole(n, 6) !== null);
   const out: FamilyNatModel[] = [];
   for (const family of FAMILIES) {
     const nat = live.nat.get(family);

@@ -130,3 +130,46 @@ export function parseNftRule(expr: readonly unknown[], chainPrefix: string): Res
   if (!action) return err('rule without a verdict');
   return ok({ matches, action });
 }
+
+function matchKey(m: NatMatch): string {
+  switch (m.kind) {
+    case 'src-set':
+      return `src-set ${m.set}`;
+    case 'not-dst-set':
+      return `not-dst-set ${m.set}`;
+    case 'protocol':
+      return `protocol ${m.protocol}`;
+    case 'out-interface':
+      return `out-interface ${m.iface}`;
+  }
+}
+
+function actionKey(a: NatAction): string {
+  const ports = 'toPorts' in a && a.toPorts ? ` ports ${a.toPorts.min}-${a.toPorts.max}` : '';
+  switch (a.kind) {
+    case 'masquerade':
+      return `masquerade${ports} random-fully ${a.randomFully}`;
+    case 'snat':
+      return `snat ${a.toSource}${ports} random-fully ${a.randomFully}`;
+    case 'return':
+      return 'return';
+    case 'jump':
+      return `jump ${a.target}`;
+  }
+}
+
+/**
+ * ruleBodyKey is a rule's body in a normal form: its matches sorted (they all must hold, so
+ * their order does not matter, and iptables-save moves -o and -p before the -m matches) and
+ * its action. Two rules with equal keys do the same; status and apply compare a live rule's
+ * key with the wanted one, so a rule edited by hand under the same cali: hash is found.
+ */
+export function ruleBodyKey(rule: NatRule): string {
+  return `${rule.matches.map(matchKey).sort().join(', ')} -> ${actionKey(rule.action)}`;
+}
+
+/** iptablesBodyKey is ruleBodyKey of an iptables rule spec (saved or restore form), or null when poolctl cannot read it. */
+export function iptablesBodyKey(spec: string): string | null {
+  const p = parseIptablesRule(spec);
+  return p.ok ? ruleBodyKey(p.value) : null;
+}

@@ -6,24 +6,27 @@ import type { HostExec } from './host-exec.js';
 import { commandFailed } from './host-exec.js';
 import { parseIpsetSave, type SavedSet } from './ipset-save.js';
 import { parseIptablesSave, type SavedTable } from './iptables-save.js';
+import type { IptablesTools, LegacyState } from './iptables-flavour.js';
 import { parseNftTable, type NftTableState } from './nft-json.js';
 
 /** Reading the kernel's NAT state: ipsets, the nat table per family, and nft tables. */
 
-/** IptablesLive is the live iptables + ipset state: every set header, our sets' members, nat tables. */
+/**
+ * IptablesLive is the live iptables + ipset state: every set header, our sets' members, nat
+ * tables, and the tools of the iptables flavour they were read with (iptables-flavour.ts).
+ */
 export interface IptablesLive {
   /** all sets by name; members only for the names asked for */
   readonly sets: ReadonlyMap<string, SavedSet>;
   readonly nat: ReadonlyMap<Family, SavedTable | null>;
+  readonly tools: IptablesTools;
 }
 
-function saveTool(f: Family): string {
-  return f === 4 ? 'iptables-save' : 'ip6tables-save';
-}
-
-/** restoreTool is the iptables-restore of a family: iptables-restore or ip6tables-restore. */
-export function restoreTool(f: Family): string {
-  return f === 4 ? 'iptables-restore' : 'ip6tables-restore';
+/** restoreTool is the iptables-restore of a family in the flavour live was read with. */
+export function restoreTool(live: IptablesLive, f: Family): string {
+  const t = live.tools.restore.get(f);
+  if (t === undefined) throw new Error(`restoreTool: no IPv${f} tools`);
+  return t;
 }
 
 function unparseable(tool: string, message: string): PoolctlError {
@@ -39,9 +42,8 @@ export async function readIpsets(exec: HostExec, withMembers: (name: string) => 
   return p.value;
 }
 
-/** readNatTable runs `iptables-save -t nat` (or ip6tables-save) and returns the nat table. */
-async function readNatTable(exec: HostExec, family: Family): Promise<SavedTable | null> {
-  const tool = saveTool(family);
+/** readNatTable runs `iptables-save -t nat` (the flavour's, or ip6tables-save) and returns the nat table. */
+async function readNatTable(exec: HostExec, family: Family, tool: string): Promise<SavedTable | null> {
   const r = await exec.run(tool, ['-t', 'nat']);
   if (r.code !== 0) throw commandFailed(tool, `read the ${familyLabel(family)} nat table`, r);
   const p = parseIptablesSave(r.stdout);
@@ -49,14 +51,48 @@ async function readNatTable(exec: HostExec, family: Family): Promise<SavedTable 
   return p.value.get('nat') ?? null;
 }
 
-/** readIptablesLive reads the ipsets and the nat tables of the given families, concurrently. */
+/**
+ * readNatTables reads the nat table of each family with the flavour's save tool, concurrently;
+ * a legacy nat table readLegacy already read (legacy) is taken from there.
+ */
+export async function readNatTables(
+  exec: HostExec,
+  tools: IptablesTools,
+  families: readonly Family[],
+  legacy?: LegacyState,
+): Promise<Map<Family, SavedTable | null>> {
+  const tables = await Promise.all(
+    families.map((f) => {
+      const tool = tools.save.get(f)!;
+      const known = /-legacy-save$/.test(tool) ? legacy?.tables.get(f)?.get('nat') : undefined;
+      return known ?? readNatTable(exec, f, tool);
+    }),
+  );
+  return new Map(families.map((f, i) => [f, tables[i] ?? null]));
+}
+
+/** readIptablesLive reads the ipsets and the nat tables of the given families with the flavour's tools, concurrently. */
 export async function readIptablesLive(
   exec: HostExec,
+  tools: IptablesTools,
   families: readonly Family[],
   withMembers: (name: string) => boolean,
 ): Promise<IptablesLive> {
-  const [sets, ...tables] = await Promise.all([readIpsets(exec, withMembers), ...families.map((f) => readNatTable(exec, f))]);
-  return { sets, nat: new Map(families.map((f, i) => [f, tables[i] ?? null])) };
+  const [sets, nat] = await Promise.all([readIpsets(exec, withMembers), readNatTables(exec, tools, families)]);
+  return { sets, nat, tools };
+}
+
+/** readReferences returns how many rules use each named set (`ipset list -t NAME`: "References: N"); sets it cannot tell are left out. */
+export async function readReferences(exec: HostExec, names: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  await Promise.all(
+    names.map(async (n) => {
+      const r = await exec.run('ipset', ['list', '-t', n]);
+      const m = /^References:\s*(\d+)/m.exec(r.stdout);
+      if (r.code === 0 && m) out.set(n, Number(m[1]));
+    }),
+  );
+  return out;
 }
 
 /** readNftTable runs `nft -j list table ip|ip6 NAME`; null when the table does not exist. */

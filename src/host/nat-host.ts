@@ -1,30 +1,44 @@
 import type { Family, NatModel } from '../core/index.js';
 import { applyIptables } from './apply-iptables.js';
 import { applyNftables } from './apply-nftables.js';
-import { listNftChains, otherBackendWarning, resolveBackend, type BackendChoice, type NftChainEntry } from './backend.js';
+import { listNftChains, otherBackendWarning, requireTools, resolveBackend, type BackendChoice } from './backend.js';
 import type { Backend } from './desired.js';
 import { NFT_TABLE } from '../render/nftables.js';
 import { desiredIptables, desiredNftables } from './desired-from-model.js';
 import type { HostExec } from './host-exec.js';
-import { readIptablesLive, readNftTable, type IptablesLive } from './live-state.js';
-import type { NftTableState } from './nft-json.js';
+import { lockHost, type HostLock, type LockOptions } from './host-lock.js';
+import { chooseFlavour, legacyCaliFamilies, readLegacy, type FlavourChoice, type IptablesFlavour, type LegacyState } from './iptables-flavour.js';
+import { readIpsets, readNatTables, readNftTable, readReferences, type IptablesLive } from './live-state.js';
+import type { NftChainEntry, NftTableState } from './nft-json.js';
 import { planIptablesFamily, planNftablesFamily, setRole, type Change } from './plan.js';
 
 /** HostPlan is the comparison of one model with the kernel, ready to apply. */
 export interface HostPlan {
-  readonly choice: BackendChoice;
+  /** choice: the backend, and for iptables the flavour (iptables-legacy or iptables-nft) */
+  readonly choice: BackendChoice & { readonly flavour?: IptablesFlavour };
   readonly families: readonly Family[];
   readonly changes: readonly Change[];
   /** conflicts block apply: differences poolctl cannot resolve without touching what it does not own */
   readonly conflicts: readonly string[];
-  /** warnings: the other backend also holds NAT state (its rules run too) */
+  /** warnings: the other backend or iptables flavour also holds NAT state (its rules run too) */
   readonly warnings: readonly string[];
   /** apply makes the changes (a no-op when there are none). */
   apply(): Promise<void>;
+  /** release lets go of the host lock, when readHost took one (idempotent). */
+  release(): Promise<void>;
 }
 
 /** LiveRead is the live state of the backend read for a plan: ipsets and nat tables, or the nft tables. */
-type LiveRead = { readonly backend: 'iptables'; readonly state: IptablesLive } | { readonly backend: 'nftables'; readonly tables: readonly (NftTableState | null)[] };
+type LiveRead =
+  | { readonly backend: 'iptables'; readonly state: IptablesLive; readonly flavour: FlavourChoice }
+  | { readonly backend: 'nftables'; readonly tables: readonly (NftTableState | null)[] };
+
+/** ReadOptions: the iptables flavour (Felix's IptablesBackend) and the host lock to take first. */
+export interface ReadOptions {
+  readonly iptablesBackend?: IptablesFlavour | 'auto';
+  /** lock: take the host lock (host-lock.ts) before the first read; null or absent: none */
+  readonly lock?: LockOptions | null;
+}
 
 /**
  * HostRead is a read of the kernel under way (readHost): it needs no pools, so it runs while
@@ -36,28 +50,58 @@ export interface HostRead {
   readonly choice: Promise<BackendChoice>;
   /** chains is the nft chain list (listNftChains) that auto and the other-backend warning use. */
   readonly chains: Promise<NftChainEntry[] | null>;
+  /** legacy is what iptables-legacy holds (for the flavour choice and the warnings). */
+  readonly legacy: Promise<LegacyState>;
   readonly live: Promise<LiveRead>;
+  /** release lets go of the host lock once it is held (idempotent; nothing without a lock). */
+  release(): Promise<void>;
 }
 
 /**
- * readHost starts reading the live state of the backend for the families: the nft chain list
- * (auto's choice and the other-backend warning), then ipset save and iptables-save per family,
- * or nft's tables; the tools run concurrently. Its failures (a missing tool, a tool that
- * fails) are reported when planHost awaits them, in the order a sequential read would. Reading
- * needs root.
+ * readHost starts reading the live state of the backend for the families: after taking the
+ * host lock (when asked), the nft chain list and what iptables-legacy holds (auto's choices
+ * and the warnings), then ipset save and the nat table per family in the iptables flavour
+ * chosen (iptables-flavour.ts), or nft's tables; the tools run concurrently. Its failures (a
+ * missing tool, a tool that fails, the lock) are reported when planHost awaits them, in the
+ * order a sequential read would. Reading needs root.
  */
-export function readHost(exec: HostExec, requested: Backend | 'auto', families: readonly Family[]): HostRead {
-  const chains = listNftChains(exec);
-  const choice = requested === 'auto' ? chains.then((c) => resolveBackend(exec, 'auto', families, c)) : resolveBackend(exec, requested, families, null);
+export function readHost(exec: HostExec, requested: Backend | 'auto', families: readonly Family[], opts: ReadOptions = {}): HostRead {
+  // a missing tool is reported before the lock, whose flock(1) would be missing too
+  const lockOpts = opts.lock;
+  const lock: Promise<HostLock | null> = lockOpts
+    ? Promise.resolve().then(() => {
+        requireTools(exec, requested, families);
+        return lockHost(exec, lockOpts);
+      })
+    : Promise.resolve(null);
+  const chains = lock.then(() => listNftChains(exec));
+  const legacy = lock.then(() => readLegacy(exec, families));
+  const choice =
+    requested === 'auto' ? chains.then((c) => resolveBackend(exec, 'auto', families, c)) : lock.then(() => resolveBackend(exec, requested, families, null));
   const live = choice.then(async (c): Promise<LiveRead> => {
     if (c.backend === 'iptables') {
-      return { backend: 'iptables', state: await readIptablesLive(exec, families, (n) => families.some((f) => setRole(n, f) !== null)) };
+      const sets = readIpsets(exec, (n) => families.some((f) => setRole(n, f) !== null));
+      sets.catch(() => {});
+      const leg = await legacy;
+      const flavour = await chooseFlavour(exec, opts.iptablesBackend ?? 'auto', families, await chains, leg);
+      const nat = await readNatTables(exec, flavour, families, leg);
+      return { backend: 'iptables', state: { sets: await sets, nat, tools: flavour }, flavour };
     }
     return { backend: 'nftables', tables: await Promise.all(families.map((f) => readNftTable(exec, f, NFT_TABLE))) };
   });
   // awaited by planHost; a command that stops before (bad input) does not report them
-  for (const p of [chains, choice, live]) p.catch(() => {});
-  return { exec, families, choice, chains, live };
+  for (const p of [lock, chains, legacy, choice, live]) p.catch(() => {});
+  return {
+    exec,
+    families,
+    choice,
+    chains,
+    legacy,
+    live,
+    async release() {
+      await (await lock.catch(() => null))?.release();
+    },
+  };
 }
 
 /**
@@ -77,32 +121,44 @@ export async function planHost(model: NatModel, read: HostRead): Promise<HostPla
     const live = await read.live;
     if (live.backend !== 'iptables') throw new Error('planHost: nftables state read for iptables');
     const state = live.state;
-    const changes = desired.flatMap((d) =>
-      planIptablesFamily(d, { family: d.family, sets: state.sets, nat: state.nat.get(d.family) ?? null }, conflicts),
+    // a set of ours with another type can be replaced when only our rules use it: count its users
+    const retyped = desired.flatMap((d) =>
+      d.sets.filter((s) => {
+        const cur = state.sets.get(s.name);
+        return cur !== undefined && (cur.type !== s.type || cur.family !== s.ipsetFamily);
+      }),
     );
-    return hostPlan(choice, families, changes, conflicts, chains, () => applyIptables(exec, desired, state, changes));
+    const references = retyped.length ? await readReferences(exec, retyped.map((s) => s.name)) : undefined;
+    const changes = desired.flatMap((d) =>
+      planIptablesFamily(d, { family: d.family, sets: state.sets, nat: state.nat.get(d.family) ?? null, ...(references ? { references } : {}) }, conflicts),
+    );
+    const warnings = [...warningsOf(chains, null, choice), ...(live.flavour.warning ? [live.flavour.warning] : [])];
+    const why = `${choice.why}; ${live.flavour.why}`;
+    return hostPlan({ ...choice, why, flavour: live.flavour.flavour }, families, changes, conflicts, warnings, read, () => applyIptables(exec, desired, state, changes));
   }
   const desired = desiredNftables(model);
   const chains = await read.chains;
+  const legacy = await read.legacy;
   const live = await read.live;
   if (live.backend !== 'nftables') throw new Error('planHost: iptables state read for nftables');
   const changes = desired.flatMap((d) => planNftablesFamily(d, live.tables[read.families.indexOf(d.family)] ?? null));
-  return hostPlan(choice, families, changes, conflicts, chains, () => applyNftables(exec, desired, changes));
+  return hostPlan(choice, families, changes, conflicts, warningsOf(chains, legacy, choice), read, () => applyNftables(exec, desired, changes));
 }
 
 /** hostPlan assembles a HostPlan whose apply writes only when there are changes. */
 function hostPlan(
-  choice: BackendChoice,
+  choice: HostPlan['choice'],
   families: Family[],
   changes: Change[],
   conflicts: string[],
-  chains: readonly NftChainEntry[] | null,
+  warnings: string[],
+  read: HostRead,
   write: () => Promise<void>,
 ): HostPlan {
-  return { choice, families, changes, conflicts, warnings: warningsOf(chains, choice), apply: () => (changes.length ? write() : Promise.resolve()) };
+  return { choice, families, changes, conflicts, warnings, apply: () => (changes.length ? write() : Promise.resolve()), release: () => read.release() };
 }
 
-function warningsOf(chains: readonly NftChainEntry[] | null, choice: BackendChoice): string[] {
-  const other = otherBackendWarning(chains, choice.backend);
+function warningsOf(chains: readonly NftChainEntry[] | null, legacy: LegacyState | null, choice: BackendChoice): string[] {
+  const other = otherBackendWarning(chains, choice.backend, legacy ? legacyCaliFamilies(legacy) : []);
   return other ? [other] : [];
 }

@@ -34,6 +34,13 @@ export interface NftTableState {
   readonly chains: Map<string, NftChainState>;
 }
 
+/** NftChainEntry is a chain as `nft -j list chains` lists it: names only, no rules, no set elements. */
+export interface NftChainEntry {
+  readonly family?: string;
+  readonly table?: string;
+  readonly name?: string;
+}
+
 /** NftParseError says what in the JSON was not understood. */
 export interface NftParseError {
   readonly message: string;

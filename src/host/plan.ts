@@ -22,26 +22,37 @@ import type {
 import { formatKey4, keysOf4, prefixKey4 } from './ipv4-key.js';
 import { memberTexts, type SavedSet } from './ipset-save.js';
 import type { SavedChain, SavedTable } from './iptables-save.js';
-import type { NftChainState, NftSetState, NftTableState } from './nft-json.js';
+import { iptablesBodyKey, parseNftRule, ruleBodyKey } from './live-rule.js';
+import type { NftChainState, NftRuleState, NftSetState, NftTableState } from './nft-json.js';
+import { nftChainName, nftRuleText } from '../render/nftables.js';
 
 /**
  * The planner: compares the desired state (desired.ts) with the live state read from the
  * kernel (live-state.ts) and lists the changes apply must make, which are also the drift that
  * `nat status` reports. Rules are matched by their cali: hash, in order, as Felix does
- * (spec/nat.md §4.5): iptables-save prints other forms than the restore input.
+ * (spec/nat.md §4.5), and then by their body in a normal form (live-rule.ts ruleBodyKey):
+ * iptables-save prints other forms than the restore input, and a rule edited by hand may
+ * keep its comment. The POSTROUTING jump must be the chain's last rule, where Felix appends
+ * it (felix/iptables/table.go expectedHashesForInsertAppendChain: other rules first, then
+ * the appended ones).
  */
 
-/** SetChange: a set to create or whose members (or header) differ. */
+/**
+ * SetChange: a set to create, whose members (or header) differ, to replace (it exists with
+ * another type or family, which no swap can change), or to delete.
+ */
 export interface SetChange {
   readonly kind: 'set';
   readonly family: Family;
   readonly name: string;
-  readonly op: 'create' | 'update' | 'delete';
+  readonly op: 'create' | 'update' | 'replace' | 'delete';
   /** members to add / remove (CIDR strings) */
   readonly add: readonly string[];
   readonly remove: readonly string[];
   /** header differences, e.g. "maxelem 65536, want 1048576" */
   readonly header?: string;
+  /** why a delete: a NAT set of another configuration, or a temporary set an interrupted apply left */
+  readonly reason?: 'other-configuration' | 'temporary';
 }
 
 // The member texts of a set to create are made only when read (dry run, status, JSON): apply
@@ -49,18 +60,28 @@ export interface SetChange {
 // for nftables is counted while nft loads the ruleset.
 const ADDED = new WeakMap<SetChange, number | (() => number)>();
 
-/** createSet is the SetChange for a set that does not exist: count() members, whose texts texts() makes when first read. */
-function createSet(family: Family, name: string, count: () => number, texts: () => string[]): SetChange {
+/**
+ * createSet is the SetChange for a set that does not exist (or is replaced: op, header and
+ * the members removed given): count() members, whose texts texts() makes when first read.
+ */
+function createSet(
+  family: Family,
+  name: string,
+  count: () => number,
+  texts: () => string[],
+  replace?: { readonly header: string; readonly remove: readonly string[] },
+): SetChange {
   let add: string[] | undefined;
   const c: SetChange = {
     kind: 'set',
     family,
     name,
-    op: 'create',
+    op: replace ? 'replace' : 'create',
     get add(): string[] {
       return (add ??= texts());
     },
-    remove: [],
+    remove: replace?.remove ?? [],
+    ...(replace ? { header: replace.header } : {}),
   };
   ADDED.set(c, count);
   return c;
@@ -86,19 +107,28 @@ export interface ChainChange {
   readonly remove: readonly string[];
   /** the same rules in another order, or duplicated */
   readonly reorder: boolean;
+  /** altered: a rule carries a wanted cali: hash but another body (edited by hand) */
+  readonly altered?: true;
   readonly header?: string;
 }
 
-/** JumpChange: poolctl's rule in a kernel chain is missing, duplicated or stale. */
+/**
+ * JumpChange: poolctl's rule in a kernel chain is missing (append), duplicated, stale or
+ * altered (delete), or not where Felix puts it, the chain's end (move).
+ */
 export interface JumpChange {
   readonly kind: 'jump';
   readonly family: Family;
   readonly chain: string;
-  readonly op: 'append' | 'delete';
-  /** the rule line (restore form for append, `-A CHAIN spec` as saved for delete) */
+  readonly op: 'append' | 'delete' | 'move';
+  /** the rule line (restore form for append and move, `-A CHAIN spec` as saved for delete) */
   readonly line: string;
-  /** why a delete: a duplicate of the wanted jump or a stale cali: jump */
-  readonly reason?: 'duplicate' | 'stale';
+  /** why a delete: a duplicate of the wanted jump, a stale cali: jump, or the wanted hash on another body */
+  readonly reason?: 'duplicate' | 'stale' | 'altered';
+  /** move: the rule as saved, and where it is (1-based) in a chain of `of` rules */
+  readonly saved?: string;
+  readonly position?: number;
+  readonly of?: number;
 }
 
 /** TableChange: the nft table of a family is missing. */
@@ -121,6 +151,16 @@ export interface IptLiveFamily {
   /** sets by name, with members for every set setRole accepts */
   readonly sets: ReadonlyMap<string, SavedSet>;
   readonly nat: SavedTable | null;
+  /**
+   * references: for a set of ours that exists with another type or family, how many rules
+   * use it (`ipset list -t`: "References: N"); without an entry such a set is a conflict.
+   */
+  readonly references?: ReadonlyMap<string, number>;
+}
+
+/** isTempSet reports whether name is a temporary set of an apply (Felix's or poolctl's) of the family: cali4t<n>, cali6t<n> (spec/nat.md §3.1). */
+export function isTempSet(name: string, family: Family): boolean {
+  return new RegExp(`^cali${family}t\\d+$`).test(name);
 }
 
 const POOL_SET_IDS: readonly string[] = ['network-ip-pools', 'all-ipam-pools'];
@@ -198,17 +238,46 @@ function diffMembers(family: Family, want: readonly Prefix[], live: SavedSet): {
   return { add, remove };
 }
 
-function diffIpset(family: Family, want: DesiredIpset, live: SavedSet | undefined, conflicts: string[]): SetChange | null {
-  if (!live) return createSet(family, want.name, () => want.members.length, () => want.members.map(formatPrefix));
-  if (live.type !== want.type || live.family !== want.ipsetFamily) {
-    conflicts.push(
-      `ipset ${want.name} exists as ${live.type}${live.family ? ` family ${live.family}` : ''}, poolctl needs ${want.type} family ${want.ipsetFamily}: ` +
-        `remove the rules that use it and destroy it (ipset destroy ${want.name})`,
-    );
-    return null;
+/** usesOf counts the set matches naming set in the rules of the given chains. */
+function usesOf(set: string, nat: SavedTable | null, chains: readonly string[]): number {
+  let n = 0;
+  const needle = `--match-set ${set} `;
+  for (const name of chains) {
+    for (const r of nat?.chains.get(name)?.rules ?? []) {
+      for (let i = r.spec.indexOf(needle); i >= 0; i = r.spec.indexOf(needle, i + 1)) n++;
+    }
   }
-  const { add, remove } = diffMembers(family, want.members, live);
-  const header = live.maxelem !== want.maxelem ? `maxelem ${live.maxelem ?? 'unset'}, want ${want.maxelem}` : undefined;
+  return n;
+}
+
+function diffIpset(want: DesiredIpset, live: IptLiveFamily, ownChains: readonly string[], conflicts: string[]): SetChange | null {
+  const family = live.family;
+  const cur = live.sets.get(want.name);
+  const members = (): string[] => want.members.map(formatPrefix);
+  if (!cur) return createSet(family, want.name, () => want.members.length, members);
+  if (cur.type !== want.type || cur.family !== want.ipsetFamily) {
+    // no swap changes a set's type: it is destroyed and created again, which the kernel allows
+    // only once no rule uses it; apply moves poolctl's own rules off it first (apply-iptables.ts)
+    const was = `${cur.type}${cur.family ? ` family ${cur.family}` : ''}`;
+    const refs = live.references?.get(want.name);
+    const ours = usesOf(want.name, live.nat, ownChains);
+    if (refs === undefined || refs > ours) {
+      const others =
+        refs === undefined ? 'rules poolctl cannot count may use it' : refs - ours === 1 ? '1 rule poolctl does not own uses it' : `${refs - ours} rules poolctl does not own use it`;
+      conflicts.push(
+        `ipset ${want.name} exists as ${was}, poolctl needs ${want.type} family ${want.ipsetFamily}, and ${others}: ` +
+          `remove ${refs !== undefined && refs - ours === 1 ? 'that rule' : 'those rules'} (iptables-save | grep -e '--match-set ${want.name} ' lists them, ` +
+          `in every table and both iptables flavours), then 'poolctl nat apply' replaces the set`,
+      );
+      return null;
+    }
+    return createSet(family, want.name, () => want.members.length, members, {
+      header: `type ${was}, want ${want.type} family ${want.ipsetFamily}`,
+      remove: memberTexts(cur),
+    });
+  }
+  const { add, remove } = diffMembers(family, want.members, cur);
+  const header = cur.maxelem !== want.maxelem ? `maxelem ${cur.maxelem ?? 'unset'}, want ${want.maxelem}` : undefined;
   if (!add.length && !remove.length && !header) return null;
   return { kind: 'set', family, name: want.name, op: 'update', add, remove, ...(header ? { header } : {}) };
 }
@@ -218,47 +287,128 @@ export function savedLine(chain: string, spec: string): string {
   return spec ? `-A ${chain} ${spec}` : `-A ${chain}`;
 }
 
-function diffRules(
-  wantLines: readonly string[],
-  wantHashes: readonly string[],
-  live: readonly { hash: string | null; line: string }[],
-): { add: string[]; remove: string[]; reorder: boolean } | null {
-  if (live.length === wantHashes.length && live.every((r, i) => r.hash === wantHashes[i])) return null;
-  const liveHashes = new Set(live.map((r) => r.hash));
-  const wantSet = new Set(wantHashes);
-  const add = wantLines.filter((_, i) => !liveHashes.has(wantHashes[i]!));
-  const remove = live.filter((r) => r.hash === null || !wantSet.has(r.hash)).map((r) => r.line);
-  return { add, remove, reorder: add.length === 0 && remove.length === 0 };
+/** RuleItem is a rule to compare: its cali: hash, its body (ruleBodyKey; null when unreadable) and the line that names it. */
+interface RuleItem {
+  readonly hash: string | null;
+  readonly body: string | null;
+  readonly line: string;
+}
+
+/**
+ * diffRules compares a chain's rules: a live rule is the wanted one when it carries the
+ * wanted hash and body. Null when every rule is wanted and in order.
+ */
+function diffRules(want: readonly RuleItem[], live: readonly RuleItem[]): { add: string[]; remove: string[]; reorder: boolean; altered: boolean } | null {
+  if (live.length === want.length && live.every((r, i) => r.hash === want[i]!.hash && r.body === want[i]!.body)) return null;
+  const byHash = new Map(want.map((w) => [w.hash, w]));
+  const present = new Set<string | null>();
+  const remove: string[] = [];
+  let altered = false;
+  for (const r of live) {
+    const w = r.hash === null ? undefined : byHash.get(r.hash);
+    if (w && r.body === w.body) {
+      present.add(r.hash);
+    } else {
+      remove.push(r.line);
+      if (w) altered = true;
+    }
+  }
+  const add = want.filter((w) => !present.has(w.hash)).map((w) => w.line);
+  return { add, remove, reorder: add.length === 0 && remove.length === 0, altered };
+}
+
+/** restoreBody is the body key of a restore line `-A CHAIN spec` this program rendered. */
+function restoreBody(line: string): string {
+  const spec = line.replace(/^-A \S+ ?/, '');
+  const key = iptablesBodyKey(spec);
+  if (key === null) throw new Error(`plan: cannot read back the rendered rule "${line}"`);
+  return key;
+}
+
+function chainChange(
+  family: Family,
+  name: string,
+  d: { add: string[]; remove: string[]; reorder: boolean; altered: boolean } | null,
+  header?: string,
+): ChainChange | null {
+  if (!d && !header) return null;
+  return {
+    kind: 'chain',
+    family,
+    name,
+    op: 'rewrite',
+    add: d?.add ?? [],
+    remove: d?.remove ?? [],
+    reorder: d?.reorder ?? false,
+    ...(d?.altered ? { altered: true as const } : {}),
+    ...(header ? { header } : {}),
+  };
 }
 
 function diffIptChain(family: Family, want: DesiredIptChain, live: SavedChain | undefined): ChainChange | null {
   if (!live) return { kind: 'chain', family, name: want.name, op: 'create', add: want.lines, remove: [], reorder: false };
+  const wanted = want.lines.map((line, i) => ({ hash: want.hashes[i]!, body: restoreBody(line), line }));
   const d = diffRules(
-    want.lines,
-    want.hashes,
-    live.rules.map((r) => ({ hash: r.hash, line: savedLine(r.chain, r.spec) })),
+    wanted,
+    live.rules.map((r) => ({ hash: r.hash, body: iptablesBodyKey(r.spec), line: savedLine(r.chain, r.spec) })),
   );
-  return d ? { kind: 'chain', family, name: want.name, op: 'rewrite', ...d } : null;
+  return chainChange(family, want.name, d);
 }
 
 /** OWNED_JUMP_RE matches a rule that jumps to a cali- chain: such a rule with a cali: hash in a kernel chain is poolctl's (or Felix's). */
 const OWNED_JUMP_RE = /(?:^|\s)(?:-j|--jump)\s+cali-/;
 
+/**
+ * diffAppends plans the rules poolctl appends to kernel chains (POSTROUTING): stale cali:
+ * jumps and rules with a wanted hash but another body are deleted, duplicates too (the last
+ * copy stays: `-D` removes the first match); then what is left must end the chain, in order,
+ * as Felix keeps its appended rules after every other rule: otherwise each is moved (deleted
+ * and appended again). Missing ones are appended.
+ */
 function diffAppends(family: Family, want: DesiredIptFamily, nat: SavedTable | null): JumpChange[] {
   const out: JumpChange[] = [];
   const kernelChains = new Set(want.appends.map((a) => a.chain));
   for (const chainName of kernelChains) {
     const live = nat?.chains.get(chainName)?.rules ?? [];
     const wanted = want.appends.filter((a) => a.chain === chainName);
-    const wantHashes = new Set(wanted.map((a) => a.hash));
+    const byHash = new Map(wanted.map((a) => [a.hash, { a, body: restoreBody(a.line) }]));
+    const deleted = new Set<number>();
+    const copies = new Map<string, number[]>();
+    live.forEach((r, i) => {
+      if (r.hash === null) return;
+      const w = byHash.get(r.hash);
+      const line = savedLine(r.chain, r.spec);
+      if (!w) {
+        if (OWNED_JUMP_RE.test(r.spec)) {
+          out.push({ kind: 'jump', family, chain: chainName, op: 'delete', line, reason: 'stale' });
+          deleted.add(i);
+        }
+      } else if (iptablesBodyKey(r.spec) !== w.body) {
+        out.push({ kind: 'jump', family, chain: chainName, op: 'delete', line, reason: 'altered' });
+        deleted.add(i);
+      } else {
+        copies.set(r.hash, [...(copies.get(r.hash) ?? []), i]);
+      }
+    });
+    const kept = new Map<string, number>();
     for (const a of wanted) {
-      const n = live.filter((r) => r.hash === a.hash).length;
-      if (n === 0) out.push({ kind: 'jump', family, chain: chainName, op: 'append', line: a.line });
-      for (let i = 1; i < n; i++) out.push({ kind: 'jump', family, chain: chainName, op: 'delete', line: a.line, reason: 'duplicate' });
+      const idx = copies.get(a.hash) ?? [];
+      for (let k = 0; k < idx.length - 1; k++) {
+        out.push({ kind: 'jump', family, chain: chainName, op: 'delete', line: a.line, reason: 'duplicate' });
+        deleted.add(idx[k]!);
+      }
+      if (idx.length) kept.set(a.hash, idx[idx.length - 1]!);
     }
-    for (const r of live) {
-      if (r.hash !== null && !wantHashes.has(r.hash) && OWNED_JUMP_RE.test(r.spec)) {
-        out.push({ kind: 'jump', family, chain: chainName, op: 'delete', line: savedLine(r.chain, r.spec), reason: 'stale' });
+    const remaining = live.map((_, i) => i).filter((i) => !deleted.has(i));
+    const present = wanted.filter((a) => kept.has(a.hash));
+    const tail = remaining.slice(remaining.length - present.length);
+    const inPlace = tail.every((i, k) => i === kept.get(present[k]!.hash));
+    for (const a of wanted) {
+      const at = kept.get(a.hash);
+      if (at === undefined) out.push({ kind: 'jump', family, chain: chainName, op: 'append', line: a.line });
+      else if (!inPlace) {
+        const r = live[at]!;
+        out.push({ kind: 'jump', family, chain: chainName, op: 'move', line: a.line, saved: savedLine(r.chain, r.spec), position: at + 1, of: live.length });
       }
     }
   }
@@ -268,16 +418,20 @@ function diffAppends(family: Family, want: DesiredIptFamily, nat: SavedTable | n
 /** planIptablesFamily lists the changes that bring one family's ipsets and nat chains to the desired state. */
 export function planIptablesFamily(want: DesiredIptFamily, live: IptLiveFamily, conflicts: string[]): Change[] {
   const changes: Change[] = [];
+  const ownChains = want.chains.map((c) => c.name);
   for (const s of want.sets) {
-    const c = diffIpset(want.family, s, live.sets.get(s.name), conflicts);
+    const c = diffIpset(s, live, ownChains, conflicts);
     if (c) changes.push(c);
   }
   // a NAT set of another configuration (the other pool-set name, all-hosts-net no longer
-  // used) is left over: destroyed once the rules no longer use it
+  // used) is left over: destroyed once the rules no longer use it; so is a temporary set an
+  // apply left when it was killed (no apply runs now: the caller holds the host lock)
   const wanted = new Set(want.sets.map((s) => s.name));
   for (const s of live.sets.values()) {
     if (!wanted.has(s.name) && setRole(s.name, want.family) !== null) {
-      changes.push({ kind: 'set', family: want.family, name: s.name, op: 'delete', add: [], remove: memberTexts(s) });
+      changes.push({ kind: 'set', family: want.family, name: s.name, op: 'delete', add: [], remove: memberTexts(s), reason: 'other-configuration' });
+    } else if (isTempSet(s.name, want.family)) {
+      changes.push({ kind: 'set', family: want.family, name: s.name, op: 'delete', add: [], remove: memberTexts(s), reason: 'temporary' });
     }
   }
   for (const ch of want.chains) {
@@ -314,27 +468,31 @@ function baseText(c: { type?: string; hook?: string; prio?: number; policy?: str
   return c?.type ? `type ${c.type} hook ${c.hook} priority ${c.prio} policy ${c.policy}` : 'regular chain';
 }
 
+/** nftRuleLine names a live nft rule in a diff: its text when poolctl can read it, else its comment and expressions. */
+function nftRuleLine(r: NftRuleState, family: Family): string {
+  const p = parseNftRule(r.expr, nftChainName(''));
+  const comment = r.comment ? ` comment "${r.comment}"` : '';
+  if (p.ok) return `${nftRuleText(p.value, family)}${comment}`;
+  const expr = JSON.stringify(r.expr);
+  return `rule${comment || ' without a cali: comment'} that poolctl does not write: ${expr.length > 200 ? `${expr.slice(0, 200)}...` : expr}`;
+}
+
+/** nftBody is ruleBodyKey of a live nft rule, or null when poolctl cannot read it. */
+function nftBody(r: NftRuleState): string | null {
+  const p = parseNftRule(r.expr, nftChainName(''));
+  return p.ok ? ruleBodyKey(p.value) : null;
+}
+
 function diffNftChain(family: Family, want: DesiredNftChain, live: NftChainState | undefined): ChainChange | null {
   if (!live) return { kind: 'chain', family, name: want.name, op: 'create', add: want.lines, remove: [], reorder: false };
   const wantBase = baseText(want.base);
   const liveBase = baseText(live);
   const header = wantBase !== liveBase ? `${liveBase}, want ${wantBase}` : undefined;
   const d = diffRules(
-    want.lines,
-    want.hashes,
-    live.rules.map((r) => ({ hash: r.hash, line: r.comment ? `rule with comment "${r.comment}"` : 'rule without a cali: comment' })),
+    want.lines.map((line, i) => ({ hash: want.hashes[i]!, body: ruleBodyKey(want.rules[i]!), line })),
+    live.rules.map((r) => ({ hash: r.hash, body: nftBody(r), line: nftRuleLine(r, family) })),
   );
-  if (!d && !header) return null;
-  return {
-    kind: 'chain',
-    family,
-    name: want.name,
-    op: 'rewrite',
-    add: d?.add ?? [],
-    remove: d?.remove ?? [],
-    reorder: d?.reorder ?? false,
-    ...(header ? { header } : {}),
-  };
+  return chainChange(family, want.name, d, header);
 }
 
 /**
@@ -374,7 +532,7 @@ export function planNftablesFamily(want: DesiredNftFamily, live: NftTableState |
         name: c.name,
         op: 'delete',
         add: [],
-        remove: c.rules.map((r) => (r.comment ? `rule with comment "${r.comment}"` : 'rule without a cali: comment')),
+        remove: c.rules.map((r) => nftRuleLine(r, f)),
         reorder: false,
       });
     }

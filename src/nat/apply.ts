@@ -1,4 +1,5 @@
 import type { Context } from '../base/context.js';
+import type { HostPlan } from '../host/nat-host.js';
 import { conflictError, planHostNat, type HostPlanOptions } from './host-plan.js';
 
 /** ApplyOptions are nat apply's: the plan's inputs, and whether to write nothing. */
@@ -9,13 +10,22 @@ export interface ApplyOptions extends Omit<HostPlanOptions, 'what'> {
 /**
  * applyNat programs the NAT ruleset into the kernel: it plans (planHostNat), prints the changes
  * and makes them, or with dryRun prints them as a diff and writes nothing. Conflicts stop it
- * (HOST_CONFLICT), a dry run after printing its diff.
+ * (HOST_CONFLICT), a dry run after printing its diff. The host lock is held until it is done.
  */
 export async function applyNat(opts: ApplyOptions, ctx: Context): Promise<void> {
   const plan = await planHostNat({ ...opts, what: 'nat apply' }, ctx);
+  try {
+    await applyPlan(plan, opts, ctx);
+  } finally {
+    await plan.release();
+  }
+}
+
+/** applyPlan prints the plan (dry run) or makes it and prints what was done. */
+async function applyPlan(plan: HostPlan, opts: ApplyOptions, ctx: Context): Promise<void> {
   const { formatChanges } = await import('../host/format-changes.js');
   const { backend } = plan.choice;
-  if (plan.changes.length === 0) {
+  if (plan.changes.length === 0 && !plan.conflicts.length) {
     ctx.io.stdout.write(`no changes: the ${backend} ruleset is in place\n`);
     return;
   }

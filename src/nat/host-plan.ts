@@ -1,6 +1,7 @@
 import type { Context } from '../base/context.js';
 import { PoolctlError } from '../base/errors.js';
 import type { Backend } from '../host/desired.js';
+import type { IptablesFlavour } from '../host/iptables-flavour.js';
 import type { HostPlan } from '../host/nat-host.js';
 import type { PoolSource } from './pools.js';
 import type { FelixSettingsInput } from './settings.js';
@@ -13,16 +14,21 @@ export interface HostPlanOptions {
   readonly source: PoolSource;
   readonly settings: FelixSettingsInput;
   readonly backend: BackendRequest;
-  /** what names the command in the not-root message, e.g. "nat apply". */
+  /** iptablesBackend is the iptables flavour (host/iptables-flavour.ts documents auto). */
+  readonly iptablesBackend: IptablesFlavour | 'auto';
+  /** lockTimeoutMs is how long to wait for the host lock another run holds (host/host-lock.ts). */
+  readonly lockTimeoutMs: number;
+  /** what names the command in the not-root message and the lock's, e.g. "nat apply". */
   readonly what: string;
 }
 
 /**
  * planHostNat is nat apply's and nat status's common start: root check, the Felix settings,
  * pools (files or the datastore), the model (both families, as Felix with IPv6 enabled), then
- * the live state of the backend compared with it. The kernel is read while the pools load and
- * the model is built (the read needs neither); if those fail, the tools still running are
- * stopped.
+ * the live state of the backend compared with it, read under the host lock (waiting for
+ * another run, saying so on stderr). The kernel is read while the pools load and the model is
+ * built (the read needs neither); if those fail, the tools still running are stopped and the
+ * lock let go. The caller lets go of it with plan.release() when done.
  */
 export async function planHostNat(opts: HostPlanOptions, ctx: Context): Promise<HostPlan> {
   const [{ createHostExec }, { planHost, readHost }, { loadNatPools, natModelOf }, { parseNatSettings }] = await Promise.all([
@@ -36,7 +42,8 @@ export async function planHostNat(opts: HostPlanOptions, ctx: Context): Promise<
   exec.requireRoot(opts.what);
   const settings = parseNatSettings(opts.settings);
   const families = [4, 6] as const;
-  const read = readHost(exec, opts.backend, families);
+  const lock = { what: opts.what, timeoutMs: opts.lockTimeoutMs, onWait: (m: string) => ctx.io.stderr.write(`${m}\n`) };
+  const read = readHost(exec, opts.backend, families, { iptablesBackend: opts.iptablesBackend, lock });
   try {
     const { pools, warnings } = await loadNatPools(opts.source, ctx);
     for (const w of warnings) ctx.io.stderr.write(w);
@@ -46,6 +53,7 @@ export async function planHostNat(opts: HostPlanOptions, ctx: Context): Promise<
     return plan;
   } catch (e) {
     abort.abort();
+    await read.release();
     throw e;
   }
 }

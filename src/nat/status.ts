@@ -12,10 +12,12 @@ export interface StatusOptions extends Omit<HostPlanOptions, 'what'> {
  */
 export async function natStatus(opts: StatusOptions, ctx: Context): Promise<{ readonly inSync: boolean }> {
   const plan = await planHostNat({ ...opts, what: 'nat status' }, ctx);
+  await plan.release(); // read: the lock kept it from seeing an apply half done
   const inSync = plan.changes.length === 0 && plan.conflicts.length === 0;
   const { backend, why } = plan.choice;
   if (opts.output === 'json') {
-    const doc = { backend, backendReason: why, families: plan.families, inSync, differences: plan.changes, conflicts: plan.conflicts };
+    const flavour = plan.choice.flavour ? { iptablesBackend: plan.choice.flavour } : {};
+    const doc = { backend, ...flavour, backendReason: why, families: plan.families, inSync, differences: plan.changes, conflicts: plan.conflicts };
     ctx.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return { inSync };
   }
@@ -25,8 +27,9 @@ export async function natStatus(opts: StatusOptions, ctx: Context): Promise<{ re
   ctx.io.stdout.write(formatChanges(plan.changes, { backend, families: plan.families, mode: 'drift', maxItems: 20 }));
   for (const c of plan.conflicts) ctx.io.stdout.write(`conflict: ${c}\n`);
   const n = plan.changes.length + plan.conflicts.length;
-  ctx.io.stdout.write(
-    inSync ? 'in sync\n' : `drift: ${n} difference${n === 1 ? '' : 's'}; 'poolctl nat apply' with the same flags brings the kernel in line\n`,
-  );
+  const fix = plan.conflicts.length
+    ? `'poolctl nat apply' cannot resolve ${plan.conflicts.length === 1 ? 'the conflict' : 'the conflicts'}: do what ${plan.conflicts.length === 1 ? 'it says' : 'each says'}, then run it with the same flags`
+    : "'poolctl nat apply' with the same flags brings the kernel in line";
+  ctx.io.stdout.write(inSync ? 'in sync\n' : `drift: ${n} difference${n === 1 ? '' : 's'}; ${fix}\n`);
   return { inSync };
 }

@@ -85,7 +85,7 @@ function nftActionText(a: NatAction): string {
 }
 
 /** nftRuleText renders a rule without its comment: the matches, "counter", the action. It is also the rule's hash text. */
-function nftRuleText(rule: NatRule, family: Family): string {
+export function nftRuleText(rule: NatRule, family: Family): string {
   return [...rule.matches.map((m) => nftMatchText(m, family)), 'counter', nftActionText(rule.action)].join(' ');
 }
 

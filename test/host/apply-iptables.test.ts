@@ -44,4 +44,33 @@ describe('rulesInput (iptables-restore --noflush input)', () => {
     expect(rulesInput(ipt6!, [{ kind: 'set', family: 6, name: 'cali60masq-ipam-pools', op: 'create', add: [], remove: [] }])).toBeNull();
     expect(rulesInput(ipt4!, [{ kind: 'chain', family: 6, name: 'cali-fip-snat', op: 'create', add: [], remove: [], reorder: false }])).toBeNull();
   });
+
+  it('moves a misplaced jump: deletes it where it is (after the other deletes), appends it again', () => {
+    const changes: Change[] = [
+      { kind: 'jump', family: 4, chain: 'POSTROUTING', op: 'move', line: JUMP, saved: '-A POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j cali-POSTROUTING', position: 1, of: 2 },
+      { kind: 'jump', family: 4, chain: 'POSTROUTING', op: 'delete', line: '-A POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j ACCEPT', reason: 'altered' },
+    ];
+    expect(rulesInput(ipt4!, changes)).toBe(
+      [
+        '*nat',
+        '-D POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j ACCEPT',
+        '-D POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j cali-POSTROUTING',
+        JUMP,
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('rewrites the chains it is asked to besides the changed ones (those moved onto a temporary set)', () => {
+    expect(rulesInput(ipt4!, [], ['cali-nat-outgoing'])).toBe(
+      [
+        '*nat',
+        ':cali-nat-outgoing - [0:0]',
+        '-A cali-nat-outgoing -m comment --comment "cali:W_qq_N2KSTWyCvrX" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40network-ip-pools dst --jump MASQUERADE --random-fully',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+  });
 });

@@ -93,8 +93,15 @@ describe('otherBackendWarning', () => {
       { family: 'ip6', table: 'calico', name: 'nat-POSTROUTING' },
       { family: 'inet', table: 'nat', name: 'cali-POSTROUTING' },
     ]);
-    expect(await warn({ nft }, 'nftables')).toMatch(/^the iptables nat table \(ip\) also holds cali-POSTROUTING/);
+    expect(await warn({ nft }, 'nftables')).toMatch(/^the iptables nat table of iptables-nft \(ip\) also holds cali-POSTROUTING/);
     expect(await warn({ nft }, 'iptables')).toMatch(/^table ip6 calico \(nftables\) also holds NAT chains/);
+  });
+
+  it('names iptables-legacy cali chains when programming nftables', async () => {
+    expect(otherBackendWarning(null, 'nftables', [4, 6])).toMatch(/^the iptables nat table of iptables-legacy \(ip, ip6\) also holds cali-POSTROUTING/);
+    const both = otherBackendWarning([{ family: 'ip6', table: 'nat', name: 'cali-POSTROUTING' }], 'nftables', [4]);
+    expect(both).toMatch(/^the iptables nat table of iptables-nft \(ip6\) and iptables-legacy \(ip\) also holds/);
+    expect(otherBackendWarning(null, 'iptables', [4])).toBeNull();
   });
 
   it('is null without such state, without nft, or when nft fails', async () => {

@@ -69,4 +69,39 @@ describe('formatChanges', () => {
       'IPv6 (nftables):\n  table ip6 calico: create\n  set cali60masq-ipam-pools: create (+1 member)\n  chain nat-cali-nat-outgoing: create\n',
     );
   });
+
+  it('names what status and apply found under unchanged hashes: an altered rule, a misplaced jump, a set of another type, a temporary set', () => {
+    const found: Change[] = [
+      { kind: 'set', family: 4, name: 'cali40masq-ipam-pools', op: 'replace', add: ['10.244.0.0/16'], remove: ['10.244.0.2'], header: 'type hash:ip family inet, want hash:net family inet' },
+      { kind: 'set', family: 4, name: 'cali4t0', op: 'delete', add: [], remove: [], reason: 'temporary' },
+      { kind: 'chain', family: 4, name: 'cali-nat-outgoing', op: 'rewrite', add: ['-A cali-nat-outgoing M'], remove: ['-A cali-nat-outgoing A'], reorder: false, altered: true },
+      { kind: 'jump', family: 4, chain: 'POSTROUTING', op: 'move', line: '-A POSTROUTING J', saved: '-A POSTROUTING j', position: 1, of: 3 },
+    ];
+    expect(formatChanges(found, { backend: 'iptables', families: [4], mode: 'drift', maxItems: 5 })).toBe(
+      [
+        'IPv4 (iptables):',
+        '  ipset cali40masq-ipam-pools: differs (+1 -1 members); another type; type hash:ip family inet, want hash:net family inet',
+        '      + 10.244.0.0/16',
+        '      - 10.244.0.2',
+        '  ipset cali4t0: unexpected; a temporary set left by an interrupted apply',
+        "  chain nat cali-nat-outgoing: differs; a rule's body differs from what its cali: hash stands for (edited by hand)",
+        '      + -A cali-nat-outgoing M',
+        '      - -A cali-nat-outgoing A',
+        '  chain nat POSTROUTING: jump not last (rule 1 of 3; Felix appends it after every other rule)',
+        '      - -A POSTROUTING j',
+        '      + -A POSTROUTING J',
+        '',
+      ].join('\n'),
+    );
+    expect(formatChanges(found, { backend: 'iptables', families: [4], mode: 'plan', maxItems: 0 })).toBe(
+      [
+        'IPv4 (iptables):',
+        '  ipset cali40masq-ipam-pools: replace (+1 -1 members); another type: its rules move to a temporary set meanwhile; type hash:ip family inet, want hash:net family inet',
+        '  ipset cali4t0: delete; a temporary set left by an interrupted apply',
+        "  chain nat cali-nat-outgoing: rewrite; a rule's body differs from what its cali: hash stands for (edited by hand)",
+        '  chain nat POSTROUTING: move jump to the end (now rule 1 of 3)',
+        '',
+      ].join('\n'),
+    );
+  });
 });

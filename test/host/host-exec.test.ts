@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PoolctlError } from '../../src/base/errors.js';
 import { exitStatusOf } from '../../src/cli/exit-status.js';
-import { commandFailed, createHostExec, findOnPath, toolMissing } from '../../src/host/host-exec.js';
+import { commandFailed, createHostExec, findOnPath, toolEnv, toolMissing } from '../../src/host/host-exec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'poolctl-exec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,6 +69,26 @@ describe('createHostExec', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('y'.repeat(10));
     expect(produced).toBeLessThan(1000);
+  });
+
+  it('gives the tools a minimal environment: PATH, the locale, xtables settings; never ETCD_PASSWORD or another secret', async () => {
+    const env = {
+      PATH: process.env.PATH,
+      LANG: 'en_US.UTF-8',
+      LC_TIME: 'C.UTF-8',
+      XTABLES_LOCKFILE: '/run/test-xtables.lock',
+      ETCD_PASSWORD: 's3cret',
+      ETCD_USERNAME: 'root',
+      ETCD_KEY_FILE: '/etc/calico/key.pem',
+      ETCD_ENDPOINTS: 'https://u:p@etcd:2379',
+      POOLCTL_STORE: '/var/lib/poolctl',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      HOME: '/root',
+    };
+    const r = await createHostExec({ env }).run('env', []);
+    const vars = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(vars).toEqual({ PATH: process.env.PATH, LANG: 'en_US.UTF-8', LC_TIME: 'C.UTF-8', LC_ALL: 'C', XTABLES_LOCKFILE: '/run/test-xtables.lock' });
+    expect(toolEnv({ IPTABLES_LIB_DIR: '/x', IP6TABLES_LIB_DIR: '/y', ETCD_CA_CERT_FILE: '/ca' })).toEqual({ IPTABLES_LIB_DIR: '/x', IP6TABLES_LIB_DIR: '/y', LC_ALL: 'C' });
   });
 
   it('runs tools from the PATH it was given (how tests inject failing tools)', async () => {

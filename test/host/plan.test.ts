@@ -62,6 +62,18 @@ create other hash:ip family inet hashsize 1024 maxelem 65536 bucketsize 12 initv
 add other 10.1.1.1
 `;
 
+/** moved is the change that moves the wanted POSTROUTING jump (saved in short form) from position of `of` to the end. */
+const moved = (position: number, of: number) => ({
+  kind: 'jump',
+  family: 4,
+  chain: 'POSTROUTING',
+  op: 'move',
+  line: JUMP,
+  saved: '-A POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j cali-POSTROUTING',
+  position,
+  of,
+});
+
 function live(save: string, sets: string) {
   const t = parseIptablesSave(save);
   const s = parseIpsetSave(sets);
@@ -158,7 +170,7 @@ describe('planIptablesFamily', () => {
     ]);
   });
 
-  it('reports a set of another type as a conflict instead of a change', () => {
+  it('reports a set of another type whose users are unknown as a conflict instead of a change', () => {
     const conflicts: string[] = [];
     const sets = IN_SYNC_SETS.replace('create cali40masq-ipam-pools hash:net', 'create cali40masq-ipam-pools hash:ip');
     expect(planIptablesFamily(WANT4, live(IN_SYNC_SAVE, sets), conflicts)).toEqual([]);
@@ -171,7 +183,6 @@ describe('planIptablesFamily', () => {
       '-A POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j cali-POSTROUTING\n-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING\n-A POSTROUTING -m comment --comment "cali:keep" -j MASQUERADE\n-A cali-POSTROUTING -m comment --comment "cali:Z-',
     );
     expect(planIptablesFamily(WANT4, live(dup, IN_SYNC_SETS), [])).toEqual([
-      { kind: 'jump', family: 4, chain: 'POSTROUTING', op: 'delete', line: JUMP, reason: 'duplicate' },
       {
         kind: 'jump',
         family: 4,
@@ -180,14 +191,106 @@ describe('planIptablesFamily', () => {
         line: '-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING',
         reason: 'stale',
       },
+      { kind: 'jump', family: 4, chain: 'POSTROUTING', op: 'delete', line: JUMP, reason: 'duplicate' },
+      // the copy that stays is followed by the foreign "cali:keep" rule: it goes back to the end
+      moved(3, 5),
     ]);
   });
 
   it('destroys a NAT set of another configuration (the other pool-set name), never a foreign set', () => {
     const sets = IN_SYNC_SETS + 'create cali40all-ipam-pools hash:net family inet hashsize 1024 maxelem 1048576\nadd cali40all-ipam-pools 10.244.0.0/16\n';
     expect(planIptablesFamily(WANT4, live(IN_SYNC_SAVE, sets), [])).toEqual([
-      { kind: 'set', family: 4, name: 'cali40all-ipam-pools', op: 'delete', add: [], remove: ['10.244.0.0/16'] },
+      { kind: 'set', family: 4, name: 'cali40all-ipam-pools', op: 'delete', add: [], remove: ['10.244.0.0/16'], reason: 'other-configuration' },
     ]);
+  });
+
+  it('destroys temporary sets an interrupted apply left (cali4t<n>), only of its family', () => {
+    const sets = IN_SYNC_SETS + 'create cali4t0 hash:net family inet hashsize 1024 maxelem 1048576\ncreate cali4t12 hash:net family inet\ncreate cali6t0 hash:net family inet6\ncreate cali4tx hash:net family inet\n';
+    expect(planIptablesFamily(WANT4, live(IN_SYNC_SAVE, sets), [])).toEqual([
+      { kind: 'set', family: 4, name: 'cali4t0', op: 'delete', add: [], remove: [], reason: 'temporary' },
+      { kind: 'set', family: 4, name: 'cali4t12', op: 'delete', add: [], remove: [], reason: 'temporary' },
+    ]);
+  });
+
+  it('finds a rule whose body was changed under the same cali: hash (ACCEPT for MASQUERADE), in a chain and in POSTROUTING', () => {
+    const accept = IN_SYNC_SAVE.replace(/(-A cali-nat-outgoing -m comment --comment "cali:W_qq_N2KSTWyCvrX") .*$/m, '$1 -j ACCEPT');
+    expect(planIptablesFamily(WANT4, live(accept, IN_SYNC_SETS), [])).toEqual([
+      {
+        kind: 'chain',
+        family: 4,
+        name: 'cali-nat-outgoing',
+        op: 'rewrite',
+        add: [MASQ],
+        remove: ['-A cali-nat-outgoing -m comment --comment "cali:W_qq_N2KSTWyCvrX" -j ACCEPT'],
+        reorder: false,
+        altered: true,
+      },
+    ]);
+    // another pool set, the same hash: also a different body
+    const otherSet = IN_SYNC_SAVE.replace('! --match-set cali40network-ip-pools dst', '! --match-set cali40all-ipam-pools dst');
+    expect(planIptablesFamily(WANT4, live(otherSet, IN_SYNC_SETS), [])).toMatchObject([{ name: 'cali-nat-outgoing', altered: true }]);
+    const jump = IN_SYNC_SAVE.replace('"cali:0i8pjzKKPyA34aQD" -j cali-POSTROUTING', '"cali:0i8pjzKKPyA34aQD" -j ACCEPT');
+    expect(planIptablesFamily(WANT4, live(jump, IN_SYNC_SETS), [])).toEqual([
+      { kind: 'jump', family: 4, chain: 'POSTROUTING', op: 'delete', line: '-A POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j ACCEPT', reason: 'altered' },
+      { kind: 'jump', family: 4, chain: 'POSTROUTING', op: 'append', line: JUMP },
+    ]);
+  });
+
+  it('takes the forms iptables-save prints as the same body: -o and -p moved before -m, short options', () => {
+    const want: DesiredIptFamily = {
+      ...WANT4,
+      chains: [
+        {
+          name: 'cali-nat-outgoing',
+          lines: [
+            '-A cali-nat-outgoing -m comment --comment "cali:h" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40network-ip-pools dst -p tcp --out-interface eth+ --jump MASQUERADE --to-ports 99-100 --random-fully',
+          ],
+          hashes: ['h'],
+        },
+      ],
+      appends: [],
+    };
+    const save = `*nat\n:cali-nat-outgoing - [0:0]\n-A cali-nat-outgoing -o eth+ -p tcp -m comment --comment "cali:h" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40network-ip-pools dst -j MASQUERADE --to-ports 99-100 --random-fully\nCOMMIT\n`;
+    expect(planIptablesFamily(want, live(save, IN_SYNC_SETS), [])).toEqual([]);
+    expect(planIptablesFamily(want, live(save.replace('99-100', '99-101'), IN_SYNC_SETS), [])).toMatchObject([{ altered: true }]);
+  });
+
+  it('wants the POSTROUTING jump last, where Felix appends it: a jump moved to first place is moved back', () => {
+    const first = IN_SYNC_SAVE.replace(
+      '-A POSTROUTING -o lo -j ACCEPT\n-A POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j cali-POSTROUTING\n',
+      '-A POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j cali-POSTROUTING\n-A POSTROUTING -o lo -j ACCEPT\n',
+    );
+    expect(planIptablesFamily(WANT4, live(first, IN_SYNC_SETS), [])).toEqual([moved(1, 2)]);
+    // a stale jump after ours goes anyway: ours is then last
+    const staleAfter = IN_SYNC_SAVE.replace('COMMIT', '').replace(
+      '-A cali-POSTROUTING -m comment --comment "cali:Z-',
+      '-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING\n-A cali-POSTROUTING -m comment --comment "cali:Z-',
+    ) + 'COMMIT\n';
+    expect(planIptablesFamily(WANT4, live(staleAfter, IN_SYNC_SETS), []).map((c) => c.op)).toEqual(['delete']);
+  });
+
+  it('replaces a set of another type when only poolctl\'s rules use it, and names the rules otherwise', () => {
+    const sets = IN_SYNC_SETS.replace('create cali40masq-ipam-pools hash:net family inet', 'create cali40masq-ipam-pools hash:ip family inet');
+    const base = live(IN_SYNC_SAVE, sets);
+    // the cali-nat-outgoing rule is its one user
+    const conflicts: string[] = [];
+    const changes = planIptablesFamily(WANT4, { ...base, references: new Map([['cali40masq-ipam-pools', 1]]) }, conflicts);
+    expect(conflicts).toEqual([]);
+    expect(JSON.parse(JSON.stringify(changes))).toEqual([
+      {
+        kind: 'set',
+        family: 4,
+        name: 'cali40masq-ipam-pools',
+        op: 'replace',
+        add: ['10.244.0.0/16'],
+        remove: ['10.244.0.0/16'],
+        header: 'type hash:ip family inet, want hash:net family inet',
+      },
+    ]);
+    // two users: one is not ours
+    const c2: string[] = [];
+    expect(planIptablesFamily(WANT4, { ...base, references: new Map([['cali40masq-ipam-pools', 2]]) }, c2)).toEqual([]);
+    expect(c2).toEqual([expect.stringMatching(/^ipset cali40masq-ipam-pools exists as hash:ip family inet, poolctl needs hash:net family inet, and 1 rule poolctl does not own uses it: remove that rule .*then 'poolctl nat apply' replaces the set$/)]);
   });
 
   it.each([
@@ -233,14 +336,33 @@ const WANT_NFT: DesiredNftFamily = {
       base: { type: 'nat', hook: 'postrouting', prio: 110, policy: 'accept' },
       lines: ['counter jump nat-cali-POSTROUTING comment "cali:z057H0Z77Fcko47w;"'],
       hashes: ['z057H0Z77Fcko47w'],
+      rules: [{ matches: [], action: { kind: 'jump', target: 'cali-POSTROUTING' } }],
     },
     {
       name: 'nat-cali-nat-outgoing',
       lines: ['ip saddr @cali40masq-ipam-pools ip daddr != @cali40network-ip-pools counter masquerade fully-random comment "cali:oMLt0S09xBKlYFS5;"'],
       hashes: ['oMLt0S09xBKlYFS5'],
+      rules: [
+        {
+          matches: [
+            { kind: 'src-set', set: 'cali40masq-ipam-pools' },
+            { kind: 'not-dst-set', set: 'cali40network-ip-pools' },
+          ],
+          action: { kind: 'masquerade', randomFully: true },
+        },
+      ],
     },
   ],
 };
+
+// the rules' expressions as `nft -j list table` prints them
+const JUMP_EXPR = [{ counter: { packets: 0, bytes: 0 } }, { jump: { target: 'nat-cali-POSTROUTING' } }];
+const MASQ_EXPR = [
+  { match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '@cali40masq-ipam-pools' } },
+  { match: { op: '!=', left: { payload: { protocol: 'ip', field: 'daddr' } }, right: '@cali40network-ip-pools' } },
+  { counter: { packets: 3, bytes: 180 } },
+  { masquerade: { flags: 'fully-random' } },
+];
 
 function nftLive(doc: object) {
   const r = parseNftTable(JSON.stringify({ nftables: [{ table: { family: 'ip', name: 'calico' } }, ...(doc as unknown[])] }));
@@ -254,8 +376,8 @@ const SYNCED = [
   { set: { name: 'cali40network-ip-pools', type: 'ipv4_addr', flags: ['interval'], elem: [{ prefix: { addr: '10.99.0.0', len: 16 } }, { prefix: { addr: '10.244.0.0', len: 16 } }] } },
   { chain: { name: 'nat-POSTROUTING', type: 'nat', hook: 'postrouting', prio: 110, policy: 'accept' } },
   { chain: { name: 'nat-cali-nat-outgoing' } },
-  { rule: { chain: 'nat-POSTROUTING', comment: 'cali:z057H0Z77Fcko47w;', expr: [] } },
-  { rule: { chain: 'nat-cali-nat-outgoing', comment: 'cali:oMLt0S09xBKlYFS5;', expr: [] } },
+  { rule: { chain: 'nat-POSTROUTING', comment: 'cali:z057H0Z77Fcko47w;', expr: JUMP_EXPR } },
+  { rule: { chain: 'nat-cali-nat-outgoing', comment: 'cali:oMLt0S09xBKlYFS5;', expr: MASQ_EXPR } },
 ];
 
 describe('planNftablesFamily', () => {
@@ -294,6 +416,28 @@ describe('planNftablesFamily', () => {
         header: 'type nat hook postrouting priority 100 policy accept, want type nat hook postrouting priority 110 policy accept',
       },
       { kind: 'chain', family: 4, name: 'nat-cali-nat-outgoing', op: 'rewrite', add: [WANT_NFT.chains[1]!.lines[0]], remove: [], reorder: false },
+    ]);
+  });
+
+  it('finds a rule whose body changed under its hash: accept for masquerade, a plain masquerade for a fully-random one', () => {
+    const accept = structuredClone(SYNCED) as any[];
+    accept[5].rule.expr = [{ counter: { packets: 0, bytes: 0 } }, { accept: null }];
+    expect(planNftablesFamily(WANT_NFT, nftLive(accept))).toEqual([
+      {
+        kind: 'chain',
+        family: 4,
+        name: 'nat-cali-nat-outgoing',
+        op: 'rewrite',
+        add: [WANT_NFT.chains[1]!.lines[0]],
+        remove: ['rule comment "cali:oMLt0S09xBKlYFS5;" that poolctl does not write: [{"counter":{"packets":0,"bytes":0}},{"accept":null}]'],
+        reorder: false,
+        altered: true,
+      },
+    ]);
+    const plain = structuredClone(SYNCED) as any[];
+    plain[5].rule.expr = MASQ_EXPR.slice(0, 3).concat([{ masquerade: null } as any]);
+    expect(planNftablesFamily(WANT_NFT, nftLive(plain))).toMatchObject([
+      { name: 'nat-cali-nat-outgoing', altered: true, remove: ['ip saddr @cali40masq-ipam-pools ip daddr != @cali40network-ip-pools counter masquerade comment "cali:oMLt0S09xBKlYFS5;"'] },
     ]);
   });
 });

@@ -39,11 +39,18 @@ export function runCli(
  * spawnCollect spawns cmd with argv (never through a shell) in cwd (default ROOT), with the
  * test's environment plus env (an undefined value unsets a variable) and stdin input; it
  * resolves with the exit code and output, killing the child after timeoutMs (default 60 s).
+ * onStart is told the child's pid (a test that kills it).
  */
 export function spawnCollect(
   cmd: string,
   argv: readonly string[],
-  opts: { input?: string | Buffer; env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+  opts: {
+    input?: string | Buffer;
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    timeoutMs?: number;
+    onStart?: (pid: number) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
@@ -53,6 +60,7 @@ export function spawnCollect(
       env: env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) opts.onStart?.(child.pid);
     const out: Buffer[] = [];
     const errs: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

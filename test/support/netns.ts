@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createHostExec, findOnPath, type ExecResult } from '../../src/host/host-exec.js';
 import { BIN, spawnCollect, type CliResult } from './cli.js';
@@ -105,8 +107,14 @@ export interface Topology {
   readonly ext: string;
   /** flows runs connections concurrently from the pod and returns the source each was seen with. */
   flows(flows: readonly Flow[]): Promise<string[]>;
-  /** cli runs the built poolctl inside a namespace (default: node). */
-  cli(args: readonly string[], opts?: { env?: Record<string, string | undefined>; input?: string; ns?: string }): Promise<CliResult>;
+  /**
+   * cli runs the built poolctl inside a namespace (default: node); onStart is told its pid
+   * (`ip netns exec` execs the command, so the pid is poolctl's own).
+   */
+  cli(
+    args: readonly string[],
+    opts?: { env?: Record<string, string | undefined>; input?: string; ns?: string; onStart?: (pid: number) => void },
+  ): Promise<CliResult>;
   destroy(): Promise<void>;
 }
 
@@ -266,13 +274,29 @@ export async function createTopology(tag: string): Promise<Topology> {
 export function runIn(
   ns: string,
   argv: readonly string[],
-  opts: { env?: Record<string, string | undefined>; input?: string } = {},
+  opts: { env?: Record<string, string | undefined>; input?: string; onStart?: (pid: number) => void } = {},
 ): Promise<CliResult> {
   // `ip` found on the test's PATH, so that the command may run with another PATH
   return spawnCollect(findOnPath('ip', process.env) ?? 'ip', ['netns', 'exec', ns, ...argv], {
     input: opts.input,
     env: { NO_COLOR: '1', ...opts.env },
+    ...(opts.onStart ? { onStart: opts.onStart } : {}),
   });
+}
+
+/**
+ * fakeBin makes dir/name with executable shell scripts (tool -> body) that stand in for
+ * tools on PATH (put it first), and returns it: how the kernel suites inject failures and
+ * delays into ipset, iptables-restore and nft.
+ */
+export function fakeBin(dir: string, name: string, tools: Record<string, string>): string {
+  const d = join(dir, name);
+  mkdirSync(d);
+  for (const [tool, body] of Object.entries(tools)) {
+    writeFileSync(join(d, tool), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(d, tool), 0o755);
+  }
+  return d;
 }
 
 /** useTopology builds a topology in beforeAll and deletes it in afterAll; the getter returns it. */

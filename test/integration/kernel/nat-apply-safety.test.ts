@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BIN, ROOT } from '../../support/cli.js';
-import { inNs, kernelDescribe, pool, runIn, TOPO, useTopology } from '../../support/netns.js';
+import { fakeBin as fakeBinIn, inNs, kernelDescribe, pool, runIn, TOPO, useTopology } from '../../support/netns.js';
 
 /**
  * nat apply's promises about the rest of the host: it refuses without root or tools, a dry
@@ -42,13 +42,7 @@ async function state(ns: string): Promise<string> {
   return parts.map((p) => p.stdout.replace(/^#.*\n/gm, '')).join('\n====\n');
 }
 
-/** fakeBin makes a directory with executable scripts that stand in for tools on PATH. */
-function fakeBin(name: string, tools: Record<string, string>): string {
-  const d = join(dir, name);
-  mkdirSync(d);
-  for (const [tool, body] of Object.entries(tools)) file(join(name, tool), `#!/bin/sh\n${body}\n`, 0o755);
-  return d;
-}
+const fakeBin = (name: string, tools: Record<string, string>): string => fakeBinIn(dir, name, tools);
 
 kernelDescribe('nat apply: refusals and dry run', () => {
   const topo = useTopology('r');
@@ -122,6 +116,32 @@ kernelDescribe('nat apply: refusals and dry run', () => {
     expect(await state(ns)).toBe(before);
   });
 
+  it('the tools it runs never see ETCD_PASSWORD or any other secret of its environment', async () => {
+    const seen = join(dir, 'tool-env');
+    const dump = (tool: string) => `env >> ${seen}\necho "==== ${tool}" >> ${seen}\nexec /usr/sbin/${tool} "$@"`;
+    const bin = fakeBin('env-dump', { ipset: dump('ipset'), nft: dump('nft'), 'iptables-nft-save': dump('iptables-nft-save') });
+    const r = await topo().cli(['nat', 'status', '-f', file('env.yaml', POOLS)], {
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        ETCD_PASSWORD: 'hunter2',
+        ETCD_USERNAME: 'root',
+        ETCD_ENDPOINTS: 'https://root:hunter2@127.0.0.1:2379',
+        ETCD_KEY_FILE: join(dir, 'key.pem'),
+        POOLCTL_STORE: join(dir, 'store'),
+        LANG: 'C.UTF-8',
+      },
+    });
+    expect(r.stderr).toBe('');
+    const text = readFileSync(seen, 'utf8');
+    // every tool ran (nft to list chains, ipset and iptables-nft-save to read the state)
+    for (const tool of ['nft', 'ipset', 'iptables-nft-save']) expect(text).toContain(`==== ${tool}`);
+    expect(text).not.toMatch(/hunter2|ETCD_|POOLCTL_|NO_COLOR/);
+    const names = new Set(text.split('\n').filter((l) => l.includes('=') && !l.startsWith('====')).map((l) => l.slice(0, l.indexOf('='))));
+    // sh itself sets PWD (and may set SHLVL, _)
+    for (const bySh of ['PWD', 'SHLVL', '_', 'OLDPWD']) names.delete(bySh);
+    expect([...names].sort()).toEqual(['LANG', 'LC_ALL', 'PATH']);
+  });
+
   it('IPv6 natOutgoing pools with --nat-outgoing-address are refused and nothing is written', async () => {
     const pools = file('snat6.yaml', POOLS);
     const before = await state(topo().node);
@@ -150,7 +170,7 @@ kernelDescribe('nat apply: other rules and tables survive', () => {
         expect(r.code).toBe(0);
         // switching backends leaves the other's rules running: apply says so
         if (backend === 'iptables') expect(r.stderr).toBe('');
-        else expect(r.stderr).toMatch(/^warning: the iptables nat table \(ip, ip6\) also holds cali-POSTROUTING/);
+        else expect(r.stderr).toMatch(/^warning: the iptables nat table of iptables-nft \(ip, ip6\) also holds cali-POSTROUTING/);
       }
       const v4 = (await inNs(ns, 'iptables-save', ['-t', 'nat'])).stdout;
       const v6 = (await inNs(ns, 'ip6tables-save', ['-t', 'nat'])).stdout;
@@ -175,12 +195,14 @@ kernelDescribe('nat apply: a failure at any step leaves the previous ruleset', (
     const changed = file('fail-new.yaml', MORE_POOLS);
     expect((await topo().cli(['nat', 'apply', '--backend', 'iptables', '-f', pools])).code).toBe(0);
     const before = await state(ns);
-    const bin = fakeBin('fail-ip6', { 'ip6tables-restore': 'cat >/dev/null\necho "ip6tables-restore: line 4 failed: injected failure" >&2\nexit 1' });
+    // poolctl runs the flavour's own tool (ip6tables-nft-restore) when installed, as Felix does
+    const failing = 'cat >/dev/null\necho "ip6tables-restore: line 4 failed: injected failure" >&2\nexit 1';
+    const bin = fakeBin('fail-ip6', { 'ip6tables-restore': failing, 'ip6tables-nft-restore': failing });
     // --random-fully false changes every rule's hash, so both families' chains are rewritten
     const r = await topo().cli(['nat', 'apply', '--backend', 'iptables', '--random-fully', 'false', '-f', changed], {
       env: { PATH: `${bin}:${process.env.PATH}` },
     });
-    expect(r.stderr).toMatch(/failed to load the IPv6 nat rules: ip6tables-restore exited with status 1:\n\s+ip6tables-restore: line 4 failed: injected failure/);
+    expect(r.stderr).toMatch(/failed to load the IPv6 nat rules: ip6tables-nft-restore exited with status 1:\n\s+ip6tables-restore: line 4 failed: injected failure/);
     expect(r.stderr).toMatch(/the previous ruleset is in place/);
     expect(r.code).toBe(1);
     expect(await state(ns)).toBe(before);
