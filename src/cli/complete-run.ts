@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Context } from '../base/context.js';
+import type { CommandSpec, OptionSpec } from '../commands/command.js';
 import type { BaseContext } from './make-context.js';
 
 /** NAMES_TIMEOUT_MS bounds how long completion waits for the store's pool names. */
@@ -50,16 +51,18 @@ async function poolNames(words: readonly string[], base: BaseContext): Promise<s
  * runComplete answers `poolctl __complete WORD...` (the shell scripts of `poolctl completion`
  * call it with the words after `poolctl`, the one being completed last): one candidate a line,
  * or the single line `:files` when the shell should complete file names. It never fails: on
- * any error it offers nothing.
+ * any error it offers nothing. The caller passes the declarations (dispatch has them at hand),
+ * so this module shares no code with the start-up path and adds no chunk to it.
  */
-export async function runComplete(words: readonly string[], base: BaseContext): Promise<number> {
+export async function runComplete(
+  words: readonly string[],
+  base: BaseContext,
+  commands: readonly CommandSpec[],
+  globals: Readonly<Record<string, OptionSpec>>,
+): Promise<number> {
   try {
-    const [{ loadAllCommands }, { completeLine }, { IPPOOL_ALIASES }] = await Promise.all([
-      import('../commands/index.js'),
-      import('./complete.js'),
-      import('../resources/kinds.js'),
-    ]);
-    const c = completeLine(words, await loadAllCommands(), IPPOOL_ALIASES);
+    const [{ completeLine }, { IPPOOL_ALIASES }] = await Promise.all([import('./complete.js'), import('../resources/kinds.js')]);
+    const c = completeLine(words, commands, globals, IPPOOL_ALIASES);
     let out: readonly string[];
     if (c.type === 'files') out = [':files'];
     else if (c.type === 'names') out = await poolNames(words, base).catch(() => []);

@@ -1,5 +1,4 @@
 import type { CommandSpec, OptionSpec } from '../commands/command.js';
-import { GLOBAL_OPTIONS } from './global-options.js';
 
 /**
  * Completion is what the shell should offer for the word being completed: these words, the
@@ -28,17 +27,22 @@ function flagsOf(options: Readonly<Record<string, OptionSpec>>): string[] {
 
 /**
  * completeLine returns what to offer for the last of `words` (the command line after
- * `poolctl`, the word being completed last, possibly empty), from the commands' declarations
- * alone: command and subcommand names, flags (long forms), a flag's choices or values, files
+ * `poolctl`, the word being completed last, possibly empty), from the commands' and the
+ * global options' declarations alone: command and subcommand names, flags (long forms), a flag's choices or values, files
  * after a flag that takes a path, the kinds for a `resource` positional (`kinds`), the pool
  * names after it, and a positional's choices.
  */
-export function completeLine(words: readonly string[], commands: readonly CommandSpec[], kinds: readonly string[]): Completion {
+export function completeLine(
+  words: readonly string[],
+  commands: readonly CommandSpec[],
+  globals: Readonly<Record<string, OptionSpec>>,
+  kinds: readonly string[],
+): Completion {
   const current = words[words.length - 1] ?? '';
   const before = words.slice(0, -1);
   let level: readonly CommandSpec[] = commands;
   let spec: CommandSpec | undefined;
-  let options: Readonly<Record<string, OptionSpec>> = GLOBAL_OPTIONS;
+  let options: Readonly<Record<string, OptionSpec>> = globals;
   const positionals: string[] = [];
   let pending: OptionSpec | undefined;
   for (const w of before) {
@@ -55,7 +59,7 @@ export function completeLine(words: readonly string[], commands: readonly Comman
     if (sub) {
       spec = sub;
       level = sub.subcommands ?? [];
-      options = { ...GLOBAL_OPTIONS, ...(sub.options ?? {}) };
+      options = { ...globals, ...(sub.options ?? {}) };
       continue;
     }
     positionals.push(w);

@@ -1,5 +1,6 @@
 import { findCommand, loadAllCommands, loadCommand } from '../commands/index.js';
 import { commandWord, fastParse, joinDashValues } from './fast-args.js';
+import { GLOBAL_OPTIONS } from './global-options.js';
 import { makeContext, type BaseContext } from './make-context.js';
 
 /**
@@ -9,7 +10,10 @@ import { makeContext, type BaseContext } from './make-context.js';
  * `__complete` (the shell completion scripts' callback) goes to complete-run.ts.
  */
 export async function dispatch(argv: readonly string[], base: BaseContext): Promise<number> {
-  if (argv[0] === '__complete') return (await import('./complete-run.js')).runComplete(argv.slice(1), base);
+  if (argv[0] === '__complete') {
+    const [commands, { runComplete }] = await Promise.all([loadAllCommands(), import('./complete-run.js')]);
+    return runComplete(argv.slice(1), base, commands, GLOBAL_OPTIONS);
+  }
   const entry = findCommand(commandWord(argv));
   if (entry) {
     const spec = await loadCommand(entry);
