@@ -134,7 +134,7 @@ const { outputFiles } = await build({
   minify: process.env.NOMINIFY ? false : true,
   sourcemap: false,
   legalComments: 'none',
-  external: ['etcd3'],
+  external: ['etcd3', '@grpc/grpc-js', '@grpc/proto-loader'],
   // string-width 8 costs ~60 ms at import (Unicode /v regexes); see scripts/shims/string-width.ts.
   alias: { 'string-width': join(root, 'scripts/shims/string-width.ts') },
   define: { __POOLCTL_VERSION__: JSON.stringify(pkg.version) },

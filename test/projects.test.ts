@@ -10,7 +10,7 @@ import { projectOf, type ProjectName } from './support/projects.js';
 
 /** USES are the harness calls that need what a project provides (definitions are not calls). */
 const USES: readonly { what: string; call: RegExp; allowed: readonly ProjectName[] }[] = [
-  { what: 'a real etcd', call: /(?<!function )\b(etcdBackend|startEtcd)\(/, allowed: ['etcd'] },
+  { what: 'a real etcd', call: /(?<!function )\b(etcdBackend|startEtcd|startEtcdCluster)\(/, allowed: ['etcd'] },
   { what: 'root and network namespaces', call: /(?<!function )\b(kernelDescribe|useTopology|createTopology)\(/, allowed: ['kernel'] },
   { what: 'the built CLI', call: /(?<!function )\b(runCli|poolctl)\(|\bBIN\b/, allowed: ['e2e', 'etcd', 'kernel'] },
 ];

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { PoolctlError } from '../base/errors.js';
 import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, TOO_LARGE } from '../base/read-bounded.js';
-import type { EtcdConfig } from './etcd.js';
+import type { EtcdConfig } from './etcd-config.js';
 
 /** DatastoreConfig is the datastore a command line selects, and what selected it (for messages). */
 export type DatastoreConfig =
@@ -21,7 +21,8 @@ export interface DatastoreSelection {
 /** DEFAULT_CONFIG_FILE is calicoctl's default config file, used when it exists. */
 export const DEFAULT_CONFIG_FILE = '/etc/calico/calicoctl.cfg';
 
-function configError(message: string, hint?: string): PoolctlError {
+/** configError is a mistake in the datastore configuration (CONFIG_INVALID, a usage error). */
+export function configError(message: string, hint?: string): PoolctlError {
   return new PoolctlError('CONFIG_INVALID', message, hint ? { hint } : {});
 }
 
@@ -43,6 +44,36 @@ function unsupported(type: string, where: string): PoolctlError {
 function envValue(env: DatastoreSelection['env'], name: string): string | undefined {
   const v = env[`CALICO_${name}`] || env[name];
   return v ? v : undefined;
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, '\u03bcs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * etcdTimeout reads POOLCTL_ETCD_TIMEOUT, the deadline of each etcd request: a Go duration
+ * (`10s`, `1m30s`, `2.5s`, `500ms`, as etcdctl's --command-timeout takes) or a number of
+ * seconds. Unset is undefined (the default, etcd-config.ts ETCD_TIMEOUT_MS); anything else that is
+ * not a positive duration is a configuration error.
+ */
+export function etcdTimeout(env: DatastoreSelection['env']): number | undefined {
+  const v = env.POOLCTL_ETCD_TIMEOUT?.trim();
+  if (!v) return undefined;
+  let ms = Number.NaN;
+  if (/^\d+(\.\d+)?$/.test(v)) ms = Number(v) * 1000;
+  else if (/^(\d+(\.\d*)?|\.\d+)[a-z\u00b5\u03bc]+((\d+(\.\d*)?|\.\d+)[a-z\u00b5\u03bc]+)*$/.test(v)) {
+    ms = 0;
+    for (const [, n, unit] of v.matchAll(/(\d+(?:\.\d*)?|\.\d+)([a-z\u00b5\u03bc]+)/g)) {
+      const scale = DURATION_UNITS[unit!];
+      if (scale === undefined) {
+        ms = Number.NaN;
+        break;
+      }
+      ms += Number(n) * scale;
+    }
+  }
+  if (!(ms >= 1) || !Number.isFinite(ms)) {
+    throw configError(`POOLCTL_ETCD_TIMEOUT=${JSON.stringify(v)} is not a duration of at least 1 ms`, 'give a duration such as 10s, 1m30s or 2.5s (or a number of seconds)');
+  }
+  return Math.round(ms);
 }
 
 function splitEndpoints(s: string): string[] {
@@ -80,11 +111,13 @@ function fromEnv(sel: DatastoreSelection): DatastoreConfig | null {
     const v = envValue(env, name);
     return v ? resolve(cwd, v) : undefined;
   };
+  const timeoutMs = etcdTimeout(env);
   return {
     type: 'etcdv3',
     source: type ? 'DATASTORE_TYPE=etcdv3' : 'ETCD_ENDPOINTS',
     etcd: {
       endpoints: splitEndpoints(endpoints),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...opt('username', envValue(env, 'ETCD_USERNAME')),
       ...opt('password', envValue(env, 'ETCD_PASSWORD')),
       ...opt('caCertFile', file('ETCD_CA_CERT_FILE')),
@@ -194,11 +227,13 @@ export async function parseConfigFile(path: string, text: string, sel: Pick<Data
     const v = s(k);
     return v ? resolve(sel.cwd, v) : undefined;
   };
+  const timeoutMs = etcdTimeout(sel.env);
   return {
     type: 'etcdv3',
     source: `config file ${path}`,
     etcd: {
       endpoints: splitEndpoints(endpoints),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...opt('username', s('etcdUsername')),
       ...opt('password', s('etcdPassword')),
       ...opt('caCertFile', file('etcdCACertFile')),

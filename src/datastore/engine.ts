@@ -1,5 +1,5 @@
 import type { IPPool, NatPool } from '../core/index.js';
-import type { toStoredPool } from './codec.js';
+import type { toStoredPool, undecodablePool } from './codec.js';
 import type { BatchOptions, BatchOutcome, BatchStep, Datastore, ListResult, StoredPool, Txn, WatchEvent } from './datastore.js';
 import { AlreadyExistsError, ConflictError, ContentionError, NotFoundError, UnavailableError, isStoreError } from './errors.js';
 import type { IpamBlock } from './ipam.js';
@@ -52,6 +52,13 @@ export interface Session {
    * its limits on operations and bytes per request); absent means one commit takes any batch.
    */
   full?(stats: ChunkStats): boolean;
+  /**
+   * undecodable, where a store can hold a value that is not an IPPool (etcd, written by other
+   * tools), returns the resourceVersion of the value stored under name when get or list found
+   * one there: get and list leave it out, but the name is taken (create fails with
+   * AlreadyExistsError, as Calico's create does) and delete removes it.
+   */
+  undecodable?(name: string): string | undefined;
 }
 
 /** Backend is what a datastore implementation provides to the shared batch engine. */
@@ -129,6 +136,7 @@ class Overlay implements Txn {
   constructor(
     private readonly session: Session,
     private readonly encode: typeof toStoredPool,
+    private readonly placeholder: typeof undecodablePool,
   ) {}
 
   async prefetch(): Promise<void> {
@@ -172,7 +180,7 @@ class Overlay implements Txn {
     const name = pool.metadata.name;
     const c = this.current(name);
     const cur = c instanceof Promise ? await c : c;
-    if (valueOf(cur)) throw new AlreadyExistsError(name);
+    if (valueOf(cur) || this.undecodable(name, cur) !== undefined) throw new AlreadyExistsError(name);
     // The global crypto, not node:crypto: that costs ~3 ms to load, and only writes need it.
     const stored = this.encode(pool, { resourceVersion: '', uid: globalThis.crypto.randomUUID(), creationTimestamp: nowTimestamp() });
     this.stage(name, stored, cur);
@@ -195,14 +203,25 @@ class Overlay implements Txn {
 
   async delete(name: string, resourceVersion?: string): Promise<StoredPool> {
     const c = this.current(name);
-    const cur = c instanceof Promise ? await c : c;
-    const value = valueOf(cur);
+    let cur = c instanceof Promise ? await c : c;
+    let value = valueOf(cur);
+    const occupied = value ? undefined : this.undecodable(name, cur);
+    if (occupied !== undefined) {
+      // A value that is not an IPPool: delete removes it like a pool (the only way to, short of etcdctl).
+      value = this.placeholder(name, occupied);
+      cur = { staged: undefined, base: value };
+    }
     if (!value) throw new NotFoundError(name);
     if (resourceVersion !== undefined && resourceVersion !== '' && resourceVersion !== value.metadata.resourceVersion) {
       throw new ConflictError(name);
     }
     this.stage(name, null, cur);
     return value;
+  }
+
+  /** undecodable returns the resourceVersion of an unreadable value stored under name (nothing staged for it), if any. */
+  private undecodable(name: string, cur: Current): string | undefined {
+    return cur.staged ? undefined : this.session.undecodable?.(name);
   }
 
   /** stage records the step's write of name; cur is what current(name) returned. */
@@ -271,7 +290,7 @@ async function runBatch<I, R>(
   const out: BatchOutcome<R>[] = [];
   if (items.length === 0) return out;
   // The codec (and the core rules it uses for defaults) loads only for writes: reads stay light.
-  const { toStoredPool } = await import('./codec.js');
+  const { toStoredPool, undecodablePool } = await import('./codec.js');
   let attempts = 0;
   let committedAny = false;
   while (out.length < items.length) {
@@ -281,7 +300,7 @@ async function runBatch<I, R>(
     let step: BatchStep<I, R>;
     try {
       session = await backend.session();
-      overlay = new Overlay(session, toStoredPool);
+      overlay = new Overlay(session, toStoredPool, undecodablePool);
       step = await begin(overlay);
     } catch (e) {
       if (e instanceof UnavailableError && committedAny) return failRest(out, items.length, e);

@@ -1,15 +1,19 @@
-import type { Etcd3, ICompare, IKeyValue, IRangeResponse, IRequestOp } from 'etcd3';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, TOO_LARGE } from '../base/read-bounded.js';
+import type { Etcd3, ICompare, IKeyValue, IRangeRequest, IRangeResponse, IRequestOp, ITxnRequest, ITxnResponse } from 'etcd3';
 import { decodeStoredPool, encodeEtcdValue } from './codec.js';
 import type { Datastore, ListResult, StoredPool, WatchEvent } from './datastore.js';
 import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
+import { EtcdCallError, openEtcdMembers, parseEndpoint, type Endpoint, type EtcdMembers } from './etcd-members.js';
+import { judgeOutcome, type KeyState, type Outcome, type TxnWrite } from './etcd-outcome.js';
+import { ETCD_TIMEOUT_MS, type EtcdConfig } from './etcd-config.js';
+import { loadTlsMaterial, type TlsMaterial } from './etcd-tls.js';
 import { decodeIpamBlock, IPAM_BLOCK_PREFIX, type IpamBlock } from './ipam.js';
 
 // Calico's etcd v3 layout (libcalico-go/lib/backend/model/resource.go, etcdv3/etcdv3.go):
 // one key per pool, /calico/resources/v3/projectcalico.org/ippools/<name>, holding the
 // IPPool's JSON without metadata.resourceVersion; resourceVersion is the key's mod_revision.
+// Requests go through EtcdMembers (etcd-members.ts), which moves on to another member when
+// one fails; a write whose answer is lost is read back here before anything is reported.
 
 /** PREFIX is the key prefix of every IPPool; a pool's key is PREFIX + name. */
 export const PREFIX = '/calico/resources/v3/projectcalico.org/ippools/';
@@ -32,122 +36,118 @@ const NESTED_GROUPS = 63;
 const NESTED_OPS = 64;
 /** CHUNK_BYTES bounds a transaction's pools: etcd refuses requests over 1.5 MiB (--max-request-bytes). */
 const CHUNK_BYTES = 1024 * 1024;
-
-/** EtcdConfig is how to reach etcd: Calico's etcd settings (CalicoAPIConfig spec / ETCD_* env). */
-export interface EtcdConfig {
-  readonly endpoints: readonly string[];
-  readonly username?: string;
-  readonly password?: string;
-  readonly caCertFile?: string;
-  readonly certFile?: string;
-  readonly keyFile?: string;
-  /** inline PEM (config file only: etcdCACert, etcdCert, etcdKey) */
-  readonly caCert?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  /** timeoutMs bounds connecting and each request (default 10 s, as calicoctl). */
-  readonly timeoutMs?: number;
-}
+/** RESENDS bounds how often a transaction found not applied after its answer was lost is sent again. */
+const RESENDS = 3;
+/** RESOURCE_EXHAUSTED is the gRPC status of a message over the size limit. */
+const RESOURCE_EXHAUSTED = 8;
 
 function keyOf(name: string): string {
   return PREFIX + name;
 }
 
-/** describeError turns a client error into one line, without the client's stack. */
-function describeError(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg
-    .replace(/\s+/g, ' ')
-    .replace(/^\d+ [A-Z_]+: /, '')
-    .replace(/ Resolution note:.*$/, '')
-    .replace(/Last error: Error: /, 'last error: ')
-    .trim();
+/** nameOf returns the pool name of an IPPool key, or null for a key Calico would not read as one (a '/' after the prefix). */
+function nameOf(key: Buffer): string | null {
+  const name = key.toString('utf8').slice(PREFIX.length);
+  return name === '' || name.includes('/') ? null : name;
 }
 
-/**
- * wasNotApplied reports whether a failed request certainly changed nothing: the connection
- * could not be made, or etcd refused the request outright (too many operations, too large,
- * not permitted), as opposed to a request whose answer was lost (it may have been applied).
- */
-function wasNotApplied(e: unknown): boolean {
-  return /ECONNREFUSED|No connection established|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|circuit|Failed to connect|Name resolution failed|too many operations|request is too large|duplicate key|permission denied|invalid auth|authentication failed/i.test(
-    describeError(e),
-  );
-}
+const AUTH_FAILURE = /permission denied|authentication failed|invalid auth token|user name is empty/i;
 
-/**
- * NO_RETRY is a fault-handling policy that runs a call once: poolctl decides itself what to do
- * after a failure (etcd3's default retries a write whose answer was lost, which would then
- * look like a conflict with itself).
- */
-const NO_RETRY = {
-  execute: <T>(fn: (ctx: { signal: AbortSignal; attempt: number }) => PromiseLike<T> | T): Promise<T> =>
-    Promise.resolve().then(() => fn({ signal: new AbortController().signal, attempt: 0 })),
-};
+/** txnOps nests ops in transactions of NESTED_OPS when there are more than a flat transaction allows. */
+function txnOps(ops: IRequestOp[]): IRequestOp[] {
+  if (ops.length <= FLAT_OPS) return ops;
+  const nested: IRequestOp[] = [];
+  for (let i = 0; i < ops.length; i += NESTED_OPS) nested.push({ request_txn: { compare: [], success: ops.slice(i, i + NESTED_OPS), failure: [] } });
+  return nested;
+}
 
 class EtcdBackend implements Backend {
   readonly kind = 'etcdv3' as const;
   readonly location: string;
+  private readonly warned = new Set<string>();
+  private watchClient: Etcd3 | null = null;
 
   constructor(
-    private readonly client: Etcd3,
-    endpoints: readonly string[],
+    private readonly members: EtcdMembers,
+    private readonly watchConfig: { readonly endpoints: readonly Endpoint[]; readonly tls?: TlsMaterial; readonly username?: string; readonly password?: string },
+    private readonly warnSink: ((message: string) => void) | undefined,
   ) {
-    this.location = endpoints.join(',');
+    this.location = members.location;
   }
 
-  /** call runs one request; a failure becomes an UnavailableError naming the endpoints (DATASTORE_UNREACHABLE). */
-  private async call<T>(what: string, write: boolean, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw this.failure(what, write, e);
-    }
+  /** warn passes a message on once per process. */
+  private warn(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.warnSink?.(message);
   }
 
-  /** failure is the UnavailableError for a failed request (`what`; a write may have been applied). */
-  private failure(what: string, write: boolean, e: unknown): UnavailableError {
-    const reason = describeError(e);
-    const outcome = write && !wasNotApplied(e) ? 'unknown' : 'not-applied';
-    if (/permission denied|authentication failed|invalid auth token|user name is empty/i.test(reason)) {
-      return new UnavailableError(`etcd at ${this.location} refused the ${what}: ${reason}`, {
+  /** failure is the UnavailableError (DATASTORE_UNREACHABLE) for a request that failed for good; `outcome` is what is known of a write. */
+  private failure(what: string, e: EtcdCallError, outcome: 'not-applied' | 'unknown' = 'not-applied'): UnavailableError {
+    if (AUTH_FAILURE.test(e.reason)) {
+      return new UnavailableError(`etcd at ${this.location} refused the ${what}: ${e.reason}`, {
         outcome,
         hint: 'check ETCD_USERNAME / ETCD_PASSWORD (or etcdUsername / etcdPassword in the config file)',
       });
     }
-    if (/^etcdserver: /.test(reason)) return new UnavailableError(`etcd at ${this.location} refused the ${what}: ${reason}`, { outcome });
-    return new UnavailableError(`cannot reach etcd at ${this.location}: ${what} failed: ${reason}`, {
+    if (e.failure === 'refused') return new UnavailableError(`etcd at ${this.location} refused the ${what}: ${e.reason}`, { outcome });
+    return new UnavailableError(`cannot reach etcd at ${this.location}: ${what} failed: ${e.reason}`, {
       outcome,
-      hint: 'check ETCD_ENDPOINTS (or etcdEndpoints in the config file) and that etcd is running',
+      hint: `check ETCD_ENDPOINTS (or etcdEndpoints in the config file) and that etcd is running; each request waits at most ${this.members.timeoutMs / 1000} s (POOLCTL_ETCD_TIMEOUT)`,
     });
   }
 
-  private decode(kv: IKeyValue): StoredPool | null {
-    return decodeStoredPool(kv.value.toString('utf8'), String(kv.mod_revision));
+  /** read sends a read request; a failure becomes an UnavailableError naming the endpoints. */
+  private async read<Q, R>(what: string, method: 'range' | 'txn', req: Q): Promise<R> {
+    try {
+      return await this.members.request<Q, R>(method, req, 'read', this.members.deadline());
+    } catch (e) {
+      throw e instanceof EtcdCallError ? this.failure(what, e) : e;
+    }
+  }
+
+  /**
+   * decode reads one stored value: the pool, or undefined when the key is not an IPPool key
+   * Calico reads (skipped silently, as Calico does) or its value is not an IPPool (skipped,
+   * with a warning naming the key; `onUndecodable` learns its name and revision).
+   */
+  private decode(kv: IKeyValue, onUndecodable: (name: string, rv: string) => void): StoredPool | undefined {
+    const name = nameOf(kv.key);
+    if (name === null) return undefined;
+    const rv = String(kv.mod_revision);
+    const d = decodeStoredPool(kv.value.toString('utf8'), rv, name);
+    const key = PREFIX + name;
+    if (!d.ok) {
+      onUndecodable(name, rv);
+      this.warn(`etcd key ${key} does not hold an IPPool Calico can read (${d.reason}); get and list leave it out, poolctl delete ippool ${name} removes it`);
+      return undefined;
+    }
+    if (d.note) this.warn(`etcd key ${key}: ${d.note}; it is shown as ${name}`);
+    return d.pool;
   }
 
   /** readAll reads every pool in pages, all at the revision of the first page. */
-  private async readAll(): Promise<{ pools: Map<string, StoredPool>; revision: string }> {
-    const kv = this.client.kv;
+  private async readAll(onUndecodable: (name: string, rv: string) => void): Promise<{ pools: Map<string, StoredPool>; revision: string }> {
     const pools = new Map<string, StoredPool>();
     let revision: string | undefined;
     let from = Buffer.from(PREFIX);
     let limit = PAGE;
     for (;;) {
-      const page = { key: from, range_end: Buffer.from(PREFIX_END), limit, ...(revision ? { revision } : {}) };
+      const page: IRangeRequest = { key: from, range_end: Buffer.from(PREFIX_END), limit, ...(revision ? { revision } : {}) };
       let res: IRangeResponse;
       try {
-        res = await kv.range(page);
+        res = await this.members.request<IRangeRequest, IRangeResponse>('range', page, 'read', this.members.deadline());
       } catch (e) {
-        if (limit > 1 && /RESOURCE_EXHAUSTED|larger than max/i.test(String((e as Error).message))) {
+        if (!(e instanceof EtcdCallError)) throw e;
+        if (limit > 1 && e.code === RESOURCE_EXHAUSTED) {
           limit = Math.max(1, limit >> 1);
           continue;
         }
-        throw this.failure('list', false, e);
+        throw this.failure('list', e);
       }
       revision ??= String(res.header.revision);
       for (const item of res.kvs) {
-        const p = this.decode(item);
+        const p = this.decode(item, onUndecodable);
         if (p) pools.set(p.metadata.name, p);
       }
       const last = res.kvs.at(-1);
@@ -157,20 +157,49 @@ class EtcdBackend implements Backend {
     return { pools, revision: revision ?? '0' };
   }
 
+  /**
+   * readKeys reads the given keys at one revision (a read-only transaction per FLAT_OPS keys:
+   * linearizable, so a lost write is either visible or will never be), by the deadline.
+   */
+  private async readKeys(keys: readonly string[], deadline: number): Promise<{ state: Map<string, KeyState>; revision: string }> {
+    const state = new Map<string, KeyState>();
+    let revision: string | undefined;
+    for (let i = 0; i < keys.length; i += FLAT_OPS) {
+      const success: IRequestOp[] = keys.slice(i, i + FLAT_OPS).map((k) => ({ request_range: { key: Buffer.from(k), ...(revision ? { revision } : {}) } }));
+      const res = await this.members.request<ITxnRequest, ITxnResponse>('txn', { compare: [], success, failure: [] }, 'read', deadline);
+      revision ??= String(res.header.revision);
+      for (const r of res.responses) {
+        for (const kv of r.response_range?.kvs ?? []) {
+          state.set(kv.key.toString('utf8'), { value: kv.value, mod_revision: String(kv.mod_revision), create_revision: String(kv.create_revision) });
+        }
+      }
+    }
+    return { state, revision: revision ?? '0' };
+  }
+
   async session(): Promise<Session> {
-    const kv = this.client.kv;
     /** all pools (after list or prefetch), kept current with this session's commits */
     let all: Map<string, StoredPool> | null = null;
     let allRevision = '0';
     /** guard is the revision no pool may have changed after (set by list), advanced by each commit */
     let guard: string | null = null;
+    /** seen is the newest revision this session has read: a write sent later can only apply after it */
+    let seen = 0n;
     const single = new Map<string, StoredPool | undefined>();
+    /** undecodable keys (name → mod_revision) seen by this session: occupied, not pools */
+    const undecodable = new Map<string, string>();
+    const onUndecodable = (name: string, rv: string): void => void undecodable.set(name, rv);
+    const see = (revision: string | number): void => {
+      const r = BigInt(revision);
+      if (r > seen) seen = r;
+    };
 
     const prefetch = async (): Promise<void> => {
       if (all) return;
-      const r = await this.readAll();
+      const r = await this.readAll(onUndecodable);
       all = r.pools;
       allRevision = r.revision;
+      see(r.revision);
     };
 
     const list = async (): Promise<ListResult> => {
@@ -183,9 +212,10 @@ class EtcdBackend implements Backend {
     const get = async (name: string): Promise<StoredPool | undefined> => {
       if (all) return all.get(name);
       if (single.has(name)) return single.get(name);
-      const res = await this.call('get', false, () => kv.range({ key: Buffer.from(keyOf(name)) }));
+      const res = await this.read<IRangeRequest, IRangeResponse>('get', 'range', { key: Buffer.from(keyOf(name)) });
+      see(res.header.revision);
       const first = res.kvs[0];
-      const p = (first && this.decode(first)) ?? undefined;
+      const p = first ? this.decode(first, onUndecodable) : undefined;
       single.set(name, p);
       return p;
     };
@@ -200,52 +230,100 @@ class EtcdBackend implements Backend {
     const full = (st: ChunkStats): boolean =>
       st.bytes >= CHUNK_BYTES || (guard ? st.writes >= NESTED_GROUPS * NESTED_OPS || st.guarded >= NESTED_GROUPS : st.writes >= FLAT_OPS);
 
-    const commit = async (writes: readonly Write[]): Promise<string[] | null> => {
-      const compare: ICompare[] = [];
-      if (guard) {
-        compare.push({ key: Buffer.from(PREFIX), range_end: Buffer.from(PREFIX_END), target: 'Mod', result: 'Less', mod_revision: String(BigInt(guard) + 1n) });
-      }
+    /** applied records a committed transaction (at revision rv; null: only deletes, revision unknown) in the session's view. */
+    const applied = (writes: readonly Write[], rv: string | null, readAt: string): string[] => {
+      const version = rv ?? readAt;
       for (const w of writes) {
-        if (w.expect !== 'absent') compare.push({ key: Buffer.from(keyOf(w.name)), target: 'Mod', result: 'Equal', mod_revision: w.expect });
-        else if (!guard) compare.push({ key: Buffer.from(keyOf(w.name)), target: 'Version', result: 'Equal', version: 0 });
-      }
-      const ops: IRequestOp[] = writes.map((w) =>
-        w.pool
-          ? { request_put: { key: Buffer.from(keyOf(w.name)), value: Buffer.from(encodeEtcdValue(w.pool)) } }
-          : { request_delete_range: { key: Buffer.from(keyOf(w.name)) } },
-      );
-      let success = ops;
-      if (ops.length > FLAT_OPS) {
-        success = [];
-        for (let i = 0; i < ops.length; i += NESTED_OPS) {
-          success.push({ request_txn: { compare: [], success: ops.slice(i, i + NESTED_OPS), failure: [] } });
-        }
-      }
-      const res = await this.call('write', true, () => kv.txn({ compare, success, failure: [] }));
-      if (!res.succeeded) return null;
-      const rv = String(res.header.revision);
-      for (const w of writes) {
-        const p = w.pool ? { ...w.pool, metadata: { ...w.pool.metadata, resourceVersion: rv } } : undefined;
+        const p = w.pool ? { ...w.pool, metadata: { ...w.pool.metadata, resourceVersion: version } } : undefined;
+        undecodable.delete(w.name);
         if (all) {
           if (p) all.set(w.name, p);
           else all.delete(w.name);
         } else single.set(w.name, p);
       }
-      if (guard) guard = rv;
-      return writes.map(() => rv);
+      if (guard && rv) guard = rv;
+      see(version);
+      return writes.map(() => version);
     };
 
-    return { list, prefetch, get, commit, full };
+    const commit = async (writes: readonly Write[]): Promise<string[] | null> => {
+      const compare: ICompare[] = [];
+      if (guard) {
+        compare.push({ key: Buffer.from(PREFIX), range_end: Buffer.from(PREFIX_END), target: 'Mod', result: 'Less', mod_revision: String(BigInt(guard) + 1n) });
+      }
+      const sent: TxnWrite[] = [];
+      const ops: IRequestOp[] = [];
+      for (const w of writes) {
+        const key = keyOf(w.name);
+        if (w.expect !== 'absent') compare.push({ key: Buffer.from(key), target: 'Mod', result: 'Equal', mod_revision: w.expect });
+        else if (!guard) compare.push({ key: Buffer.from(key), target: 'Version', result: 'Equal', version: 0 });
+        const value = w.pool ? Buffer.from(encodeEtcdValue(w.pool)) : null;
+        sent.push({ key, value, expect: w.expect });
+        ops.push(value ? { request_put: { key: Buffer.from(key), value } } : { request_delete_range: { key: Buffer.from(key) } });
+      }
+      const req: ITxnRequest = { compare, success: txnOps(ops), failure: [] };
+      const deadline = this.members.deadline();
+      /** sentAfter is the newest revision read before the transaction was first sent: if it applied, it applied after that. */
+      const sentAfter = seen;
+      /** lostBefore is why an earlier send's answer was lost (that send was found not applied), if one was */
+      let lostBefore: string | null = null;
+      /**
+       * readBack reads the transaction's keys and decides what became of it; it throws an
+       * UnavailableError ('unknown') when it cannot read them or cannot tell.
+       */
+      const readBack = async (why: string): Promise<{ outcome: Exclude<Outcome, { applied: 'unknown' }>; revision: string }> => {
+        let r: Awaited<ReturnType<EtcdBackend['readKeys']>>;
+        try {
+          r = await this.readKeys(sent.map((w) => w.key), deadline);
+        } catch (x) {
+          if (!(x instanceof EtcdCallError)) throw x;
+          throw this.failure('write', new EtcdCallError(x.failure, `${why}; reading it back failed too: ${x.reason}`), 'unknown');
+        }
+        const outcome = judgeOutcome(sent, r.state, sentAfter);
+        if (outcome.applied === 'unknown') {
+          throw this.failure('write', new EtcdCallError('lost', `${why}; reading it back could not tell whether it was applied: ${outcome.why}`), 'unknown');
+        }
+        return { outcome, revision: r.revision };
+      };
+      for (let sends = 1; ; sends++) {
+        let res: ITxnResponse;
+        try {
+          res = await this.members.request<ITxnRequest, ITxnResponse>('txn', req, 'write', deadline);
+        } catch (e) {
+          if (!(e instanceof EtcdCallError)) throw e;
+          if (e.failure !== 'lost') throw this.failure('write', e);
+          // The answer was lost: read the keys back to learn whether the transaction applied.
+          const back = await readBack(e.reason);
+          if (back.outcome.applied === true) return applied(writes, back.outcome.revision, back.revision);
+          see(back.revision);
+          lostBefore = e.reason;
+          if (sends <= RESENDS && Date.now() < deadline) continue;
+          throw this.failure('write', new EtcdCallError('unreachable', `${e.reason} (not applied; sent ${sends} times)`));
+        }
+        if (res.succeeded) return applied(writes, String(res.header.revision), String(res.header.revision));
+        if (lostBefore !== null) {
+          // A send whose answer was lost can still apply after it was read back (its proposal
+          // was in flight): then this send fails its compares. Look once more before calling
+          // it a lost race, which would re-run the items and misreport them.
+          const back = await readBack(lostBefore);
+          if (back.outcome.applied === true) return applied(writes, back.outcome.revision, back.revision);
+        }
+        return null;
+      }
+    };
+
+    return { list, prefetch, get, commit, full, undecodable: (name) => undecodable.get(name) };
   }
 
-  /** ipamBlocks reads Calico IPAM's allocation blocks (ipam.ts), in pages of PAGE keys. */
+  /** ipamBlocks reads Calico IPAM's allocation blocks (ipam.ts), in pages of PAGE keys, all at the first page's revision. */
   async ipamBlocks(): Promise<IpamBlock[]> {
     const blocks: IpamBlock[] = [];
     const end = Buffer.from(IPAM_BLOCK_PREFIX.slice(0, -1) + '0');
     let from = Buffer.from(IPAM_BLOCK_PREFIX);
     let revision: string | undefined;
     for (;;) {
-      const res = await this.call('IPAM block list', false, () => this.client.kv.range({ key: from, range_end: end, limit: PAGE, ...(revision ? { revision } : {}) }));
+      const page: IRangeRequest = { key: from, range_end: end, limit: PAGE, ...(revision ? { revision } : {}) };
+      const res = await this.read<IRangeRequest, IRangeResponse>('IPAM block list', 'range', page);
       revision ??= String(res.header.revision);
       for (const kv of res.kvs) {
         const b = decodeIpamBlock(kv.key.toString('utf8'), kv.value.toString('utf8'));
@@ -257,76 +335,59 @@ class EtcdBackend implements Backend {
     }
   }
 
+  /** watch follows the pools through an etcd3 client over every endpoint (its reconnects suit a long-lived stream). */
   async watch(onEvent: (e: WatchEvent) => void): Promise<() => Promise<void>> {
-    const watcher = await this.call('watch', false, () => this.client.watch().prefix(PREFIX).withPreviousKV().create());
+    const { Etcd3 } = await import('etcd3');
+    const c = this.watchConfig;
+    this.watchClient ??= new Etcd3({
+      hosts: c.endpoints.map((e) => `${e.secure || c.tls ? 'https' : 'http'}://${e.target}`),
+      ...(c.tls ? { credentials: { rootCertificate: c.tls.rootCertificate, ...(c.tls.privateKey ? { privateKey: c.tls.privateKey, certChain: c.tls.certChain! } : {}) } } : {}),
+      ...(c.username && c.password ? { auth: { username: c.username, password: c.password } } : {}),
+    });
+    let watcher;
+    try {
+      watcher = await this.watchClient.watch().prefix(PREFIX).withPreviousKV().create();
+    } catch (e) {
+      throw this.failure('watch', new EtcdCallError('unreachable', (e as Error).message));
+    }
+    const ignore = (): void => undefined;
     watcher.on('put', (kv, prev) => {
-      const pool = this.decode(kv);
+      const pool = this.decode(kv, ignore);
       if (pool) onEvent({ type: prev ? 'modified' : 'added', pool });
     });
     watcher.on('delete', (kv, prev) => {
-      const pool = prev && decodeStoredPool(prev.value.toString('utf8'), String(kv.mod_revision));
-      if (pool) onEvent({ type: 'deleted', pool });
+      const name = nameOf(kv.key);
+      const d = prev && name !== null ? decodeStoredPool(prev.value.toString('utf8'), String(kv.mod_revision), name) : null;
+      if (d?.ok) onEvent({ type: 'deleted', pool: d.pool });
     });
     return () => watcher.cancel();
   }
 
   async close(): Promise<void> {
-    this.client.close();
+    this.members.close();
+    this.watchClient?.close();
   }
-}
-
-/** readPem reads a TLS file through the bounded reader (MAX_INPUT_BYTES): /dev/zero or a FIFO cannot exhaust memory. */
-function readPem(path: string, what: string): Buffer {
-  let b: Buffer | typeof TOO_LARGE;
-  try {
-    b = readFileBounded({ openSync, fstatSync, readSync, closeSync }, path);
-  } catch (e) {
-    throw new UnavailableError(`cannot read the etcd ${what} file ${path}: ${(e as Error).message}`);
-  }
-  if (b === TOO_LARGE) throw new UnavailableError(`cannot read the etcd ${what} file ${path}: it exceeds the size limit of ${formatByteLimit(MAX_INPUT_BYTES)}`);
-  return b;
 }
 
 /**
- * openEtcdDatastore connects to etcd v3 (etcd3 is loaded here, lazily: it costs ~300 ms).
- * TLS is used when a CA, certificate or key is given (files, or inline PEM from the config
- * file, never both: Calico's rule); username and password only when both are set. Nothing
- * is sent until the first read or write.
+ * openEtcdDatastore prepares a connection to every etcd endpoint (the gRPC library loads
+ * here, lazily: it costs ~0.2 s). TLS is used when a CA, certificate or key is given (files,
+ * or inline PEM from the config file; checked first, see etcd-tls.ts), username and password
+ * only when both are set. A user name and password inside an endpoint URL are ignored, as
+ * Calico's etcd client ignores them, with a warning. Nothing is sent until the first read or
+ * write; `warn` receives what a user should know (unreadable values, ignored settings).
  */
-export async function openEtcdDatastore(cfg: EtcdConfig): Promise<Datastore> {
-  const { Etcd3 } = await import('etcd3');
-  const haveInline = Boolean(cfg.caCert || cfg.cert || cfg.key);
-  const haveFiles = Boolean(cfg.caCertFile || cfg.certFile || cfg.keyFile);
-  if (haveInline && haveFiles) {
-    // libcalico-go/lib/backend/etcdv3/etcdv3.go NewEtcdV3Client
-    throw new UnavailableError('Cannot mix inline certificate-key and certificate / key files');
+export async function openEtcdDatastore(cfg: EtcdConfig, opts: { warn?: (message: string) => void } = {}): Promise<Datastore> {
+  const endpoints = cfg.endpoints
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
+    .map(parseEndpoint);
+  if (endpoints.length === 0) throw new UnavailableError('no etcd endpoints specified');
+  const tls = await loadTlsMaterial(cfg);
+  for (const e of endpoints.filter((x) => x.userinfo)) {
+    opts.warn?.(`the user name and password in the etcd endpoint ${e.display} are ignored (as calicoctl ignores them); set ETCD_USERNAME and ETCD_PASSWORD`);
   }
-  let credentials: { rootCertificate: Buffer; privateKey?: Buffer; certChain?: Buffer } | undefined;
-  if (haveInline || haveFiles) {
-    const ca = cfg.caCert ? Buffer.from(cfg.caCert) : cfg.caCertFile ? readPem(cfg.caCertFile, 'CA certificate') : undefined;
-    const cert = cfg.cert ? Buffer.from(cfg.cert) : cfg.certFile ? readPem(cfg.certFile, 'client certificate') : undefined;
-    const key = cfg.key ? Buffer.from(cfg.key) : cfg.keyFile ? readPem(cfg.keyFile, 'client key') : undefined;
-    if (Boolean(cert) !== Boolean(key)) {
-      throw new UnavailableError('etcd TLS needs both a client certificate and its key (ETCD_CERT_FILE and ETCD_KEY_FILE)');
-    }
-    // Without a CA of its own, etcd3 needs one: use Node's bundled roots.
-    const { rootCertificates } = await import('node:tls');
-    credentials = {
-      rootCertificate: ca ?? Buffer.from(rootCertificates.join('\n')),
-      ...(key ? { privateKey: key } : {}),
-      ...(cert ? { certChain: cert } : {}),
-    };
-  }
-  const timeout = cfg.timeoutMs ?? 10_000;
-  const hosts = cfg.endpoints.map((e) => e.trim()).filter((e) => e !== '');
-  if (hosts.length === 0) throw new UnavailableError('no etcd endpoints specified');
-  const client = new Etcd3({
-    hosts,
-    ...(credentials ? { credentials } : {}),
-    ...(cfg.username && cfg.password ? { auth: { username: cfg.username, password: cfg.password, callOptions: () => ({ deadline: Date.now() + timeout }) } } : {}),
-    dialTimeout: timeout,
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
-    faultHandling: { global: NO_RETRY as never, host: () => NO_RETRY as never },
-  });
-  return new EngineDatastore(new EtcdBackend(client, hosts));
+  const auth = cfg.username && cfg.password ? { username: cfg.username, password: cfg.password } : {};
+  const members = await openEtcdMembers(endpoints, { ...(tls ? { tls } : {}), ...auth, timeoutMs: cfg.timeoutMs ?? ETCD_TIMEOUT_MS });
+  return new EngineDatastore(new EtcdBackend(members, { endpoints, ...(tls ? { tls } : {}), ...auth }, opts.warn));
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../base/context.js';
 import { PoolctlError } from '../base/errors.js';
+import { visibleMessage } from '../base/terminal-text.js';
 import { resolveDatastoreConfig, type DatastoreConfig } from './config.js';
 import type { Datastore } from './datastore.js';
 
@@ -19,7 +20,7 @@ async function createDatastore(cfg: DatastoreConfig, warn: (message: string) => 
     return openFileDatastore(cfg.path, { warn });
   }
   const { openEtcdDatastore } = await import('./etcd.js');
-  return openEtcdDatastore(cfg.etcd);
+  return openEtcdDatastore(cfg.etcd, { warn });
 }
 
 /** kubeconfigOf returns the kubeconfig a calicoctl user would have: $KUBECONFIG, else ~/.kube/config if it exists. */
@@ -50,7 +51,7 @@ export interface OpenOptions {
  * openDatastore opens the datastore a command runs against: the one injected in the context
  * (tests), else the one the global options, environment and config file select
  * (config.ts, spec/cli.md "Datastore selection"). What the store warns about goes to stderr
- * as `warning: ...` lines. Two guards for a store the user did not mean: a `--store`
+ * as `warning: ...` lines, made visible (it can quote stored keys and values). Two guards for a store the user did not mean: a `--store`
  * directory that does not exist is an error unless the command creates pools (a mistyped
  * path is not an empty store); and when nothing selected a datastore but a kubeconfig
  * exists (calicoctl would use the Kubernetes datastore), one `note:` line says which store is
@@ -68,7 +69,7 @@ export async function openDatastore(ctx: Pick<Context, 'env' | 'cwd' | 'global' 
     const kube = kubeconfigOf(ctx.env);
     if (kube) ctx.io.stderr.write(`${kubeNotice(cfg.path, kube)}\n`);
   }
-  return createDatastore(cfg, (message) => ctx.io.stderr.write(`warning: ${message}\n`));
+  return createDatastore(cfg, (message) => ctx.io.stderr.write(`warning: ${visibleMessage(message)}\n`));
 }
 
 /** selectedDatastore is the datastore a command's global options, environment and config file select (config.ts), not opened. */

@@ -13,7 +13,7 @@ interface Column {
 const mode = (m: string | undefined): string => (m ? m : 'Never');
 
 const NAME: Column = { heading: 'NAME', value: (p) => p.metadata.name };
-const CIDR: Column = { heading: 'CIDR', value: (p) => p.spec.cidr };
+const CIDR: Column = { heading: 'CIDR', value: (p) => p.spec.cidr ?? '' };
 const SELECTOR: Column = { heading: 'SELECTOR', value: (p) => p.spec.nodeSelector ?? '' };
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG_FILE, defaultStorePath, parseConfigFile, resolveDatastoreConfig } from '../../src/datastore/config.js';
+import { DEFAULT_CONFIG_FILE, defaultStorePath, etcdTimeout, parseConfigFile, resolveDatastoreConfig } from '../../src/datastore/config.js';
 import { failure, failureOf } from '../support/failure.js';
 
 const cwd = '/work/here';
@@ -132,5 +132,43 @@ spec:
     const e = failureOf(await parse(text).catch((x: unknown) => x));
     expect(e.exitCode).toBe(2);
     expect(e.message.startsWith(message)).toBe(true);
+  });
+});
+
+describe('POOLCTL_ETCD_TIMEOUT: the deadline of each etcd request', () => {
+  it.each([
+    ['10s', 10_000],
+    ['1m30s', 90_000],
+    ['2.5s', 2500],
+    ['500ms', 500],
+    ['1h', 3_600_000],
+    ['1500us', 2],
+    ['7', 7000],
+    ['0.25', 250],
+    [' 3s ', 3000],
+  ])('%j is %d ms', (v, ms) => {
+    expect(etcdTimeout({ POOLCTL_ETCD_TIMEOUT: v })).toBe(ms);
+  });
+
+  it('unset or empty is the default (undefined)', () => {
+    expect(etcdTimeout({})).toBeUndefined();
+    expect(etcdTimeout({ POOLCTL_ETCD_TIMEOUT: '' })).toBeUndefined();
+  });
+
+  it.each(['abc', '0', '0s', '-1s', '+1s', '10 s', '10sec', '1d', '100ns', 's'])('%j is a configuration error (exit 2)', (v) => {
+    let thrown: unknown;
+    try {
+      etcdTimeout({ POOLCTL_ETCD_TIMEOUT: v });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(failureOf(thrown)).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2, message: `POOLCTL_ETCD_TIMEOUT=${JSON.stringify(v.trim())} is not a duration of at least 1 ms` });
+  });
+
+  it('reaches the etcd configuration from the environment and with a config file', async () => {
+    const c = await sel({ ETCD_ENDPOINTS: 'http://e:2379', POOLCTL_ETCD_TIMEOUT: '3s' });
+    expect(c).toMatchObject({ type: 'etcdv3', etcd: { timeoutMs: 3000 } });
+    const f = await parseConfigFile('/c.cfg', 'apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec: {etcdEndpoints: "http://e:2379"}\n', { cwd, env: { POOLCTL_ETCD_TIMEOUT: '1m' } });
+    expect(f).toMatchObject({ type: 'etcdv3', etcd: { timeoutMs: 60_000 } });
   });
 });

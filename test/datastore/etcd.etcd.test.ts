@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import type { IPPool } from '../../src/core/index.js';
 import { openEtcdDatastore, PREFIX } from '../../src/datastore/etcd.js';
 import { UnavailableError } from '../../src/datastore/errors.js';
-import { etcdBackend, startEtcd, type EtcdServer, type EtcdTLS } from '../support/etcd.js';
+import type { BatchOutcome, StoredPool } from '../../src/datastore/datastore.js';
+import { etcdBackend, startEtcd, startTcpProxy, TEST_TLS, type EtcdServer, type TcpProxy } from '../support/etcd.js';
 import { exitStatusOf } from '../../src/cli/exit-status.js';
 
 // etcd specifics: Calico's exact keys and values, reading values Calico wrote, paging past
@@ -177,6 +177,91 @@ describe.skipIf(skip !== null)(`etcd v3 backend${skip ? ` (skipped: ${skip})` : 
   });
 });
 
+describe.skipIf(skip !== null)('etcd v3: a write whose answer is lost is read back before it is reported', () => {
+  let server: EtcdServer;
+  let raw: Etcd3;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    server = await startEtcd();
+    raw = new Etcd3({ hosts: server.endpoint });
+    proxy = await startTcpProxy(Number(new URL(server.endpoint).port));
+  });
+  afterAll(async () => {
+    raw?.close();
+    await proxy?.close();
+    await server?.destroy();
+  });
+
+  // 300 stored pools updated in one listed batch: 5 transactions of at most 63 updates (each
+  // small enough to go out whole without flow-control answers), and nothing else sent
+  // between commits (every read was done up front by the list).
+  const names = Array.from({ length: 300 }, (_, i) => `lost-${String(i).padStart(3, '0')}`);
+  const updateAll = (lose: () => void) => async (): Promise<BatchOutcome<StoredPool>[]> => {
+    await raw.delete().prefix('/calico/');
+    const ds = await openEtcdDatastore({ endpoints: [`http://127.0.0.1:${proxy.port}`], timeoutMs: 5000 });
+    let commits = 0;
+    try {
+      const created = await ds.batch(names, (txn) => (n) => txn.create(pool(n, `10.${Number(n.slice(5)) >> 8}.${Number(n.slice(5)) & 255}.0/24`)));
+      expect(created.every((o) => o.ok)).toBe(true);
+      return await ds.batch(
+        names,
+        async (txn) => {
+          await txn.list();
+          return async (n) => {
+            const cur = (await txn.get(n))!;
+            return txn.update({ ...cur, spec: { ...cur.spec, natOutgoing: true } });
+          };
+        },
+        { onCommitted: () => void (++commits === 2 && lose()) },
+      );
+    } finally {
+      await ds.close();
+      proxy.set({ toServer: 'pass', toClient: 'pass' });
+    }
+  };
+
+  /** expectExactlyOnce checks every pool reported updated is stored as updated, by one write (version 2: created, updated). */
+  const expectExactlyOnce = async (outcomes: BatchOutcome<StoredPool>[]): Promise<void> => {
+    expect(outcomes.filter((o) => !o.ok).map((o) => (o as { error: Error }).error.message)).toEqual([]);
+    const kvs = (await raw.getAll().prefix(PREFIX).exec()).kvs;
+    expect(kvs.map((kv) => kv.key.toString().slice(PREFIX.length))).toEqual(names);
+    expect(new Set(kvs.map((kv) => String(kv.version)))).toEqual(new Set(['2']));
+    expect(kvs.every((kv) => JSON.parse(kv.value.toString()).spec.natOutgoing === true)).toBe(true);
+  };
+  const revision = async (): Promise<number> => Number((await raw.get('x').exec()).header.revision);
+
+  it('the transaction reached etcd and its answer was lost: reported updated, written once', async () => {
+    let before = 0;
+    const outcomes = await updateAll(() => {
+      void revision().then((r) => (before = r));
+      // From here the answers are dropped: the next transaction is applied, its answer never
+      // comes; then the connection breaks and the proxy passes again (for the read-back).
+      proxy.set({ toClient: 'drop' });
+      setTimeout(() => {
+        proxy.cut();
+        proxy.set({ toClient: 'pass' });
+      }, 1500);
+    })();
+    await expectExactlyOnce(outcomes);
+    // after the second commit: 3 more transactions (nothing was sent twice)
+    expect((await revision()) - before).toBe(3);
+  });
+
+  it('the transaction never reached etcd: found not applied, sent again, written once', async () => {
+    let before = 0;
+    const outcomes = await updateAll(() => {
+      void revision().then((r) => (before = r));
+      proxy.set({ toServer: 'drop' });
+      setTimeout(() => {
+        proxy.cut();
+        proxy.set({ toServer: 'pass' });
+      }, 1500);
+    })();
+    await expectExactlyOnce(outcomes);
+    expect((await revision()) - before).toBe(3);
+  });
+});
+
 describe.skipIf(skip !== null)('etcd v3 with username and password', () => {
   let server: EtcdServer;
   beforeAll(async () => {
@@ -220,14 +305,7 @@ describe.skipIf(skip !== null)('etcd v3 with username and password', () => {
   });
 });
 
-const FIXTURES = join(import.meta.dirname, 'fixtures', 'tls');
-const TLS: EtcdTLS = {
-  ca: join(FIXTURES, 'ca.pem'),
-  cert: join(FIXTURES, 'server.pem'),
-  key: join(FIXTURES, 'server-key.pem'),
-  clientCert: join(FIXTURES, 'client.pem'),
-  clientKey: join(FIXTURES, 'client-key.pem'),
-};
+const TLS = TEST_TLS;
 
 describe.skipIf(skip !== null)('etcd v3 over TLS with client certificates', () => {
   let server: EtcdServer;

@@ -30,6 +30,7 @@ export const CLEAN_ENV: Record<string, undefined> = {
   CALICO_ETCD_ENDPOINTS: undefined,
   POOLCTL_STORE: undefined,
   POOLCTL_CONFIG: undefined,
+  POOLCTL_ETCD_TIMEOUT: undefined,
 };
 
 /** fileBackend is the embedded store in a fresh temp directory. */

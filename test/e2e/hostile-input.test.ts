@@ -118,9 +118,9 @@ describe('every input is bounded (128 MiB), whatever its file type', { timeout: 
   it.each([
     ['ETCD_CA_CERT_FILE', 'CA certificate', {}],
     ['ETCD_KEY_FILE', 'client key', { ETCD_CERT_FILE: join(TLS, 'client.pem') }],
-  ])('%s=/dev/zero is an unreadable TLS file (exit 3)', async (name, what, more) => {
+  ])('%s=/dev/zero is an unreadable TLS file (a configuration error, exit 2)', async (name, what, more) => {
     const r = await poolctl(['get', 'ippools'], { env: { POOLCTL_STORE: undefined, ETCD_ENDPOINTS: 'https://127.0.0.1:9', [name]: '/dev/zero', ...more } });
-    expect(r).toMatchObject({ code: 3, stdout: '' });
+    expect(r).toMatchObject({ code: 2, stdout: '' });
     expect(r.stderr).toContain(`cannot read the etcd ${what} file /dev/zero: it exceeds the size limit of 128 MiB\n`);
   });
 });

@@ -92,8 +92,9 @@ kernelDescribe('nat apply: refusals and dry run', () => {
   });
 
   it('bad input stops the command with its own error, and the kernel reads under way are stopped', async () => {
-    // nft and ipset that would take 30 s; on SIGTERM they note it and exit
-    const slow = (name: string) => `trap 'echo ${name} > ${join(dir, `stopped-${name}`)}; exit 1' TERM\nsleep 30 </dev/null >/dev/null 2>&1 &\nwait`;
+    // nft and ipset that would take 30 s; on SIGTERM they note it and exit (their sleep keeps
+    // none of poolctl's descriptors: not the pipes, not the host lock's fd 3)
+    const slow = (name: string) => `trap 'echo ${name} > ${join(dir, `stopped-${name}`)}; exit 1' TERM\nsleep 30 </dev/null >/dev/null 2>&1 3>&- &\nwait`;
     const bin = fakeBin('slow-tools', { nft: slow('nft'), ipset: slow('ipset') });
     const bad = file('bad-input.yaml', pool('bad', '10.0.0.0/33'));
     const r = await topo().cli(['nat', 'apply', '-f', bad], { env: { PATH: `${bin}:${process.env.PATH}` } });
