@@ -68,8 +68,15 @@ export async function deletePools(ds: Datastore, inputs: readonly ResourceInput[
     (txn) => async ({ input, i }): Promise<OpResult> => {
       const cur = await txn.get(input.name);
       if (!cur) {
-        if (opts.skipNotExists) return { action: 'skipped', warnings: [] };
-        throw new NotFoundError(input.name);
+        // Absent, or a value that is not an IPPool (no CIDR, nothing to disable): the store's
+        // delete removes the latter at once and says NotFound for the former.
+        try {
+          await txn.delete(input.name, input.resourceVersion);
+        } catch (e) {
+          if (e instanceof NotFoundError && opts.skipNotExists) return { action: 'skipped', warnings: [] };
+          throw e;
+        }
+        return { action: 'deleted', warnings: [] };
       }
       if (input.resourceVersion && input.resourceVersion !== cur.metadata.resourceVersion) throw new ConflictError(input.name);
       const used = blocksInUse(cur, blocks);
@@ -83,7 +90,7 @@ export async function deletePools(ds: Datastore, inputs: readonly ResourceInput[
   );
   const ready: { input: ResourceInput; i: number; rv?: string }[] = [];
   phase1.forEach((o, i) => {
-    if (!o.ok || o.value.action === 'invalid' || o.value.action === 'skipped') outcomes[i] = o;
+    if (!o.ok || o.value.action === 'invalid' || o.value.action === 'skipped' || o.value.action === 'deleted') outcomes[i] = o;
     else if (opts.dryRun) outcomes[i] = { ok: true, value: { action: 'deleted', warnings: [] } };
     else {
       const input = inputs[i]!;
