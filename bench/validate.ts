@@ -13,6 +13,11 @@ import { BIN, ROOT, row, section } from './harness.js';
  * Target: >= 50,000 resources/s. Each figure is the best of N runs (on a shared machine the
  * best run is the one least disturbed). POOLCTL_BENCH_BIN runs another build (e.g.
  * build/b/run.js).
+ *
+ * Then hostile YAML (issue 13): a flow mapping of one repeated key and a one-line mapping of
+ * distinct unknown keys, at the issue's sizes and at twice them, with time, peak RSS and the
+ * output's size: a doubled input must cost about twice as much (linear), the output must not
+ * grow with the number of repetitions.
  */
 
 const TARGET = 50_000;
@@ -75,6 +80,55 @@ function best(cmd: string, args: readonly string[], runs: number): number {
   return min;
 }
 
+/** flowMap is a one-line flow mapping of about `bytes` bytes of entries made by `entry`. */
+function flowMap(bytes: number, entry: (i: number) => string): string {
+  const parts: string[] = [];
+  for (let i = 0, n = 0; n < bytes; i++) {
+    const e = entry(i);
+    parts.push(e);
+    n += e.length + 2;
+  }
+  return `{${parts.join(', ')}}`;
+}
+
+/** HOSTILE are issue 13's inputs: [name, size in bytes, the spec of an IPPool made of it]. */
+const HOSTILE: readonly (readonly [string, number, (bytes: number) => string])[] = [
+  ['repeated key (35 KB in issue 13)', 35_000, (b) => flowMap(b, () => 'cidr: 10.0.0.0/16')],
+  ['repeated key (69 KB in issue 13)', 69_000, (b) => flowMap(b, () => 'cidr: 10.0.0.0/16')],
+  ['distinct unknown keys (790 KB in issue 13)', 790_000, (b) => flowMap(b, (i) => `k${i}: v${i}`).replace('{', '{cidr: 10.0.0.0/16, ')],
+];
+
+/** MAXRSS_HOOK makes a node process print its peak RSS (KB) on stderr as it exits. */
+const MAXRSS_HOOK = 'data:text/javascript,import {writeSync} from "node:fs"; process.on("exit", () => writeSync(2, `maxrss=${process.resourceUsage().maxRSS}\\n`));';
+
+/** measure runs validate on a file once: wall time, peak RSS (MB) and the size of what it printed. */
+function measure(file: string): { ms: number; rssMb: number; outBytes: number } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--import', MAXRSS_HOOK, BIN, 'validate', '-f', file], { cwd: ROOT, maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  const rss = /maxrss=(\d+)/.exec(r.stderr.toString())?.[1];
+  return { ms, rssMb: Number(rss ?? 0) / 1024, outBytes: r.stdout.length };
+}
+
+/** hostile: see the module comment. */
+function hostile(dir: string): void {
+  console.log('  hostile YAML (issue 13), validate, text output, best of 3:');
+  for (const [name, bytes, spec] of HOSTILE) {
+    const at = (b: number): { ms: number; rssMb: number; outBytes: number } => {
+      const file = join(dir, `hostile-${b}.yaml`);
+      writeFileSync(file, `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec: ${spec(b)}\n`);
+      const runs = [measure(file), measure(file), measure(file)];
+      return runs.reduce((a, x) => (x.ms < a.ms ? x : a));
+    };
+    const one = at(bytes);
+    const two = at(2 * bytes);
+    const fig = (m: { ms: number; rssMb: number; outBytes: number }): string => `${m.ms.toFixed(0)} ms, ${m.rssMb.toFixed(0)} MB`;
+    row(`${name}`, fig(one));
+    row(`  twice the size`, fig(two), { value: two.ms / one.ms, against: 'the time of the single size (linear: ~2x)' });
+    row(`  printed`, `${one.outBytes} / ${two.outBytes} B`, { value: two.outBytes / Math.max(1, one.outBytes), against: 'output growth at twice the size' });
+  }
+}
+
 /** run: see the module comment. */
 export async function run(): Promise<void> {
   section(`validate: end to end (${BIN})`);
@@ -109,6 +163,7 @@ export async function run(): Promise<void> {
     const ms = best(process.execPath, [BIN, 'validate', '-f', file, '-o', 'json'], 5);
     console.log(`  ${n.toLocaleString('en-US')} IPPools as one JSON List (${(statSync(file).size / 1e6).toFixed(1)} MB, 10% invalid), best of 5:`);
     row('poolctl validate -o json > /dev/null', `${ms.toFixed(0)} ms`, { value: (n / ms) * 1000 / TARGET, against: 'target', target: `${TARGET.toLocaleString('en-US')} resources/s = 1.00x` });
+    hostile(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

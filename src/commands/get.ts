@@ -1,3 +1,4 @@
+import { usageError } from '../base/errors.js';
 import { visibleMessage } from '../base/terminal-text.js';
 import { ExitCode } from '../base/exit-codes.js';
 import { OUTPUT_FORMATS, OUTPUT_HELP, resolvePrinter } from '../output/print-flags.js';
@@ -13,6 +14,11 @@ export default defineCommand({
   options: {
     output: { type: 'string', alias: 'o', default: 'table', describe: OUTPUT_HELP, values: [...OUTPUT_FORMATS, 'custom-columns='] },
     export: { type: 'boolean', default: false, describe: 'leave out uid, resourceVersion and creationTimestamp (for re-applying elsewhere)' },
+    crd: {
+      type: 'boolean',
+      default: false,
+      describe: 'with -o yaml|json: the kubectl form (crd.projectcalico.org/v1 IPPool, a v1 List), for kubectl apply -f -',
+    },
   },
   examples: [
     ['poolctl get ippools', 'list every pool (NAME, CIDR, SELECTOR)'],
@@ -20,13 +26,15 @@ export default defineCommand({
     ['poolctl get ippool default-ipv4-ippool -o yaml', 'one pool as YAML'],
     ['poolctl get pools -o json', 'every pool as an IPPoolList in JSON'],
     ['poolctl get pools -o name | xargs poolctl delete', 'delete every pool'],
+    ['poolctl get ippools -o yaml --crd | kubectl apply -f -', 'copy the pools into a cluster that keeps them as Kubernetes resources'],
   ],
   async run(args, ctx) {
     const { parseResourceArgs } = await import('../resources/kinds.js');
     const names = parseResourceArgs([args.resource, ...(args.names ?? [])]);
+    if (args.crd && !['yaml', 'yml', 'json'].includes(args.output)) throw usageError('--crd needs -o yaml or -o json', 'poolctl get ippools -o yaml --crd');
     const printer = await resolvePrinter(args.output);
     const { getPools } = await import('../resources/get.js');
-    const result = await getPools(ctx, names, { export: args.export });
+    const result = { ...(await getPools(ctx, names, { export: args.export })), crd: args.crd };
     // Named pools that are all missing print nothing but the errors, as calicoctl.
     if (names.length === 0 || result.items.length > 0) ctx.io.stdout.write(await printer.print(result));
     for (const e of result.errors) ctx.io.stderr.write(`${visibleMessage(e.message)}\n`);

@@ -8,8 +8,9 @@ import { defineCommand } from './command.js';
 import { FILE_OPTIONS } from './resource-flags.js';
 
 /**
- * validate: judge IPPool manifests as `create` would (spec/ippool.md §4, decision 2) and report
- * every problem with its position (manifest/validate-report.ts, output/diagnostics/).
+ * validate: judge IPPool manifests as `create` (or `--op apply|replace`) would (spec/ippool.md §4,
+ * decisions 2 and 6) and report every problem with its position (manifest/validate-report.ts,
+ * output/diagnostics/).
  */
 export default defineCommand({
   name: 'validate',
@@ -25,6 +26,12 @@ export default defineCommand({
       describe: 'report format: text, json, junit (JUnit XML), sarif (SARIF 2.1.0), github (Actions annotations)',
     },
     'against-store': { type: 'boolean', default: false, describe: "also check names and overlaps against the datastore's pools" },
+    op: {
+      type: 'string',
+      choices: ['create', 'apply', 'replace'],
+      default: 'create',
+      describe: 'judge each pool as this command would: create (a resourceVersion is an error), apply or replace (it is a precondition)',
+    },
   },
   examples: [
     ['poolctl validate -f pools.yaml', 'check one file'],
@@ -32,6 +39,7 @@ export default defineCommand({
     ['kubectl get ippools.crd.projectcalico.org -o yaml | poolctl validate -f -', 'check stdin'],
     ['poolctl validate -f pools/ -o sarif > poolctl.sarif', 'SARIF for GitHub code scanning'],
     ['poolctl validate -f new-pools.yaml --against-store', 'would `create` accept these pools on this datastore?'],
+    ['poolctl validate -f pools.yaml --op apply --against-store', 'would `apply` accept them (updates of existing pools included)?'],
   ],
   async run(args, ctx) {
     const paths = args.filename ?? [];
@@ -40,7 +48,8 @@ export default defineCommand({
     const store = args.againstStore ? await storePools(ctx) : [];
     const paint = ctx.color && args.output === 'text' ? await out.loadPaint() : out.PLAIN;
     const writer = out.reportWriter(args.output, { paint, version: VERSION });
-    const outcome = await streamValidation(paths, { recursive: args.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd }, store, (r) => writer.result(r));
+    const opts = { recursive: args.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd, op: args.op, againstStore: args.againstStore };
+    const outcome = await streamValidation(paths, opts, store, (r) => writer.result(r));
     // One write: a reader that stops early (| head) gets what fits in the pipe, not an EPIPE on a later piece.
     const pieces = writer.finish(outcome);
     ctx.io.stdout.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));

@@ -1,20 +1,21 @@
-import { unescapePointerSegment } from '../core/index.js';
+import { escapePointerSegment, unescapePointerSegment } from '../core/index.js';
+import { mayResolve, resolveCoreScalar, resolveScalar, sameScalar, type Scalar } from './scalar.js';
 
 /**
  * Block YAML: a fast parser for the YAML that manifests are made of, giving the value and an
- * outline of node positions in one pass over the lines. It is the first of validate's parse
- * paths (documents.ts): js-yaml is ~10x faster than `yaml` but has no positions, and `yaml`
- * costs ~100 µs a document; this parser is faster than both and makes positions free.
+ * outline of node positions in one pass over the lines. It is the first of the loader's parse
+ * paths (documents.ts): `yaml` costs ~100 µs a document; this parser is faster than js-yaml
+ * (which has no positions) and makes positions free.
  *
  * It understands: block mappings with plain or quoted single-line keys, block sequences ("- "
  * items, compact "- key: v" mappings, sequences at their parent key's indent), single-line
- * plain, single- and double-quoted scalars (YAML 1.2 core schema: null, booleans, integers
- * in decimal, 0o and 0x, floats, .inf, .nan), and single-line flow sequences of scalars
- * ([a, "b"]). Anything else (flow mappings, block scalars, anchors, aliases, tags, complex keys,
- * multi-line plain or quoted scalars, tabs in indentation, duplicate keys, keys that are not
- * strings, content after `---`) makes parseBlockYaml return null, and the caller falls back to
- * js-yaml and `yaml`, which also report syntax errors. A property test checks values and
- * positions against `yaml` on generated documents.
+ * plain, single- and double-quoted scalars (plain ones resolved as calicoctl's yaml.v2 does,
+ * scalar.ts), and single-line flow collections ([a, "b"], {name: p, labels: {a: b}}).
+ * Anything else (multi-line flow collections, block scalars, anchors, aliases, tags, complex
+ * keys, multi-line plain or quoted scalars, tabs in indentation, duplicate keys, keys that are
+ * not strings, content after `---`) makes parseBlockYaml return null, and the caller falls back to
+ * `yaml` (yaml-tree.ts), which also reports syntax errors. Property tests check values and
+ * positions against that tier on generated documents.
  */
 
 /** OutlineNode is a node of a document with its [start, end) offsets in the source text. */
@@ -41,6 +42,8 @@ export interface BlockDocument {
   readonly outline: OutlineNode | null;
   readonly maxDepth: number;
   readonly maxScalar: number;
+  /** notes are the [start, end) offsets (flat pairs) of plain scalars that YAML 1.2 reads otherwise than yaml.v2. */
+  readonly notes: readonly number[];
 }
 
 class Bail extends Error {}
@@ -61,71 +64,22 @@ for (const c of '&!*{}?%@`],') CH[c.charCodeAt(0)]! |= UNSUP;
 for (const c of '[|>#\'"') CH[c.charCodeAt(0)]! |= NOT_PLAIN_KEY;
 for (const c of '|>') CH[c.charCodeAt(0)]! |= NOT_INLINE;
 
-const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-const INF_RE = /^[-+]?\.(?:inf|Inf|INF)$/;
-const NAN_RE = /^\.(?:nan|NaN|NAN)$/;
 const HEX_DIGITS_RE = /^[0-9a-fA-F]+$/;
 
-/** mayBeNonString reports whether plain text could resolve to null, a boolean or a number (cheap pre-check). */
-function mayBeNonString(s: string): boolean {
-  const n = s.length;
-  if (n === 0) return true;
-  const c = s.charCodeAt(0);
-  // null, Null, NULL, ~ / true, True, TRUE, false, False, FALSE
-  if (c === 126 || c === 110 || c === 78) return n <= 4;
-  if (c === 116 || c === 84 || c === 102 || c === 70) return n <= 5;
-  if (!(c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57))) return false;
-  // Numbers use only these characters: digits, sign, '.', e/E, x/o, hex digits, inf/nan letters.
-  for (let i = 1; i < n; i++) {
-    const d = s.charCodeAt(i);
-    if (!((d >= 48 && d <= 57) || d === 46 || d === 43 || d === 45 || (d >= 97 && d <= 122) || (d >= 65 && d <= 90))) return false;
-  }
-  return true;
-}
-
-/** allDigits reports whether s[from..] is one or more digits up to the character code hi ('7' for octal, '9' for decimal). */
-function allDigits(s: string, from: number, hi: number): boolean {
-  if (from >= s.length) return false;
-  for (let i = from; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > hi) return false;
-  }
-  return true;
-}
+/** differs is resolveNote's second answer: whether YAML 1.2 core reads the scalar otherwise. */
+let differs = false;
 
 /**
- * resolvePlain gives a plain scalar its YAML 1.2 core schema value: null (~, null, Null,
- * NULL, empty), booleans (true, True, TRUE, false, ...), integers (decimal, 0o octal, 0x
- * hex), floats (with .inf and .nan), else the string itself.
+ * resolveNote resolves a plain scalar (yaml.v2's rules, scalar.ts) and sets `differs` when
+ * YAML 1.2 core reads it otherwise: only a scalar that resolves to something other than a
+ * string, or starts like a number, can differ (YAML 1.2's words null/true/false are yaml.v2's too).
  */
-function resolvePlain(s: string): unknown {
-  if (!mayBeNonString(s)) return s;
-  switch (s) {
-    case '':
-    case '~':
-    case 'null':
-    case 'Null':
-    case 'NULL':
-      return null;
-    case 'true':
-    case 'True':
-    case 'TRUE':
-      return true;
-    case 'false':
-    case 'False':
-    case 'FALSE':
-      return false;
-  }
+function resolveNote(s: string): Scalar {
+  const value = resolveScalar(s);
+  // A text yaml.v2 keeps (a CIDR, a name) is text in YAML 1.2 too, unless it is a number there (`1e400`).
   const c = s.charCodeAt(0);
-  // Numbers start with a sign, a dot or a digit.
-  if (!(c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57))) return s;
-  if (allDigits(s, c === 43 || c === 45 ? 1 : 0, 57)) return Number.parseInt(s, 10);
-  if (c === 48 && s.charCodeAt(1) === 111 && allDigits(s, 2, 55)) return Number.parseInt(s.slice(2), 8);
-  if (c === 48 && s.charCodeAt(1) === 120 && s.length > 2 && HEX_DIGITS_RE.test(s.slice(2))) return Number.parseInt(s.slice(2), 16);
-  if (FLOAT_RE.test(s)) return Number.parseFloat(s);
-  if (INF_RE.test(s)) return c === 45 ? -Infinity : Infinity;
-  if (NAN_RE.test(s)) return Number.NaN;
-  return s;
+  differs = (typeof value !== 'string' || c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57)) && !sameScalar(value, resolveCoreScalar(s));
+  return value;
 }
 
 const ESCAPES: Record<string, string> = {
@@ -154,7 +108,10 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-/** plainEnd returns where a plain scalar starting at i ends on its line: before " #" and trailing blanks. */
+/**
+ * plainEnd returns where a plain scalar starting at i ends on its line: before " #" and
+ * trailing blanks; in a flow collection also before `,`, `]` or `}`.
+ */
 function plainEnd(text: string, i: number, end: number, flow: boolean): number {
   let j = i;
   for (; j < end; j++) {
@@ -162,11 +119,11 @@ function plainEnd(text: string, i: number, end: number, flow: boolean): number {
     if (c === 35 /* # */ && isBlank(text.charCodeAt(j - 1))) break;
     if (c === 58 /* : */) {
       const n = text.charCodeAt(j + 1);
-      if (j + 1 >= end || isBlank(n) || (flow && (n === 44 || n === 93))) bail();
+      if (j + 1 >= end || isBlank(n) || (flow && (n === 44 || n === 93 || n === 125))) bail();
     }
     if (flow) {
-      if (c === 44 /* , */ || c === 93 /* ] */) break;
-      if (c === 91 /* [ */ || c === 123 /* { */ || c === 125 /* } */) bail();
+      if (c === 44 /* , */ || c === 93 /* ] */ || c === 125 /* } */) break;
+      if (c === 91 /* [ */ || c === 123 /* { */) bail();
     }
   }
   while (j > i && isBlank(text.charCodeAt(j - 1))) j--;
@@ -217,6 +174,8 @@ const FIRST = 1024;
  */
 const LAST_VALUE_TEXT: (string | undefined)[] = new Array(1025);
 const LAST_VALUE: unknown[] = new Array(1025);
+/** LAST_VALUE_DIFFERS says whether that value is one YAML 1.2 reads otherwise (so a repeat is noted too). */
+const LAST_VALUE_DIFFERS: boolean[] = new Array(1025);
 
 /** keySlot is the INTERNED slot of a key. */
 function keySlot(key: string): number {
@@ -230,16 +189,6 @@ function interned(text: string, i: number, end: number): string | undefined {
   if (hit === undefined || hit.length !== n) return undefined;
   for (let k = 0; k < n; k++) if (hit.charCodeAt(k) !== text.charCodeAt(i + k)) return undefined;
   return hit;
-}
-
-/** plainValue is the value of the plain scalar in [i, e) of text (see resolvePlain). */
-function plainValue(text: string, i: number, e: number): unknown {
-  const c = text.charCodeAt(i);
-  // Only these first characters can make a plain scalar something other than a string (mayBeNonString).
-  if (e === i || c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57)) {
-    return resolvePlain(text.slice(i, e));
-  }
-  return text.slice(i, e);
 }
 
 /**
@@ -261,6 +210,8 @@ class Parser {
   /** maxDepth and maxScalar are the deepest nesting and the longest scalar's span seen. */
   maxDepth = 0;
   maxScalar = 0;
+  /** notes are the [start, end) offsets of plain scalars YAML 1.2 reads otherwise, flat (the array is reused). */
+  readonly notes: number[] = [];
   /** node is the outline of the node the last method read (outline mode only). */
   node: OutlineNode | null = null;
   /** keyAt's answer: the key, the key's end and where the value starts. */
@@ -286,6 +237,7 @@ class Parser {
     this.depth = 0;
     this.maxDepth = 0;
     this.maxScalar = 0;
+    this.notes.length = 0;
     this.node = null;
     this.lastKey = FIRST;
   }
@@ -434,7 +386,7 @@ class Parser {
       if (key === undefined) {
         key = text.slice(i, keyEnd);
         // Keys that resolve to something other than a string (null, numbers, booleans) are left to the full parsers.
-        if (mayBeNonString(key) && typeof resolvePlain(key) !== 'string') bail();
+        if (mayResolve(key.charCodeAt(0)) && typeof resolveScalar(key) !== 'string') bail();
         if (keyEnd - i <= 40) INTERNED[internSlot(text, i, keyEnd)] = key;
       }
       this.kText = key;
@@ -453,12 +405,16 @@ class Parser {
   private inline(i: number, parentIndent: number): unknown {
     const t = this.text;
     const c = t.charCodeAt(i);
-    if (c < 128 && CH[c]! & (UNSUP | NOT_INLINE)) bail();
+    if (c !== 123 && c < 128 && CH[c]! & (UNSUP | NOT_INLINE)) bail();
     const end = this.le;
     this.advance();
     // A scalar continued on more-indented lines (multi-line plain or quoted) is beyond this parser.
     if (this.more && this.li > parentIndent) bail();
-    if (c === 91 /* [ */) return this.flowSeq(i, end);
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      const value = this.flow(i, end);
+      afterValue(t, this.qEnd, end);
+      return value;
+    }
     if (c === 45 /* - */ && (t.charCodeAt(i + 1) === 32 || i + 1 >= end)) bail();
     if (c === 34 || c === 39) {
       const value = this.quoted(i, end);
@@ -478,51 +434,146 @@ class Parser {
       if (k === n) {
         if (n > this.maxScalar) this.maxScalar = n;
         this.scalar(i, end);
+        if (LAST_VALUE_DIFFERS[slot]) this.notes.push(i, end);
         return LAST_VALUE[slot];
       }
     }
     const e = plainEnd(t, i, end, false);
     if (e - i > this.maxScalar) this.maxScalar = e - i;
     this.scalar(i, e);
-    const value = plainValue(t, i, e);
+    let value: unknown;
+    let noted = false;
+    if (e === i || mayResolve(t.charCodeAt(i))) {
+      value = resolveNote(t.slice(i, e));
+      noted = differs;
+      if (noted) this.notes.push(i, e);
+    } else {
+      value = t.slice(i, e);
+    }
     if (e === end && e - i <= 40) {
       LAST_VALUE_TEXT[slot] = typeof value === 'string' ? value : t.slice(i, e);
       LAST_VALUE[slot] = value;
+      LAST_VALUE_DIFFERS[slot] = noted;
     }
     return value;
   }
 
-  private flowSeq(i: number, end: number): unknown[] {
+  /**
+   * flowValue reads a node of a single-line flow collection at j (before end): a nested
+   * collection, a quoted or a plain scalar; its end goes to qEnd, its outline to `node`.
+   */
+  private flowValue(j: number, end: number): unknown {
     const t = this.text;
+    const c = t.charCodeAt(j);
+    if (c === 91 /* [ */ || c === 123 /* { */) return this.flow(j, end);
+    if ((c < 128 && CH[c]! & UNSUP) || c === 35) bail();
+    const n = t.charCodeAt(j + 1);
+    if (c === 45 && (n === 32 || n === 44 || n === 93 || n === 125)) bail();
+    let value: unknown;
+    let e: number;
+    if (c === 34 || c === 39) {
+      value = this.quoted(j, end);
+      e = this.qEnd;
+    } else {
+      e = plainEnd(t, j, end, true);
+      if (e === j) bail();
+      if (mayResolve(c)) {
+        value = resolveNote(t.slice(j, e));
+        if (differs) this.notes.push(j, e);
+      } else {
+        value = t.slice(j, e);
+      }
+    }
+    if (e - j > this.maxScalar) this.maxScalar = e - j;
+    this.scalar(j, e);
+    this.qEnd = e;
+    return value;
+  }
+
+  /**
+   * flowKey reads a flow mapping's key at j (before end), quoted or plain, up to its `: `;
+   * kEnd gets the key's end and kValue where its value starts. Keys that are not strings,
+   * repeated or odd are left to the other parsers.
+   */
+  private flowKey(j: number, end: number): string {
+    const t = this.text;
+    const c = t.charCodeAt(j);
+    let key: string;
+    let e: number;
+    if (c === 34 || c === 39) {
+      key = this.quoted(j, end);
+      e = this.qEnd;
+    } else {
+      if ((c < 128 && CH[c]! & (UNSUP | NOT_PLAIN_KEY)) || c === 45 || c === 58) bail();
+      e = j;
+      for (; e < end; e++) {
+        const x = t.charCodeAt(e);
+        if (x === 58 /* : */ && isBlank(t.charCodeAt(e + 1))) break;
+        if (x === 44 || x === 91 || x === 93 || x === 123 || x === 125 || x === 35 || x === 58) bail();
+      }
+      while (e > j && isBlank(t.charCodeAt(e - 1))) e--;
+      key = t.slice(j, e);
+      if (mayResolve(c) && typeof resolveScalar(key) !== 'string') bail();
+    }
+    let k = e;
+    while (k < end && isBlank(t.charCodeAt(k))) k++;
+    if (t.charCodeAt(k) !== 58 || !isBlank(t.charCodeAt(k + 1))) bail();
+    this.kEnd = e;
+    k += 2;
+    while (k < end && isBlank(t.charCodeAt(k))) k++;
+    this.kValue = k;
+    return key;
+  }
+
+  /**
+   * flow reads a flow sequence or mapping that starts at i and ends on its line (before end),
+   * of scalars and nested flow collections; its end goes to qEnd, its outline to `node`.
+   */
+  private flow(i: number, end: number): unknown {
+    if (++this.depth > MAX_DEPTH) bail();
+    if (this.depth > this.maxDepth) this.maxDepth = this.depth;
+    const t = this.text;
+    const isMap = t.charCodeAt(i) === 123;
+    const close = isMap ? 125 : 93;
     const items: OutlineNode[] = [];
     const values: unknown[] = [];
+    const entries = isMap && this.outline ? new Map<string, OutlineEntry>() : null;
+    const map: Record<string, unknown> = {};
     let j = i + 1;
-    for (;;) {
+    for (let first = true; ; first = false) {
       while (j < end && isBlank(t.charCodeAt(j))) j++;
       if (j >= end) bail();
-      const c = t.charCodeAt(j);
-      if (c === 93 /* ] */) break;
-      if ((c < 128 && CH[c]! & UNSUP) || c === 91 || c === 35) bail();
-      if (c === 45 && (t.charCodeAt(j + 1) === 32 || t.charCodeAt(j + 1) === 44 || t.charCodeAt(j + 1) === 93)) bail();
-      let e: number;
-      if (c === 34 || c === 39) {
-        values.push(this.quoted(j, end));
-        e = this.qEnd;
+      if (t.charCodeAt(j) === close && first) break;
+      let key = '';
+      let keyStart = 0;
+      if (isMap) {
+        keyStart = j;
+        key = this.flowKey(j, end);
+        if (key === '__proto__' || Object.prototype.hasOwnProperty.call(map, key)) bail();
+        const keyEnd = this.kEnd;
+        j = this.kValue;
+        if (j >= end) bail();
+        const v = this.flowValue(j, end);
+        map[key] = v;
+        if (entries) entries.set(key, { keyStart, keyEnd, value: this.node });
       } else {
-        e = plainEnd(t, j, end, true);
-        values.push(plainValue(t, j, e));
+        values.push(this.flowValue(j, end));
+        if (this.outline) items.push(this.node!);
       }
-      if (e - j > this.maxScalar) this.maxScalar = e - j;
-      if (this.outline) items.push({ kind: 'scalar', start: j, end: e });
-      j = e;
+      j = this.qEnd;
       while (j < end && isBlank(t.charCodeAt(j))) j++;
       const d = t.charCodeAt(j);
-      if (d === 44) j++;
-      else if (d !== 93) bail();
+      if (d === close) break;
+      if (d !== 44) bail();
+      j++;
+      // A trailing comma before the closing bracket is left to the other parsers.
+      while (j < end && isBlank(t.charCodeAt(j))) j++;
+      if (t.charCodeAt(j) === close) bail();
     }
-    afterValue(t, j + 1, end);
-    if (this.outline) this.node = { kind: 'seq', start: i, end: j + 1, items };
-    return values;
+    this.depth--;
+    this.qEnd = j + 1;
+    if (this.outline) this.node = isMap ? { kind: 'map', start: i, end: j + 1, entries: entries! } : { kind: 'seq', start: i, end: j + 1, items };
+    return isMap ? map : values;
   }
 
   /** block parses the node whose first line is the current one, with content at column col. */
@@ -637,6 +688,9 @@ class Parser {
   }
 }
 
+/** NO_NOTES is the notes of a document without any (shared: the common case). */
+const NO_NOTES: readonly number[] = [];
+
 /** PARSER is the parser every call uses: parsing allocates only the document's values. */
 const PARSER = new Parser();
 
@@ -660,7 +714,8 @@ export function parseBlockYaml(text: string, from: number, to: number, outline =
     parser.advance();
     if (!parser.more) return null;
     const value = parser.block(parser.indent);
-    return parser.more ? null : { value, outline: parser.node, maxDepth: parser.maxDepth, maxScalar: parser.maxScalar };
+    const notes = parser.notes.length > 0 ? parser.notes.slice() : NO_NOTES;
+    return parser.more ? null : { value, outline: parser.node, maxDepth: parser.maxDepth, maxScalar: parser.maxScalar, notes };
   } catch (e) {
     if (e instanceof Bail) return null;
     throw e;
@@ -704,4 +759,35 @@ export function locateInOutline(root: OutlineNode, pointer: string, at: 'value' 
   }
   if (at === 'key' && key) return { ...key, missing: false };
   return { start: node.start, end: node.end, missing: false };
+}
+
+/**
+ * pointerAt returns the JSON pointer of the innermost node of an outline whose range holds the
+ * offset (a key's range counts as its entry's): the node a note about that offset is about.
+ */
+export function pointerAt(root: OutlineNode, offset: number): string {
+  let node: OutlineNode = root;
+  let pointer = '';
+  for (;;) {
+    let next: OutlineNode | null = null;
+    if (node.kind === 'map') {
+      for (const [k, e] of node.entries) {
+        const v = e.value;
+        if ((offset >= e.keyStart && offset < e.keyEnd) || (v && offset >= v.start && offset < Math.max(v.end, v.start + 1))) {
+          pointer += `/${escapePointerSegment(k)}`;
+          next = offset >= e.keyStart && offset < e.keyEnd ? null : v;
+          if (!next) return pointer;
+          break;
+        }
+      }
+    } else if (node.kind === 'seq') {
+      const i = node.items.findIndex((v) => offset >= v.start && offset < Math.max(v.end, v.start + 1));
+      if (i >= 0) {
+        pointer += `/${i}`;
+        next = node.items[i]!;
+      }
+    }
+    if (!next) return pointer;
+    node = next;
+  }
 }

@@ -1,14 +1,18 @@
 import { checkIPPool, type CheckContext, type CheckResult } from '../core/index.js';
-import { positioned, type LoadedResource } from './load.js';
+import { bounded, type LoadedResource } from './load.js';
 
 /**
- * checkResource judges a loaded IPPool with the core rules (core/ippool/ippool.ts checkIPPool) and
- * places every diagnostic in the source: file, document, line and column of the offending
- * value (of the key for unknown fields; of the parent for absent fields). create, apply,
- * replace and validate all judge pools through it: one copy of the rules.
+ * checkResource judges a loaded IPPool with the core rules (core/ippool/ippool.ts checkIPPool), in
+ * the form the document gives it, and places every diagnostic in the source: file, document,
+ * line and column of the offending value (of the key for unknown fields; of the parent for
+ * absent fields), after the loader's own warnings about the resource; at most
+ * MAX_DIAGNOSTICS are shown. create, apply, replace and validate all judge pools through it:
+ * one copy of the rules.
  */
 export function checkResource(res: LoadedResource, ctx: CheckContext): CheckResult {
-  const r = checkIPPool(res.value, ctx);
-  if (r.diagnostics.length === 0) return r;
-  return { ...r, diagnostics: r.diagnostics.map((d) => positioned(res, d)) };
+  const r = checkIPPool(res.value, res.form === 'v3' ? ctx : { ...ctx, form: res.form });
+  const loader = res.diagnostics;
+  if (r.diagnostics.length === 0 && !loader) return r;
+  const placed = bounded(res, r.diagnostics);
+  return { ...r, diagnostics: loader ? [...loader, ...placed] : placed };
 }

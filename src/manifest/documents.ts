@@ -1,45 +1,44 @@
-import type JsYaml from 'js-yaml';
-import type { Document, Node as YamlNode } from 'yaml';
-import { escapePointerSegment, unescapePointerSegment, type Diagnostic } from '../core/index.js';
-import { locateInOutline, parseBlockYaml, type OutlineNode } from './block-yaml.js';
+import type { Document } from 'yaml';
+import { escapePointerSegment, type Diagnostic } from '../core/index.js';
+import { locateInOutline, parseBlockYaml, pointerAt, type OutlineNode } from './block-yaml.js';
 import { outlineJson } from './json-outline.js';
 import type { SourceText } from './source.js';
+import { readYamlTree, yaml11Note, type Guards, type ParseNote } from './yaml-tree.js';
+import { resolveScalar } from './scalar.js';
 
 /**
- * Documents: a YAML (or JSON) stream split into documents, each parsed to plain JS with
- * positions on demand.
+ * Documents: a YAML (or JSON) stream split into documents, each read as calicoctl reads it
+ * (gopkg.in/yaml.v2's YAML 1.1 scalars, a repeated key's last value), with positions on demand.
  *
- * Speed (spec: >= 50,000 resources/s): `yaml` builds a full CST and node tree (~10k docs/s);
- * js-yaml is ~10x faster but gives no positions and stops at a stream's first error. So the
- * stream is cut at its `---` lines (a document marker is never content in YAML, even inside a
- * block scalar) and each document goes down the first path that takes it:
+ * Speed (spec: >= 50,000 resources/s): `yaml` builds a full CST and node tree (~10k docs/s), so
+ * the stream is cut at its `---` lines (a document marker is never content in YAML, even inside
+ * a block scalar) and each document goes down the first path that takes it:
  *   1. block-yaml.ts, for plain block YAML (nearly every manifest): value and positions at once;
- *   2. js-yaml, for other YAML without aliases (positions then come from `yaml` on demand);
- *   3. `yaml`, when js-yaml fails (to report every syntax error with its position) or the
- *      document uses aliases (yaml bounds alias expansion; js-yaml does not).
- * JSON text goes through JSON.parse first, its positions from json-outline.ts (no `yaml` needed).
- * Streams with `...` end markers or `%` directives are parsed whole by `yaml`.
+ *   2. `yaml` with the failsafe schema, read by yaml-tree.ts: everything else, with the first
+ *      syntax error of the document and its position (one per document: no cascade).
+ * JSON text goes through JSON.parse first (when every number in it reads the same in yaml.v2),
+ * its positions from json-outline.ts. Streams with `...` end markers or `%` directives are
+ * parsed whole by `yaml`.
  *
- * All three use the YAML 1.2 core schema (so `yes` is a string and `0o17` is 15). js-yaml and
- * `yaml` are loaded only when a document needs them (loading `yaml` alone costs ~30 ms): see
- * NEED_PARSERS.
+ * Every tier resolves plain scalars through scalar.ts (yaml.v2's rules), so a document's value
+ * never depends on the tier that read it; a property test holds the tiers together. `yaml` is
+ * loaded only when a document needs it (loading it costs ~30 ms): see NEED_PARSERS.
  */
 
-/** Parsers are the two YAML libraries, once loaded. */
+/** Parsers is the `yaml` library, once loaded. */
 interface Parsers {
-  readonly jsYaml: typeof JsYaml;
   readonly yaml: typeof import('yaml');
 }
 
 let parsers: Parsers | undefined;
 
-/** loadParsers loads js-yaml and `yaml` (once); parseDocuments asks for it with NEED_PARSERS. */
+/** loadParsers loads `yaml` (once); parseDocuments asks for it with NEED_PARSERS. */
 export async function loadParsers(): Promise<void> {
   if (parsers) return;
-  const [jsYaml, yaml] = await Promise.all([import('js-yaml'), import('yaml')]);
+  const yaml = await import('yaml');
   // Bundled, a CommonJS module's namespace is its `default`; unbundled (tests), the named exports.
   const y = 'parseDocument' in yaml ? yaml : (yaml as unknown as { default: typeof yaml }).default;
-  parsers = { jsYaml: jsYaml.default ?? (jsYaml as unknown as typeof JsYaml), yaml: y };
+  parsers = { yaml: y };
 }
 
 /** lib returns the loaded parsers; parseDocuments makes sure they are loaded before any use. */
@@ -48,9 +47,20 @@ function lib(): Parsers {
   return parsers;
 }
 
+/** guards are the `yaml` library's node type guards, for yaml-tree.ts. */
+function guards(): Guards {
+  return lib().yaml;
+}
+
 /**
- * NEED_PARSERS is what parseDocuments yields when the next document needs js-yaml or `yaml`:
- * the caller awaits loadParsers() and asks for the next document again.
+ * YAML_OPTIONS parse every scalar as its text, explicit tags included (yaml-tree.ts resolves
+ * them as yaml.v2 does), and let repeated keys through (yaml.v2 does).
+ */
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: false, schema: 'failsafe', resolveKnownTags: false } as const;
+
+/**
+ * NEED_PARSERS is what parseDocuments yields when the next document needs `yaml`: the caller
+ * awaits loadParsers() and asks for the next document again.
  */
 export const NEED_PARSERS = Symbol('need-parsers');
 
@@ -78,15 +88,17 @@ export interface ParsedDocument {
   readonly index: number;
   /** value is the document as plain JS; undefined when empty or unparsable. */
   readonly value: unknown;
-  /** diagnostics are syntax and limit errors (with positions). */
+  /** diagnostics are the syntax or limit error that stopped the document (at most one). */
   readonly diagnostics: readonly Diagnostic[];
+  /** notes are what the reader noticed in a document it read (values YAML 1.2 reads otherwise, repeated keys). */
+  readonly notes: readonly ParseNote[];
   /** start is the position of the document's content (after any `---`). */
   readonly start: Position;
-  /** locate returns the position of the node at a JSON pointer (see locateInYaml). */
+  /** locate returns the position of the node at a JSON pointer (see locateInOutline). */
   locate(pointer: string, at?: 'value' | 'key'): Position;
+  /** position returns the position of an offset in the source. */
+  position(offset: number): Position;
 }
-
-const ALIAS_RE = /(?:^|[\s[{,])\*[^\s,[\]{}]/m;
 
 function syntaxError(src: SourceText, index: number, offset: number, message: string, code: Diagnostic['code'] = 'YAML_SYNTAX'): Diagnostic {
   // An error found at the end of a document (an unclosed collection) points after its last
@@ -94,8 +106,9 @@ function syntaxError(src: SourceText, index: number, offset: number, message: st
   const t = src.text;
   let at = Math.min(offset, t.length);
   const lineStart = t.lastIndexOf('\n', at - 1) + 1;
-  const lineEnd = t.indexOf('\n', at) < 0 ? t.length : t.indexOf('\n', at);
-  if (lineStart > 0 && (t.slice(lineStart, lineEnd).trim() === '' || t.startsWith('---', lineStart))) {
+  let lineEnd = t.indexOf('\n', at);
+  if (lineEnd < 0) lineEnd = t.length;
+  if (lineStart > 0 && (firstContent(t, lineStart, lineEnd) === lineEnd || t.startsWith('---', lineStart))) {
     at = lineStart - 1;
     while (at > 0 && /\s/.test(t[at - 1]!)) at--;
   }
@@ -110,132 +123,94 @@ interface LimitBreach {
   readonly code: Diagnostic['code'];
 }
 
+/** UNFAITHFUL is checkValue's answer for JSON whose numbers yaml.v2 would read otherwise. */
+const UNFAITHFUL = 'unfaithful';
+
 /**
- * checkLimits walks a parsed value and returns the first place that breaks LIMITS (depth,
- * scalar length), or null. Recursion stops at maxDepth, so it cannot overflow the stack;
- * `seen` (for values with shared nodes, from aliases) visits each node once.
+ * checkValue walks a parsed value: the first place that breaks LIMITS (depth, scalar length),
+ * with `json` UNFAITHFUL when a number is one yaml.v2 reads otherwise than JSON.parse (an
+ * overflow to infinity, -0, an integer beyond 2^53), or null. Recursion stops at maxDepth, so
+ * it cannot overflow the stack.
  */
-function checkLimits(v: unknown, depth = 0, seen?: Set<object>): LimitBreach | null {
+function checkValue(v: unknown, json: boolean, depth = 0): LimitBreach | typeof UNFAITHFUL | null {
   if (typeof v === 'string') {
     return v.length > LIMITS.maxScalarLength
       ? { pointer: '', code: 'INPUT_TOO_LARGE', message: `scalar of ${v.length} characters exceeds the limit of ${LIMITS.maxScalarLength}` }
       : null;
   }
+  if (typeof v === 'number') return json && (!Number.isFinite(v) || Object.is(v, -0) || (Number.isInteger(v) && !Number.isSafeInteger(v))) ? UNFAITHFUL : null;
   if (v === null || typeof v !== 'object') return null;
   if (depth >= LIMITS.maxDepth) return { pointer: '', code: 'INPUT_INVALID', message: `document is nested deeper than ${LIMITS.maxDepth} levels` };
-  if (seen) {
-    if (seen.has(v)) return null;
-    seen.add(v);
-  }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const b = checkLimits(v[i], depth + 1, seen);
+      const b = checkValue(v[i], json, depth + 1);
+      if (b === UNFAITHFUL) return b;
       if (b) return { ...b, pointer: `/${i}${b.pointer}` };
     }
     return null;
   }
   for (const k in v) {
-    const b = checkLimits((v as Record<string, unknown>)[k], depth + 1, seen);
+    const b = checkValue((v as Record<string, unknown>)[k], json, depth + 1);
+    if (b === UNFAITHFUL) return b;
     if (b) return { ...b, pointer: `/${escapePointerSegment(k)}${b.pointer}` };
   }
   return null;
 }
 
-/** nodeAt walks a yaml Document along a pointer; it stops at the deepest node that exists. */
-function nodeAt(doc: Document, pointer: string): { node: YamlNode | null; key: YamlNode | null; complete: boolean } {
-  let node = doc.contents as YamlNode | null;
-  let key: YamlNode | null = null;
-  const segs = pointer === '' ? [] : pointer.slice(1).split('/');
-  for (let s = 0; s < segs.length; s++) {
-    const seg = unescapePointerSegment(segs[s]!);
-    const { isAlias, isMap, isPair, isScalar, isSeq } = lib().yaml;
-    if (isAlias(node)) node = node.resolve(doc) ?? null;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === seg);
-      if (!pair) return { node, key, complete: false };
-      key = pair.key as YamlNode;
-      node = (pair.value as YamlNode | null) ?? null;
-      // `key:` without a value is located at its key.
-      if (node === null || (isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1])) {
-        return { node: key, key, complete: s === segs.length - 1 };
-      }
-    } else if (isSeq(node)) {
-      const item = /^\d+$/.test(seg) ? node.items[Number(seg)] : undefined;
-      if (item === undefined) return { node, key, complete: false };
-      key = null;
-      node = item as YamlNode;
-    } else {
-      return { node, key, complete: false };
-    }
-  }
-  return { node, key, complete: true };
-}
-
-/**
- * locateInYaml is the exact locator: it walks a `yaml` Document along a JSON pointer and
- * returns the [start, end) offsets (in the Document's text) of the node, of its key with
- * at = 'key', or, when the pointer goes past the last existing node, of that node's key (or
- * of the node itself). block-locator.ts must agree with it wherever it answers.
- */
-export function locateInYaml(doc: Document, pointer: string, at: 'value' | 'key'): { start: number; end: number; missing: boolean } | null {
-  const { node, key, complete } = nodeAt(doc, pointer);
-  const target = !complete ? (key ?? node) : at === 'key' && key ? key : node;
-  const range = target?.range ?? (doc.contents as YamlNode | null)?.range;
-  return range ? { start: range[0], end: range[1], missing: !complete } : null;
-}
-
 /** LOCAL_POSITIONS_MAX is the size up to which a document's positions are counted from its first line. */
 const LOCAL_POSITIONS_MAX = 1 << 16;
 
-/** NO_DIAGNOSTICS is the diagnostics of a document that parsed within LIMITS (shared: the common case). */
+/** NO_DIAGNOSTICS and NO_NOTES are the empty lists of a document read cleanly (shared: the common case). */
 const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
+const NO_NOTES: readonly ParseNote[] = [];
 
-function shift<T extends { start: number; end: number }>(h: T | null, by: number): T | null {
-  return h ? { ...h, start: h.start + by, end: h.end + by } : null;
-}
+/** MAX_NOTES bounds the YAML11_SCALAR notes kept per document (the last kept one counts the rest). */
+const MAX_NOTES = 20;
 
 /**
- * YamlDoc is a document's text range with its lazily parsed `yaml` Document, shared by the
- * slow parse path and by locate(); once parsed, it is the ParsedDocument (see settle()).
+ * capNotes keeps at most MAX_NOTES notes of the `total` a document has, the last one kept
+ * saying how many more there were.
+ */
+function capNotes(notes: readonly ParseNote[], total = notes.length): readonly ParseNote[] {
+  if (total <= MAX_NOTES) return notes.length > 0 ? notes : NO_NOTES;
+  const kept = notes.slice(0, MAX_NOTES);
+  const last = kept[kept.length - 1]!;
+  kept[kept.length - 1] = { ...last, message: `${last.message} (and ${total - kept.length} more in this document)` };
+  return kept;
+}
+
+/** Outlined says where a document's positions come from: the block parser, the JSON outline, or the `yaml` tree. */
+type Outlined = 'block' | 'json' | 'tree';
+
+/**
+ * YamlDoc is a document's text range with what its positions come from; once read, it is the
+ * ParsedDocument (see settle()).
  */
 class YamlDoc implements ParsedDocument {
-  private doc: Document | undefined;
-  /** outline: the block parser's positions (null: the document is not plain block YAML). */
   private outline: OutlineNode | null | undefined;
   index = 0;
   value: unknown;
   diagnostics: readonly Diagnostic[] = NO_DIAGNOSTICS;
+  notes: readonly ParseNote[] = NO_NOTES;
   private startPos: Position | undefined;
 
   constructor(
     readonly src: SourceText,
     readonly from: number,
     readonly to: number,
-    parsed?: Document,
-    /**
-     * outlined says how the text's positions are found: 'block' (the block parser read it and
-     * outlines it again) or 'json' (JSON text, outlined by json-outline.ts); otherwise `yaml`'s.
-     */
-    private readonly outlined?: 'block' | 'json',
+    private readonly outlined: Outlined,
     /** fromLine is the 1-based line at `from`, when known (0 if not). */
     private readonly fromLine = 0,
-  ) {
-    this.doc = parsed;
-    this.outline = outlined ? undefined : null;
-  }
+    /** tree is the `yaml` Document of a tree-read document, and the offset its ranges count from. */
+    private readonly tree?: { doc: Document; base: number },
+  ) {}
 
-  get(): Document {
-    if (!this.doc) {
-      this.doc = lib().yaml.parseDocument(this.src.text.slice(this.from, this.to), { prettyErrors: false, uniqueKeys: true, schema: 'core' });
-    }
-    return this.doc;
-  }
-
-  /** settle makes this the ParsedDocument of the document's value. */
-  settle(index: number, value: unknown, diagnostics: readonly Diagnostic[]): ParsedDocument {
+  /** settle makes this the ParsedDocument of the document's value; `total` counts notes beyond those given. */
+  settle(index: number, value: unknown, diagnostics: readonly Diagnostic[], notes: readonly ParseNote[] = NO_NOTES, total = notes.length): ParsedDocument {
     this.index = index;
     this.value = value;
     this.diagnostics = diagnostics;
+    this.notes = capNotes(notes, total);
     return this;
   }
 
@@ -248,24 +223,24 @@ class YamlDoc implements ParsedDocument {
    * position is src.position(offset), counted from the document's first line when that is
    * known and the document small (a large document's many positions use the source's index).
    */
-  private position(offset: number): { line: number; column: number } {
+  position(offset: number): Position {
     return this.fromLine > 0 && this.to - this.from <= LOCAL_POSITIONS_MAX ? this.src.positionFrom(this.from, this.fromLine, offset) : this.src.position(offset);
   }
 
-  /** offset turns an offset within the document's yaml parse into an offset in the source. */
-  offset(o: number): number {
-    return this.from + o;
+  /** outlineOf returns the document's outline, made on first use (null when it has none). */
+  outlineOf(): OutlineNode | null {
+    if (this.outline === undefined) {
+      if (this.outlined === 'json') this.outline = outlineJson(this.src.text);
+      else if (this.outlined === 'block') this.outline = parseBlockYaml(this.src.text, this.from, this.to, true)?.outline ?? null;
+      else this.outline = this.tree ? readYamlTree(this.tree.doc, guards(), this.tree.base, LIMITS, true).outline : null;
+    }
+    return this.outline;
   }
 
   locate(pointer: string, at: 'value' | 'key' = 'value'): Position {
-    if (this.outline === undefined) {
-      this.outline = this.outlined === 'json' ? outlineJson(this.src.text) : (parseBlockYaml(this.src.text, this.from, this.to, true)?.outline ?? null);
-    }
-    // Outline offsets are absolute in the source; a yaml Document's are relative to its text.
-    const hit = this.outline
-      ? locateInOutline(this.outline, pointer, at, this.outlined === 'json')
-      : shift(locateInYaml(this.get(), pointer, at), this.from);
-    if (!hit) return this.position(this.from);
+    const outline = this.outlineOf();
+    const hit = outline ? locateInOutline(outline, pointer, at, this.outlined === 'json') : null;
+    if (!hit) return this.position(this.contentStart());
     const a = this.position(hit.start);
     const b = this.position(hit.end);
     return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
@@ -281,41 +256,37 @@ class YamlDoc implements ParsedDocument {
   }
 }
 
-/** toDocument parses one document's text range with `yaml` (the slow, exact path). */
-function slowDocument(src: SourceText, index: number, yd: YamlDoc): ParsedDocument {
-  const doc = yd.get();
-  const diagnostics = doc.errors.map((e) => syntaxError(src, index, yd.offset(e.pos[0]), e.message));
-  let value: unknown;
-  if (diagnostics.length === 0) {
-    try {
-      value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
-    } catch (e) {
-      const message =
-        e instanceof ReferenceError
-          ? `document expands more than ${LIMITS.maxAliasCount} aliases (a "billion laughs" document?)`
-          : `document cannot be read: ${(e as Error).message}`;
-      diagnostics.push(syntaxError(src, index, yd.contentStart(), message, 'INPUT_INVALID'));
-    }
-  }
-  return finish(src, index, yd, value, diagnostics, true);
+/**
+ * treeDocument reads a document with `yaml` (the slow, exact path): its first syntax error
+ * only (a later one is often a cascade of it), else its value as yaml-tree.ts reads it. `doc`
+ * is the document when the whole stream was parsed at once (its ranges count from 0).
+ */
+function treeDocument(src: SourceText, index: number, from: number, to: number, line: number, doc?: Document): ParsedDocument {
+  const base = doc ? 0 : from;
+  const parsed = doc ?? lib().yaml.parseDocument(src.text.slice(from, to), YAML_OPTIONS);
+  const yd = new YamlDoc(src, from, to, 'tree', line, { doc: parsed, base });
+  const first = parsed.errors[0];
+  if (first) return yd.settle(index, undefined, [syntaxError(src, index, base + first.pos[0], first.message)]);
+  const r = readYamlTree(parsed, guards(), base, LIMITS);
+  if (r.error) return yd.settle(index, undefined, [syntaxError(src, index, r.error.offset, r.error.message, r.error.code)]);
+  return yd.settle(index, r.value, NO_DIAGNOSTICS, r.notes);
 }
 
 /**
- * finish makes the ParsedDocument of a parsed value, first checking it against LIMITS (unless
- * `withinLimits` says it is known to be within them); `shared`: the value may share nodes
- * (aliases).
+ * blockNotes turns the first MAX_NOTES of the block parser's note offsets into notes (with
+ * the nodes' pointers, from the outline).
  */
-function finish(src: SourceText, index: number, yd: YamlDoc, value: unknown, diagnostics: Diagnostic[], shared = false, withinLimits = false): ParsedDocument {
-  let v = value;
-  if (diagnostics.length === 0 && v !== undefined && !withinLimits) {
-    const bad = checkLimits(v, 0, shared ? new Set() : undefined);
-    if (bad) {
-      const p = yd.locate(bad.pointer);
-      diagnostics.push({ code: bad.code, severity: 'error', message: bad.message, file: src.file, document: index, line: p.line, column: p.column });
-      v = undefined;
-    }
+function blockNotes(yd: YamlDoc, offsets: readonly number[]): ParseNote[] {
+  const outline = yd.outlineOf();
+  const out: ParseNote[] = [];
+  for (let i = 0; i < offsets.length && out.length < MAX_NOTES; i += 2) {
+    const start = offsets[i]!;
+    const end = offsets[i + 1]!;
+    const text = yd.src.text.slice(start, end);
+    const note = yaml11Note(text, resolveScalar(text), outline ? pointerAt(outline, start) : '', start, end);
+    if (note) out.push(note);
   }
-  return yd.settle(index, v, diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS);
+  return out;
 }
 
 /**
@@ -338,7 +309,7 @@ function firstContent(text: string, start: number, end: number): number {
   return end;
 }
 
-/** markerAt reports whether a line starting at i is a `---` or `...` marker line. */
+/** isMarker reports whether a line starting at i is a `---` or `...` marker line. */
 function isMarker(text: string, i: number, ch: string): boolean {
   if (text[i] !== ch || text[i + 1] !== ch || text[i + 2] !== ch) return false;
   const c = text[i + 3];
@@ -406,48 +377,76 @@ function flowDepthAt(text: string, start: number, end: number, max: number): num
   return -1;
 }
 
+/**
+ * blockDepthAt returns the offset of a line whose block nesting exceeds max in [start, end),
+ * or -1: a cheap guard run before `yaml`, which recurses once per level. The open levels are
+ * the increasing indents of the lines above (a `- ` item opens one more); each is a node that
+ * is still open, so their number is at most the real nesting plus one.
+ */
+function blockDepthAt(text: string, start: number, end: number, max: number): number {
+  const open: number[] = [];
+  for (let i = start; i < end; ) {
+    let nl = text.indexOf('\n', i);
+    if (nl < 0 || nl > end) nl = end;
+    let c = i;
+    while (c < nl && text.charCodeAt(c) === 32) c++;
+    if (c < nl && text.charCodeAt(c) !== 35 && text.charCodeAt(c) !== 13) {
+      for (;;) {
+        const col = c - i;
+        while (open.length > 0 && open[open.length - 1]! >= col) open.pop();
+        open.push(col);
+        if (open.length > max) return c;
+        // `- ` starts an item whose content opens a level further right.
+        if (text.charCodeAt(c) !== 45 || text.charCodeAt(c + 1) !== 32) break;
+        c += 2;
+        while (c < nl && text.charCodeAt(c) === 32) c++;
+        if (c >= nl) break;
+      }
+    }
+    i = nl + 1;
+  }
+  return -1;
+}
+
+/** breach settles a document that breaks LIMITS, with the diagnostic at the offending node. */
+function breach(yd: YamlDoc, index: number, bad: LimitBreach): ParsedDocument {
+  const p = yd.locate(bad.pointer);
+  return yd.settle(index, undefined, [{ code: bad.code, severity: 'error', message: bad.message, file: yd.src.file, document: index, line: p.line, column: p.column }]);
+}
+
 function tooDeep(src: SourceText, index: number, yd: YamlDoc, at: number): ParsedDocument {
-  return finish(src, index, yd, undefined, [syntaxError(src, index, at, `document is nested deeper than ${LIMITS.maxDepth} levels`, 'INPUT_INVALID')]);
+  return yd.settle(index, undefined, [syntaxError(src, index, at, `document is nested deeper than ${LIMITS.maxDepth} levels`, 'INPUT_INVALID')]);
 }
 
 /**
- * fastDocument parses one document of a stream (see the module comment), which starts at
+ * fastDocument reads one document of a stream (see the module comment), which starts at
  * 1-based line `line`; null: it needs the parsers loaded.
  */
 function fastDocument(src: SourceText, index: number, start: number, end: number, line: number): ParsedDocument | null {
   const block = parseBlockYaml(src.text, start, end);
   if (block) {
-    // The block parser bounds its nesting and reports its longest scalar: most documents need no LIMITS walk.
-    const within = block.maxDepth < LIMITS.maxDepth && block.maxScalar <= LIMITS.maxScalarLength;
-    return finish(src, index, new YamlDoc(src, start, end, undefined, 'block', line), block.value, [], false, within);
-  }
-  const yd = new YamlDoc(src, start, end, undefined, undefined, line);
-  const deep = flowDepthAt(src.text, start, end, LIMITS.maxDepth);
-  if (deep >= 0) return tooDeep(src, index, yd, deep);
-  if (!parsers) return null;
-  const text = src.text.slice(start, end);
-  if (ALIAS_RE.test(text)) return slowDocument(src, index, yd);
-  let value: unknown;
-  try {
-    const { jsYaml } = lib();
-    value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, maxDepth: LIMITS.maxDepth } as JsYaml.LoadOptions);
-  } catch (e) {
-    // js-yaml bounds block nesting itself; `yaml` would recurse until the stack runs out.
-    if (e instanceof RangeError || (e instanceof lib().jsYaml.YAMLException && (e as JsYaml.YAMLException).reason.startsWith('nesting exceeded maxDepth'))) {
-      return tooDeep(src, index, yd, start + ((e as JsYaml.YAMLException).mark?.position ?? 0));
+    const yd = new YamlDoc(src, start, end, 'block', line);
+    // The block parser bounds its nesting and reports its longest scalar: most documents need no walk.
+    if (block.maxDepth >= LIMITS.maxDepth || block.maxScalar > LIMITS.maxScalarLength) {
+      const bad = checkValue(block.value, false);
+      if (bad && bad !== UNFAITHFUL) return breach(yd, index, bad);
     }
-    return slowDocument(src, index, yd);
+    return block.notes.length > 0 ? yd.settle(index, block.value, NO_DIAGNOSTICS, blockNotes(yd, block.notes), block.notes.length / 2) : yd.settle(index, block.value, NO_DIAGNOSTICS);
   }
-  return finish(src, index, yd, value, []);
+  let deep = flowDepthAt(src.text, start, end, LIMITS.maxDepth);
+  if (deep < 0) deep = blockDepthAt(src.text, start, end, LIMITS.maxDepth + 1);
+  if (deep >= 0) return tooDeep(src, index, new YamlDoc(src, start, end, 'tree', line), deep);
+  if (!parsers) return null;
+  return treeDocument(src, index, start, end, line);
 }
 
 /**
- * DocumentReader parses a file's text into its documents, one at a time (so that a large
- * input need not be held parsed in memory): next() returns the next document, null after
- * the last, or NEED_PARSERS before the first document that needs js-yaml or `yaml` (the
- * caller awaits loadParsers() and calls next() again). JSON text (a .json file, or text
- * starting with `{` or `[`) is tried with JSON.parse first; on failure it is read as YAML, as
- * calicoctl reads JSON through its YAML decoder.
+ * DocumentReader reads a file's text into its documents, one at a time (so that a large input
+ * need not be held parsed in memory): next() returns the next document, null after the last,
+ * or NEED_PARSERS before the first document that needs `yaml` (the caller awaits
+ * loadParsers() and calls next() again). JSON text (a .json file, or text starting with `{`
+ * or `[`) is tried with JSON.parse first; when that fails, or a number in it would read
+ * otherwise in yaml.v2, it is read as YAML, as calicoctl reads JSON through its YAML decoder.
  */
 export class DocumentReader {
   /** mode says how the text is read; k is the number of documents handed out. */
@@ -478,6 +477,12 @@ export class DocumentReader {
         // Not JSON: read it as YAML below (its errors get positions there).
       }
     }
+    this.yamlMode();
+  }
+
+  /** yamlMode reads the text as a YAML stream: split at its markers, or whole. */
+  private yamlMode(): void {
+    const text = this.src.text;
     const split = splitStream(text);
     if (split) {
       this.bounds = split.bounds;
@@ -487,6 +492,7 @@ export class DocumentReader {
     }
     // Whole-stream path: `yaml` handles directives and end markers.
     this.deepAt = flowDepthAt(text, 0, text.length, LIMITS.maxDepth);
+    if (this.deepAt < 0) this.deepAt = blockDepthAt(text, 0, text.length, LIMITS.maxDepth + 1);
     this.mode = this.deepAt >= 0 ? 'deep' : 'whole';
   }
 
@@ -502,23 +508,33 @@ export class DocumentReader {
         this.k++;
         return doc;
       }
-      case 'json':
-        if (k > 0) return null;
+      case 'json': {
+        const bad = checkValue(this.json, true);
+        if (bad === UNFAITHFUL) {
+          this.json = undefined;
+          this.yamlMode();
+          return this.next();
+        }
         this.k++;
-        return finish(src, 1, new YamlDoc(src, 0, src.text.length, undefined, 'json'), this.json, []);
+        this.mode = 'done';
+        const yd = new YamlDoc(src, 0, src.text.length, 'json', 1);
+        return bad ? breach(yd, 1, bad) : yd.settle(1, this.json, NO_DIAGNOSTICS);
+      }
       case 'deep':
         if (k > 0) return null;
         this.k++;
-        return tooDeep(src, 1, new YamlDoc(src, 0, src.text.length), this.deepAt);
+        return tooDeep(src, 1, new YamlDoc(src, 0, src.text.length, 'tree', 1), this.deepAt);
       case 'whole': {
         if (!parsers) return NEED_PARSERS;
         if (!this.docs) {
-          const docs = lib().yaml.parseAllDocuments(src.text, { prettyErrors: false, uniqueKeys: true, schema: 'core' });
+          const docs = lib().yaml.parseAllDocuments(src.text, YAML_OPTIONS);
           this.docs = Array.isArray(docs) ? (docs as Document[]) : [];
         }
-        if (k >= this.docs.length) return null;
+        const doc = this.docs[k];
+        if (!doc) return null;
         this.k++;
-        return slowDocument(src, k + 1, new YamlDoc(src, 0, src.text.length, this.docs[k]));
+        const [from, , to] = doc.range ?? [0, src.text.length, src.text.length];
+        return treeDocument(src, k + 1, from, to, 0, doc);
       }
       case 'done':
         return null;

@@ -1,11 +1,12 @@
 import type { OutlineEntry, OutlineNode } from './block-yaml.js';
 
 /**
- * JSON outline: the positions of the nodes of a JSON text, as `yaml` gives them when it reads
- * the text (JSON is YAML flow style), without building `yaml`'s node tree: ~100x faster, so
- * a large JSON input with errors gets its positions in milliseconds. Every node's range is
- * its token: a string with its quotes, a number or literal, a container from its opening
- * bracket to just after its closing one. A property test checks it against `yaml`.
+ * JSON outline: the positions of the nodes of a JSON text, as the `yaml` tier (yaml-tree.ts)
+ * gives them when it reads the text (JSON is YAML flow style), without building `yaml`'s node
+ * tree: ~100x faster, so a large JSON input with errors gets its positions in milliseconds.
+ * Every node's range is its token: a string with its quotes, a number or literal, a container
+ * from its opening bracket to just after its closing one. A property test checks it against
+ * that tier.
  */
 
 /** Frame is a container being read: its node's parts, and for a mapping the key whose value comes next (pending). */
@@ -25,8 +26,8 @@ function isSpace(c: number): boolean {
 
 /**
  * outlineJson outlines text that JSON.parse accepted (its one value and nothing else). Of
- * duplicate keys the first is kept, as `yaml`'s lookup finds the first pair (JSON.parse keeps
- * the last value). It does not recurse, so any nesting depth is fine.
+ * duplicate keys the last is kept, whose value JSON.parse (and calicoctl's yaml.v2) keeps.
+ * It does not recurse, so any nesting depth is fine.
  */
 export function outlineJson(text: string): OutlineNode {
   const stack: Frame[] = [];
@@ -37,7 +38,8 @@ export function outlineJson(text: string): OutlineNode {
     if (!f) root = node;
     else if (f.items) f.items.push(node);
     else {
-      if (!f.entries!.has(f.key)) f.entries!.set(f.key, { keyStart: f.keyStart, keyEnd: f.keyEnd, value: node });
+      f.entries!.delete(f.key);
+      f.entries!.set(f.key, { keyStart: f.keyStart, keyEnd: f.keyEnd, value: node });
       f.pending = false;
     }
   };

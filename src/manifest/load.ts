@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { API_VERSION, KIND_IPPOOL, type Diagnostic } from '../core/index.js';
+import { API_VERSION, checkIPPoolSchema, foldKey, IPPOOL_LIST, KIND_IPPOOL, KIND_IPPOOL_LIST, V1_LIST, type Diagnostic, type ResourceForm } from '../core/index.js';
+import { classify, V1_LIST_HINT } from './classify.js';
 import { DocumentReader, loadParsers, NEED_PARSERS, type ParsedDocument, type Position } from './documents.js';
 import { readInputs } from './read-input.js';
 import { SourceText } from './source.js';
@@ -19,21 +20,31 @@ export interface ResourceOrigin {
 }
 
 /**
- * LoadedResource is one resource of the input: its plain-JS value, its origin, and locate(),
+ * LoadedResource is one document of the input that names a resource (an IPPool, or another
+ * kind): its plain-JS value (as calicoctl's YAML reading gives it), its origin, and locate(),
  * which maps a JSON pointer into `value` to a source position: the value's node, or with
  * at = 'key' the key's (for unknown fields); a missing member gives the position of its
  * deepest existing parent's key (spec/ippool.md §5: "the position is its parent mapping's").
  * Positions are computed only on demand.
  */
 export interface LoadedResource {
-  /** index is the resource's place in the input, counting resources and skipped ones alike. */
+  /** index is the resource's place in the input, counting IPPools and other kinds alike. */
   readonly index: number;
   readonly origin: ResourceOrigin;
   readonly value: unknown;
   readonly apiVersion?: string;
   readonly kind?: string;
+  /** name is metadata.name as calicoctl decodes it (its key in any case), when it is a string. */
   readonly name?: string;
-  /** diagnostics are the loader's findings about this resource (a skipped kind's KIND_UNKNOWN); also in LoadResult.diagnostics. */
+  /** resourceVersion is metadata.resourceVersion likewise, for the v3 form only (the kubectl form's is the cluster's). */
+  readonly resourceVersion?: string;
+  /** form is an IPPool's form: Calico's v3 API, or the kubectl (CRD) form. */
+  readonly form: ResourceForm;
+  /**
+   * diagnostics are the loader's findings about this resource: for an IPPool, what the YAML
+   * reading noticed in it (YAML11_SCALAR, DUPLICATE_KEY); for another kind, why it is skipped
+   * or refused (KIND_NOT_HANDLED, KIND_SKIPPED, KIND_UNKNOWN). Positioned.
+   */
   readonly diagnostics?: readonly Diagnostic[];
   locate(pointer: string, at?: 'value' | 'key'): Position;
 }
@@ -51,27 +62,28 @@ export interface LoadOptions {
 
 /**
  * LoadResult is everything read: the files in order, the number of documents, the IPPools
- * (`resources`, including `kind: IPPool` with a wrong apiVersion, which the rules reject), the
- * other kinds (`skipped`, each with a KIND_UNKNOWN warning), and the loader's diagnostics
- * (unreadable files, syntax errors, limits, empty files, skipped kinds), positioned.
+ * (`resources`), the other documents (`others`: skipped kinds, and Calico-looking ones
+ * calicoctl cannot load), and the loader's diagnostics (unreadable files, syntax errors,
+ * limits, lists' envelopes, empty files, and the others' diagnostics), positioned.
  */
 export interface LoadResult {
   readonly files: string[];
   readonly documents: number;
   readonly resources: LoadedResource[];
-  readonly skipped: LoadedResource[];
+  readonly others: LoadedResource[];
   readonly diagnostics: Diagnostic[];
   /** sourceLine returns a line of an input (1-based), for printing it under a diagnostic. */
   sourceLine(file: string, line: number): string | undefined;
 }
 
 /**
- * ManifestVisitor receives what visitManifests reads, in input order: IPPools, other kinds
- * (with their KIND_UNKNOWN), and the loader's other diagnostics.
+ * ManifestVisitor receives what visitManifests reads, in input order: IPPools (with the YAML
+ * reading's warnings about them), other documents (skipped, or refused with KIND_UNKNOWN, see
+ * classify.ts), and the loader's other diagnostics.
  */
 export interface ManifestVisitor {
   resource(res: LoadedResource): void;
-  skipped(res: LoadedResource): void;
+  other(res: LoadedResource): void;
   diagnostic(d: Diagnostic): void;
 }
 
@@ -87,29 +99,64 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * goLookup is the value go-json decodes into a struct field from an object: of the keys equal
+ * to the field's name ignoring case, the last in sorted order (usually just the exact one).
+ */
+function goLookup(o: Record<string, unknown>, field: string): unknown {
+  const exact = o[field];
+  let best: string | undefined = exact !== undefined ? field : undefined;
+  const fold = foldKey(field);
+  for (const k in o) {
+    if (k !== field && k.length === field.length && foldKey(k) === fold && (best === undefined || k > best)) best = k;
+  }
+  return best === undefined ? undefined : o[best];
+}
+
+/**
  * Resource is a LoadedResource at a JSON pointer prefix of a parsed document. It is its own
  * origin (one object per resource): line and column are looked up on first use.
  */
 class Resource implements LoadedResource, ResourceOrigin {
   readonly apiVersion?: string;
   readonly kind?: string;
-  readonly name?: string;
   readonly document: number;
   diagnostics?: Diagnostic[];
   private startPos?: Position;
+  /** meta is metadata's name and resourceVersion, looked up on first use (validate names its results by the decoded pool). */
+  private meta?: { name?: string; resourceVersion?: string };
 
   constructor(
     readonly index: number,
     private readonly doc: ParsedDocument,
     readonly file: string,
-    private readonly prefix: string,
+    readonly prefix: string,
     readonly value: Record<string, unknown>,
+    readonly form: ResourceForm = 'v3',
   ) {
     this.document = doc.index;
     if (typeof value.apiVersion === 'string') this.apiVersion = value.apiVersion;
     if (typeof value.kind === 'string') this.kind = value.kind;
-    const meta = value.metadata;
-    if (isRecord(meta) && typeof meta.name === 'string') this.name = meta.name;
+  }
+
+  private metadata(): { name?: string; resourceVersion?: string } {
+    if (!this.meta) {
+      const meta = goLookup(this.value, 'metadata');
+      const name = isRecord(meta) ? goLookup(meta, 'name') : undefined;
+      const rv = isRecord(meta) && this.form === 'v3' ? goLookup(meta, 'resourceVersion') : undefined;
+      this.meta = {
+        ...(typeof name === 'string' ? { name } : {}),
+        ...(typeof rv === 'string' && rv !== '' ? { resourceVersion: rv } : {}),
+      };
+    }
+    return this.meta;
+  }
+
+  get name(): string | undefined {
+    return this.metadata().name;
+  }
+
+  get resourceVersion(): string | undefined {
+    return this.metadata().resourceVersion;
   }
 
   get origin(): ResourceOrigin {
@@ -140,7 +187,7 @@ class Resource implements LoadedResource, ResourceOrigin {
  * else of the value.
  */
 export function positioned(res: LoadedResource, d: Diagnostic): Diagnostic {
-  const aboutKey = d.code === 'FIELD_UNKNOWN' || d.field === 'Metadata.Labels (label)' || d.field === 'Metadata.Annotations (key)';
+  const aboutKey = d.code === 'FIELD_UNKNOWN' || d.code === 'DUPLICATE_KEY' || d.field === 'Metadata.Labels (label)' || d.field === 'Metadata.Annotations (key)';
   const p = res.locate(d.path ?? '', aboutKey ? 'key' : 'value');
   const o = res.origin;
   return {
@@ -151,6 +198,7 @@ export function positioned(res: LoadedResource, d: Diagnostic): Diagnostic {
     field: d.field,
     value: d.value,
     hint: d.hint,
+    detail: d.detail,
     file: o.file,
     document: o.document,
     line: p.line,
@@ -160,61 +208,171 @@ export function positioned(res: LoadedResource, d: Diagnostic): Diagnostic {
   };
 }
 
+/** MAX_DIAGNOSTICS bounds the diagnostics shown for one resource or document (the rest are counted in one more). */
+export const MAX_DIAGNOSTICS = 50;
+
 /**
- * visitValue hands the resources of a document's value at a pointer prefix to the visitor
- * (see visitDocument), numbering them from `index`; it returns how many it found.
+ * bounded returns at most MAX_DIAGNOSTICS of a resource's diagnostics, positioned (only those
+ * shown are located), and a TOO_MANY_PROBLEMS warning counting the others.
  */
-function visitValue(doc: ParsedDocument, file: string, index: number, v: ManifestVisitor, value: unknown, prefix: string): number {
-  if (!isRecord(value)) {
-    const p = doc.locate(prefix);
-    v.diagnostic({
-      code: 'INPUT_INVALID',
-      severity: 'error',
-      message: 'document is not a resource: expected a mapping with apiVersion and kind, a List with items, or a sequence of them',
-      path: prefix,
-      file,
-      document: doc.index,
-      line: p.line,
-      column: p.column,
-    });
-    return 0;
+export function bounded(res: LoadedResource, ds: readonly Diagnostic[]): Diagnostic[] {
+  const shown = ds.length > MAX_DIAGNOSTICS ? ds.slice(0, MAX_DIAGNOSTICS) : ds;
+  const out = shown.map((d) => positioned(res, d));
+  if (ds.length > MAX_DIAGNOSTICS) {
+    const errors = ds.slice(MAX_DIAGNOSTICS).filter((d) => d.severity === 'error').length;
+    out.push(
+      positioned(res, {
+        code: 'TOO_MANY_PROBLEMS',
+        severity: 'warning',
+        message: `${ds.length - MAX_DIAGNOSTICS} more problems in this resource are not shown (${errors} of them errors)`,
+        path: '',
+      }),
+    );
   }
-  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-    let n = 0;
-    value.items.forEach((item, i) => (n += visitValue(doc, file, index + n, v, item, `${prefix}/items/${i}`)));
-    return n;
-  }
-  const res = new Resource(index, doc, file, prefix, value);
-  if (res.kind === KIND_IPPOOL) {
-    v.resource(res);
-    return 1;
-  }
-  const missing = typeof value.kind !== 'string' || typeof value.apiVersion !== 'string';
-  res.diagnostics = [
-    positioned(res, {
-      code: 'KIND_UNKNOWN',
-      severity: missing ? 'error' : 'warning',
-      message: `unknown resource type (${res.kind ?? ''}) and/or version (${res.apiVersion ?? ''})`,
-      path: typeof value.kind === 'string' ? '/kind' : '',
-      hint: missing ? 'every resource needs apiVersion and kind' : `skipped: poolctl handles kind ${KIND_IPPOOL} (apiVersion ${API_VERSION}) only`,
-    }),
-  ];
-  v.skipped(res);
-  return 1;
+  return out;
 }
 
 /**
- * visitDocument hands one document's resources to the visitor: a mapping is a resource; a
- * `kind: ...List` with `items` gives its items; a sequence gives its elements (calicoctl's
- * convertToSliceOfResources). Returns how many resources (of any kind) it found.
+ * Walker hands one document's resources to the visitor (see visitDocument), classifying
+ * each as decision 6 says (classify.ts) and attaching the document's notes to the IPPool they
+ * are in.
+ */
+class Walker {
+  /** count is how many resources (of any kind) the document gave. */
+  count = 0;
+
+  constructor(
+    private readonly doc: ParsedDocument,
+    private readonly file: string,
+    private readonly first: number,
+    private readonly v: ManifestVisitor,
+  ) {}
+
+  private at(pointer: string, at: 'value' | 'key' = 'value'): { line: number; column: number } {
+    const p = this.doc.locate(pointer, at);
+    return { line: p.line, column: p.column };
+  }
+
+  /** notes returns the document's notes inside the resource at prefix, as its warnings (paths relative to it). */
+  private notes(prefix: string): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const n of this.doc.notes) {
+      if (n.pointer !== prefix && !n.pointer.startsWith(`${prefix}/`)) continue;
+      const a = this.doc.position(n.start);
+      const b = this.doc.position(n.end);
+      out.push({
+        code: n.code,
+        severity: 'warning',
+        message: n.message,
+        path: n.pointer.slice(prefix.length),
+        ...(n.hint ? { hint: n.hint } : {}),
+        file: this.file,
+        document: this.doc.index,
+        line: a.line,
+        column: a.column,
+        endLine: b.line,
+        endColumn: b.column,
+      });
+    }
+    return out;
+  }
+
+  /** value hands the resources of the value at a pointer to the visitor. */
+  value(value: unknown, prefix: string): void {
+    if (!isRecord(value)) {
+      this.v.diagnostic({
+        code: 'INPUT_INVALID',
+        severity: 'error',
+        message: 'document is not a resource: expected a mapping with apiVersion and kind, a List with items, or a sequence of them',
+        path: prefix,
+        file: this.file,
+        document: this.doc.index,
+        ...this.at(prefix),
+      });
+      return;
+    }
+    const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : undefined;
+    const kind = typeof value.kind === 'string' ? value.kind : undefined;
+    const c = classify(apiVersion, kind, Array.isArray(value.items));
+    if (c.class === 'list') {
+      this.list(value, prefix, c.list);
+      return;
+    }
+    const res = new Resource(this.first + this.count++, this.doc, this.file, prefix, value, c.class === 'pool' ? c.form : 'v3');
+    if (c.class === 'pool') {
+      if (this.doc.notes.length > 0) {
+        const notes = this.notes(prefix);
+        if (notes.length > 0) res.diagnostics = notes;
+      }
+      this.v.resource(res);
+      return;
+    }
+    const d: Diagnostic =
+      c.class === 'unknown'
+        ? { code: 'KIND_UNKNOWN', severity: 'error', message: `unknown resource type (${kind ?? ''}) and/or version (${apiVersion ?? ''})`, path: c.path, hint: c.hint }
+        : c.class === 'not-handled'
+          ? { code: 'KIND_NOT_HANDLED', severity: 'warning', message: c.message, path: '/kind', hint: c.hint }
+          : { code: 'KIND_SKIPPED', severity: 'info', message: `skipped ${kind} (${apiVersion}): not a Calico resource`, path: '/kind' };
+    res.diagnostics = [positioned(res, d)];
+    this.v.other(res);
+  }
+
+  /**
+   * list hands a list's items to the visitor after checking its envelope as calicoctl decodes
+   * it (strictly); a v1 List holding projectcalico.org/v3 items is refused as a whole
+   * (calicoctl cannot load a v1 List at all; its kubectl form is poolctl's addition).
+   */
+  private list(value: Record<string, unknown>, prefix: string, list: 'v3' | 'v1'): void {
+    const items = Array.isArray(value.items) ? value.items : [];
+    const envelope = checkIPPoolSchema(value, list === 'v3' ? IPPOOL_LIST : V1_LIST);
+    for (const d of envelope.diagnostics) {
+      this.v.diagnostic({ ...d, path: prefix + (d.path ?? ''), file: this.file, document: this.doc.index, ...this.at(prefix + (d.path ?? ''), d.code === 'FIELD_UNKNOWN' ? 'key' : 'value') });
+    }
+    if (list === 'v1' && items.some((x) => isRecord(x) && typeof x.apiVersion === 'string' && x.apiVersion.startsWith('projectcalico.org/'))) {
+      this.v.diagnostic({
+        code: 'KIND_UNKNOWN',
+        severity: 'error',
+        message: 'unknown resource type (List) and/or version (v1)',
+        path: `${prefix}/kind`,
+        hint: V1_LIST_HINT,
+        file: this.file,
+        document: this.doc.index,
+        ...this.at(`${prefix}/kind`),
+      });
+      return;
+    }
+    items.forEach((item, i) => {
+      const at = `${prefix}/items/${i}`;
+      if (list === 'v3' && isRecord(item) && (item.apiVersion !== API_VERSION || item.kind !== KIND_IPPOOL)) {
+        this.v.diagnostic({
+          code: 'KIND_UNKNOWN',
+          severity: 'error',
+          message: `unknown resource type (${String(item.kind ?? '')}) and/or version (${String(item.apiVersion ?? '')})`,
+          path: `${at}/kind`,
+          hint: `an ${KIND_IPPOOL_LIST} holds IPPools (apiVersion ${API_VERSION})`,
+          file: this.file,
+          document: this.doc.index,
+          ...this.at(`${at}/kind`),
+        });
+        return;
+      }
+      this.value(item, at);
+    });
+  }
+}
+
+/**
+ * visitDocument hands one document's resources to the visitor: a mapping is a resource; an
+ * IPPoolList (or kubectl's v1 List) gives its items; a sequence gives its elements
+ * (calicoctl's convertToSliceOfResources). Returns how many resources (of any kind) it found.
  */
 function visitDocument(doc: ParsedDocument, file: string, first: number, v: ManifestVisitor): number {
   const value = doc.value;
   if (value === undefined || value === null) return 0;
-  if (!Array.isArray(value)) return visitValue(doc, file, first, v, value, '');
-  let n = 0;
-  value.forEach((x, i) => (n += visitValue(doc, file, first + n, v, x, `/${i}`)));
-  return n;
+  const w = new Walker(doc, file, first, v);
+  if (!Array.isArray(value)) w.value(value, '');
+  else value.forEach((x, i) => w.value(x, `/${i}`));
+  return w.count;
 }
 
 /**
@@ -248,6 +406,15 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
     sources.set(input.file, src);
     let found = 0;
     let failed = false;
+    // An error about a document that gave no resources (a refused List) is not an empty file.
+    const visitor: ManifestVisitor = {
+      resource: (r) => v.resource(r),
+      other: (r) => v.other(r),
+      diagnostic: (d) => {
+        if (d.severity === 'error') failed = true;
+        v.diagnostic(d);
+      },
+    };
     const reader = new DocumentReader(src, input.json);
     for (let doc = reader.next(); doc !== null; doc = reader.next()) {
       if (doc === NEED_PARSERS) {
@@ -255,9 +422,8 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
         continue;
       }
       documents++;
-      for (const d of doc.diagnostics) v.diagnostic(d);
-      failed ||= doc.diagnostics.length > 0;
-      const n = visitDocument(doc, input.file, index, v);
+      for (const d of doc.diagnostics) visitor.diagnostic(d);
+      const n = visitDocument(doc, input.file, index, visitor);
       index += n;
       found += n;
     }
@@ -274,15 +440,15 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
  */
 export async function loadManifests(paths: readonly string[], opts: LoadOptions): Promise<LoadResult> {
   const resources: LoadedResource[] = [];
-  const skipped: LoadedResource[] = [];
+  const others: LoadedResource[] = [];
   const diagnostics: Diagnostic[] = [];
   const summary = await visitManifests(paths, opts, {
     resource: (r) => resources.push(r),
-    skipped: (r) => {
-      skipped.push(r);
+    other: (r) => {
+      others.push(r);
       diagnostics.push(...(r.diagnostics ?? []));
     },
     diagnostic: (d) => diagnostics.push(d),
   });
-  return { files: summary.files, documents: summary.documents, resources, skipped, diagnostics, sourceLine: summary.sourceLine };
+  return { files: summary.files, documents: summary.documents, resources, others, diagnostics, sourceLine: summary.sourceLine };
 }

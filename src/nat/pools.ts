@@ -1,7 +1,7 @@
 import { visibleMessage } from '../base/terminal-text.js';
 import type { Context } from '../base/context.js';
 import { PoolctlError } from '../base/errors.js';
-import { buildNatModel, checkIPPoolSchema, parsePrefix, type Diagnostic, type Family, type IPPool, type NatModel, type NatPool, type NatSettings } from '../core/index.js';
+import { buildNatModel, checkIPPoolSchema, fromCrd, parsePrefix, type Diagnostic, type Family, type IPPool, type NatModel, type NatPool, type NatSettings } from '../core/index.js';
 import { natPoolOf } from '../datastore/nat-pool.js';
 import type { LoadedResource } from '../manifest/load.js';
 
@@ -25,10 +25,11 @@ export interface NatPools {
  * through the shared manifest loader, else from the datastore (Datastore.natPools). Pools are taken as Felix
  * would receive them, so Calico's create-time refusals (overlaps, size, host bits) are left to
  * the NAT model's warnings. Input errors stop the command (INPUT_INVALID): unreadable inputs,
- * syntax errors, documents that are not resources, wrong value types (Calico could not decode
- * the pool), a missing name, and a CIDR that does not parse, each with file:line:col.
- * Unknown fields and skipped kinds are warnings; of two pools with one name, the later wins,
- * as `apply -f` would leave it. Files without any IPPool are NO_RESOURCES.
+ * syntax errors, documents that are not resources or that calicoctl cannot load, wrong value
+ * types (Calico could not decode the pool), a missing name, and a CIDR that does not parse,
+ * each with file:line:col. Pools in the kubectl form are read as Calico reads them. Unknown
+ * fields, skipped kinds and the YAML reading's warnings are warnings; of two pools with one
+ * name, the later wins, as `apply -f` would leave it. Files without any IPPool are NO_RESOURCES.
  */
 export async function loadNatPools(source: PoolSource, ctx: Context): Promise<NatPools> {
   if (source.files.length === 0) {
@@ -41,20 +42,24 @@ export async function loadNatPools(source: PoolSource, ctx: Context): Promise<Na
     }
   }
   // The manifest reader only for -f: the datastore path does without it.
-  const [{ loadManifests, positioned }, { formatDiagnostic }] = await Promise.all([
+  const [{ bounded, loadManifests, positioned }, { formatDiagnostic }] = await Promise.all([
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
   ]);
   const load = await loadManifests([...source.files], { recursive: source.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd });
   const errors: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'error');
-  const notices: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'warning');
+  const notices: Diagnostic[] = load.diagnostics.filter((d) => d.severity !== 'error');
   const byName = new Map<string, { pool: NatPool; res: LoadedResource }>();
   for (const res of load.resources) {
     const at = (d: Diagnostic): Diagnostic => positioned(res, d);
     const schema = checkIPPoolSchema(res.value);
-    for (const d of schema.diagnostics) (d.code === 'TYPE_MISMATCH' ? errors : notices).push(at(d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' } : d));
+    const found = schema.diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
+    for (const d of bounded(res, found)) (d.severity === 'error' ? errors : notices).push(d);
+    notices.push(...(res.diagnostics ?? []));
     if (!schema.decodable) continue;
-    const pool = natPoolOf(res.value as IPPool);
+    // The pool as calicoctl decodes it (fields in any case, the kubectl form read as Calico reads it).
+    const value = res.form === 'crd' ? fromCrd(schema.value as Record<string, unknown>).value : schema.value;
+    const pool = natPoolOf(value as IPPool);
     if (pool.name === '') {
       errors.push(at({ code: 'FIELD_REQUIRED', severity: 'error', message: 'IPPool has no metadata.name', path: '/metadata/name' }));
       continue;

@@ -9,7 +9,7 @@ import { printedObject, type GetResult, type Printer } from './printer.js';
 export function jsonPrinter(): Printer {
   return {
     async print(result: GetResult): Promise<string> {
-      const value = printedObject(result);
+      const value = result.crd ? (await import('./crd.js')).crdObject(result) : printedObject(result);
       return `${jsonSafe(JSON.stringify(value, null, 2))}\n`;
     },
   };

@@ -10,6 +10,8 @@ export interface GetResult {
   readonly items: readonly StoredPool[];
   readonly revision: string;
   readonly single: boolean;
+  /** crd: print the kubectl (CRD) form (json and yaml only; see crd.ts). */
+  readonly crd?: boolean;
 }
 
 /** Printer renders a GetResult as text (kubectl cli-runtime's ResourcePrinter); print-flags.ts chooses one. */

@@ -14,7 +14,7 @@ export async function formatYaml(value: unknown): Promise<string> {
 export function yamlPrinter(): Printer {
   return {
     async print(result: GetResult): Promise<string> {
-      return formatYaml(printedObject(result));
+      return formatYaml(result.crd ? (await import('./crd.js')).crdObject(result) : printedObject(result));
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Context } from '../base/context.js';
-import { API_VERSION, checkIPPoolSchema, type CheckContext, type CheckResult, type Diagnostic } from '../core/index.js';
+import { checkIPPoolSchema, type CheckContext, type CheckResult, type Diagnostic } from '../core/index.js';
 import { checkResource } from '../manifest/check.js';
-import { loadManifests, positioned, type LoadedResource } from '../manifest/load.js';
+import { bounded, loadManifests, type LoadedResource } from '../manifest/load.js';
 import type { ResourceInput } from './operations.js';
 
 /**
@@ -18,22 +18,13 @@ export interface InputSet {
   sourceLine(file: string, line: number): string | undefined;
 }
 
-function stringAt(v: unknown, key: string): string | undefined {
-  const m = (v as { metadata?: Record<string, unknown> } | null)?.metadata;
-  const s = typeof m === 'object' && m !== null ? m[key] : undefined;
-  return typeof s === 'string' ? s : undefined;
-}
-
 /** toInput wraps a loaded resource: its name and resourceVersion, and check() with source positions. */
 function toInput(res: LoadedResource): ResourceInput {
-  const rv = stringAt(res.value, 'resourceVersion');
   return {
     name: res.name ?? '',
-    ...(rv ? { resourceVersion: rv } : {}),
+    ...(res.resourceVersion ? { resourceVersion: res.resourceVersion } : {}),
     check(ctx: CheckContext, withoutResourceVersion = false): CheckResult {
-      if (!withoutResourceVersion || rv === undefined) return checkResource(res, ctx);
-      const { resourceVersion: _rv, ...metadata } = (res.value as { metadata: Record<string, unknown> }).metadata;
-      return checkResource({ ...res, value: { ...(res.value as object), metadata }, locate: res.locate, origin: res.origin }, ctx);
+      return checkResource(res, withoutResourceVersion ? { ...ctx, ignoreResourceVersion: true } : ctx);
     },
   };
 }
@@ -41,25 +32,17 @@ function toInput(res: LoadedResource): ResourceInput {
 /**
  * loadInputs reads the -f paths with the manifest loader and runs the strict-parsing pass
  * calicoctl runs before sending anything: syntax errors, unreadable inputs, documents that
- * are not resources, an IPPool with another apiVersion, unknown fields and wrong types are
- * input errors. Other kinds are skipped with a warning.
+ * are not resources, Calico-looking documents calicoctl cannot load (KIND_UNKNOWN), unknown
+ * fields and wrong types are input errors. Other kinds are skipped (a notice); the YAML
+ * reading's warnings about a pool come with its check().
  */
 export async function loadInputs(paths: readonly string[], opts: { recursive?: boolean }, ctx: Context): Promise<InputSet> {
   const load = await loadManifests(paths, { recursive: opts.recursive ?? false, stdin: () => ctx.io.stdin, cwd: ctx.cwd });
   const errors = load.diagnostics.filter((d) => d.severity === 'error');
-  const notices = load.diagnostics.filter((d) => d.severity === 'warning');
+  const notices = load.diagnostics.filter((d) => d.severity !== 'error');
   for (const res of load.resources) {
-    if (res.apiVersion !== API_VERSION) {
-      errors.push(
-        positioned(res, {
-          code: 'KIND_UNKNOWN',
-          severity: 'error',
-          message: `unknown resource type (${res.kind ?? ''}) and/or version (${res.apiVersion ?? ''})`,
-          path: '/apiVersion',
-        }),
-      );
-    }
-    for (const d of checkIPPoolSchema(res.value).diagnostics) if (d.severity === 'error') errors.push(positioned(res, d));
+    const strict = checkIPPoolSchema(res.value).diagnostics;
+    if (strict.length > 0) for (const d of bounded(res, strict)) (d.severity === 'error' ? errors : notices).push(d);
   }
   return {
     inputs: load.resources.map(toInput),

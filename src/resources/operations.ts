@@ -1,4 +1,4 @@
-import { checkIPPool, OverlapIndex, type CheckContext, type CheckResult, type Diagnostic, type IPPool, type Result } from '../core/index.js';
+import { checkIPPool, OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type IPPool, type Result } from '../core/index.js';
 import type { BatchStep, StoredPool, Txn } from '../datastore/datastore.js';
 import { NotFoundError } from '../datastore/errors.js';
 
@@ -68,21 +68,36 @@ const warningsOf = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) =>
 /** EXISTS are the codes that say a pool of the name is already there (stored or earlier in the input). */
 export const EXISTS: ReadonlySet<string> = new Set(['ALREADY_EXISTS', 'DUPLICATE_NAME']);
 
-/** canonical is a stable text of a JSON value (object keys sorted), for comparing contents. */
+/**
+ * isGoEmpty is encoding/json's omitempty test: false, 0, "", null, and empty arrays and objects
+ * are not written, so a field holding one is the same as an absent one.
+ */
+function isGoEmpty(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && Object.keys(v as object).length === 0;
+}
+
+/** canonical is a stable text of a JSON value as Calico stores it: object keys sorted, empty (omitempty) members left out. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const keys = Object.keys(v as object)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .filter((k) => !isGoEmpty((v as Record<string, unknown>)[k]))
       .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(v);
 }
 
-/** sameContent reports whether an update would change nothing a user wrote: labels, annotations, spec. */
+/**
+ * sameContent reports whether an update would change nothing a user wrote (labels,
+ * annotations, spec) once Calico's defaults are applied on both sides and its empty fields
+ * dropped: a manifest that spells out a default (`disabled: false`, `blockSize: 26`) is
+ * unchanged.
+ */
 function sameContent(next: IPPool, cur: StoredPool): boolean {
-  const pick = (p: IPPool): unknown => ({ labels: p.metadata.labels ?? {}, annotations: p.metadata.annotations ?? {}, spec: p.spec });
+  const pick = (p: IPPool): unknown => ({ labels: p.metadata.labels, annotations: p.metadata.annotations, spec: setDefaults(p).spec });
   return canonical(pick(next)) === canonical(pick(cur));
 }
 

@@ -69,4 +69,33 @@ describe('apply', () => {
     expect(ctx.stdout()).toBe("ippool/a created\nippool/a configured\nSuccessfully applied 2 'IPPool' resource(s)\n");
     expect((await ctx.datastore.get('a')).spec.natOutgoing).toBe(true);
   });
+
+  it("is idempotent for a manifest that spells out defaults and empty values (Calico's own sample: disabled: false)", async () => {
+    const ds = openMemoryDatastore();
+    const sample = pool('my.ippool-1', '  cidr: 10.1.0.0/16\n  ipipMode: CrossSubnet\n  natOutgoing: true\n  disabled: false\n  nodeSelector: all()\n  blockSize: 26\n  allowedUses: [Workload, Tunnel]\n  vxlanMode: Never\n  assignmentMode: Automatic\n');
+    expect(await apply.run!(args, testContext({ datastore: ds, stdin: sample }))).toBe(0);
+    const before = await ds.get('my.ippool-1');
+    const again = testContext({ datastore: ds, stdin: sample.replace('name: my.ippool-1', 'name: my.ippool-1\n  labels: {}') });
+    expect(await apply.run!(args, again)).toBe(0);
+    expect(again.stdout()).toBe("ippool/my.ippool-1 unchanged\nSuccessfully applied 1 'IPPool' resource(s)\n");
+    expect(await ds.get('my.ippool-1')).toEqual(before);
+    // A real change still writes: the order of allowedUses is part of the pool.
+    const changed = testContext({ datastore: ds, stdin: sample.replace('[Workload, Tunnel]', '[Tunnel, Workload]') });
+    expect(await apply.run!(args, changed)).toBe(0);
+    expect(changed.stdout()).toContain('ippool/my.ippool-1 configured');
+  });
+
+  it('applies the kubectl form as the v3 pool Calico reads from it, and again unchanged', async () => {
+    const ds = openMemoryDatastore();
+    const crd = `apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata:\n  name: k\n  resourceVersion: "999999"\n  uid: 11111111-2222-3333-4444-555555555555\n  annotations:\n    projectcalico.org/metadata: '{"creationTimestamp":null,"labels":{"team":"net"}}'\nspec:\n  cidr: 10.7.0.0/16\n  natOutgoing: true\n`;
+    const first = testContext({ datastore: ds, stdin: crd });
+    expect(await apply.run!(args, first)).toBe(0);
+    const k = await ds.get('k');
+    expect(k.metadata.labels).toEqual({ team: 'net' });
+    expect(k.metadata.annotations).toBeUndefined();
+    expect(k.metadata.uid).not.toBe('11111111-2222-3333-4444-555555555555');
+    const second = testContext({ datastore: ds, stdin: crd });
+    expect(await apply.run!(args, second)).toBe(0);
+    expect(second.stdout()).toContain('ippool/k unchanged');
+  });
 });

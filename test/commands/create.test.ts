@@ -86,7 +86,7 @@ describe('create', () => {
     const ctx = testContext({ stdin: `${TWO}---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p3}\nspec: {cidr: 10.3.0.0/16, disabled: "True", colour: red}\n` });
     expect(await create.run!(args(), ctx)).toBe(1);
     expect(ctx.stdout()).toBe('');
-    expect(ctx.stderr()).toContain('<stdin>:19:45: error FIELD_UNKNOWN: json: unknown field "colour"');
+    expect(ctx.stderr()).toContain('<stdin>:19:45: error FIELD_UNKNOWN: field in document is not recognized or is in the wrong location: colour');
     expect(ctx.stderr()).toContain("<stdin>:19:37: error TYPE_MISMATCH: cannot parse string 'True' into field IPPoolSpec.disabled of type bool");
     expect(ctx.stderr()).toContain("Failed to create any 'IPPool' resources:");
     expect(ctx.stderr()).toContain('nothing was written');
@@ -112,10 +112,21 @@ describe('create', () => {
   });
 
   it('other kinds are reported as skipped, never silently dropped', async () => {
-    const ctx = testContext({ stdin: `${TWO}---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: peer}\nspec: {}\n` });
+    const ctx = testContext({ stdin: `${TWO}---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: peer}\nspec: {}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n` });
     expect(await create.run!(args(), ctx)).toBe(0);
-    expect(ctx.stderr()).toMatch(/warning KIND_UNKNOWN: unknown resource type \(BGPPeer\)/);
+    expect(ctx.stderr()).toContain('warning KIND_NOT_HANDLED: poolctl does not handle BGPPeer; `calicoctl create` would create it');
+    expect(ctx.stderr()).toContain('info KIND_SKIPPED: skipped ConfigMap (v1): not a Calico resource');
     expect(ctx.stdout()).toBe("Successfully created 2 'IPPool' resource(s)\n");
+  });
+
+  it('a Calico-looking document calicoctl cannot load stops the command (Calico API v1, a kind slip)', async () => {
+    for (const doc of ['apiVersion: v1\nkind: ipPool\nmetadata: {cidr: 10.9.0.0/16}\n', 'apiVersion: projectcalico.org/v3\nkind: ippool\nmetadata: {name: slip}\nspec: {cidr: 10.9.0.0/16}\n']) {
+      const ctx = testContext({ stdin: `${TWO}---\n${doc}` });
+      expect(await create.run!(args(), ctx)).toBe(1);
+      expect(ctx.stderr()).toMatch(/error KIND_UNKNOWN: unknown resource type \((ipPool|ippool)\) and\/or version/);
+      expect(ctx.stderr()).toContain('nothing was written');
+      expect((await ctx.datastore.list()).items).toEqual([]);
+    }
   });
 
   it('warns about a disabled pool that still NATs, and creates it', async () => {

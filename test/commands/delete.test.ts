@@ -65,4 +65,14 @@ describe('delete', () => {
     await expect(failure(del.run!({ recursive: false, skipEmpty: false, skipNotExists: false, force: false, dryRun: false }, testContext()))).resolves.toMatchObject({ exitCode: 2 });
     await expect(failure(del.run!(nameArgs('ippool'), testContext()))).resolves.toMatchObject({ exitCode: 2 });
   });
+
+  it("delete -f takes kubectl's output: the pools named in the CRD form, its cluster resourceVersion ignored", async () => {
+    const ds = await seeded();
+    const crd = (name: string): string => `- apiVersion: crd.projectcalico.org/v1\n  kind: IPPool\n  metadata:\n    name: ${name}\n    resourceVersion: "424242"\n  spec:\n    cidr: 10.9.0.0/16\n`;
+    const ctx = testContext({ datastore: ds, stdin: `apiVersion: v1\nkind: List\nitems:\n${crd('a')}${crd('c')}metadata:\n  resourceVersion: ""\n` });
+    expect(await del.run!(fileArgs, ctx)).toBe(0);
+    expect(ctx.stdout()).toBe("Successfully deleted 2 'IPPool' resource(s)\n");
+    expect((await ds.list()).items.map((p) => p.metadata.name)).toEqual(['b']);
+  });
 });
+

@@ -6,7 +6,7 @@ import { openMemoryDatastore } from '../../src/datastore/memory.js';
 import { testContext } from './context.js';
 import { failure } from '../support/failure.js';
 
-const args = (resource: string, names: string[] = [], output = 'table', exp = false) => ({ resource, names, output, export: exp });
+const args = (resource: string, names: string[] = [], output = 'table', exp = false, crd = false) => ({ resource, names, output, export: exp, crd });
 
 // The pools of calicoctl's own get test (calicoctl/tests/st/utils/data.py ippool_name1_rev1_v4, name2 v6).
 const NAME1: IPPool = {
@@ -131,6 +131,47 @@ spec:
     const empty = testContext();
     expect(await get.run!(args('ippools', [], 'yml'), empty)).toBe(0);
     expect(empty.stdout()).toBe('apiVersion: projectcalico.org/v3\nitems: []\nkind: IPPoolList\nmetadata:\n  resourceVersion: "0"\n');
+  });
+
+  it('-o yaml --crd prints the kubectl form: a v1 List of crd.projectcalico.org/v1 IPPools, Calico metadata in its annotation', async () => {
+    const ds = openMemoryDatastore();
+    const stored = await ds.create({ ...NAME1, metadata: { name: 'ippool-name1', labels: { team: 'net', 'projectcalico.org/owner': 'x' }, annotations: { note: 'a' } } });
+    const ctx = testContext({ datastore: ds });
+    expect(await get.run!(args('ippools', [], 'yaml', false, true), ctx)).toBe(0);
+    expect(ctx.stdout()).toBe(
+      `apiVersion: v1
+items:
+- apiVersion: crd.projectcalico.org/v1
+  kind: IPPool
+  metadata:
+    annotations:
+      projectcalico.org/metadata: '{"creationTimestamp":"${stored.metadata.creationTimestamp}","labels":{"projectcalico.org/owner":"x","team":"net"},"annotations":{"note":"a"}}'
+    labels:
+      projectcalico.org/owner: x
+    name: ippool-name1
+  spec:
+    allowedUses:
+    - Workload
+    - Tunnel
+    assignmentMode: Automatic
+    blockSize: 27
+    cidr: 10.0.1.0/24
+    ipipMode: Always
+    nodeSelector: foo == 'bar'
+    vxlanMode: Never
+kind: List
+metadata:
+  resourceVersion: ""
+`,
+    );
+    // One name: the resource alone, in JSON too.
+    const one = testContext({ datastore: ds });
+    expect(await get.run!(args('ippool', ['ippool-name1'], 'json', false, true), one)).toBe(0);
+    expect(JSON.parse(one.stdout())).toMatchObject({ apiVersion: 'crd.projectcalico.org/v1', kind: 'IPPool', metadata: { name: 'ippool-name1' } });
+  });
+
+  it('--crd needs -o yaml or json (a usage error)', async () => {
+    await expect(get.run!(args('ippools', [], 'table', false, true), testContext())).rejects.toMatchObject({ code: 'USAGE', message: '--crd needs -o yaml or -o json' });
   });
 
   it('-o name prints KIND/NAME lines; --export drops server-set metadata', async () => {

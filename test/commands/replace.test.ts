@@ -51,4 +51,17 @@ describe('replace', () => {
     expect(await replace.run!(args, ctx)).toBe(1);
     expect(ctx.stderr()).toContain("Failed to replace 'IPPool' resource: error with field IPPool.Spec.BlockSize = '28' (IPPool BlockSize cannot be modified)");
   });
+
+  it("replaces with the kubectl form: Calico's reading of it, its cluster resourceVersion no precondition", async () => {
+    const ds = await seeded();
+    const a = await ds.get('a');
+    const crd = `apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata:\n  name: a\n  resourceVersion: "1"\n  annotations:\n    projectcalico.org/metadata: '{"labels":{"zone":"z1"}}'\nspec:\n  cidr: 10.1.0.0/16\n  disabled: true\n`;
+    const ctx = testContext({ datastore: ds, stdin: crd });
+    expect(await replace.run!(args, ctx)).toBe(0);
+    const b = await ds.get('a');
+    expect(b.spec.disabled).toBe(true);
+    expect(b.metadata.labels).toEqual({ zone: 'z1' });
+    expect(b.metadata.uid).toBe(a.metadata.uid);
+  });
 });
+

@@ -1,24 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPPool } from '../../src/core/index.js';
-import { CONFORMANCE } from '../support/paths.js';
+import { ippoolVectors } from '../support/vectors.js';
 import { poolctl, writeManifest, type CliBackend } from './crud-support.js';
 
-/** Vector is one case of the conformance vectors' ippool.json (spec/ippool.md §9; test/fixtures/conformance). */
-interface Vector {
-  readonly id: string;
-  readonly op: 'validate' | 'create' | 'replace';
-  readonly pool: IPPool;
-  readonly existing?: IPPool[];
-  readonly expect: 'valid' | 'invalid';
-  readonly calicoReason?: string;
-  readonly resultSpec?: Record<string, unknown>;
-  readonly staleResourceVersion?: boolean;
-}
-
-const VECTORS = (JSON.parse(readFileSync(join(CONFORMANCE, 'ippool.json'), 'utf8')) as Vector[]).filter(
+const VECTORS = ippoolVectors().filter(
   (v) => v.op === 'create' || v.op === 'replace',
 );
 

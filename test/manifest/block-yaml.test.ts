@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { parseDocument } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { locateInOutline, parseBlockYaml } from '../../src/manifest/block-yaml.js';
-import { loadParsers, locateInYaml } from '../../src/manifest/documents.js';
+import { resolveScalar } from '../../src/manifest/scalar.js';
+import { treeOf } from './helpers.js';
 import { fcRuns } from '../support/fc-runs.js';
 
 /** A random plain-JS tree rendered as block YAML in the styles manifests use. */
@@ -16,7 +16,7 @@ const scalar: fc.Arbitrary<Tree> = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
   fc.boolean(),
   fc.constant(null),
-  fc.constantFrom('10.0.0.0/16', 'fd00::/64', 'all()', "a == 'b'", 'True', 'yes', '0o17', '0x1F', '1e3', '.inf', '~', '', '-1', 'a: b', 'x #y', "it's"),
+  fc.constantFrom('10.0.0.0/16', 'fd00::/64', 'all()', "a == 'b'", 'True', 'yes', 'No', 'on', 'Y', '0o17', '0x1F', '0777', '0b101', '+0x1F', '1_000', '1e3', '.inf', '~', '', '-1', 'a: b', 'x #y', "it's"),
 );
 const tree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
   node: fc.oneof(
@@ -32,6 +32,7 @@ interface Style {
   quoteStrings: boolean;
   single: boolean;
   flowScalarLists: boolean;
+  flowMaps: boolean;
   compactSeqAtParent: boolean;
   comments: boolean;
   indent: number;
@@ -51,11 +52,13 @@ function isScalar(v: Tree): boolean {
   return v === null || typeof v !== 'object';
 }
 
-const plainValue = (s: string): unknown => parseDocument(`k: ${s}`, { schema: 'core' }).toJS()?.k;
+/** plainValue is what a plain scalar reads as (calicoctl's yaml.v2 rules, which every tier follows). */
+const plainValue = (s: string): unknown => resolveScalar(s);
 
 function render(v: Tree, st: Style, ind: number, out: string[]): void {
   const pad = ' '.repeat(ind);
-  const k = (s: string): string => (st.quoteKeys ? JSON.stringify(s) : s);
+  // A key YAML 1.1 reads as something else (`N`, `on`) is quoted, as a value would be.
+  const k = (s: string): string => (st.quoteKeys || plainValue(s) !== s ? JSON.stringify(s) : s);
   const scalarText2 = (x: Tree, flow = false): string => scalarText(x, st, plainValue, flow);
   const c = st.comments ? '  # note' : '';
   if (Array.isArray(v)) {
@@ -73,8 +76,16 @@ function render(v: Tree, st: Style, ind: number, out: string[]): void {
     }
     return;
   }
+  // flowText writes a collection on one line, as flow style.
+  const flowText = (x: Tree): string =>
+    isScalar(x)
+      ? scalarText2(x, true)
+      : Array.isArray(x)
+        ? `[${x.map(flowText).join(', ')}]`
+        : `{${Object.entries(x as Record<string, Tree>).map(([fk, fx]) => `${k(fk)}: ${flowText(fx)}`).join(', ')}}`;
   for (const [key2, x] of Object.entries(v as Record<string, Tree>)) {
     if (isScalar(x)) out.push(`${pad}${k(key2)}: ${scalarText2(x)}${c}`);
+    else if (st.flowMaps && !Array.isArray(x)) out.push(`${pad}${k(key2)}: ${flowText(x)}${c}`);
     else if (Array.isArray(x) && st.flowScalarLists && x.every((e) => typeof e === 'string' || typeof e === 'number')) {
       out.push(`${pad}${k(key2)}: [${x.map((e) => scalarText2(e, true)).join(', ')}]${c}`);
     } else {
@@ -101,15 +112,14 @@ const style: fc.Arbitrary<Style> = fc.record({
   quoteStrings: fc.boolean(),
   single: fc.boolean(),
   flowScalarLists: fc.boolean(),
+  flowMaps: fc.boolean(),
   compactSeqAtParent: fc.boolean(),
   comments: fc.boolean(),
   indent: fc.constantFrom(2, 4),
 });
 
 describe('block YAML', () => {
-  beforeAll(loadParsers);
-
-  it('agrees with yaml on the value and every position of generated block documents', () => {
+  it('agrees with the `yaml` tier on the value, the notes and every position of generated block documents', () => {
     fc.assert(
       fc.property(fc.dictionary(key, tree, { minKeys: 1, maxKeys: 5 }), style, fc.boolean(), (doc, st, marker) => {
         const lines: string[] = [];
@@ -120,15 +130,18 @@ describe('block YAML', () => {
         const parsed = parseBlockYaml(text, from, text.length, true);
         expect(parsed, text).not.toBeNull();
         const outline = parsed!.outline!;
-        const yd = parseDocument(text.slice(from), { schema: 'core' });
-        expect(yd.errors).toEqual([]);
-        expect(parsed!.value).toStrictEqual(yd.toJS());
+        const tree = treeOf(text, from);
+        expect(tree.error).toBeUndefined();
+        expect(parsed!.value).toStrictEqual(tree.value);
+        // The same values noted as read otherwise by YAML 1.2, at the same places.
+        const noted = (n: readonly number[]): number[] => n.filter((_, i) => i % 2 === 0);
+        expect(noted(parsed!.notes)).toEqual(tree.notes.map((n) => n.start));
         for (const p of pointers(doc)) {
           for (const at of ['value', 'key'] as const) {
             const fast = locateInOutline(outline, p, at);
-            const exact = locateInYaml(yd, p, at)!;
-            expect({ p, at, start: fast.start - from, missing: fast.missing }, text).toEqual({ p, at, start: exact.start, missing: exact.missing });
-            if (!exact.missing && (p === '' ? false : isScalar(getAt(doc, p)))) expect(fast.end - from, `${p} end\n${text}`).toBe(exact.end);
+            const exact = locateInOutline(tree.outline!, p, at);
+            expect({ p, at, start: fast.start, missing: fast.missing }, text).toEqual({ p, at, start: exact.start, missing: exact.missing });
+            if (!exact.missing && (p === '' ? false : isScalar(getAt(doc, p)))) expect(fast.end, `${p} end\n${text}`).toBe(exact.end);
           }
         }
       }),
@@ -137,7 +150,10 @@ describe('block YAML', () => {
   });
 
   it.each([
-    ['a flow mapping', 'a: {b: 1}\n'],
+    ['a multi-line flow mapping', 'a: {b: 1,\n  c: 2}\n'],
+    ['a flow mapping with a repeated key', 'a: {b: 1, b: 2}\n'],
+    ['a flow mapping with a trailing comma', 'a: {b: 1,}\n'],
+    ['a flow mapping key without a value', 'a: {b}\n'],
     ['an anchor', 'a: &x 1\nb: *x\n'],
     ['a tag', 'a: !!str 1\n'],
     ['a multi-line plain scalar', 'a: one\n  two\n'],

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseBlockYaml } from '../../src/manifest/block-yaml.js';
 import { validateManifests } from '../../src/manifest/validate-report.js';
-import { tempDir } from './helpers.js';
+import { tempDir, treeOf } from './helpers.js';
 import { fcRuns } from '../support/fc-runs.js';
 
 const tmp = tempDir();
@@ -70,8 +71,8 @@ describe('validate never throws on mutated manifests', () => {
         const { report } = await validateManifests([file], { cwd: tmp.dir });
         const lineCount = text.split('\n').length;
         for (const d of [...report.results.flatMap((r) => r.diagnostics), ...report.diagnostics]) {
-          expect(d.code).toMatch(/^[A-Z_]+$/);
-          expect(['error', 'warning']).toContain(d.severity);
+          expect(d.code).toMatch(/^[A-Z][A-Z0-9_]+$/);
+          expect(['error', 'warning', 'info']).toContain(d.severity);
           expect(d.message.length).toBeGreaterThan(0);
           expect(d.file).toBe(file);
           expect(d.line).toBeGreaterThanOrEqual(1);
@@ -86,3 +87,27 @@ describe('validate never throws on mutated manifests', () => {
     );
   });
 });
+
+describe('the parsing tiers agree on mutated manifests', () => {
+  it('for any text both the block parser and the yaml tier accept, their values (and notes) are equal', () => {
+    let both = 0;
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), (muts, flow) => {
+        let lines = (flow ? VALID.replace('metadata:\n  name: pool-a\n  labels:\n    team: net', 'metadata: {name: pool-a, labels: {team: net}}') : VALID).split('\n');
+        for (const m of muts) lines = MUTATIONS[m.kind]!(lines, m.at % Math.max(1, lines.length), m.arg);
+        for (const doc of lines.join('\n').split(/^---$/m)) {
+          const block = parseBlockYaml(doc, 0, doc.length);
+          if (!block) continue;
+          const tree = treeOf(doc);
+          if (tree.error) continue;
+          both++;
+          expect(block.value, doc).toStrictEqual(tree.value);
+          expect(block.notes.length / 2, doc).toBe(tree.notes.filter((n) => n.code === 'YAML11_SCALAR').length);
+        }
+      }),
+      { numRuns: fcRuns(500) },
+    );
+    expect(both).toBeGreaterThan(fcRuns(500) * 0.6);
+  });
+});
+

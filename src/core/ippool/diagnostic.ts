@@ -12,6 +12,11 @@ export type DiagnosticCode =
   | 'FILE_SKIPPED'
   | 'NO_RESOURCES'
   | 'KIND_UNKNOWN'
+  | 'KIND_NOT_HANDLED'
+  | 'KIND_SKIPPED'
+  | 'YAML11_SCALAR'
+  | 'DUPLICATE_KEY'
+  | 'TOO_MANY_PROBLEMS'
   | 'FIELD_UNKNOWN'
   | 'FIELD_REQUIRED'
   | 'TYPE_MISMATCH'
@@ -50,8 +55,8 @@ export type DiagnosticCode =
   // delete: Calico IPAM still uses the pool
   | 'POOL_IN_USE';
 
-/** Severity says whether a diagnostic fails the resource (error) or only informs (warning). */
-export type Severity = 'error' | 'warning';
+/** Severity says whether a diagnostic fails the resource (error) or only informs (warning; info for a skipped document of another kind). */
+export type Severity = 'error' | 'warning' | 'info';
 
 /**
  * Diagnostic is one finding, as data. Core rules fill code, severity, message (Calico's text
@@ -73,6 +78,8 @@ export interface Diagnostic {
   readonly value?: string;
   /** hint clarifies a misleading upstream text; it never replaces it. */
   readonly hint?: string;
+  /** detail is a second wording of the same problem (calicoctl validate's, where it words a rule otherwise). */
+  readonly detail?: string;
   readonly file?: string;
   /** document is the 1-based index of the YAML document in its file. */
   readonly document?: number;

@@ -1,4 +1,5 @@
 import type { Diagnostic } from './diagnostic.js';
+import { CRD_API_VERSION, fromCrd, type ResourceForm } from './crd.js';
 import { checkIPPoolSchema } from './schema.js';
 import { validateAndSetDefaults, validateIPPool } from './rules.js';
 import { API_VERSION, KIND_IPPOOL, type IPPool, type IPPoolSpec, type ObjectMeta } from './types.js';
@@ -6,11 +7,10 @@ import type { OverlapIndex } from './overlap-index.js';
 import type { Prefix } from '../net/prefix.js';
 
 /**
- * CheckOp says which write path to judge by: `create` and `validate` are clientv3's Create
- * (overlaps checked, resourceVersion must be empty), `update` its Update (needs `old`).
- * `validate` differs from `create` only in that a resourceVersion is a warning (spec/ippool.md §5).
+ * CheckOp says which write path to judge by: clientv3's Create (overlaps checked,
+ * resourceVersion must be empty) or Update (needs `old`).
  */
-export type CheckOp = 'create' | 'update' | 'validate';
+export type CheckOp = 'create' | 'update';
 
 /** CheckContext is what checkIPPool judges a pool against. */
 export interface CheckContext {
@@ -19,10 +19,24 @@ export interface CheckContext {
   readonly old?: IPPool;
   /**
    * overlaps holds the pools already stored (origin "store") or accepted from earlier documents
-   * (origin "input"), for create/validate: POOL_OVERLAP against other names, and a pool whose
-   * name is present fails with ALREADY_EXISTS (store) or DUPLICATE_NAME (input).
+   * (origin "input"), for create: POOL_OVERLAP against other names, and a pool whose name is
+   * present fails with ALREADY_EXISTS (store) or DUPLICATE_NAME (input).
    */
   readonly overlaps?: OverlapIndex;
+  /**
+   * thorough is validate's judgement: the same verdict, but after clientv3's errors the
+   * validator runs too, so that one run shows every problem (a validator finding of a rule
+   * clientv3 already reported becomes that diagnostic's `detail`).
+   */
+  readonly thorough?: boolean;
+  /** form is the document's form (default v3); a kubectl-form pool is read as Calico reads it (crd.ts). */
+  readonly form?: ResourceForm;
+  /**
+   * ignoreResourceVersion judges a create as if metadata.resourceVersion were absent (apply's
+   * first attempt strips it, as calicoctl's does; validate --op apply|replace): no
+   * RESOURCE_VERSION_SET, and the judged pool carries none.
+   */
+  readonly ignoreResourceVersion?: boolean;
 }
 
 /** CheckResult is the judged pool: defaulted and normalised as Calico would store it. */
@@ -48,8 +62,8 @@ function nz(x: any): any {
 const NOTHING: Readonly<Record<string, unknown>> = {};
 
 /**
- * decodeIPPool turns a structurally valid document (see checkIPPoolSchema) into an IPPool the
- * way strict Go decoding does: null is the zero value, unknown fields are dropped, and an
+ * decodeIPPool turns a decoded document (see checkIPPoolSchema) into an IPPool the way strict
+ * Go decoding does: null is the zero value, unknown fields are dropped, and an
  * explicit `assignmentMode: ""` stays (a non-nil pointer, which Calico rejects). Absent
  * fields are present as undefined: every decoded pool has the same shape (a hot path).
  */
@@ -123,34 +137,65 @@ function hasError(diagnostics: readonly Diagnostic[]): boolean {
 }
 
 /**
- * validatorVariants returns the validator's findings minus those clientv3 already reported in
- * the same words (same code, path and message); a finding of the same rule in other words is
- * kept and says so in its hint.
+ * foldValidator returns clientv3's errors with the validator's findings of the same root cause
+ * folded into them as `detail` (the same code, or the same field: after an early return on the
+ * CIDR every validator finding about the CIDR stems from it), and the validator's other findings.
  */
-function validatorVariants(client: readonly Diagnostic[], validator: readonly Diagnostic[]): Diagnostic[] {
-  const key = (d: Diagnostic): string => `${d.code} ${d.path}`;
-  const same = new Set(client.map((d) => `${key(d)} ${d.message}`));
-  const rules = new Set(client.map(key));
-  return validator
-    .filter((d) => !same.has(`${key(d)} ${d.message}`))
-    .map((d) => (rules.has(key(d)) && !d.hint ? { ...d, hint: "calicoctl validate's wording of the error above" } : d));
+function foldValidator(client: readonly Diagnostic[], validator: readonly Diagnostic[]): Diagnostic[] {
+  const details = new Map<Diagnostic, string[]>();
+  const others: Diagnostic[] = [];
+  for (const v of validator) {
+    const into = client.find((c) => c.code === v.code) ?? client.find((c) => c.path === v.path);
+    if (!into) {
+      others.push(v);
+      continue;
+    }
+    if (v.message === into.message) continue;
+    const list = details.get(into) ?? [];
+    if (!list.includes(v.message)) list.push(v.message);
+    details.set(into, list);
+  }
+  const folded = client.map((c) => {
+    const list = details.get(c);
+    return list ? { ...c, detail: `calicoctl validate: ${list.join('; ')}` } : c;
+  });
+  return [...folded, ...others];
+}
+
+/** API_VERSION_OF is the apiVersion each form is written with. */
+const API_VERSION_OF: Readonly<Record<ResourceForm, string>> = { v3: API_VERSION, crd: CRD_API_VERSION };
+
+/**
+ * sourcePaths rewrites the diagnostics' paths from the decoded pool's fields to where they
+ * are written in the document (a field written in other case, a label from the metadata
+ * annotation): `renamed` maps a canonical pointer to the document's.
+ */
+function sourcePaths(diagnostics: Diagnostic[], renamed: ReadonlyMap<string, string>): Diagnostic[] {
+  if (renamed.size === 0) return diagnostics;
+  return diagnostics.map((d) => {
+    for (let p = d.path; p; p = p.slice(0, p.lastIndexOf('/'))) {
+      const to = renamed.get(p);
+      if (to !== undefined) return { ...d, path: to + d.path!.slice(p.length) };
+    }
+    return d;
+  });
 }
 
 /**
  * checkIPPool judges one IPPool document as Calico v3.31 would on the given write path
- * (spec/ippool.md §3-§4): the structural check (unknown fields, Go types), the namespace,
- * clientv3's validateAndSetDefaults, then, if that passed, the validator (metadata rules,
- * field tags, validateIPPoolSpec), then resources.Create's resourceVersion check and the
- * name's existence (ALREADY_EXISTS / DUPLICATE_NAME). poolctl's warnings
- * (DEPRECATED_FIELD for null/false, DISABLED_NAT_POOL) are added whatever the outcome.
+ * (spec/ippool.md §3-§4): Go decoding (unknown fields, Go types: schema.ts), the
+ * kubectl form read as Calico reads it, the namespace, clientv3's validateAndSetDefaults,
+ * then, if that passed, the validator (metadata rules, field tags, validateIPPoolSpec), then
+ * resources.Create's resourceVersion check and the name's existence (ALREADY_EXISTS /
+ * DUPLICATE_NAME). poolctl's warnings (DEPRECATED_FIELD for null/false, DISABLED_NAT_POOL) are
+ * added whatever the outcome.
  *
  * Unknown fields do not stop the Calico rules (they run on the document without them, so one
- * run reports both); a type mismatch does, as nothing can be decoded. `create` and `update`
- * are what create/apply/replace call and stop where Calico stops; `validate` is create that
- * also runs the validator after clientv3's errors (deduplicated; the verdict is the same) and
- * makes a resourceVersion a warning.
- * It never throws, whatever `doc` is; diagnostics have paths but no positions (the manifest
- * layer adds those).
+ * run reports both); a type mismatch does, as nothing can be decoded. Without `thorough` it
+ * stops where Calico stops (create, apply, replace); with it (validate) the verdict is the
+ * same but every problem is shown, one diagnostic per root cause.
+ * It never throws, whatever `doc` is; diagnostics have paths into the document but no
+ * positions (the manifest layer adds those).
  */
 export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
   if (!isRecord(doc)) {
@@ -162,7 +207,8 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
     };
   }
   const diagnostics: Diagnostic[] = [];
-  if (doc.kind !== KIND_IPPOOL || doc.apiVersion !== API_VERSION) {
+  const form = ctx.form ?? 'v3';
+  if (doc.kind !== KIND_IPPOOL || doc.apiVersion !== API_VERSION_OF[form]) {
     diagnostics.push({
       code: 'KIND_UNKNOWN',
       severity: 'error',
@@ -172,11 +218,21 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
   }
   const schema = checkIPPoolSchema(doc);
   for (const d of schema.diagnostics) diagnostics.push(d);
-  const pool = decodeIPPool(doc);
-  if (!schema.decodable) return { pool, diagnostics, valid: false };
-  poolctlWarnings(doc, pool, diagnostics);
+  if (!schema.decodable) return { pool: decodeIPPool(schema.value), diagnostics, valid: false };
+  let value = schema.value as Record<string, unknown>;
+  let renamed = schema.renamed;
+  if (form === 'crd') {
+    const c = fromCrd(value);
+    value = c.value;
+    for (const d of c.diagnostics) diagnostics.push(d);
+    if (c.renamed.size > 0) renamed = new Map([...renamed, ...c.renamed]);
+  }
+  const pool = decodeIPPool(value);
+  // The rules' findings, with paths of the decoded pool (translated below when fields were renamed).
+  const found: Diagnostic[] = renamed.size === 0 ? diagnostics : [];
+  poolctlWarnings(value, pool, found);
   if (pool.metadata.namespace) {
-    diagnostics.push({
+    found.push({
       code: 'NAMESPACE_SET',
       severity: 'error',
       message: 'namespace should not be specified for a non-namespaced resource. IPPool is not a namespaced resource',
@@ -184,40 +240,34 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
       hint: 'remove metadata.namespace',
     });
   }
+  if (ctx.ignoreResourceVersion) pool.metadata.resourceVersion = undefined;
   const rv = pool.metadata.resourceVersion;
-  if (rv && ctx.op === 'validate') {
-    diagnostics.push({
-      ...warning('RESOURCE_VERSION_SET', 'field must not be set for a Create request', '/metadata/resourceVersion', 'fine for apply and replace; create would fail'),
-      field: 'Metadata.ResourceVersion',
-      value: rv,
-    });
-  }
   // The decoded pool is this call's own: it is defaulted in place.
   const client = validateAndSetDefaults(pool, ctx.op === 'update' ? ctx.old : undefined, ctx.op === 'update' ? undefined : ctx.overlaps, true);
-  for (const d of client.errors) diagnostics.push(d);
   if (client.errors.length === 0) {
-    for (const d of validateIPPool(client.pool, client.prefix)) diagnostics.push(d);
-  } else if (ctx.op === 'validate') {
-    // Create stops at clientv3's errors; validate goes on to the validator, so that one run
-    // shows every problem, and calicoctl validate's wording of a shared rule next to create's.
-    for (const d of validatorVariants(client.errors, validateIPPool(client.pool, client.prefix))) diagnostics.push(d);
+    for (const d of validateIPPool(client.pool, client.prefix)) found.push(d);
+  } else if (ctx.thorough) {
+    for (const d of foldValidator(client.errors, validateIPPool(client.pool, client.prefix))) found.push(d);
+  } else {
+    for (const d of client.errors) found.push(d);
   }
-  let failed = hasError(diagnostics);
-  if (!failed && ctx.op === 'create' && rv) {
-    diagnostics.push({
+  let failed = hasError(diagnostics) || (found !== diagnostics && hasError(found));
+  if ((!failed || ctx.thorough) && ctx.op === 'create' && rv) {
+    found.push({
       code: 'RESOURCE_VERSION_SET',
       severity: 'error',
       message: 'field must not be set for a Create request',
       path: '/metadata/resourceVersion',
       field: 'Metadata.ResourceVersion',
       value: rv,
+      hint: 'a resourceVersion is for replace and apply (get -o yaml output carries one); remove it to create',
     });
     failed = true;
   }
   const name = pool.metadata.name;
   const existing = failed || ctx.op === 'update' ? undefined : ctx.overlaps?.get(name);
   if (existing) {
-    diagnostics.push({
+    found.push({
       code: existing.origin === 'store' ? 'ALREADY_EXISTS' : 'DUPLICATE_NAME',
       severity: 'error',
       message: `resource already exists: IPPool(${name})`,
@@ -226,5 +276,6 @@ export function checkIPPool(doc: unknown, ctx: CheckContext): CheckResult {
     });
     failed = true;
   }
+  if (found !== diagnostics) for (const d of sourcePaths(found, renamed)) diagnostics.push(d);
   return client.prefix ? { pool: client.pool, diagnostics, valid: !failed, prefix: client.prefix } : { pool: client.pool, diagnostics, valid: !failed };
 }

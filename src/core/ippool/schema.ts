@@ -1,116 +1,117 @@
-import type { Diagnostic } from './diagnostic.js';
-import { quickValid, validate as validateGenerated } from './schema.generated.js';
-import { escapePointerSegment, unescapePointerSegment } from '../json-pointer.js';
+import { decodeGo, foldKey, goStruct, goType, type GoDecodeResult, type GoStruct, type GoType } from './go-json.js';
+import { unescapePointerSegment } from '../json-pointer.js';
 
 /**
- * The structural check of an IPPool document: schemas/ippool.schema.json (JSON Schema 2020-12),
- * compiled by ajv at build time into schema.generated.ts (scripts/build.mjs), with a
- * quick error-free pre-check generated from the same schema, run here and mapped to
- * diagnostics with calicoctl's strict-decoding texts:
- *
- *   additionalProperties -> FIELD_UNKNOWN  json: unknown field "<f>"   (path of the key)
- *   type                 -> TYPE_MISMATCH  cannot parse string 'True' into field IPPoolSpec.disabled of type bool
- *
- * `required`, `const` and `enum` failures are left to the loader (apiVersion, kind) and to
- * Calico's rules (CIDR_REQUIRED, ENUM_INVALID, ALLOWED_USES), which word them as Calico does;
- * the schema carries them for editors.
+ * The structure of an IPPool document: the Go types calicoctl v3.31 decodes it into
+ * (api/pkg/apis/projectcalico/v3/ippool.go; k8s.io/apimachinery/pkg/apis/meta/v1 ObjectMeta,
+ * OwnerReference, ManagedFieldsEntry, ListMeta), decoded as go-json does (go-json.ts):
+ * FIELD_UNKNOWN and TYPE_MISMATCH with calicoctl's texts. schemas/ippool.schema.json states
+ * the same structure for editors (a test keeps the two in step).
  */
 
-interface AjvError {
-  readonly instancePath: string;
-  readonly keyword: string;
-  readonly params: Record<string, unknown>;
-}
+const STRING: GoType = goType('string', 'string');
+const BOOL: GoType = goType('bool', 'bool');
+const INT64: GoType = goType('int', 'int64');
+const TIME: GoType = goType('time', 'v1.Time');
+const STRING_MAP: GoType = goType('map', 'map[string]string', STRING);
+const UID: GoType = goType('string', 'types.UID');
 
-/** GoStruct names a Go struct and the Go types of its JSON fields, for Calico-style messages. */
-interface GoStruct {
-  readonly name: string;
-  readonly fields: Readonly<Record<string, string>>;
-}
+/** OWNER_REFERENCE is metav1.OwnerReference. */
+const OWNER_REFERENCE = goStruct('v1.OwnerReference', [
+  ['apiVersion', STRING],
+  ['kind', STRING],
+  ['name', STRING],
+  ['uid', UID],
+  ['controller', BOOL],
+  ['blockOwnerDeletion', BOOL],
+]);
+
+/** MANAGED_FIELDS_ENTRY is metav1.ManagedFieldsEntry (fieldsV1 decodes any JSON). */
+const MANAGED_FIELDS_ENTRY = goStruct('v1.ManagedFieldsEntry', [
+  ['manager', STRING],
+  ['operation', goType('string', 'v1.ManagedFieldsOperationType')],
+  ['apiVersion', STRING],
+  ['time', TIME],
+  ['fieldsType', STRING],
+  ['fieldsV1', goType('raw', 'v1.FieldsV1')],
+  ['subresource', STRING],
+]);
+
+/** OBJECT_META is metav1.ObjectMeta, fields in declaration order. */
+export const OBJECT_META: GoStruct = goStruct('v1.ObjectMeta', [
+  ['name', STRING],
+  ['generateName', STRING],
+  ['namespace', STRING],
+  ['selfLink', STRING],
+  ['uid', UID],
+  ['resourceVersion', STRING],
+  ['generation', INT64],
+  ['creationTimestamp', TIME],
+  ['deletionTimestamp', TIME],
+  ['deletionGracePeriodSeconds', INT64],
+  ['labels', STRING_MAP],
+  ['annotations', STRING_MAP],
+  ['ownerReferences', goType('slice', '[]v1.OwnerReference', OWNER_REFERENCE)],
+  ['finalizers', goType('slice', '[]string', STRING)],
+  ['managedFields', goType('slice', '[]v1.ManagedFieldsEntry', MANAGED_FIELDS_ENTRY)],
+]);
+
+/** IPIP_CONFIGURATION is the deprecated v3.IPIPConfiguration. */
+const IPIP_CONFIGURATION = goStruct('v3.IPIPConfiguration', [
+  ['enabled', BOOL],
+  ['mode', goType('string', 'v3.EncapMode')],
+]);
+
+/** IPPOOL_SPEC is v3.IPPoolSpec (v3.31), fields in declaration order. */
+export const IPPOOL_SPEC: GoStruct = goStruct('v3.IPPoolSpec', [
+  ['cidr', STRING],
+  ['vxlanMode', goType('string', 'v3.VXLANMode')],
+  ['ipipMode', goType('string', 'v3.IPIPMode')],
+  ['natOutgoing', BOOL],
+  ['disabled', BOOL],
+  ['disableBGPExport', BOOL],
+  ['blockSize', goType('int', 'int')],
+  ['nodeSelector', STRING],
+  ['namespaceSelector', STRING],
+  ['ipip', IPIP_CONFIGURATION],
+  ['nat-outgoing', BOOL],
+  ['allowedUses', goType('slice', '[]v3.IPPoolAllowedUse', goType('string', 'v3.IPPoolAllowedUse'))],
+  ['assignmentMode', goType('string', 'v3.AssignmentMode')],
+]);
+
+/** IPPOOL is v3.IPPool: TypeMeta inline (kind, apiVersion), metadata, spec. */
+export const IPPOOL: GoStruct = goStruct('v3.IPPool', [
+  ['kind', STRING],
+  ['apiVersion', STRING],
+  ['metadata', OBJECT_META],
+  ['spec', IPPOOL_SPEC],
+]);
+
+/** LIST_META is metav1.ListMeta. */
+const LIST_META = goStruct('v1.ListMeta', [
+  ['selfLink', STRING],
+  ['resourceVersion', STRING],
+  ['continue', STRING],
+  ['remainingItemCount', INT64],
+]);
 
 /**
- * GO_STRUCTS maps each object path of an IPPool document to the Go struct calicoctl decodes it
- * into (api/pkg/apis/projectcalico/v3/ippool.go, k8s.io/apimachinery ObjectMeta). Its field
- * lists are the schema's properties (a test keeps them equal).
+ * listEnvelope is a list's Go type without its items, which are read one by one as documents of
+ * their own: v3.IPPoolList, or kubectl's `v1 List` (an addition to calicoctl, decision 6).
  */
-export const GO_STRUCTS: Readonly<Record<string, GoStruct>> = {
-  '': { name: 'IPPool', fields: { apiVersion: 'string', kind: 'string', metadata: 'ObjectMeta', spec: 'IPPoolSpec' } },
-  '/metadata': {
-    name: 'ObjectMeta',
-    fields: {
-      name: 'string',
-      generateName: 'string',
-      namespace: 'string',
-      selfLink: 'string',
-      uid: 'types.UID',
-      resourceVersion: 'string',
-      generation: 'int64',
-      creationTimestamp: 'Time',
-      deletionTimestamp: 'Time',
-      deletionGracePeriodSeconds: 'int64',
-      labels: 'map[string]string',
-      annotations: 'map[string]string',
-      ownerReferences: '[]OwnerReference',
-      finalizers: '[]string',
-      managedFields: '[]ManagedFieldsEntry',
-    },
-  },
-  '/spec': {
-    name: 'IPPoolSpec',
-    fields: {
-      cidr: 'string',
-      vxlanMode: 'VXLANMode',
-      ipipMode: 'IPIPMode',
-      natOutgoing: 'bool',
-      disabled: 'bool',
-      disableBGPExport: 'bool',
-      blockSize: 'int',
-      nodeSelector: 'string',
-      namespaceSelector: 'string',
-      allowedUses: '[]IPPoolAllowedUse',
-      assignmentMode: 'AssignmentMode',
-      ipip: 'IPIPConfiguration',
-      'nat-outgoing': 'bool',
-    },
-  },
-  '/spec/ipip': { name: 'IPIPConfiguration', fields: { enabled: 'bool', mode: 'EncapMode' } },
-};
-
-/** getAt returns the value at a JSON pointer, or undefined. */
-function getAt(root: unknown, pointer: string): unknown {
-  let v = root;
-  if (pointer === '') return v;
-  for (const seg of pointer.slice(1).split('/')) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[unescapePointerSegment(seg)];
-  }
-  return v;
+function listEnvelope(name: string): GoStruct {
+  return goStruct(name, [
+    ['kind', STRING],
+    ['apiVersion', STRING],
+    ['metadata', LIST_META],
+    ['items', goType('raw', '[]runtime.Object')],
+  ]);
 }
 
-/** goField names the Go struct field at a pointer ("IPPoolSpec.disabled") and its Go type. */
-function goField(pointer: string): { field: string; type: string } {
-  const segs = pointer.split('/');
-  // An element of a list or map takes the element type of its parent field.
-  for (let n = segs.length - 1; n >= 1; n--) {
-    const parent = segs.slice(0, n).join('/');
-    const st = GO_STRUCTS[parent];
-    const key = unescapePointerSegment(segs[n]!);
-    const t = st?.fields[key];
-    if (st && t) {
-      const elem = segs.length - 1 - n;
-      const type = elem === 0 ? t : t.replace(/^\[\]/, '').replace(/^map\[string\]/, '');
-      return { field: `${st.name}.${key}`, type };
-    }
-  }
-  return { field: pointer, type: 'unknown' };
-}
-
-function jsonKind(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'boolean') return 'bool';
-  return typeof v;
-}
+/** IPPOOL_LIST is v3.IPPoolList's envelope. */
+export const IPPOOL_LIST: GoStruct = listEnvelope('v3.IPPoolList');
+/** V1_LIST is kubectl's `v1 List` envelope (metav1.List). */
+export const V1_LIST: GoStruct = listEnvelope('v1.List');
 
 /** levenshtein is the edit distance of two short strings (for "did you mean" hints). */
 function levenshtein(a: string, b: string): number {
@@ -127,74 +128,57 @@ function levenshtein(a: string, b: string): number {
   return row[b.length]!;
 }
 
-function suggest(parent: string, key: string): string | undefined {
-  const st = GO_STRUCTS[parent];
+/** structAt returns the struct a pointer into a document of type `root` names, if any. */
+function structAt(root: GoType, pointer: string): GoType | undefined {
+  let t: GoType | null | undefined = root;
+  for (const seg of pointer === '' ? [] : pointer.slice(1).split('/')) {
+    if (!t) return undefined;
+    if (t.kind === 'struct') {
+      const key = foldKey(unescapePointerSegment(seg));
+      t = t.fields.find((x) => foldKey(x.json) === key)?.type;
+    } else {
+      t = t.elem;
+    }
+  }
+  return t?.kind === 'struct' ? t : undefined;
+}
+
+/** suggest returns the field of the struct at `parent` closest to an unknown key, if close enough. */
+function suggest(root: GoType, parent: string, key: string): string | undefined {
+  const st = structAt(root, parent);
   if (!st) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
-  for (const f of Object.keys(st.fields)) {
-    const d = levenshtein(key, f);
+  for (const f of st.fields) {
+    const d = levenshtein(key, f.json);
     if (d < bestD) {
-      best = f;
+      best = f.json;
       bestD = d;
     }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-/** SchemaCheck is the outcome of the structural check. */
-export interface SchemaCheck {
-  readonly diagnostics: readonly Diagnostic[];
-  /** decodable: no type mismatch, so the document decodes into an IPPool (unknown fields dropped). */
-  readonly decodable: boolean;
-}
-
-/** PASSED is the outcome for a document without structural findings (one shared value: the common case). */
-const PASSED: SchemaCheck = { diagnostics: [], decodable: true };
+/**
+ * SchemaCheck is the outcome of the structural check: decodeGo's (diagnostics; decodable: no
+ * type mismatch, so the document decodes into an IPPool, unknown fields dropped; value: the
+ * document as Go decodes it; renamed: where fields written in other case are).
+ */
+export type SchemaCheck = GoDecodeResult;
 
 /**
- * checkIPPoolSchema checks a document's structure against schemas/ippool.schema.json and
- * returns FIELD_UNKNOWN and TYPE_MISMATCH diagnostics (see the module comment), in document
- * order of the schema's traversal.
+ * checkIPPoolSchema decodes a document as calicoctl decodes an IPPool (or, with IPPOOL_LIST or
+ * V1_LIST, a list's envelope): FIELD_UNKNOWN at each unknown key, with a "did you mean" hint, and
+ * TYPE_MISMATCH at each value of the wrong type, in document order.
  */
-export function checkIPPoolSchema(doc: unknown): SchemaCheck {
-  // quickValid passes the well-formed documents without ajv; ajv judges the rest, with errors.
-  if (quickValid(doc) || validateGenerated(doc)) return PASSED;
-  const errors = ((validateGenerated as unknown as { errors?: AjvError[] }).errors ?? []) as AjvError[];
-  const diagnostics: Diagnostic[] = [];
-  let decodable = true;
-  const seen = new Set<string>();
-  for (const e of errors) {
-    if (e.keyword === 'additionalProperties') {
-      const key = String(e.params.additionalProperty);
-      const path = `${e.instancePath}/${escapePointerSegment(key)}`;
-      if (seen.has(`u${path}`)) continue;
-      seen.add(`u${path}`);
-      const near = suggest(e.instancePath, key);
-      diagnostics.push({
-        code: 'FIELD_UNKNOWN',
-        severity: 'error',
-        message: `json: unknown field "${key}"`,
-        path,
-        ...(near ? { hint: `did you mean "${near}"?` } : {}),
-      });
-    } else if (e.keyword === 'type') {
-      if (seen.has(`t${e.instancePath}`)) continue;
-      seen.add(`t${e.instancePath}`);
-      decodable = false;
-      const v = getAt(doc, e.instancePath);
-      const { field, type } = goField(e.instancePath);
-      const kind = jsonKind(v);
-      const shown = kind === 'object' || kind === 'array' ? kind : `${kind} '${String(v)}'`;
-      diagnostics.push({
-        code: 'TYPE_MISMATCH',
-        severity: 'error',
-        message: `cannot parse ${shown} into field ${field} of type ${type}`,
-        path: e.instancePath,
-        ...(type === 'bool' && typeof v === 'string' ? { hint: 'write true or false, without quotes' } : {}),
-        ...(kind !== 'object' && kind !== 'array' && (type === 'string' || type.endsWith('Mode')) ? { hint: 'quote the value to make it a string' } : {}),
-      });
-    }
-  }
-  return { diagnostics, decodable };
+export function checkIPPoolSchema(doc: unknown, type: GoStruct = IPPOOL): SchemaCheck {
+  const r = decodeGo(doc, type);
+  if (r.diagnostics.length === 0) return r;
+  const diagnostics = r.diagnostics.map((d) => {
+    if (d.code !== 'FIELD_UNKNOWN' || d.hint || !d.path) return d;
+    const slash = d.path.lastIndexOf('/');
+    const near = suggest(type, d.path.slice(0, slash), unescapePointerSegment(d.path.slice(slash + 1)));
+    return near ? { ...d, hint: `did you mean "${near}"?` } : d;
+  });
+  return { ...r, diagnostics };
 }

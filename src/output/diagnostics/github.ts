@@ -27,8 +27,8 @@ export function formatAnnotation(d: Diagnostic): string {
     if (d.endLine !== undefined) props.push(`endLine=${d.endLine}`, `endColumn=${d.endColumn ?? 1}`);
   }
   props.push(`title=${escapeProperty(d.code)}`);
-  const msg = visibleMessage(d.hint ? `${d.message} (hint: ${d.hint})` : d.message, { newlines: true });
-  return `::${d.severity} ${props.join(',')}::${escapeData(msg)}\n`;
+  const msg = visibleMessage(`${d.message}${d.hint ? ` (hint: ${d.hint})` : ''}${d.detail ? `\n${d.detail}` : ''}`, { newlines: true });
+  return `::${d.severity === 'info' ? 'notice' : d.severity} ${props.join(',')}::${escapeData(msg)}\n`;
 }
 
 /** formatValidateGitHub renders every diagnostic of a report as an annotation, then the summary line. */

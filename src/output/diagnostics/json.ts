@@ -4,7 +4,7 @@ import type { ValidateOutcome, ValidateReport, ValidateResult } from '../../mani
 
 /**
  * diagnosticJson is a diagnostic in spec/cli.md's JSON shape (severity, code, message, path,
- * line, column), then extras: the node's end, the hint, and Calico's field name and value
+ * line, column), then extras: the node's end, the hint, the detail, and Calico's field name and value
  * (which calicoErrorText prints as "error with field <field> = '<value>' (<message>)").
  */
 export function diagnosticJson(d: Diagnostic, withFile = false): Record<string, unknown> {
@@ -17,13 +17,14 @@ export function diagnosticJson(d: Diagnostic, withFile = false): Record<string, 
     ...(d.line !== undefined ? { line: d.line, column: d.column } : {}),
     ...(d.endLine !== undefined ? { endLine: d.endLine, endColumn: d.endColumn } : {}),
     ...(d.hint !== undefined ? { hint: d.hint } : {}),
+    ...(d.detail !== undefined ? { detail: d.detail } : {}),
     ...(d.field !== undefined ? { field: d.field } : {}),
     ...(d.value !== undefined ? { value: d.value } : {}),
   };
 }
 
 /** OPTIONAL_KEYS are a diagnostic's members after severity, code and message, in output order (each only when set). */
-const OPTIONAL_KEYS = ['path', 'line', 'column', 'endLine', 'endColumn', 'hint', 'field', 'value'] as const;
+const OPTIONAL_KEYS = ['path', 'line', 'column', 'endLine', 'endColumn', 'hint', 'detail', 'field', 'value'] as const;
 
 /** q is JSON.stringify made safe for a terminal (jsonSafe): the same value, no raw control characters. */
 const q = (v: unknown): string => jsonSafe(JSON.stringify(v));

@@ -27,9 +27,20 @@ export const DIAGNOSTIC_RULES: Readonly<Record<DiagnosticCode, DiagnosticRule>> 
   },
   NO_RESOURCES: { title: 'No resources in file', help: 'The file or directory holds no resources; calicoctl fails on it unless --skip-empty is given.' },
   KIND_UNKNOWN: {
-    title: 'Not an IPPool',
-    help: 'poolctl handles apiVersion projectcalico.org/v3, kind IPPool; other kinds are skipped. An IPPool with another apiVersion is an error.',
+    title: 'Calico-looking resource calicoctl cannot load',
+    help: 'A Calico apiVersion with a kind it does not have, an IPPool-like kind under another apiVersion (Calico API v1: convert it with calicoctl convert), a v1 List of projectcalico.org/v3 items, or a document without apiVersion and kind.',
   },
+  KIND_NOT_HANDLED: {
+    title: 'Calico kind poolctl does not handle',
+    help: 'calicoctl would create this resource (BGPPeer, Node, ...); poolctl handles IPPools only and skips it.',
+  },
+  KIND_SKIPPED: { title: 'Other kind skipped', help: 'Not a Calico resource (ConfigMap, Deployment, ...): skipped, as it is not for calicoctl.' },
+  YAML11_SCALAR: {
+    title: 'Value read differently by YAML 1.1 and 1.2',
+    help: 'calicoctl reads YAML 1.1 (yes/no/on/off are booleans, 0777 is octal); kubectl and most tools read YAML 1.2. Quote the value, or write it unambiguously.',
+  },
+  DUPLICATE_KEY: { title: 'Repeated mapping key', help: 'calicoctl keeps the last value of a repeated key; kubectl rejects the file. Remove the repetition.' },
+  TOO_MANY_PROBLEMS: { title: 'More problems not shown', help: 'Only the first problems of a document are reported; fix them and run again.' },
   FIELD_UNKNOWN: { title: 'Unknown field', help: 'calicoctl decodes strictly and rejects unknown fields; check the spelling against the IPPool schema.' },
   FIELD_REQUIRED: { title: 'Required field missing', help: 'Add the field.' },
   TYPE_MISMATCH: { title: 'Wrong value type', help: 'Give the field a value of its type: booleans unquoted true/false, blockSize an integer, strings for CIDRs and selectors.' },

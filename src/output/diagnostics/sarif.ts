@@ -10,7 +10,10 @@ export interface SarifOptions {
 }
 
 /** WARNING_CODES are the codes whose default level is warning (spec/ippool.md §5). */
-const WARNING_CODES = new Set<DiagnosticCode>(['FILE_SKIPPED', 'NO_RESOURCES', 'KIND_UNKNOWN', 'DISABLED_NAT_POOL', 'RESOURCE_VERSION_SET']);
+const WARNING_CODES = new Set<DiagnosticCode>(['FILE_SKIPPED', 'NO_RESOURCES', 'KIND_NOT_HANDLED', 'YAML11_SCALAR', 'DUPLICATE_KEY', 'TOO_MANY_PROBLEMS', 'DEPRECATED_FIELD', 'DISABLED_NAT_POOL']);
+
+/** NOTE_CODES are the codes whose default level is note (a skipped other kind). */
+const NOTE_CODES = new Set<DiagnosticCode>(['KIND_SKIPPED']);
 
 /** artifactUri turns a file name into a SARIF artifact URI: relative paths stay relative (forward slashes), absolute ones become file: URIs. */
 function artifactUri(file: string): string {
@@ -36,13 +39,13 @@ export function formatValidateSarif(report: ValidateReport, opts: SarifOptions):
       .join(''),
     shortDescription: { text: DIAGNOSTIC_RULES[id].title },
     help: { text: DIAGNOSTIC_RULES[id].help },
-    defaultConfiguration: { level: WARNING_CODES.has(id) ? 'warning' : 'error' },
+    defaultConfiguration: { level: NOTE_CODES.has(id) ? 'note' : WARNING_CODES.has(id) ? 'warning' : 'error' },
   }));
   const result = (d: Diagnostic): Record<string, unknown> => ({
     ruleId: d.code,
     ruleIndex: ruleIndex.get(d.code),
-    level: d.severity,
-    message: { text: d.hint ? `${d.message} (hint: ${d.hint})` : d.message },
+    level: d.severity === 'info' ? 'note' : d.severity,
+    message: { text: `${d.message}${d.hint ? ` (hint: ${d.hint})` : ''}${d.detail ? `\n${d.detail}` : ''}` },
     ...(d.file !== undefined
       ? {
           locations: [

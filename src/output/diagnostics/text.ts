@@ -23,6 +23,7 @@ function caretLine(src: string, column: number, endColumn: number | undefined): 
  * visible, base/terminal-text.ts; a long source line shown as a window around the column):
  *
  *   FILE:LINE:COL: error CODE: message (hint: ...)
+ *     <the detail, when there is one>
  *     <the source line>
  *     <caret under the column>
  *
@@ -33,8 +34,9 @@ export function formatDiagnostic(d: Diagnostic, opts: TextOptions = {}): string 
   const paint = opts.paint ?? PLAIN;
   const file = d.file !== undefined ? visible(d.file) : undefined;
   const where = file !== undefined ? (d.line !== undefined ? `${file}:${d.line}:${d.column ?? 1}: ` : `${file}: `) : '';
-  const sev = d.severity === 'error' ? paint.error('error') : paint.warning('warning');
+  const sev = d.severity === 'error' ? paint.error('error') : d.severity === 'warning' ? paint.warning('warning') : paint.dim('info');
   let out = `${where}${sev} ${d.code}: ${visibleMessage(d.message)}${d.hint ? paint.dim(` (hint: ${visibleMessage(d.hint)})`) : ''}\n`;
+  if (d.detail) out += `  ${paint.dim(visibleMessage(d.detail))}\n`;
   const src = d.file !== undefined && d.line !== undefined ? opts.sourceLine?.(d.file, d.line) : undefined;
   if (src !== undefined && /\S/.test(src)) {
     const x = lineExcerpt(src, d.column ?? 1, d.endLine === d.line ? d.endColumn : undefined);

@@ -4,14 +4,25 @@ import { ANNOTATIONS_MAX_BYTES, calicoErrorText, checkIPPool, decodeIPPool, Over
 import { codes, pool, validate } from './support.js';
 
 describe('checkIPPool: Calico rules', () => {
-  it('reports create then validator wordings for a shared rule in validate, only create in create', () => {
-    const doc = pool({ cidr: '169.254.1.0/24' });
-    expect(validate(doc).diagnostics.map((d) => d.message)).toEqual([
-      'IPPool CIDR overlaps with IPv4 Link Local range 169.254.0.0/16',
-      'IP pool range overlaps with IPv4 Link Local range 169.254.0.0/16',
+  it('reports one diagnostic per root cause: clientv3\'s text, the validator\'s wording of the same rule as its detail', () => {
+    const doc = pool({ cidr: '169.254.1.0/24', vxlanMode: 'Always', ipipMode: 'Always' });
+    expect(validate(doc).diagnostics.map((d) => [d.code, d.message, d.detail])).toEqual([
+      ['ENCAP_CONFLICT', 'Cannot enable both VXLAN and IPIP on the same IPPool', 'calicoctl validate: IPIPMode and VXLANMode cannot be enabled on LoadBalancer IP pool'],
+      ['CIDR_LINK_LOCAL', 'IPPool CIDR overlaps with IPv4 Link Local range 169.254.0.0/16', 'calicoctl validate: IP pool range overlaps with IPv4 Link Local range 169.254.0.0/16'],
     ]);
-    expect(validate(doc).diagnostics[1]?.hint).toBe("calicoctl validate's wording of the error above");
-    expect(checkIPPool(doc, { op: 'create' }).diagnostics.map((d) => d.message)).toEqual(['IPPool CIDR overlaps with IPv4 Link Local range 169.254.0.0/16']);
+    expect(checkIPPool(doc, { op: 'create' }).diagnostics.map((d) => d.message)).toEqual([
+      'Cannot enable both VXLAN and IPIP on the same IPPool',
+      'IPPool CIDR overlaps with IPv4 Link Local range 169.254.0.0/16',
+    ]);
+    // A bad CIDR is one error (clientv3 returns early; the validator's findings about the CIDR are its detail).
+    const bad = validate(pool({ cidr: '10.0.0.300/16' }));
+    expect(bad.diagnostics.map((d) => [d.code, d.message, d.detail])).toEqual([
+      ['CIDR_INVALID', 'IPPool CIDR must be a valid subnet', 'calicoctl validate: Reason: failed to validate Field: CIDR because of Tag: net '],
+    ]);
+    // A missing CIDR too.
+    expect(codes(validate(pool({})).diagnostics)).toEqual(['E CIDR_REQUIRED /spec/cidr']);
+    // A different rule the validator finds after clientv3's error is its own diagnostic.
+    expect(codes(validate(pool({ nodeSelector: 'a ==' })).diagnostics)).toEqual(['E CIDR_REQUIRED /spec/cidr', 'E SELECTOR_INVALID /spec/nodeSelector']);
   });
 
   it('checks metadata: name, labels, annotations', () => {
@@ -65,9 +76,10 @@ describe('checkIPPool: Calico rules', () => {
     expect(codes(validate(pool({ cidr: '10.0.0.0/16', disabled: true, natOutgoing: true })).diagnostics)).toEqual(['W DISABLED_NAT_POOL /spec/natOutgoing']);
   });
 
-  it('makes a resourceVersion a warning in validate and an error in create', () => {
+  it('makes a resourceVersion an error for create (validate included), and ignores it when asked (apply, replace)', () => {
     const doc = pool({ cidr: '10.0.0.0/16' }, { name: 'p', resourceVersion: '42' });
-    expect(codes(validate(doc).diagnostics)).toEqual(['W RESOURCE_VERSION_SET /metadata/resourceVersion']);
+    expect(codes(validate(doc).diagnostics)).toEqual(['E RESOURCE_VERSION_SET /metadata/resourceVersion']);
+    expect(checkIPPool(doc, { op: 'create', ignoreResourceVersion: true })).toMatchObject({ valid: true, diagnostics: [] });
     const c = checkIPPool(doc, { op: 'create' });
     expect(c.valid).toBe(false);
     expect(calicoErrorText(c.diagnostics)).toBe("error with field Metadata.ResourceVersion = '42' (field must not be set for a Create request)");

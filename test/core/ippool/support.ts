@@ -13,4 +13,4 @@ export function codes(diags: readonly Diagnostic[]): string[] {
 }
 
 /** validate checks a document as `poolctl validate` does, against the pools of an overlap index. */
-export const validate = (doc: unknown, overlaps = new OverlapIndex()) => checkIPPool(doc, { op: 'validate', overlaps });
+export const validate = (doc: unknown, overlaps = new OverlapIndex()) => checkIPPool(doc, { op: 'create', overlaps, thorough: true });

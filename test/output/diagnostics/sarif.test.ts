@@ -39,6 +39,8 @@ describe('SARIF report', () => {
       ruleIndex: Object.keys(DIAGNOSTIC_RULES).indexOf('LB_RULE'),
       locations: [{ physicalLocation: { artifactLocation: { uri: MIXED }, region: { startLine: 16, startColumn: 21, endLine: 16, endColumn: 25 } } }],
     });
-    expect(run.results).toHaveLength(report.summary.errors + report.summary.warnings);
+    // Every diagnostic is a result: errors, warnings and the skipped kind's note.
+    expect(run.results).toHaveLength(report.summary.errors + report.summary.warnings + 1);
+    expect(run.results.filter((r: { level: string }) => r.level === 'note')).toHaveLength(1);
   });
 });

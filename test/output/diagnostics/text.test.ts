@@ -15,7 +15,7 @@ describe('text diagnostics', () => {
       ].join('\n'),
     );
     expect(text).toContain(`${MIXED}:32:16: warning DISABLED_NAT_POOL: disabled pool has natOutgoing: true`);
-    expect(text.trimEnd().split('\n').at(-1)).toBe('1 file, 5 resources: 1 valid, 3 invalid, 1 skipped; 4 errors, 2 warnings');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('1 file, 5 resources: 1 valid, 3 invalid, 1 skipped; 4 errors, 1 warning');
   });
 
   it('keeps tabs so the caret lines up, and prints positionless diagnostics without source', () => {
