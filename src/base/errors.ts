@@ -59,7 +59,9 @@ export type ErrorCode =
   /** both iptables flavours (legacy and nft) hold cali- chains */
   | 'HOST_IPTABLES_MIXED'
   /** the kernel's ruleset holds rules nat explain --live cannot read */
-  | 'LIVE_RULE_UNSUPPORTED';
+  | 'LIVE_RULE_UNSUPPORTED'
+  /** Felix manages this host's NAT: nat apply refuses to fight it (without --force) */
+  | 'FELIX_MANAGED';
 
 /** ErrorOptions are PoolctlError's optional parts. */
 export interface ErrorOptions {

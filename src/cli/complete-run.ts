@@ -19,10 +19,14 @@ function globalValue(words: readonly string[], flags: readonly string[]): string
 }
 
 /**
- * poolNames lists the names in the store the completed command line would use (its --store
- * or -c, else the environment), within NAMES_TIMEOUT_MS; silent: any failure is no names.
+ * resourceNames lists the names of a kind (the registry's, core/kinds.ts; the word that named
+ * it, `ippool/a` included) in the store the completed command line would use (its --store or
+ * -c, else the environment), within NAMES_TIMEOUT_MS; silent: any failure is no names.
  */
-async function poolNames(words: readonly string[], base: BaseContext): Promise<string[]> {
+async function resourceNames(kindWord: string, words: readonly string[], base: BaseContext): Promise<string[]> {
+  const { IPPOOL_KIND, kindByWord } = await import('../core/index.js');
+  const kind = kindByWord(kindWord.split('/')[0]!);
+  if (!kind) return [];
   const quiet = new Writable({ write: (_c, _e, cb) => cb() });
   const store = globalValue(words, ['--store']);
   const config = globalValue(words, ['-c', '--config']);
@@ -39,8 +43,8 @@ async function poolNames(words: readonly string[], base: BaseContext): Promise<s
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('timeout')), NAMES_TIMEOUT_MS);
     });
-    const list = await Promise.race([ds.list(), timeout]);
-    return list.items.map((p) => p.metadata.name);
+    if (kind === IPPOOL_KIND) return (await Promise.race([ds.list(), timeout])).items.map((p) => p.metadata.name);
+    return (await Promise.race([ds.resources(kind.plural as 'felixconfigurations').list(), timeout])).map((r) => r.metadata.name);
   } finally {
     clearTimeout(timer);
     void ds.close().catch(() => undefined);
@@ -61,11 +65,16 @@ export async function runComplete(
   globals: Readonly<Record<string, OptionSpec>>,
 ): Promise<number> {
   try {
-    const [{ completeLine }, { IPPOOL_ALIASES }] = await Promise.all([import('./complete.js'), import('../resources/kinds.js')]);
-    const c = completeLine(words, commands, globals, IPPOOL_ALIASES);
+    const [{ completeLine }, { RESOURCE_KINDS }] = await Promise.all([import('./complete.js'), import('../core/index.js')]);
+    const c = completeLine(
+      words,
+      commands,
+      globals,
+      RESOURCE_KINDS.flatMap((k) => k.aliases),
+    );
     let out: readonly string[];
     if (c.type === 'files') out = [':files'];
-    else if (c.type === 'names') out = await poolNames(words, base).catch(() => []);
+    else if (c.type === 'names') out = await resourceNames(c.kind, words, base).catch(() => []);
     else out = c.words;
     if (out.length > 0) base.io.stdout.write(`${out.join('\n')}\n`);
   } catch {

@@ -2,10 +2,14 @@ import type { CommandSpec, OptionSpec } from '../commands/command.js';
 
 /**
  * Completion is what the shell should offer for the word being completed: these words, the
- * files of the file system (after a flag that takes a path), or the pool names of the
- * configured store (after a kind).
+ * files of the file system (after a flag that takes a path), or the names of the resources
+ * of `kind` (the word that named it: `ippools`, `felixconfig`, or `ippool/a`) in the
+ * configured store.
  */
-export type Completion = { readonly type: 'words'; readonly words: readonly string[] } | { readonly type: 'files' } | { readonly type: 'names' };
+export type Completion =
+  | { readonly type: 'words'; readonly words: readonly string[] }
+  | { readonly type: 'files' }
+  | { readonly type: 'names'; readonly kind: string };
 
 /** KIND_POSITIONAL is the positional that names a kind; the names positionals after it take resource names. */
 const KIND_POSITIONAL = 'resource';
@@ -29,8 +33,8 @@ function flagsOf(options: Readonly<Record<string, OptionSpec>>): string[] {
  * completeLine returns what to offer for the last of `words` (the command line after
  * `poolctl`, the word being completed last, possibly empty), from the commands' and the
  * global options' declarations alone: command and subcommand names, flags (long forms), a flag's choices or values, files
- * after a flag that takes a path, the kinds for a `resource` positional (`kinds`), the pool
- * names after it, and a positional's choices.
+ * after a flag that takes a path, the kinds for a `resource` positional (`kinds`), the
+ * resource names after it, and a positional's choices.
  */
 export function completeLine(
   words: readonly string[],
@@ -75,6 +79,6 @@ export function completeLine(
   if (!at || (positionals.length >= declared.length && !at.variadic)) return { type: 'words', words: [] };
   if (at.choices) return { type: 'words', words: at.choices };
   if (at.name === KIND_POSITIONAL) return { type: 'words', words: kinds };
-  if (NAME_POSITIONALS.has(at.name) && declared.some((p) => p.name === KIND_POSITIONAL)) return { type: 'names' };
+  if (NAME_POSITIONALS.has(at.name) && declared.some((p) => p.name === KIND_POSITIONAL)) return { type: 'names', kind: positionals[0] ?? '' };
   return { type: 'words', words: [] };
 }

@@ -25,6 +25,10 @@ export const ERROR_EXITS: Readonly<Record<ErrorCode, ErrorExit>> = {
   HOST_TOOL_MISSING: { exit: ExitCode.UNAVAILABLE },
   HOST_NOT_ROOT: { exit: ExitCode.UNAVAILABLE },
   HOST_COMMAND_UNAVAILABLE: { exit: ExitCode.UNAVAILABLE },
+  FELIX_MANAGED: {
+    exit: ExitCode.UNAVAILABLE,
+    hint: "see what Felix programmed with 'poolctl nat status' and 'poolctl nat explain --live'; --force applies anyway",
+  },
   HOST_LOCKED: { exit: ExitCode.UNAVAILABLE },
   HOST_LOCK_UNSAFE: { exit: ExitCode.UNAVAILABLE },
   HOST_IPTABLES_MIXED: { exit: ExitCode.UNAVAILABLE },

@@ -5,10 +5,10 @@ import { FILE_OPTIONS, WRITE_OPTIONS, withResultFormat } from './resource-flags.
 
 export default defineCommand({
   name: 'delete',
-  describe: 'Delete IPPools by name or from files',
+  describe: 'Delete IPPools or FelixConfigurations by name or from files',
   positionals: [
-    { name: 'resource', describe: 'ippool (or ippools, ipp, ipps, pool, pools), or KIND/NAME' },
-    { name: 'names', variadic: true, describe: 'pool names' },
+    { name: 'resource', describe: 'ippool (or ippools, ipp, ipps, pool, pools), felixconfiguration (felixconfig, ...), or KIND/NAME' },
+    { name: 'names', variadic: true, describe: 'resource names' },
   ],
   options: {
     ...FILE_OPTIONS,
@@ -32,13 +32,14 @@ export default defineCommand({
     const files = args.filename ?? [];
     if (files.length > 0 && words.length > 0) throw usageError('give either names or -f, not both', 'poolctl delete ippool NAME... | poolctl delete -f FILE');
     if (files.length === 0 && words.length === 0) throw usageError('specify pools to delete', 'poolctl delete ippool NAME... | poolctl delete -f FILE');
-    let names: string[] | undefined;
+    let byName = {};
     if (files.length === 0) {
-      const { parseResourceArgs } = await import('../resources/kinds.js');
-      names = parseResourceArgs(words);
-      if (names.length === 0) throw usageError('specify the names of the pools to delete', 'poolctl delete ippool NAME...');
+      const { parseKindArgs } = await import('../resources/kinds.js');
+      const { kind, names } = parseKindArgs(words);
+      if (names.length === 0) throw usageError('specify the names of the resources to delete', 'poolctl delete ippool NAME...');
+      byName = { kind, names };
     }
     const { runResourceCommand } = await import('../resources/run.js');
-    return verdictExit(await runResourceCommand('delete', { ...writeArgs, ...(names ? { names } : {}) }, ctx));
+    return verdictExit(await runResourceCommand('delete', { ...writeArgs, ...byName }, ctx));
   },
 });

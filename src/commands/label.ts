@@ -43,7 +43,7 @@ export default defineCommand({
       import('../resources/modify.js'),
       import('../resources/run.js'),
     ]);
-    const [name] = parseResourceArgs([args.resource, args.name]);
+    const [name] = parseResourceArgs([args.resource, args.name], 'poolctl label');
     const what = `${args.resource} ${args.name}`;
     const outcome = {};
     return verdictExit(

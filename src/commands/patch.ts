@@ -46,7 +46,7 @@ export default defineCommand({
     ]);
     const parsed = parsePatch(args.patch, type);
     if (!parsed.ok) throw usageError(parsed.error, `e.g. poolctl patch ippool NAME -p '{"spec":{"natOutgoing":true}}'`);
-    const names = parseResourceArgs([args.resource, ...(args.names ?? [])]);
+    const names = parseResourceArgs([args.resource, ...(args.names ?? [])], 'poolctl patch');
     if (names.length === 0) throw usageError('specify the name of the pool to patch', `poolctl patch ippool NAME -p '{"spec":{"natOutgoing":true}}'`);
     if (type === 'json' && !Array.isArray(parsed.value)) ctx.io.stderr.write(`warning: ${JSON_OBJECT_AS_STRATEGIC}\n`);
     const { runResourceCommand } = await import('../resources/run.js');

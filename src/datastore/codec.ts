@@ -1,5 +1,5 @@
-import { API_VERSION, KIND_IPPOOL, setDefaults, type IPPool, type IPPoolSpec, type ObjectMeta } from '../core/index.js';
-import type { StoredPool } from './datastore.js';
+import { API_VERSION, KIND_IPPOOL, orderFelixSpec, setDefaults, type IPPool, type IPPoolSpec, type ObjectMeta } from '../core/index.js';
+import type { ResourceValue, StoredPool, StoredResource } from './datastore.js';
 
 // Calico's resources are Go structs marshalled by encoding/json: fields in declaration order,
 // `omitempty` fields dropped when false, 0, "" or empty. poolctl keeps that shape for what it
@@ -434,4 +434,69 @@ export function decodeStoredPool(json: string, resourceVersion: string, keyName:
     creationTimestamp: typeof meta.creationTimestamp === 'string' ? meta.creationTimestamp : '',
   });
   return named === keyName ? { ok: true, pool } : { ok: true, pool, note: named === '' ? 'its value has no metadata.name' : `its value names the pool ${JSON.stringify(named)}` };
+}
+
+/** StoredShape is a stored resource's JSON before it is checked. */
+interface StoredShape {
+  kind?: unknown;
+  metadata?: Partial<ObjectMeta>;
+  spec?: unknown;
+}
+
+/** parseStored parses a stored value (text, or JSON already parsed) into an object, or null. */
+function parseStored(json: string | unknown): StoredShape | null {
+  let v: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      v = JSON.parse(json);
+    } catch {
+      return null;
+    }
+  }
+  return typeof v === 'object' && v !== null ? (v as StoredShape) : null;
+}
+
+/** serverMeta is the server-set metadata of a stored value read back: its uid and creationTimestamp, and the resourceVersion given. */
+function serverMeta(m: Partial<ObjectMeta>, resourceVersion: string): { resourceVersion: string; uid: string; creationTimestamp: string } {
+  return {
+    resourceVersion,
+    uid: typeof m.uid === 'string' ? m.uid : '',
+    creationTimestamp: typeof m.creationTimestamp === 'string' ? m.creationTimestamp : '',
+  };
+}
+
+/**
+ * toStoredResource returns a resource of another kind (FelixConfiguration) as Calico marshals
+ * it (`kind`, `apiVersion`, `metadata`, `spec` in Go field order, omitempty applied) with the
+ * given server-set metadata. Labels, annotations and spec are copied.
+ */
+export function toStoredResource(input: ResourceValue, server: { resourceVersion: string; uid: string; creationTimestamp: string }): StoredResource {
+  const meta = ordered(input.metadata as unknown as Record<string, unknown>, META, server);
+  if (meta.labels) meta.labels = { ...(meta.labels as Record<string, string>) };
+  if (meta.annotations) meta.annotations = { ...(meta.annotations as Record<string, string>) };
+  return {
+    kind: input.kind,
+    apiVersion: input.apiVersion,
+    metadata: meta as unknown as StoredResource['metadata'],
+    spec: structuredClone(orderFelixSpec(input.spec ?? {})),
+  };
+}
+
+/** encodeResourceValue is the etcd value of a resource of another kind: Calico's compact JSON without metadata.resourceVersion. */
+export function encodeResourceValue(r: StoredResource): string {
+  const { resourceVersion: _rv, ...metadata } = r.metadata;
+  return JSON.stringify({ kind: r.kind, apiVersion: r.apiVersion, metadata, spec: r.spec });
+}
+
+/**
+ * decodeStoredResource reads a resource's stored JSON (an etcd value, a snapshot entry) of the
+ * given kind and sets its resourceVersion; null when it is not an object of that kind with a
+ * name (Calico skips entries it cannot parse).
+ */
+export function decodeStoredResource(json: string | unknown, kind: string, resourceVersion: string): StoredResource | null {
+  const o = parseStored(json);
+  if (!o) return null;
+  if (o.kind !== kind || typeof o.metadata?.name !== 'string') return null;
+  const spec = typeof o.spec === 'object' && o.spec !== null && !Array.isArray(o.spec) ? (o.spec as Record<string, unknown>) : {};
+  return toStoredResource({ ...(o as ResourceValue), spec }, serverMeta(o.metadata, resourceVersion));
 }

@@ -6,6 +6,52 @@ export interface StoredPool extends IPPool {
   metadata: ObjectMeta & { resourceVersion: string; uid: string; creationTimestamp: string };
 }
 
+/**
+ * StoredResource is a resource of a kind other than IPPool (FelixConfiguration) as a datastore
+ * returns it: server-set metadata filled in, the spec as it was written.
+ */
+export interface StoredResource {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta & { resourceVersion: string; uid: string; creationTimestamp: string };
+  spec: Record<string, unknown>;
+}
+
+/**
+ * StoredKind names a kind the datastore keeps beside IPPools, by Calico's plural (its etcd key
+ * segment: /calico/resources/v3/projectcalico.org/<plural>/<name>).
+ */
+export type StoredKind = 'felixconfigurations';
+
+/**
+ * KindStore is the store of one such kind: libcalico-go's resource operations with the same
+ * revision model and errors as the pools' (one store-wide counter; compare-and-swap on
+ * resourceVersion; NotFoundError, AlreadyExistsError, ConflictError naming the kind).
+ */
+export interface KindStore {
+  /** list returns every resource of the kind in name order. */
+  list(): Promise<StoredResource[]>;
+  /** get returns one resource; NotFoundError if there is none. */
+  get(name: string): Promise<StoredResource>;
+  /** create stores a new resource (uid, creationTimestamp set); AlreadyExistsError if the name is taken. */
+  create(r: ResourceValue): Promise<StoredResource>;
+  /**
+   * update replaces a resource, keeping its uid and creationTimestamp. With
+   * metadata.resourceVersion it must be the stored one (ConflictError); NotFoundError if gone.
+   */
+  update(r: ResourceValue): Promise<StoredResource>;
+  /** delete removes a resource, conditional on resourceVersion when given; returns the resource removed. */
+  delete(name: string, resourceVersion?: string): Promise<StoredResource>;
+}
+
+/** ResourceValue is a resource to write: what the user gave, server-set metadata optional. */
+export interface ResourceValue {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: Record<string, unknown>;
+}
+
 /** ListResult is every pool in name (key) order and the store revision it was read at. */
 export interface ListResult {
   readonly items: readonly StoredPool[];
@@ -93,6 +139,8 @@ export interface Datastore {
    * projection it keeps beside the pools, without decoding them.
    */
   natPools(): Promise<NatPool[]>;
+  /** resources returns the store of another kind than IPPool (FelixConfiguration). */
+  resources(kind: StoredKind): KindStore;
   /** create stores a new pool; AlreadyExistsError if the name is taken. */
   create(pool: IPPool): Promise<StoredPool>;
   /** update replaces a pool; metadata.resourceVersion is required (ConflictError if stale, NotFoundError if gone). */

@@ -1,8 +1,9 @@
 import type { IPPool, NatPool } from '../core/index.js';
 import type { toStoredPool, undecodablePool } from './codec.js';
-import type { BatchOptions, BatchOutcome, BatchStep, Datastore, ListResult, StoredPool, Txn, WatchEvent } from './datastore.js';
+import type { BatchOptions, BatchOutcome, BatchStep, Datastore, KindStore, ListResult, StoredKind, StoredPool, Txn, WatchEvent } from './datastore.js';
 import { AlreadyExistsError, ConflictError, ContentionError, NotFoundError, UnavailableError, isStoreError } from './errors.js';
 import type { IpamBlock } from './ipam.js';
+import { EngineKindStore, type KindBackend } from './kind-store.js';
 import { natPoolOf } from './nat-pool.js';
 
 /**
@@ -61,8 +62,8 @@ export interface Session {
   undecodable?(name: string): string | undefined;
 }
 
-/** Backend is what a datastore implementation provides to the shared batch engine. */
-export interface Backend {
+/** Backend is what a datastore implementation provides to the shared batch engine (and, for other kinds, to kind-store.ts). */
+export interface Backend extends KindBackend {
   readonly kind: Datastore['kind'];
   readonly location: string;
   session(): Promise<Session>;
@@ -402,6 +403,10 @@ export class EngineDatastore implements Datastore {
 
   async list(): Promise<ListResult> {
     return (await this.backend.session()).list();
+  }
+
+  resources(kind: StoredKind): KindStore {
+    return new EngineKindStore(this.backend, kind);
   }
 
   async natPools(): Promise<NatPool[]> {

@@ -1,6 +1,7 @@
 import type { Etcd3, ICompare, IKeyValue, IRangeRequest, IRangeResponse, IRequestOp, ITxnRequest, ITxnResponse } from 'etcd3';
-import { decodeStoredPool, encodeEtcdValue } from './codec.js';
-import type { Datastore, ListResult, StoredPool, WatchEvent } from './datastore.js';
+import { decodeStoredPool, decodeStoredResource, encodeEtcdValue, encodeResourceValue } from './codec.js';
+import type { Datastore, ListResult, StoredKind, StoredPool, StoredResource, WatchEvent } from './datastore.js';
+import { KIND_OF } from './kind-store.js';
 import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
 import { EtcdCallError, openEtcdMembers, parseEndpoint, type Endpoint, type EtcdMembers } from './etcd-members.js';
@@ -17,6 +18,9 @@ import { decodeIpamBlock, IPAM_BLOCK_PREFIX, type IpamBlock } from './ipam.js';
 
 /** PREFIX is the key prefix of every IPPool; a pool's key is PREFIX + name. */
 export const PREFIX = '/calico/resources/v3/projectcalico.org/ippools/';
+/** RESOURCES is the prefix of every v3 resource key: RESOURCES + plural + '/' + name. */
+const RESOURCES = '/calico/resources/v3/projectcalico.org/';
+
 /** PREFIX_END is the end of PREFIX's key range ('/' + 1 = '0'). */
 const PREFIX_END = '/calico/resources/v3/projectcalico.org/ippools0';
 /**
@@ -333,6 +337,37 @@ class EtcdBackend implements Backend {
       if (!res.more || !last) return blocks;
       from = Buffer.concat([last.key, Buffer.from([0])]);
     }
+  }
+
+  /** readKind reads every resource of a kind (Calico's keys, RESOURCES + plural + '/'): a kind holds a few, one range read. */
+  async readKind(kind: StoredKind): Promise<Map<string, StoredResource>> {
+    const prefix = `${RESOURCES}${kind}/`;
+    const res = await this.read<IRangeRequest, IRangeResponse>('list', 'range', { key: Buffer.from(prefix), range_end: Buffer.from(`${RESOURCES}${kind}0`) });
+    const out = new Map<string, StoredResource>();
+    for (const kv of res.kvs) {
+      const r = decodeStoredResource(kv.value.toString('utf8'), KIND_OF[kind], String(kv.mod_revision));
+      if (r) out.set(r.metadata.name, r);
+    }
+    return out;
+  }
+
+  /**
+   * writeKind is one transaction: the key's mod_revision (or its absence) compared, then the
+   * put or delete. A lost answer is an unknown outcome (not read back, unlike pool batches).
+   */
+  async writeKind(kind: StoredKind, name: string, value: StoredResource | null, expect: 'absent' | string): Promise<string | null> {
+    const key = Buffer.from(`${RESOURCES}${kind}/${name}`);
+    const compare: ICompare[] = [
+      expect === 'absent' ? { key, target: 'Version', result: 'Equal', version: 0 } : { key, target: 'Mod', result: 'Equal', mod_revision: expect },
+    ];
+    const op: IRequestOp = value ? { request_put: { key, value: Buffer.from(encodeResourceValue(value)) } } : { request_delete_range: { key } };
+    let res: ITxnResponse;
+    try {
+      res = await this.members.request<ITxnRequest, ITxnResponse>('txn', { compare, success: [op], failure: [] }, 'write', this.members.deadline());
+    } catch (e) {
+      throw e instanceof EtcdCallError ? this.failure('write', e, e.failure === 'lost' ? 'unknown' : 'not-applied') : e;
+    }
+    return res.succeeded ? String(res.header.revision) : null;
   }
 
   /** watch follows the pools through an etcd3 client over every endpoint (its reconnects suit a long-lived stream). */

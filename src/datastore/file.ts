@@ -14,13 +14,14 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { NatPool } from '../core/index.js';
-import type { Datastore, ListResult, StoredPool } from './datastore.js';
+import type { Datastore, ListResult, StoredKind, StoredPool, StoredResource } from './datastore.js';
 import { compareNames, EngineDatastore, type Backend, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
 import {
   ancestorId,
   childLineage,
   damagedSnapshot,
+  decodeKindsLine,
   decodeNatLine,
   decodeSnapshot,
   encodeSnapshot,
@@ -32,6 +33,7 @@ import {
   SnapshotDamagedError,
   v2Frame,
   type Lineage,
+  type OtherKinds,
 } from './snapshot.js';
 
 // The embedded store is a directory of immutable snapshots, each a whole store:
@@ -85,6 +87,7 @@ interface Snapshot {
   /** lineage is that of the snapshot read, or null for an empty store. */
   readonly lineage: Lineage | null;
   readonly pools: PoolTable;
+  readonly kinds: OtherKinds;
 }
 
 /** Newest is a snapshot read by FileBackend.newest: the newest number in the directory, and what was read from the newest good one. */
@@ -187,8 +190,45 @@ class FileBackend implements Backend {
   /** load reads the newest good snapshot (an empty store if there is none). */
   private load(): Snapshot {
     const r = this.newest((path) => decodeSnapshot(readWhole(path), path));
-    if (!r) return { seq: 0, revision: 0, lineage: null, pools: PoolTable.fromPools([]) };
-    return { seq: r.seq, revision: Math.max(r.value.revision, r.floor), lineage: r.value.lineage, pools: r.value.pools };
+    if (!r) return { seq: 0, revision: 0, lineage: null, pools: PoolTable.fromPools([]), kinds: {} };
+    return { seq: r.seq, revision: Math.max(r.value.revision, r.floor), lineage: r.value.lineage, pools: r.value.pools, kinds: r.value.kinds };
+  }
+
+  /**
+   * readKind reads one kind's resources from a snapshot's header and kinds line only (the file
+   * opened once, as natPools).
+   */
+  async readKind(kind: StoredKind): Promise<Map<string, StoredResource>> {
+    const r = this.newest((path) => {
+      const fd = openSync(path, 'r');
+      try {
+        const size = fstatSync(fd).size;
+        const { header } = v2Frame(readAt(fd, HEAD_BYTES, 0), size, path);
+        if (header.kindBytes === 0) return {};
+        const line = readAt(fd, header.kindBytes, size - header.kindBytes);
+        if (line[line.length - 1] !== 10) throw damagedSnapshot(path, 'the kinds line does not end where the header says');
+        return decodeKindsLine(line.toString('utf8', 0, line.length - 1), path);
+      } finally {
+        closeSync(fd);
+      }
+    });
+    return new Map((r?.value[kind] ?? []).map((x) => [x.metadata.name, x]));
+  }
+
+  /** writeKind writes a new snapshot with one resource of another kind changed (pools as they are), by the same compare-and-swap as pools. */
+  async writeKind(kind: StoredKind, name: string, value: StoredResource | null, expect: 'absent' | string): Promise<string | null> {
+    const snap = this.load();
+    const items = snap.kinds[kind] ?? [];
+    const cur = items.find((x) => x.metadata.name === name);
+    if (expect === 'absent' ? cur !== undefined : cur?.metadata.resourceVersion !== expect) return null;
+    const revision = snap.revision + 1;
+    const rv = String(revision);
+    const rest = items.filter((x) => x.metadata.name !== name);
+    if (value) rest.push({ ...value, metadata: { ...value.metadata, resourceVersion: rv } });
+    rest.sort((a, b) => compareNames(a.metadata.name, b.metadata.name));
+    const lineage = childLineage(snap.lineage, randomHex(ID_CHARS));
+    const content = encodeSnapshot(revision, snap.pools.all(), lineage, { ...snap.kinds, [kind]: rest });
+    return (await this.write(snap.seq + 1, snap.seq, content, lineage.id)) ? rv : null;
   }
 
   /**
@@ -232,8 +272,8 @@ class FileBackend implements Backend {
         const items = merged(snap.pools, changed);
         const lineage = childLineage(snap.lineage, randomHex(ID_CHARS));
         const seq = snap.seq + 1;
-        if (!(await this.write(seq, snap.seq, encodeSnapshot(revision, items, lineage), lineage.id))) return null;
-        snap = { seq, revision, lineage, pools: PoolTable.fromPools(items) };
+        if (!(await this.write(seq, snap.seq, encodeSnapshot(revision, items, lineage, snap.kinds), lineage.id))) return null;
+        snap = { seq, revision, lineage, pools: PoolTable.fromPools(items), kinds: snap.kinds };
         return versions;
       },
     };

@@ -1,4 +1,4 @@
-import type { Datastore, ListResult, StoredPool, WatchEvent } from './datastore.js';
+import type { Datastore, ListResult, StoredKind, StoredPool, StoredResource, WatchEvent } from './datastore.js';
 import { EngineDatastore, sortedByName, type Backend, type Session, type Write } from './engine.js';
 
 /**
@@ -12,6 +12,22 @@ class MemoryBackend implements Backend {
   private pools = new Map<string, StoredPool>();
   private revision = 0;
   private readonly watchers = new Set<(e: WatchEvent) => void>();
+  private readonly kinds = new Map<StoredKind, Map<string, StoredResource>>();
+
+  async readKind(kind: StoredKind): Promise<Map<string, StoredResource>> {
+    return structuredClone(this.kinds.get(kind) ?? new Map<string, StoredResource>());
+  }
+
+  async writeKind(kind: StoredKind, name: string, value: StoredResource | null, expect: 'absent' | string): Promise<string | null> {
+    const items = this.kinds.get(kind) ?? new Map<string, StoredResource>();
+    const cur = items.get(name);
+    if (expect === 'absent' ? cur !== undefined : cur?.metadata.resourceVersion !== expect) return null;
+    const rv = String(++this.revision);
+    if (value) items.set(name, { ...structuredClone(value), metadata: { ...structuredClone(value.metadata), resourceVersion: rv } });
+    else items.delete(name);
+    this.kinds.set(kind, items);
+    return rv;
+  }
 
   async session(): Promise<Session> {
     let at = this.revision;

@@ -1,5 +1,5 @@
 import type { NatPool } from '../core/index.js';
-import type { StoredPool } from './datastore.js';
+import type { StoredPool, StoredResource } from './datastore.js';
 import { compareNames } from './engine.js';
 import { UnavailableError } from './errors.js';
 import { natPoolOf } from './nat-pool.js';
@@ -23,6 +23,11 @@ import { natPoolOf } from './nat-pool.js';
 //      of v1's bytes and decodes without building every object:
 //      {"order":[shape of each pool, ..],"shapes":[{"kind":K,"apiVersion":A,
 //       "metadata":[keys],"spec":[keys],"columns":[[values of one key], ..]} | {"raw":[pool, ..]}]}
+//   4  (only when the store holds resources of other kinds; the header's "kindBytes" is its
+//      length with its newline, 0 or absent otherwise) the other kinds, a section per kind by
+//      Calico's plural, each resource whole with its resourceVersion, in name order:
+//      {"felixconfigurations":[resource, ..]}
+//      Readers of other kinds read lines 1 and 4 only (the header says where 4 starts).
 // Pools are in name order, names unique, in every column.
 
 const V2 = 'poolctl.store/v2';
@@ -125,11 +130,15 @@ export class PoolTable {
   }
 }
 
-/** DecodedSnapshot is a snapshot's revision counter, lineage and pools. */
+/** OtherKinds are a snapshot's resources of kinds other than IPPool, by Calico's plural, each list in name order. */
+export type OtherKinds = Readonly<Record<string, readonly StoredResource[]>>;
+
+/** DecodedSnapshot is a snapshot's revision counter, lineage, pools and other kinds. */
 export interface DecodedSnapshot {
   readonly revision: number;
   readonly lineage: Lineage;
   readonly pools: PoolTable;
+  readonly kinds: OtherKinds;
 }
 
 function notStore(path: string, format: unknown): UnavailableError {
@@ -166,6 +175,8 @@ export interface V2Header {
   readonly natBytes: number;
   /** bytes is the length of the whole file. */
   readonly bytes: number;
+  /** kindBytes is the length of line 4 (other kinds) with its newline; 0 when there is none. */
+  readonly kindBytes: number;
   readonly lineage: Lineage;
 }
 
@@ -178,7 +189,7 @@ const LINEAGE_TEXT = new RegExp(`^(?:[0-9a-f]{${ID_CHARS}})*$`);
  */
 function v2Header(line: string, path: string): V2Header | null {
   if (!line.startsWith(V2_PREFIX)) return null;
-  let h: { revision?: unknown; count?: unknown; natBytes?: unknown; bytes?: unknown; id?: unknown; parents?: unknown };
+  let h: { revision?: unknown; count?: unknown; natBytes?: unknown; bytes?: unknown; kindBytes?: unknown; id?: unknown; parents?: unknown };
   try {
     h = JSON.parse(line) as typeof h;
   } catch (e) {
@@ -188,15 +199,16 @@ function v2Header(line: string, path: string): V2Header | null {
   const count = h.count as number;
   const natBytes = h.natBytes as number;
   const bytes = h.bytes as number;
+  const kindBytes = (h.kindBytes ?? 0) as number;
   const id = h.id ?? '';
   const parents = h.parents ?? '';
-  if (typeof h.revision !== 'string' || !Number.isSafeInteger(revision) || ![count, natBytes, bytes].every((v) => Number.isSafeInteger(v) && v >= 0)) {
+  if (typeof h.revision !== 'string' || !Number.isSafeInteger(revision) || ![count, natBytes, bytes, kindBytes].every((v) => Number.isSafeInteger(v) && v >= 0)) {
     throw damagedSnapshot(path, 'bad v2 header');
   }
   if (typeof id !== 'string' || typeof parents !== 'string' || !LINEAGE_TEXT.test(id) || id.length > ID_CHARS || !LINEAGE_TEXT.test(parents)) {
     throw damagedSnapshot(path, 'bad lineage in the v2 header');
   }
-  return { revision, count, natBytes, bytes, lineage: { id, parents } };
+  return { revision, count, natBytes, bytes, kindBytes, lineage: { id, parents } };
 }
 
 /**
@@ -230,6 +242,7 @@ function unknownContent(line: string, path: string): UnavailableError {
 function checkV2Layout(h: V2Header, headerEnd: number, size: number, path: string): void {
   if (size !== h.bytes) throw damagedSnapshot(path, `it has ${size} bytes, its header says ${h.bytes}`);
   if (h.natBytes < 1 || headerEnd + 1 + h.natBytes > size) throw damagedSnapshot(path, 'the NAT line does not end where the header says');
+  if (headerEnd + 1 + h.natBytes + h.kindBytes > size) throw damagedSnapshot(path, 'the kinds line does not fit where the header says');
 }
 
 /** V2Frame is where the lines of a v2 snapshot are: its header, and the offset of line 2 (natBytes long). */
@@ -261,7 +274,22 @@ export function decodeSnapshot(buf: Buffer, path: string): DecodedSnapshot {
   const start = natStart + header.natBytes;
   if (buf[start - 1] !== 10) throw damagedSnapshot(path, 'the NAT line does not end where the header says');
   if (buf[buf.length - 1] !== 10) throw damagedSnapshot(path, 'the file does not end with a newline');
-  return { revision: header.revision, lineage: header.lineage, pools: decodePoolsLine(buf.toString('utf8', start, buf.length - 1), header.count, path) };
+  const poolsEnd = buf.length - header.kindBytes;
+  if (buf[poolsEnd - 1] !== 10) throw damagedSnapshot(path, 'the pools line does not end where the header says');
+  const kinds = header.kindBytes > 0 ? decodeKindsLine(buf.toString('utf8', poolsEnd, buf.length - 1), path) : {};
+  return { revision: header.revision, lineage: header.lineage, pools: decodePoolsLine(buf.toString('utf8', start, poolsEnd - 1), header.count, path), kinds };
+}
+
+/** decodeKindsLine reads line 4 (without its newline): a section per kind, each a list of resources. */
+export function decodeKindsLine(text: string, path: string): OtherKinds {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw invalidJson(path, e);
+  }
+  if (!isRecord(doc) || !Object.values(doc).every(Array.isArray)) throw damagedSnapshot(path, 'the kinds line is not a section per kind');
+  return doc as OtherKinds;
 }
 
 interface ShapeDoc {
@@ -417,7 +445,7 @@ const TOP_KEYS: readonly string[] = ['kind', 'apiVersion', 'metadata', 'spec'];
  * given revision counter, with its lineage. A pool of another layout than {kind, apiVersion,
  * metadata, spec} (a hand-made file) is kept whole.
  */
-export function encodeSnapshot(revision: number, pools: readonly StoredPool[], lineage: Lineage = { id: '', parents: '' }): string {
+export function encodeSnapshot(revision: number, pools: readonly StoredPool[], lineage: Lineage = { id: '', parents: '' }, kinds: OtherKinds = {}): string {
   const nat = {
     names: [] as unknown[],
     cidrs: [] as unknown[],
@@ -487,11 +515,23 @@ export function encodeSnapshot(revision: number, pools: readonly StoredPool[], l
   const natLine = JSON.stringify(nat);
   const poolsLine = JSON.stringify({ order, shapes });
   const natBytes = Buffer.byteLength(natLine) + 1;
-  const rest = natBytes + Buffer.byteLength(poolsLine) + 1;
+  const sections = Object.entries(kinds).filter(([, items]) => items.length > 0);
+  const kindsLine = sections.length > 0 ? `${JSON.stringify(Object.fromEntries(sections))}\n` : '';
+  const kindBytes = Buffer.byteLength(kindsLine);
+  const rest = natBytes + Buffer.byteLength(poolsLine) + 1 + kindBytes;
   // the header's own length is part of bytes: fix it by adding the digits of the total
   const head = (bytes: number): string =>
-    JSON.stringify({ format: V2, revision: String(revision), count: order.length, natBytes, bytes, id: lineage.id, parents: lineage.parents });
+    JSON.stringify({
+      format: V2,
+      revision: String(revision),
+      count: order.length,
+      natBytes,
+      bytes,
+      ...(kindBytes > 0 ? { kindBytes } : {}),
+      id: lineage.id,
+      parents: lineage.parents,
+    });
   let bytes = rest + head(rest).length + 1;
   while (head(bytes).length + 1 + rest !== bytes) bytes = head(bytes).length + 1 + rest;
-  return `${head(bytes)}\n${natLine}\n${poolsLine}\n`;
+  return `${head(bytes)}\n${natLine}\n${poolsLine}\n${kindsLine}`;
 }

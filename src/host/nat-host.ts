@@ -2,6 +2,7 @@ import type { Family, NatModel } from '../core/index.js';
 import { applyIptables } from './apply-iptables.js';
 import { applyNftables } from './apply-nftables.js';
 import { listNftChains, otherBackendWarning, requireTools, resolveBackend, type BackendChoice } from './backend.js';
+import { felixChainSigns, readFelixProcesses } from './felix-guard.js';
 import type { Backend } from './desired.js';
 import { NFT_TABLE } from '../render/nftables.js';
 import { desiredIptables, desiredNftables } from './desired-from-model.js';
@@ -22,6 +23,8 @@ export interface HostPlan {
   readonly conflicts: readonly string[];
   /** warnings: the other backend or iptables flavour also holds NAT state (its rules run too) */
   readonly warnings: readonly string[];
+  /** felixSigns say that Felix manages this host's NAT (felix-guard.ts): its other cali- chains, a calico-node process; empty if none. */
+  readonly felixSigns: readonly string[];
   /** apply makes the changes (a no-op when there are none). */
   apply(): Promise<void>;
   /** release lets go of the host lock, when readHost took one (idempotent). */
@@ -134,7 +137,8 @@ export async function planHost(model: NatModel, read: HostRead): Promise<HostPla
     );
     const warnings = [...warningsOf(chains, null, choice), ...(live.flavour.warning ? [live.flavour.warning] : [])];
     const why = `${choice.why}; ${live.flavour.why}`;
-    return hostPlan({ ...choice, why, flavour: live.flavour.flavour }, families, changes, conflicts, warnings, read, () => applyIptables(exec, desired, state, changes));
+    const signs = [...felixChainSigns(chains, state.nat), ...(await readFelixProcesses(exec))];
+    return hostPlan({ ...choice, why, flavour: live.flavour.flavour }, families, changes, conflicts, warnings, signs, read, () => applyIptables(exec, desired, state, changes));
   }
   const desired = desiredNftables(model);
   const chains = await read.chains;
@@ -142,7 +146,8 @@ export async function planHost(model: NatModel, read: HostRead): Promise<HostPla
   const live = await read.live;
   if (live.backend !== 'nftables') throw new Error('planHost: iptables state read for nftables');
   const changes = desired.flatMap((d) => planNftablesFamily(d, live.tables[read.families.indexOf(d.family)] ?? null));
-  return hostPlan(choice, families, changes, conflicts, warningsOf(chains, legacy, choice), read, () => applyNftables(exec, desired, changes));
+  const signs = [...felixChainSigns(chains), ...(await readFelixProcesses(exec))];
+  return hostPlan(choice, families, changes, conflicts, warningsOf(chains, legacy, choice), signs, read, () => applyNftables(exec, desired, changes));
 }
 
 /** hostPlan assembles a HostPlan whose apply writes only when there are changes. */
@@ -152,10 +157,11 @@ function hostPlan(
   changes: Change[],
   conflicts: string[],
   warnings: string[],
+  felixSigns: readonly string[],
   read: HostRead,
   write: () => Promise<void>,
 ): HostPlan {
-  return { choice, families, changes, conflicts, warnings, apply: () => (changes.length ? write() : Promise.resolve()), release: () => read.release() };
+  return { choice, families, changes, conflicts, warnings, felixSigns, apply: () => (changes.length ? write() : Promise.resolve()), release: () => read.release() };
 }
 
 function warningsOf(chains: readonly NftChainEntry[] | null, legacy: LegacyState | null, choice: BackendChoice): string[] {

@@ -1,4 +1,4 @@
-import { checkIPPool, type CheckContext, type CheckResult } from '../core/index.js';
+import { checkFelixConfiguration, checkIPPool, type CheckContext, type CheckResult, type FelixCheck } from '../core/index.js';
 import { bounded, type LoadedResource } from './load.js';
 
 /**
@@ -11,6 +11,19 @@ import { bounded, type LoadedResource } from './load.js';
  */
 export function checkResource(res: LoadedResource, ctx: CheckContext): CheckResult {
   const r = checkIPPool(res.value, res.form === 'v3' ? ctx : { ...ctx, form: res.form });
+  const loader = res.diagnostics;
+  if (r.diagnostics.length === 0 && !loader) return r;
+  const placed = bounded(res, r.diagnostics);
+  return { ...r, diagnostics: loader ? [...loader, ...placed] : placed };
+}
+
+/**
+ * checkOtherResource judges a loaded resource of another kind than IPPool (FelixConfiguration:
+ * core's checkFelixConfiguration) and places its diagnostics in the source (at most
+ * MAX_DIAGNOSTICS), after the loader's own warnings about it, as checkResource.
+ */
+export function checkOtherResource(res: LoadedResource): FelixCheck {
+  const r = checkFelixConfiguration(res.value);
   const loader = res.diagnostics;
   if (r.diagnostics.length === 0 && !loader) return r;
   const placed = bounded(res, r.diagnostics);

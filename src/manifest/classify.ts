@@ -1,4 +1,4 @@
-import { API_VERSION, CRD_API_VERSION, KIND_IPPOOL, KIND_IPPOOL_LIST, type ResourceForm } from '../core/index.js';
+import { API_VERSION, CRD_API_VERSION, KIND_FELIX_CONFIGURATION, KIND_IPPOOL, KIND_IPPOOL_LIST, type ResourceForm } from '../core/index.js';
 
 /**
  * What a document is, by its apiVersion and kind (spec/ippool.md, decision 6): an IPPool poolctl
@@ -56,6 +56,7 @@ const KUBERNETES_CORE_KINDS: ReadonlySet<string> = new Set(['Node', 'List']);
 
 /** Classification is what a document is (see the module comment). */
 export type Classification =
+  // 'pool': a resource poolctl judges, of a kind of the registry (core/kinds.ts): an IPPool, or a FelixConfiguration (v3 form)
   | { readonly class: 'pool'; readonly form: ResourceForm }
   | { readonly class: 'list'; readonly list: 'v3' | 'v1' }
   | { readonly class: 'not-handled'; readonly message: string; readonly hint: string }
@@ -101,7 +102,7 @@ export function classify(apiVersion: string | undefined, kind: string | undefine
   }
   const group = groupOf(apiVersion);
   if (apiVersion === API_VERSION) {
-    if (kind === KIND_IPPOOL) return POOL_V3;
+    if (kind === KIND_IPPOOL || kind === KIND_FELIX_CONFIGURATION) return POOL_V3;
     if (kind === KIND_IPPOOL_LIST && hasItems) return LIST_V3;
     if (CALICO_KINDS.has(kind) || (kind.endsWith('List') && CALICO_KINDS.has(kind.slice(0, -4)))) {
       return {

@@ -1,5 +1,5 @@
-import { OverlapIndex, type CheckResult, type Diagnostic, type IPPool } from '../core/index.js';
-import { checkResource } from './check.js';
+import { FELIX_CONFIGURATION_KIND, kindByName, OverlapIndex, type CheckResult, type Diagnostic, type IPPool } from '../core/index.js';
+import { checkOtherResource, checkResource } from './check.js';
 import { positioned, visitManifests, type LoadedResource, type LoadOptions } from './load.js';
 
 /** ResultStatus is a resource's verdict. */
@@ -204,6 +204,16 @@ export async function streamValidation(
   const summary = await visitManifests(paths, opts, {
     resource(r) {
       flush();
+      if (kindByName(r.kind) === FELIX_CONFIGURATION_KIND) {
+        // a FelixConfiguration: decoding and Calico's validator (checkFelixConfiguration)
+        const fc = checkOtherResource(r);
+        const o = r.origin;
+        const name = fc.resource.metadata.name;
+        const diagnostics = fc.diagnostics.length > 0 ? fc.diagnostics : NO_DIAGNOSTICS;
+        const status = fc.valid ? 'valid' : 'invalid';
+        add(name ? { file: o.file, document: o.document, kind: r.kind ?? '', name, status, diagnostics } : { file: o.file, document: o.document, kind: r.kind ?? '', status, diagnostics });
+        return;
+      }
       const res = judge.judge(r);
       const diagnostics = res.diagnostics.length > 0 ? res.diagnostics : NO_DIAGNOSTICS;
       const status = res.valid ? 'valid' : 'invalid';

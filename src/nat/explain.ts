@@ -1,12 +1,12 @@
 import type { Context } from '../base/context.js';
 import { PoolctlError, usageError } from '../base/errors.js';
-import { compileNatModel, FlowScanner, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../core/index.js';
+import { buildNatModel, compileNatModel, FlowScanner, livePools, modelDrift, type DriftItem, type NatPool, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../core/index.js';
 import { openByteFile, streamByteInput, type ByteInput } from '../manifest/byte-input.js';
 import * as render from '../output/explain.js';
 import { loadPaint, PLAIN, type Paint } from '../output/paint.js';
 import { iptablesChains } from '../render/iptables.js';
-import { loadNatPools, natModelOf, type PoolSource } from './pools.js';
-import { parseNatSettings, type FelixSettingsInput } from './settings.js';
+import { loadNatInputs, natModelOf, type PoolSource } from './pools.js';
+import { parseNatSettings, type FelixSettingsInput, type ResolvedNatSettings } from './settings.js';
 
 /** ExplainFormat is an output format of nat explain. */
 export type ExplainFormat = 'text' | 'json' | 'csv' | 'table';
@@ -42,23 +42,65 @@ const READ_CHUNK = 1 << 20;
  */
 type ModelSource = (families: readonly Family[]) => Promise<NatModel>;
 
-async function poolModelSource(source: PoolSource, settings: NatSettings, ctx: Context): Promise<ModelSource> {
-  const { pools, warnings } = await loadNatPools(source, ctx);
+/**
+ * Models is where explain's model comes from, the settings it was built with (none for
+ * --live), and for --live the drift found between the kernel and the pools (filled in by
+ * source, per family asked for).
+ */
+interface Models {
+  readonly source: ModelSource;
+  readonly resolved?: ResolvedNatSettings;
+  readonly drift?: DriftItem[];
+}
+
+async function poolModelSource(source: PoolSource, flags: FelixSettingsInput, ctx: Context): Promise<Models> {
+  const { pools, warnings, resolved } = await loadNatInputs(source, flags, ctx, 'nat explain');
   for (const w of warnings) ctx.io.stderr.write(w);
+  const settings: NatSettings = resolved.settings;
   // natModelOf prints the warnings only when it succeeds, so a retry never repeats them.
-  return (families) => natModelOf(pools, settings, families, ctx, 'explain IPv4 flows only, or leave out --nat-outgoing-address');
+  return { source: (families) => natModelOf(pools, settings, families, ctx, 'explain IPv4 flows only, or leave out --nat-outgoing-address'), resolved };
 }
 
 /**
- * modelSource picks where the model comes from: the host kernel with --live (read by
- * host/live-model.ts; its rules carry no pool names), else the pools and the Felix flags.
+ * liveModels is --live's source: the kernel's model (host/live-model.ts), its set members named
+ * after the pools (the datastore's, or -f) as the kernel's sets say (livePools: a member no
+ * IPPool has is named as such, never as "no pool"), and the drift between what the pools ask
+ * for and what the kernel holds. Pools that cannot be read (no datastore) leave the members
+ * unnamed, with a warning: the decision is the kernel's either way.
  */
-async function modelSource(opts: ExplainOptions, settings: NatSettings, ctx: Context): Promise<ModelSource> {
-  if (!opts.live) return poolModelSource(opts.source, settings, ctx);
-  // The kernel's rules already carry the pools and Felix's settings: inputs that would
-  // describe them again are refused rather than silently ignored.
+async function liveModels(opts: ExplainOptions, ctx: Context): Promise<Models> {
+  const { liveModelSource } = await import('../host/live-model.js');
+  const live = await liveModelSource(ctx.env);
+  let wanted: { pools: NatPool[]; settings: NatSettings } | undefined;
+  try {
+    const { pools, warnings, resolved } = await loadNatInputs(opts.source, opts.settings, ctx, 'nat explain --live');
+    for (const w of warnings) ctx.io.stderr.write(w);
+    wanted = { pools, settings: resolved.settings };
+  } catch (e) {
+    if (!(e instanceof PoolctlError) || opts.source.files.length > 0 || (e.code !== 'DATASTORE_UNREACHABLE' && e.code !== 'NO_RESOURCES')) throw e;
+    ctx.io.stderr.write(`warning: the pools could not be read (${e.message}): the kernel's set members are not named after them, and drift is not checked\n`);
+  }
+  const drift: DriftItem[] = [];
+  const source: ModelSource = async (families) => {
+    const model = await live(families);
+    if (!wanted) return model;
+    const built = buildNatModel(wanted.pools, wanted.settings, { families });
+    if (!built.ok) return model;
+    drift.push(...modelDrift(built.value, model));
+    return { ...model, families: model.families.map((f) => ({ ...f, pools: livePools(f, built.value.families.find((d) => d.family === f.family)) })) };
+  };
+  return { source, drift };
+}
+
+/**
+ * modelSource picks where the model comes from: the host kernel with --live (liveModels),
+ * else the pools and the Felix settings.
+ */
+async function modelSource(opts: ExplainOptions, ctx: Context): Promise<Models> {
+  if (!opts.live) return poolModelSource(opts.source, opts.settings, ctx);
+  // The kernel's rules already carry Felix's settings: flags that would describe them again
+  // are refused rather than silently ignored. (-f gives the pools the kernel is compared with.)
   const given = [
-    opts.source.files.length ? '-f' : '',
     opts.settings.natOutgoingAddress !== undefined ? '--nat-outgoing-address' : '',
     opts.settings.hostIPs?.length ? '--host-ip' : '',
     opts.settings.natPortRange !== undefined ? '--nat-port-range' : '',
@@ -70,8 +112,7 @@ async function modelSource(opts: ExplainOptions, settings: NatSettings, ctx: Con
       'leave out --live to explain from pools and Felix settings',
     );
   }
-  const { liveModelSource } = await import('../host/live-model.js');
-  return liveModelSource(ctx.env);
+  return liveModels(opts, ctx);
 }
 
 /** compile compiles a model with the iptables-restore line of each rule as the text reports show. */
@@ -85,12 +126,22 @@ function paintFor(ctx: Context): Promise<Paint> | Paint {
   return ctx.color ? loadPaint() : PLAIN;
 }
 
-/** explainOne prints one flow's decision as text or JSON. */
-async function explainOne(src: Addr, dst: Addr, source: ModelSource, flow: NatFlowContext, output: ExplainFormat, ctx: Context): Promise<void> {
-  const compiled = await compile(await source(src.family === dst.family ? [src.family] : []));
+/**
+ * explainOne prints one flow's decision as text or JSON, with the Felix settings it was
+ * decided with and where each came from (not for --live: the kernel's rules carry them).
+ */
+async function explainOne(src: Addr, dst: Addr, models: Models, flow: NatFlowContext, output: ExplainFormat, ctx: Context): Promise<void> {
+  const compiled = await compile(await models.source(src.family === dst.family ? [src.family] : []));
   const decision = compiled.decide(src, dst, flow);
+  const felix = models.resolved?.felix;
+  const drift = models.drift;
+  if (output === 'json') {
+    const extra = { ...(felix ? { settings: render.settingsJson(felix) } : {}), ...(drift ? { drift: drift.map((d) => ({ family: d.family, text: d.text })) } : {}) };
+    ctx.io.stdout.write(render.formatDecisionJson({ ...decision, ...extra }));
+    return;
+  }
   ctx.io.stdout.write(
-    output === 'json' ? render.formatDecisionJson(decision) : render.formatDecisionText(decision, await paintFor(ctx)),
+    (drift ? render.formatDriftText(drift) : '') + render.formatDecisionText(decision, await paintFor(ctx)) + (felix ? render.formatSettingsText(felix) : ''),
   );
 }
 
@@ -215,7 +266,7 @@ export async function runExplain(opts: ExplainOptions, ctx: Context): Promise<vo
   } else if (opts.src === undefined || opts.dst === undefined) {
     throw usageError('nat explain needs SRC and DST, or --flows FILE', "run 'poolctl nat explain --help' for examples");
   }
-  const settings = parseNatSettings(opts.settings);
+  parseNatSettings(opts.settings); // bad flags are usage errors before anything is read
   const flow: NatFlowContext = {
     ...(opts.protocol !== undefined ? { protocol: opts.protocol.toLowerCase() } : {}),
     ...(opts.outInterface !== undefined ? { outInterface: opts.outInterface } : {}),
@@ -223,7 +274,7 @@ export async function runExplain(opts: ExplainOptions, ctx: Context): Promise<vo
   if (opts.flows !== undefined) {
     const input = await flowInput(opts.flows, ctx);
     try {
-      return await explainBatch(input, await modelSource(opts, settings, ctx), flow, opts.output ?? 'table', ctx);
+      return await explainBatch(input, (await modelSource(opts, ctx)).source, flow, opts.output ?? 'table', ctx);
     } finally {
       await input.close();
     }
@@ -235,11 +286,11 @@ export async function runExplain(opts: ExplainOptions, ctx: Context): Promise<vo
   };
   const src = parse('SRC', opts.src!);
   const dst = parse('DST', opts.dst!);
-  const source = await modelSource(opts, settings, ctx);
+  const models = await modelSource(opts, ctx);
   const output = opts.output ?? 'text';
-  if (output === 'text' || output === 'json') return explainOne(src, dst, source, flow, output, ctx);
+  if (output === 'text' || output === 'json') return explainOne(src, dst, models, flow, output, ctx);
   // One flow as a CSV or table row: a flow list of one line.
-  return explainBatch(streamByteInput('arguments', [`${opts.src} ${opts.dst}\n`]), source, flow, output, ctx);
+  return explainBatch(streamByteInput('arguments', [`${opts.src} ${opts.dst}\n`]), models.source, flow, output, ctx);
 }
 
 /** flowInput opens the flow list: - is stdin, else a file through manifest's reader (FILE_UNREADABLE naming --flows). */

@@ -23,15 +23,16 @@ export interface HostPlanOptions {
 }
 
 /**
- * planHostNat is nat apply's and nat status's common start: root check, the Felix settings,
- * pools (files or the datastore), the model (both families, as Felix with IPv6 enabled), then
- * the live state of the backend compared with it, read under the host lock (waiting for
- * another run, saying so on stderr). The kernel is read while the pools load and the model is
- * built (the read needs neither); if those fail, the tools still running are stopped and the
- * lock let go. The caller lets go of it with plan.release() when done.
+ * planHostNat is nat apply's and nat status's common start: root check, the Felix flags,
+ * pools and FelixConfigurations (files or the datastore) and the settings resolved from them
+ * for the node, the model (both families, as Felix with IPv6 enabled), then the live state of
+ * the backend compared with it, read under the host lock (waiting for another run, saying so
+ * on stderr). The kernel is read while the pools load and the model is built (the read needs
+ * neither); if those fail, the tools still running are stopped and the lock let go. The caller
+ * lets go of it with plan.release() when done.
  */
 export async function planHostNat(opts: HostPlanOptions, ctx: Context): Promise<HostPlan> {
-  const [{ createHostExec }, { planHost, readHost }, { loadNatPools, natModelOf }, { parseNatSettings }] = await Promise.all([
+  const [{ createHostExec }, { planHost, readHost }, { loadNatInputs, natModelOf }, { parseNatSettings }] = await Promise.all([
     import('../host/host-exec.js'),
     import('../host/nat-host.js'),
     import('./pools.js'),
@@ -40,14 +41,14 @@ export async function planHostNat(opts: HostPlanOptions, ctx: Context): Promise<
   const abort = new AbortController();
   const exec = createHostExec({ env: ctx.env, signal: abort.signal });
   exec.requireRoot(opts.what);
-  const settings = parseNatSettings(opts.settings);
+  parseNatSettings(opts.settings); // bad flags are usage errors before anything is read
   const families = [4, 6] as const;
   const lock = { what: opts.what, timeoutMs: opts.lockTimeoutMs, onWait: (m: string) => ctx.io.stderr.write(`${m}\n`) };
   const read = readHost(exec, opts.backend, families, { iptablesBackend: opts.iptablesBackend, lock });
   try {
-    const { pools, warnings } = await loadNatPools(opts.source, ctx);
+    const { pools, warnings, resolved } = await loadNatInputs(opts.source, opts.settings, ctx, opts.what);
     for (const w of warnings) ctx.io.stderr.write(w);
-    const model = await natModelOf(pools, settings, families, ctx, 'leave out --nat-outgoing-address, or natOutgoing on the IPv6 pools');
+    const model = await natModelOf(pools, resolved.settings, families, ctx, 'leave out --nat-outgoing-address, or natOutgoing on the IPv6 pools');
     const plan = await planHost(model, read);
     for (const w of plan.warnings) ctx.io.stderr.write(`warning: ${w}\n`);
     return plan;

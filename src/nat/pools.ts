@@ -1,9 +1,26 @@
 import { visibleMessage } from '../base/terminal-text.js';
 import type { Context } from '../base/context.js';
 import { PoolctlError } from '../base/errors.js';
-import { buildNatModel, checkIPPoolSchema, fromCrd, parsePrefix, type Diagnostic, type Family, type IPPool, type NatModel, type NatPool, type NatSettings } from '../core/index.js';
+import {
+  buildNatModel,
+  checkIPPoolSchema,
+  decodeFelixConfiguration,
+  FELIX_CONFIGURATION_KIND,
+  fromCrd,
+  kindByName,
+  parsePrefix,
+  type Diagnostic,
+  type Family,
+  type FelixConfiguration,
+  type IPPool,
+  type NatModel,
+  type NatPool,
+  type NatSettings,
+} from '../core/index.js';
 import { natPoolOf } from '../datastore/nat-pool.js';
+import { felixNodeName } from '../host/felix-node.js';
 import type { LoadedResource } from '../manifest/load.js';
+import { resolveNatSettings, type FelixSettingsInput, type ResolvedNatSettings } from './settings.js';
 
 /** PoolSource says where the NAT workflows take the pools from: the files (- for stdin), else the datastore. */
 export interface PoolSource {
@@ -16,6 +33,8 @@ export interface PoolSource {
 /** NatPools are the pools the NAT commands work on and what to tell the user about the input. */
 export interface NatPools {
   readonly pools: NatPool[];
+  /** felixConfigs are the FelixConfigurations of the same source (the store's, or the files'), for resolveNatSettings. */
+  readonly felixConfigs: FelixConfiguration[];
   /** warnings are printed on stderr, each ending with a newline (positions and source lines included). */
   readonly warnings: string[];
 }
@@ -36,7 +55,8 @@ export async function loadNatPools(source: PoolSource, ctx: Context): Promise<Na
     const { openDatastore } = await import('../datastore/index.js');
     const ds = await openDatastore(ctx);
     try {
-      return { pools: await ds.natPools(), warnings: [] };
+      const [pools, felixConfigs] = await Promise.all([ds.natPools(), ds.resources('felixconfigurations').list()]);
+      return { pools, felixConfigs, warnings: [] };
     } finally {
       await ds.close();
     }
@@ -50,8 +70,19 @@ export async function loadNatPools(source: PoolSource, ctx: Context): Promise<Na
   const errors: Diagnostic[] = load.diagnostics.filter((d) => d.severity === 'error');
   const notices: Diagnostic[] = load.diagnostics.filter((d) => d.severity !== 'error');
   const byName = new Map<string, { pool: NatPool; res: LoadedResource }>();
+  const felixByName = new Map<string, FelixConfiguration>();
+  let poolCount = 0;
   for (const res of load.resources) {
     const at = (d: Diagnostic): Diagnostic => positioned(res, d);
+    if (kindByName(res.kind) === FELIX_CONFIGURATION_KIND) {
+      // As Felix receives it: what decodes is used (the later of two with one name); unknown fields are warnings.
+      const fc = decodeFelixConfiguration(res.value);
+      const found = fc.diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
+      for (const d of bounded(res, found)) (d.severity === 'error' ? errors : notices).push(d);
+      felixByName.set(fc.resource.metadata.name, fc.resource);
+      continue;
+    }
+    poolCount++;
     const schema = checkIPPoolSchema(res.value);
     const found = schema.diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
     for (const d of bounded(res, found)) (d.severity === 'error' ? errors : notices).push(d);
@@ -95,10 +126,10 @@ export async function loadNatPools(source: PoolSource, ctx: Context): Promise<Na
   if (errors.length > 0) {
     throw new PoolctlError('INPUT_INVALID', text(errors).join('').trimEnd());
   }
-  if (load.resources.length === 0) {
+  if (poolCount === 0) {
     throw new PoolctlError('NO_RESOURCES', `no IPPool in ${source.files.join(', ')}`);
   }
-  return { pools: [...byName.values()].map((e) => e.pool), warnings: text(notices) };
+  return { pools: [...byName.values()].map((e) => e.pool), felixConfigs: [...felixByName.values()], warnings: text(notices) };
 }
 
 /** MAX_WARNINGS caps the model warnings printed (a big overlapping input can have thousands). */
@@ -126,4 +157,31 @@ export async function natModelOf(
   for (const w of warnings.slice(0, MAX_WARNINGS)) ctx.io.stderr.write(`warning: ${visibleMessage(w)}\n`);
   if (warnings.length > MAX_WARNINGS) ctx.io.stderr.write(`warning: ... and ${warnings.length - MAX_WARNINGS} more warnings about the pools\n`);
   return r.value;
+}
+
+/** NatInputs are the pools and the NAT settings resolved for one node from the same source. */
+export interface NatInputs extends NatPools {
+  readonly resolved: ResolvedNatSettings;
+}
+
+/**
+ * loadNatInputs loads the pools and FelixConfigurations (loadNatPools) and resolves the Felix
+ * settings for the node (--node, else this host's name as Felix finds it) with the flags above
+ * them (resolveNatSettings). When Felix there runs in eBPF mode (bpfEnabled), a warning says
+ * the iptables/nftables view does not apply (`what` names it).
+ */
+export async function loadNatInputs(source: PoolSource, flags: FelixSettingsInput, ctx: Context, what: string): Promise<NatInputs> {
+  const loaded = await loadNatPools(source, ctx);
+  const resolved = resolveNatSettings({ node: flags.node ?? felixNodeName(ctx.env), configs: loaded.felixConfigs, flags });
+  const warnings = [...loaded.warnings];
+  const bpf = resolved.felix.bpfEnabled;
+  if (bpf.value) warnings.push(`warning: ${bpfText(resolved)}; ${what} shows the iptables/nftables rules Felix would program without it\n`);
+  return { ...loaded, warnings, resolved };
+}
+
+/** bpfText says that Felix on the node runs in eBPF mode, and why poolctl thinks so. */
+export function bpfText(r: ResolvedNatSettings): string {
+  const o = r.felix.bpfEnabled.origin;
+  const from = o.kind === 'felix' ? `FelixConfiguration ${o.resource}` : o.kind === 'flag' ? o.flag : "Felix's default";
+  return `bpfEnabled is true for node ${r.felix.node} (from ${from}): Felix does outgoing NAT in eBPF programs there, and no iptables or nftables NAT rules apply`;
 }

@@ -14,22 +14,24 @@ export interface RenderOptions {
 }
 
 /**
- * renderNatRuleset prints the NAT ruleset Felix would program for the pools: the settings are
- * checked first (an interface filter nft cannot express is a usage error), then the pools are
- * loaded and the model built and rendered for the target.
+ * renderNatRuleset prints the NAT ruleset Felix would program for the pools: the flags are
+ * checked first, then the pools and FelixConfigurations are loaded and the settings resolved
+ * (an interface filter nft cannot express is a usage error), and the model is built and
+ * rendered for the target.
  */
 export async function renderNatRuleset(opts: RenderOptions, ctx: Context): Promise<void> {
-  const [{ parseNatSettings }, { loadNatPools, natModelOf }, render] = await Promise.all([
+  const [{ parseNatSettings }, { loadNatInputs, natModelOf }, render] = await Promise.all([
     import('./settings.js'),
     import('./pools.js'),
     import('../render/index.js'),
   ]);
-  const settings = parseNatSettings(opts.settings);
+  parseNatSettings(opts.settings); // bad flags are usage errors before anything is read
+  const { pools, warnings, resolved } = await loadNatInputs(opts.source, opts.settings, ctx, 'nat render');
+  const settings = resolved.settings;
   if (opts.format === 'nftables' && settings.interfaceFilter !== undefined) {
     const problem = render.nftInterfaceFilterProblem(settings.interfaceFilter);
     if (problem) throw usageError(problem, 'render --format iptables, or give an exact interface name');
   }
-  const { pools, warnings } = await loadNatPools(opts.source, ctx);
   for (const w of warnings) ctx.io.stderr.write(w);
   const model = await natModelOf(pools, settings, opts.families, ctx, 'render --ip-version 4, or leave out --nat-outgoing-address');
   ctx.io.stdout.write(render.renderNat(model, opts.format));

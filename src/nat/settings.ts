@@ -1,8 +1,23 @@
 import { usageError } from '../base/errors.js';
-import { DEFAULT_NAT_SETTINGS, formatAddr, parseAddr, parseHostIP, type NatSettings, type PoolSetName } from '../core/index.js';
+import {
+  felixConfigSources,
+  formatAddr,
+  parseAddr,
+  parseHostIP,
+  resolveFelixNatSettings,
+  toNatSettings,
+  type FelixConfiguration,
+  type FelixNatSettings,
+  type NatOutgoingExclusions,
+  type NatSettings,
+  type PoolSetName,
+  type SettingOverrides,
+} from '../core/index.js';
 
-// The Felix settings that change NAT, checked: loaded by the NAT workflows only, so that
-// declaring the flags (commands/nat/felix-options.ts) costs no core at start-up.
+// The Felix settings that change NAT, resolved as Felix resolves them: loaded by the NAT
+// workflows only, so that declaring the flags (commands/nat/felix-options.ts) costs no core
+// at start-up. resolveNatSettings is pure: nat explain/render/apply/status, the nat agent and
+// nat diff call it with the FelixConfigurations they read (store or -f) and the flags.
 
 /**
  * FelixSettingsInput are Felix's NAT settings as given, unchecked (strings as typed; absent
@@ -23,6 +38,8 @@ export interface FelixSettingsInput {
   readonly randomFully?: boolean;
   /** poolSetName is the all-pools set's ID: network-ip-pools or all-ipam-pools. */
   readonly poolSetName?: string;
+  /** node is the node whose `node.<node>` FelixConfiguration applies (absent: this host's, host/felix-node.ts). */
+  readonly node?: string;
 }
 
 /** SettingNames name the settings in messages, as the user gave them. */
@@ -49,12 +66,12 @@ function parsePortRange(s: string): { min: number; max: number } | null {
 }
 
 /**
- * parseNatSettings returns the NatSettings the input describes, or throws a usage error naming
- * the setting (by `names`, the flags by default) for a bad value: an address that is not
- * IPv4, a host IP that is neither an address nor an IPv4 CIDR, a malformed port range or
- * interface name.
+ * parseOverrides checks the Felix flags given and returns them as overrides above every
+ * FelixConfiguration, or throws a usage error naming the setting (by `names`, the flags by
+ * default) for a bad value: an address that is not IPv4, a host IP that is neither an address
+ * nor an IPv4 CIDR, a malformed port range or interface name.
  */
-export function parseNatSettings(input: FelixSettingsInput, names: SettingNames = FLAG_NAMES): NatSettings {
+function parseOverrides(input: FelixSettingsInput, names: SettingNames): SettingOverrides {
   let natOutgoingAddress: string | undefined;
   if (input.natOutgoingAddress !== undefined) {
     const a = parseAddr(input.natOutgoingAddress);
@@ -67,8 +84,7 @@ export function parseNatSettings(input: FelixSettingsInput, names: SettingNames 
     }
     natOutgoingAddress = formatAddr(a.value);
   }
-  const hostIPs = [...(input.hostIPs ?? [])];
-  for (const h of hostIPs) {
+  for (const h of input.hostIPs ?? []) {
     const r = parseHostIP(h);
     if (!r.ok) throw usageError(`${names.hostIPs} ${h}: ${r.error}`);
   }
@@ -84,15 +100,52 @@ export function parseNatSettings(input: FelixSettingsInput, names: SettingNames 
       `${names.interfaceFilter} ${iface}: not an interface name (1-15 of a-z A-Z 0-9 : . _ + -; "+" at the end is a wildcard)`,
     );
   }
+  const exclusions = input.natOutgoingExclusions;
   return {
-    ...DEFAULT_NAT_SETTINGS,
-    poolSetName: (input.poolSetName as PoolSetName | undefined) ?? DEFAULT_NAT_SETTINGS.poolSetName,
-    natOutgoingExclusions:
-      input.natOutgoingExclusions === 'IPPoolsAndHostIPs' ? 'IPPoolsAndHostIPs' : DEFAULT_NAT_SETTINGS.natOutgoingExclusions,
-    hostIPs,
-    randomFully: input.randomFully ?? DEFAULT_NAT_SETTINGS.randomFully,
     ...(natOutgoingAddress !== undefined ? { natOutgoingAddress } : {}),
+    ...(exclusions !== undefined ? { natOutgoingExclusions: (exclusions === 'IPPoolsAndHostIPs' ? exclusions : 'IPPoolsOnly') as NatOutgoingExclusions } : {}),
     ...(natPortRange ? { natPortRange } : {}),
     ...(iface !== undefined ? { interfaceFilter: iface } : {}),
+    ...(input.randomFully !== undefined ? { randomFully: input.randomFully } : {}),
   };
+}
+
+/** NatSettingsSources are what resolveNatSettings takes: the node, the FelixConfigurations read, and the flags. */
+export interface NatSettingsSources {
+  /** node is the node whose `node.<node>` FelixConfiguration applies. */
+  readonly node: string;
+  /** configs are the FelixConfigurations at hand (others than `default` and `node.<node>` are ignored, as by Felix). */
+  readonly configs: readonly FelixConfiguration[];
+  /** flags are poolctl's Felix flags, unchecked; a flag given overrides that one setting (what-if). */
+  readonly flags: FelixSettingsInput;
+}
+
+/** ResolvedNatSettings are the NatSettings the model is built from and each Felix setting with its origin. */
+export interface ResolvedNatSettings {
+  readonly settings: NatSettings;
+  readonly felix: FelixNatSettings;
+}
+
+/**
+ * resolveNatSettings resolves the NAT settings of one node as Felix does (pure, no I/O): the
+ * `default` FelixConfiguration, then `node.<node>` above it, then each flag given above both
+ * (core/felix/nat-settings.ts has Felix's rules: annotations, "none", unparsable values). The
+ * host IPs and the pool-set name come from the flags only. Throws a usage error for a bad flag
+ * value (named by `names`, the flags by default).
+ */
+export function resolveNatSettings(src: NatSettingsSources, names: SettingNames = FLAG_NAMES): ResolvedNatSettings {
+  const felix = resolveFelixNatSettings(felixConfigSources(src.node, src.configs), parseOverrides(src.flags, names));
+  const settings = toNatSettings(felix, {
+    ...(src.flags.poolSetName !== undefined ? { poolSetName: src.flags.poolSetName as PoolSetName } : {}),
+    hostIPs: src.flags.hostIPs ?? [],
+  });
+  return { settings, felix };
+}
+
+/**
+ * parseNatSettings returns the NatSettings the flags describe with no FelixConfiguration
+ * (Felix's defaults below them), or throws a usage error naming the setting.
+ */
+export function parseNatSettings(input: FelixSettingsInput, names: SettingNames = FLAG_NAMES): NatSettings {
+  return resolveNatSettings({ node: '', configs: [], flags: input }, names).settings;
 }

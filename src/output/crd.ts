@@ -1,4 +1,5 @@
 import { toCrd } from '../core/index.js';
+import type { StoredPool } from '../datastore/datastore.js';
 import type { GetResult } from './printer.js';
 
 /**
@@ -8,6 +9,7 @@ import type { GetResult } from './printer.js';
  * output can go to `kubectl apply -f -`.
  */
 export function crdObject(result: GetResult): unknown {
-  if (result.single && result.items.length === 1) return toCrd(result.items[0]!);
-  return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: result.items.map(toCrd) };
+  const pools = result.items as readonly StoredPool[]; // get refuses --crd for other kinds
+  if (result.single && pools.length === 1) return toCrd(pools[0]!);
+  return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: pools.map((p) => toCrd(p)) };
 }

@@ -1,5 +1,5 @@
+import { formatOrigin, writeIPv6Words, type CompiledNat, type CompiledRule, type Family, type FelixNatSettings, type FlowQuery, type FlowScanner, type NatDecision, type NatReason, type SettingValue } from '../core/index.js';
 import { jsonSafe, visible } from '../base/terminal-text.js';
-import { writeIPv6Words, type CompiledNat, type CompiledRule, type Family, type FlowQuery, type FlowScanner, type NatDecision, type NatReason } from '../core/index.js';
 import { chunk, TextBuffer, type TextChunk } from '../render/text-buffer.js';
 import { PLAIN, type Paint } from './paint.js';
 
@@ -57,8 +57,65 @@ export function formatDecisionText(d: NatDecision, paint: Paint = PLAIN): string
   return `${lines.join('\n')}\n`;
 }
 
+/** SETTING_ROWS are the Felix settings explain reports, in the order shown. */
+const SETTING_ROWS = [
+  'natOutgoingAddress',
+  'natOutgoingExclusions',
+  'natPortRange',
+  'iptablesNATOutgoingInterfaceFilter',
+  'externalNodesList',
+  'randomFully',
+  'nftablesMode',
+  'bpfEnabled',
+] as const satisfies readonly (keyof FelixNatSettings)[];
+
+/** settingValueText prints a resolved setting's value: none for unset, MIN:MAX, lists comma-separated. */
+function settingValueText(v: unknown): string {
+  if (v === undefined) return 'none';
+  if (Array.isArray(v)) return v.length === 0 ? 'none' : v.join(',');
+  if (typeof v === 'object' && v !== null && 'min' in v && 'max' in v) return `${String(v.min)}:${String(v.max)}`;
+  return String(v);
+}
+
+/**
+ * formatSettingsText lists the Felix settings a decision was made with and where each came
+ * from (`natOutgoingAddress 192.0.2.1 from FelixConfiguration node.worker-1`); a value Felix
+ * refuses is named with Felix's reason, and bpfEnabled true says the iptables/nftables view
+ * does not apply.
+ */
+export function formatSettingsText(f: FelixNatSettings): string {
+  const lines = ['', `  Felix settings for node ${f.node}:`];
+  for (const name of SETTING_ROWS) {
+    const s = f[name] as SettingValue<unknown>;
+    const bad = s.invalid ? ` (${JSON.stringify(s.raw)} is invalid: ${s.invalid}; Felix uses its default)` : '';
+    lines.push(`    ${name} ${settingValueText(s.value)} from ${formatOrigin(s.origin)}${bad}`);
+  }
+  if (f.bpfEnabled.value) lines.push('', '  bpfEnabled: Felix does outgoing NAT in eBPF programs on this node; the iptables/nftables decision above does not apply there');
+  return `${lines.join('\n')}\n`;
+}
+
+/** settingsJson is the settings as JSON: each setting's value and its origin ("from"). */
+export function settingsJson(f: FelixNatSettings): Record<string, unknown> {
+  const out: Record<string, unknown> = { node: f.node };
+  for (const name of SETTING_ROWS) {
+    const s = f[name] as SettingValue<unknown>;
+    out[name] = { value: s.value ?? null, from: formatOrigin(s.origin), ...(s.invalid ? { invalid: s.invalid, raw: s.raw } : {}) };
+  }
+  return out;
+}
+
+/**
+ * formatDriftText says, before a --live decision, whether the kernel holds what the pools ask
+ * for: "in step with the pools", or each difference (the decision below is the kernel's).
+ */
+export function formatDriftText(drift: readonly { readonly family: number; readonly text: string }[]): string {
+  if (drift.length === 0) return "the kernel's NAT ruleset is in step with the pools\n\n";
+  const lines = ["drift: the kernel's NAT ruleset differs from what the pools ask for; the decision below is what the kernel does:", ...drift.map((d) => `  IPv${d.family}: ${d.text}`)];
+  return `${lines.join('\n')}\n\n`;
+}
+
 /** formatDecisionJson renders a decision as spec/cli.md's JSON: indented, or one line (JSON Lines). */
-export function formatDecisionJson(d: NatDecision, compact = false): string {
+export function formatDecisionJson(d: NatDecision | (NatDecision & { settings?: unknown; drift?: unknown }), compact = false): string {
   return `${jsonSafe(compact ? JSON.stringify(d) : JSON.stringify(d, null, 2))}\n`;
 }
 

@@ -1,4 +1,5 @@
 import { usageError } from '../base/errors.js';
+import type { ResourceKind } from '../core/index.js';
 import type { Printer } from './printer.js';
 
 // Which printer an -o value selects, apart from the printers (kubectl's print_flags.go beside
@@ -52,17 +53,18 @@ export function parseOutputFormat(value: string): OutputSpec {
 
 /**
  * resolvePrinter returns the printer for an -o value (kubectl PrintFlags.ToPrinter); the
- * printers' modules are loaded only for the format used. Custom columns are checked here,
- * before anything is read.
+ * printers' modules are loaded only for the format used. Custom columns are checked here
+ * against the kind's wide columns (core/kinds.ts; IPPool when none is given), before anything
+ * is read.
  */
-export async function resolvePrinter(value: string): Promise<Printer> {
+export async function resolvePrinter(value: string, kind?: ResourceKind): Promise<Printer> {
   const spec = parseOutputFormat(value);
   switch (spec.format) {
     case 'table':
     case 'wide':
       return (await import('./table.js')).tablePrinter(spec.format);
     case 'custom-columns':
-      return (await import('./table.js')).customColumnsPrinter(spec.headings);
+      return (await import('./table.js')).customColumnsPrinter(spec.headings, kind);
     case 'json':
       return (await import('./json.js')).jsonPrinter();
     case 'yaml':

@@ -1,5 +1,5 @@
-import { API_VERSION, KIND_IPPOOL_LIST } from '../core/index.js';
-import type { StoredPool } from '../datastore/datastore.js';
+import { API_VERSION, IPPOOL_KIND, type ResourceKind } from '../core/index.js';
+import type { StoredPool, StoredResource } from '../datastore/datastore.js';
 
 /**
  * GetResult is what `get` prints: the pools found and the revision they were read at.
@@ -7,7 +7,9 @@ import type { StoredPool } from '../datastore/datastore.js';
  * that resource, otherwise an IPPoolList.
  */
 export interface GetResult {
-  readonly items: readonly StoredPool[];
+  /** kind is the kind of the items (the registry's description; IPPool when absent). */
+  readonly kind?: ResourceKind;
+  readonly items: readonly (StoredPool | StoredResource)[];
   readonly revision: string;
   readonly single: boolean;
   /** crd: print the kubectl (CRD) form (json and yaml only; see crd.ts). */
@@ -19,9 +21,9 @@ export interface Printer {
   print(result: GetResult): Promise<string>;
 }
 
-/** listObject is the IPPoolList as Calico marshals it: kind, apiVersion, metadata, items. */
+/** listObject is the kind's List (IPPoolList, ...) as Calico marshals it: kind, apiVersion, metadata, items. */
 export function listObject(result: GetResult): Record<string, unknown> {
-  return { kind: KIND_IPPOOL_LIST, apiVersion: API_VERSION, metadata: { resourceVersion: result.revision }, items: result.items };
+  return { kind: (result.kind ?? IPPOOL_KIND).listKind, apiVersion: API_VERSION, metadata: { resourceVersion: result.revision }, items: result.items };
 }
 
 /**

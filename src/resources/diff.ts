@@ -1,5 +1,6 @@
 import type { Context } from '../base/context.js';
-import type { Diagnostic } from '../core/index.js';
+import { usageError } from '../base/errors.js';
+import { IPPOOL_KIND, type Diagnostic } from '../core/index.js';
 import type { StoredPool } from '../datastore/datastore.js';
 import { openDatastore } from '../datastore/index.js';
 import { formatUnifiedDiff } from '../output/unified-diff.js';
@@ -29,7 +30,8 @@ function comparable(p: StoredPool): unknown {
  * pool, as a unified diff of the stored pool and the pool apply would store (calicoctl's
  * YAML, defaults filled in), as `kubectl diff` shows it. It runs apply's own step in a dry
  * run (so the would-be pool is exactly what apply would write), and prints apply's failure
- * lines for the resources apply would reject.
+ * lines for the resources apply would reject. It handles IPPools only: another kind in the
+ * input (a FelixConfiguration) is a usage error before the datastore is opened.
  */
 export async function diffManifests(args: { readonly filename: readonly string[]; readonly recursive: boolean }, ctx: Context): Promise<DiffVerdict> {
   const { formatDiagnostic } = await import('../output/diagnostics/text.js');
@@ -43,6 +45,13 @@ export async function diffManifests(args: { readonly filename: readonly string[]
   if (set.empty) {
     ctx.io.stderr.write("Failed to diff any 'IPPool' resources: no resources specified\n");
     return { changed: false, failed: true };
+  }
+  const other = set.inputs.find((i) => i.kind && i.kind !== IPPOOL_KIND);
+  if (other) {
+    throw usageError(
+      `diff handles IPPools only: the input holds ${other.kind!.kind}(${other.name})`,
+      `compare it with poolctl get ${other.kind!.aliases[0]} ${other.name} -o yaml, or leave it out of the files given to diff`,
+    );
   }
   const ds = await openDatastore(ctx);
   let outcomes;

@@ -1,6 +1,6 @@
 import type { Context } from '../base/context.js';
-import { checkIPPoolSchema, type CheckContext, type CheckResult, type Diagnostic } from '../core/index.js';
-import { checkResource } from '../manifest/check.js';
+import { checkIPPoolSchema, IPPOOL_KIND, kindByName, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck } from '../core/index.js';
+import { checkOtherResource, checkResource } from '../manifest/check.js';
 import { bounded, loadManifests, type LoadedResource } from '../manifest/load.js';
 import type { ResourceInput } from './operations.js';
 
@@ -18,8 +18,21 @@ export interface InputSet {
   sourceLine(file: string, line: number): string | undefined;
 }
 
-/** toInput wraps a loaded resource: its name and resourceVersion, and check() with source positions. */
+/** STRICT are the codes of strict decoding: they fail the whole command, as calicoctl's parsing does. */
+const STRICT: ReadonlySet<string> = new Set(['FIELD_UNKNOWN', 'TYPE_MISMATCH', 'KIND_UNKNOWN', 'INPUT_INVALID']);
+
+/** toInput wraps a loaded resource: its kind, name and resourceVersion, and check() with source positions. */
 function toInput(res: LoadedResource): ResourceInput {
+  const kind = kindByName(res.kind);
+  if (kind && kind !== IPPOOL_KIND) {
+    let judged: FelixCheck | undefined;
+    return {
+      kind,
+      name: res.name ?? '',
+      ...(res.resourceVersion ? { resourceVersion: res.resourceVersion } : {}),
+      checkOther: () => (judged ??= checkOtherResource(res)),
+    };
+  }
   return {
     name: res.name ?? '',
     ...(res.resourceVersion ? { resourceVersion: res.resourceVersion } : {}),
@@ -41,6 +54,12 @@ export async function loadInputs(paths: readonly string[], opts: { recursive?: b
   const errors = load.diagnostics.filter((d) => d.severity === 'error');
   const notices = load.diagnostics.filter((d) => d.severity !== 'error');
   for (const res of load.resources) {
+    const kind = kindByName(res.kind);
+    if (kind && kind !== IPPOOL_KIND) {
+      // calicoctl's strict decoding fails the whole command before anything is sent
+      for (const d of checkOtherResource(res).diagnostics) if (STRICT.has(d.code)) errors.push(d);
+      continue;
+    }
     const strict = checkIPPoolSchema(res.value).diagnostics;
     if (strict.length > 0) for (const d of bounded(res, strict)) (d.severity === 'error' ? errors : notices).push(d);
   }

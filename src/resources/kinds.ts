@@ -1,39 +1,60 @@
 import { usageError, type PoolctlError } from '../base/errors.js';
-
-/** IPPOOL_ALIASES are the names calicoctl accepts for the IPPool kind (calicoctl/calicoctl/resourcemgr/ippool.go). */
-export const IPPOOL_ALIASES = ['ippool', 'ippools', 'ipp', 'ipps', 'pool', 'pools'] as const;
-
-/** isIPPoolKind reports whether a word names the IPPool kind (case-insensitive, as calicoctl). */
-export function isIPPoolKind(word: string): boolean {
-  return (IPPOOL_ALIASES as readonly string[]).includes(word.toLowerCase());
-}
+import { IPPOOL_KIND, kindByWord, RESOURCE_KINDS, type ResourceKind } from '../core/index.js';
 
 function unsupportedKind(kind: string): PoolctlError {
-  return usageError(`resource type '${kind}' is not supported`, `poolctl handles IPPools: ${IPPOOL_ALIASES.join(', ')}`);
+  return usageError(`resource type '${kind}' is not supported`, `poolctl handles ${RESOURCE_KINDS.map((k) => `${k.kind}s (${k.aliases.join(', ')})`).join(' and ')}`);
+}
+
+/** KindArgs are what `get`/`delete` positionals name: one kind and its resource names. */
+export interface KindArgs {
+  readonly kind: ResourceKind;
+  readonly names: string[];
 }
 
 /**
- * parseResourceArgs reads `get`/`delete` positionals: a kind followed by names
- * (`ippool a b`), or only kubectl-style `KIND/NAME` words (`ippool/a pools/b`, what `-o name`
- * prints). Every kind must be an IPPool alias (else `resource type '<k>' is not supported`);
- * an empty name is an error (`resource name may not be empty`), as in calicoctl.
+ * parseKindArgs reads `get`/`delete` positionals: a kind followed by names (`ippool a b`,
+ * `felixconfig default`), or only kubectl-style `KIND/NAME` words (`ippool/a pools/b`, what
+ * `-o name` prints), all of one kind. A word that names no kind of the registry is
+ * `resource type '<k>' is not supported`; an empty name `resource name may not be empty`, as
+ * in calicoctl.
  */
-export function parseResourceArgs(words: readonly string[]): string[] {
+export function parseKindArgs(words: readonly string[]): KindArgs {
   const first = words[0];
-  if (first === undefined) throw usageError('specify the resource type (ippool) and optionally names', 'e.g. poolctl get ippools');
+  if (first === undefined) throw usageError('specify the resource type (ippool, felixconfiguration) and optionally names', 'e.g. poolctl get ippools');
   const names: string[] = [];
+  let kind: ResourceKind | undefined;
   if (!first.includes('/')) {
-    if (!isIPPoolKind(first)) throw unsupportedKind(first);
+    kind = kindByWord(first);
+    if (!kind) throw unsupportedKind(first);
     names.push(...words.slice(1));
   } else {
     for (const w of words) {
       const slash = w.indexOf('/');
       if (slash < 0) throw usageError(`'${w}' has no kind: give every resource as KIND/NAME, or the kind once before the names`);
-      const kind = w.slice(0, slash);
-      if (!isIPPoolKind(kind)) throw unsupportedKind(kind);
+      const word = w.slice(0, slash);
+      const k = kindByWord(word);
+      if (!k) throw unsupportedKind(word);
+      if (kind && k !== kind) throw usageError(`'${w}' is a ${k.kind}, the others ${kind.kind}s: give resources of one kind at a time`);
+      kind = k;
       names.push(w.slice(slash + 1));
     }
   }
   if (names.some((n) => n === '')) throw usageError('resource name may not be empty');
+  return { kind: kind!, names };
+}
+
+/**
+ * parseResourceArgs is parseKindArgs for commands that handle IPPools only (patch, label): the
+ * names, or `resource type '<k>' is not supported by this command` for another kind, with a
+ * hint naming the command and what to do for the other kind instead.
+ */
+export function parseResourceArgs(words: readonly string[], command = 'this command'): string[] {
+  const { kind, names } = parseKindArgs(words);
+  if (kind !== IPPOOL_KIND) {
+    throw usageError(
+      `resource type '${words[0]!.split('/')[0]}' is not supported by this command`,
+      `${command} handles IPPools only (${IPPOOL_KIND.aliases.join(', ')}); for a ${kind.kind}: poolctl get ${kind.aliases[0]} NAME -o yaml > f.yaml, edit it, poolctl apply -f f.yaml`,
+    );
+  }
   return names;
 }

@@ -1,6 +1,6 @@
-import { checkIPPool, OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type IPPool, type Result } from '../core/index.js';
-import type { BatchStep, StoredPool, Txn } from '../datastore/datastore.js';
-import { NotFoundError } from '../datastore/errors.js';
+import { checkIPPool, OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck, type IPPool, type ResourceKind, type Result } from '../core/index.js';
+import type { BatchStep, KindStore, ResourceValue, StoredPool, StoredResource, Txn } from '../datastore/datastore.js';
+import { AlreadyExistsError, NotFoundError } from '../datastore/errors.js';
 
 // What create, apply, replace and delete do to one resource, as batch steps (datastore.ts):
 // each runs inside the datastore's consistent view, so the checks below (overlaps, existence,
@@ -17,11 +17,15 @@ export type Verb = 'create' | 'apply' | 'replace' | 'delete' | 'patch' | 'label'
  * source; withoutResourceVersion judges it as if metadata.resourceVersion were absent.
  */
 export interface ResourceInput {
+  /** kind is the resource's kind (the registry's, core/kinds.ts); absent: IPPool. */
+  readonly kind?: ResourceKind;
   /** name is metadata.name as written ('' when missing). */
   readonly name: string;
   /** resourceVersion is metadata.resourceVersion as written, if any: a precondition. */
   readonly resourceVersion?: string;
   check?(ctx: CheckContext, withoutResourceVersion?: boolean): CheckResult;
+  /** checkOther judges a resource of another kind than IPPool (FelixConfiguration) as clientv3 would on a write. */
+  checkOther?(): FelixCheck;
 }
 
 function check(input: ResourceInput, ctx: CheckContext, withoutResourceVersion = false): CheckResult {
@@ -271,4 +275,58 @@ export function stepFor(verb: Verb, opts: OpOptions = {}): (txn: Txn) => Promise
       return async (txn) => modifyStep(txn, modify, verb === 'patch' ? 'patched' : 'labeled');
     }
   }
+}
+
+/** sameOtherContent reports whether an update of another kind would change nothing a user wrote: labels, annotations, spec. */
+function sameOtherContent(next: ResourceValue, cur: StoredResource): boolean {
+  const pick = (p: ResourceValue): unknown => ({ labels: p.metadata.labels ?? {}, annotations: p.metadata.annotations ?? {}, spec: p.spec });
+  return canonical(pick(next)) === canonical(pick(cur));
+}
+
+/**
+ * otherKindStep is what a verb does to one resource of another kind than IPPool, through its
+ * KindStore (clientv3's FelixConfigurations().Create/Update/Delete after setDefaults and the
+ * validator): create (AlreadyExists, or skipped with skipExists), apply (create, else update
+ * with the stored metadata; `unchanged` when labels, annotations and spec are the same),
+ * replace (update: NotFound if missing, the input's resourceVersion a precondition), delete
+ * (with skipNotExists). Datastore failures are thrown, as from a batch step.
+ */
+export async function otherKindStep(verb: Verb, store: KindStore, input: ResourceInput, opts: OpOptions = {}): Promise<OpResult> {
+  if (verb === 'delete') {
+    try {
+      await store.delete(input.name, input.resourceVersion);
+      return { action: 'deleted', warnings: [] };
+    } catch (e) {
+      if (opts.skipNotExists && e instanceof NotFoundError) return { action: 'skipped', warnings: [] };
+      throw e;
+    }
+  }
+  if (!input.checkOther) throw new Error(`resource ${input.name} has no document to check`);
+  const r = input.checkOther();
+  if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
+  const warnings = warningsOf(r.diagnostics);
+  const value: ResourceValue = r.resource;
+  if (verb === 'create') {
+    try {
+      await store.create(value);
+      return { action: 'created', warnings };
+    } catch (e) {
+      if (opts.skipExists && e instanceof AlreadyExistsError) return { action: 'skipped', warnings };
+      throw e;
+    }
+  }
+  let cur: StoredResource | undefined;
+  try {
+    cur = await store.get(input.name);
+  } catch (e) {
+    if (!(e instanceof NotFoundError) || verb === 'replace') throw e;
+  }
+  if (!cur) {
+    await store.create(value);
+    return { action: 'created', warnings };
+  }
+  const rv = input.resourceVersion || cur.metadata.resourceVersion;
+  if (verb === 'apply' && sameOtherContent(value, cur) && rv === cur.metadata.resourceVersion) return { action: 'unchanged', warnings };
+  await store.update({ ...value, metadata: { ...value.metadata, resourceVersion: rv } });
+  return { action: verb === 'apply' ? 'configured' : 'replaced', warnings };
 }

@@ -1,5 +1,5 @@
 import { visible, visibleMessage } from '../base/terminal-text.js';
-import { calicoErrorText, type Diagnostic } from '../core/index.js';
+import { calicoErrorText, IPPOOL_KIND, type Diagnostic } from '../core/index.js';
 import type { BatchOutcome } from '../datastore/datastore.js';
 import { UnavailableError } from '../datastore/errors.js';
 import type { ResourceResult } from '../output/results.js';
@@ -13,8 +13,12 @@ export interface Lines {
   readonly stderr: string[];
 }
 
+/** kindOf is an input's Kind (IPPool when it names none). */
+const kindOf = (input: ResourceInput): string => (input.kind ?? IPPOOL_KIND).kind;
+
 /** Failure is one resource that was not written, and why. */
 interface Failure {
+  readonly kind: string;
   /** code is the error's code: the first error diagnostic's, else the datastore error's. */
   readonly code: string;
   readonly reason: string;
@@ -26,15 +30,15 @@ function failureOf(input: ResourceInput, o: BatchOutcome<OpResult>): Failure | n
   if (o.ok) {
     if (o.value.action !== 'invalid') return null;
     const errors = o.value.diagnostics.filter((d) => d.severity === 'error');
-    return { code: errors[0]?.code ?? 'INPUT_INVALID', reason: calicoErrorText(errors), diagnostics: errors };
+    return { kind: kindOf(input), code: errors[0]?.code ?? 'INPUT_INVALID', reason: calicoErrorText(errors), diagnostics: errors };
   }
   const e = o.error;
   const code = (e as { code?: unknown }).code;
   if (e instanceof UnavailableError) {
     const what = e.outcome === 'unknown' ? 'the write may or may not have been applied' : 'not written';
-    return { code: e.code, reason: `IPPool(${input.name}): ${what}: ${e.message}`, diagnostics: [], unavailable: e };
+    return { kind: kindOf(input), code: e.code, reason: `${kindOf(input)}(${input.name}): ${what}: ${e.message}`, diagnostics: [], unavailable: e };
   }
-  return { code: typeof code === 'string' ? code : 'FAILED', reason: e.message, diagnostics: [] };
+  return { kind: kindOf(input), code: typeof code === 'string' ? code : 'FAILED', reason: e.message, diagnostics: [] };
 }
 
 /**
@@ -46,7 +50,7 @@ function failureLines(verb: Verb, failures: readonly Failure[], formatDiagnostic
   const out: string[] = [];
   const hints = new Set<string>();
   for (const f of failures) {
-    out.push(`Failed to ${verb} 'IPPool' resource: ${visibleMessage(f.reason, { newlines: true })}`);
+    out.push(`Failed to ${verb} '${f.kind}' resource: ${visibleMessage(f.reason, { newlines: true })}`);
     // The position of a rule violation helps; for "already exists" the name says it all.
     if (f.diagnostics.some((d) => d.file !== undefined && !EXISTS.has(d.code))) out.push(formatDiagnostics(f.diagnostics));
     if (f.unavailable?.hint) hints.add(f.unavailable.hint);
@@ -77,7 +81,11 @@ export function reportOutcomes(
 ): { lines: Lines; failed: boolean; unreachable?: UnavailableError } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const done: { name: string; action: Action }[] = [];
+  const done: { kind: string; name: string; action: Action }[] = [];
+  const kinds = new Set(inputs.map(kindOf));
+  // calicoctl names the kind when every resource is of one kind (CommandResults.SingleKind)
+  const named = kinds.size <= 1 ? `'${[...kinds][0] ?? IPPOOL_KIND.kind}' ` : '';
+  const what = `${named}resource(s)`;
   const failures: Failure[] = [];
   const warnings: Diagnostic[] = [];
   outcomes.forEach((o, i) => {
@@ -85,27 +93,27 @@ export function reportOutcomes(
     const f = failureOf(input, o);
     if (f) failures.push(f);
     else if (o.ok && o.value.action !== 'invalid') {
-      done.push({ name: input.name, action: o.value.action });
+      done.push({ kind: kindOf(input), name: input.name, action: o.value.action });
       warnings.push(...o.value.warnings);
     }
   });
   if (warnings.length > 0) stderr.push(opts.formatDiagnostics(warnings));
   const dry = opts.dryRun ? ' (dry run)' : '';
-  const line = (d: { name: string; action: Action }): string =>
-    `ippool/${visible(d.name)} ${d.action}${d.action === 'skipped' && SKIP_REASON[verb] ? ` (${SKIP_REASON[verb]})` : ''}${dry}`;
+  const line = (d: { kind: string; name: string; action: Action }): string =>
+    `${d.kind.toLowerCase()}/${visible(d.name)} ${d.action}${d.action === 'skipped' && SKIP_REASON[verb] ? ` (${SKIP_REASON[verb]})` : ''}${dry}`;
   // apply and dry runs list every resource; the others the ones that were not simply done (skipped, unchanged).
   const listed = verb === 'apply' || opts.dryRun ? done : done.filter((d) => d.action === 'skipped' || d.action === 'unchanged');
   if (failures.length === 0) {
     stdout.push(...listed.map(line));
     stdout.push(
       opts.dryRun
-        ? `Dry run: ${done.length} 'IPPool' resource(s) would be ${PAST[verb]}; nothing was written`
+        ? `Dry run: ${done.length} ${what} would be ${PAST[verb]}; nothing was written`
         : verb === 'patch'
-          ? `Successfully patched ${done.length} 'IPPool' resource` // calicoctl's words (commands/patch.go)
-          : `Successfully ${PAST[verb]} ${done.length} 'IPPool' resource(s)`,
+          ? `Successfully patched ${done.length} ${named}resource` // calicoctl's words (commands/patch.go)
+          : `Successfully ${PAST[verb]} ${done.length} ${what}`,
     );
   } else if (done.length > 0) {
-    stdout.push(`Partial success: ${PAST[verb]} ${done.length} out of ${outcomes.length} 'IPPool' resource(s)${dry}:`);
+    stdout.push(`Partial success: ${PAST[verb]} ${done.length} out of ${outcomes.length} ${what}${dry}:`);
     stdout.push(...done.map((d) => `  ${line(d)}`));
   }
   stderr.push(...failureLines(verb, failures, opts.formatDiagnostics));
@@ -121,9 +129,9 @@ export function resultsOf(inputs: readonly ResourceInput[], outcomes: readonly B
   return outcomes.map((o, i) => {
     const input = inputs[i]!;
     const f = failureOf(input, o);
-    if (f) return { kind: 'IPPool', name: input.name, action: 'failed', code: f.code, message: f.reason };
+    if (f) return { kind: f.kind, name: input.name, action: 'failed', code: f.code, message: f.reason };
     const value = (o as { value: OpResult }).value;
     const rv = 'stored' in value ? value.stored?.metadata.resourceVersion : undefined;
-    return { kind: 'IPPool', name: input.name, action: value.action, ...(rv ? { resourceVersion: rv } : {}) };
+    return { kind: kindOf(input), name: input.name, action: value.action, ...(rv ? { resourceVersion: rv } : {}) };
   });
 }

@@ -253,4 +253,43 @@ function contract(backend: Backend): void {
       await stop();
     }
   });
+
+  describe('other kinds: FelixConfiguration', () => {
+    const fc = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name }, spec });
+
+    it('create, get, list, update, delete with revisions on the store-wide counter', async () => {
+      const p = await ds.create(pool('p1', '10.1.0.0/16'));
+      const a = await ds.resources('felixconfigurations').create(fc('default', { natOutgoingAddress: '192.0.2.1', bpfEnabled: false }));
+      expect(BigInt(a.metadata.resourceVersion)).toBeGreaterThan(BigInt(p.metadata.resourceVersion));
+      expect(a.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+      // a pointer field keeps false (only nil is empty for it)
+      expect(a.spec).toEqual({ natOutgoingAddress: '192.0.2.1', bpfEnabled: false });
+      await ds.resources('felixconfigurations').create(fc('node.worker-1', { natPortRange: '32768:40000' }));
+      expect(await ds.resources('felixconfigurations').get('default')).toEqual(a);
+      expect((await ds.resources('felixconfigurations').list()).map((r) => r.metadata.name)).toEqual(['default', 'node.worker-1']);
+      await expect(ds.resources('felixconfigurations').create(fc('default', {}))).rejects.toThrow('resource already exists: FelixConfiguration(default)');
+      const b = await ds.resources('felixconfigurations').update({ ...fc('default', { natOutgoingAddress: '192.0.2.2' }), metadata: { name: 'default', resourceVersion: a.metadata.resourceVersion } });
+      expect(b.metadata.uid).toBe(a.metadata.uid);
+      expect(b.spec).toEqual({ natOutgoingAddress: '192.0.2.2' });
+      await expect(
+        ds.resources('felixconfigurations').update({ ...fc('default', {}), metadata: { name: 'default', resourceVersion: a.metadata.resourceVersion } }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      await expect(ds.resources('felixconfigurations').get('nope')).rejects.toThrow('resource does not exist: FelixConfiguration(nope) with error: <nil>');
+      const gone = await ds.resources('felixconfigurations').delete('node.worker-1');
+      expect(gone.metadata.name).toBe('node.worker-1');
+      await expect(ds.resources('felixconfigurations').delete('node.worker-1')).rejects.toBeInstanceOf(NotFoundError);
+      // pool writes keep the other kinds, and the other kinds' writes keep the pools
+      await ds.create(pool('p2', '10.2.0.0/16'));
+      expect((await ds.resources('felixconfigurations').list()).map((r) => r.metadata.name)).toEqual(['default']);
+      expect((await ds.list()).items.map((x) => x.metadata.name)).toEqual(['p1', 'p2']);
+      expect((await ds.natPools()).map((x) => x.name)).toEqual(['p1', 'p2']);
+    });
+
+    it('concurrent creates of one name: exactly one wins', async () => {
+      const store = ds.resources('felixconfigurations');
+      const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.create(fc('default', { logPrefix: `w${i}` }))));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof AlreadyExistsError)).toBe(true);
+    });
+  });
 }

@@ -57,6 +57,31 @@ describe.skipIf(skip !== null)(`etcd v3 backend${skip ? ` (skipped: ${skip})` : 
     }
   });
 
+  it("stores a FelixConfiguration under Calico's key with Calico's value; resourceVersion is the mod_revision", async () => {
+    const ds = await openEtcdDatastore({ endpoints: [server.endpoint] });
+    try {
+      const fc = await ds.resources('felixconfigurations').create({
+        apiVersion: 'projectcalico.org/v3',
+        kind: 'FelixConfiguration',
+        metadata: { name: 'node.worker-1' },
+        // written out of Go's field order: stored in it
+        spec: { natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000', bpfEnabled: false },
+      });
+      const kv = (await raw.get('/calico/resources/v3/projectcalico.org/felixconfigurations/node.worker-1').exec()).kvs[0]!;
+      expect(kv.value.toString()).toBe(
+        '{"kind":"FelixConfiguration","apiVersion":"projectcalico.org/v3",' +
+          `"metadata":{"name":"node.worker-1","uid":"${fc.metadata.uid}","creationTimestamp":"${fc.metadata.creationTimestamp}"},` +
+          '"spec":{"natPortRange":"32768:40000","natOutgoingAddress":"192.0.2.1","bpfEnabled":false}}',
+      );
+      expect(String(kv.mod_revision)).toBe(fc.metadata.resourceVersion);
+      // a value Calico wrote is read back
+      await raw.put('/calico/resources/v3/projectcalico.org/felixconfigurations/default').value('{"kind":"FelixConfiguration","apiVersion":"projectcalico.org/v3","metadata":{"name":"default"},"spec":{"bpfEnabled":true}}');
+      expect((await ds.resources('felixconfigurations').get('default')).spec).toEqual({ bpfEnabled: true });
+    } finally {
+      await ds.close();
+    }
+  });
+
   it('reads pools Calico wrote: resourceVersion from mod_revision, read defaults filled in, other keys ignored', async () => {
     await raw
       .put(`${PREFIX}old-pool`)

@@ -139,3 +139,27 @@ describe('embedded store files', () => {
     expect(await openFileDatastore(join(dir, 'none')).natPools()).toEqual([]);
   });
 });
+
+describe('snapshot: other kinds (line 4)', () => {
+  const felix = { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: meta('default', '7'), spec: { natOutgoingAddress: '192.0.2.1' } };
+
+  it('round-trips a section per kind beside the pools; the NAT line is unchanged', () => {
+    const pools = [stored('a', { cidr: '10.0.0.0/24' })];
+    const text = encodeSnapshot(7, pools, undefined, { felixconfigurations: [felix] });
+    const without = encodeSnapshot(7, pools);
+    expect(text.split('\n')[1]).toBe(without.split('\n')[1]);
+    expect(JSON.parse(text.split('\n')[0]!).kindBytes).toBe(Buffer.byteLength(text.split('\n')[3]!) + 1);
+    const d = decodeSnapshot(Buffer.from(text), 'snap');
+    expect(d.kinds).toEqual({ felixconfigurations: [felix] });
+    expect(d.pools.all()).toEqual(pools);
+    // no other kinds: no line 4, no kindBytes
+    expect(without.split('\n')).toHaveLength(4);
+    expect(decodeSnapshot(Buffer.from(without), 'snap').kinds).toEqual({});
+  });
+
+  it('a kinds line cut short is damage, not an empty section', () => {
+    const text = encodeSnapshot(7, [], undefined, { felixconfigurations: [felix] });
+    const cut = text.slice(0, -10) + '\n';
+    expect(() => decodeSnapshot(Buffer.from(cut), 'snap')).toThrow(UnavailableError);
+  });
+});

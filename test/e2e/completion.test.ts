@@ -45,7 +45,8 @@ describe('bash completion, driven as bash drives it', () => {
     const pools = ['a-pool', 'b-pool']
       .map((n, i) => JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: n }, spec: { cidr: `10.${i}.0.0/16` } }))
       .join('\n---\n');
-    const r = await runCli(['create', '-f', '-'], { env: { ...CLEAN_ENV, POOLCTL_STORE: store() }, input: pools });
+    const felix = JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'node.worker-1' }, spec: {} });
+    const r = await runCli(['create', '-f', '-'], { env: { ...CLEAN_ENV, POOLCTL_STORE: store() }, input: `${pools}\n---\n${felix}` });
     expect(r.code, r.stderr).toBe(0);
     writeFileSync(join(dir, 'pools.yaml'), pools);
     writeFileSync(join(dir, 'policy.yaml'), '');
@@ -59,9 +60,11 @@ describe('bash completion, driven as bash drives it', () => {
     expect(await complete(['completion', ''])).toEqual(['bash', 'zsh']);
   });
 
-  it('completes kinds, then the pool names of the configured store', async () => {
-    expect(await complete(['get', ''])).toEqual(expect.arrayContaining(['ippool', 'ippools']));
+  it('completes kinds (the registry\'s), then the names of that kind in the configured store', async () => {
+    expect(await complete(['get', ''])).toEqual(expect.arrayContaining(['ippool', 'ippools', 'felixconfig', 'felixconfiguration']));
     expect(await complete(['get', 'ippools', ''])).toEqual(['a-pool', 'b-pool']);
+    expect(await complete(['get', 'felixconfig', ''])).toEqual(['node.worker-1']);
+    expect(await complete(['delete', 'felixconfiguration/node.worker-1', ''])).toEqual(['node.worker-1']);
     expect(await complete(['patch', 'ippool', 'b'])).toEqual(['b-pool']);
     expect(await complete(['label', 'ippools', ''])).toEqual(['a-pool', 'b-pool']);
     expect(await complete(['delete', 'ippool', 'a-pool', ''])).toEqual(['a-pool', 'b-pool']);

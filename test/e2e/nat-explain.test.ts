@@ -90,7 +90,10 @@ describe('nat explain: one flow', () => {
     const r = await runCli(['nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', file, '-o', 'json', '--nat-outgoing-address', '192.168.0.1', '--random-fully', 'false']);
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);
-    expect(Object.keys(d)).toEqual(['src', 'dst', 'family', 'nat', 'action', 'toSource', 'srcPool', 'dstPool', 'reason', 'trace', 'rule']);
+    // cli.md's shape, then the Felix settings it was decided with (issue 11)
+    expect(Object.keys(d)).toEqual(['src', 'dst', 'family', 'nat', 'action', 'toSource', 'srcPool', 'dstPool', 'reason', 'trace', 'rule', 'settings']);
+    expect(d.settings.natOutgoingAddress).toEqual({ value: '192.168.0.1', from: '--nat-outgoing-address' });
+    expect(d.settings.randomFully).toEqual({ value: false, from: '--random-fully' });
     expect(d).toMatchObject({
       src: '10.244.1.5',
       dst: '1.1.1.1',
@@ -166,14 +169,10 @@ describe('nat explain: errors', () => {
     expect(r.stderr).toContain('SRC and DST');
   });
 
-  it('--live refuses inputs that describe the pools or settings again (exit 2), before touching the kernel', async () => {
-    const file = writePools('live.yaml', POOLS);
-    const withFile = await runCli(['nat', 'explain', '--live', '10.244.1.5', '1.1.1.1', '-f', file]);
-    expect(withFile.code).toBe(2);
-    expect(withFile.stderr).toContain('--live decides from the sets and rules in this host');
-    expect(withFile.stderr).toContain('-f');
+  it('--live refuses flags that describe the settings again (exit 2), before touching the kernel', async () => {
     const withFlag = await runCli(['nat', 'explain', '--live', '10.244.1.5', '1.1.1.1', '--nat-outgoing-address', '203.0.113.1']);
     expect(withFlag.code).toBe(2);
+    expect(withFlag.stderr).toContain('--live decides from the sets and rules in this host');
     expect(withFlag.stderr).toContain('--nat-outgoing-address');
   });
 

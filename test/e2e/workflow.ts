@@ -9,6 +9,11 @@ function pool(name: string, cidr: string, spec: Record<string, unknown> = {}): s
   return JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name }, spec: { cidr, ...spec } });
 }
 
+/** felix is a FelixConfiguration manifest with a spec. */
+function felix(name: string, spec: Record<string, unknown> = {}): string {
+  return JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name }, spec });
+}
+
 interface StoredJson {
   metadata: { name: string; labels?: Record<string, string>; resourceVersion: string };
   spec: Record<string, unknown>;
@@ -259,6 +264,52 @@ export function workflowSuite(backend: CliBackend): void {
         r = await run(['get', 'ippools', '-o', 'go-template={{.metadata.name}}']);
         expect(r.code).toBe(2);
         expect(r.stderr).toContain('go-template');
+      });
+    });
+
+    describe('FelixConfiguration beside the pools (the kind registry)', () => {
+      it('-o results and --dry-run report each resource by its own kind; delete by name takes the kind', async () => {
+        let r = await run(['apply', '-f', '-', '-o', 'json'], `${felix('default', { natOutgoingAddress: '192.0.2.1' })}\n---\n${pool('p1', '10.1.0.0/16')}`);
+        expect(r.code, r.stderr).toBe(0);
+        const doc = JSON.parse(r.stdout) as { results: Record<string, unknown>[] };
+        expect(doc.results).toMatchObject([
+          { kind: 'FelixConfiguration', name: 'default', action: 'created' },
+          { kind: 'IPPool', name: 'p1', action: 'created' },
+        ]);
+        r = await run(['delete', 'felixconfig', 'default', '--dry-run']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe("felixconfiguration/default deleted (dry run)\nDry run: 1 'FelixConfiguration' resource(s) would be deleted; nothing was written\n");
+        r = await run(['delete', 'felixconfiguration/default', '-o', 'name']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe('felixconfiguration/default\n');
+        expect((await run(['get', 'felixconfigs', '-o', 'name'])).stdout).toBe('');
+        expect((await run(['get', 'ippools', '-o', 'name'])).stdout).toBe('ippool/p1\n');
+      });
+
+      it("custom-columns read the kind's columns from the registry", async () => {
+        await seed(felix('default'));
+        let r = await run(['get', 'felixconfig', '-o', 'custom-columns=NAME']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout.split('\n').slice(0, 2).map((l) => l.trim())).toEqual(['NAME', 'default']);
+        r = await run(['get', 'felixconfig', '-o', 'custom-columns=NAME,CIDR']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('unknown heading CIDR, valid values are: NAME');
+      });
+
+      it('patch, label and diff handle IPPools only: another kind is a usage error and nothing changes', async () => {
+        await seed(felix('default', { natOutgoingAddress: '192.0.2.1' }));
+        const before = (await run(['get', 'felixconfig', 'default', '-o', 'json'])).stdout;
+        let r = await run(['patch', 'felixconfig', 'default', '-p', '{"spec":{"natOutgoingAddress":"192.0.2.9"}}']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain("resource type 'felixconfig' is not supported by this command");
+        expect(r.stderr).toContain('poolctl patch handles IPPools only');
+        r = await run(['label', 'felixconfiguration', 'default', 'team=a']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('poolctl label handles IPPools only');
+        r = await run(['diff', '-f', file('felix.json', felix('default', { natOutgoingAddress: '192.0.2.9' }))]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('diff handles IPPools only: the input holds FelixConfiguration(default)');
+        expect((await run(['get', 'felixconfig', 'default', '-o', 'json'])).stdout).toBe(before);
       });
     });
   });

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { IPPOOL_ALIASES, isIPPoolKind, parseResourceArgs } from '../../src/resources/kinds.js';
+import { IPPOOL_KIND, kindByWord } from '../../src/core/kinds.js';
+import { parseResourceArgs } from '../../src/resources/kinds.js';
 
 describe('IPPool kind names', () => {
   it("are calicoctl's, case-insensitive", () => {
     // calicoctl/calicoctl/resourcemgr/ippool.go: "ippool", "ippools", "ipp", "ipps", "pool", "pools"
-    expect([...IPPOOL_ALIASES].sort()).toEqual(['ipp', 'ippool', 'ippools', 'ipps', 'pool', 'pools']);
+    expect([...IPPOOL_KIND.aliases].sort()).toEqual(['ipp', 'ippool', 'ippools', 'ipps', 'pool', 'pools']);
     for (const a of ['ippool', 'ippools', 'ipp', 'ipps', 'pool', 'pools']) {
-      expect(isIPPoolKind(a)).toBe(true);
-      expect(isIPPoolKind(a.toUpperCase())).toBe(true);
+      expect(kindByWord(a)).toBe(IPPOOL_KIND);
+      expect(kindByWord(a.toUpperCase())).toBe(IPPOOL_KIND);
     }
-    expect(isIPPoolKind('ippoolx')).toBe(false);
+    expect(kindByWord('ippoolx')).toBeUndefined();
   });
   it('parseResourceArgs takes a kind and names, or KIND/NAME words', () => {
     expect(parseResourceArgs(['ipp'])).toEqual([]);
@@ -25,5 +26,18 @@ describe('IPPool kind names', () => {
     [[], 'specify the resource type'],
   ])('%j is a usage error: %s', (words, message) => {
     expect(() => parseResourceArgs(words)).toThrow(message);
+  });
+});
+
+describe('the kind registry', () => {
+  it("parseKindArgs knows calicoctl's FelixConfiguration aliases and keeps one kind", async () => {
+    const { parseKindArgs } = await import('../../src/resources/kinds.js');
+    for (const w of ['felixconfiguration', 'felixconfigurations', 'felixconfig', 'FelixConfigs']) expect(parseKindArgs([w, 'default']).kind.kind).toBe('FelixConfiguration');
+    expect(parseKindArgs(['felixconfiguration/default', 'felixconfig/node.a']).names).toEqual(['default', 'node.a']);
+    expect(() => parseKindArgs(['ippool/a', 'felixconfig/b'])).toThrow('give resources of one kind at a time');
+    expect(() => parseResourceArgs(['felixconfig', 'default'])).toThrow('is not supported by this command');
+    expect(() => parseResourceArgs(['felixconfig', 'default'], 'poolctl patch')).toThrow(
+      expect.objectContaining({ hint: expect.stringContaining('poolctl patch handles IPPools only') }),
+    );
   });
 });

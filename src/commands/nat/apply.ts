@@ -11,6 +11,7 @@ export default defineCommand({
     ...POOL_SOURCE_OPTIONS,
     ...BACKEND_OPTION,
     'dry-run': { type: 'boolean', default: false, describe: 'print the changes as a diff and write nothing' },
+    force: { type: 'boolean', default: false, describe: 'write even where Felix manages NAT (its other cali- chains, a calico-node process): it will rewrite them' },
     ...FELIX_OPTIONS,
   },
   examples: [
@@ -21,7 +22,7 @@ export default defineCommand({
   ],
   async run(args, ctx) {
     const { applyNat } = await import('../../nat/apply.js');
-    await applyNat({ ...hostPlanOf(args), dryRun: args.dryRun }, ctx);
+    await applyNat({ ...hostPlanOf(args), dryRun: args.dryRun, force: args.force }, ctx);
     return ExitCode.OK;
   },
 });

@@ -3,8 +3,9 @@ import type { OptionArgs, OptionSpecs } from '../command.js';
 
 /**
  * FELIX_OPTIONS are the Felix settings that change NAT (spec/cli.md, spec/nat.md §7), declared
- * once for nat explain, render, apply and status. felixSettingsOf gathers them for the NAT
- * workflows, which check them (nat/settings.ts).
+ * once for nat explain, render, apply and status. Each flag given overrides that one setting
+ * above the FelixConfigurations (`default`, then `node.<node>`); felixSettingsOf gathers them
+ * for the NAT workflows, which resolve and check them (nat/settings.ts).
  */
 export const FELIX_OPTIONS = {
   'nat-outgoing-address': {
@@ -14,8 +15,7 @@ export const FELIX_OPTIONS = {
   'nat-outgoing-exclusions': {
     type: 'string',
     choices: ['IPPoolsOnly', 'IPPoolsAndHostIPs'],
-    default: 'IPPoolsOnly',
-    describe: "Felix's NATOutgoingExclusions: IPPoolsAndHostIPs also keeps traffic to host IPs (--host-ip) un-NATed",
+    describe: "Felix's NATOutgoingExclusions: IPPoolsAndHostIPs also keeps traffic to host IPs (--host-ip) un-NATed (default: from the FelixConfigurations, else IPPoolsOnly)",
   },
   'host-ip': {
     type: 'string',
@@ -32,8 +32,11 @@ export const FELIX_OPTIONS = {
   },
   'random-fully': {
     type: 'boolean',
-    default: true,
-    describe: '--random-fully on MASQUERADE/SNAT, as Felix does when iptables and the kernel support it (--random-fully false: without)',
+    describe: "--random-fully on MASQUERADE/SNAT, as Felix does when iptables and the kernel support it (default: featureDetectOverride's MASQFullyRandom/SNATFullyRandom, else true; --random-fully false: without)",
+  },
+  node: {
+    type: 'string',
+    describe: "the node whose FelixConfiguration node.<node> applies above default (default: this host's name as Felix finds it: FELIX_FELIXHOSTNAME, NODENAME, else the hostname)",
   },
   'pool-set-name': {
     type: 'string',
@@ -56,5 +59,6 @@ export function felixSettingsOf(args: FelixArgs): FelixSettingsInput {
     ...(args.natOutgoingInterfaceFilter !== undefined ? { interfaceFilter: args.natOutgoingInterfaceFilter } : {}),
     ...(args.randomFully !== undefined ? { randomFully: args.randomFully } : {}),
     ...(args.poolSetName !== undefined ? { poolSetName: args.poolSetName } : {}),
+    ...(args.node !== undefined ? { node: args.node } : {}),
   };
 }

@@ -53,7 +53,9 @@ export type DiagnosticCode =
   | 'PATCH_FAILED'
   | 'LABEL_CONFLICT'
   // delete: Calico IPAM still uses the pool
-  | 'POOL_IN_USE';
+  | 'POOL_IN_USE'
+  // FelixConfiguration (validator tags and validateFelixConfigSpec)
+  | 'FIELD_INVALID';
 
 /** Severity says whether a diagnostic fails the resource (error) or only informs (warning; info for a skipped document of another kind). */
 export type Severity = 'error' | 'warning' | 'info';

@@ -24,7 +24,7 @@ function ifaceMatches(pattern: string, iface: string): boolean {
 }
 
 function poolRef(p: ModelPool): NatPoolRef {
-  return { name: p.name, cidr: p.cidr, natOutgoing: p.natOutgoing, disabled: p.disabled };
+  return { name: p.name, cidr: p.cidr, natOutgoing: p.natOutgoing, disabled: p.disabled, ...(p.orphan ? { orphan: true as const } : {}) };
 }
 
 /**

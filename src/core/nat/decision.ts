@@ -25,6 +25,8 @@ export interface NatPoolRef {
   readonly cidr: string;
   readonly natOutgoing: boolean;
   readonly disabled: boolean;
+  /** orphan: a kernel set member no IPPool has (nat explain --live after drift); name is then empty. */
+  readonly orphan?: true;
 }
 
 /** NatTraceStep is one step of a decision: a Felix match or jump, its result and the evidence. */

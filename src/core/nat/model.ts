@@ -57,6 +57,11 @@ export interface NatPool {
 export interface ModelPool extends NatPool {
   readonly prefix: Prefix;
   readonly inPoolSet: boolean;
+  /**
+   * orphan marks a set member of a kernel's model that no IPPool has (drift): its name is
+   * empty, and explanations say so instead of naming a pool (drift.ts livePools).
+   */
+  readonly orphan?: boolean;
 }
 
 /** NatSetRole says which of Felix's sets a set is. */

@@ -42,7 +42,13 @@ function describeAction(a: NatAction): string {
   return a.kind;
 }
 
+/** isLoadBalancerOnly reports whether a pool's uses are LoadBalancer alone (why Felix leaves it out of network-ip-pools). */
+function isLoadBalancerOnly(p: ModelPool): boolean {
+  return p.allowedUses?.length === 1 && p.allowedUses[0] === 'LoadBalancer';
+}
+
 function poolText(p: ModelPool): string {
+  if (p.orphan) return `set member ${p.cidr}, which no IPPool has (drift)`;
   const flags = [p.natOutgoing ? 'natOutgoing' : 'natOutgoing false', ...(p.disabled ? ['disabled'] : [])];
   return `IPPool(${p.name}) ${p.cidr} (${flags.join(', ')})`;
 }
@@ -92,7 +98,7 @@ export function traceMatch(t: Trace, f: CompiledFamily, m: CompiledMatch, ok: bo
             ? `${t.dst} is in ${poolText(f.pools[i]!)}; traffic to a pool keeps its source`
             : `${t.dst} is a member`
           : any >= 0
-            ? `${t.dst} is only in ${poolText(f.pools[any]!)}, which is LoadBalancer-only and not in the pool set`
+            ? `${t.dst} is only in ${poolText(f.pools[any]!)}, which is ${isLoadBalancerOnly(f.pools[any]!) ? 'LoadBalancer-only and ' : ''}not in the pool set`
             : `${t.dst} is in no pool`;
       }
       addStep(t, `dst not in ${match.set}`, ok, detail);

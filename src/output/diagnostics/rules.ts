@@ -58,7 +58,10 @@ export const DIAGNOSTIC_RULES: Readonly<Record<DiagnosticCode, DiagnosticRule>> 
   CIDR_LINK_LOCAL: { title: 'CIDR overlaps link-local', help: 'Pools may not overlap 169.254.0.0/16 or fe80::/10 (supernets such as 0.0.0.0/0 included).' },
   BLOCK_SIZE_RANGE: { title: 'Block size out of range', help: 'blockSize must be 20-32 for IPv4 and 116-128 for IPv6.' },
   POOL_TOO_SMALL: { title: 'Pool smaller than its block size', help: 'Use a prefix no longer than blockSize (default 26 / 122), a larger blockSize, or disable the pool.' },
-  ENUM_INVALID: { title: 'Invalid mode', help: 'ipipMode and vxlanMode take Never, Always or CrossSubnet; assignmentMode Automatic or Manual (case-sensitive).' },
+  ENUM_INVALID: {
+    title: 'Invalid mode',
+    help: 'ipipMode and vxlanMode take Never, Always or CrossSubnet; assignmentMode Automatic or Manual; FelixConfiguration enums (natOutgoingExclusions IPPoolsOnly or IPPoolsAndHostIPs, ...) their listed values (case-sensitive).',
+  },
   ENCAP_CONFLICT: { title: 'IPIP and VXLAN both enabled', help: 'Enable at most one of ipipMode and vxlanMode.' },
   IPIP_V6: { title: 'IPIP on an IPv6 pool', help: 'IPv6 pools support VXLAN, not IPIP: set ipipMode: Never.' },
   ALLOWED_USES: { title: 'Invalid allowedUses', help: 'Uses are Workload, Tunnel and LoadBalancer; LoadBalancer must be the only use.' },
@@ -79,6 +82,10 @@ export const DIAGNOSTIC_RULES: Readonly<Record<DiagnosticCode, DiagnosticRule>> 
   CONFLICT: { title: 'Update conflict', help: 'The pool changed since its resourceVersion was read: read it again and retry.' },
   IMMUTABLE_FIELD: { title: 'Immutable field changed', help: 'cidr, blockSize and the LoadBalancer use cannot change: create a new pool instead.' },
   BLOCK_SIZE_CONFLICT: { title: 'Block size conflicts with allocations', help: 'Existing IPAM blocks in the range use another block size.' },
+  FIELD_INVALID: {
+    title: 'Invalid FelixConfiguration value',
+    help: "Calico's validator refuses the value: natOutgoingAddress must be an IPv4 address, natPortRange a port or MIN:MAX within 1-65535, iptablesNATOutgoingInterfaceFilter an interface name (+ as a wildcard), externalNodesList IPv4 CIDRs.",
+  },
   DISABLED_NAT_POOL: {
     title: 'Disabled pool with natOutgoing',
     help: 'Felix keeps NATing traffic from a disabled pool with natOutgoing: true; set natOutgoing: false if that is not wanted.',

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import apply from '../../src/commands/apply.js';
+import create from '../../src/commands/create.js';
+import del from '../../src/commands/delete.js';
+import get from '../../src/commands/get.js';
+import replace from '../../src/commands/replace.js';
+import validate from '../../src/commands/validate.js';
+import { openMemoryDatastore } from '../../src/datastore/memory.js';
+import { testContext } from './context.js';
+
+// FelixConfiguration through every resource command (issue 11 item 1), on the memory store;
+// the backends' own round trips are in test/datastore/contract.ts and etcd.etcd.test.ts.
+
+const fileArgs = { filename: ['-'], recursive: false, skipEmpty: false, skipExists: false, dryRun: false };
+const felix = (name: string, spec: string): string => `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+const pool = (name: string, cidr: string): string => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\nspec:\n  cidr: ${cidr}\n`;
+
+describe('FelixConfiguration as a resource kind', () => {
+  it('create, get (table, yaml, name), apply, replace and delete', async () => {
+    const ds = openMemoryDatastore();
+    const c = testContext({ datastore: ds, stdin: felix('default', '  natOutgoingAddress: 192.0.2.1\n  natPortRange: 32768:40000\n') });
+    expect(await create.run!(fileArgs, c)).toBe(0);
+    expect(c.stdout()).toBe("Successfully created 1 'FelixConfiguration' resource(s)\n");
+    const stored = await ds.resources('felixconfigurations').get('default');
+    // clientv3's defaults are stored with it
+    expect(stored.spec).toEqual({
+      natPortRange: '32768:40000',
+      natOutgoingAddress: '192.0.2.1',
+      bpfConnectTimeLoadBalancing: 'TCP',
+      bpfHostNetworkedNATWithoutCTLB: 'Enabled',
+      floatingIPs: 'Disabled',
+    });
+
+    const g = testContext({ datastore: ds });
+    expect(await get.run!({ resource: 'felixconfigs', names: [], output: 'table', export: false, crd: false }, g)).toBe(0);
+    expect(g.stdout()).toBe('NAME      \ndefault   \n\n');
+    const y = testContext({ datastore: ds });
+    expect(await get.run!({ resource: 'FelixConfiguration', names: ['default'], output: 'yaml', export: true, crd: false }, y)).toBe(0);
+    expect(y.stdout()).toContain('kind: FelixConfiguration\n');
+    expect(y.stdout()).toContain('natOutgoingAddress: 192.0.2.1\n');
+    const n = testContext({ datastore: ds });
+    expect(await get.run!({ resource: 'felixconfiguration', names: [], output: 'name', export: false, crd: false }, n)).toBe(0);
+    expect(n.stdout()).toBe('felixconfiguration/default\n');
+    const j = testContext({ datastore: ds });
+    expect(await get.run!({ resource: 'felixconfig', names: [], output: 'json', export: false, crd: false }, j)).toBe(0);
+    expect(JSON.parse(j.stdout())).toMatchObject({ kind: 'FelixConfigurationList', items: [{ metadata: { name: 'default' } }] });
+
+    // apply: a pool and two FelixConfigurations in one manifest
+    const a = testContext({
+      datastore: ds,
+      stdin: [felix('default', '  natOutgoingAddress: 192.0.2.1\n  natPortRange: 32768:40000\n'), felix('node.worker-1', '  natOutgoingAddress: 192.0.2.7\n'), pool('p', '10.1.0.0/16')].join('---\n'),
+    });
+    expect(await apply.run!(fileArgs, a)).toBe(0);
+    expect(a.stdout()).toBe('felixconfiguration/default unchanged\nfelixconfiguration/node.worker-1 created\nippool/p created\nSuccessfully applied 3 resource(s)\n');
+
+    const r = testContext({ datastore: ds, stdin: felix('node.worker-1', '  natOutgoingAddress: 192.0.2.8\n') });
+    expect(await replace.run!(fileArgs, r)).toBe(0);
+    expect((await ds.resources('felixconfigurations').get('node.worker-1')).spec.natOutgoingAddress).toBe('192.0.2.8');
+    const missing = testContext({ datastore: ds, stdin: felix('node.gone', '  natOutgoingAddress: 192.0.2.8\n') });
+    expect(await replace.run!(fileArgs, missing)).toBe(1);
+    expect(missing.stderr()).toContain("Failed to replace 'FelixConfiguration' resource: resource does not exist: FelixConfiguration(node.gone) with error: <nil>");
+
+    const d = testContext({ datastore: ds });
+    expect(await del.run!({ resource: 'felixconfig', names: ['node.worker-1'], filename: [], recursive: false, skipNotExists: false, skipEmpty: false, force: false, dryRun: false }, d)).toBe(0);
+    expect(d.stdout()).toBe("Successfully deleted 1 'FelixConfiguration' resource(s)\n");
+    expect((await ds.resources('felixconfigurations').list()).map((x) => x.metadata.name)).toEqual(['default']);
+    expect((await ds.list()).items.map((x) => x.metadata.name)).toEqual(['p']);
+  });
+
+  it("an unknown field fails the whole command before anything is written; Calico's validator fails the resource", async () => {
+    const ds = openMemoryDatastore();
+    const bad = testContext({ datastore: ds, stdin: [pool('p', '10.1.0.0/16'), felix('default', '  natOutgoingAdress: 192.0.2.1\n')].join('---\n') });
+    expect(await create.run!(fileArgs, bad)).toBe(1);
+    expect(bad.stderr()).toContain('field in document is not recognized or is in the wrong location: natOutgoingAdress');
+    expect(bad.stderr()).toContain('nothing was written');
+    expect((await ds.list()).items).toEqual([]);
+
+    const invalid = testContext({ datastore: ds, stdin: felix('default', '  natOutgoingAddress: 2001:db8::1\n') });
+    expect(await create.run!(fileArgs, invalid)).toBe(1);
+    expect(invalid.stderr()).toContain(
+      "Failed to create 'FelixConfiguration' resource: error with field NATOutgoingAddress = '2001:db8::1' (is not a valid IPv4 address)",
+    );
+  });
+
+  it('validate judges FelixConfigurations with the decoder and the validator, positioned', async () => {
+    const v = testContext({ stdin: [felix('default', '  natPortRange: "0:10"\n'), felix('node.a', '  bpfEnabled: true\n')].join('---\n') });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, v)).toBe(1);
+    const report = JSON.parse(v.stdout());
+    expect(report.results.map((r: { kind: string; name: string; status: string }) => [r.kind, r.name, r.status])).toEqual([
+      ['FelixConfiguration', 'default', 'invalid'],
+      ['FelixConfiguration', 'node.a', 'valid'],
+    ]);
+    expect(report.results[0].diagnostics[0]).toMatchObject({ message: 'port range invalid, port number must be between 1 and 65535', line: 6 });
+  });
+
+  it('get of an unknown kind names the kinds poolctl handles', async () => {
+    await expect(get.run!({ resource: 'bgppeers', names: [], output: 'table', export: false, crd: false }, testContext())).rejects.toThrow("resource type 'bgppeers' is not supported");
+  });
+});
