@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,3 +64,12 @@ export function row(name: string, figure: string, ratio?: { value: number; again
 export function section(title: string): void {
   console.log(`\n## ${title}`);
 }
+
+/** childCpuMs is the CPU time of this process's finished children (cutime + cstime, Linux). */
+export function childCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // fields after "(comm) ": state is field 3, cutime and cstime are fields 16 and 17
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
+}
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;

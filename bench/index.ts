@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   validate: () => import('./validate.js').then((m) => m.run()),
   datastore: () => import('./datastore.js').then((m) => m.run()),
   nat: () => import('./nat.js').then((m) => m.run()),
+  diff: () => import('./diff.js').then((m) => m.run()),
   ranges: () => import('./ranges.js').then((m) => m.run()),
   names: () => import('./names.js').then((m) => m.run()),
 };

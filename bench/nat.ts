@@ -8,7 +8,7 @@ import { createHostExec } from '../src/host/host-exec.js';
 import { lockHost } from '../src/host/host-lock.js';
 import { planHost, readHost } from '../src/host/nat-host.js';
 import { renderIpset, renderIptables, renderNftables } from '../src/render/index.js';
-import { BIN, median, ROOT, row, section } from './harness.js';
+import { BIN, childCpuMs, median, ROOT, row, section } from './harness.js';
 
 /**
  * nat: render and apply with 100, 10,000 and 100,000 pools.
@@ -72,15 +72,6 @@ interface Cost {
   readonly ms: number;
   readonly cpu: number;
 }
-
-/** childCpuMs is the CPU time of this process's finished children (cutime + cstime, Linux). */
-function childCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  // fields after "(comm) ": state is field 3, cutime and cstime are fields 16 and 17
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
-}
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 
 const add = (a: Cost, b: Cost): Cost => ({ ms: a.ms + b.ms, cpu: a.cpu + b.cpu });
 const medianCost = (cs: readonly Cost[]): Cost => ({ ms: median(cs.map((c) => c.ms)), cpu: median(cs.map((c) => c.cpu)) });

@@ -27,6 +27,8 @@ export type { CompiledRule, CompileOptions } from './nat/compile.js';
 export { FlowQuery } from './nat/flow-query.js';
 export * from './nat/compiled-nat.js';
 export * from './nat/flows.js';
+export * from './nat/diff.js';
+export * from './nat/diff-causes.js';
 export * from './nat/drift.js';
 export * from './felix/types.js';
 export * from './felix/field-types.js';

@@ -294,7 +294,7 @@ export async function runExplain(opts: ExplainOptions, ctx: Context): Promise<vo
 }
 
 /** flowInput opens the flow list: - is stdin, else a file through manifest's reader (FILE_UNREADABLE naming --flows). */
-async function flowInput(file: string, ctx: Context): Promise<ByteInput> {
+export async function flowInput(file: string, ctx: Context): Promise<ByteInput> {
   if (file === '-') return streamByteInput('<stdin>', ctx.io.stdin);
   const r = await openByteFile(file, ctx.cwd);
   if (!r.ok) throw new PoolctlError('FILE_UNREADABLE', `--flows ${file}: ${r.error}`);

@@ -37,6 +37,13 @@ export interface NatPools {
   readonly felixConfigs: FelixConfiguration[];
   /** warnings are printed on stderr, each ending with a newline (positions and source lines included). */
   readonly warnings: string[];
+  /** resources are the manifests' IPPools by name (the one used), for pointing at a pool's lines; absent for the datastore. */
+  readonly resources?: ReadonlyMap<string, LoadedResource>;
+}
+
+/** LoadPoolsOptions: allowEmpty accepts files without any IPPool (nat diff: a state with no pools). */
+export interface LoadPoolsOptions {
+  readonly allowEmpty?: boolean;
 }
 
 /**
@@ -48,9 +55,10 @@ export interface NatPools {
  * types (Calico could not decode the pool), a missing name, and a CIDR that does not parse,
  * each with file:line:col. Pools in the kubectl form are read as Calico reads them. Unknown
  * fields, skipped kinds and the YAML reading's warnings are warnings; of two pools with one
- * name, the later wins, as `apply -f` would leave it. Files without any IPPool are NO_RESOURCES.
+ * name, the later wins, as `apply -f` would leave it. Files without any IPPool are NO_RESOURCES
+ * (unless opts.allowEmpty).
  */
-export async function loadNatPools(source: PoolSource, ctx: Context): Promise<NatPools> {
+export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadPoolsOptions = {}): Promise<NatPools> {
   if (source.files.length === 0) {
     const { openDatastore } = await import('../datastore/index.js');
     const ds = await openDatastore(ctx);
@@ -126,10 +134,12 @@ export async function loadNatPools(source: PoolSource, ctx: Context): Promise<Na
   if (errors.length > 0) {
     throw new PoolctlError('INPUT_INVALID', text(errors).join('').trimEnd());
   }
-  if (poolCount === 0) {
+  if (poolCount === 0 && !opts.allowEmpty) {
     throw new PoolctlError('NO_RESOURCES', `no IPPool in ${source.files.join(', ')}`);
   }
-  return { pools: [...byName.values()].map((e) => e.pool), felixConfigs: [...felixByName.values()], warnings: text(notices) };
+  const resources = new Map<string, LoadedResource>();
+  for (const [name, e] of byName) resources.set(name, e.res);
+  return { pools: [...byName.values()].map((e) => e.pool), felixConfigs: [...felixByName.values()], warnings: text(notices), resources };
 }
 
 /** MAX_WARNINGS caps the model warnings printed (a big overlapping input can have thousands). */

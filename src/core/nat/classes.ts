@@ -33,12 +33,18 @@ export interface AddressClasses {
 const CLASS_WORDS = new Uint32Array(4);
 
 /**
- * classify builds a family's AddressClasses from its compiled rules, sets and pools, or
- * returns null when the rules test more than MAX_FEATURES sets. Every answer comes from the
- * compiled lookups themselves, asked at the first address of each interval: the interval
- * bounds are all the bounds of the pools and tested sets, so no lookup changes inside one.
+ * ClassFeatures are what a family's rules look up about an address: the sets its src matches
+ * test, those its dst matches test (a pool index, or a PrefixSet when the set is not exactly
+ * some pools), and the range lists of the PrefixSets among them (whose bounds cut classes).
  */
-export function classify(f: CompiledFamily): AddressClasses | null {
+export interface ClassFeatures {
+  readonly src: readonly Feature[];
+  readonly dst: readonly Feature[];
+  readonly lists: readonly RangeList[];
+}
+
+/** classFeatures collects the sets a family's rules test, or returns null for more than MAX_FEATURES. */
+export function classFeatures(f: CompiledFamily): ClassFeatures | null {
   const src: Feature[] = [];
   const dst: Feature[] = [];
   const seen = new Set<readonly CompiledRule[]>();
@@ -56,27 +62,53 @@ export function classify(f: CompiledFamily): AddressClasses | null {
   };
   visit(f.entry);
   if (src.length + dst.length > MAX_FEATURES) return null;
+  const lists: RangeList[] = [];
+  for (const feature of [...src, ...dst]) if (!('table' in feature)) lists.push(feature.rangeList(f.family));
+  return { src, dst, lists };
+}
 
+/**
+ * classAt writes the answers of every lookup a decision makes about the address in w[0]
+ * (IPv4) or w[0..3] into out[o..o+3]: the pool reported for it as src (the most specific
+ * natOutgoing pool, else the most specific pool) and as dst (the most specific pool-set
+ * pool), and its src and dst bits (bit i: in the i-th src or dst feature).
+ */
+export function classAt(f: CompiledFamily, x: ClassFeatures, w: Uint32Array, out: Int32Array | number[], o: number): void {
   const family = f.family;
-  const sets: RangeList[] = [];
-  for (const feature of [...src, ...dst]) if (!('table' in feature)) sets.push(feature.rangeList(family));
-  const points = boundaryPoints(family, f.pools, sets);
+  const masq = lookupAt(family, f.masq, w);
+  out[o] = masq >= 0 ? masq : lookupAt(family, f.any, w);
+  out[o + 1] = lookupAt(family, f.poolSet, w);
+  let srcBits = 0;
+  let dstBits = 0;
+  for (let i = 0; i < x.src.length; i++) if (hasAt(family, x.src[i]!, w)) srcBits |= 1 << i;
+  for (let i = 0; i < x.dst.length; i++) if (hasAt(family, x.dst[i]!, w)) dstBits |= 1 << i;
+  out[o + 2] = srcBits;
+  out[o + 3] = dstBits;
+}
+
+/**
+ * classify builds a family's AddressClasses from its compiled rules, sets and pools, or
+ * returns null when the rules test more than MAX_FEATURES sets. Every answer comes from the
+ * compiled lookups themselves, asked at the first address of each interval: the interval
+ * bounds are all the bounds of the pools and tested sets, so no lookup changes inside one.
+ */
+export function classify(f: CompiledFamily): AddressClasses | null {
+  const x = classFeatures(f);
+  if (x === null) return null;
+  const family = f.family;
+  const points = boundaryPoints(family, f.pools, x.lists);
 
   const firsts: AddrValue[] = [];
   const lasts: AddrValue[] = [];
   const info: number[] = [];
   const w = CLASS_WORDS;
+  const at = [0, 0, 0, 0];
   for (let k = 0; k + 1 < points.length; k++) {
     const first = points[k]!;
     if (family === 4) w[0] = first as number;
     else ipv6ValueToWords(first as bigint, w, 0);
-    const masq = lookupAt(family, f.masq, w);
-    const srcPool = masq >= 0 ? masq : lookupAt(family, f.any, w);
-    const dstPool = lookupAt(family, f.poolSet, w);
-    let srcBits = 0;
-    let dstBits = 0;
-    for (let i = 0; i < src.length; i++) if (hasAt(family, src[i]!, w)) srcBits |= 1 << i;
-    for (let i = 0; i < dst.length; i++) if (hasAt(family, dst[i]!, w)) dstBits |= 1 << i;
+    classAt(f, x, w, at, 0);
+    const [srcPool, dstPool, srcBits, dstBits] = at as [number, number, number, number];
     if (srcPool < 0 && dstPool < 0 && srcBits === 0 && dstBits === 0) continue;
     const last = pred(points[k + 1]!);
     const n = info.length;
@@ -92,8 +124,8 @@ export function classify(f: CompiledFamily): AddressClasses | null {
   return {
     index: RangeIndex.ofValues(family, firsts, lasts),
     info: Int32Array.from(info),
-    dstBits: dst.length,
-    pairs: new Int32Array(1 << (src.length + dst.length)),
+    dstBits: x.dst.length,
+    pairs: new Int32Array(1 << (x.src.length + x.dst.length)),
   };
 }
 
@@ -113,7 +145,7 @@ function hasAt(family: Family, x: Feature, w: Uint32Array): boolean {
  * lists' ranges, and the addresses right after them, so consecutive points delimit intervals
  * that no pool or range boundary cuts.
  */
-function boundaryPoints(family: Family, pools: readonly ModelPool[], lists: readonly RangeList[]): AddrValue[] {
+export function boundaryPoints(family: Family, pools: readonly ModelPool[], lists: readonly RangeList[]): AddrValue[] {
   if (family === 4) {
     let size = pools.length * 2;
     for (const l of lists) size += l.bounds.length;

@@ -184,6 +184,19 @@ export class CompiledNat implements NatDecider {
     this.#v6 = compile(6);
   }
 
+  /**
+   * walk decides the flow loaded in q as evaluate does, by walking the rules every time
+   * (without building address classes): for callers that decide a few flows of a big model.
+   */
+  walk(q: FlowQuery): void {
+    this.#family(q)?.walk(q, undefined);
+  }
+
+  /** compiledFamily returns the family's compiled model, or undefined when the model lacks the family. */
+  compiledFamily(family: Family): CompiledFamily | undefined {
+    return (family === 4 ? this.#v4 : this.#v6)?.compiled;
+  }
+
   /** pools returns the family's pools, which FlowQuery.srcPool / dstPool index. */
   pools(family: Family): readonly ModelPool[] {
     return (family === 4 ? this.#v4 : this.#v6)?.compiled.pools ?? [];

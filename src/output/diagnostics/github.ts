@@ -13,22 +13,38 @@ function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
+/** AnnotationPlace is where a GitHub annotation points: a file and a position, all optional. */
+export interface AnnotationPlace {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly endLine?: number;
+  readonly endColumn?: number;
+  readonly title?: string;
+}
+
 /**
- * formatAnnotation renders a diagnostic as a GitHub Actions workflow command:
- * `::error file=F,line=L,col=C,endLine=..,endColumn=..,title=CODE::message`, escaped as
+ * workflowCommand renders a GitHub Actions annotation:
+ * `::LEVEL file=F,line=L,col=C,endLine=..,endColumn=..,title=T::message`, escaped as
  * @actions/core escapes them (% CR LF in the message; also : and , in properties). Control
  * characters from the input are made visible first (the Actions log would act on ANSI escapes).
  */
-export function formatAnnotation(d: Diagnostic): string {
+export function workflowCommand(level: 'error' | 'warning' | 'notice', at: AnnotationPlace, message: string): string {
   const props: string[] = [];
-  if (d.file !== undefined) props.push(`file=${escapeProperty(visible(d.file))}`);
-  if (d.line !== undefined) {
-    props.push(`line=${d.line}`, `col=${d.column ?? 1}`);
-    if (d.endLine !== undefined) props.push(`endLine=${d.endLine}`, `endColumn=${d.endColumn ?? 1}`);
+  if (at.file !== undefined) props.push(`file=${escapeProperty(visible(at.file))}`);
+  if (at.line !== undefined) {
+    props.push(`line=${at.line}`, `col=${at.column ?? 1}`);
+    if (at.endLine !== undefined) props.push(`endLine=${at.endLine}`, `endColumn=${at.endColumn ?? 1}`);
   }
-  props.push(`title=${escapeProperty(d.code)}`);
-  const msg = visibleMessage(`${d.message}${d.hint ? ` (hint: ${d.hint})` : ''}${d.detail ? `\n${d.detail}` : ''}`, { newlines: true });
-  return `::${d.severity === 'info' ? 'notice' : d.severity} ${props.join(',')}::${escapeData(msg)}\n`;
+  if (at.title !== undefined) props.push(`title=${escapeProperty(visible(at.title))}`);
+  return `::${level}${props.length ? ` ${props.join(',')}` : ''}::${escapeData(visibleMessage(message, { newlines: true }))}\n`;
+}
+
+/** formatAnnotation renders a diagnostic as a GitHub Actions annotation titled with its code (workflowCommand; info is a notice). */
+export function formatAnnotation(d: Diagnostic): string {
+  const msg = `${d.message}${d.hint ? ` (hint: ${d.hint})` : ''}${d.detail ? `\n${d.detail}` : ''}`;
+  const at: AnnotationPlace = { file: d.file, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn, title: d.code };
+  return workflowCommand(d.severity === 'info' ? 'notice' : d.severity, at, msg);
 }
 
 /** formatValidateGitHub renders every diagnostic of a report as an annotation, then the summary line. */

@@ -1,0 +1,104 @@
+import type { NatDiffRegion, NatVerdict } from './diff.js';
+import type { ModelPool, NatSettings } from './model.js';
+
+/**
+ * DiffCause is one reason a region's verdict changed: a pool added, removed or changed, or a
+ * Felix setting changed. `pool` names the pool (in the state that has it) so reports can point
+ * at its definition; `setting` the NatSettings field.
+ */
+export interface DiffCause {
+  readonly text: string;
+  /** pool: the pool, the state that has it, and the JSON pointer of what changed in it ('' for the whole pool). */
+  readonly pool?: { readonly name: string; readonly state: 'before' | 'after'; readonly path: string };
+  readonly setting?: keyof NatSettings;
+}
+
+/** PoolsByName are one state's pools of a family, by name. */
+export type PoolsByName = ReadonlyMap<string, ModelPool>;
+
+/** poolsByName indexes a family's model pools by name. */
+export function poolsByName(pools: readonly ModelPool[]): PoolsByName {
+  return new Map(pools.map((p) => [p.name, p]));
+}
+
+/** traits lists what matters about a pool for NAT: ", natOutgoing, disabled, LoadBalancer-only" (empty for a plain pool). */
+function traits(p: ModelPool): string {
+  const t = [...(p.natOutgoing ? ['natOutgoing'] : []), ...(p.disabled ? ['disabled'] : []), ...(p.inPoolSet ? [] : ['LoadBalancer-only'])];
+  return t.map((x) => `, ${x}`).join('');
+}
+
+/** poolChange says how one pool differs between the states, or null when it does not (for NAT). */
+function poolChange(name: string, before: PoolsByName, after: PoolsByName): DiffCause | null {
+  const a = before.get(name);
+  const b = after.get(name);
+  if (!a && b) return { text: `new pool ${name}${traits(b)}`, pool: { name, state: 'after', path: '' } };
+  if (a && !b) return { text: `pool ${name} removed`, pool: { name, state: 'before', path: '' } };
+  if (!a || !b) return null;
+  const parts: string[] = [];
+  let path = '';
+  const part = (text: string, at: string): void => {
+    parts.push(text);
+    path ||= at;
+  };
+  if (a.cidr !== b.cidr) part(`CIDR ${a.cidr} → ${b.cidr}`, '/spec/cidr');
+  if (a.natOutgoing !== b.natOutgoing) part(`natOutgoing ${a.natOutgoing} → ${b.natOutgoing}`, '/spec/natOutgoing');
+  if (a.inPoolSet !== b.inPoolSet) part(b.inPoolSet ? 'back in the pool set (no longer LoadBalancer-only)' : 'LoadBalancer-only now, so out of the pool set', '/spec/allowedUses');
+  return parts.length === 0 ? null : { text: `${name}: ${parts.join(', ')}`, pool: { name, state: 'after', path } };
+}
+
+function settingText<K extends keyof NatSettings>(key: K, a: NatSettings, b: NatSettings, show: (v: NatSettings[K]) => string): DiffCause | null {
+  const x = show(a[key]);
+  const y = show(b[key]);
+  return x === y ? null : { text: `${key} ${x} → ${y}`, setting: key };
+}
+
+/** showValue writes a setting's value for a cause: unset, MIN:MAX, a list, or the value. */
+function showValue(v: unknown): string {
+  if (v === undefined) return 'unset';
+  if (Array.isArray(v)) return v.length ? v.join(',') : 'none';
+  if (typeof v === 'object' && v !== null) {
+    const r = v as { min?: number; max?: number };
+    return `${r.min}:${r.max}`;
+  }
+  return String(v);
+}
+
+/** touches reports whether a verdict pair involves host exclusion (a DST_IS_HOST on either side). */
+function touchesHosts(x: NatVerdict, y: NatVerdict): boolean {
+  return x.reason === 'DST_IS_HOST' || y.reason === 'DST_IS_HOST';
+}
+
+/**
+ * regionCauses explains a region: the pools that differ on its src or dst side (NatDiffSide's
+ * changed pools, by name in each state), then the Felix settings that differ where the
+ * verdicts differ (SNAT target, ports, interface filter, host exclusions, pool-set name).
+ */
+export function regionCauses(r: NatDiffRegion, before: PoolsByName, after: PoolsByName, settings: { readonly before: NatSettings; readonly after: NatSettings }): DiffCause[] {
+  const out: DiffCause[] = [];
+  const seen = new Set<string>();
+  for (const side of [r.src, r.dst]) {
+    for (const change of side.changed) {
+      for (const p of [change.before, change.after]) {
+        if (!p || seen.has(p.name)) continue;
+        seen.add(p.name);
+        const c = poolChange(p.name, before, after);
+        if (c) out.push(c);
+      }
+    }
+  }
+  const { before: s1, after: s2 } = settings;
+  const x = r.before;
+  const y = r.after;
+  const add = (c: DiffCause | null): void => {
+    if (c) out.push(c);
+  };
+  if (x.nat && y.nat && x.toSource !== y.toSource) add(settingText('natOutgoingAddress', s1, s2, showValue));
+  if (x.nat && y.nat && showValue(x.tcpPorts ?? undefined) !== showValue(y.tcpPorts ?? undefined)) add(settingText('natPortRange', s1, s2, showValue));
+  if (x.outInterface !== y.outInterface) add(settingText('interfaceFilter', s1, s2, showValue));
+  if (touchesHosts(x, y)) {
+    add(settingText('natOutgoingExclusions', s1, s2, showValue));
+    add(settingText('hostIPs', s1, s2, showValue));
+  }
+  add(settingText('poolSetName', s1, s2, showValue));
+  return out;
+}

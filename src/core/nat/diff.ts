@@ -1,0 +1,378 @@
+import { ipv6ValueToWords, type Addr, type AddrValue, type Family } from '../net/addr.js';
+import { RangeBuilder, rangesMeet, sameRanges, type RangeList } from '../net/range-list.js';
+import { boundaryPoints, classAt, classFeatures, type ClassFeatures } from './classes.js';
+import type { CompiledFamily, CompiledRule } from './compile.js';
+import type { CompiledNat } from './compiled-nat.js';
+import type { NatActionName, NatReason } from './decision.js';
+import { FlowQuery } from './flow-query.js';
+import type { ModelPool } from './model.js';
+
+/**
+ * The exact difference between the NAT behaviour of two models (before and after a change),
+ * over the whole address space, decided by the predicate nat explain uses.
+ *
+ * Each model's decision depends on a flow's addresses only through its address classes
+ * (classes.ts): the sets the rules test and the pools reported. Cutting the address space at
+ * every bound of both models' pools and tested sets gives intervals on which both models'
+ * lookups are constant, so a flow's verdict before and after depends only on the joint class
+ * of its src interval and of its dst interval. The diff decides one representative flow per
+ * pair of joint classes in each model (CompiledNat.evaluate, the walk nat explain traces) and
+ * reports every pair whose verdict changes as regions: exact src ranges x exact dst ranges.
+ *
+ * Regions are stated in the pools' terms: a side of a pair is split by pool where the pool
+ * there differs between the models (added, removed, natOutgoing or pool-set membership
+ * changed), so each region names the pools that cause it; where the pools are the same in
+ * both models, they stay together (all unchanged natOutgoing pools are one src side).
+ */
+
+/** PortRange is an action's --to-ports. */
+interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * NatVerdict is what happens to a flow: NAT or not, the action and SNAT target, the ports tcp
+ * and udp flows get (a port range), the egress interfaces NAT is limited to, and the reason.
+ */
+export interface NatVerdict {
+  readonly nat: boolean;
+  readonly action: NatActionName;
+  readonly toSource: string | null;
+  /** tcpPorts and udpPorts are the --to-ports of the rule tcp / udp flows hit, or null. */
+  readonly tcpPorts: PortRange | null;
+  readonly udpPorts: PortRange | null;
+  /** outInterface is the interface filter of the rule that NATs (`eth+`), or null for any interface. */
+  readonly outInterface: string | null;
+  readonly reason: NatReason;
+}
+
+/** PoolChange is a pool that differs between the models where it is reported: before, after, or both (changed). */
+export interface PoolChange {
+  readonly before?: ModelPool;
+  readonly after?: ModelPool;
+}
+
+/**
+ * NatDiffSide is one side (sources or destinations) of a region: its exact addresses, the
+ * pools explain reports for them in each model (srcPool / dstPool), the pools among those that
+ * differ between the models (empty: every pool here is unchanged), the pools that name the
+ * side in reports (the changed ones in the state that has them, after first; else the
+ * unchanged ones), and whether the addresses are exactly the named pools' CIDRs (whole)
+ * rather than a part of them.
+ */
+export interface NatDiffSide {
+  readonly ranges: RangeList;
+  readonly before: readonly ModelPool[];
+  readonly after: readonly ModelPool[];
+  readonly changed: readonly PoolChange[];
+  readonly named: readonly ModelPool[];
+  readonly whole: boolean;
+}
+
+/** NatDiffRegion is a block of flows whose verdict changes: every src in `src` to every dst in `dst`. */
+export interface NatDiffRegion {
+  readonly family: Family;
+  readonly src: NatDiffSide;
+  readonly dst: NatDiffSide;
+  readonly before: NatVerdict;
+  readonly after: NatVerdict;
+}
+
+/** sameVerdict reports whether two verdicts are the same behaviour (the reason aside). */
+export function sameVerdict(a: NatVerdict, b: NatVerdict): boolean {
+  const samePorts = (x: PortRange | null, y: PortRange | null): boolean => (x === null ? y === null : y !== null && x.min === y.min && x.max === y.max);
+  return (
+    a.nat === b.nat &&
+    a.action === b.action &&
+    a.toSource === b.toSource &&
+    a.outInterface === b.outInterface &&
+    samePorts(a.tcpPorts, b.tcpPorts) &&
+    samePorts(a.udpPorts, b.udpPorts)
+  );
+}
+
+const NO_FEATURES: ClassFeatures = { src: [], dst: [], lists: [] };
+
+/** Side is one model's family for the diff: its compiled family (absent: no ruleset), features and pools. */
+interface Side {
+  readonly family: CompiledFamily | undefined;
+  readonly features: ClassFeatures;
+  readonly pools: readonly ModelPool[];
+}
+
+function sideOf(nat: CompiledNat, family: Family): Side {
+  const f = nat.compiledFamily(family);
+  if (!f) return { family: undefined, features: NO_FEATURES, pools: [] };
+  const features = classFeatures(f);
+  // Models poolctl builds test three sets at most; a model with more cannot be classified.
+  if (features === null) throw new Error(`nat diff: the IPv${family} rules test too many sets to classify addresses`);
+  return { family: f, features, pools: f.pools };
+}
+
+/** mergePoints returns the sorted union of two sorted point lists, with the family's first address. */
+function mergePoints(family: Family, a: readonly AddrValue[], b: readonly AddrValue[]): AddrValue[] {
+  const out: AddrValue[] = [family === 4 ? 0 : 0n];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (x > out[out.length - 1]!) out.push(x);
+  }
+  return out;
+}
+
+/** samePool reports whether two models report the same pool for an address (the same name, CIDR and NAT role), or none in both. */
+function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.name === b.name && a.cidr === b.cidr && a.natOutgoing === b.natOutgoing && a.inPoolSet === b.inPoolSet;
+}
+
+/**
+ * Group is the intervals of one side with one joint class and one pool split: one changed
+ * pool pair (changed), or every interval whose pool is the same in both models.
+ */
+class Group {
+  readonly ranges: RangeBuilder;
+  /** before and after are the pools reported in the group, as indexes into each model's pools. */
+  readonly before = new Set<number>();
+  readonly after = new Set<number>();
+
+  constructor(
+    family: Family,
+    /** rep is the first address of the group's first interval: a representative. */
+    readonly rep: AddrValue,
+    readonly changed: boolean,
+  ) {
+    this.ranges = new RangeBuilder(family);
+  }
+}
+
+/** SAME is the split key of the intervals whose pool is the same in both models (a changed pair's key is >= 0). */
+const SAME = -1;
+
+/** JointClasses are one side's groups by joint class key, then by pool split key (SAME, or the changed pair's). */
+type JointClasses = Map<number, Map<number, Group>>;
+
+function addTo(classes: JointClasses, key: number, split: number, family: Family, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
+  let bySplit = classes.get(key);
+  if (!bySplit) classes.set(key, (bySplit = new Map()));
+  let g = bySplit.get(split);
+  if (!g) bySplit.set(split, (g = new Group(family, first, split !== SAME)));
+  g.ranges.add(first, last);
+  if (poolA >= 0) g.before.add(poolA);
+  if (poolB >= 0) g.after.add(poolB);
+}
+
+/** END is the address after each family's last. */
+const END: Readonly<Record<Family, AddrValue>> = { 4: 2 ** 32, 6: 1n << 128n };
+
+/** NO_CLASS is the class of every address in a family a model lacks: no pool, no set. */
+const NO_CLASS: readonly number[] = [-1, -1, 0, 0];
+
+/**
+ * jointClasses cuts the family's address space at both models' bounds and groups the
+ * intervals, as sources and as destinations, by their joint class (the bits of both models)
+ * and by pool split (see the module comment).
+ */
+function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; dst: JointClasses } {
+  const points = mergePoints(
+    family,
+    a.family ? boundaryPoints(family, a.pools, a.features.lists) : [],
+    b.family ? boundaryPoints(family, b.pools, b.features.lists) : [],
+  );
+  points.push(END[family]);
+  const w = new Uint32Array(4);
+  const at = new Int32Array(8);
+  const src: JointClasses = new Map();
+  const dst: JointClasses = new Map();
+  const srcShift = a.features.src.length;
+  const dstShift = a.features.dst.length;
+  // a run of intervals with the same answers in both models is one interval
+  let runFirst: AddrValue | null = null;
+  const run = new Int32Array(8);
+  const flush = (last: AddrValue): void => {
+    if (runFirst === null) return;
+    const sa = run[0]!;
+    const da = run[1]!;
+    const sb = run[4]!;
+    const db = run[5]!;
+    // a changed pair's key: the two pool indexes (-1 for none) as one number
+    const width = b.pools.length + 1;
+    const srcSplit = samePool(a.pools[sa], b.pools[sb]) ? SAME : (sa + 1) * width + sb + 1;
+    const dstSplit = samePool(a.pools[da], b.pools[db]) ? SAME : (da + 1) * width + db + 1;
+    addTo(src, run[2]! | (run[6]! << srcShift), srcSplit, family, runFirst, last, sa, sb);
+    addTo(dst, run[3]! | (run[7]! << dstShift), dstSplit, family, runFirst, last, da, db);
+  };
+  for (let k = 0; k + 1 < points.length; k++) {
+    const first = points[k]!;
+    if (family === 4) w[0] = first as number;
+    else ipv6ValueToWords(first as bigint, w, 0);
+    if (a.family) classAt(a.family, a.features, w, at, 0);
+    else at.set(NO_CLASS, 0);
+    if (b.family) classAt(b.family, b.features, w, at, 4);
+    else at.set(NO_CLASS, 4);
+    let same = runFirst !== null;
+    for (let i = 0; same && i < 8; i++) same = at[i] === run[i];
+    if (same) continue;
+    flush(family === 4 ? (first as number) - 1 : (first as bigint) - 1n);
+    runFirst = first;
+    run.set(at);
+  }
+  const end = END[family];
+  flush(family === 4 ? (end as number) - 1 : (end as bigint) - 1n);
+  return { src, dst };
+}
+
+/**
+ * SideMaker turns groups into NatDiffSides, each group's (and each class's union) once, so that
+ * regions share the pool lists of big groups (all unchanged natOutgoing pools) instead of
+ * copying them.
+ */
+class SideMaker {
+  readonly #groups = new Map<Group, NatDiffSide>();
+  readonly #unions = new Map<Map<number, Group>, NatDiffSide>();
+
+  constructor(
+    private readonly family: Family,
+    private readonly a: Side,
+    private readonly b: Side,
+  ) {}
+
+  /** of is the side of one group. */
+  of(g: Group): NatDiffSide {
+    let side = this.#groups.get(g);
+    if (!side) this.#groups.set(g, (side = this.#make([g])));
+    return side;
+  }
+
+  /** union is the side of every group of a class together. */
+  union(groups: Map<number, Group>): NatDiffSide {
+    let side = this.#unions.get(groups);
+    if (!side) this.#unions.set(groups, (side = groups.size === 1 ? this.of(groups.values().next().value!) : this.#make([...groups.values()])));
+    return side;
+  }
+
+  #make(gs: readonly Group[]): NatDiffSide {
+    const ranges = new RangeBuilder(this.family);
+    const before = new Set<number>();
+    const after = new Set<number>();
+    const changed: PoolChange[] = [];
+    for (const g of gs) {
+      const l = g.ranges.build();
+      for (let i = 0; i < l.bounds.length; i += 2) ranges.add(l.bounds[i]!, l.bounds[i + 1]!);
+      for (const i of g.before) before.add(i);
+      for (const i of g.after) after.add(i);
+      if (!g.changed) continue;
+      const [x] = g.before;
+      const [y] = g.after;
+      changed.push({ ...(x !== undefined ? { before: this.a.pools[x]! } : {}), ...(y !== undefined ? { after: this.b.pools[y]! } : {}) });
+    }
+    const list = ranges.build();
+    const pools = {
+      before: [...before].sort((x, y) => x - y).map((i) => this.a.pools[i]!),
+      after: [...after].sort((x, y) => x - y).map((i) => this.b.pools[i]!),
+    };
+    const named = changed.length > 0 ? changed.map((c) => (c.after ?? c.before)!) : pools.after.length > 0 ? pools.after : pools.before;
+    const whole = new RangeBuilder(this.family);
+    for (const p of named) whole.addPrefix(p.prefix);
+    return { ranges: list, ...pools, changed, named, whole: named.length > 0 && sameRanges(whole.build(), list) };
+  }
+}
+
+/**
+ * NatVerdicts decides flows into NatVerdicts in one compiled model, with the evaluation nat
+ * explain uses: the protocol-less flow, then tcp and udp for their port ranges.
+ */
+export class NatVerdicts {
+  readonly #q = new FlowQuery();
+
+  constructor(private readonly nat: CompiledNat) {}
+
+  /** rule decides src -> dst for a protocol (undefined: neither tcp nor udp) and returns the rule that fires and the reason. */
+  rule(src: Addr, dst: Addr, protocol: string | undefined): [CompiledRule | null, NatReason] {
+    const q = this.#q;
+    q.setAddrs(src, dst);
+    q.protocol = protocol;
+    q.outInterface = undefined;
+    // A diff decides a few representatives per class pair: walking beats building classes.
+    this.nat.walk(q);
+    return [q.rule, q.reason];
+  }
+
+  /** verdict decides the flow src -> dst. */
+  verdict(src: Addr, dst: Addr): NatVerdict {
+    const [rule, reason] = this.rule(src, dst, undefined);
+    const ports = (r: CompiledRule | null): PortRange | null => {
+      const a = r?.rule.action;
+      return a && (a.kind === 'masquerade' || a.kind === 'snat') && a.toPorts ? a.toPorts : null;
+    };
+    const iface = rule?.rule.matches.find((m) => m.kind === 'out-interface');
+    return {
+      nat: rule !== null,
+      action: rule ? rule.actionName : 'none',
+      toSource: rule ? rule.toSource : null,
+      tcpPorts: ports(this.rule(src, dst, 'tcp')[0]),
+      udpPorts: ports(this.rule(src, dst, 'udp')[0]),
+      outInterface: iface?.kind === 'out-interface' ? iface.iface : null,
+      reason,
+    };
+  }
+}
+
+function addrOf(family: Family, v: AddrValue): Addr {
+  return { family, value: BigInt(v) };
+}
+
+/**
+ * diffNat returns the regions of flows whose verdict differs between two compiled models,
+ * per family (IPv4 first), ordered by src then dst. Every flow of a pair of joint classes has
+ * the verdicts of the pair's representative; for a pair whose verdict changes, each of its
+ * flows is in exactly one region: every changed source pool to all the pair's destinations,
+ * then the unchanged sources to each changed destination pool, then to the unchanged
+ * destinations. Flows between families never NAT in either model, so they never change.
+ * Throws only for a model whose rules test more sets than address classes allow (never one
+ * poolctl builds).
+ */
+export function diffNat(before: CompiledNat, after: CompiledNat): NatDiffRegion[] {
+  const out: NatDiffRegion[] = [];
+  const vb = new NatVerdicts(before);
+  const va = new NatVerdicts(after);
+  for (const family of [4, 6] as const) {
+    const a = sideOf(before, family);
+    const b = sideOf(after, family);
+    const { src, dst } = jointClasses(family, a, b);
+    const sides = new SideMaker(family, a, b);
+    const firstRep = (m: Map<number, Group>): AddrValue => m.values().next().value!.rep;
+    for (const srcGroups of src.values()) {
+      const s = addrOf(family, firstRep(srcGroups));
+      for (const dstGroups of dst.values()) {
+        const d = addrOf(family, firstRep(dstGroups));
+        const was = vb.verdict(s, d);
+        const now = va.verdict(s, d);
+        if (sameVerdict(was, now)) continue;
+        const region = (x: NatDiffSide, y: NatDiffSide): void => {
+          out.push({ family, src: x, dst: y, before: was, after: now });
+        };
+        for (const sg of srcGroups.values()) if (sg.changed) region(sides.of(sg), sides.union(dstGroups));
+        const same = srcGroups.get(SAME);
+        if (!same) continue;
+        for (const dg of dstGroups.values()) if (dg.changed) region(sides.of(same), sides.of(dg));
+        const rest = dstGroups.get(SAME);
+        if (rest) region(sides.of(same), sides.of(rest));
+      }
+    }
+  }
+  const firstOf = (l: RangeList): AddrValue => l.bounds[0]!;
+  return out.sort((x, y) => x.family - y.family || cmp(firstOf(x.src.ranges), firstOf(y.src.ranges)) || cmp(firstOf(x.dst.ranges), firstOf(y.dst.ranges)));
+}
+
+function cmp(a: AddrValue, b: AddrValue): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** regionContains reports whether the flow src -> dst (of the region's family) is in the region. */
+export function regionContains(r: NatDiffRegion, src: Addr, dst: Addr): boolean {
+  const at = (l: RangeList, v: bigint): boolean => (l.family === 4 ? rangesMeet(l, Number(v), Number(v)) : rangesMeet(l, v, v));
+  return src.family === r.family && dst.family === r.family && at(r.src.ranges, src.value) && at(r.dst.ranges, dst.value);
+}

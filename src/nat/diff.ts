@@ -1,0 +1,196 @@
+import type { Context } from '../base/context.js';
+import { PoolctlError, usageError } from '../base/errors.js';
+import {
+  compileNatModel,
+  diffNat,
+  FlowScanner,
+  ipv6WordsToValue,
+  NatVerdicts,
+  poolsByName,
+  rangesOf,
+  regionCauses,
+  sameVerdict,
+  type Addr,
+  type CompiledNat,
+  type DiffCause,
+  type Family,
+  type FlowQuery,
+  type NatModel,
+  type NatSettings,
+  type RangeList,
+} from '../core/index.js';
+import type { ByteInput } from '../manifest/byte-input.js';
+import type { DiffEntry, FlowChange, NatDiffReport, SourcePosition } from '../output/nat-diff.js';
+import { flowInput } from './explain.js';
+import { loadNatPools, natModelOf, type NatPools, type PoolSource } from './pools.js';
+import { felixNodeName } from '../host/felix-node.js';
+import { resolveNatSettings, type FelixSettingsInput } from './settings.js';
+
+/** DiffFormat is an output format of nat diff. */
+export type DiffFormat = 'text' | 'json' | 'github';
+
+/**
+ * DiffOptions are nat diff's: the two states (files, or undefined for the datastore; at most
+ * one of them the datastore), the Felix flags (above each state's FelixConfigurations), an
+ * optional flow list to check, and the output format.
+ */
+export interface DiffOptions {
+  /** from is the state before the change: files, or undefined for the datastore. */
+  readonly from?: PoolSource;
+  /** to is the state after the change: files, or undefined for the datastore. */
+  readonly to?: PoolSource;
+  readonly settings: FelixSettingsInput;
+  readonly flows?: string;
+  readonly output: DiffFormat;
+}
+
+/** DiffState is one side of the diff, loaded: its pools, its settings and what to call it. */
+interface DiffState {
+  readonly label: string;
+  readonly pools: NatPools;
+  readonly settings: NatSettings;
+}
+
+/** sourceLabel names a state in reports: the files as given, or "the datastore". */
+function sourceLabel(source: PoolSource | undefined): string {
+  return source ? source.files.join(', ') : 'the datastore';
+}
+
+/**
+ * loadState loads one side: its pools (files through the manifest loader, with no IPPool
+ * allowed: a state may have no pools; else the datastore) and its Felix settings, resolved as
+ * the other nat commands resolve them from the same source: that state's FelixConfigurations
+ * (`default`, then `node.<node>`) with the flags above them, so a change of a FelixConfiguration
+ * between the states is a change the diff reports.
+ */
+async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, ctx: Context): Promise<DiffState> {
+  const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true });
+  const { settings } = resolveNatSettings({ node: flags.node ?? felixNodeName(ctx.env), configs: pools.felixConfigs, flags });
+  return { label: sourceLabel(source), pools, settings };
+}
+
+/**
+ * modelsOf builds both states' models for both families, or for IPv4 only (with a warning)
+ * when the settings cannot apply to IPv6 (--nat-outgoing-address), as nat explain does.
+ */
+async function modelsOf(a: DiffState, b: DiffState, ctx: Context): Promise<[NatModel, NatModel]> {
+  const build = (s: DiffState, families: readonly Family[]): Promise<NatModel> => natModelOf(s.pools.pools, s.settings, families, ctx);
+  try {
+    return [await build(a, [4, 6]), await build(b, [4, 6])];
+  } catch (e) {
+    if (!(e instanceof PoolctlError) || e.code !== 'NAT_ADDRESS_IPV6') throw e;
+    ctx.io.stderr.write(`warning: ${e.message}; comparing IPv4 only\n`);
+    return [await build(a, [4]), await build(b, [4])];
+  }
+}
+
+/** checkSources refuses a command line that names fewer than one set of files, or stdin twice. */
+function checkSources(opts: DiffOptions): void {
+  if (!opts.from && !opts.to) {
+    throw usageError('nat diff compares two states: give -f/--to FILES (the datastore → the files), --from FILES (the files → the datastore), or both --from and --to', "run 'poolctl nat diff --help' for examples");
+  }
+  const stdin = [...(opts.from?.files ?? []), ...(opts.to?.files ?? [])].filter((f) => f === '-').length + (opts.flows === '-' ? 1 : 0);
+  if (stdin > 1) throw usageError('stdin (-) can hold one input only: the before state, the after state or the flows');
+}
+
+/** locator finds where a cause's pool is written (with the line of what changed in it), when its state came from files. */
+function locator(before: DiffState, after: DiffState): (c: DiffCause) => SourcePosition | undefined {
+  return (c) => {
+    if (!c.pool) return undefined;
+    const res = (c.pool.state === 'before' ? before : after).pools.resources?.get(c.pool.name);
+    if (!res) return undefined;
+    const at = c.pool.path === '' ? res.origin : res.locate(c.pool.path);
+    return { file: res.origin.file, line: at.line, column: at.column };
+  };
+}
+
+/** flowChanges decides every line of the flow list in both models and returns those whose verdict changes, and how many were decided. */
+async function flowChanges(input: ByteInput, before: CompiledNat, after: CompiledNat): Promise<{ changes: FlowChange[]; checked: number }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const buf = new Uint8Array(1 << 20);
+  for (;;) {
+    const n = await input.read(buf, 0, buf.length);
+    if (n === 0) break;
+    chunks.push(buf.slice(0, n));
+    size += n;
+  }
+  const bytes = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    bytes.set(c, off);
+    off += c.length;
+  }
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const vb = new NatVerdicts(before);
+  const va = new NatVerdicts(after);
+  const addr = (family: Family, v4: number, words: Uint32Array, o: number): Addr =>
+    family === 4 ? { family, value: BigInt(v4) } : { family, value: ipv6WordsToValue(words, o) };
+  const changes: FlowChange[] = [];
+  let checked = 0;
+  const scanner = new FlowScanner(before);
+  const err = scanner.scan(
+    bytes,
+    (line: FlowScanner, q: FlowQuery) => {
+      checked++;
+      const src = addr(q.srcFamily, q.src4, q.words, 0);
+      const dst = addr(q.dstFamily, q.dst4, q.words, 4);
+      const was = vb.verdict(src, dst);
+      const now = va.verdict(src, dst);
+      if (!sameVerdict(was, now)) changes.push({ src: line.srcText(), dst: line.dstText(), line: line.line, before: was, after: now });
+    },
+    start,
+    bytes.length,
+  );
+  if (err) throw new PoolctlError('FLOW_INVALID', `${input.name}:${err.line}: ${err.message}`);
+  return { changes, checked };
+}
+
+/** poolSetOf is the addresses of a family's pool-set pools in either state: what "outside the IP pools" leaves out. */
+function poolSetOf(before: CompiledNat, after: CompiledNat, family: Family): RangeList {
+  const prefixes = [...before.pools(family), ...after.pools(family)].filter((p) => p.inPoolSet).map((p) => p.prefix);
+  return rangesOf(family, prefixes);
+}
+
+/**
+ * runNatDiff is nat diff: it loads both states (in parallel), builds and compiles their NAT
+ * models, computes the exact regions of flows whose verdict or SNAT target changes (diffNat,
+ * the predicate nat explain uses), explains each by the pools and settings that differ,
+ * decides the --flows lines in both, and prints the report. It returns whether anything
+ * changes (exit 1, as diff and kubectl diff do).
+ */
+export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ readonly changed: boolean }> {
+  checkSources(opts);
+  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, ctx), loadState(opts.to, opts.settings, ctx)]);
+  for (const w of [...before.pools.warnings, ...after.pools.warnings]) ctx.io.stderr.write(w);
+  const [mb, ma] = await modelsOf(before, after, ctx);
+  const cb = compileNatModel(mb);
+  const ca = compileNatModel(ma);
+  const regions = diffNat(cb, ca);
+  const entries: DiffEntry[] = [];
+  const byName = { 4: [poolsByName(cb.pools(4)), poolsByName(ca.pools(4))], 6: [poolsByName(cb.pools(6)), poolsByName(ca.pools(6))] } as const;
+  for (const region of regions) {
+    const [pb, pa] = byName[region.family];
+    entries.push({ region, causes: regionCauses(region, pb, pa, { before: before.settings, after: after.settings }) });
+  }
+  let flows: { changes: FlowChange[]; checked: number } | undefined;
+  if (opts.flows !== undefined) {
+    const input = await flowInput(opts.flows, ctx);
+    try {
+      flows = await flowChanges(input, cb, ca);
+    } finally {
+      await input.close();
+    }
+  }
+  const report: NatDiffReport = {
+    before: before.label,
+    after: after.label,
+    entries,
+    poolSets: { 4: poolSetOf(cb, ca, 4), 6: poolSetOf(cb, ca, 6) },
+    locate: locator(before, after),
+    ...(flows ? { flows: flows.changes, flowsChecked: flows.checked } : {}),
+  };
+  const out = await import('../output/nat-diff.js');
+  ctx.io.stdout.write(opts.output === 'json' ? out.formatNatDiffJson(report) : opts.output === 'github' ? out.formatNatDiffGitHub(report) : out.formatNatDiffText(report));
+  return { changed: entries.length > 0 };
+}
