@@ -2,6 +2,7 @@ import type { IPPool, NatPool } from '../core/index.js';
 import type { toStoredPool, undecodablePool } from './codec.js';
 import type { BatchOptions, BatchOutcome, BatchStep, Datastore, KindStore, ListResult, StoredKind, StoredPool, Txn, WatchEvent } from './datastore.js';
 import { AlreadyExistsError, ConflictError, ContentionError, NotFoundError, UnavailableError, isStoreError } from './errors.js';
+import type { IpamBlock } from './ipam.js';
 import { EngineKindStore, type KindBackend } from './kind-store.js';
 import { natPoolOf } from './nat-pool.js';
 
@@ -69,6 +70,7 @@ export interface Backend extends KindBackend {
   /** natPools, where the backend keeps the NAT projection (file.ts), is Datastore.natPools without decoding pools. */
   natPools?(): Promise<NatPool[]>;
   watch?(onEvent: (e: WatchEvent) => void): Promise<() => Promise<void>>;
+  ipamBlocks?(): Promise<IpamBlock[]>;
   close(): Promise<void>;
 }
 
@@ -384,11 +386,13 @@ export class EngineDatastore implements Datastore {
   readonly kind: Datastore['kind'];
   readonly location: string;
   readonly watch?: Datastore['watch'];
+  readonly ipamBlocks?: Datastore['ipamBlocks'];
 
   constructor(private readonly backend: Backend) {
     this.kind = backend.kind;
     this.location = backend.location;
     if (backend.watch) this.watch = (onEvent) => backend.watch!(onEvent);
+    if (backend.ipamBlocks) this.ipamBlocks = () => backend.ipamBlocks!();
   }
 
   async get(name: string): Promise<StoredPool> {
