@@ -5,6 +5,7 @@ import { ExitCode } from '../base/exit-codes.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 import { makeContext, type BaseContext } from './make-context.js';
 import { reportError } from './report-error.js';
+import { usageText } from './usage-text.js';
 import { VERSION } from '../base/version-info.js';
 
 /**
@@ -89,9 +90,11 @@ export async function runApp(args: readonly string[], commands: readonly Command
     .fail((msg: string | undefined, err: Error | undefined) => {
       // A YError is yargs' own finding about the command line (a string option given without
       // its value: "Not enough arguments following: f"): a usage error like the others.
-      // Anything else was thrown by a command and goes on as it is.
+      // Anything else was thrown by a command and goes on as it is. yargs' raw texts
+      // ("Unknown arguments: ...") are reworded for this command line, with a hint.
       if (err && err.name !== 'YError') throw err;
-      throw usageError(msg ?? err?.message ?? 'invalid usage', "run 'poolctl --help' for usage");
+      const t = usageText(msg ?? err?.message ?? 'invalid usage', args, commands);
+      throw usageError(t.message, t.hint);
     });
   for (const [name, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(name, { ...optionOf(name, o), global: true });
   for (const spec of commands) y = y.command(toModule(spec, base, result));

@@ -13,6 +13,10 @@ export interface OptionSpec {
   readonly default?: string | boolean | number | readonly string[];
   /** array: the flag may repeat (-f a -f b) and always yields an array. */
   readonly array?: boolean;
+  /** values are completion candidates for a flag without choices (e.g. get's -o). */
+  readonly values?: readonly string[];
+  /** files: the flag takes a path, so completion offers files. */
+  readonly files?: boolean;
   /** hidden leaves the flag out of --help. (A string flag always requires a value: cli/app.ts sets yargs' requiresArg.) */
   readonly hidden?: boolean;
   /** nonEmpty: the value names a file, so an empty one (`-f ''`) is a usage error, not the current directory. */

@@ -2,36 +2,46 @@ import { ExitCode } from '../base/exit-codes.js';
 import { usageError } from '../base/errors.js';
 import { defineCommand } from './command.js';
 
-// Both scripts ask poolctl itself for candidates (yargs' --get-yargs-completions), so
-// completion always matches the installed version's commands and flags.
+// Both scripts ask poolctl itself for candidates (`poolctl __complete WORD...`, cli/complete-run.ts),
+// so completion always matches the installed version's commands and flags, and offers the pool
+// names of the store the command line would use. The answer `:files` means: complete file names.
 const BASH = `###-begin-poolctl-completions-###
 # poolctl completion for bash. Install: poolctl completion bash > /etc/bash_completion.d/poolctl
 _poolctl_completions() {
-  local cur_word args type_list
-  cur_word="\${COMP_WORDS[COMP_CWORD]}"
-  args=("\${COMP_WORDS[@]}")
-  type_list=$(poolctl --get-yargs-completions "\${args[@]:1}" 2>/dev/null)
-  COMPREPLY=( $(compgen -W "\${type_list}" -- "\${cur_word}") )
-  if [ \${#COMPREPLY[@]} -eq 0 ]; then
-    COMPREPLY=()
+  local cur out
+  cur="\${COMP_WORDS[COMP_CWORD]}"
+  out=$(poolctl __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)
+  if [ "$out" = ":files" ]; then
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=( $(compgen -f -- "$cur") )
+    return 0
+  fi
+  local IFS=$'\\n'
+  COMPREPLY=( $(compgen -W "$out" -- "$cur") )
+  if [ \${#COMPREPLY[@]} -eq 1 ] && [ "\${COMPREPLY[0]%=}" != "\${COMPREPLY[0]}" ]; then
+    compopt -o nospace 2>/dev/null
   fi
   return 0
 }
-complete -o bashdefault -o default -F _poolctl_completions poolctl
+complete -o bashdefault -F _poolctl_completions poolctl
 ###-end-poolctl-completions-###
 `;
 
 const ZSH = `#compdef poolctl
 ###-begin-poolctl-completions-###
 # poolctl completion for zsh. Install: poolctl completion zsh > "\${fpath[1]}/_poolctl"
-_poolctl_yargs_completions() {
-  local reply
-  local si=$IFS
-  IFS=$'\\n' reply=($(COMP_CWORD="$((CURRENT-1))" COMP_LINE="$BUFFER" COMP_POINT="$CURSOR" poolctl --get-yargs-completions "\${words[@]:1}" 2>/dev/null))
-  IFS=$si
-  _describe 'values' reply
+_poolctl() {
+  local out
+  local -a reply
+  out=$(poolctl __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)
+  if [[ $out == ":files" ]]; then
+    _files
+    return
+  fi
+  reply=("\${(@f)out}")
+  compadd -a reply
 }
-compdef _poolctl_yargs_completions poolctl
+compdef _poolctl poolctl
 ###-end-poolctl-completions-###
 `;
 

@@ -1,6 +1,6 @@
 import { verdictExit } from '../base/exit-codes.js';
 import { defineCommand } from './command.js';
-import { FILE_OPTIONS } from './resource-flags.js';
+import { FILE_OPTIONS, WRITE_OPTIONS, withResultFormat } from './resource-flags.js';
 
 export default defineCommand({
   name: 'create',
@@ -8,7 +8,7 @@ export default defineCommand({
   options: {
     ...FILE_OPTIONS,
     'skip-exists': { type: 'boolean', default: false, describe: 'skip pools that already exist instead of failing' },
-    'dry-run': { type: 'boolean', default: false, describe: 'check against the datastore (rules, overlaps, existence) and write nothing' },
+    ...WRITE_OPTIONS,
   },
   examples: [
     ['poolctl create -f pools.yaml', 'create the pools in a file'],
@@ -17,7 +17,8 @@ export default defineCommand({
     ['poolctl create -f pools.yaml --dry-run', 'show what would fail, write nothing'],
   ],
   async run(args, ctx) {
+    const writeArgs = withResultFormat(args);
     const { runResourceCommand } = await import('../resources/run.js');
-    return verdictExit(await runResourceCommand('create', args, ctx));
+    return verdictExit(await runResourceCommand('create', writeArgs, ctx));
   },
 });

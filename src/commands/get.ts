@@ -1,7 +1,7 @@
 import { usageError } from '../base/errors.js';
 import { visibleMessage } from '../base/terminal-text.js';
 import { ExitCode } from '../base/exit-codes.js';
-import { OUTPUT_HELP, resolvePrinter } from '../output/print-flags.js';
+import { OUTPUT_FORMATS, OUTPUT_HELP, resolvePrinter } from '../output/print-flags.js';
 import { defineCommand } from './command.js';
 
 export default defineCommand({
@@ -12,7 +12,7 @@ export default defineCommand({
     { name: 'names', variadic: true, describe: 'resource names (all of the kind when none)' },
   ],
   options: {
-    output: { type: 'string', alias: 'o', default: 'table', describe: OUTPUT_HELP },
+    output: { type: 'string', alias: 'o', default: 'table', describe: OUTPUT_HELP, values: [...OUTPUT_FORMATS, 'custom-columns='] },
     export: { type: 'boolean', default: false, describe: 'leave out uid, resourceVersion and creationTimestamp (for re-applying elsewhere)' },
     crd: {
       type: 'boolean',
@@ -34,7 +34,7 @@ export default defineCommand({
     const { kind, names } = parseKindArgs([args.resource, ...(args.names ?? [])]);
     if (args.crd && !['yaml', 'yml', 'json'].includes(args.output)) throw usageError('--crd needs -o yaml or -o json', 'poolctl get ippools -o yaml --crd');
     if (args.crd && kind.kind !== 'IPPool') throw usageError('--crd prints IPPools only', `poolctl get ${kind.aliases[1]} -o yaml`);
-    const printer = await resolvePrinter(args.output);
+    const printer = await resolvePrinter(args.output, kind);
     const { getResources } = await import('../resources/get.js');
     const result = { ...(await getResources(ctx, kind, names, { export: args.export })), crd: args.crd };
     // Named resources that are all missing print nothing but the errors, as calicoctl.

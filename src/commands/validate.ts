@@ -16,7 +16,7 @@ export default defineCommand({
   name: 'validate',
   describe: "Validate IPPool manifests offline with Calico's rules (exit 0 valid, 1 invalid)",
   options: {
-    filename: { type: 'string', alias: 'f', array: true, nonEmpty: true, describe: 'file, directory (.yaml/.yml/.json) or - for stdin; repeatable' },
+    filename: { type: 'string', alias: 'f', array: true, files: true, nonEmpty: true, describe: 'file, directory (.yaml/.yml/.json) or - for stdin; repeatable' },
     recursive: FILE_OPTIONS.recursive!,
     output: {
       type: 'string',

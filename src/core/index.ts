@@ -6,6 +6,7 @@ export * from './ippool/diagnostic.js';
 export * from './ippool/types.js';
 export * from './nat/model.js';
 export * from './json-pointer.js';
+export * from './json-patch.js';
 export * from './ippool/selector.js';
 export * from './ippool/calico-error.js';
 export * from './ippool/overlap-index.js';

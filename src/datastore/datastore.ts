@@ -1,4 +1,5 @@
 import type { IPPool, NatPool, ObjectMeta } from '../core/index.js';
+import type { IpamBlock } from './ipam.js';
 
 /** StoredPool is an IPPool as a datastore returns it: server-set metadata filled in. */
 export interface StoredPool extends IPPool {
@@ -207,5 +208,11 @@ export interface Datastore {
    * current revision until the returned stop function is called.
    */
   watch?(onEvent: (e: WatchEvent) => void): Promise<() => Promise<void>>;
+  /**
+   * ipamBlocks, where the backend holds Calico IPAM (etcd), returns every allocation block
+   * (ipam.ts). Its presence also means the store is Calico's own: delete then follows
+   * clientv3's order (disable the pool first). The embedded store has no IPAM.
+   */
+  ipamBlocks?(): Promise<IpamBlock[]>;
   close(): Promise<void>;
 }

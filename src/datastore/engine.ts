@@ -2,6 +2,7 @@ import type { IPPool, NatPool } from '../core/index.js';
 import type { toStoredPool, undecodablePool } from './codec.js';
 import type { BatchOptions, BatchOutcome, BatchStep, Datastore, KindStore, ListResult, NatListing, NatWatchHandlers, StoredKind, StoredPool, Txn, WatchEvent } from './datastore.js';
 import { AlreadyExistsError, ConflictError, ContentionError, NotFoundError, UnavailableError, isStoreError } from './errors.js';
+import type { IpamBlock } from './ipam.js';
 import { EngineKindStore, type KindBackend } from './kind-store.js';
 import { natPoolOf } from './nat-pool.js';
 
@@ -72,6 +73,7 @@ export interface Backend extends KindBackend {
   natList?(): Promise<NatListing>;
   watchNat?(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>>;
   watch?(onEvent: (e: WatchEvent) => void): Promise<() => Promise<void>>;
+  ipamBlocks?(): Promise<IpamBlock[]>;
   close(): Promise<void>;
 }
 
@@ -388,12 +390,14 @@ export class EngineDatastore implements Datastore {
   readonly location: string;
   readonly watch?: Datastore['watch'];
   readonly watchNat?: Datastore['watchNat'];
+  readonly ipamBlocks?: Datastore['ipamBlocks'];
 
   constructor(private readonly backend: Backend) {
     this.kind = backend.kind;
     this.location = backend.location;
     if (backend.watch) this.watch = (onEvent) => backend.watch!(onEvent);
     if (backend.watchNat) this.watchNat = (from, handlers) => backend.watchNat!(from, handlers);
+    if (backend.ipamBlocks) this.ipamBlocks = () => backend.ipamBlocks!();
   }
 
   async get(name: string): Promise<StoredPool> {

@@ -11,6 +11,7 @@ import { ETCD_TIMEOUT_MS, type EtcdConfig } from './etcd-config.js';
 import { loadTlsMaterial, type TlsMaterial } from './etcd-tls.js';
 import { watchEtcdNat } from './etcd-watch.js';
 import { natPoolOf } from './nat-pool.js';
+import { decodeIpamBlock, IPAM_BLOCK_PREFIX, type IpamBlock } from './ipam.js';
 
 // Calico's etcd v3 layout (libcalico-go/lib/backend/model/resource.go, etcdv3/etcdv3.go):
 // one key per pool, /calico/resources/v3/projectcalico.org/ippools/<name>, holding the
@@ -383,6 +384,26 @@ class EtcdBackend implements Backend {
     };
 
     return { list, prefetch, get, commit, full, undecodable: (name) => undecodable.get(name) };
+  }
+
+  /** ipamBlocks reads Calico IPAM's allocation blocks (ipam.ts), in pages of PAGE keys, all at the first page's revision. */
+  async ipamBlocks(): Promise<IpamBlock[]> {
+    const blocks: IpamBlock[] = [];
+    const end = Buffer.from(IPAM_BLOCK_PREFIX.slice(0, -1) + '0');
+    let from = Buffer.from(IPAM_BLOCK_PREFIX);
+    let revision: string | undefined;
+    for (;;) {
+      const page: IRangeRequest = { key: from, range_end: end, limit: PAGE, ...(revision ? { revision } : {}) };
+      const res = await this.read<IRangeRequest, IRangeResponse>('IPAM block list', 'range', page);
+      revision ??= String(res.header.revision);
+      for (const kv of res.kvs) {
+        const b = decodeIpamBlock(kv.key.toString('utf8'), kv.value.toString('utf8'));
+        if (b) blocks.push(b);
+      }
+      const last = res.kvs.at(-1);
+      if (!res.more || !last) return blocks;
+      from = Buffer.concat([last.key, Buffer.from([0])]);
+    }
   }
 
   /** readKind reads every resource of a kind (Calico's keys, RESOURCES + plural + '/'): a kind holds a few, one range read. */

@@ -1,6 +1,7 @@
 import type { Context } from '../base/context.js';
 import { PoolctlError, usageError } from '../base/errors.js';
 import {
+  changedPoolNames,
   compileNatModel,
   diffNat,
   FlowScanner,
@@ -63,8 +64,8 @@ function sourceLabel(source: PoolSource | undefined): string {
  * (`default`, then `node.<node>`) with the flags above them, so a change of a FelixConfiguration
  * between the states is a change the diff reports.
  */
-async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, ctx: Context): Promise<DiffState> {
-  const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true });
+async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, positions: boolean, ctx: Context): Promise<DiffState> {
+  const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true, positions });
   const { settings } = resolveNatSettings({ node: flags.node ?? felixNodeName(ctx.env), configs: pools.felixConfigs, flags });
   return { label: sourceLabel(source), pools, settings };
 }
@@ -97,7 +98,7 @@ function checkSources(opts: DiffOptions): void {
 function locator(before: DiffState, after: DiffState): (c: DiffCause) => SourcePosition | undefined {
   return (c) => {
     if (!c.pool) return undefined;
-    const res = (c.pool.state === 'before' ? before : after).pools.resources?.get(c.pool.name);
+    const res = (c.pool.state === 'before' ? before : after).pools.resource?.(c.pool.name);
     if (!res) return undefined;
     const at = c.pool.path === '' ? res.origin : res.locate(c.pool.path);
     return { file: res.origin.file, line: at.line, column: at.column };
@@ -161,14 +162,24 @@ function poolSetOf(before: CompiledNat, after: CompiledNat, family: Family): Ran
  */
 export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ readonly changed: boolean }> {
   checkSources(opts);
-  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, ctx), loadState(opts.to, opts.settings, ctx)]);
+  // The printer's module loads while the states are read.
+  const printer = import('../output/nat-diff.js');
+  printer.catch(() => undefined); // awaited below; an input error must not leave it unhandled
+  // Only the github and JSON reports point at pools' lines: the text report keeps no parsed documents.
+  const positions = opts.output !== 'text';
+  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, positions, ctx), loadState(opts.to, opts.settings, positions, ctx)]);
   for (const w of [...before.pools.warnings, ...after.pools.warnings]) ctx.io.stderr.write(w);
   const [mb, ma] = await modelsOf(before, after, ctx);
   const cb = compileNatModel(mb);
   const ca = compileNatModel(ma);
   const regions = diffNat(cb, ca);
   const entries: DiffEntry[] = [];
-  const byName = { 4: [poolsByName(cb.pools(4)), poolsByName(ca.pools(4))], 6: [poolsByName(cb.pools(6)), poolsByName(ca.pools(6))] } as const;
+  // Causes look up only the changed pools by name: index those, not every pool of both states.
+  const names = changedPoolNames(regions);
+  const byName = {
+    4: [poolsByName(cb.pools(4), names), poolsByName(ca.pools(4), names)],
+    6: [poolsByName(cb.pools(6), names), poolsByName(ca.pools(6), names)],
+  } as const;
   for (const region of regions) {
     const [pb, pa] = byName[region.family];
     entries.push({ region, causes: regionCauses(region, pb, pa, { before: before.settings, after: after.settings }) });
@@ -190,7 +201,7 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
     locate: locator(before, after),
     ...(flows ? { flows: flows.changes, flowsChecked: flows.checked } : {}),
   };
-  const out = await import('../output/nat-diff.js');
+  const out = await printer;
   ctx.io.stdout.write(opts.output === 'json' ? out.formatNatDiffJson(report) : opts.output === 'github' ? out.formatNatDiffGitHub(report) : out.formatNatDiffText(report));
   return { changed: entries.length > 0 };
 }

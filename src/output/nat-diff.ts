@@ -78,6 +78,13 @@ function outsideOf(poolSet: RangeList): RangeList {
   return out;
 }
 
+/** spans reports whether a's first and last addresses are outside or at b's: a cheap first test of b ⊆ a (a region's few destinations rarely cover everything outside the pools). */
+function spans(a: RangeList, b: RangeList): boolean {
+  const x = a.bounds;
+  const y = b.bounds;
+  return x.length > 0 && x[0]! <= y[0]! && x[x.length - 1]! >= y[y.length - 1]!;
+}
+
 /**
  * dstText names a region's destinations: "any destination outside the IP pools" when they
  * include all of those (poolSet: the pool-set pools of both states), then the rest as prefixes.
@@ -87,7 +94,7 @@ function dstText(r: NatDiffRegion, poolSet: RangeList | undefined): string {
   const parts: string[] = [];
   if (poolSet) {
     const outside = outsideOf(poolSet);
-    if (outside.bounds.length > 0 && subtractRanges(outside, rest).bounds.length === 0) {
+    if (outside.bounds.length > 0 && spans(rest, outside) && subtractRanges(outside, rest).bounds.length === 0) {
       parts.push(`any IPv${r.family} destination outside the IP pools`);
       rest = subtractRanges(rest, outside);
     }

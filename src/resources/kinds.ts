@@ -1,14 +1,6 @@
 import { usageError, type PoolctlError } from '../base/errors.js';
 import { IPPOOL_KIND, kindByWord, RESOURCE_KINDS, type ResourceKind } from '../core/index.js';
 
-/** IPPOOL_ALIASES are the names calicoctl accepts for the IPPool kind (the registry's, core/kinds.ts). */
-export const IPPOOL_ALIASES = IPPOOL_KIND.aliases;
-
-/** isIPPoolKind reports whether a word names the IPPool kind (case-insensitive, as calicoctl). */
-export function isIPPoolKind(word: string): boolean {
-  return kindByWord(word) === IPPOOL_KIND;
-}
-
 function unsupportedKind(kind: string): PoolctlError {
   return usageError(`resource type '${kind}' is not supported`, `poolctl handles ${RESOURCE_KINDS.map((k) => `${k.kind}s (${k.aliases.join(', ')})`).join(' and ')}`);
 }
@@ -52,11 +44,17 @@ export function parseKindArgs(words: readonly string[]): KindArgs {
 }
 
 /**
- * parseResourceArgs is parseKindArgs for commands that handle IPPools only: the names, or
- * `resource type '<k>' is not supported` for another kind.
+ * parseResourceArgs is parseKindArgs for commands that handle IPPools only (patch, label): the
+ * names, or `resource type '<k>' is not supported by this command` for another kind, with a
+ * hint naming the command and what to do for the other kind instead.
  */
-export function parseResourceArgs(words: readonly string[]): string[] {
+export function parseResourceArgs(words: readonly string[], command = 'this command'): string[] {
   const { kind, names } = parseKindArgs(words);
-  if (kind !== IPPOOL_KIND) throw usageError(`resource type '${words[0]!.split('/')[0]}' is not supported by this command`, `it handles IPPools: ${IPPOOL_ALIASES.join(', ')}`);
+  if (kind !== IPPOOL_KIND) {
+    throw usageError(
+      `resource type '${words[0]!.split('/')[0]}' is not supported by this command`,
+      `${command} handles IPPools only (${IPPOOL_KIND.aliases.join(', ')}); for a ${kind.kind}: poolctl get ${kind.aliases[0]} NAME -o yaml > f.yaml, edit it, poolctl apply -f f.yaml`,
+    );
+  }
   return names;
 }

@@ -1,4 +1,4 @@
-import { OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck, type IPPool, type ResourceKind } from '../core/index.js';
+import { checkIPPool, OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck, type IPPool, type ResourceKind, type Result } from '../core/index.js';
 import type { BatchStep, KindStore, ResourceValue, StoredPool, StoredResource, Txn } from '../datastore/datastore.js';
 import { AlreadyExistsError, NotFoundError } from '../datastore/errors.js';
 
@@ -9,7 +9,7 @@ import { AlreadyExistsError, NotFoundError } from '../datastore/errors.js';
 // nothing here re-implements one.
 
 /** Verb is a resource command. */
-export type Verb = 'create' | 'apply' | 'replace' | 'delete';
+export type Verb = 'create' | 'apply' | 'replace' | 'delete' | 'patch' | 'label';
 
 /**
  * ResourceInput is one IPPool to write (from a manifest) or delete (from a manifest or a name).
@@ -34,7 +34,7 @@ function check(input: ResourceInput, ctx: CheckContext, withoutResourceVersion =
 }
 
 /** Action is what happened to a resource that did not fail. */
-export type Action = 'created' | 'configured' | 'unchanged' | 'replaced' | 'deleted' | 'skipped';
+export type Action = 'created' | 'configured' | 'unchanged' | 'replaced' | 'patched' | 'labeled' | 'deleted' | 'skipped';
 
 /**
  * OpResult is one resource's outcome decided by the step: an action (with any warnings), or
@@ -42,7 +42,7 @@ export type Action = 'created' | 'configured' | 'unchanged' | 'replaced' | 'dele
  * conflict, unreachable) are batch errors instead.
  */
 export type OpResult =
-  | { readonly action: Action; readonly warnings: readonly Diagnostic[] }
+  | { readonly action: Action; readonly warnings: readonly Diagnostic[]; readonly stored?: StoredPool; readonly previous?: StoredPool }
   | { readonly action: 'invalid'; readonly diagnostics: readonly Diagnostic[] };
 
 /** OpOptions are the flags that change a step. */
@@ -56,7 +56,16 @@ export interface OpOptions {
    * round trip instead of one per resource on etcd, worth it beyond a few resources.
    */
   readonly prefetch?: boolean;
+  /** modify (patch, label) turns the stored resource's JSON into the one to store, or says why it cannot. */
+  readonly modify?: Modify;
 }
+
+/**
+ * Modify is what patch and label do to a stored pool: from its JSON (metadata.resourceVersion
+ * included) to the document to store, or the diagnostics that say why not. It runs again on
+ * a fresh read when another writer got in first, so it must depend on nothing else.
+ */
+export type Modify = (stored: Record<string, unknown>) => Result<unknown, Diagnostic[]>;
 
 const errorsOf = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.severity === 'error');
 const warningsOf = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.severity === 'warning');
@@ -143,8 +152,9 @@ async function createStep(txn: Txn, opts: OpOptions): Promise<BatchStep<Resource
       if (opts.skipExists && errors.every((d) => EXISTS.has(d.code))) return { action: 'skipped', warnings: warningsOf(r.diagnostics) };
       return { action: 'invalid', diagnostics: r.diagnostics };
     }
-    accept(index, await txn.create(r.pool), r);
-    return { action: 'created', warnings: warningsOf(r.diagnostics) };
+    const stored = await txn.create(r.pool);
+    accept(index, stored, r);
+    return { action: 'created', warnings: warningsOf(r.diagnostics), stored };
   };
 }
 
@@ -162,18 +172,18 @@ async function applyStep(txn: Txn): Promise<BatchStep<ResourceInput, OpResult>> 
     const createErrors = errorsOf(created.diagnostics);
     if (!cur) {
       if (createErrors.length > 0) return { action: 'invalid', diagnostics: created.diagnostics };
-      accept(index, await txn.create(created.pool), created);
-      return { action: 'created', warnings: warningsOf(created.diagnostics) };
+      const stored = await txn.create(created.pool);
+      accept(index, stored, created);
+      return { action: 'created', warnings: warningsOf(created.diagnostics), stored };
     }
     if (createErrors.some((d) => !EXISTS.has(d.code))) return { action: 'invalid', diagnostics: created.diagnostics };
     const r = check(input, { op: 'update', old: cur });
     if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
     const next = asUpdate(r.pool, cur, input);
     if (sameContent(next, cur) && next.metadata.resourceVersion === cur.metadata.resourceVersion) {
-      return { action: 'unchanged', warnings: warningsOf(r.diagnostics) };
+      return { action: 'unchanged', warnings: warningsOf(r.diagnostics), stored: cur };
     }
-    await txn.update(next);
-    return { action: 'configured', warnings: warningsOf(r.diagnostics) };
+    return { action: 'configured', warnings: warningsOf(r.diagnostics), stored: await txn.update(next), previous: cur };
   };
 }
 
@@ -189,8 +199,7 @@ async function replaceStep(txn: Txn, opts: OpOptions): Promise<BatchStep<Resourc
     if (!cur) throw new NotFoundError(input.name);
     const r = check(input, { op: 'update', old: cur });
     if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
-    await txn.update(asUpdate(r.pool, cur, input));
-    return { action: 'replaced', warnings: warningsOf(r.diagnostics) };
+    return { action: 'replaced', warnings: warningsOf(r.diagnostics), stored: await txn.update(asUpdate(r.pool, cur, input)) };
   };
 }
 
@@ -211,6 +220,43 @@ async function deleteStep(txn: Txn, opts: OpOptions): Promise<BatchStep<Resource
   };
 }
 
+/** resourceVersionOf returns a document's metadata.resourceVersion when it is a non-empty string. */
+function resourceVersionOf(doc: unknown): string | undefined {
+  const rv = (doc as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+  return typeof rv === 'string' && rv !== '' ? rv : undefined;
+}
+
+/**
+ * modifyStep is `patch` and `label`: read the pool (NotFoundError), let `modify` make the new
+ * document from its JSON, judge that with Calico's update rules against the stored pool
+ * (immutable fields, every rule), and write it conditional on the version read. When another
+ * writer changed the pool meanwhile, the batch runs the step again on a fresh read
+ * (engine.ts), so concurrent patches of different fields all land; a resourceVersion the
+ * patch itself sets is a precondition instead (ConflictError, no retry), as in replace.
+ * Nothing is written when the result equals the stored pool (`unchanged`).
+ */
+function modifyStep(txn: Txn, modify: Modify, done: Action): BatchStep<ResourceInput, OpResult> {
+  return async (input) => {
+    const cur = await txn.get(input.name);
+    if (!cur) throw new NotFoundError(input.name);
+    const m = modify(JSON.parse(JSON.stringify(cur)) as Record<string, unknown>);
+    if (!m.ok) return { action: 'invalid', diagnostics: m.error };
+    const name = (m.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (name !== cur.metadata.name) {
+      const message = `the patch changes metadata.name from '${cur.metadata.name}' to '${String(name ?? '')}': a resource cannot be renamed`;
+      return { action: 'invalid', diagnostics: [{ code: 'PATCH_FAILED', severity: 'error', message, path: '/metadata/name' }] };
+    }
+    const r = checkIPPool(m.value, { op: 'update', old: cur });
+    if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
+    const rv = resourceVersionOf(m.value);
+    const next = asUpdate(r.pool, cur, { name: input.name, ...(rv ? { resourceVersion: rv } : {}) });
+    if (sameContent(next, cur) && next.metadata.resourceVersion === cur.metadata.resourceVersion) {
+      return { action: 'unchanged', warnings: warningsOf(r.diagnostics), stored: cur };
+    }
+    return { action: done, warnings: warningsOf(r.diagnostics), stored: await txn.update(next) };
+  };
+}
+
 /** stepFor returns the batch `begin` of a verb: it prepares the view and returns the per-resource step. */
 export function stepFor(verb: Verb, opts: OpOptions = {}): (txn: Txn) => Promise<BatchStep<ResourceInput, OpResult>> {
   switch (verb) {
@@ -222,6 +268,12 @@ export function stepFor(verb: Verb, opts: OpOptions = {}): (txn: Txn) => Promise
       return (txn) => replaceStep(txn, opts);
     case 'delete':
       return (txn) => deleteStep(txn, opts);
+    case 'patch':
+    case 'label': {
+      const modify = opts.modify;
+      if (!modify) throw new Error(`${verb} needs a modification`);
+      return async (txn) => modifyStep(txn, modify, verb === 'patch' ? 'patched' : 'labeled');
+    }
   }
 }
 

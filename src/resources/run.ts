@@ -5,9 +5,10 @@ import type { BatchOutcome, Datastore, KindStore } from '../datastore/datastore.
 import { openDatastore } from '../datastore/index.js';
 import { loadPaint, PLAIN } from '../output/paint.js';
 import { createProgress } from '../output/progress.js';
+import type { ResourceResult, ResultFormat } from '../output/results.js';
 import type { InputSet } from './inputs.js';
-import { otherKindStep, stepFor, type OpOptions, type OpResult, type ResourceInput, type Verb } from './operations.js';
-import { reportOutcomes } from './report.js';
+import { otherKindStep, stepFor, type Modify, type OpOptions, type OpResult, type ResourceInput, type Verb } from './operations.js';
+import { reportOutcomes, resultsOf } from './report.js';
 
 /** ResourceArgs are the flags of create, apply, replace and delete (each uses its own subset). */
 export interface ResourceArgs {
@@ -17,9 +18,17 @@ export interface ResourceArgs {
   readonly skipExists?: boolean;
   readonly skipNotExists?: boolean;
   readonly dryRun?: boolean;
-  /** names (delete by name) when there is no -f, of `kind` (IPPool when absent). */
+  /** names (delete, patch and label by name) when there is no -f, of `kind` (IPPool when absent). */
   readonly names?: readonly string[];
   readonly kind?: ResourceKind;
+  /** modify is what patch and label do to each named pool. */
+  readonly modify?: Modify;
+  /** force (delete): delete pools whose IPAM blocks still have addresses in use. */
+  readonly force?: boolean;
+  /** output prints a result per resource (output/results.ts) instead of the summary lines. */
+  readonly output?: ResultFormat;
+  /** report replaces the summary lines (label prints calicoctl's own). */
+  readonly report?: (results: readonly ResourceResult[]) => { stdout: string[]; stderr: string[] };
 }
 
 /** dryRunStore reads through a KindStore and checks writes as it would (existence, resourceVersion) without making them. */
@@ -46,14 +55,15 @@ function dryRunStore(store: KindStore): KindStore {
 }
 
 /**
- * runAll runs every input: the IPPools in one batch (datastore.ts), the other kinds one by one
+ * runAll runs every input: the IPPools in one batch (datastore.ts; delete through
+ * deletePools, which disables first and checks Calico IPAM), the other kinds one by one
  * through their KindStore, outcomes in input order.
  */
 async function runAll(
   ds: Datastore,
   verb: Verb,
   inputs: readonly ResourceInput[],
-  opts: OpOptions & { dryRun: boolean; onCommitted: (n: number) => void },
+  opts: OpOptions & { dryRun: boolean; force: boolean; onCommitted: (n: number) => void },
 ): Promise<BatchOutcome<OpResult>[]> {
   const outcomes: BatchOutcome<OpResult>[] = new Array(inputs.length);
   const pools: number[] = [];
@@ -61,11 +71,11 @@ async function runAll(
     if (!input.kind || input.kind === IPPOOL_KIND) pools.push(i);
   });
   if (pools.length > 0) {
-    const got = await ds.batch(
-      pools.map((i) => inputs[i]!),
-      stepFor(verb, opts),
-      { dryRun: opts.dryRun, onCommitted: opts.onCommitted },
-    );
+    const poolInputs = pools.map((i) => inputs[i]!);
+    const got =
+      verb === 'delete'
+        ? await (await import('./delete-pools.js')).deletePools(ds, poolInputs, opts)
+        : await ds.batch(poolInputs, stepFor(verb, opts), { dryRun: opts.dryRun, onCommitted: opts.onCommitted });
     pools.forEach((i, k) => (outcomes[i] = got[k]!));
   }
   for (let i = 0; i < inputs.length; i++) {
@@ -85,7 +95,14 @@ async function runAll(
 /** PREFETCH_ABOVE is how many resources make replace and delete read all pools at once. */
 const PREFETCH_ABOVE = 16;
 
-const PROGRESS_LABEL: Readonly<Record<Verb, string>> = { create: 'creating', apply: 'applying', replace: 'replacing', delete: 'deleting' };
+const PROGRESS_LABEL: Readonly<Record<Verb, string>> = {
+  create: 'creating',
+  apply: 'applying',
+  replace: 'replacing',
+  delete: 'deleting',
+  patch: 'patching',
+  label: 'labeling',
+};
 
 function write(stream: Context['io']['stdout'], lines: readonly string[]): void {
   if (lines.length > 0) stream.write(`${lines.map((l) => l.replace(/\n+$/, '')).join('\n')}\n`);
@@ -128,24 +145,39 @@ export async function runResourceCommand(verb: Verb, args: ResourceArgs, ctx: Co
       return false;
     }
     inputs = set.inputs;
-  } else if (verb === 'delete') {
+  } else if (verb === 'delete' || verb === 'patch' || verb === 'label') {
     inputs = (args.names ?? []).map((name) => ({ name, ...(args.kind ? { kind: args.kind } : {}) }));
   } else {
     throw usageError(`${verb} needs -f FILE (a file, a directory, or - for stdin)`, `poolctl ${verb} -f pools.yaml`);
   }
-  const ds = await openDatastore(ctx);
+  const ds = await openDatastore(ctx, { create: verb === 'create' || verb === 'apply' });
   const progress = createProgress(ctx.io, inputs.length, PROGRESS_LABEL[verb]);
   let outcomes;
   try {
-    const opts = { skipExists: args.skipExists ?? false, skipNotExists: args.skipNotExists ?? false, prefetch: inputs.length > PREFETCH_ABOVE };
-    outcomes = await runAll(ds, verb, inputs, { ...opts, dryRun: args.dryRun ?? false, onCommitted: (n) => progress.tick(n) });
+    const opts = {
+      skipExists: args.skipExists ?? false,
+      skipNotExists: args.skipNotExists ?? false,
+      prefetch: inputs.length > PREFETCH_ABOVE,
+      ...(args.modify ? { modify: args.modify } : {}),
+    };
+    outcomes = await runAll(ds, verb, inputs, { ...opts, force: args.force ?? false, dryRun: args.dryRun ?? false, onCommitted: (n) => progress.tick(n) });
   } finally {
     progress.done();
     await ds.close();
   }
   const { lines, failed, unreachable } = reportOutcomes(verb, inputs, outcomes, { dryRun: args.dryRun ?? false, formatDiagnostics: format });
-  write(ctx.io.stdout, lines.stdout);
-  write(ctx.io.stderr, lines.stderr);
+  if (args.output) {
+    const { formatResults } = await import('../output/results.js');
+    ctx.io.stdout.write(await formatResults(args.output, resultsOf(inputs, outcomes), args.dryRun ?? false));
+    write(ctx.io.stderr, lines.stderr);
+  } else if (args.report) {
+    const own = args.report(resultsOf(inputs, outcomes));
+    write(ctx.io.stdout, own.stdout);
+    write(ctx.io.stderr, own.stderr);
+  } else {
+    write(ctx.io.stdout, lines.stdout);
+    write(ctx.io.stderr, lines.stderr);
+  }
   if (unreachable) throw new PoolctlError(unreachable.code, unreachable.message, { reported: true });
   return !failed;
 }

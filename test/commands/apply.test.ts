@@ -3,7 +3,7 @@ import apply from '../../src/commands/apply.js';
 import { openMemoryDatastore } from '../../src/datastore/memory.js';
 import { testContext } from './context.js';
 
-const args = { filename: ['-'], recursive: false, skipEmpty: false };
+const args = { filename: ['-'], recursive: false, skipEmpty: false, dryRun: false };
 const pool = (name: string, spec: string): string => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 
 describe('apply', () => {

@@ -5,8 +5,8 @@ import { openMemoryDatastore } from '../../src/datastore/memory.js';
 import { testContext } from './context.js';
 import { failure } from '../support/failure.js';
 
-const fileArgs = { filename: ['-'], recursive: false, skipEmpty: false, skipNotExists: false };
-const nameArgs = (resource: string, ...names: string[]) => ({ resource, names, recursive: false, skipEmpty: false, skipNotExists: false });
+const fileArgs = { filename: ['-'], recursive: false, skipEmpty: false, skipNotExists: false, force: false, dryRun: false };
+const nameArgs = (resource: string, ...names: string[]) => ({ resource, names, recursive: false, skipEmpty: false, skipNotExists: false, force: false, dryRun: false });
 const pool = (name: string, cidr: string, meta = ''): string =>
   `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\n${meta}spec:\n  cidr: ${cidr}\n`;
 
@@ -62,7 +62,7 @@ describe('delete', () => {
 
   it('names and -f together, or neither, are usage errors', async () => {
     await expect(failure(del.run!({ ...nameArgs('ippool', 'a'), filename: ['x.yaml'] }, testContext()))).resolves.toMatchObject({ exitCode: 2 });
-    await expect(failure(del.run!({ recursive: false, skipEmpty: false, skipNotExists: false }, testContext()))).resolves.toMatchObject({ exitCode: 2 });
+    await expect(failure(del.run!({ recursive: false, skipEmpty: false, skipNotExists: false, force: false, dryRun: false }, testContext()))).resolves.toMatchObject({ exitCode: 2 });
     await expect(failure(del.run!(nameArgs('ippool'), testContext()))).resolves.toMatchObject({ exitCode: 2 });
   });
 

@@ -61,7 +61,7 @@ describe('FelixConfiguration as a resource kind', () => {
     expect(missing.stderr()).toContain("Failed to replace 'FelixConfiguration' resource: resource does not exist: FelixConfiguration(node.gone) with error: <nil>");
 
     const d = testContext({ datastore: ds });
-    expect(await del.run!({ resource: 'felixconfig', names: ['node.worker-1'], filename: [], recursive: false, skipNotExists: false, skipEmpty: false }, d)).toBe(0);
+    expect(await del.run!({ resource: 'felixconfig', names: ['node.worker-1'], filename: [], recursive: false, skipNotExists: false, skipEmpty: false, force: false, dryRun: false }, d)).toBe(0);
     expect(d.stdout()).toBe("Successfully deleted 1 'FelixConfiguration' resource(s)\n");
     expect((await ds.resources('felixconfigurations').list()).map((x) => x.metadata.name)).toEqual(['default']);
     expect((await ds.list()).items.map((x) => x.metadata.name)).toEqual(['p']);

@@ -202,7 +202,7 @@ metadata:
     await expect(failure(get.run!(args('ippools', [], 'xml'), testContext()))).resolves.toMatchObject({
       exitCode: 2,
       message: "unrecognized output format 'xml'",
-      hint: 'use one of: table, wide, yaml, json, name',
+      hint: 'use one of: table, wide, yaml, json, name, custom-columns=HEADING,...',
     });
     await expect(failure(get.run!(args('nodes'), testContext()))).resolves.toMatchObject({ exitCode: 2, message: "resource type 'nodes' is not supported" });
   });

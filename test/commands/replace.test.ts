@@ -4,7 +4,7 @@ import replace from '../../src/commands/replace.js';
 import { openMemoryDatastore } from '../../src/datastore/memory.js';
 import { testContext } from './context.js';
 
-const args = { filename: ['-'], recursive: false, skipEmpty: false };
+const args = { filename: ['-'], recursive: false, skipEmpty: false, dryRun: false };
 const pool = (name: string, spec: string, meta = ''): string =>
   `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${name}\n${meta}spec:\n${spec}`;
 

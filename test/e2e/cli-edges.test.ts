@@ -86,22 +86,22 @@ describe('another write error ends poolctl with exit 1 and one line, no stack tr
 
 describe('a string option without its value is a usage error (exit 2), on both parser paths', () => {
   it.each([
-    [['validate', '-f'], 'Not enough arguments following: f'],
-    [['validate', '--filename'], 'Not enough arguments following: filename'],
-    [['validate', '--filename='], 'Not enough arguments following: filename'],
-    [['get', 'ippools', '-o'], 'Not enough arguments following: o'],
-    [['get', '-o'], 'Not enough non-option arguments: got 0, need at least 1'],
-    [['nat', 'explain', '--flows'], 'Not enough arguments following: flows'],
-    [['get', 'ippools', '-c'], 'Not enough arguments following: c'],
-    [['validate', '-f', ''], '-f/--filename needs a file name, not an empty value'],
-    [['validate', '-f', 'a.yaml', '-f', ''], '-f/--filename needs a file name, not an empty value'],
-    [['create', '-f', ''], '-f/--filename needs a file name, not an empty value'],
-    [['nat', 'explain', '--flows', ''], '--flows needs a file name, not an empty value'],
-    [['-c', '', 'get', 'ippools'], '-c/--config needs a file name, not an empty value'],
-  ])('poolctl %j', async (args, message) => {
+    [['validate', '-f'], 'poolctl validate: flag -f needs a value', "run 'poolctl validate --help' for usage"],
+    [['validate', '--filename'], 'poolctl validate: flag --filename needs a value', "run 'poolctl validate --help' for usage"],
+    [['validate', '--filename='], 'poolctl validate: flag --filename needs a value', "run 'poolctl validate --help' for usage"],
+    [['get', 'ippools', '-o'], 'poolctl get: flag -o needs a value', "run 'poolctl get --help' for usage"],
+    [['get', '-o'], 'poolctl get needs resource (got 0 arguments)', "usage: poolctl get <resource> [names..]; run 'poolctl get --help' for usage"],
+    [['nat', 'explain', '--flows'], 'poolctl nat explain: flag --flows needs a value', "run 'poolctl nat explain --help' for usage"],
+    [['get', 'ippools', '-c'], 'poolctl get: flag -c needs a value', "run 'poolctl get --help' for usage"],
+    [['validate', '-f', ''], '-f/--filename needs a file name, not an empty value', "run 'poolctl validate --help' for usage"],
+    [['validate', '-f', 'a.yaml', '-f', ''], '-f/--filename needs a file name, not an empty value', "run 'poolctl validate --help' for usage"],
+    [['create', '-f', ''], '-f/--filename needs a file name, not an empty value', "run 'poolctl create --help' for usage"],
+    [['nat', 'explain', '--flows', ''], '--flows needs a file name, not an empty value', "run 'poolctl nat explain --help' for usage"],
+    [['-c', '', 'get', 'ippools'], '-c/--config needs a file name, not an empty value', "run 'poolctl get --help' for usage"],
+  ])('poolctl %j', async (args, message, hint) => {
     const r = await runCli(args, { cwd: tmp, env: { POOLCTL_STORE: join(tmp, 'store') } });
     expect(r).toMatchObject({ code: 2, stdout: '' });
-    expect(r.stderr).toBe(`${message}\nhint: run 'poolctl --help' for usage\n`);
+    expect(r.stderr).toBe(`${message}\nhint: ${hint}\n`);
   });
 });
 

@@ -62,8 +62,8 @@ describe('poolctl validate (built CLI)', () => {
 
   it.each([
     [['validate'], 'validate needs at least one -f/--filename'],
-    [['validate', '-f', VALID, '-o', 'yaml'], 'Invalid values'],
-    [['validate', '-f', VALID, '--bogus'], 'Unknown argument'],
+    [['validate', '-f', VALID, '-o', 'yaml'], 'poolctl validate: invalid value "yaml" for --output: choose one of'],
+    [['validate', '-f', VALID, '--bogus'], 'poolctl validate: unknown flag --bogus'],
   ])('exits 2 on usage errors: %j', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

@@ -24,7 +24,7 @@ describe('poolctl version / completion / usage', () => {
   it.each(['bash', 'zsh'])('completion %s calls back into poolctl', async (shell) => {
     const r = await runCli(['completion', shell]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('poolctl --get-yargs-completions');
+    expect(r.stdout).toContain('poolctl __complete');
   });
   it('offers commands as completions', async () => {
     const r = await runCli(['--get-yargs-completions', 'ver']);

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { IPPOOL_ALIASES, isIPPoolKind, parseResourceArgs } from '../../src/resources/kinds.js';
+import { IPPOOL_KIND, kindByWord } from '../../src/core/kinds.js';
+import { parseResourceArgs } from '../../src/resources/kinds.js';
 
 describe('IPPool kind names', () => {
   it("are calicoctl's, case-insensitive", () => {
     // calicoctl/calicoctl/resourcemgr/ippool.go: "ippool", "ippools", "ipp", "ipps", "pool", "pools"
-    expect([...IPPOOL_ALIASES].sort()).toEqual(['ipp', 'ippool', 'ippools', 'ipps', 'pool', 'pools']);
+    expect([...IPPOOL_KIND.aliases].sort()).toEqual(['ipp', 'ippool', 'ippools', 'ipps', 'pool', 'pools']);
     for (const a of ['ippool', 'ippools', 'ipp', 'ipps', 'pool', 'pools']) {
-      expect(isIPPoolKind(a)).toBe(true);
-      expect(isIPPoolKind(a.toUpperCase())).toBe(true);
+      expect(kindByWord(a)).toBe(IPPOOL_KIND);
+      expect(kindByWord(a.toUpperCase())).toBe(IPPOOL_KIND);
     }
-    expect(isIPPoolKind('ippoolx')).toBe(false);
+    expect(kindByWord('ippoolx')).toBeUndefined();
   });
   it('parseResourceArgs takes a kind and names, or KIND/NAME words', () => {
     expect(parseResourceArgs(['ipp'])).toEqual([]);
@@ -35,5 +36,8 @@ describe('the kind registry', () => {
     expect(parseKindArgs(['felixconfiguration/default', 'felixconfig/node.a']).names).toEqual(['default', 'node.a']);
     expect(() => parseKindArgs(['ippool/a', 'felixconfig/b'])).toThrow('give resources of one kind at a time');
     expect(() => parseResourceArgs(['felixconfig', 'default'])).toThrow('is not supported by this command');
+    expect(() => parseResourceArgs(['felixconfig', 'default'], 'poolctl patch')).toThrow(
+      expect.objectContaining({ hint: expect.stringContaining('poolctl patch handles IPPools only') }),
+    );
   });
 });

@@ -13,7 +13,7 @@ const POSITIONALS = [
 /** OPTIONS are nat explain's flags. */
 const OPTIONS = {
   ...POOL_SOURCE_OPTIONS,
-  flows: { type: 'string', nonEmpty: true, describe: 'explain every "SRC DST" line of FILE (- for stdin); # comments and blank lines are skipped' },
+  flows: { type: 'string', files: true, nonEmpty: true, describe: 'explain every "SRC DST" line of FILE (- for stdin); # comments and blank lines are skipped' },
   output: {
     type: 'string',
     alias: 'o',

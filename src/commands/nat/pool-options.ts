@@ -7,6 +7,7 @@ export const POOL_SOURCE_OPTIONS = {
     type: 'string',
     alias: 'f',
     array: true,
+    files: true,
     nonEmpty: true,
     describe: 'take the pools from these files or directories (- for stdin) instead of the datastore; repeatable',
   },

@@ -49,6 +49,11 @@ export type DiagnosticCode =
   | 'IMMUTABLE_FIELD'
   | 'BLOCK_SIZE_CONFLICT'
   | 'DISABLED_NAT_POOL'
+  // poolctl patch and label: what cannot be done to the stored resource
+  | 'PATCH_FAILED'
+  | 'LABEL_CONFLICT'
+  // delete: Calico IPAM still uses the pool
+  | 'POOL_IN_USE'
   // FelixConfiguration (validator tags and validateFelixConfigSpec)
   | 'FIELD_INVALID';
 

@@ -16,9 +16,31 @@ export interface DiffCause {
 /** PoolsByName are one state's pools of a family, by name. */
 export type PoolsByName = ReadonlyMap<string, ModelPool>;
 
-/** poolsByName indexes a family's model pools by name. */
-export function poolsByName(pools: readonly ModelPool[]): PoolsByName {
-  return new Map(pools.map((p) => [p.name, p]));
+/**
+ * poolsByName indexes a family's model pools by name (of two with one name, the later), or
+ * only those named in `only`: regionCauses looks up just the names of changed pools
+ * (changedPoolNames), so a diff of 10,000 pools indexes the few it reports.
+ */
+export function poolsByName(pools: readonly ModelPool[], only?: ReadonlySet<string>): PoolsByName {
+  if (!only) return new Map(pools.map((p) => [p.name, p]));
+  const out = new Map<string, ModelPool>();
+  if (only.size === 0) return out;
+  for (const p of pools) if (only.has(p.name)) out.set(p.name, p);
+  return out;
+}
+
+/** changedPoolNames are the names of the changed pools on the regions' sides: every name regionCauses looks up. */
+export function changedPoolNames(regions: readonly NatDiffRegion[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of regions) {
+    for (const side of [r.src, r.dst]) {
+      for (const c of side.changed) {
+        if (c.before) out.add(c.before.name);
+        if (c.after) out.add(c.after.name);
+      }
+    }
+  }
+  return out;
 }
 
 /** traits lists what matters about a pool for NAT: ", natOutgoing, disabled, LoadBalancer-only" (empty for a plain pool). */

@@ -134,9 +134,13 @@ function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
  */
 class Group {
   readonly ranges: RangeBuilder;
-  /** before and after are the pools reported in the group, as indexes into each model's pools. */
-  readonly before = new Set<number>();
-  readonly after = new Set<number>();
+  /**
+   * before and after are the pools reported in the group, as indexes into each model's pools,
+   * in address order; a run of intervals in one pool adds its index once (SideMaker sorts and
+   * drops the repeats left): cheaper than a Set for the 10,000 unchanged pools of a big diff.
+   */
+  readonly before: number[] = [];
+  readonly after: number[] = [];
 
   constructor(
     family: Family,
@@ -160,8 +164,8 @@ function addTo(classes: JointClasses, key: number, split: number, family: Family
   let g = bySplit.get(split);
   if (!g) bySplit.set(split, (g = new Group(family, first, split !== SAME)));
   g.ranges.add(first, last);
-  if (poolA >= 0) g.before.add(poolA);
-  if (poolB >= 0) g.after.add(poolB);
+  if (poolA >= 0 && g.before[g.before.length - 1] !== poolA) g.before.push(poolA);
+  if (poolB >= 0 && g.after[g.after.length - 1] !== poolB) g.after.push(poolB);
 }
 
 /** END is the address after each family's last. */
@@ -224,6 +228,19 @@ function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; ds
   return { src, dst };
 }
 
+/** poolsAt returns the pools at the indexes of all the lists, once each, in index order. */
+function poolsAt(pools: readonly ModelPool[], lists: readonly (readonly number[])[]): ModelPool[] {
+  let n = 0;
+  for (const l of lists) n += l.length;
+  const all = new Int32Array(n);
+  n = 0;
+  for (const l of lists) for (const i of l) all[n++] = i;
+  all.sort();
+  const out: ModelPool[] = [];
+  for (let k = 0; k < all.length; k++) if (k === 0 || all[k] !== all[k - 1]) out.push(pools[all[k]!]!);
+  return out;
+}
+
 /**
  * SideMaker turns groups into NatDiffSides, each group's (and each class's union) once, so that
  * regions share the pool lists of big groups (all unchanged natOutgoing pools) instead of
@@ -255,14 +272,10 @@ class SideMaker {
 
   #make(gs: readonly Group[]): NatDiffSide {
     const ranges = new RangeBuilder(this.family);
-    const before = new Set<number>();
-    const after = new Set<number>();
     const changed: PoolChange[] = [];
     for (const g of gs) {
       const l = g.ranges.build();
       for (let i = 0; i < l.bounds.length; i += 2) ranges.add(l.bounds[i]!, l.bounds[i + 1]!);
-      for (const i of g.before) before.add(i);
-      for (const i of g.after) after.add(i);
       if (!g.changed) continue;
       const [x] = g.before;
       const [y] = g.after;
@@ -270,8 +283,8 @@ class SideMaker {
     }
     const list = ranges.build();
     const pools = {
-      before: [...before].sort((x, y) => x - y).map((i) => this.a.pools[i]!),
-      after: [...after].sort((x, y) => x - y).map((i) => this.b.pools[i]!),
+      before: poolsAt(this.a.pools, gs.map((g) => g.before)),
+      after: poolsAt(this.b.pools, gs.map((g) => g.after)),
     };
     const named = changed.length > 0 ? changed.map((c) => (c.after ?? c.before)!) : pools.after.length > 0 ? pools.after : pools.before;
     const whole = new RangeBuilder(this.family);

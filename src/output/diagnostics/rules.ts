@@ -90,4 +90,10 @@ export const DIAGNOSTIC_RULES: Readonly<Record<DiagnosticCode, DiagnosticRule>> 
     title: 'Disabled pool with natOutgoing',
     help: 'Felix keeps NATing traffic from a disabled pool with natOutgoing: true; set natOutgoing: false if that is not wanted.',
   },
+  PATCH_FAILED: { title: 'Patch cannot be applied', help: 'The patch does not apply to the stored resource (a JSON Patch path or test that fails, a rename, an unknown directive); get the resource and adjust the patch.' },
+  LABEL_CONFLICT: { title: 'Label already set or missing', help: "Use --overwrite to change a label's value; --remove needs a label the resource has." },
+  POOL_IN_USE: {
+    title: 'Pool still has IPAM blocks in use',
+    help: "Calico IPAM still has addresses allocated from the pool: disable it, recreate the workloads that use it, and delete it when its blocks are gone (or use --force).",
+  },
 };

@@ -1,0 +1,4 @@
+import { fileBackend } from './crud-support.js';
+import { workflowSuite } from './workflow.js';
+
+workflowSuite(fileBackend());
