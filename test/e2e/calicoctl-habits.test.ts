@@ -124,7 +124,7 @@ describe("calicoctl's habits", () => {
     [['get', 'ippools', '--bogus'], 'poolctl get: unknown flag --bogus', "run 'poolctl get --help'"],
     [['version', 'extra'], "poolctl version: unexpected argument 'extra'", 'usage: poolctl version'],
     [['label', 'ippools'], 'poolctl label needs resource, name, label (got 1 argument)', 'usage: poolctl label <resource> <name> <label>'],
-    [['nat'], 'poolctl nat needs a subcommand: apply, diff, explain, render, status', "run 'poolctl nat --help'"],
+    [['nat'], 'poolctl nat needs a subcommand: agent, apply, diff, explain, render, status', "run 'poolctl nat --help'"],
     [['gett', 'ippools'], "unknown command 'gett'", "did you mean 'get'?"],
     [['ipam', 'show'], "poolctl has no 'ipam' command", 'calicoctl ipam show'],
     [['node', 'status'], "poolctl has no 'node' command", 'calicoctl node status'],

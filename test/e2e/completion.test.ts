@@ -56,7 +56,7 @@ describe('bash completion, driven as bash drives it', () => {
   it('completes command names and subcommands', async () => {
     expect(await complete([''])).toEqual(expect.arrayContaining(['apply', 'config', 'create', 'delete', 'diff', 'get', 'label', 'nat', 'patch', 'replace', 'validate', 'version']));
     expect(await complete(['pa'])).toEqual(['patch']);
-    expect(await complete(['nat', ''])).toEqual(['apply', 'diff', 'explain', 'render', 'status']);
+    expect(await complete(['nat', ''])).toEqual(['agent', 'apply', 'diff', 'explain', 'render', 'status']);
     expect(await complete(['completion', ''])).toEqual(['bash', 'zsh']);
   });
 
