@@ -1,9 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { overlaps, type IPPool } from '../../src/core/index.js';
 import type { Datastore, WatchEvent } from '../../src/datastore/datastore.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../../src/datastore/errors.js';
 import { natPoolOf } from '../../src/datastore/nat-pool.js';
 import { mustParsePrefix } from '../support/prefix.js';
+import { backendHooks } from '../support/backend-hooks.js';
 
 // One contract for every backend (house style: "one describe.each([memory, file, etcd])"):
 // create / get / update / delete with revisions and typed errors, list order, batches, and
@@ -32,15 +33,8 @@ export function contractSuite(backends: readonly Backend[]): void {
 
 function contract(backend: Backend): void {
   let ds: Datastore;
-  beforeAll(async () => {
-    if (!backend.skip) await backend.setup();
-  });
-  afterAll(async () => {
-    if (!backend.skip) await backend.teardown();
-  });
-  beforeEach(async (t) => {
-    if (backend.skip) t.skip(backend.skip);
-    await backend.reset();
+  backendHooks(backend);
+  beforeEach(async () => {
     ds = await backend.open();
   });
   afterEach(async () => {

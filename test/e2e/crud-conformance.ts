@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPPool } from '../../src/core/index.js';
 import { ippoolVectors } from '../support/vectors.js';
 import { poolctl, writeManifest, type CliBackend } from './crud-support.js';
+import { backendHooks } from '../support/backend-hooks.js';
 
 const VECTORS = ippoolVectors().filter(
   (v) => v.op === 'create' || v.op === 'replace',
@@ -20,18 +21,11 @@ const VECTORS = ippoolVectors().filter(
 export function conformanceSuite(backend: CliBackend): void {
   describe(`conformance vectors through the CLI: ${backend.name}`, () => {
     let dir = '';
-    beforeAll(async () => {
+    beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'poolctl-vectors-'));
-      if (!backend.skip) await backend.setup();
     });
-    afterAll(async () => {
-      if (!backend.skip) await backend.teardown();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    beforeEach(async (t) => {
-      if (backend.skip) t.skip(backend.skip);
-      await backend.reset();
-    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    backendHooks(backend);
 
     it('has create and replace vectors', () => {
       expect(VECTORS.length).toBeGreaterThan(50);

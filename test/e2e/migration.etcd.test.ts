@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { ROOT } from '../support/paths.js';
 import { etcdBackend, poolctl } from './crud-support.js';
+import { backendHooks } from '../support/backend-hooks.js';
 
 const backend = etcdBackend();
 const POOL_KEY = '/calico/resources/v3/projectcalico.org/ippools/';
@@ -43,15 +44,8 @@ async function storedSpec(name: string): Promise<Record<string, unknown> | undef
 }
 
 describe('pool migration on etcd: delete disables first and refuses while Calico IPAM blocks are in use', () => {
-  beforeAll(async () => {
-    if (!backend.skip) await backend.setup();
-  });
-  afterAll(async () => {
-    if (!backend.skip) await backend.teardown();
-  });
-  beforeEach(async (t) => {
-    if (backend.skip) t.skip(backend.skip);
-    await backend.reset();
+  backendHooks(backend);
+  beforeEach(async () => {
     const r = await run(['apply', '-f', OLD]);
     expect(r.code, r.stderr).toBe(0);
   });

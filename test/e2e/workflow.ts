@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { poolctl, type CliBackend } from './crud-support.js';
+import { backendHooks } from '../support/backend-hooks.js';
 
 /** POOL is a manifest of one pool, as a user writes it. */
 function pool(name: string, cidr: string, spec: Record<string, unknown> = {}): string {
@@ -45,18 +46,11 @@ export function workflowSuite(backend: CliBackend): void {
       }
     };
 
-    beforeAll(async () => {
+    beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'poolctl-workflow-'));
-      if (!backend.skip) await backend.setup();
     });
-    afterAll(async () => {
-      if (!backend.skip) await backend.teardown();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    beforeEach(async (t) => {
-      if (backend.skip) t.skip(backend.skip);
-      await backend.reset();
-    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    backendHooks(backend);
 
     describe('patch', () => {
       it('turns natOutgoing on with calicoctl\'s strategic merge patch and its success line', async () => {
