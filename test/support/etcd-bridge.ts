@@ -9,19 +9,24 @@ import { findOnPath } from '../../src/host/host-exec.js';
 
 const IP = findOnPath('ip', process.env) ?? 'ip';
 
-// The namespace side of the etcd bridge: 127.0.0.1:PORT in the namespace, each connection
-// piped to the unix socket the test process serves.
+// The namespace side of the etcd bridge: for each HOST:PORT=PATH argument, HOST:PORT in the
+// namespace, each connection piped to the unix socket PATH the test process serves.
 const BRIDGE = `
 const net = require('node:net');
-const [port, path] = [Number(process.argv[1]), process.argv[2]];
-net.createServer((c) => { const u = net.connect(path); c.pipe(u).pipe(c); c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); })
-  .listen(port, '127.0.0.1', () => process.stdout.write('ready\\n'));
+const pairs = process.argv.slice(1).map((a) => a.split('=')); let up = 0;
+for (const [addr, path] of pairs) {
+  const [host, port] = addr.split(':');
+  net.createServer((c) => { const u = net.connect(path); c.pipe(u).pipe(c); c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); })
+    .listen(Number(port), host, () => { if (++up === pairs.length) process.stdout.write('ready\\n'); });
+}
 `;
 
-/** EtcdBridge makes an etcd on the test's loopback reachable at `endpoint` inside a namespace. */
+/** EtcdBridge makes etcd members on the test's loopback reachable at `endpoints` inside a namespace. */
 export interface EtcdBridge {
-  /** endpoint is the URL inside the namespace: http://127.0.0.1:2379 */
+  /** endpoint is the first member's URL inside the namespace: http://127.0.0.1:2379 */
   readonly endpoint: string;
+  /** endpoints are every member's URL inside the namespace, in target order: http://127.0.0.N:2379 */
+  readonly endpoints: readonly string[];
   /** cut drops every bridged connection and refuses new ones (a partition); restore ends it. */
   cut(): void;
   restore(): void;
@@ -29,35 +34,43 @@ export interface EtcdBridge {
 }
 
 /**
- * bridgeEtcd serves a unix socket (in a temp dir) that forwards to target (host:port on the
- * test's loopback), and runs a forwarder in ns from 127.0.0.1:2379 to that socket: the agent
- * in the namespace reaches etcd, and no packet leaves the machine's namespaces.
+ * bridgeEtcd serves a unix socket (in a temp dir) per target (an etcd member's URL on the
+ * test's loopback) that forwards to it, and runs one forwarder in ns from 127.0.0.N:2379 (N = 1,
+ * 2, ... in target order) to those sockets: the agent in the namespace reaches etcd, and no
+ * packet leaves the machine's namespaces.
  */
-export async function bridgeEtcd(ns: string, target: string): Promise<EtcdBridge> {
-  const url = new URL(target);
+export async function bridgeEtcd(ns: string, target: string | readonly string[]): Promise<EtcdBridge> {
+  const targets = typeof target === 'string' ? [target] : target;
   const dir = mkdtempSync(join(tmpdir(), 'poolctl-bridge-'));
-  const path = join(dir, 'etcd.sock');
   let open = true;
   const sockets = new Set<Socket>();
-  const server: Server = createServer((c) => {
-    if (!open) {
-      c.destroy();
-      return;
-    }
-    const u = connect(Number(url.port), url.hostname);
-    sockets.add(c).add(u);
-    const drop = (): void => {
-      c.destroy();
-      u.destroy();
-      sockets.delete(c);
-      sockets.delete(u);
-    };
-    c.on('error', drop).on('close', drop);
-    u.on('error', drop).on('close', drop);
-    c.pipe(u).pipe(c);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  const child = spawn(IP, ['netns', 'exec', ns, process.execPath, '-e', BRIDGE, '2379', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const servers: Server[] = [];
+  const paths = targets.map((_, i) => join(dir, `etcd${i}.sock`));
+  const serve = (url: URL, path: string): Promise<void> => {
+    const server: Server = createServer((c) => {
+      if (!open) {
+        c.destroy();
+        return;
+      }
+      const u = connect(Number(url.port), url.hostname);
+      sockets.add(c).add(u);
+      const drop = (): void => {
+        c.destroy();
+        u.destroy();
+        sockets.delete(c);
+        sockets.delete(u);
+      };
+      c.on('error', drop).on('close', drop);
+      u.on('error', drop).on('close', drop);
+      c.pipe(u).pipe(c);
+    });
+    servers.push(server);
+    return new Promise<void>((resolve) => server.listen(path, resolve));
+  };
+  const closeServers = (): Promise<void[]> => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  await Promise.all(targets.map((t, i) => serve(new URL(t), paths[i]!)));
+  const listen = targets.map((_, i) => `127.0.0.${i + 1}:2379`);
+  const child = spawn(IP, ['netns', 'exec', ns, process.execPath, '-e', BRIDGE, ...listen.map((l, i) => `${l}=${paths[i]}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const kill = (): void => void child.kill('SIGKILL');
   process.once('exit', kill);
   child.on('exit', () => process.removeListener('exit', kill));
@@ -72,12 +85,14 @@ export async function bridgeEtcd(ns: string, target: string): Promise<EtcdBridge
     });
   } catch (e) {
     child.kill('SIGKILL');
-    server.close();
+    await closeServers();
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+  const endpoints = listen.map((l) => `http://${l}`);
   return {
-    endpoint: 'http://127.0.0.1:2379',
+    endpoint: endpoints[0]!,
+    endpoints,
     cut() {
       open = false;
       for (const s of sockets) s.destroy();
@@ -89,9 +104,8 @@ export async function bridgeEtcd(ns: string, target: string): Promise<EtcdBridge
     async close() {
       child.kill('SIGKILL');
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServers();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
-

@@ -42,6 +42,11 @@ export interface EtcdClusterOptions {
   readonly electionMs?: number;
   /** extraArgs are more etcd flags for every member (e.g. --auto-compaction-retention). */
   readonly extraArgs?: readonly string[];
+  /**
+   * dirPrefix names the temp dir holding the members' data dirs (default poolctl-etcd-cluster-);
+   * it shows in every member's command line, so a suite can find its members by it.
+   */
+  readonly dirPrefix?: string;
 }
 
 /** statusOf is a member's view of the cluster: its own raft id and the id of the leader it follows. */
@@ -65,7 +70,7 @@ export async function startEtcdCluster(opts: EtcdClusterOptions = {}): Promise<E
   const missing = etcdMissing();
   if (missing) throw new Error(`cannot run the etcd suites: ${missing}`);
   const size = opts.size ?? 3;
-  const root = mkdtempSync(join(tmpdir(), 'poolctl-etcd-cluster-'));
+  const root = mkdtempSync(join(tmpdir(), opts.dirPrefix ?? 'poolctl-etcd-cluster-'));
   const scheme = opts.tls ? 'https' : 'http';
   const ports: { client: number; peer: number }[] = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort() });

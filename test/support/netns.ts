@@ -61,6 +61,11 @@ export function inNs(ns: string, cmd: string, args: readonly string[], input?: s
   return sh('ip', ['netns', 'exec', ns, cmd, ...args], input);
 }
 
+/** ipBatch runs `ip -batch -` inside a namespace: one ip command a line. */
+export function ipBatch(ns: string, lines: readonly string[]): Promise<ExecResult> {
+  return inNs(ns, 'ip', ['-batch', '-'], lines.join('\n') + '\n');
+}
+
 /** Addresses of the topology, by role. */
 export const TOPO = {
   v4: {
@@ -166,6 +171,41 @@ let input = ''; process.stdin.on('data', (d) => (input += d)); process.stdin.on(
 });
 `;
 
+/**
+ * startListener runs the far end in ns: TCP on LISTEN_PORT on every address of both families,
+ * UDP on each of udpAddrs; each answers with the source address it saw. Resolves once it
+ * listens; kill() ends it.
+ */
+export async function startListener(ns: string, udpAddrs: readonly string[]): Promise<{ kill(): void }> {
+  const listener = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', LISTENER, String(LISTEN_PORT), ...udpAddrs], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('listener did not start')), 10_000);
+      let errText = '';
+      listener.stderr.on('data', (d: Buffer) => (errText += d.toString()));
+      listener.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      listener.on('exit', (c) => reject(new Error(`listener exited (${c}): ${errText}`)));
+    });
+  } catch (e) {
+    listener.kill('SIGKILL');
+    throw e;
+  }
+  return { kill: () => void listener.kill('SIGKILL') };
+}
+
+/** runFlows runs the flows concurrently from the pod namespace and returns the source each was seen with (or "ERR: ..."). */
+export async function runFlows(pod: string, flows: readonly Flow[]): Promise<string[]> {
+  const r = await inNs(pod, process.execPath, ['-e', CLIENT, String(LISTEN_PORT)], JSON.stringify(flows));
+  return JSON.parse(r.stdout) as string[];
+}
+
 let counter = 0;
 
 /**
@@ -178,9 +218,9 @@ export async function createTopology(tag: string): Promise<Topology> {
   const node = `${base}-node`;
   const ext = `${base}-ext`;
   const made: string[] = [];
-  let listener: ReturnType<typeof spawn> | null = null;
+  let listener: { kill(): void } | null = null;
   const destroy = async (): Promise<void> => {
-    listener?.kill('SIGKILL');
+    listener?.kill();
     for (const ns of made) await exec.run('ip', ['netns', 'del', ns]);
   };
   try {
@@ -196,7 +236,7 @@ export async function createTopology(tag: string): Promise<Topology> {
     await inNs(node, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
     await inNs(node, 'ip', ['link', 'add', 'n-pod', 'type', 'veth', 'peer', 'name', 'p0', 'netns', pod]);
     await inNs(node, 'ip', ['link', 'add', 'n-ext', 'type', 'veth', 'peer', 'name', 'x0', 'netns', ext]);
-    const batch = (ns: string, lines: string[]): Promise<ExecResult> => inNs(ns, 'ip', ['-batch', '-'], lines.join('\n') + '\n');
+    const batch = ipBatch;
     const { v4, v6 } = TOPO;
     await batch(node, [
       'link set n-pod up',
@@ -235,21 +275,7 @@ export async function createTopology(tag: string): Promise<Topology> {
       'route add default via 192.0.2.1',
       'route add default via 2001:db8:e::1',
     ]);
-    listener = spawn('ip', ['netns', 'exec', ext, process.execPath, '-e', LISTENER, String(LISTEN_PORT), ...v4.targets, ...v6.targets], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('listener did not start')), 10_000);
-      let errText = '';
-      listener!.stderr!.on('data', (d: Buffer) => (errText += d.toString()));
-      listener!.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      listener!.on('exit', (c) => reject(new Error(`listener exited (${c}): ${errText}`)));
-    });
+    listener = await startListener(ext, [...v4.targets, ...v6.targets]);
   } catch (e) {
     await destroy();
     throw e;
@@ -259,10 +285,7 @@ export async function createTopology(tag: string): Promise<Topology> {
     pod,
     node,
     ext,
-    async flows(flows) {
-      const r = await inNs(pod, process.execPath, ['-e', CLIENT, String(LISTEN_PORT)], JSON.stringify(flows));
-      return JSON.parse(r.stdout) as string[];
-    },
+    flows: (flows) => runFlows(pod, flows),
     cli(args, opts = {}) {
       return runIn(opts.ns ?? node, [process.execPath, BIN, ...args], opts);
     },

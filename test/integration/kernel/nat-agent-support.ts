@@ -160,7 +160,7 @@ export interface Agent {
 }
 
 /** runAgent starts `nat agent --backend B ARGS` in the node namespace and waits until it is ready. */
-export async function runAgent(topo: Topology, store: Store, backend: Backend, args: readonly string[] = []): Promise<Agent> {
+export async function runAgent(topo: Pick<Topology, 'node'>, store: Pick<Store, 'nsEnv'>, backend: Backend, args: readonly string[] = []): Promise<Agent> {
   const proc = startAgent(topo.node, ['--backend', backend, ...args], store.nsEnv);
   const http = nsHttp(topo.node);
   try {
@@ -182,7 +182,7 @@ export async function runAgent(topo: Topology, store: Store, backend: Backend, a
 }
 
 /** settled waits until the agent's kernel holds the store's current revision (poolctl_agent_datastore_revision). */
-export async function settled(agent: Agent, store: Store, timeoutMs = 20_000): Promise<void> {
+export async function settled(agent: Agent, store: Pick<Store, 'revision'>, timeoutMs = 20_000): Promise<void> {
   const rev = await store.revision();
   await until(`the agent to apply revision ${rev}`, async () => (await agent.http.metric('poolctl_agent_datastore_revision')) >= rev, timeoutMs);
 }
