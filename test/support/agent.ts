@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BIN, ROOT } from './cli.js';
 import { findOnPath } from '../../src/host/host-exec.js';
@@ -11,6 +12,7 @@ import { findOnPath } from '../../src/host/host-exec.js';
  */
 
 const IP = findOnPath('ip', process.env) ?? 'ip';
+const PDEATHSIG = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'SIGKILL', '--'] : [];
 
 /** LogLine is one JSON log line of the agent. */
 export type LogLine = Record<string, unknown> & { msg: string; level: string; time: string };
@@ -39,7 +41,8 @@ process.once('exit', () => {
 export function startAgent(ns: string, args: readonly string[], env: Record<string, string | undefined> = {}): AgentProcess {
   const fullEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...env };
   for (const k of Object.keys(fullEnv)) if (fullEnv[k] === undefined) delete fullEnv[k];
-  const child = spawn(IP, ['netns', 'exec', ns, process.execPath, BIN, 'nat', 'agent', '--log-format', 'json', ...args], {
+  // through setpriv, the agent dies with the test process however that ends (pid unchanged: both exec)
+  const child = spawn(IP, ['netns', 'exec', ns, ...PDEATHSIG, process.execPath, BIN, 'nat', 'agent', '--log-format', 'json', ...args], {
     cwd: ROOT,
     env: fullEnv as NodeJS.ProcessEnv,
     stdio: ['ignore', 'ignore', 'pipe'],

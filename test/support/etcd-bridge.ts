@@ -10,7 +10,8 @@ import { findOnPath } from '../../src/host/host-exec.js';
 const IP = findOnPath('ip', process.env) ?? 'ip';
 
 // The namespace side of the etcd bridge: for each HOST:PORT=PATH argument, HOST:PORT in the
-// namespace, each connection piped to the unix socket PATH the test process serves.
+// namespace, each connection piped to the unix socket PATH the test process serves. It ends
+// with its stdin: when the test process ends, however it ends.
 const BRIDGE = `
 const net = require('node:net');
 const pairs = process.argv.slice(1).map((a) => a.split('=')); let up = 0;
@@ -19,6 +20,7 @@ for (const [addr, path] of pairs) {
   net.createServer((c) => { const u = net.connect(path); c.pipe(u).pipe(c); c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); })
     .listen(Number(port), host, () => { if (++up === pairs.length) process.stdout.write('ready\\n'); });
 }
+process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
 `;
 
 /** EtcdBridge makes etcd members on the test's loopback reachable at `endpoints` inside a namespace. */
@@ -70,7 +72,7 @@ export async function bridgeEtcd(ns: string, target: string | readonly string[])
   const closeServers = (): Promise<void[]> => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   await Promise.all(targets.map((t, i) => serve(new URL(t), paths[i]!)));
   const listen = targets.map((_, i) => `127.0.0.${i + 1}:2379`);
-  const child = spawn(IP, ['netns', 'exec', ns, process.execPath, '-e', BRIDGE, ...listen.map((l, i) => `${l}=${paths[i]}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(IP, ['netns', 'exec', ns, process.execPath, '-e', BRIDGE, ...listen.map((l, i) => `${l}=${paths[i]}`)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const kill = (): void => void child.kill('SIGKILL');
   process.once('exit', kill);
   child.on('exit', () => process.removeListener('exit', kill));

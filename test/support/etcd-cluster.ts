@@ -29,6 +29,10 @@ export interface EtcdCluster {
    * timeoutMs (default 15 s) for one (after a kill, the election takes a second or two).
    */
   leader(timeoutMs?: number): Promise<number>;
+  /** moveLeader makes member i the leader (etcd's MoveLeader, asked of the current leader) and waits until the members agree. */
+  moveLeader(i: number): Promise<void>;
+  /** watchers is how many watches member i serves now (its etcd_debugging_mvcc_watcher_total gauge). */
+  watchers(i: number): Promise<number>;
   /** destroy kills every member and removes all data; safe to call more than once. */
   destroy(): Promise<void>;
 }
@@ -132,6 +136,25 @@ export async function startEtcdCluster(opts: EtcdClusterOptions = {}): Promise<E
         if (Date.now() > deadline) throw new Error(`no etcd leader agreed on in ${timeoutMs} ms: ${JSON.stringify(statuses)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+    },
+    async moveLeader(i) {
+      const from = await cluster.leader();
+      if (from === i) return;
+      const target = await statusOf(members[i]!.endpoint, opts.tls);
+      if (!target) throw new Error(`member ${members[i]!.name} does not answer its status`);
+      const r = await etcdRequest(members[from]!.endpoint, '/v3/maintenance/transfer-leadership', opts.tls, JSON.stringify({ targetID: target.id }));
+      if (r?.status !== 200) throw new Error(`moving the leadership to ${members[i]!.name} failed: ${r ? `${r.status} ${r.body}` : 'no answer'}`);
+      const deadline = Date.now() + 15_000;
+      while ((await cluster.leader()) !== i) {
+        if (Date.now() > deadline) throw new Error(`${members[i]!.name} did not become the leader in 15 s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async watchers(i) {
+      const r = await etcdRequest(members[i]!.endpoint, '/metrics', opts.tls);
+      const m = r?.status === 200 ? /^etcd_debugging_mvcc_watcher_total (\S+)$/m.exec(r.body) : null;
+      if (!m) throw new Error(`member ${members[i]!.name}'s /metrics has no watcher count`);
+      return Number(m[1]);
     },
     async destroy() {
       if (destroyed) return;
