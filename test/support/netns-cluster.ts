@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { findOnPath } from '../../src/host/host-exec.js';
 import { inNs, ipBatch, runFlows, sh, startListener, type Flow } from './netns.js';
 
@@ -123,7 +125,8 @@ function removeNamespaceSync(ns: string): void {
 /**
  * sweepClusterLeftovers removes what cluster runs that died left behind: namespaces named
  * gcl<pid>-… whose owner pid is no longer running (their processes killed first), and
- * processes whose command line names such a dead owner's tag (etcd members' data dirs).
+ * processes whose command line names such a dead owner's tag (etcd members' data dirs), and
+ * temp dirs named by such a tag.
  * Runs of other live processes are left alone. Returns what it removed.
  */
 export function sweepClusterLeftovers(): string[] {
@@ -151,12 +154,22 @@ export function sweepClusterLeftovers(): string[] {
       // ended meanwhile
     }
   }
+  for (const f of readdirSync(tmpdir())) {
+    const pid = owner(f);
+    if (pid === null || alive(pid)) continue;
+    rmSync(join(tmpdir(), f), { recursive: true, force: true });
+    swept.push(`temp dir ${f}`);
+  }
   return swept;
 }
 
-/** clusterLeftovers lists the namespaces and other processes that still carry tag (none once a topology is destroyed). */
-export function clusterLeftovers(tag: string): { namespaces: string[]; processes: string[] } {
-  return { namespaces: listNamespaces().filter((n) => n.startsWith(tag)), processes: processesMatching(tag) };
+/** clusterLeftovers lists the namespaces, other processes and temp dirs that still carry tag (none once a suite has torn down). */
+export function clusterLeftovers(tag: string): { namespaces: string[]; processes: string[]; tempDirs: string[] } {
+  return {
+    namespaces: listNamespaces().filter((n) => n.startsWith(tag)),
+    processes: processesMatching(tag),
+    tempDirs: readdirSync(tmpdir()).filter((f) => f.startsWith(tag)),
+  };
 }
 
 /**
