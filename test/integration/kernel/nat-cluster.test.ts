@@ -209,21 +209,24 @@ kernelDescribe('nat agent on a cluster: 3 etcd members, 3 nodes (iptables, nftab
     };
     await Promise.all(Array.from({ length: 6 }, writer));
     await killed;
-    expect(acked.length).toBeGreaterThan(100);
-    const stored = new Set((await ds.list()).items.map((p) => p.metadata.name));
-    expect(acked.filter((n) => !stored.has(n))).toEqual([]);
-    await allSettled(45_000);
-    const want = await storeMasq();
-    expect(want.length).toBe(1 + [...stored].filter((n) => n.startsWith('burst-')).length);
-    expect(await each(masqMembers)).toEqual(BACKENDS.map(() => want));
-    expect(await metricOnEach('poolctl_agent_pools')).toEqual(BACKENDS.map(() => stored.size));
-    // no node listed the pools again: the watch (resumed from its revision) brought every event
-    expect(await metricOnEach('poolctl_agent_resyncs_total')).toEqual(resyncs);
-    const resumed = (await metricOnEach('poolctl_agent_watch_restarts_total')).filter((n, i) => n > restarts[i]!).length;
-    expect(resumed).toBeGreaterThan(0);
-    expect(await statusCodes()).toEqual([0, 0, 0]);
-    console.info(`leader m${leader} (watches per member: ${watchers.join(', ')}) killed after 40 acknowledged writes: ${acked.length} acknowledged, ${failed} failed; ${resumed} of 3 agents resumed their watch`);
-    await etcd.restart(leader);
+    try {
+      expect(acked.length).toBeGreaterThan(100);
+      const stored = new Set((await ds.list()).items.map((p) => p.metadata.name));
+      expect(acked.filter((n) => !stored.has(n))).toEqual([]);
+      await allSettled(45_000);
+      const want = await storeMasq();
+      expect(want.length).toBe(1 + [...stored].filter((n) => n.startsWith('burst-')).length);
+      expect(await each(masqMembers)).toEqual(BACKENDS.map(() => want));
+      expect(await metricOnEach('poolctl_agent_pools')).toEqual(BACKENDS.map(() => stored.size));
+      // no node listed the pools again: the watch (resumed from its revision) brought every event
+      expect(await metricOnEach('poolctl_agent_resyncs_total')).toEqual(resyncs);
+      const resumed = (await metricOnEach('poolctl_agent_watch_restarts_total')).filter((n, i) => n > restarts[i]!).length;
+      expect(resumed).toBeGreaterThan(0);
+      expect(await statusCodes()).toEqual([0, 0, 0]);
+      console.info(`leader m${leader} (watches per member: ${watchers.join(', ')}) killed after 40 acknowledged writes: ${acked.length} acknowledged, ${failed} failed; ${resumed} of 3 agents resumed their watch`);
+    } finally {
+      await etcd.restart(leader);
+    }
   });
 
   it('all members stopped: every node keeps NATing and says not ready; all catch up when etcd returns', async () => {
