@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { openEtcdDatastore } from '../../../src/datastore/etcd.js';
@@ -9,7 +10,7 @@ import { until } from '../../support/agent.js';
 import { BIN, runCli } from '../../support/cli.js';
 import { bridgeEtcd, type EtcdBridge } from '../../support/etcd-bridge.js';
 import { startEtcdCluster, type EtcdCluster } from '../../support/etcd-cluster.js';
-import { inNs, kernelDescribe, runIn, type Flow } from '../../support/netns.js';
+import { inNs, kernelDescribe, runIn, sh, type Flow } from '../../support/netns.js';
 import {
   CLUSTER_ADDR,
   clusterLeftovers,
@@ -152,6 +153,23 @@ kernelDescribe('nat agent on a cluster: 3 etcd members, 3 nodes (iptables, nftab
     }
   });
   afterAll(teardown);
+
+  it("sweeps what a run that died left behind (its owner pid gone), and nothing of a live run's", async () => {
+    // an owner that cannot be running: above the kernel's pid limit
+    const dead = clusterTag(Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1);
+    const ns = `${dead}n0`;
+    await sh('ip', ['netns', 'add', ns]);
+    const orphan = spawn('ip', ['netns', 'exec', ns, 'sleep', '600'], { stdio: 'ignore' });
+    const gone = new Promise((resolve) => orphan.once('exit', resolve));
+    const leftDir = mkdtempSync(join(tmpdir(), `${dead}etcd-`));
+    await until('the orphan in its namespace', async () => (await sh('ip', ['netns', 'pids', ns])).stdout.trim() !== '', 5_000);
+    const swept = sweepClusterLeftovers();
+    expect(swept).toEqual(expect.arrayContaining([`namespace ${ns}`, `temp dir ${basename(leftDir)}`]));
+    await gone;
+    expect(clusterLeftovers(dead)).toEqual({ namespaces: [], processes: [], tempDirs: [] });
+    // this run's own namespaces stay
+    expect(clusterLeftovers(topo.tag).namespaces.length).toBe(1 + 2 * BACKENDS.length);
+  });
 
   it('pools created with poolctl are NATed on every node, TCP and UDP, IPv4 and IPv6', async () => {
     await startAgents(LONG);
