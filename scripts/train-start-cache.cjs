@@ -1,0 +1,44 @@
+'use strict';
+// train-start-cache DIST: run by scripts/build.mjs (writeStartBundles). Ends each start bundle
+// with its build hash, starts the CLI from them as bin/poolctl.js does, runs the commands whose
+// start-up bench/startup.ts and bench/validate.ts measure (nat explain, validate) on
+// examples/pools.yaml with their output discarded, then writes the code cache of
+// poolctl-line.cjs (every function compiled by then) after its build hash.
+const { createHash } = require('node:crypto');
+const { appendFileSync, readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { Writable } = require('node:stream');
+const { startBundles, TRAILER } = require('../bin/start-bundle.cjs');
+
+/** seal ends a bundle with its build hash and returns the hash. */
+function seal(file) {
+  const build = createHash('sha256').update(readFileSync(file)).digest('hex');
+  appendFileSync(file, `${TRAILER}${build}\n`);
+  return build;
+}
+
+async function train() {
+  const dist = process.argv[2];
+  seal(join(dist, 'poolctl.cjs'));
+  const build = seal(join(dist, 'poolctl-line.cjs'));
+  const { main, line } = startBundles(dist);
+  const pools = join(__dirname, '..', 'examples', 'pools.yaml');
+  const runs = [
+    ['nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', pools],
+    ['nat', 'explain', '10.244.1.5', '10.244.2.9', '-f', pools, '-o', 'json'],
+    ['validate', '-f', pools],
+    ['validate', '-f', pools, '-o', 'json'],
+  ];
+  for (const args of runs) {
+    const sink = () => new Writable({ write: (_c, _e, done) => done() });
+    const proc = { argv: ['node', 'poolctl', ...args], env: {}, stdin: process.stdin, stdout: sink(), stderr: sink(), cwd: () => process.cwd(), exit() {} };
+    await main(proc);
+    if (proc.exitCode !== 0) throw new Error(`poolctl ${args.join(' ')} exited ${proc.exitCode}`);
+  }
+  writeFileSync(join(dist, 'poolctl-line.cjs.cache'), Buffer.concat([Buffer.from(`${build}\n`), line().script.createCachedData()]));
+}
+
+train().catch((e) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exitCode = 1;
+});
