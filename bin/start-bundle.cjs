@@ -28,7 +28,8 @@ function runBundle(file) {
   } catch {
     // No cache: compile.
   }
-  const script = new Script(Module.wrap(text), { filename: file, cachedData });
+  // The bundle is written as CommonJS's function wrapper already (Module.wrap would make V8 copy the text).
+  const script = new Script(text, { filename: file, cachedData });
   const module = new Module(file);
   module.filename = file;
   module.paths = Module._nodeModulePaths(dirname(file));

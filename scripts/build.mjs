@@ -100,7 +100,8 @@ async function writeStartBundles() {
     build({ ...START_COMMON, entryPoints: [join(root, 'src/cli/line.ts')], outfile: join(outdir, 'poolctl-line.cjs') }),
   ]);
   writeFileSync(main.path, main.contents);
-  writeFileSync(line.path, line.contents);
+  // As a function expression (what Module.wrap makes of a module), which runBundle compiles as is.
+  writeFileSync(line.path, `(function (exports, require, module, __filename, __dirname) {${line.text}\n});`);
   const train = spawnSync(process.execPath, [join(root, 'scripts', 'train-start-cache.cjs'), outdir], { cwd: root, encoding: 'utf8' });
   if (train.status !== 0) throw new Error(`training the start-up code cache failed: ${train.stderr}`);
 }
