@@ -2,12 +2,13 @@
 // train-start-cache DIST: run by scripts/build.mjs (writeStartBundles). Ends each start bundle
 // with its build hash, starts the CLI from them as bin/poolctl.js does, runs the commands whose
 // start-up bench/startup.ts and bench/validate.ts measure (nat explain, validate) on
-// examples/pools.yaml with their output discarded, then writes the code cache of
+// examples/pools.yaml, and validate on a few pools with findings (host bits set, an overlap:
+// diagnostics with positions) given on stdin, with their output discarded, then writes the code cache of
 // poolctl-line.cjs (every function compiled by then) after its build hash.
 const { createHash } = require('node:crypto');
 const { appendFileSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { Writable } = require('node:stream');
+const { Readable, Writable } = require('node:stream');
 const { startBundles, TRAILER } = require('../bin/start-bundle.cjs');
 
 /** seal ends a bundle with its build hash and returns the hash. */
@@ -16,6 +17,11 @@ function seal(file) {
   appendFileSync(file, `${TRAILER}${build}\n`);
   return build;
 }
+
+/** FINDINGS are pools validate has something to say about: a valid one, one with host bits set, one overlapping the first. */
+const FINDINGS = ['10.1.0.0/24', '10.2.0.1/24', '10.1.0.0/25']
+  .map((cidr, i) => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: pool-${i}\n  labels:\n    team: network\nspec:\n  cidr: ${cidr}\n  blockSize: 26\n  ipipMode: Never\n  vxlanMode: CrossSubnet\n  natOutgoing: true\n  nodeSelector: all()\n`)
+  .join('---\n');
 
 async function train() {
   const dist = process.argv[2];
@@ -28,12 +34,16 @@ async function train() {
     ['nat', 'explain', '10.244.1.5', '10.244.2.9', '-f', pools, '-o', 'json'],
     ['validate', '-f', pools],
     ['validate', '-f', pools, '-o', 'json'],
+    ['validate', '-f', '-', '-o', 'json'],
+    ['validate', '-f', '-'],
   ];
   for (const args of runs) {
     const sink = () => new Writable({ write: (_c, _e, done) => done() });
-    const proc = { argv: ['node', 'poolctl', ...args], env: {}, stdin: process.stdin, stdout: sink(), stderr: sink(), cwd: () => process.cwd(), exit() {} };
+    const stdin = Readable.from([FINDINGS]);
+    const proc = { argv: ['node', 'poolctl', ...args], env: {}, stdin, stdout: sink(), stderr: sink(), cwd: () => process.cwd(), exit() {} };
     await main(proc);
-    if (proc.exitCode !== 0) throw new Error(`poolctl ${args.join(' ')} exited ${proc.exitCode}`);
+    const expected = args.includes('-') ? 1 : 0;
+    if (proc.exitCode !== expected) throw new Error(`poolctl ${args.join(' ')} exited ${proc.exitCode}, not ${expected}`);
   }
   writeFileSync(join(dist, 'poolctl-line.cjs.cache'), Buffer.concat([Buffer.from(`${build}\n`), line().script.createCachedData()]));
 }
