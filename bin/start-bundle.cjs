@@ -4,7 +4,6 @@
 const { readFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');
-const { Script } = require('node:vm');
 
 /** TRAILER starts a bundle's last line, which names its build (the hash of its text). */
 const TRAILER = '\n//# poolctl-build ';
@@ -29,6 +28,8 @@ function runBundle(file) {
     // No cache: compile.
   }
   // The bundle is written as CommonJS's function wrapper already (Module.wrap would make V8 copy the text).
+  // node:vm loads here: `version` never needs it.
+  const { Script } = require('node:vm');
   const script = new Script(text, { filename: file, cachedData });
   const module = new Module(file);
   module.filename = file;
