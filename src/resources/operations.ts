@@ -1,4 +1,4 @@
-import { checkIPPool, OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck, type IPPool, type ResourceKind, type Result } from '../core/index.js';
+import { checkIPPool, OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck, type FelixCheckContext, type IPPool, type ResourceKind, type Result } from '../core/index.js';
 import type { BatchStep, KindStore, ResourceValue, StoredPool, StoredResource, Txn } from '../datastore/datastore.js';
 import { AlreadyExistsError, NotFoundError } from '../datastore/errors.js';
 
@@ -24,8 +24,8 @@ export interface ResourceInput {
   /** resourceVersion is metadata.resourceVersion as written, if any: a precondition. */
   readonly resourceVersion?: string;
   check?(ctx: CheckContext, withoutResourceVersion?: boolean): CheckResult;
-  /** checkOther judges a resource of another kind than IPPool (FelixConfiguration) as clientv3 would on a write. */
-  checkOther?(): FelixCheck;
+  /** checkOther judges a resource of another kind than IPPool (FelixConfiguration) as clientv3 would on a write (ctx: create's earlier names). */
+  checkOther?(ctx?: FelixCheckContext): FelixCheck;
 }
 
 function check(input: ResourceInput, ctx: CheckContext, withoutResourceVersion = false): CheckResult {
@@ -289,9 +289,11 @@ function sameOtherContent(next: ResourceValue, cur: StoredResource): boolean {
  * validator): create (AlreadyExists, or skipped with skipExists), apply (create, else update
  * with the stored metadata; `unchanged` when labels, annotations and spec are the same),
  * replace (update: NotFound if missing, the input's resourceVersion a precondition), delete
- * (with skipNotExists). Datastore failures are thrown, as from a batch step.
+ * (with skipNotExists). Datastore failures are thrown, as from a batch step. `created` are the
+ * names created earlier in the same input: create fails a second one with DUPLICATE_NAME (as
+ * a second IPPool of a name), or skips it with skipExists.
  */
-export async function otherKindStep(verb: Verb, store: KindStore, input: ResourceInput, opts: OpOptions = {}): Promise<OpResult> {
+export async function otherKindStep(verb: Verb, store: KindStore, input: ResourceInput, opts: OpOptions = {}, created?: Set<string>): Promise<OpResult> {
   if (verb === 'delete') {
     try {
       await store.delete(input.name, input.resourceVersion);
@@ -302,13 +304,18 @@ export async function otherKindStep(verb: Verb, store: KindStore, input: Resourc
     }
   }
   if (!input.checkOther) throw new Error(`resource ${input.name} has no document to check`);
-  const r = input.checkOther();
-  if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
+  const r = input.checkOther(verb === 'create' && created ? { earlier: created } : undefined);
+  if (!r.valid) {
+    const errors = errorsOf(r.diagnostics);
+    if (opts.skipExists && errors.every((d) => EXISTS.has(d.code))) return { action: 'skipped', warnings: warningsOf(r.diagnostics) };
+    return { action: 'invalid', diagnostics: r.diagnostics };
+  }
   const warnings = warningsOf(r.diagnostics);
   const value: ResourceValue = r.resource;
   if (verb === 'create') {
     try {
       await store.create(value);
+      created?.add(value.metadata.name);
       return { action: 'created', warnings };
     } catch (e) {
       if (opts.skipExists && e instanceof AlreadyExistsError) return { action: 'skipped', warnings };

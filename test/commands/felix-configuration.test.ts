@@ -93,6 +93,44 @@ describe('FelixConfiguration as a resource kind', () => {
     expect(report.results[0].diagnostics[0]).toMatchObject({ message: 'port range invalid, port number must be between 1 and 65535', line: 6 });
   });
 
+  it('a second FelixConfiguration of a name in one input is DUPLICATE_NAME for create and validate, as a second IPPool is', async () => {
+    const twice = [felix('default', '  natPortRange: 32768:40000\n'), felix('default', '  natPortRange: 32768:50000\n')].join('---\n');
+    const pools = [pool('p', '10.1.0.0/16'), pool('p', '10.2.0.0/16')].join('---\n');
+    const v = testContext({ stdin: twice });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, v)).toBe(1);
+    const fr = JSON.parse(v.stdout()).results;
+    const vp = testContext({ stdin: pools });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, vp)).toBe(1);
+    const pr = JSON.parse(vp.stdout()).results;
+    expect(fr.map((r: { status: string }) => r.status)).toEqual(['valid', 'invalid']);
+    expect(pr.map((r: { status: string }) => r.status)).toEqual(['valid', 'invalid']);
+    // the same code, text and place as the pool's (the later document's name)
+    expect(fr[1].diagnostics).toMatchObject([{ code: 'DUPLICATE_NAME', message: 'resource already exists: FelixConfiguration(default)', line: 11, column: 9 }]);
+    expect(pr[1].diagnostics).toMatchObject([{ code: 'DUPLICATE_NAME', message: 'resource already exists: IPPool(p)', line: 11, column: 9 }]);
+    // apply takes the later one as an update of the earlier, as for pools
+    const va = testContext({ stdin: twice });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'apply' }, va)).toBe(0);
+
+    const ds = openMemoryDatastore();
+    const c = testContext({ datastore: ds, stdin: twice });
+    expect(await create.run!(fileArgs, c)).toBe(1);
+    const cp = testContext({ datastore: ds, stdin: pools });
+    expect(await create.run!(fileArgs, cp)).toBe(1);
+    expect(c.stderr()).toContain('resource already exists: FelixConfiguration(default)');
+    expect(cp.stderr()).toContain('resource already exists: IPPool(p)');
+    expect(c.stderr().replaceAll('FelixConfiguration(default)', 'X').replaceAll("'FelixConfiguration'", 'K').replaceAll('a FelixConfiguration', 'a pool')).toBe(
+      cp.stderr().replaceAll('IPPool(p)', 'X').replaceAll("'IPPool'", 'K'),
+    );
+    // the first was written, the second not
+    expect((await ds.resources('felixconfigurations').get('default')).spec.natPortRange).toBe('32768:40000');
+    const skip = testContext({ datastore: openMemoryDatastore(), stdin: twice });
+    expect(await create.run!({ ...fileArgs, skipExists: true }, skip)).toBe(0);
+
+    const a = testContext({ datastore: openMemoryDatastore(), stdin: twice });
+    expect(await apply.run!(fileArgs, a)).toBe(0);
+    expect(a.stdout()).toBe("felixconfiguration/default created\nfelixconfiguration/default configured\nSuccessfully applied 2 'FelixConfiguration' resource(s)\n");
+  });
+
   it('get of an unknown kind names the kinds poolctl handles', async () => {
     await expect(get.run!({ resource: 'bgppeers', names: [], output: 'table', export: false, crd: false }, testContext())).rejects.toThrow("resource type 'bgppeers' is not supported");
   });

@@ -85,12 +85,22 @@ export interface FelixCheck {
 }
 
 /**
+ * FelixCheckContext is what a FelixConfiguration is judged against: for a create, the names of
+ * the FelixConfigurations accepted from earlier documents of the same input (a second one of
+ * a name fails with DUPLICATE_NAME, as a second IPPool of a name does).
+ */
+export interface FelixCheckContext {
+  readonly earlier?: ReadonlySet<string>;
+}
+
+/**
  * checkFelixConfiguration judges a FelixConfiguration document as calicoctl and clientv3 do on a
  * write: strict decoding, the apiVersion and kind, clientv3's defaults (setFelixDefaults), then
  * (when it decoded) libcalico-go's validator (validateFelixConfiguration), whose findings are
- * placed where the document writes the field (in any case).
+ * placed where the document writes the field (in any case); for a create, a name an earlier
+ * document took is DUPLICATE_NAME (ctx).
  */
-export function checkFelixConfiguration(doc: unknown): FelixCheck {
+export function checkFelixConfiguration(doc: unknown, ctx: FelixCheckContext = {}): FelixCheck {
   const { resource, diagnostics, decodable, renamed } = decodeFelixConfiguration(doc);
   if (isRecord(doc) && (resource.apiVersion !== API_VERSION || resource.kind !== KIND_FELIX_CONFIGURATION)) {
     diagnostics.push({
@@ -102,7 +112,19 @@ export function checkFelixConfiguration(doc: unknown): FelixCheck {
   }
   const defaulted: FelixConfiguration = { ...resource, spec: setFelixDefaults(resource.spec) };
   if (decodable && isRecord(doc)) diagnostics.push(...sourcePaths(validateFelixConfiguration(defaulted), renamed));
-  return { resource: defaulted, diagnostics, valid: !diagnostics.some((x) => x.severity === 'error') };
+  const failed = diagnostics.some((x) => x.severity === 'error');
+  const name = resource.metadata.name;
+  if (!failed && typeof name === 'string' && ctx.earlier?.has(name)) {
+    diagnostics.push({
+      code: 'DUPLICATE_NAME',
+      severity: 'error',
+      message: `resource already exists: ${KIND_FELIX_CONFIGURATION}(${name})`,
+      path: '/metadata/name',
+      hint: `an earlier document defines a ${KIND_FELIX_CONFIGURATION} of the same name`,
+    });
+    return { resource: defaulted, diagnostics, valid: false };
+  }
+  return { resource: defaulted, diagnostics, valid: !failed };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
