@@ -131,6 +131,39 @@ describe('FelixConfiguration as a resource kind', () => {
     expect(a.stdout()).toBe("felixconfiguration/default created\nfelixconfiguration/default configured\nSuccessfully applied 2 'FelixConfiguration' resource(s)\n");
   });
 
+  it("kind: FelixConfigurationList is read as calicoctl reads it: its items, strictly; `get -o yaml` output applies back unchanged", async () => {
+    const ds = openMemoryDatastore();
+    const c = testContext({ datastore: ds, stdin: [felix('default', '  natPortRange: 32768:40000\n'), felix('node.a', '  natOutgoingAddress: 192.0.2.7\n')].join('---\n') });
+    expect(await create.run!(fileArgs, c)).toBe(0);
+    const y = testContext({ datastore: ds });
+    expect(await get.run!({ resource: 'felixconfigurations', names: [], output: 'yaml', export: false, crd: false }, y)).toBe(0);
+    expect(y.stdout()).toContain('kind: FelixConfigurationList\n');
+    const a = testContext({ datastore: ds, stdin: y.stdout() });
+    expect(await apply.run!(fileArgs, a)).toBe(0);
+    expect(a.stdout()).toBe("felixconfiguration/default unchanged\nfelixconfiguration/node.a unchanged\nSuccessfully applied 2 'FelixConfiguration' resource(s)\n");
+
+    const list = (items: string, extra = ''): string => `apiVersion: projectcalico.org/v3\nkind: FelixConfigurationList\n${extra}items:\n${items}`;
+    const item = (kind: string, name: string): string => `- apiVersion: projectcalico.org/v3\n  kind: ${kind}\n  metadata:\n    name: ${name}\n  spec:\n    natPortRange: 32768:40000\n`;
+    const v = testContext({ stdin: list(item('FelixConfiguration', 'node.b') + item('FelixConfiguration', 'node.b')) });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, v)).toBe(1);
+    const results = JSON.parse(v.stdout()).results;
+    expect(results.map((r: { name: string; status: string }) => [r.name, r.status])).toEqual([
+      ['node.b', 'valid'],
+      ['node.b', 'invalid'],
+    ]);
+    expect(results[1].diagnostics).toMatchObject([{ code: 'DUPLICATE_NAME', line: 13, column: 11 }]);
+    // a FelixConfigurationList holds FelixConfigurations only, as an IPPoolList holds IPPools
+    const mixed = testContext({ stdin: list(item('IPPool', 'p')) });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, mixed)).toBe(1);
+    expect(JSON.parse(mixed.stdout()).results[0].diagnostics).toMatchObject([
+      { code: 'KIND_UNKNOWN', message: 'unknown resource type (IPPool) and/or version (projectcalico.org/v3)', hint: 'a FelixConfigurationList holds FelixConfigurations (apiVersion projectcalico.org/v3)' },
+    ]);
+    // the envelope is decoded strictly (v3.FelixConfigurationList)
+    const env = testContext({ stdin: list(item('FelixConfiguration', 'node.c'), 'metdata: {}\n') });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, env)).toBe(1);
+    expect(v.stderr() + JSON.stringify(JSON.parse(env.stdout()))).toContain('field in document is not recognized or is in the wrong location: metdata');
+  });
+
   it('get of an unknown kind names the kinds poolctl handles', async () => {
     await expect(get.run!({ resource: 'bgppeers', names: [], output: 'table', export: false, crd: false }, testContext())).rejects.toThrow("resource type 'bgppeers' is not supported");
   });
