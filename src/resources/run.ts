@@ -32,7 +32,7 @@ export interface ResourceArgs {
 }
 
 /** dryRunStore reads through a KindStore and checks writes as it would (existence, resourceVersion) without making them. */
-function dryRunStore(store: KindStore): KindStore {
+export function dryRunStore(store: KindStore): KindStore {
   const check = async (name: string, rv?: string) => {
     const cur = await store.get(name);
     if (rv && rv !== cur.metadata.resourceVersion) await store.update({ ...cur, metadata: { ...cur.metadata, resourceVersion: rv } }); // throws the ConflictError
