@@ -67,19 +67,20 @@ export interface HostRead {
  * chosen (iptables-flavour.ts), or nft's tables; the tools run concurrently. Its failures (a
  * missing tool, a tool that fails, the lock) are reported when planHost awaits them, in the
  * order a sequential read would. Reading needs root. `requested` may still be being decided
- * (a promise: nat apply and status wait for the FelixConfigurations' nftablesMode); nothing
- * is read, and the lock is not taken, before it is.
+ * (a promise: nat apply and status wait for the FelixConfigurations' nftablesMode): the lock
+ * and the reads every backend needs start at once, the backend's own once it is decided.
  */
 export function readHost(exec: HostExec, requested: Backend | 'auto' | Promise<RequestedBackend>, families: readonly Family[], opts: ReadOptions = {}): HostRead {
-  // a request still being decided (a FelixConfiguration's nftablesMode) holds everything back until it is
+  // a request still being decided (a FelixConfiguration's nftablesMode) holds back only the choice: the lock and the reads start now
   const req: Promise<RequestedBackend> = typeof requested === 'string' ? Promise.resolve({ backend: requested }) : requested;
-  // a missing tool is reported before the lock, whose flock(1) would be missing too
+  // a missing tool is reported before the lock, whose flock(1) would be missing too (a pending request: auto's tools; the chosen backend's are checked when it is)
   const lockOpts = opts.lock;
-  const lock: Promise<HostLock | null> = req.then((r) => {
-    if (!lockOpts) return null;
-    requireTools(exec, r.backend, families);
-    return lockHost(exec, lockOpts);
-  });
+  const lock: Promise<HostLock | null> = lockOpts
+    ? Promise.resolve().then(() => {
+        requireTools(exec, typeof requested === 'string' ? requested : 'auto', families);
+        return lockHost(exec, lockOpts);
+      })
+    : Promise.resolve(null);
   const chains = lock.then(() => listNftChains(exec));
   const legacy = lock.then(() => readLegacy(exec, families));
   const choice = req.then((r) =>
