@@ -290,9 +290,10 @@ export function workflowSuite(backend: CliBackend): void {
         expect(r.stderr).toContain('unknown heading CIDR, valid values are: NAME');
       });
 
-      it('patch, label and diff -f work for a FelixConfiguration through the kind registry, as for a pool', async () => {
+      const getFelix = async (): Promise<StoredJson & { spec: Record<string, unknown> }> => JSON.parse((await run(['get', 'felixconfig', 'default', '-o', 'json'])).stdout);
+
+      it('patch works for a FelixConfiguration through the kind registry, as for a pool', async () => {
         await seed(felix('default', { natOutgoingAddress: '192.0.2.1' }));
-        const getFelix = async (): Promise<StoredJson & { spec: Record<string, unknown> }> => JSON.parse((await run(['get', 'felixconfig', 'default', '-o', 'json'])).stdout);
         const before = await getFelix();
         let r = await run(['patch', 'felixconfig', 'default', '-p', '{"spec":{"natPortRange":"32768:40000"}}']);
         expect(r.code, r.stderr).toBe(0);
@@ -309,24 +310,34 @@ export function workflowSuite(backend: CliBackend): void {
         expect(r.code).toBe(1);
         expect(r.stderr).toContain('resource does not exist: FelixConfiguration(node.gone)');
 
-        // simultaneous patches of different fields all land (a conflict re-reads and re-applies)
+      });
+
+      it('simultaneous patches of different fields of a FelixConfiguration all land (a conflict re-reads and re-applies)', async () => {
+        await seed(felix('default', { natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' }));
         const fields = { natOutgoingExclusions: 'IPPoolsAndHostIPs', iptablesNATOutgoingInterfaceFilter: 'eth0', logPrefix: 'x', healthPort: 9199 };
         const all = await Promise.all(Object.entries(fields).map(([k, v]) => run(['patch', 'felixconfig', 'default', '-p', JSON.stringify({ spec: { [k]: v } })])));
         for (const x of all) expect(x.code, x.stderr).toBe(0);
         expect((await getFelix()).spec).toMatchObject({ ...fields, natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' });
-        r = await run(['patch', 'felixconfig', 'default', '--type', 'json', '-p', JSON.stringify(Object.keys(fields).map((k) => ({ op: 'remove', path: `/spec/${k}` })))]);
+        const r = await run(['patch', 'felixconfig', 'default', '--type', 'json', '-p', JSON.stringify(Object.keys(fields).map((k) => ({ op: 'remove', path: `/spec/${k}` })))]);
         expect(r.code, r.stderr).toBe(0);
+        expect(Object.keys((await getFelix()).spec)).not.toContain('logPrefix');
+      });
 
-        r = await run(['label', 'felixconfigs', 'default', 'team=net']);
+      it('label works for a FelixConfiguration, with calicoctl\'s messages', async () => {
+        await seed(felix('default', { natOutgoingAddress: '192.0.2.1' }));
+        let r = await run(['label', 'felixconfigs', 'default', 'team=net']);
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout).toBe('Successfully set label team on felixconfigs default\n');
         r = await run(['label', 'felixconfigs', 'default', 'team=edge']);
         expect(r.code).toBe(1);
         expect(r.stderr).toContain("failed to update label of felixconfigs default, key team is already present. please use '--overwrite' to set a new value");
-        now = await getFelix();
-        expect(now.metadata.labels).toEqual({ team: 'net' });
+        expect((await getFelix()).metadata.labels).toEqual({ team: 'net' });
+      });
 
-        r = await run(['diff', '-f', file('felix-same.json', felix('default', { natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' }).replace('"metadata":{"name":"default"}', '"metadata":{"name":"default","labels":{"team":"net"}}'))]);
+      it('diff -f shows what apply would change in a FelixConfiguration, beside pools', async () => {
+        await seed(JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default', labels: { team: 'net' } }, spec: { natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' } }));
+        const now = await getFelix();
+        let r = await run(['diff', '-f', file('felix-same.json', felix('default', { natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' }).replace('"metadata":{"name":"default"}', '"metadata":{"name":"default","labels":{"team":"net"}}'))]);
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout).toBe('');
         r = await run(['diff', '-f', file('felix.json', `${felix('default', { natOutgoingAddress: '192.0.2.9' })}\n---\n${felix('node.a', { natPortRange: 1000 })}`)]);
