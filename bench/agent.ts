@@ -187,6 +187,9 @@ export async function run(): Promise<void> {
     };
     const agentLat: number[] = [];
     const agentWriteMs: number[] = [];
+    // where each change's time went: etcd -> agent (watch) and waiting for the writer; the model
+    // of every pool; the desired state and its difference; ipset (the spawned tool)
+    const stages = { before: [] as number[], model: [] as number[], plan: [] as number[], tool: [] as number[] };
     for (let i = 0; i < CHANGES; i++) {
       const p = pool(`lat-${i}`, `172.${16 + (i >> 8)}.${i & 255}.0/24`, true);
       const stored = toStoredPool(p, { resourceVersion: '', uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, creationTimestamp: new Date().toISOString() });
@@ -194,6 +197,10 @@ export async function run(): Promise<void> {
       const w = await agent.wait((l) => l.msg === 'kernel write' && Number(l.revision) >= rev, 30_000);
       agentLat.push(w.doneMs - ackMs);
       agentWriteMs.push(w.ms);
+      stages.before.push(w.doneMs - ackMs - w.ms - w.modelMs);
+      stages.model.push(w.modelMs);
+      stages.plan.push(w.planMs);
+      stages.tool.push(w.toolMs);
       await new Promise((r) => setTimeout(r, 5));
     }
 
@@ -235,6 +242,10 @@ export async function run(): Promise<void> {
     row('agent: write ack -> kernel, p50', `${pct(a, 50).toFixed(1)} ms`, { value: pct(a, 50) / pct(b, 50), against: 'baseline p50', target: '<= 10 ms' });
     row('agent: write ack -> kernel, p99', `${pct(a, 99).toFixed(1)} ms`, { value: pct(a, 99) / pct(b, 99), against: 'baseline p99', target: '<= 30 ms' });
 
+    row(
+      'agent: where a change goes (medians)',
+      `watch+queue ${median(stages.before).toFixed(1)}, model ${median(stages.model).toFixed(1)}, plan ${median(stages.plan).toFixed(1)}, ipset ${median(stages.tool).toFixed(1)} ms`,
+    );
     const inc = median(agentWriteMs);
     row('incremental write (median of the changes)', `${inc.toFixed(2)} ms`);
     row('full write of the same state (first sync, 10,000 pools)', `${Number(full.ms).toFixed(1)} ms`, { value: Number(full.ms) / inc, against: 'incremental' });
