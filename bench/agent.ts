@@ -22,11 +22,14 @@ import { BIN, median, ROOT, row, section } from './harness.js';
  *   ratio     an incremental write (median of the 200) against the full write of the same
  *             state (the agent's first sync of the 10,000 pools), measured in this run
  * Needs root, iproute2, iptables, ipset and etcd; the namespace, etcd and every process are
- * removed at the end. POOLCTL_BENCH_AGENT_CHANGES sets the number of changes; POOLCTL_BENCH_AGENT_ENV
+ * removed at the end. POOLCTL_BENCH_AGENT_CHANGES sets the number of changes, POOLCTL_BENCH_AGENT_BIG=0
+ * leaves out the 100,000-pool run; POOLCTL_BENCH_AGENT_ENV
  * ("K=V K=V") adds to the agent's environment (e.g. NODE_OPTIONS, MALLOC_ARENA_MAX).
  */
 
 const CHANGES = Number(process.env.POOLCTL_BENCH_AGENT_CHANGES ?? 200);
+/** BIG: 0 (POOLCTL_BENCH_AGENT_BIG=0) leaves out the 100,000-pool memory run */
+const BIG = process.env.POOLCTL_BENCH_AGENT_BIG !== '0';
 const IP = findOnPath('ip', process.env) ?? 'ip';
 const now = (): number => performance.timeOrigin + performance.now();
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
@@ -261,6 +264,7 @@ export async function run(): Promise<void> {
     await agent.stop();
 
     // 100,000 pools: a new agent's memory once it has synced them
+    if (!BIG) return;
     await fill(etcd.endpoint, 10_000, 100_000);
     agent = startAgent(ns, bridge.endpoint);
     const big = await agent.wait((l) => l.msg === 'kernel write' && l.mode === 'full', 600_000);
