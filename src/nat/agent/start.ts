@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import type { Context } from '../../base/context.js';
 import { usageError } from '../../base/errors.js';
 import type { IptablesFlavour } from '../../host/iptables-flavour.js';
@@ -30,17 +29,6 @@ function nonNegative(name: string, n: number): number {
 }
 
 /**
- * YOUNG_GENERATION_FLAG keeps V8's young generation at its initial size (1 MiB semi-spaces)
- * for the agent's life. By default it grows to 16 MiB semi-spaces (up to ~48 MiB committed)
- * under the allocation of a big sync and stays there: with 100,000 pools that was a quarter
- * of the agent's resident memory, for a process that is idle almost always. The cost is more
- * frequent scavenges during a full sync (measured in bench/agent.ts). The growth factor is
- * read whenever the young generation would grow, so it takes effect when set at run time
- * (the semi-space size flags are read only when the heap is made).
- */
-const YOUNG_GENERATION_FLAG = '--semi-space-growth-factor=1';
-
-/**
  * runNatAgent checks nat agent's flags (Felix's as nat apply checks them), then runs the agent
  * (agent.ts) with the context's signals, stderr for the log, the datastore the global options
  * select, and the network namespace's NAT lock. It returns once the agent stopped on SIGTERM
@@ -62,7 +50,6 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
   const lockTimeoutS = nonNegative('lock-timeout', opts.lockTimeoutS);
   if (!ctx.signals) throw new Error('nat agent needs process signals');
   const log = createLogger(ctx.io.stderr, { format: opts.logFormat, level: opts.logLevel });
-  setFlagsFromString(YOUNG_GENERATION_FLAG);
   const exec = createHostExec({ env: ctx.env });
   await runAgent(
     {
