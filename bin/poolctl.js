@@ -1,2 +1,7 @@
 #!/usr/bin/env node
-import('../dist/main.js').then((m) => m.main(process));
+'use strict';
+// CommonJS (bin/package.json): see start-bundle.cjs.
+const { join } = require('node:path');
+const { startBundles } = require('./start-bundle.cjs');
+
+startBundles(join(__dirname, '..', 'dist')).main(process);

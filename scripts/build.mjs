@@ -1,6 +1,9 @@
 // Build: bundle src/cli/main.ts with esbuild into dist/ (ESM, code-split so each command
-// loads only what it needs). Runs on `npm ci` through the prepare script.
+// loads only what it needs), and the same CLI as one CommonJS file with a V8 code cache for
+// bin/poolctl.js's start-up (dist/poolctl.cjs, dist/poolctl.cjs.cache; see writeStartBundle).
+// Runs on `npm ci` through the prepare script.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,12 +19,9 @@ const REQUIRE_BANNER = "import { createRequire as __cr } from 'node:module'; con
 const i = process.argv.indexOf('--outdir');
 const outdir = i > 0 ? join(process.cwd(), process.argv[i + 1]) : join(root, 'dist');
 rmSync(outdir, { recursive: true, force: true });
-const { outputFiles } = await build({
-  entryPoints: { main: join(root, 'src/cli/main.ts') },
-  outdir,
+/** COMMON are the esbuild options both bundles share. */
+const COMMON = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: process.env.NOMINIFY ? false : true,
@@ -31,9 +31,16 @@ const { outputFiles } = await build({
   // string-width 8 costs ~60 ms at import (Unicode /v regexes); see scripts/shims/string-width.ts.
   alias: { 'string-width': join(root, 'scripts/shims/string-width.ts') },
   define: { __POOLCTL_VERSION__: JSON.stringify(pkg.version) },
-  banner: { js: REQUIRE_BANNER },
   logLevel: 'warning',
   write: false,
+};
+const { outputFiles } = await build({
+  ...COMMON,
+  entryPoints: { main: join(root, 'src/cli/main.ts') },
+  outdir,
+  splitting: true,
+  format: 'esm',
+  banner: { js: REQUIRE_BANNER },
 });
 // Only chunks with CommonJS code (yargs' helpers) call require: the others drop the banner,
 // whose createRequire costs ~60 us a chunk at start-up.
@@ -49,3 +56,53 @@ for (const f of outputFiles) {
 if (outdir !== join(root, 'dist')) {
   writeFileSync(join(outdir, 'run.js'), "import('./main.js').then((m) => m.main(process));\n");
 }
+
+/** IMPORT_META_BANNER gives the CommonJS bundles the import.meta.url their ESM sources read (etcd's proto path). */
+const IMPORT_META_BANNER = "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+
+/** START_COMMON are the options of the two CommonJS start bundles. */
+const START_COMMON = {
+  ...COMMON,
+  format: 'cjs',
+  // import() of the external etcd3/gRPC packages becomes require(): the ESM loader never starts.
+  supported: { 'dynamic-import': false },
+  define: { ...COMMON.define, 'import.meta.url': '__importMetaUrl' },
+  banner: { js: IMPORT_META_BANNER },
+};
+
+/** lineIsExternal makes main.ts's import('./line.js') load dist/poolctl-line.cjs (bin/start-bundle.cjs). */
+const lineIsExternal = {
+  name: 'line-is-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/line\.js$/ }, () => ({ path: './poolctl-line.cjs', external: true }));
+  },
+};
+
+/**
+ * writeStartBundles writes the CLI once more, as CommonJS, for bin/poolctl.js: dist/poolctl.cjs
+ * (main.ts: enough for `version`) and dist/poolctl-line.cjs (line.ts: every other command line)
+ * with a V8 code cache (dist/poolctl-line.cjs.cache), loaded through vm.Script
+ * (bin/start-bundle.cjs). Why (bench/startup.ts, profiled with --cpu-prof): in a single
+ * `nat explain` most of poolctl's own start-up time went to Node's ESM loader (~17 ms before
+ * any code of ours runs: an empty .mjs costs that over `node -e 0`, an empty .cjs nothing) and
+ * to compiling ~260 KB of chunks, which Node 20 cannot cache for ES modules (it has no
+ * module.enableCompileCache); a script can take cachedData. Imports of other modules stay lazy
+ * in the bundle (esbuild wraps each in a function run at its first import), so a command still
+ * runs only the code it needs. The cache is trained here: a child loads the bundles as
+ * bin/poolctl.js does, runs `nat explain` and `validate` on examples/pools.yaml (read only,
+ * output discarded) and writes the cache of every function compiled by then, after the
+ * bundle's hash (which the bundle's last line holds too: a cache of another build is never
+ * used; V8 rejects one of another V8 or other flags, and the bundle then compiles as usual).
+ */
+async function writeStartBundles() {
+  const [{ outputFiles: [main] }, { outputFiles: [line] }] = await Promise.all([
+    build({ ...START_COMMON, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(outdir, 'poolctl.cjs'), plugins: [lineIsExternal] }),
+    build({ ...START_COMMON, entryPoints: [join(root, 'src/cli/line.ts')], outfile: join(outdir, 'poolctl-line.cjs') }),
+  ]);
+  writeFileSync(main.path, main.contents);
+  // As a function expression (what Module.wrap makes of a module), which runBundle compiles as is.
+  writeFileSync(line.path, `(function (exports, require, module, __filename, __dirname) {${line.text}\n});`);
+  const train = spawnSync(process.execPath, [join(root, 'scripts', 'train-start-cache.cjs'), outdir], { cwd: root, encoding: 'utf8' });
+  if (train.status !== 0) throw new Error(`training the start-up code cache failed: ${train.stderr}`);
+}
+await writeStartBundles();

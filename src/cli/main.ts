@@ -1,8 +1,6 @@
 import type { IO, ProcessSignal, Signals } from '../base/context.js';
-import { dispatch } from './dispatch.js';
 import { ExitCode } from '../base/exit-codes.js';
 import type { BaseContext } from './make-context.js';
-import { reportError } from './report-error.js';
 import { versionText } from '../base/version-info.js';
 
 /** Proc is the part of the Node process main uses; tests pass their own. */
@@ -72,7 +70,7 @@ function endOnClosedPipe(proc: Proc): void {
 
 /**
  * main is poolctl's single entry and exit point. `version` is answered before anything else
- * loads; other command lines go through the fast parser (fast-args.ts, from the commands'
+ * loads (line.ts holds the rest); other command lines go through the fast parser (fast-args.ts, from the commands'
  * declared flags) and only help, completion and usage errors load yargs. Nothing below main
  * calls process.exit; main sets process.exitCode, decides which Node warnings to silence, and
  * ends the process early only when its output is closed (endOnClosedPipe).
@@ -99,6 +97,7 @@ export async function main(proc: Proc): Promise<void> {
   const signals: Signals | undefined =
     proc.on && proc.off ? { on: (s, h) => void proc.on!.call(proc, s, h), off: (s, h) => void proc.off!.call(proc, s, h) } : undefined;
   const base: BaseContext = { io, env: proc.env, cwd: proc.cwd(), ...(signals ? { signals } : {}) };
+  const { dispatch, reportError } = await import('./line.js');
   let code: number;
   try {
     code = await dispatch(args, base);

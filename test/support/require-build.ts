@@ -4,7 +4,7 @@ import type { TestProject } from 'vitest/node';
 import { BIN, ROOT } from './paths.js';
 
 /** BUILD_INPUTS are what scripts/build.mjs builds dist/ from. */
-const BUILD_INPUTS = ['src', 'schemas', 'package.json', 'scripts/build.mjs'];
+const BUILD_INPUTS = ['src', 'schemas', 'package.json', 'scripts/build.mjs', 'scripts/train-start-cache.cjs'];
 
 /** newest returns the latest modification time under a path and the file that has it. */
 function newest(path: string): { mtime: number; file: string } {
