@@ -6,15 +6,15 @@ import { WRITE_OPTIONS, withResultFormat } from './resource-flags.js';
 const USAGE_HINT = 'poolctl label ippools NAME key=value [--overwrite] | poolctl label ippools NAME key --remove';
 
 /**
- * label: set or remove one label of a pool, with calicoctl's rules and messages
+ * label: set or remove one label of a pool or FelixConfiguration, with calicoctl's rules and messages
  * (calicoctl/calicoctl/commands/label.go).
  */
 export default defineCommand({
   name: 'label',
-  describe: 'Set (key=value) or remove (key --remove) a label of an IPPool',
+  describe: 'Set (key=value) or remove (key --remove) a label of an IPPool or FelixConfiguration',
   positionals: [
-    { name: 'resource', required: true, describe: 'ippool (or ippools, ipp, ipps, pool, pools)' },
-    { name: 'name', required: true, describe: 'pool name' },
+    { name: 'resource', required: true, describe: 'ippool (or ippools, ipp, ipps, pool, pools) or felixconfiguration (felixconfig, ...)' },
+    { name: 'name', required: true, describe: 'resource name' },
     { name: 'label', required: true, describe: 'key=value to set, or key with --remove' },
   ],
   options: {
@@ -38,18 +38,19 @@ export default defineCommand({
       if (kv.length !== 2) throw usageError(`invalid label ${args.label}`, USAGE_HINT);
       change = { key: kv[0]!, value: kv[1]!, overwrite: args.overwrite };
     }
-    const [{ parseResourceArgs }, { labelModification, labelReport }, { runResourceCommand }] = await Promise.all([
+    const [{ parseKindArgs }, { labelModification, labelReport }, { runResourceCommand }] = await Promise.all([
       import('../resources/kinds.js'),
       import('../resources/modify.js'),
       import('../resources/run.js'),
     ]);
-    const [name] = parseResourceArgs([args.resource, args.name], 'poolctl label');
+    const { kind, names } = parseKindArgs([args.resource, args.name]);
+    const name = names[0];
     const what = `${args.resource} ${args.name}`;
     const outcome = {};
     return verdictExit(
       await runResourceCommand(
         'label',
-        { ...writeArgs, names: [name!], modify: labelModification(change, what, outcome), report: labelReport(change.key, what, outcome, args.dryRun) },
+        { ...writeArgs, names: [name!], kind, modify: labelModification(change, what, outcome), report: labelReport(change.key, what, outcome, args.dryRun) },
         ctx,
       ),
     );

@@ -36,5 +36,6 @@ export * from './felix/validate.js';
 export * from './felix/nat-settings.js';
 export * from './felix/port.js';
 export * from './felix/duration.js';
+export * from './felix/schema.js';
 export * from './felix/decode.js';
 export * from './kinds.js';

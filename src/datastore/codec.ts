@@ -1,45 +1,25 @@
-import { API_VERSION, KIND_IPPOOL, orderFelixSpec, setDefaults, type IPPool, type IPPoolSpec, type ObjectMeta } from '../core/index.js';
+import {
+  API_VERSION,
+  IPPOOL as CORE_IPPOOL,
+  IPPOOL_SPEC as CORE_IPPOOL_SPEC,
+  KIND_IPPOOL,
+  OBJECT_META as CORE_OBJECT_META,
+  orderFelixSpec,
+  setDefaults,
+  type GoType as CoreGoType,
+  type IPPool,
+  type IPPoolSpec,
+  type ObjectMeta,
+} from '../core/index.js';
 import type { ResourceValue, StoredPool, StoredResource } from './datastore.js';
 
 // Calico's resources are Go structs marshalled by encoding/json: fields in declaration order,
 // `omitempty` fields dropped when false, 0, "" or empty. poolctl keeps that shape for what it
 // stores (etcd values byte-compatible with calicoctl's) and prints (`get -o json`).
 
-/** Field order of metav1.ObjectMeta (k8s.io/apimachinery/pkg/apis/meta/v1/types.go). */
-const META_ORDER = [
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-] as const;
-
-/** Field order of IPPoolSpec (api/pkg/apis/projectcalico/v3/ippool.go, v3.31); all omitempty but cidr. */
-const SPEC_ORDER = [
-  'cidr',
-  'vxlanMode',
-  'ipipMode',
-  'natOutgoing',
-  'disabled',
-  'disableBGPExport',
-  'blockSize',
-  'nodeSelector',
-  'namespaceSelector',
-  'ipip',
-  'nat-outgoing',
-  'allowedUses',
-  'assignmentMode',
-] as const;
+/** Field order of metav1.ObjectMeta and of IPPoolSpec: core's Go types (core/ippool/schema.ts), the one field list; all omitempty but cidr. */
+const META_ORDER = CORE_OBJECT_META.fields.map((f) => f.json);
+const SPEC_ORDER = CORE_IPPOOL_SPEC.fields.map((f) => f.json);
 
 /** isDefaulted reports whether a spec has every field setDefaults fills in (the usual case: a checked pool). */
 function isDefaulted(spec: IPPoolSpec): boolean {
@@ -176,48 +156,42 @@ function goStruct(fields: Record<string, GoType>, pointer = false): GoStruct {
   return { fields, pointer, exact: new Map(Object.entries(fields)), lower: new Map(Object.keys(fields).map((k) => [k.toLowerCase(), k])) };
 }
 
-/** OBJECT_META is metav1.ObjectMeta's JSON fields (k8s.io/apimachinery/pkg/apis/meta/v1/types.go). */
-const OBJECT_META = goStruct({
-  name: 'string',
-  generateName: 'string',
-  namespace: 'string',
-  selfLink: 'string',
-  uid: 'string',
-  resourceVersion: 'string',
-  generation: 'int',
-  creationTimestamp: 'time',
-  deletionTimestamp: '*time',
-  deletionGracePeriodSeconds: '*int',
-  labels: 'map[string]string',
-  annotations: 'map[string]string',
-  ownerReferences: '[]struct',
-  finalizers: '[]string',
-  managedFields: '[]struct',
-});
+/**
+ * POINTERS are the fields of IPPool's Go struct that are pointers (null sets them to nil rather
+ * than leaving them as they were): metav1.ObjectMeta's deletionTimestamp and
+ * deletionGracePeriodSeconds, IPPoolSpec's ipip and assignmentMode (v3.31). The field lists
+ * themselves are core's (core/ippool/schema.ts).
+ */
+export const POINTERS: ReadonlySet<string> = new Set(['metadata.deletionTimestamp', 'metadata.deletionGracePeriodSeconds', 'spec.ipip', 'spec.assignmentMode']);
 
-/** IPPOOL_SPEC is IPPoolSpec's JSON fields (api/pkg/apis/projectcalico/v3/ippool.go, v3.31). */
-const IPPOOL_SPEC = goStruct({
-  cidr: 'string',
-  vxlanMode: 'string',
-  ipipMode: 'string',
-  natOutgoing: 'bool',
-  disabled: 'bool',
-  disableBGPExport: 'bool',
-  blockSize: 'int',
-  nodeSelector: 'string',
-  namespaceSelector: 'string',
-  ipip: goStruct({ enabled: 'bool', mode: 'string' }, true),
-  'nat-outgoing': 'bool',
-  allowedUses: '[]string',
-  assignmentMode: '*string',
-});
+/** decodeTypeOf is the decoding type of a core Go type at a field path (POINTERS say which are pointers). */
+function decodeTypeOf(t: CoreGoType, path: string): GoType {
+  const pointer = POINTERS.has(path);
+  switch (t.kind) {
+    case 'struct':
+      return goStruct(Object.fromEntries(t.fields.map((f) => [f.json, decodeTypeOf(f.type, path ? `${path}.${f.json}` : f.json)])), pointer);
+    case 'string':
+      return pointer ? '*string' : 'string';
+    case 'int':
+      return pointer ? '*int' : 'int';
+    case 'time':
+      return pointer ? '*time' : 'time';
+    case 'bool':
+      return 'bool';
+    case 'map':
+      return 'map[string]string';
+    case 'slice':
+      return t.elem?.kind === 'struct' ? '[]struct' : '[]string';
+    default:
+      throw new Error(`codec: no decoding for ${t.name} at ${path}`);
+  }
+}
 
 /**
- * IPPOOL is the IPPool struct: TypeMeta inline, metadata, spec. Its field lists are core's
- * GO_STRUCTS (a test keeps them equal), kept apart because reading pools must not load the
- * schema validator that module brings.
+ * IPPOOL is the IPPool struct as stored values are decoded: TypeMeta inline, metadata, spec,
+ * made from core's Go types (core/ippool/schema.ts IPPOOL), so the field list stands once.
  */
-export const IPPOOL = goStruct({ kind: 'string', apiVersion: 'string', metadata: OBJECT_META, spec: IPPOOL_SPEC });
+export const IPPOOL = decodeTypeOf(CORE_IPPOOL, '') as GoStruct;
 
 /** DecodeError is a stored value Go would refuse; message names the field. */
 class DecodeError extends Error {}

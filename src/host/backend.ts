@@ -66,6 +66,12 @@ export function requireTools(exec: HostExec, requested: Backend | 'auto', famili
   if (missing && !exec.has('nft')) throw toolMissing(missing);
 }
 
+/** RequestedBackend is a backend asked for and, for an explicit one, why (absent: --backend). */
+export interface RequestedBackend {
+  readonly backend: Backend | 'auto';
+  readonly why?: string;
+}
+
 /**
  * resolveBackend picks the backend. An explicit choice must have its tools (else HOST_TOOL_MISSING,
  * naming the package). `auto`, in order:
@@ -75,17 +81,19 @@ export function requireTools(exec: HostExec, requested: Backend | 'auto', famili
  *      (Felix's default dataplane);
  *   3. nft is installed -> nftables;
  *   4. otherwise HOST_TOOL_MISSING: install the iptables and ipset packages (or nftables).
- * `chains` is the listNftChains result when the caller has it (undefined: read it here).
+ * `chains` is the listNftChains result when the caller has it (undefined: read it here); `why`
+ * says what requested an explicit backend (--backend, or a FelixConfiguration's nftablesMode).
  */
 export async function resolveBackend(
   exec: HostExec,
   requested: Backend | 'auto',
   families: readonly Family[],
   chains?: readonly NftChainEntry[] | null,
+  why = 'chosen with --backend',
 ): Promise<BackendChoice> {
   if (requested !== 'auto') {
     requireTools(exec, requested, families);
-    return { backend: requested, why: 'chosen with --backend' };
+    return { backend: requested, why };
   }
   if (exec.has('nft')) {
     const found = await calicoTables(exec, chains === undefined ? await listNftChains(exec) : chains);

@@ -1,7 +1,7 @@
 import type { Family, NatModel } from '../core/index.js';
 import { applyIptables } from './apply-iptables.js';
 import { applyNftables } from './apply-nftables.js';
-import { listNftChains, otherBackendWarning, requireTools, resolveBackend, type BackendChoice } from './backend.js';
+import { listNftChains, otherBackendWarning, requireTools, resolveBackend, type BackendChoice, type RequestedBackend } from './backend.js';
 import { felixChainSigns, readFelixProcesses } from './felix-guard.js';
 import type { Backend } from './desired.js';
 import { NFT_TABLE } from '../render/nftables.js';
@@ -66,21 +66,26 @@ export interface HostRead {
  * and the warnings), then ipset save and the nat table per family in the iptables flavour
  * chosen (iptables-flavour.ts), or nft's tables; the tools run concurrently. Its failures (a
  * missing tool, a tool that fails, the lock) are reported when planHost awaits them, in the
- * order a sequential read would. Reading needs root.
+ * order a sequential read would. Reading needs root. `requested` may still be being decided
+ * (a promise: nat apply and status wait for the FelixConfigurations' nftablesMode): the lock
+ * and the reads every backend needs start at once, the backend's own once it is decided.
  */
-export function readHost(exec: HostExec, requested: Backend | 'auto', families: readonly Family[], opts: ReadOptions = {}): HostRead {
-  // a missing tool is reported before the lock, whose flock(1) would be missing too
+export function readHost(exec: HostExec, requested: Backend | 'auto' | Promise<RequestedBackend>, families: readonly Family[], opts: ReadOptions = {}): HostRead {
+  // a request still being decided (a FelixConfiguration's nftablesMode) holds back only the choice: the lock and the reads start now
+  const req: Promise<RequestedBackend> = typeof requested === 'string' ? Promise.resolve({ backend: requested }) : requested;
+  // a missing tool is reported before the lock, whose flock(1) would be missing too (a pending request: auto's tools; the chosen backend's are checked when it is)
   const lockOpts = opts.lock;
   const lock: Promise<HostLock | null> = lockOpts
     ? Promise.resolve().then(() => {
-        requireTools(exec, requested, families);
+        requireTools(exec, typeof requested === 'string' ? requested : 'auto', families);
         return lockHost(exec, lockOpts);
       })
     : Promise.resolve(null);
   const chains = lock.then(() => listNftChains(exec));
   const legacy = lock.then(() => readLegacy(exec, families));
-  const choice =
-    requested === 'auto' ? chains.then((c) => resolveBackend(exec, 'auto', families, c)) : lock.then(() => resolveBackend(exec, requested, families, null));
+  const choice = req.then((r) =>
+    r.backend === 'auto' ? chains.then((c) => resolveBackend(exec, 'auto', families, c)) : lock.then(() => resolveBackend(exec, r.backend, families, null, r.why)),
+  );
   const live = choice.then(async (c): Promise<LiveRead> => {
     if (c.backend === 'iptables') {
       const sets = readIpsets(exec, (n) => families.some((f) => setRole(n, f) !== null));

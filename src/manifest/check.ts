@@ -1,4 +1,4 @@
-import { checkFelixConfiguration, checkIPPool, type CheckContext, type CheckResult, type FelixCheck } from '../core/index.js';
+import { checkFelixConfiguration, checkIPPool, type CheckContext, type CheckResult, type FelixCheck, type FelixCheckContext } from '../core/index.js';
 import { bounded, type LoadedResource } from './load.js';
 
 /**
@@ -22,8 +22,8 @@ export function checkResource(res: LoadedResource, ctx: CheckContext): CheckResu
  * core's checkFelixConfiguration) and places its diagnostics in the source (at most
  * MAX_DIAGNOSTICS), after the loader's own warnings about it, as checkResource.
  */
-export function checkOtherResource(res: LoadedResource): FelixCheck {
-  const r = checkFelixConfiguration(res.value);
+export function checkOtherResource(res: LoadedResource, ctx: FelixCheckContext = {}): FelixCheck {
+  const r = checkFelixConfiguration(res.value, ctx);
   const loader = res.diagnostics;
   if (r.diagnostics.length === 0 && !loader) return r;
   const placed = bounded(res, r.diagnostics);

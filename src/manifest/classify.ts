@@ -1,4 +1,4 @@
-import { API_VERSION, CRD_API_VERSION, KIND_FELIX_CONFIGURATION, KIND_IPPOOL, KIND_IPPOOL_LIST, type ResourceForm } from '../core/index.js';
+import { API_VERSION, CRD_API_VERSION, KIND_FELIX_CONFIGURATION, KIND_FELIX_CONFIGURATION_LIST, KIND_IPPOOL, KIND_IPPOOL_LIST, type ResourceForm } from '../core/index.js';
 
 /**
  * What a document is, by its apiVersion and kind (spec/ippool.md, decision 6): an IPPool poolctl
@@ -58,7 +58,8 @@ const KUBERNETES_CORE_KINDS: ReadonlySet<string> = new Set(['Node', 'List']);
 export type Classification =
   // 'pool': a resource poolctl judges, of a kind of the registry (core/kinds.ts): an IPPool, or a FelixConfiguration (v3 form)
   | { readonly class: 'pool'; readonly form: ResourceForm }
-  | { readonly class: 'list'; readonly list: 'v3' | 'v1' }
+  // 'list': a v3 List of a registry kind (item: the kind its items must be: IPPoolList, FelixConfigurationList), or kubectl's v1 List (item '')
+  | { readonly class: 'list'; readonly list: 'v3' | 'v1'; readonly item: string }
   | { readonly class: 'not-handled'; readonly message: string; readonly hint: string }
   | { readonly class: 'unknown'; readonly hint: string; readonly path: '/kind' | '/apiVersion' | '' }
   | { readonly class: 'other' };
@@ -66,8 +67,9 @@ export type Classification =
 /** The classifications without details, shared (a document is classified on a hot path). */
 const POOL_V3: Classification = { class: 'pool', form: 'v3' };
 const POOL_CRD: Classification = { class: 'pool', form: 'crd' };
-const LIST_V3: Classification = { class: 'list', list: 'v3' };
-const LIST_V1: Classification = { class: 'list', list: 'v1' };
+const LIST_V3: Classification = { class: 'list', list: 'v3', item: KIND_IPPOOL };
+const LIST_FELIX: Classification = { class: 'list', list: 'v3', item: KIND_FELIX_CONFIGURATION };
+const LIST_V1: Classification = { class: 'list', list: 'v1', item: '' };
 const OTHER: Classification = { class: 'other' };
 
 /** groupOf is an apiVersion's API group ('' for the core group, `v1`). */
@@ -104,6 +106,8 @@ export function classify(apiVersion: string | undefined, kind: string | undefine
   if (apiVersion === API_VERSION) {
     if (kind === KIND_IPPOOL || kind === KIND_FELIX_CONFIGURATION) return POOL_V3;
     if (kind === KIND_IPPOOL_LIST && hasItems) return LIST_V3;
+    // calicoctl registers each kind's List (resourcemgr registerResource) and reads its items (convertToSliceOfResources)
+    if (kind === KIND_FELIX_CONFIGURATION_LIST && hasItems) return LIST_FELIX;
     if (CALICO_KINDS.has(kind) || (kind.endsWith('List') && CALICO_KINDS.has(kind.slice(0, -4)))) {
       return {
         class: 'not-handled',

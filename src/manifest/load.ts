@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { API_VERSION, checkIPPoolSchema, foldKey, IPPOOL_LIST, KIND_IPPOOL, KIND_IPPOOL_LIST, V1_LIST, type Diagnostic, type ResourceForm } from '../core/index.js';
+import { API_VERSION, checkIPPoolSchema, FELIX_CONFIGURATION_LIST, foldKey, IPPOOL_LIST, KIND_IPPOOL, V1_LIST, type Diagnostic, type ResourceForm } from '../core/index.js';
 import { classify, V1_LIST_HINT } from './classify.js';
 import { DocumentReader, loadParsers, NEED_PARSERS, type ParsedDocument, type Position } from './documents.js';
 import { readInputs } from './read-input.js';
@@ -295,7 +295,7 @@ class Walker {
     const kind = typeof value.kind === 'string' ? value.kind : undefined;
     const c = classify(apiVersion, kind, Array.isArray(value.items));
     if (c.class === 'list') {
-      this.list(value, prefix, c.list);
+      this.list(value, prefix, c.list, c.item);
       return;
     }
     const res = new Resource(this.first + this.count++, this.doc, this.file, prefix, value, c.class === 'pool' ? c.form : 'v3');
@@ -319,12 +319,14 @@ class Walker {
 
   /**
    * list hands a list's items to the visitor after checking its envelope as calicoctl decodes
-   * it (strictly); a v1 List holding projectcalico.org/v3 items is refused as a whole
-   * (calicoctl cannot load a v1 List at all; its kubectl form is poolctl's addition).
+   * it (strictly); a v3 List's items must be of its kind (`item`: an IPPoolList holds IPPools,
+   * a FelixConfigurationList FelixConfigurations, as calicoctl's typed lists); a v1 List
+   * holding projectcalico.org/v3 items is refused as a whole (calicoctl cannot load a v1 List
+   * at all; its kubectl form is poolctl's addition).
    */
-  private list(value: Record<string, unknown>, prefix: string, list: 'v3' | 'v1'): void {
+  private list(value: Record<string, unknown>, prefix: string, list: 'v3' | 'v1', item: string): void {
     const items = Array.isArray(value.items) ? value.items : [];
-    const envelope = checkIPPoolSchema(value, list === 'v3' ? IPPOOL_LIST : V1_LIST);
+    const envelope = checkIPPoolSchema(value, list === 'v1' ? V1_LIST : item === KIND_IPPOOL ? IPPOOL_LIST : FELIX_CONFIGURATION_LIST);
     for (const d of envelope.diagnostics) {
       this.v.diagnostic({ ...d, path: prefix + (d.path ?? ''), file: this.file, document: this.doc.index, ...this.at(prefix + (d.path ?? ''), d.code === 'FIELD_UNKNOWN' ? 'key' : 'value') });
     }
@@ -341,22 +343,22 @@ class Walker {
       });
       return;
     }
-    items.forEach((item, i) => {
+    items.forEach((x, i) => {
       const at = `${prefix}/items/${i}`;
-      if (list === 'v3' && isRecord(item) && (item.apiVersion !== API_VERSION || item.kind !== KIND_IPPOOL)) {
+      if (list === 'v3' && isRecord(x) && (x.apiVersion !== API_VERSION || x.kind !== item)) {
         this.v.diagnostic({
           code: 'KIND_UNKNOWN',
           severity: 'error',
-          message: `unknown resource type (${String(item.kind ?? '')}) and/or version (${String(item.apiVersion ?? '')})`,
+          message: `unknown resource type (${String(x.kind ?? '')}) and/or version (${String(x.apiVersion ?? '')})`,
           path: `${at}/kind`,
-          hint: `an ${KIND_IPPOOL_LIST} holds IPPools (apiVersion ${API_VERSION})`,
+          hint: `${/^[AEIOU]/.test(item) ? 'an' : 'a'} ${item}List holds ${item}s (apiVersion ${API_VERSION})`,
           file: this.file,
           document: this.doc.index,
           ...this.at(`${at}/kind`),
         });
         return;
       }
-      this.value(item, at);
+      this.value(x, at);
     });
   }
 }

@@ -1,4 +1,4 @@
-import { FELIX_CONFIGURATION_KIND, kindByName, OverlapIndex, type CheckResult, type Diagnostic, type IPPool } from '../core/index.js';
+import { FELIX_CONFIGURATION_KIND, kindByName, OverlapIndex, type CheckResult, type Diagnostic, type FelixCheck, type IPPool } from '../core/index.js';
 import { checkOtherResource, checkResource } from './check.js';
 import { positioned, visitManifests, type LoadedResource, type LoadOptions } from './load.js';
 
@@ -99,6 +99,8 @@ class Judge {
   private readonly pools = new Map<string, IPPool>();
   /** stored are the resourceVersions of the store's pools not updated by an earlier document. */
   private readonly stored = new Map<string, string>();
+  /** felixNames are the FelixConfigurations accepted so far (create's DUPLICATE_NAME). */
+  private readonly felixNames = new Set<string>();
 
   constructor(
     store: readonly IPPool[],
@@ -110,6 +112,19 @@ class Judge {
       if (op !== 'create') this.pools.set(p.metadata.name, p);
       if (op !== 'create' && p.metadata.resourceVersion) this.stored.set(p.metadata.name, p.metadata.resourceVersion);
     }
+  }
+
+  /**
+   * judgeFelix judges a FelixConfiguration (checkOtherResource); for create, a name an earlier
+   * FelixConfiguration of the input took is DUPLICATE_NAME, as for pools (apply and replace
+   * make the later one an update of it).
+   */
+  judgeFelix(r: LoadedResource): FelixCheck {
+    if (this.op !== 'create') return checkOtherResource(r);
+    const fc = checkOtherResource(r, { earlier: this.felixNames });
+    const name = fc.resource.metadata.name;
+    if (fc.valid && typeof name === 'string') this.felixNames.add(name);
+    return fc;
   }
 
   judge(r: LoadedResource): CheckResult {
@@ -206,7 +221,7 @@ export async function streamValidation(
       flush();
       if (kindByName(r.kind) === FELIX_CONFIGURATION_KIND) {
         // a FelixConfiguration: decoding and Calico's validator (checkFelixConfiguration)
-        const fc = checkOtherResource(r);
+        const fc = judge.judgeFelix(r);
         const o = r.origin;
         const name = fc.resource.metadata.name;
         const diagnostics = fc.diagnostics.length > 0 ? fc.diagnostics : NO_DIAGNOSTICS;

@@ -1,6 +1,7 @@
 import type { Context } from '../base/context.js';
 import { PoolctlError } from '../base/errors.js';
 import type { Backend } from '../host/desired.js';
+import type { RequestedBackend } from '../host/backend.js';
 import type { IptablesFlavour } from '../host/iptables-flavour.js';
 import type { HostPlan } from '../host/nat-host.js';
 import type { PoolSource } from './pools.js';
@@ -13,7 +14,8 @@ export type BackendRequest = Backend | 'auto';
 export interface HostPlanOptions {
   readonly source: PoolSource;
   readonly settings: FelixSettingsInput;
-  readonly backend: BackendRequest;
+  /** backend is --backend; absent: the FelixConfigurations' nftablesMode chooses, else auto (core felixBackend). */
+  readonly backend?: BackendRequest;
   /** iptablesBackend is the iptables flavour (host/iptables-flavour.ts documents auto). */
   readonly iptablesBackend: IptablesFlavour | 'auto';
   /** lockTimeoutMs is how long to wait for the host lock another run holds (host/host-lock.ts). */
@@ -32,17 +34,18 @@ export interface HostPlanOptions {
  * planHostNat is nat apply's and nat status's common start: root check, the Felix flags,
  * pools and FelixConfigurations (files or the datastore) and the settings resolved from them
  * for the node, the model (both families, as Felix with IPv6 enabled), then the live state of
- * the backend compared with it, read under the host lock (waiting for another run, saying so
+ * the backend (--backend, else the FelixConfigurations' nftablesMode, else auto) compared with it, read under the host lock (waiting for another run, saying so
  * on stderr). The kernel is read while the pools load and the model is built (the read needs
  * neither); if those fail, the tools still running are stopped and the lock let go. The caller
  * lets go of it with plan.release() when done.
  */
 export async function planHostNat(opts: HostPlanOptions, ctx: Context): Promise<HostPlan> {
-  const [{ createHostExec }, { planHost, readHost }, { loadNatInputs, natModelOf }, { parseNatSettings }] = await Promise.all([
+  const [{ createHostExec }, { planHost, readHost }, { loadNatInputs, natModelOf }, { parseNatSettings }, { felixBackend }] = await Promise.all([
     import('../host/host-exec.js'),
     import('../host/nat-host.js'),
     import('./pools.js'),
     import('./settings.js'),
+    import('../core/index.js'),
   ]);
   const abort = new AbortController();
   const exec = createHostExec({ env: ctx.env, signal: abort.signal });
@@ -55,15 +58,27 @@ export async function planHostNat(opts: HostPlanOptions, ctx: Context): Promise<
     onWait: (m: string) => ctx.io.stderr.write(`${m}\n`),
     besideAgent: opts.writes ? ('refuse' as const) : ('read' as const),
   };
-  const read = readHost(exec, opts.backend, families, { iptablesBackend: opts.iptablesBackend, lock });
+  // Without --backend, the node's FelixConfigurations choose (nftablesMode), so the kernel is read once they are loaded.
+  let decide: ((r: RequestedBackend) => void) | undefined;
+  let refuse: ((e: unknown) => void) | undefined;
+  const requested =
+    opts.backend ??
+    new Promise<RequestedBackend>((resolve, reject) => {
+      decide = resolve;
+      refuse = reject;
+    });
+  const read = readHost(exec, requested, families, { iptablesBackend: opts.iptablesBackend, lock });
   try {
     const { pools, warnings, resolved } = await loadNatInputs(opts.source, opts.settings, ctx, opts.what);
+    const chosen = felixBackend(resolved.felix);
+    decide?.(chosen ?? { backend: 'auto' });
     for (const w of warnings) ctx.io.stderr.write(w);
     const model = await natModelOf(pools, resolved.settings, families, ctx, 'leave out --nat-outgoing-address, or natOutgoing on the IPv6 pools');
     const plan = await planHost(model, read);
     for (const w of plan.warnings) ctx.io.stderr.write(`warning: ${w}\n`);
     return plan;
   } catch (e) {
+    refuse?.(e);
     abort.abort();
     await read.release();
     throw e;

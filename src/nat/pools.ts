@@ -100,6 +100,8 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
   const poolNotices: Diagnostic[] = [];
   const byName = new Map<string, Kept>();
   const felixByName = new Map<string, FelixConfiguration>();
+  /** felixAt is where each FelixConfiguration name was last defined (for DUPLICATE_NAME). */
+  const felixAt = new Map<string, string>();
   let poolCount = 0;
   // Each resource is read as its document is parsed (visitManifests), so no parsed document outlives its pool.
   const resource = (res: LoadedResource): void => {
@@ -109,7 +111,20 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
       const fc = decodeFelixConfiguration(res.value);
       const found = fc.diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
       for (const d of bounded(res, found)) (d.severity === 'error' ? poolErrors : poolNotices).push(d);
-      felixByName.set(fc.resource.metadata.name, fc.resource);
+      const name = fc.resource.metadata.name;
+      const earlier = felixAt.get(name);
+      if (earlier) {
+        poolNotices.push(
+          at({
+            code: 'DUPLICATE_NAME',
+            severity: 'warning',
+            message: `FelixConfiguration(${name}) is also defined at ${earlier}; this later one is used, as apply -f would leave it`,
+            path: '/metadata/name',
+          }),
+        );
+      }
+      felixAt.set(name, `${res.origin.file}:${res.origin.line}:${res.origin.column}`);
+      felixByName.set(name, fc.resource);
       return;
     }
     poolCount++;

@@ -1,4 +1,4 @@
-import { formatOrigin, writeIPv6Words, type CompiledNat, type CompiledRule, type Family, type FelixNatSettings, type FlowQuery, type FlowScanner, type NatDecision, type NatReason, type SettingValue } from '../core/index.js';
+import { felixBackend, formatOrigin, writeIPv6Words, type CompiledNat, type CompiledRule, type Family, type FelixNatSettings, type FlowQuery, type FlowScanner, type NatDecision, type NatReason, type SettingValue } from '../core/index.js';
 import { jsonSafe, visible } from '../base/terminal-text.js';
 import { chunk, TextBuffer, type TextChunk } from '../render/text-buffer.js';
 import { PLAIN, type Paint } from './paint.js';
@@ -80,8 +80,8 @@ function settingValueText(v: unknown): string {
 /**
  * formatSettingsText lists the Felix settings a decision was made with and where each came
  * from (`natOutgoingAddress 192.0.2.1 from FelixConfiguration node.worker-1`); a value Felix
- * refuses is named with Felix's reason, and bpfEnabled true says the iptables/nftables view
- * does not apply.
+ * refuses is named with Felix's reason, the NAT backend the settings choose (felixBackend) and
+ * why, and bpfEnabled true says the iptables/nftables view does not apply.
  */
 export function formatSettingsText(f: FelixNatSettings): string {
   const lines = ['', `  Felix settings for node ${f.node}:`];
@@ -90,6 +90,12 @@ export function formatSettingsText(f: FelixNatSettings): string {
     const bad = s.invalid ? ` (${JSON.stringify(s.raw)} is invalid: ${s.invalid}; Felix uses its default)` : '';
     lines.push(`    ${name} ${settingValueText(s.value)} from ${formatOrigin(s.origin)}${bad}`);
   }
+  const b = felixBackend(f);
+  lines.push(
+    b
+      ? `    NAT backend ${b.backend}: ${b.why} (nat apply, status, render and agent follow it; --backend overrides)`
+      : '    NAT backend: no FelixConfiguration sets nftablesMode, so nat apply, status and agent detect it on the host (--backend auto) and nat render prints iptables',
+  );
   if (f.bpfEnabled.value) lines.push('', '  bpfEnabled: Felix does outgoing NAT in eBPF programs on this node; the iptables/nftables decision above does not apply there');
   return `${lines.join('\n')}\n`;
 }
@@ -101,6 +107,8 @@ export function settingsJson(f: FelixNatSettings): Record<string, unknown> {
     const s = f[name] as SettingValue<unknown>;
     out[name] = { value: s.value ?? null, from: formatOrigin(s.origin), ...(s.invalid ? { invalid: s.invalid, raw: s.raw } : {}) };
   }
+  const b = felixBackend(f);
+  out.backend = b ? { value: b.backend, from: b.why } : { value: 'auto', from: 'no FelixConfiguration sets nftablesMode: detected on the host' };
   return out;
 }
 

@@ -30,7 +30,7 @@ function toInput(res: LoadedResource): ResourceInput {
       kind,
       name: res.name ?? '',
       ...(res.resourceVersion ? { resourceVersion: res.resourceVersion } : {}),
-      checkOther: () => (judged ??= checkOtherResource(res)),
+      checkOther: (ctx) => (ctx?.earlier?.size ? checkOtherResource(res, ctx) : (judged ??= checkOtherResource(res))),
     };
   }
   return {

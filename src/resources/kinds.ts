@@ -1,5 +1,5 @@
 import { usageError, type PoolctlError } from '../base/errors.js';
-import { IPPOOL_KIND, kindByWord, RESOURCE_KINDS, type ResourceKind } from '../core/index.js';
+import { kindByWord, RESOURCE_KINDS, type ResourceKind } from '../core/index.js';
 
 function unsupportedKind(kind: string): PoolctlError {
   return usageError(`resource type '${kind}' is not supported`, `poolctl handles ${RESOURCE_KINDS.map((k) => `${k.kind}s (${k.aliases.join(', ')})`).join(' and ')}`);
@@ -12,7 +12,7 @@ export interface KindArgs {
 }
 
 /**
- * parseKindArgs reads `get`/`delete` positionals: a kind followed by names (`ippool a b`,
+ * parseKindArgs reads the positionals of `get`, `delete`, `patch` and `label`: a kind followed by names (`ippool a b`,
  * `felixconfig default`), or only kubectl-style `KIND/NAME` words (`ippool/a pools/b`, what
  * `-o name` prints), all of one kind. A word that names no kind of the registry is
  * `resource type '<k>' is not supported`; an empty name `resource name may not be empty`, as
@@ -41,20 +41,4 @@ export function parseKindArgs(words: readonly string[]): KindArgs {
   }
   if (names.some((n) => n === '')) throw usageError('resource name may not be empty');
   return { kind: kind!, names };
-}
-
-/**
- * parseResourceArgs is parseKindArgs for commands that handle IPPools only (patch, label): the
- * names, or `resource type '<k>' is not supported by this command` for another kind, with a
- * hint naming the command and what to do for the other kind instead.
- */
-export function parseResourceArgs(words: readonly string[], command = 'this command'): string[] {
-  const { kind, names } = parseKindArgs(words);
-  if (kind !== IPPOOL_KIND) {
-    throw usageError(
-      `resource type '${words[0]!.split('/')[0]}' is not supported by this command`,
-      `${command} handles IPPools only (${IPPOOL_KIND.aliases.join(', ')}); for a ${kind.kind}: poolctl get ${kind.aliases[0]} NAME -o yaml > f.yaml, edit it, poolctl apply -f f.yaml`,
-    );
-  }
-  return names;
 }

@@ -1,6 +1,6 @@
-import { checkIPPool, OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck, type IPPool, type ResourceKind, type Result } from '../core/index.js';
+import { checkFelixConfiguration, checkIPPool, OverlapIndex, setDefaults, type CheckContext, type CheckResult, type Diagnostic, type FelixCheck, type FelixCheckContext, type IPPool, type ResourceKind, type Result } from '../core/index.js';
 import type { BatchStep, KindStore, ResourceValue, StoredPool, StoredResource, Txn } from '../datastore/datastore.js';
-import { AlreadyExistsError, NotFoundError } from '../datastore/errors.js';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../datastore/errors.js';
 
 // What create, apply, replace and delete do to one resource, as batch steps (datastore.ts):
 // each runs inside the datastore's consistent view, so the checks below (overlaps, existence,
@@ -24,8 +24,8 @@ export interface ResourceInput {
   /** resourceVersion is metadata.resourceVersion as written, if any: a precondition. */
   readonly resourceVersion?: string;
   check?(ctx: CheckContext, withoutResourceVersion?: boolean): CheckResult;
-  /** checkOther judges a resource of another kind than IPPool (FelixConfiguration) as clientv3 would on a write. */
-  checkOther?(): FelixCheck;
+  /** checkOther judges a resource of another kind than IPPool (FelixConfiguration) as clientv3 would on a write (ctx: create's earlier names). */
+  checkOther?(ctx?: FelixCheckContext): FelixCheck;
 }
 
 function check(input: ResourceInput, ctx: CheckContext, withoutResourceVersion = false): CheckResult {
@@ -283,15 +283,59 @@ function sameOtherContent(next: ResourceValue, cur: StoredResource): boolean {
   return canonical(pick(next)) === canonical(pick(cur));
 }
 
+/** MODIFY_ATTEMPTS bounds modifyOther's re-reads when other writers keep getting in first. */
+const MODIFY_ATTEMPTS = 10;
+
+/**
+ * modifyOther is `patch` and `label` of another kind than IPPool (modifyStep's rules through a
+ * KindStore): read the resource (NotFoundError), let `modify` make the new document from its
+ * JSON, judge it as clientv3's Update would (checkFelixConfiguration: strict decoding, defaults,
+ * the validator; a rename is refused), and write it conditional on the version read; when
+ * another writer got in first (ConflictError) it reads again and re-applies the change, so
+ * concurrent changes of different fields all land. A resourceVersion the patch itself sets is
+ * a precondition instead (no retry). Nothing is written when the result equals the stored
+ * resource (`unchanged`).
+ */
+async function modifyOther(store: KindStore, input: ResourceInput, modify: Modify, done: Action): Promise<OpResult> {
+  for (let attempt = 1; ; attempt++) {
+    const cur = await store.get(input.name);
+    const m = modify(JSON.parse(JSON.stringify(cur)) as Record<string, unknown>);
+    if (!m.ok) return { action: 'invalid', diagnostics: m.error };
+    const name = (m.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (name !== cur.metadata.name) {
+      const message = `the patch changes metadata.name from '${cur.metadata.name}' to '${String(name ?? '')}': a resource cannot be renamed`;
+      return { action: 'invalid', diagnostics: [{ code: 'PATCH_FAILED', severity: 'error', message, path: '/metadata/name' }] };
+    }
+    const r = checkFelixConfiguration(m.value);
+    if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
+    const own = resourceVersionOf(m.value);
+    const rv = own && own !== cur.metadata.resourceVersion ? own : cur.metadata.resourceVersion;
+    const value: ResourceValue = r.resource;
+    if (sameOtherContent(value, cur) && rv === cur.metadata.resourceVersion) return { action: 'unchanged', warnings: warningsOf(r.diagnostics) };
+    try {
+      await store.update({ ...value, metadata: { ...value.metadata, resourceVersion: rv } });
+      return { action: done, warnings: warningsOf(r.diagnostics) };
+    } catch (e) {
+      if (!(e instanceof ConflictError) || rv !== cur.metadata.resourceVersion || attempt >= MODIFY_ATTEMPTS) throw e;
+    }
+  }
+}
+
 /**
  * otherKindStep is what a verb does to one resource of another kind than IPPool, through its
  * KindStore (clientv3's FelixConfigurations().Create/Update/Delete after setDefaults and the
  * validator): create (AlreadyExists, or skipped with skipExists), apply (create, else update
  * with the stored metadata; `unchanged` when labels, annotations and spec are the same),
  * replace (update: NotFound if missing, the input's resourceVersion a precondition), delete
- * (with skipNotExists). Datastore failures are thrown, as from a batch step.
+ * (with skipNotExists). Datastore failures are thrown, as from a batch step. `created` are the
+ * names created earlier in the same input: create fails a second one with DUPLICATE_NAME (as
+ * a second IPPool of a name), or skips it with skipExists.
  */
-export async function otherKindStep(verb: Verb, store: KindStore, input: ResourceInput, opts: OpOptions = {}): Promise<OpResult> {
+export async function otherKindStep(verb: Verb, store: KindStore, input: ResourceInput, opts: OpOptions = {}, created?: Set<string>): Promise<OpResult> {
+  if (verb === 'patch' || verb === 'label') {
+    if (!opts.modify) throw new Error(`${verb} needs a modification`);
+    return modifyOther(store, input, opts.modify, verb === 'patch' ? 'patched' : 'labeled');
+  }
   if (verb === 'delete') {
     try {
       await store.delete(input.name, input.resourceVersion);
@@ -302,13 +346,18 @@ export async function otherKindStep(verb: Verb, store: KindStore, input: Resourc
     }
   }
   if (!input.checkOther) throw new Error(`resource ${input.name} has no document to check`);
-  const r = input.checkOther();
-  if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
+  const r = input.checkOther(verb === 'create' && created ? { earlier: created } : undefined);
+  if (!r.valid) {
+    const errors = errorsOf(r.diagnostics);
+    if (opts.skipExists && errors.every((d) => EXISTS.has(d.code))) return { action: 'skipped', warnings: warningsOf(r.diagnostics) };
+    return { action: 'invalid', diagnostics: r.diagnostics };
+  }
   const warnings = warningsOf(r.diagnostics);
   const value: ResourceValue = r.resource;
   if (verb === 'create') {
     try {
       await store.create(value);
+      created?.add(value.metadata.name);
       return { action: 'created', warnings };
     } catch (e) {
       if (opts.skipExists && e instanceof AlreadyExistsError) return { action: 'skipped', warnings };

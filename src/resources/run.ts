@@ -32,7 +32,7 @@ export interface ResourceArgs {
 }
 
 /** dryRunStore reads through a KindStore and checks writes as it would (existence, resourceVersion) without making them. */
-function dryRunStore(store: KindStore): KindStore {
+export function dryRunStore(store: KindStore): KindStore {
   const check = async (name: string, rv?: string) => {
     const cur = await store.get(name);
     if (rv && rv !== cur.metadata.resourceVersion) await store.update({ ...cur, metadata: { ...cur.metadata, resourceVersion: rv } }); // throws the ConflictError
@@ -78,12 +78,16 @@ async function runAll(
         : await ds.batch(poolInputs, stepFor(verb, opts), { dryRun: opts.dryRun, onCommitted: opts.onCommitted });
     pools.forEach((i, k) => (outcomes[i] = got[k]!));
   }
+  // the names each kind's creates took so far: a second create of a name is DUPLICATE_NAME
+  const created = new Map<ResourceKind, Set<string>>();
   for (let i = 0; i < inputs.length; i++) {
     if (outcomes[i]) continue;
     const input = inputs[i]!;
     const real = ds.resources(input.kind!.plural as 'felixconfigurations');
+    let names = created.get(input.kind!);
+    if (!names) created.set(input.kind!, (names = new Set()));
     try {
-      outcomes[i] = { ok: true, value: await otherKindStep(verb, opts.dryRun ? dryRunStore(real) : real, input, opts) };
+      outcomes[i] = { ok: true, value: await otherKindStep(verb, opts.dryRun ? dryRunStore(real) : real, input, opts, names) };
     } catch (e) {
       outcomes[i] = { ok: false, error: e as Error };
     }

@@ -93,6 +93,77 @@ describe('FelixConfiguration as a resource kind', () => {
     expect(report.results[0].diagnostics[0]).toMatchObject({ message: 'port range invalid, port number must be between 1 and 65535', line: 6 });
   });
 
+  it('a second FelixConfiguration of a name in one input is DUPLICATE_NAME for create and validate, as a second IPPool is', async () => {
+    const twice = [felix('default', '  natPortRange: 32768:40000\n'), felix('default', '  natPortRange: 32768:50000\n')].join('---\n');
+    const pools = [pool('p', '10.1.0.0/16'), pool('p', '10.2.0.0/16')].join('---\n');
+    const v = testContext({ stdin: twice });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, v)).toBe(1);
+    const fr = JSON.parse(v.stdout()).results;
+    const vp = testContext({ stdin: pools });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, vp)).toBe(1);
+    const pr = JSON.parse(vp.stdout()).results;
+    expect(fr.map((r: { status: string }) => r.status)).toEqual(['valid', 'invalid']);
+    expect(pr.map((r: { status: string }) => r.status)).toEqual(['valid', 'invalid']);
+    // the same code, text and place as the pool's (the later document's name)
+    expect(fr[1].diagnostics).toMatchObject([{ code: 'DUPLICATE_NAME', message: 'resource already exists: FelixConfiguration(default)', line: 11, column: 9 }]);
+    expect(pr[1].diagnostics).toMatchObject([{ code: 'DUPLICATE_NAME', message: 'resource already exists: IPPool(p)', line: 11, column: 9 }]);
+    // apply takes the later one as an update of the earlier, as for pools
+    const va = testContext({ stdin: twice });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'apply' }, va)).toBe(0);
+
+    const ds = openMemoryDatastore();
+    const c = testContext({ datastore: ds, stdin: twice });
+    expect(await create.run!(fileArgs, c)).toBe(1);
+    const cp = testContext({ datastore: ds, stdin: pools });
+    expect(await create.run!(fileArgs, cp)).toBe(1);
+    expect(c.stderr()).toContain('resource already exists: FelixConfiguration(default)');
+    expect(cp.stderr()).toContain('resource already exists: IPPool(p)');
+    expect(c.stderr().replaceAll('FelixConfiguration(default)', 'X').replaceAll("'FelixConfiguration'", 'K').replaceAll('a FelixConfiguration', 'a pool')).toBe(
+      cp.stderr().replaceAll('IPPool(p)', 'X').replaceAll("'IPPool'", 'K'),
+    );
+    // the first was written, the second not
+    expect((await ds.resources('felixconfigurations').get('default')).spec.natPortRange).toBe('32768:40000');
+    const skip = testContext({ datastore: openMemoryDatastore(), stdin: twice });
+    expect(await create.run!({ ...fileArgs, skipExists: true }, skip)).toBe(0);
+
+    const a = testContext({ datastore: openMemoryDatastore(), stdin: twice });
+    expect(await apply.run!(fileArgs, a)).toBe(0);
+    expect(a.stdout()).toBe("felixconfiguration/default created\nfelixconfiguration/default configured\nSuccessfully applied 2 'FelixConfiguration' resource(s)\n");
+  });
+
+  it("kind: FelixConfigurationList is read as calicoctl reads it: its items, strictly; `get -o yaml` output applies back unchanged", async () => {
+    const ds = openMemoryDatastore();
+    const c = testContext({ datastore: ds, stdin: [felix('default', '  natPortRange: 32768:40000\n'), felix('node.a', '  natOutgoingAddress: 192.0.2.7\n')].join('---\n') });
+    expect(await create.run!(fileArgs, c)).toBe(0);
+    const y = testContext({ datastore: ds });
+    expect(await get.run!({ resource: 'felixconfigurations', names: [], output: 'yaml', export: false, crd: false }, y)).toBe(0);
+    expect(y.stdout()).toContain('kind: FelixConfigurationList\n');
+    const a = testContext({ datastore: ds, stdin: y.stdout() });
+    expect(await apply.run!(fileArgs, a)).toBe(0);
+    expect(a.stdout()).toBe("felixconfiguration/default unchanged\nfelixconfiguration/node.a unchanged\nSuccessfully applied 2 'FelixConfiguration' resource(s)\n");
+
+    const list = (items: string, extra = ''): string => `apiVersion: projectcalico.org/v3\nkind: FelixConfigurationList\n${extra}items:\n${items}`;
+    const item = (kind: string, name: string): string => `- apiVersion: projectcalico.org/v3\n  kind: ${kind}\n  metadata:\n    name: ${name}\n  spec:\n    natPortRange: 32768:40000\n`;
+    const v = testContext({ stdin: list(item('FelixConfiguration', 'node.b') + item('FelixConfiguration', 'node.b')) });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, v)).toBe(1);
+    const results = JSON.parse(v.stdout()).results;
+    expect(results.map((r: { name: string; status: string }) => [r.name, r.status])).toEqual([
+      ['node.b', 'valid'],
+      ['node.b', 'invalid'],
+    ]);
+    expect(results[1].diagnostics).toMatchObject([{ code: 'DUPLICATE_NAME', line: 13, column: 11 }]);
+    // a FelixConfigurationList holds FelixConfigurations only, as an IPPoolList holds IPPools
+    const mixed = testContext({ stdin: list(item('IPPool', 'p')) });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, mixed)).toBe(1);
+    expect(JSON.parse(mixed.stdout()).results[0].diagnostics).toMatchObject([
+      { code: 'KIND_UNKNOWN', message: 'unknown resource type (IPPool) and/or version (projectcalico.org/v3)', hint: 'a FelixConfigurationList holds FelixConfigurations (apiVersion projectcalico.org/v3)' },
+    ]);
+    // the envelope is decoded strictly (v3.FelixConfigurationList)
+    const env = testContext({ stdin: list(item('FelixConfiguration', 'node.c'), 'metdata: {}\n') });
+    expect(await validate.run!({ filename: ['-'], recursive: false, output: 'json', againstStore: false, op: 'create' }, env)).toBe(1);
+    expect(v.stderr() + JSON.stringify(JSON.parse(env.stdout()))).toContain('field in document is not recognized or is in the wrong location: metdata');
+  });
+
   it('get of an unknown kind names the kinds poolctl handles', async () => {
     await expect(get.run!({ resource: 'bgppeers', names: [], output: 'table', export: false, crd: false }, testContext())).rejects.toThrow("resource type 'bgppeers' is not supported");
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IPPOOL as CORE_IPPOOL, IPPOOL_SPEC, OBJECT_META, type GoStruct as CoreStruct } from '../../src/core/index.js';
-import { decodeStoredPool, encodeEtcdValue, IPPOOL, toStoredPool, type Decoded, type GoStruct } from '../../src/datastore/codec.js';
+import { decodeStoredPool, encodeEtcdValue, IPPOOL, POINTERS, toStoredPool, type Decoded, type GoStruct } from '../../src/datastore/codec.js';
 import type { StoredPool } from '../../src/datastore/datastore.js';
 
 function ok(d: Decoded): StoredPool {
@@ -52,14 +52,22 @@ describe('codec: stored values read as Calico reads them (Go encoding/json via j
   const read = (spec: string, meta = '"name":"p"'): ReturnType<typeof decodeStoredPool> =>
     decodeStoredPool(`{"kind":"IPPool","apiVersion":"projectcalico.org/v3","metadata":{${meta}},"spec":${spec}}`, '5', 'p');
 
-  it("its field lists are core's Go types (core/ippool/schema.ts)", () => {
+  it("its field lists are core's Go types (core/ippool/schema.ts, one list), with Go's pointers marked", () => {
     const spec = IPPOOL.fields.spec as GoStruct;
-    const core = (t: CoreStruct): string[] => t.fields.map((f) => f.json).sort();
-    const ipip = IPPOOL_SPEC.fields.find((f) => f.json === 'ipip')!.type as CoreStruct;
-    expect(Object.keys(IPPOOL.fields).sort()).toEqual(core(CORE_IPPOOL));
-    expect(Object.keys((IPPOOL.fields.metadata as GoStruct).fields).sort()).toEqual(core(OBJECT_META));
-    expect(Object.keys(spec.fields).sort()).toEqual(core(IPPOOL_SPEC));
-    expect(Object.keys((spec.fields.ipip as GoStruct).fields).sort()).toEqual(core(ipip));
+    const meta = IPPOOL.fields.metadata as GoStruct;
+    const core = (t: CoreStruct): string[] => t.fields.map((f) => f.json);
+    expect(Object.keys(IPPOOL.fields)).toEqual(core(CORE_IPPOOL));
+    expect(Object.keys(meta.fields)).toEqual(core(OBJECT_META));
+    expect(Object.keys(spec.fields)).toEqual(core(IPPOOL_SPEC));
+    // every pointer names a field of the struct (a renamed field would leave it dangling)
+    for (const p of POINTERS) {
+      const [struct, field] = p.split('.') as [string, string];
+      expect(Object.keys((IPPOOL.fields[struct] as GoStruct).fields)).toContain(field);
+    }
+    expect(spec.fields).toMatchObject({ cidr: 'string', natOutgoing: 'bool', blockSize: 'int', allowedUses: '[]string', assignmentMode: '*string' });
+    expect((spec.fields.ipip as GoStruct).pointer).toBe(true);
+    expect((spec.fields.ipip as GoStruct).fields).toEqual({ enabled: 'bool', mode: 'string' });
+    expect(meta.fields).toMatchObject({ uid: 'string', generation: 'int', creationTimestamp: 'time', deletionTimestamp: '*time', deletionGracePeriodSeconds: '*int', labels: 'map[string]string', ownerReferences: '[]struct' });
   });
 
   it('spec.__proto__ is an unknown field, as in Go: it cannot turn NAT on, and is not kept', () => {

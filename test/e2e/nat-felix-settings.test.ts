@@ -77,3 +77,44 @@ describe('nat explain with Felix settings from the store', () => {
     expect(r.stdout).toContain('the iptables/nftables decision above does not apply there');
   });
 });
+
+describe('nftablesMode chooses the NAT backend, as Felix v3.31.7 does', () => {
+  const withMode = (mode: string): string => `${MANIFEST}---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: node.worker-9}\nspec: {nftablesMode: ${mode}}\n`;
+
+  it('Enabled: render prints nft input, explain names the backend and its source; --format overrides', async () => {
+    const r = await runCli(['nat', 'render', '--ip-version', '4', '-f', '-', '--node', 'worker-9'], { env, input: withMode('Enabled') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('table ip calico');
+    const i = await runCli(['nat', 'render', '--ip-version', '4', '-f', '-', '--node', 'worker-9', '--format', 'iptables'], { env, input: withMode('Enabled') });
+    expect(i.code, i.stderr).toBe(0);
+    expect(i.stdout).toContain('*nat\n');
+    expect(i.stdout).not.toContain('table ip calico');
+    const e = await runCli(['nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', '-', '--node', 'worker-9'], { env, input: withMode('Enabled') });
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toContain('nftablesMode Enabled from FelixConfiguration node.worker-9\n');
+    expect(e.stdout).toContain('NAT backend nftables: nftablesMode Enabled from FelixConfiguration node.worker-9 (nat apply, status, render and agent follow it; --backend overrides)\n');
+    const j = await runCli(['nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', '-', '--node', 'worker-9', '-o', 'json'], { env, input: withMode('Enabled') });
+    expect(JSON.parse(j.stdout).settings.backend).toEqual({ value: 'nftables', from: 'nftablesMode Enabled from FelixConfiguration node.worker-9' });
+  });
+
+  it('Disabled and the API\'s Auto (which Felix v3.31.7 refuses, using Disabled) give iptables; unset leaves it to the host', async () => {
+    const d = await runCli(['nat', 'render', '--ip-version', '4', '-f', '-', '--node', 'worker-9'], { env, input: withMode('Disabled') });
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toContain('*nat\n');
+    const a = await runCli(['nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', '-', '--node', 'worker-9'], { env, input: withMode('Auto') });
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toContain('NAT backend iptables: nftablesMode "Auto" from FelixConfiguration node.worker-9 is refused by Felix v3.31.7 (unknown option), which uses its default Disabled');
+    const ar = await runCli(['nat', 'render', '--ip-version', '4', '-f', '-', '--node', 'worker-9'], { env, input: withMode('Auto') });
+    expect(ar.stdout).toContain('*nat\n');
+    const u = await runCli(['nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', '-', '--node', 'worker-8'], { env, input: withMode('Enabled') });
+    expect(u.stdout).toContain('NAT backend: no FelixConfiguration sets nftablesMode, so nat apply, status and agent detect it on the host (--backend auto)');
+  });
+
+  it('a FelixConfiguration name given twice in -f: the later is used, with a warning', async () => {
+    const twice = `${MANIFEST}---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: node.worker-1}\nspec: {natOutgoingAddress: 192.0.2.9}\n`;
+    const r = await runCli(['nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', '-', '--node', 'worker-1'], { env, input: twice });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('FelixConfiguration(node.worker-1) is also defined at <stdin>:11:1; this later one is used, as apply -f would leave it');
+    expect(r.stdout).toContain('natOutgoingAddress 192.0.2.9 from FelixConfiguration node.worker-1\n');
+  });
+});

@@ -290,20 +290,68 @@ export function workflowSuite(backend: CliBackend): void {
         expect(r.stderr).toContain('unknown heading CIDR, valid values are: NAME');
       });
 
-      it('patch, label and diff handle IPPools only: another kind is a usage error and nothing changes', async () => {
+      const getFelix = async (): Promise<StoredJson & { spec: Record<string, unknown> }> => JSON.parse((await run(['get', 'felixconfig', 'default', '-o', 'json'])).stdout);
+
+      it('patch works for a FelixConfiguration through the kind registry, as for a pool', async () => {
         await seed(felix('default', { natOutgoingAddress: '192.0.2.1' }));
-        const before = (await run(['get', 'felixconfig', 'default', '-o', 'json'])).stdout;
-        let r = await run(['patch', 'felixconfig', 'default', '-p', '{"spec":{"natOutgoingAddress":"192.0.2.9"}}']);
+        const before = await getFelix();
+        let r = await run(['patch', 'felixconfig', 'default', '-p', '{"spec":{"natPortRange":"32768:40000"}}']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe("Successfully patched 1 'FelixConfiguration' resource\n");
+        let now = await getFelix();
+        expect(now.spec).toMatchObject({ natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' });
+        expect(now.metadata.resourceVersion).not.toBe(before.metadata.resourceVersion);
+        // Calico's validator judges the patched resource; nothing is written when it fails
+        r = await run(['patch', 'felixconfiguration', 'default', '--type', 'merge', '-p', '{"spec":{"natOutgoingAddress":"2001:db8::1"}}']);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain("error with field NATOutgoingAddress = '2001:db8::1' (is not a valid IPv4 address)");
+        expect((await getFelix()).spec.natOutgoingAddress).toBe('192.0.2.1');
+        r = await run(['patch', 'felixconfig', 'node.gone', '-p', '{"spec":{}}']);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain('resource does not exist: FelixConfiguration(node.gone)');
+
+      });
+
+      it('simultaneous patches of different fields of a FelixConfiguration all land (a conflict re-reads and re-applies)', async () => {
+        await seed(felix('default', { natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' }));
+        const fields = { natOutgoingExclusions: 'IPPoolsAndHostIPs', iptablesNATOutgoingInterfaceFilter: 'eth0', logPrefix: 'x', healthPort: 9199 };
+        const all = await Promise.all(Object.entries(fields).map(([k, v]) => run(['patch', 'felixconfig', 'default', '-p', JSON.stringify({ spec: { [k]: v } })])));
+        for (const x of all) expect(x.code, x.stderr).toBe(0);
+        expect((await getFelix()).spec).toMatchObject({ ...fields, natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' });
+        const r = await run(['patch', 'felixconfig', 'default', '--type', 'json', '-p', JSON.stringify(Object.keys(fields).map((k) => ({ op: 'remove', path: `/spec/${k}` })))]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(Object.keys((await getFelix()).spec)).not.toContain('logPrefix');
+      });
+
+      it('label works for a FelixConfiguration, with calicoctl\'s messages', async () => {
+        await seed(felix('default', { natOutgoingAddress: '192.0.2.1' }));
+        let r = await run(['label', 'felixconfigs', 'default', 'team=net']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe('Successfully set label team on felixconfigs default\n');
+        r = await run(['label', 'felixconfigs', 'default', 'team=edge']);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain("failed to update label of felixconfigs default, key team is already present. please use '--overwrite' to set a new value");
+        expect((await getFelix()).metadata.labels).toEqual({ team: 'net' });
+      });
+
+      it('diff -f shows what apply would change in a FelixConfiguration, beside pools', async () => {
+        await seed(JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default', labels: { team: 'net' } }, spec: { natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' } }));
+        const now = await getFelix();
+        let r = await run(['diff', '-f', file('felix-same.json', felix('default', { natOutgoingAddress: '192.0.2.1', natPortRange: '32768:40000' }).replace('"metadata":{"name":"default"}', '"metadata":{"name":"default","labels":{"team":"net"}}'))]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe('');
+        r = await run(['diff', '-f', file('felix.json', `${felix('default', { natOutgoingAddress: '192.0.2.9' })}\n---\n${felix('node.a', { natPortRange: 1000 })}`)]);
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stdout).toContain(`--- felixconfiguration/default (stored, resourceVersion ${now.metadata.resourceVersion})\n+++ felixconfiguration/default (after apply)\n`);
+        // apply writes the file's metadata and spec as they are: the label and natPortRange would go
+        expect(r.stdout).toContain('-  labels:\n-    team: net\n');
+        expect(r.stdout).toContain('-  natOutgoingAddress: 192.0.2.1\n-  natPortRange: 32768:40000\n+  natOutgoingAddress: 192.0.2.9\n');
+        expect(r.stdout).toContain('--- /dev/null\n+++ felixconfiguration/node.a (after apply)\n');
+        expect(r.stdout).toContain('+  natPortRange: 1000\n');
+        expect(await getFelix()).toEqual(now);
+        r = await run(['diff', '-f', '-'], felix('default', { natOutgoingAddress: '2001:db8::1' }));
         expect(r.code).toBe(2);
-        expect(r.stderr).toContain("resource type 'felixconfig' is not supported by this command");
-        expect(r.stderr).toContain('poolctl patch handles IPPools only');
-        r = await run(['label', 'felixconfiguration', 'default', 'team=a']);
-        expect(r.code).toBe(2);
-        expect(r.stderr).toContain('poolctl label handles IPPools only');
-        r = await run(['diff', '-f', file('felix.json', felix('default', { natOutgoingAddress: '192.0.2.9' }))]);
-        expect(r.code).toBe(2);
-        expect(r.stderr).toContain('diff handles IPPools only: the input holds FelixConfiguration(default)');
-        expect((await run(['get', 'felixconfig', 'default', '-o', 'json'])).stdout).toBe(before);
+        expect(r.stderr).toContain("error with field NATOutgoingAddress = '2001:db8::1' (is not a valid IPv4 address)");
       });
     });
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IPPOOL_KIND, kindByWord } from '../../src/core/kinds.js';
-import { parseResourceArgs } from '../../src/resources/kinds.js';
+import { parseKindArgs } from '../../src/resources/kinds.js';
+
+const parseResourceArgs = (words: readonly string[]): string[] => parseKindArgs(words).names;
 
 describe('IPPool kind names', () => {
   it("are calicoctl's, case-insensitive", () => {
@@ -30,14 +32,10 @@ describe('IPPool kind names', () => {
 });
 
 describe('the kind registry', () => {
-  it("parseKindArgs knows calicoctl's FelixConfiguration aliases and keeps one kind", async () => {
-    const { parseKindArgs } = await import('../../src/resources/kinds.js');
+  it("parseKindArgs knows calicoctl's FelixConfiguration aliases and keeps one kind", () => {
     for (const w of ['felixconfiguration', 'felixconfigurations', 'felixconfig', 'FelixConfigs']) expect(parseKindArgs([w, 'default']).kind.kind).toBe('FelixConfiguration');
     expect(parseKindArgs(['felixconfiguration/default', 'felixconfig/node.a']).names).toEqual(['default', 'node.a']);
     expect(() => parseKindArgs(['ippool/a', 'felixconfig/b'])).toThrow('give resources of one kind at a time');
-    expect(() => parseResourceArgs(['felixconfig', 'default'])).toThrow('is not supported by this command');
-    expect(() => parseResourceArgs(['felixconfig', 'default'], 'poolctl patch')).toThrow(
-      expect.objectContaining({ hint: expect.stringContaining('poolctl patch handles IPPools only') }),
-    );
+    expect(parseKindArgs(['felixconfig', 'default'])).toEqual({ kind: expect.objectContaining({ kind: 'FelixConfiguration' }), names: ['default'] });
   });
 });

@@ -9,9 +9,8 @@ export const BACKEND_OPTION = {
   backend: {
     type: 'string',
     choices: ['auto', 'iptables', 'nftables'],
-    default: 'auto',
     describe:
-      'iptables (ipset + iptables-restore), nftables (nft, table ip/ip6 calico), or auto: nftables if a calico nft table exists, else iptables if installed, else nftables',
+      "iptables (ipset + iptables-restore), nftables (nft, table ip/ip6 calico), or auto: nftables if a calico nft table exists, else iptables if installed, else nftables. Default: as the node's FelixConfiguration nftablesMode says (Enabled: nftables, Disabled: iptables), else auto",
   },
   'iptables-backend': {
     type: 'string',
@@ -37,7 +36,7 @@ export function hostPlanOf(args: HostArgs): Omit<HostPlanOptions, 'what' | 'writ
   return {
     source: poolSourceOf(args),
     settings: felixSettingsOf(args),
-    backend: args.backend ?? 'auto',
+    ...(args.backend !== undefined ? { backend: args.backend } : {}),
     iptablesBackend: args.iptablesBackend ?? 'auto',
     lockTimeoutMs: lockTimeout * 1000,
   };

@@ -11,8 +11,8 @@ export default defineCommand({
     format: {
       type: 'string',
       choices: ['iptables', 'ipset', 'nftables', 'json'],
-      default: 'iptables',
-      describe: 'iptables (iptables-restore input for the nat table), ipset (ipset restore input), nftables (nft -f input), json (the model)',
+      describe:
+        "iptables (iptables-restore input for the nat table), ipset (ipset restore input), nftables (nft -f input), json (the model). Default: nftables when the node's FelixConfiguration nftablesMode is Enabled, else iptables",
     },
     'ip-version': { type: 'string', choices: ['4', '6', 'all'], default: 'all', describe: 'IP family to render' },
     ...POOL_SOURCE_OPTIONS,

@@ -1,38 +1,80 @@
 import type { Diagnostic } from '../ippool/diagnostic.js';
+import type { GoType } from '../ippool/go-json.js';
+import { sourcePaths } from '../ippool/ippool.js';
+import { checkSchema } from '../ippool/schema.js';
 import { API_VERSION } from '../ippool/types.js';
-import { escapePointerSegment } from '../json-pointer.js';
-import { parseGoDuration } from './duration.js';
-import { felixSpecFields, type FelixField, type FelixType } from './field-types.js';
-import { portFromJson } from './port.js';
+import { felixConfigurationType } from './schema.js';
 import { KIND_FELIX_CONFIGURATION, type FelixConfiguration } from './types.js';
 import { validateFelixConfiguration } from './validate.js';
 
+/** FelixDecode is a decoded FelixConfiguration: the resource, the decoder's findings, and where fields written in other case are. */
+export interface FelixDecode {
+  readonly resource: FelixConfiguration;
+  readonly diagnostics: Diagnostic[];
+  /** decodable: no type error (the validator may run). */
+  readonly decodable: boolean;
+  /** renamed maps a canonical pointer to the document's (a field matched ignoring case). */
+  readonly renamed: ReadonlyMap<string, string>;
+}
+
 /**
- * decodeFelixConfiguration decodes a document into a v3.FelixConfiguration as calicoctl does
- * (go-yaml-wrapper, then projectcalico/go-json into the Go struct, api/pkg/apis/projectcalico/v3/
- * felixconfig.go): a key matches a field by its JSON name ignoring case (of several keys for one
- * field the last in sorted order wins, the others are unknown); a number or boolean in a string
- * field becomes its text; null leaves a field unset; an unknown field is
- * `field in document is not recognized or is in the wrong location: <key>` (FIELD_UNKNOWN); a
- * value of the wrong type `cannot parse <kind> '<value>' into field <Struct>.<field> of type
- * <Type>` (TYPE_MISMATCH); a duration Go's time.ParseDuration refuses `time: invalid duration
- * "<s>"`. The resource returned has the fields under their JSON names, in the input's order.
+ * decodeFelixConfiguration decodes a document into a v3.FelixConfiguration as calicoctl does,
+ * with the loader's one Go decoder (checkSchema, ippool/go-json.ts decodeGo; the Go types in
+ * schema.ts), exactly as an IPPool is decoded: a key matches a field by its JSON name ignoring
+ * case (of several keys for one field the last in sorted order wins, the others are unknown);
+ * a number or boolean in a string field becomes its text; null leaves a field unset; an
+ * unknown field is `field in document is not recognized or is in the wrong location: <key>`
+ * (FIELD_UNKNOWN, with a "did you mean" hint); a value of the wrong type `cannot parse <kind>
+ * '<value>' into field <Struct>.<field> of type <Type>` (TYPE_MISMATCH); a duration Go's
+ * time.ParseDuration refuses `time: invalid duration "<s>"`. The resource has the fields under
+ * their JSON names.
  */
-export function decodeFelixConfiguration(doc: unknown): { readonly resource: FelixConfiguration; readonly diagnostics: Diagnostic[] } {
-  const d = new Decoder();
-  const o = isRecord(doc) ? doc : {};
-  if (!isRecord(doc)) d.out.push({ code: 'INPUT_INVALID', severity: 'error', message: 'a FelixConfiguration must be a mapping (apiVersion, kind, metadata, spec)', path: '' });
-  const top = d.fields(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
-  const metadata = isRecord(top.metadata) ? d.metadata(top.metadata) : {};
-  const spec = isRecord(top.spec) ? d.struct(top.spec, felixSpecFields(), '/spec', 'FelixConfigurationSpec') : {};
-  if (top.spec !== undefined && top.spec !== null && !isRecord(top.spec)) d.mismatch(top.spec, '/spec', 'FelixConfiguration.spec', 'v3.FelixConfigurationSpec');
+export function decodeFelixConfiguration(doc: unknown): FelixDecode {
+  if (!isRecord(doc)) {
+    return {
+      resource: { apiVersion: '', kind: '', metadata: {} as FelixConfiguration['metadata'], spec: {} },
+      diagnostics: [{ code: 'INPUT_INVALID', severity: 'error', message: 'a FelixConfiguration must be a mapping (apiVersion, kind, metadata, spec)', path: '' }],
+      decodable: false,
+      renamed: new Map(),
+    };
+  }
+  const type = felixConfigurationType();
+  const r = checkSchema(doc, type);
+  const top = withoutNulls(r.value, type) as Record<string, unknown>;
   const resource: FelixConfiguration = {
     apiVersion: typeof top.apiVersion === 'string' ? top.apiVersion : '',
     kind: typeof top.kind === 'string' ? top.kind : '',
-    metadata: metadata as unknown as FelixConfiguration['metadata'],
-    spec,
+    metadata: (isRecord(top.metadata) ? top.metadata : {}) as unknown as FelixConfiguration['metadata'],
+    spec: isRecord(top.spec) ? top.spec : {},
   };
-  return { resource, diagnostics: d.out };
+  return { resource, diagnostics: [...r.diagnostics], decodable: r.decodable, renamed: r.renamed };
+}
+
+/**
+ * withoutNulls is a decoded value as Go holds it: a struct field decoded from null is unset
+ * (nil, or the zero value that omitempty drops), so it is left out; the value itself when no
+ * struct in it holds a null.
+ */
+function withoutNulls(v: unknown, t: GoType): unknown {
+  if (t.kind === 'struct' && isRecord(v)) {
+    let out: Record<string, unknown> | null = null;
+    for (const k of Object.keys(v)) {
+      const f = t.exact.get(k);
+      const x = v[k];
+      const y = x === null ? undefined : f ? withoutNulls(x, f.type) : x;
+      if (y !== x) {
+        out ??= { ...v };
+        if (y === undefined) delete out[k];
+        else out[k] = y;
+      }
+    }
+    return out ?? v;
+  }
+  if (t.kind === 'slice' && Array.isArray(v) && t.elem!.kind === 'struct') {
+    const out = v.map((x) => withoutNulls(x, t.elem!));
+    return out.some((x, i) => x !== v[i]) ? out : v;
+  }
+  return v;
 }
 
 /** FelixCheck is a judged FelixConfiguration: decoded, and valid when no diagnostic is an error. */
@@ -43,13 +85,24 @@ export interface FelixCheck {
 }
 
 /**
+ * FelixCheckContext is what a FelixConfiguration is judged against: for a create, the names of
+ * the FelixConfigurations accepted from earlier documents of the same input (a second one of
+ * a name fails with DUPLICATE_NAME, as a second IPPool of a name does).
+ */
+export interface FelixCheckContext {
+  readonly earlier?: ReadonlySet<string>;
+}
+
+/**
  * checkFelixConfiguration judges a FelixConfiguration document as calicoctl and clientv3 do on a
  * write: strict decoding, the apiVersion and kind, clientv3's defaults (setFelixDefaults), then
- * (when it decoded) libcalico-go's validator (validateFelixConfiguration).
+ * (when it decoded) libcalico-go's validator (validateFelixConfiguration), whose findings are
+ * placed where the document writes the field (in any case); for a create, a name an earlier
+ * document took is DUPLICATE_NAME (ctx).
  */
-export function checkFelixConfiguration(doc: unknown): FelixCheck {
-  const { resource, diagnostics } = decodeFelixConfiguration(doc);
-  if (resource.apiVersion !== API_VERSION || resource.kind !== KIND_FELIX_CONFIGURATION) {
+export function checkFelixConfiguration(doc: unknown, ctx: FelixCheckContext = {}): FelixCheck {
+  const { resource, diagnostics, decodable, renamed } = decodeFelixConfiguration(doc);
+  if (isRecord(doc) && (resource.apiVersion !== API_VERSION || resource.kind !== KIND_FELIX_CONFIGURATION)) {
     diagnostics.push({
       code: 'KIND_UNKNOWN',
       severity: 'error',
@@ -58,178 +111,24 @@ export function checkFelixConfiguration(doc: unknown): FelixCheck {
     });
   }
   const defaulted: FelixConfiguration = { ...resource, spec: setFelixDefaults(resource.spec) };
-  if (!diagnostics.some((x) => x.code === 'TYPE_MISMATCH' || x.code === 'INPUT_INVALID')) diagnostics.push(...validateFelixConfiguration(defaulted));
-  return { resource: defaulted, diagnostics, valid: !diagnostics.some((x) => x.severity === 'error') };
+  if (decodable && isRecord(doc)) diagnostics.push(...sourcePaths(validateFelixConfiguration(defaulted), renamed));
+  const failed = diagnostics.some((x) => x.severity === 'error');
+  const name = resource.metadata.name;
+  if (!failed && typeof name === 'string' && ctx.earlier?.has(name)) {
+    diagnostics.push({
+      code: 'DUPLICATE_NAME',
+      severity: 'error',
+      message: `resource already exists: ${KIND_FELIX_CONFIGURATION}(${name})`,
+      path: '/metadata/name',
+      hint: `an earlier document defines a ${KIND_FELIX_CONFIGURATION} of the same name`,
+    });
+    return { resource: defaulted, diagnostics, valid: false };
+  }
+  return { resource: defaulted, diagnostics, valid: !failed };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function jsonKind(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'boolean') return 'bool';
-  return typeof v;
-}
-
-/** META_FIELDS are metav1.ObjectMeta's JSON fields and Go types (k8s.io/apimachinery/pkg/apis/meta/v1/types.go). */
-const META_FIELDS: Readonly<Record<string, string>> = {
-  name: 'string',
-  generateName: 'string',
-  namespace: 'string',
-  selfLink: 'string',
-  uid: 'types.UID',
-  resourceVersion: 'string',
-  generation: 'int64',
-  creationTimestamp: 'Time',
-  deletionTimestamp: 'Time',
-  deletionGracePeriodSeconds: 'int64',
-  labels: 'map[string]string',
-  annotations: 'map[string]string',
-  ownerReferences: '[]OwnerReference',
-  finalizers: '[]string',
-  managedFields: '[]ManagedFieldsEntry',
-};
-
-/** Decoder collects diagnostics while it decodes. */
-class Decoder {
-  readonly out: Diagnostic[] = [];
-
-  unknown(key: string, path: string): void {
-    this.out.push({ code: 'FIELD_UNKNOWN', severity: 'error', message: `field in document is not recognized or is in the wrong location: ${key}`, path: `${path}/${escapePointerSegment(key)}` });
-  }
-
-  mismatch(v: unknown, path: string, field: string, type: string): void {
-    const kind = jsonKind(v);
-    const shown = kind === 'object' || kind === 'array' ? kind : `${kind} '${String(v)}'`;
-    this.out.push({ code: 'TYPE_MISMATCH', severity: 'error', message: `cannot parse ${shown} into field ${field} of type ${type}`, path });
-  }
-
-  /**
-   * fields matches an object's keys to field names as go-json does (exact, else ignoring case;
-   * the last sorted key of a field wins), reports the other keys as unknown, and returns the
-   * values by field name.
-   */
-  fields(o: Record<string, unknown>, path: string, names: readonly string[]): Record<string, unknown> {
-    const byFold = new Map(names.map((n) => [n.toLowerCase(), n]));
-    const chosen = new Map<string, string>();
-    for (const key of Object.keys(o).sort()) {
-      const name = names.includes(key) ? key : byFold.get(key.toLowerCase());
-      if (name === undefined) continue;
-      const prev = chosen.get(name);
-      if (prev === name && key !== name) continue; // the exact key wins over a folded one
-      chosen.set(name, key);
-    }
-    const nameOf = new Map([...chosen].map(([name, key]) => [key, name]));
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(o)) {
-      const name = nameOf.get(key);
-      if (name === undefined) this.unknown(key, path);
-      else out[name] = o[key];
-    }
-    return out;
-  }
-
-  /** metadata decodes ObjectMeta: the fields calicoctl knows, strings and string maps checked. */
-  metadata(m: Record<string, unknown>): Record<string, unknown> {
-    const f = this.fields(m, '/metadata', Object.keys(META_FIELDS));
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(f)) {
-      if (v === null || v === undefined) continue;
-      const type = META_FIELDS[k]!;
-      const path = `/metadata/${k}`;
-      if (type === 'map[string]string') {
-        if (!isRecord(v)) {
-          this.mismatch(v, path, `ObjectMeta.${k}`, type);
-          continue;
-        }
-        const map: Record<string, string> = {};
-        for (const [mk, mv] of Object.entries(v)) {
-          if (typeof mv === 'string' || typeof mv === 'number' || typeof mv === 'boolean') map[mk] = String(mv);
-          else this.mismatch(mv, `${path}/${escapePointerSegment(mk)}`, `ObjectMeta.${k}`, 'string');
-        }
-        out[k] = map;
-      } else if (type === 'string' || type === 'types.UID' || type === 'Time') {
-        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
-        else this.mismatch(v, path, `ObjectMeta.${k}`, type);
-      } else {
-        out[k] = v;
-      }
-    }
-    return out;
-  }
-
-  /** struct decodes a Go struct's JSON object with its fields. */
-  struct(o: Record<string, unknown>, fields: readonly FelixField[], path: string, structName: string): Record<string, unknown> {
-    const byName = new Map(fields.map((f) => [f.json, f]));
-    const values = this.fields(o, path, fields.map((f) => f.json));
-    const out: Record<string, unknown> = {};
-    for (const [name, v] of Object.entries(values)) {
-      const f = byName.get(name)!;
-      const r = this.value(v, f.type, `${path}/${escapePointerSegment(name)}`, `${structName}.${name}`);
-      if (r !== undefined) out[name] = r;
-    }
-    return out;
-  }
-
-  /** value decodes one value of a Go type; undefined when it is unset (null) or refused. */
-  value(v: unknown, t: FelixType, path: string, field: string): unknown {
-    if (v === null || v === undefined) return undefined;
-    const bad = (): undefined => {
-      this.mismatch(v, path, field, t.name);
-      return undefined;
-    };
-    switch (t.kind) {
-      case 'string':
-        return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : bad();
-      case 'bool':
-        return typeof v === 'boolean' ? v : bad();
-      case 'int':
-      case 'uint16':
-      case 'uint32': {
-        if (typeof v !== 'number' || !Number.isInteger(v)) return bad();
-        const max = t.kind === 'uint16' ? 0xffff : t.kind === 'uint32' ? 0xffffffff : Number.MAX_SAFE_INTEGER;
-        const min = t.kind === 'int' ? Number.MIN_SAFE_INTEGER : 0;
-        return v >= min && v <= max ? v : bad();
-      }
-      case 'duration': {
-        if (typeof v !== 'string') return bad();
-        const p = parseGoDuration(v);
-        if (!p.ok) {
-          this.out.push({ code: 'TYPE_MISMATCH', severity: 'error', message: p.error, path });
-          return undefined;
-        }
-        return v;
-      }
-      case 'port': {
-        if (typeof v !== 'string' && typeof v !== 'number') return bad();
-        const p = portFromJson(v);
-        if (!p.ok) {
-          this.out.push({ code: 'TYPE_MISMATCH', severity: 'error', message: p.error, path });
-          return undefined;
-        }
-        return v;
-      }
-      case 'map': {
-        if (!isRecord(v)) return bad();
-        const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) {
-          const r = this.value(x, t.elem, `${path}/${escapePointerSegment(k)}`, field);
-          if (r !== undefined) out[k] = r;
-        }
-        return out;
-      }
-      case 'slice': {
-        if (!Array.isArray(v)) return bad();
-        return v.map((x, i) => this.value(x, t.elem, `${path}/${i}`, field) ?? null);
-      }
-      case 'struct': {
-        if (!isRecord(v)) return bad();
-        return this.struct(v, t.fields, path, t.name.replace(/^v3\./, ''));
-      }
-    }
-  }
 }
 
 /**

@@ -310,3 +310,28 @@ export function formatOrigin(o: SettingOrigin): string {
       return o.annotation ? `FelixConfiguration ${o.resource} (annotation ${o.annotation})` : `FelixConfiguration ${o.resource}`;
   }
 }
+
+/** FelixBackend is the NAT backend a node's Felix settings choose, and why (for people). */
+export interface FelixBackend {
+  readonly backend: 'iptables' | 'nftables';
+  readonly why: string;
+}
+
+/**
+ * felixBackend is the dataplane Felix v3.31.7 programs NAT with, chosen by nftablesMode
+ * (felix/dataplane/driver.go: nftables when NFTablesMode is "Enabled", else iptables; the
+ * parameter is oneof(Enabled,Disabled) with default Disabled in felix/config/config_params.go,
+ * so the API's "Auto" is refused by Felix and gives Disabled, and "none" gives Disabled too).
+ * undefined when no FelixConfiguration sets it: poolctl then detects the backend from the host
+ * (its `auto`, a poolctl decision for hosts that run no Felix).
+ */
+export function felixBackend(f: FelixNatSettings): FelixBackend | undefined {
+  const m = f.nftablesMode;
+  if (m.origin.kind === 'default') return undefined;
+  const backend = m.value === 'Enabled' ? 'nftables' : 'iptables';
+  const from = `from ${formatOrigin(m.origin)}`;
+  const why = m.invalid
+    ? `nftablesMode ${JSON.stringify(m.raw)} ${from} is refused by Felix v3.31.7 (${m.invalid}), which uses its default Disabled`
+    : `nftablesMode ${m.raw ?? m.value} ${from}`;
+  return { backend, why };
+}

@@ -18,8 +18,19 @@ import { escapePointerSegment } from '../json-pointer.js';
  * returns the value with canonical field names and the coercions made; it never throws.
  */
 
-/** GoKind is how go-json decodes into a type: a scalar kind, a collection, a struct, or the type's own decoder (time, raw). */
-export type GoKind = 'string' | 'bool' | 'int' | 'time' | 'raw' | 'slice' | 'map' | 'struct';
+/**
+ * GoKind is how go-json decodes into a type: a scalar kind (`uint` is bounded by its name:
+ * uint16, uint32, else uint64), a collection, a struct, or the type's own decoder (time, raw,
+ * and `unmarshal`: a type with an UnmarshalJSON of its own, e.g. v1.Duration or numorstring.Port).
+ */
+export type GoKind = 'string' | 'bool' | 'int' | 'uint' | 'time' | 'raw' | 'unmarshal' | 'slice' | 'map' | 'struct';
+
+/**
+ * GoUnmarshal is a type's own UnmarshalJSON on a decoded YAML/JSON value: null when the value
+ * is accepted, else Go's error text (go-json returns it as it is). go-yaml-wrapper does not
+ * turn a number into text for such a type (it is a json.Unmarshaler, not a string).
+ */
+export type GoUnmarshal = (v: unknown) => string | null;
 
 /**
  * GoType describes a Go type as go-json decodes into it: `name` is Go's reflect.Type.String();
@@ -36,6 +47,8 @@ export interface GoType {
   readonly fields: readonly GoField[];
   readonly exact: ReadonlyMap<string, GoField>;
   readonly folded: ReadonlyMap<string, GoField>;
+  /** unmarshal is the type's own decoder (kind `unmarshal`), else null. */
+  readonly unmarshal: GoUnmarshal | null;
 }
 
 /** GoStruct is a struct's GoType. */
@@ -50,8 +63,13 @@ export interface GoField {
 const NO_FIELDS: ReadonlyMap<string, GoField> = new Map();
 
 /** goType makes a GoType that is not a struct (elem: the element type of a slice or map). */
-export function goType(kind: Exclude<GoKind, 'struct'>, name: string, elem: GoType | null = null): GoType {
-  return { kind, name, elem, struct: '', fields: [], exact: NO_FIELDS, folded: NO_FIELDS };
+export function goType(kind: Exclude<GoKind, 'struct' | 'unmarshal'>, name: string, elem: GoType | null = null): GoType {
+  return { kind, name, elem, struct: '', fields: [], exact: NO_FIELDS, folded: NO_FIELDS, unmarshal: null };
+}
+
+/** goUnmarshaler makes the GoType of a type that decodes itself (see GoUnmarshal). */
+export function goUnmarshaler(name: string, unmarshal: GoUnmarshal): GoType {
+  return { kind: 'unmarshal', name, elem: null, struct: '', fields: [], exact: NO_FIELDS, folded: NO_FIELDS, unmarshal };
 }
 
 /** goStruct builds a GoStruct from [json name, type] pairs. */
@@ -59,7 +77,7 @@ export function goStruct(name: string, pairs: readonly (readonly [string, GoType
   const fields = pairs.map(([json, type]) => ({ json, type }));
   const folded = new Map<string, GoField>();
   for (const f of fields) if (!folded.has(foldKey(f.json))) folded.set(foldKey(f.json), f);
-  return { kind: 'struct', name, elem: null, struct: name.slice(name.indexOf('.') + 1), fields, exact: new Map(fields.map((f) => [f.json, f])), folded };
+  return { kind: 'struct', name, elem: null, struct: name.slice(name.indexOf('.') + 1), fields, exact: new Map(fields.map((f) => [f.json, f])), folded, unmarshal: null };
 }
 
 /**
@@ -313,7 +331,12 @@ export function unknownFieldsText(keys: readonly string[]): string {
  * `labels: {a: null}` is the label a with an empty value); null for the others (nil).
  */
 function zeroOf(t: GoType): unknown {
-  return t.kind === 'string' ? '' : t.kind === 'bool' ? false : t.kind === 'int' ? 0 : null;
+  return t.kind === 'string' ? '' : t.kind === 'bool' ? false : t.kind === 'int' || t.kind === 'uint' ? 0 : null;
+}
+
+/** uintMax is the largest value of an unsigned Go type by its name (uint16, uint32, else 64 bits). */
+function uintMax(name: string): number {
+  return name === 'uint16' ? 0xffff : name === 'uint32' ? 0xffffffff : 2 ** 64 - 1;
 }
 
 /** NONE is the empty map of a decoding without renamed or coerced fields (shared: the common case). */
@@ -435,8 +458,16 @@ class Decoder {
       case 'int':
         if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63) return v;
         return this.mismatch(v, t, owner, field, typeof v === 'string' ? 'write the number without quotes' : undefined);
+      case 'uint':
+        if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= uintMax(t.name)) return v;
+        return this.mismatch(v, t, owner, field, typeof v === 'string' ? 'write the number without quotes' : undefined);
       case 'raw':
         return v;
+      case 'unmarshal': {
+        const e = t.unmarshal!(v);
+        if (e !== null) this.typeError(e);
+        return v;
+      }
       case 'time':
         if (typeof v !== 'string') {
           this.typeError(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);

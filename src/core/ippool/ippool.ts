@@ -170,7 +170,7 @@ const API_VERSION_OF: Readonly<Record<ResourceForm, string>> = { v3: API_VERSION
  * are written in the document (a field written in other case, a label from the metadata
  * annotation): `renamed` maps a canonical pointer to the document's.
  */
-function sourcePaths(diagnostics: Diagnostic[], renamed: ReadonlyMap<string, string>): Diagnostic[] {
+export function sourcePaths(diagnostics: Diagnostic[], renamed: ReadonlyMap<string, string>): Diagnostic[] {
   if (renamed.size === 0) return diagnostics;
   return diagnostics.map((d) => {
     for (let p = d.path; p; p = p.slice(0, p.lastIndexOf('/'))) {

@@ -97,9 +97,10 @@ const LIST_META = goStruct('v1.ListMeta', [
 
 /**
  * listEnvelope is a list's Go type without its items, which are read one by one as documents of
- * their own: v3.IPPoolList, or kubectl's `v1 List` (an addition to calicoctl, decision 6).
+ * their own: v3.IPPoolList, v3.FelixConfigurationList, or kubectl's `v1 List` (an addition to
+ * calicoctl, decision 6).
  */
-function listEnvelope(name: string): GoStruct {
+export function listEnvelope(name: string): GoStruct {
   return goStruct(name, [
     ['kind', STRING],
     ['apiVersion', STRING],
@@ -168,10 +169,18 @@ export type SchemaCheck = GoDecodeResult;
 
 /**
  * checkIPPoolSchema decodes a document as calicoctl decodes an IPPool (or, with IPPOOL_LIST or
- * V1_LIST, a list's envelope): FIELD_UNKNOWN at each unknown key, with a "did you mean" hint, and
- * TYPE_MISMATCH at each value of the wrong type, in document order.
+ * V1_LIST, a list's envelope): checkSchema with IPPool's Go type.
  */
 export function checkIPPoolSchema(doc: unknown, type: GoStruct = IPPOOL): SchemaCheck {
+  return checkSchema(doc, type);
+}
+
+/**
+ * checkSchema decodes a document into a resource's Go type as calicoctl does (IPPool,
+ * FelixConfiguration, a list's envelope): FIELD_UNKNOWN at each unknown key, with a "did you
+ * mean" hint, and TYPE_MISMATCH at each value of the wrong type, in document order.
+ */
+export function checkSchema(doc: unknown, type: GoStruct): SchemaCheck {
   const r = decodeGo(doc, type);
   if (r.diagnostics.length === 0) return r;
   const diagnostics = r.diagnostics.map((d) => {

@@ -7,7 +7,8 @@ import type { LogFormat, LogLevel } from './log.js';
 
 /** NatAgentOptions are nat agent's flags, parsed and not yet checked. */
 export interface NatAgentOptions {
-  readonly backend: BackendRequest;
+  /** backend is --backend; absent: the store's FelixConfigurations choose (nftablesMode), else auto. */
+  readonly backend?: BackendRequest;
   readonly iptablesBackend: IptablesFlavour | 'auto';
   /** lockTimeoutS: seconds to wait for a nat apply or status holding the host lock (an agent holding it: none) */
   readonly lockTimeoutS: number;
@@ -35,7 +36,7 @@ function nonNegative(name: string, n: number): number {
  * or SIGINT.
  */
 export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<void> {
-  const [{ parseNatSettings }, { createLogger }, { runAgent }, { createHostExec }, { lockHost }, { openDatastore }] = await Promise.all([
+  const [{ parseNatSettings, resolveNatSettings }, { createLogger }, { runAgent }, { createHostExec }, { lockHost }, { openDatastore }] = await Promise.all([
     import('../settings.js'),
     import('./log.js'),
     import('./agent.js'),
@@ -51,9 +52,29 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
   if (!ctx.signals) throw new Error('nat agent needs process signals');
   const log = createLogger(ctx.io.stderr, { format: opts.logFormat, level: opts.logLevel });
   const exec = createHostExec({ env: ctx.env });
+  let backend = opts.backend;
+  if (backend === undefined) {
+    // as nat apply: the node's FelixConfigurations choose (nftablesMode), read once at start
+    const [{ felixBackend }, { felixNodeName }] = await Promise.all([import('../../core/index.js'), import('../../host/felix-node.js')]);
+    try {
+      const ds = await openDatastore(ctx);
+      let configs;
+      try {
+        configs = await ds.resources('felixconfigurations').list();
+      } finally {
+        await ds.close();
+      }
+      const chosen = felixBackend(resolveNatSettings({ node: opts.settings.node ?? felixNodeName(ctx.env), configs, flags: opts.settings }).felix);
+      backend = chosen?.backend ?? 'auto';
+      if (chosen) log.info('backend chosen by FelixConfiguration', { backend: chosen.backend, why: chosen.why });
+    } catch (e) {
+      backend = 'auto';
+      log.warn('FelixConfigurations not read: backend auto (give --backend to choose)', { error: (e as Error).message });
+    }
+  }
   await runAgent(
     {
-      backend: opts.backend,
+      backend,
       iptablesBackend: opts.iptablesBackend,
       settings: { describe: 'flags', current: () => settings },
       // 0 turns the periodic resync off (setInterval needs a bound: about 24 days)

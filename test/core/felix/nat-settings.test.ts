@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { felixConfigSources, formatOrigin, resolveFelixNatSettings, toNatSettings } from '../../../src/core/felix/nat-settings.js';
+import { felixBackend, felixConfigSources, formatOrigin, resolveFelixNatSettings, toNatSettings } from '../../../src/core/felix/nat-settings.js';
 import type { FelixConfiguration } from '../../../src/core/felix/types.js';
 
 // covers: src/core/felix/nat-settings.ts
@@ -74,5 +74,32 @@ describe('resolveFelixNatSettings', () => {
     expect([s.bpfEnabled.value, s.nftablesMode.value]).toEqual([true, 'Enabled']);
     // node.worker-1 bpfEnabled: false is set (a non-nil pointer), so it overrides the cluster's true
     expect(resolve([fc('default', { bpfEnabled: true }), fc('node.worker-1', { bpfEnabled: false })]).bpfEnabled.value).toBe(false);
+  });
+});
+
+describe('felixBackend', () => {
+  const choose = (configs: FelixConfiguration[]) => felixBackend(resolve(configs, {}, 'n1'));
+
+  it("follows Felix v3.31.7: Enabled is nftables, Disabled iptables, the node's resource over default", () => {
+    expect(choose([fc('default', { nftablesMode: 'Enabled' })])).toEqual({ backend: 'nftables', why: 'nftablesMode Enabled from FelixConfiguration default' });
+    expect(choose([fc('default', { nftablesMode: 'Enabled' }), fc('node.n1', { nftablesMode: 'Disabled' })])).toEqual({
+      backend: 'iptables',
+      why: 'nftablesMode Disabled from FelixConfiguration node.n1',
+    });
+    // Felix's oneof parameter is case-insensitive
+    expect(choose([fc('default', { nftablesMode: 'enabled' })])?.backend).toBe('nftables');
+  });
+
+  it("the API's Auto is refused by Felix's parameter (oneof Enabled,Disabled): Felix's default Disabled, said so", () => {
+    expect(choose([fc('default', { nftablesMode: 'Auto' })])).toEqual({
+      backend: 'iptables',
+      why: 'nftablesMode "Auto" from FelixConfiguration default is refused by Felix v3.31.7 (unknown option), which uses its default Disabled',
+    });
+  });
+
+  it('an annotation counts as Felix reads it; unset everywhere leaves the choice to the host (undefined)', () => {
+    expect(choose([fc('default', {}, { 'config.projectcalico.org/NFTablesMode': 'Enabled' })])?.backend).toBe('nftables');
+    expect(choose([fc('default', { natPortRange: 1000 })])).toBeUndefined();
+    expect(choose([])).toBeUndefined();
   });
 });

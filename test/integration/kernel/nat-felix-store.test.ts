@@ -78,5 +78,24 @@ for (const backend of ['iptables', 'nftables'] as const) {
         expect(Number(port)).toBeLessThanOrEqual(PORTS.max);
       }
     });
+
+    it("without --backend the node's nftablesMode chooses it (as Felix); --backend overrides", async () => {
+      const mode = backend === 'nftables' ? 'Enabled' : 'Disabled';
+      const felix = `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata:\n  name: node.${NODE}\nspec:\n  natOutgoingAddress: ${SNAT_TO}\n  nftablesMode: ${mode}\n`;
+      const set = await topo().cli(['apply', '-f', '-'], { env, input: felix });
+      expect(set.code, set.stderr).toBe(0);
+      // the ruleset the first test programmed with --backend is what nftablesMode asks for: nothing to do
+      const applied = await topo().cli(['nat', 'apply'], { env });
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stdout).toBe(`no changes: the ${backend} ruleset is in place\n`);
+      const status = await topo().cli(['nat', 'status'], { env });
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toContain(`backend: ${backend} (nftablesMode ${mode} from FelixConfiguration node.${NODE}`);
+      expect(status.stdout).toMatch(/in sync\n$/);
+      const other = backend === 'nftables' ? 'iptables' : 'nftables';
+      const forced = await topo().cli(['nat', 'status', '--backend', other], { env });
+      expect(forced.stdout).toContain(`backend: ${other} (chosen with --backend`);
+      expect(forced.code).toBe(1); // the other backend holds none of it: drift
+    });
   });
 }
