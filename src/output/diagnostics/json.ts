@@ -41,7 +41,7 @@ function listText(items: readonly string[], ind: string): string {
   return items.length === 0 ? '[]' : `[\n${items.join(',\n')}\n${ind}]`;
 }
 
-/** CHUNK_BYTES is about the size of the byte chunks JsonReportWriter encodes results into (counted in UTF-16 units). */
+/** CHUNK_BYTES is the size of the byte chunks JsonReportWriter encodes results into. */
 const CHUNK_BYTES = 1 << 18;
 
 /** PLAIN matches the strings JSON.stringify quotes as they are and jsonSafe leaves alone: printable ASCII without " and \\. */
@@ -58,33 +58,31 @@ function val(v: unknown): string {
 }
 
 /**
- * ByteChunks collects text as UTF-8 chunks of about CHUNK_BYTES outside the JS heap: pieces
- * are joined and encoded a chunk at a time by Buffer's native code (a byte loop in JS is fast
- * only once the JIT has optimised it, which a run of 10,000 results spends much of its time
- * waiting for; one native call per piece costs more than the piece).
+ * ByteChunks collects text as UTF-8 in fixed-size chunks outside the JS heap. Each piece is
+ * encoded by Buffer's native writer: a byte loop in JS is fast only once the JIT has optimised
+ * it, which a run of 10,000 results spends much of its time waiting for.
  */
 class ByteChunks {
   readonly done: Uint8Array[] = [];
-  private pieces: string[] = [];
-  private length = 0;
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private pos = 0;
 
   /** text appends a string. */
   text(s: string): void {
-    this.pieces.push(s);
-    this.length += s.length;
-    if (this.length >= CHUNK_BYTES) this.flush();
-  }
-
-  private flush(): void {
-    if (this.length === 0) return;
-    this.done.push(Buffer.from(this.pieces.join(''), 'utf8'));
-    this.pieces = [];
-    this.length = 0;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const most = 3 * s.length;
+    if (this.pos + most > this.buf.length) {
+      if (this.pos > 0) this.done.push(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, most));
+      this.pos = 0;
+    }
+    this.pos += this.buf.write(s, this.pos);
   }
 
   /** chunks returns the bytes written so far (the writer is then done). */
   chunks(): Uint8Array[] {
-    this.flush();
+    if (this.pos > 0) this.done.push(this.buf.subarray(0, this.pos));
+    this.pos = 0;
     return this.done;
   }
 }
