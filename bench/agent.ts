@@ -22,11 +22,14 @@ import { BIN, median, ROOT, row, section } from './harness.js';
  *   ratio     an incremental write (median of the 200) against the full write of the same
  *             state (the agent's first sync of the 10,000 pools), measured in this run
  * Needs root, iproute2, iptables, ipset and etcd; the namespace, etcd and every process are
- * removed at the end. POOLCTL_BENCH_AGENT_CHANGES sets the number of changes; POOLCTL_BENCH_AGENT_ENV
+ * removed at the end. POOLCTL_BENCH_AGENT_CHANGES sets the number of changes, POOLCTL_BENCH_AGENT_BIG=0
+ * leaves out the 100,000-pool run; POOLCTL_BENCH_AGENT_ENV
  * ("K=V K=V") adds to the agent's environment (e.g. NODE_OPTIONS, MALLOC_ARENA_MAX).
  */
 
 const CHANGES = Number(process.env.POOLCTL_BENCH_AGENT_CHANGES ?? 200);
+/** BIG: 0 (POOLCTL_BENCH_AGENT_BIG=0) leaves out the 100,000-pool memory run */
+const BIG = process.env.POOLCTL_BENCH_AGENT_BIG !== '0';
 const IP = findOnPath('ip', process.env) ?? 'ip';
 const now = (): number => performance.timeOrigin + performance.now();
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
@@ -187,6 +190,9 @@ export async function run(): Promise<void> {
     };
     const agentLat: number[] = [];
     const agentWriteMs: number[] = [];
+    // where each change's time went: etcd -> agent (watch) and waiting for the writer; the model
+    // of every pool; the desired state and its difference; ipset (the spawned tool)
+    const stages = { before: [] as number[], model: [] as number[], plan: [] as number[], tool: [] as number[] };
     for (let i = 0; i < CHANGES; i++) {
       const p = pool(`lat-${i}`, `172.${16 + (i >> 8)}.${i & 255}.0/24`, true);
       const stored = toStoredPool(p, { resourceVersion: '', uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, creationTimestamp: new Date().toISOString() });
@@ -194,6 +200,10 @@ export async function run(): Promise<void> {
       const w = await agent.wait((l) => l.msg === 'kernel write' && Number(l.revision) >= rev, 30_000);
       agentLat.push(w.doneMs - ackMs);
       agentWriteMs.push(w.ms);
+      stages.before.push(w.doneMs - ackMs - w.ms - w.modelMs);
+      stages.model.push(w.modelMs);
+      stages.plan.push(w.planMs);
+      stages.tool.push(w.toolMs);
       await new Promise((r) => setTimeout(r, 5));
     }
 
@@ -235,6 +245,10 @@ export async function run(): Promise<void> {
     row('agent: write ack -> kernel, p50', `${pct(a, 50).toFixed(1)} ms`, { value: pct(a, 50) / pct(b, 50), against: 'baseline p50', target: '<= 10 ms' });
     row('agent: write ack -> kernel, p99', `${pct(a, 99).toFixed(1)} ms`, { value: pct(a, 99) / pct(b, 99), against: 'baseline p99', target: '<= 30 ms' });
 
+    row(
+      'agent: where a change goes (medians)',
+      `watch+queue ${median(stages.before).toFixed(1)}, model ${median(stages.model).toFixed(1)}, plan ${median(stages.plan).toFixed(1)}, ipset ${median(stages.tool).toFixed(1)} ms`,
+    );
     const inc = median(agentWriteMs);
     row('incremental write (median of the changes)', `${inc.toFixed(2)} ms`);
     row('full write of the same state (first sync, 10,000 pools)', `${Number(full.ms).toFixed(1)} ms`, { value: Number(full.ms) / inc, against: 'incremental' });
@@ -250,6 +264,7 @@ export async function run(): Promise<void> {
     await agent.stop();
 
     // 100,000 pools: a new agent's memory once it has synced them
+    if (!BIG) return;
     await fill(etcd.endpoint, 10_000, 100_000);
     agent = startAgent(ns, bridge.endpoint);
     const big = await agent.wait((l) => l.msg === 'kernel write' && l.mode === 'full', 600_000);

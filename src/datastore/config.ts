@@ -49,13 +49,12 @@ function envValue(env: DatastoreSelection['env'], name: string): string | undefi
 const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, '\u03bcs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
- * etcdTimeout reads POOLCTL_ETCD_TIMEOUT, the deadline of each etcd request: a Go duration
- * (`10s`, `1m30s`, `2.5s`, `500ms`, as etcdctl's --command-timeout takes) or a number of
- * seconds. Unset is undefined (the default, etcd-config.ts ETCD_TIMEOUT_MS); anything else that is
- * not a positive duration is a configuration error.
+ * envDuration reads a duration setting from the environment: a Go duration (`10s`, `1m30s`,
+ * `2.5s`, `500ms`, as etcdctl's --command-timeout takes) or a number of seconds. Unset is
+ * undefined (the default); anything else that is not a positive duration is a configuration error.
  */
-export function etcdTimeout(env: DatastoreSelection['env']): number | undefined {
-  const v = env.POOLCTL_ETCD_TIMEOUT?.trim();
+function envDuration(env: DatastoreSelection['env'], name: 'POOLCTL_ETCD_TIMEOUT' | 'POOLCTL_ETCD_KEEPALIVE'): number | undefined {
+  const v = env[name]?.trim();
   if (!v) return undefined;
   let ms = Number.NaN;
   if (/^\d+(\.\d+)?$/.test(v)) ms = Number(v) * 1000;
@@ -71,9 +70,25 @@ export function etcdTimeout(env: DatastoreSelection['env']): number | undefined 
     }
   }
   if (!(ms >= 1) || !Number.isFinite(ms)) {
-    throw configError(`POOLCTL_ETCD_TIMEOUT=${JSON.stringify(v)} is not a duration of at least 1 ms`, 'give a duration such as 10s, 1m30s or 2.5s (or a number of seconds)');
+    throw configError(`${name}=${JSON.stringify(v)} is not a duration of at least 1 ms`, 'give a duration such as 10s, 1m30s or 2.5s (or a number of seconds)');
   }
   return Math.round(ms);
+}
+
+/**
+ * etcdTimeout reads POOLCTL_ETCD_TIMEOUT, the deadline of each etcd request (envDuration; unset:
+ * etcd-config.ts ETCD_TIMEOUT_MS).
+ */
+export function etcdTimeout(env: DatastoreSelection['env']): number | undefined {
+  return envDuration(env, 'POOLCTL_ETCD_TIMEOUT');
+}
+
+/**
+ * etcdKeepalive reads POOLCTL_ETCD_KEEPALIVE, how often a watch's connection is pinged
+ * (envDuration; unset: etcd-config.ts ETCD_KEEPALIVE_MS).
+ */
+export function etcdKeepalive(env: DatastoreSelection['env']): number | undefined {
+  return envDuration(env, 'POOLCTL_ETCD_KEEPALIVE');
 }
 
 function splitEndpoints(s: string): string[] {
@@ -112,12 +127,14 @@ function fromEnv(sel: DatastoreSelection): DatastoreConfig | null {
     return v ? resolve(cwd, v) : undefined;
   };
   const timeoutMs = etcdTimeout(env);
+  const keepaliveMs = etcdKeepalive(env);
   return {
     type: 'etcdv3',
     source: type ? 'DATASTORE_TYPE=etcdv3' : 'ETCD_ENDPOINTS',
     etcd: {
       endpoints: splitEndpoints(endpoints),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(keepaliveMs !== undefined ? { keepaliveMs } : {}),
       ...opt('username', envValue(env, 'ETCD_USERNAME')),
       ...opt('password', envValue(env, 'ETCD_PASSWORD')),
       ...opt('caCertFile', file('ETCD_CA_CERT_FILE')),
@@ -228,12 +245,14 @@ export async function parseConfigFile(path: string, text: string, sel: Pick<Data
     return v ? resolve(sel.cwd, v) : undefined;
   };
   const timeoutMs = etcdTimeout(sel.env);
+  const keepaliveMs = etcdKeepalive(sel.env);
   return {
     type: 'etcdv3',
     source: `config file ${path}`,
     etcd: {
       endpoints: splitEndpoints(endpoints),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(keepaliveMs !== undefined ? { keepaliveMs } : {}),
       ...opt('username', s('etcdUsername')),
       ...opt('password', s('etcdPassword')),
       ...opt('caCertFile', file('etcdCACertFile')),

@@ -15,7 +15,8 @@ const CANCEL_WAIT_MS = 2000;
  * The etcd3 client would reconnect a broken stream by itself and resume from the revision it
  * tracks; the watch is ended instead (onLost, compacted false) so that the caller knows it is
  * cut off (not ready), and resumes from the last revision it has applied, which it knows
- * exactly. A watch etcd cancels (the revision was compacted, at creation or later) is lost
+ * exactly. A watch not established within createTimeoutMs fails (a member that accepts the
+ * connection and answers nothing). A watch etcd cancels (the revision was compacted, at creation or later) is lost
  * with compacted true: the caller must list again.
  */
 export async function watchEtcdNat(
@@ -25,6 +26,7 @@ export async function watchEtcdNat(
   nameOf: (key: Buffer) => string | null,
   decode: (kv: IKeyValue) => StoredPool | null,
   handlers: NatWatchHandlers,
+  createTimeoutMs: number,
 ): Promise<() => Promise<void>> {
   const start = (BigInt(after) + 1n).toString();
   const watcher: Watcher = client.watch().prefix(prefix).startRevision(start).watcher();
@@ -46,11 +48,19 @@ export async function watchEtcdNat(
   };
 
   await new Promise<void>((resolve, reject) => {
+    // a member that accepts the connection and answers nothing would hold the creation forever
+    const timer = setTimeout(() => {
+      watcher.off('connected', onConnected).off('error', onError).off('disconnected', onDisconnected);
+      void end();
+      reject(new Error(`etcd did not establish the watch within ${createTimeoutMs / 1000} s`));
+    }, createTimeoutMs);
     const onConnected = (): void => {
+      clearTimeout(timer);
       watcher.off('error', onError).off('disconnected', onDisconnected);
       resolve();
     };
     const onError = (e: Error): void => {
+      clearTimeout(timer);
       watcher.off('connected', onConnected).off('disconnected', onDisconnected);
       // a cancel at creation: start is below the compacted revision
       if (/Watcher canceled/.test(e.message)) {
@@ -62,6 +72,7 @@ export async function watchEtcdNat(
       reject(e);
     };
     const onDisconnected = (e: Error): void => {
+      clearTimeout(timer);
       watcher.off('connected', onConnected).off('error', onError);
       void end();
       reject(e);

@@ -7,7 +7,7 @@ import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Sess
 import { UnavailableError } from './errors.js';
 import { EtcdCallError, openEtcdMembers, parseEndpoint, type Endpoint, type EtcdMembers } from './etcd-members.js';
 import { judgeOutcome, type KeyState, type Outcome, type TxnWrite } from './etcd-outcome.js';
-import { ETCD_TIMEOUT_MS, type EtcdConfig } from './etcd-config.js';
+import { ETCD_KEEPALIVE_MS, ETCD_TIMEOUT_MS, type EtcdConfig } from './etcd-config.js';
 import { loadTlsMaterial, type TlsMaterial } from './etcd-tls.js';
 import { watchEtcdNat } from './etcd-watch.js';
 import { natPoolOf } from './nat-pool.js';
@@ -94,6 +94,20 @@ function txnOps(ops: IRequestOp[]): IRequestOp[] {
   return nested;
 }
 
+/**
+ * WatchConfig is how the watch client connects: the endpoints, TLS and user, and its liveness
+ * checks (keepaliveMs: a ping on the connection this often; timeoutMs: a ping unanswered this
+ * long ends it, and a watch not established this long fails).
+ */
+interface WatchConfig {
+  readonly endpoints: readonly Endpoint[];
+  readonly tls?: TlsMaterial;
+  readonly username?: string;
+  readonly password?: string;
+  readonly keepaliveMs: number;
+  readonly timeoutMs: number;
+}
+
 class EtcdBackend implements Backend {
   readonly kind = 'etcdv3' as const;
   readonly location: string;
@@ -104,7 +118,7 @@ class EtcdBackend implements Backend {
 
   constructor(
     private readonly members: EtcdMembers,
-    private readonly watchConfig: { readonly endpoints: readonly Endpoint[]; readonly tls?: TlsMaterial; readonly username?: string; readonly password?: string },
+    private readonly watchConfig: WatchConfig,
     private readonly warnSink: ((message: string) => void) | undefined,
   ) {
     this.location = members.location;
@@ -175,14 +189,20 @@ class EtcdBackend implements Backend {
     return { pools, revision };
   }
 
-  /** watchNat follows the pools after from.revision (etcd-watch.ts), through the watch client. */
+  /**
+   * watchNat follows the pools after from.revision (etcd-watch.ts) through a watch client of its
+   * own, closed with the watch: a watch lost to a silent member leaves nothing behind (the
+   * client's stream to it would hold the next watch until gRPC gives the connection up), and
+   * the next watch picks a member anew.
+   */
   async watchNat(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>> {
-    const client = await this.watcher();
+    const client = await this.newWatchClient();
     const decode = (kv: IKeyValue): StoredPool | null => this.decode(kv, IGNORE) ?? null;
-    const stop = await watchEtcdNat(client, PREFIX, from.revision, nameOf, decode, handlers).catch((e) => {
+    const stop = await watchEtcdNat(client, PREFIX, from.revision, nameOf, decode, handlers, this.watchConfig.timeoutMs).catch((e) => {
+      client.close();
       throw this.failure('watch', new EtcdCallError('unreachable', (e as Error).message));
     });
-    return this.tracked(stop);
+    return this.tracked(() => stop().finally(() => client.close()));
   }
 
   /** tracked registers a watch's stop until it is called (close calls the ones left). */
@@ -437,17 +457,31 @@ class EtcdBackend implements Backend {
     return res.succeeded ? String(res.header.revision) : null;
   }
 
-  /** watcher is the etcd3 client the watches use, over every endpoint (its reconnects suit a long-lived stream); made once. */
+  /**
+   * watcher is the etcd3 client the watches use, over every endpoint (its reconnects suit a
+   * long-lived stream); made once. Its connections are pinged (gRPC keepalive, as libcalico-go's
+   * client does): a member that goes silent (a network partition that drops packets and sends
+   * no reset) is noticed within keepaliveMs + timeoutMs, the connection ended, and the watch
+   * lost, so that the caller reports it and watches again (the client picks a member anew).
+   * Pings go only while a watch is open (etcd's default policy refuses pings without a stream
+   * more often than every 5 s, and so does it for intervals below --grpc-keepalive-min-time).
+   */
   private async watcher(): Promise<Etcd3> {
+    this.watchClient ??= await this.newWatchClient();
+    return this.watchClient;
+  }
+
+  /** newWatchClient makes an etcd3 client for watches (see watcher). */
+  private async newWatchClient(): Promise<Etcd3> {
     const { Etcd3 } = await import('etcd3');
     const c = this.watchConfig;
-    this.watchClient ??= new Etcd3({
+    return new Etcd3({
       faultHandling: { watchBackoff: watchBackoff(WATCH_BACKOFF_FIRST_MS / 2) },
+      grpcOptions: { 'grpc.keepalive_time_ms': c.keepaliveMs, 'grpc.keepalive_timeout_ms': c.timeoutMs },
       hosts: c.endpoints.map((e) => `${e.secure || c.tls ? 'https' : 'http'}://${e.target}`),
       ...(c.tls ? { credentials: { rootCertificate: c.tls.rootCertificate, ...(c.tls.privateKey ? { privateKey: c.tls.privateKey, certChain: c.tls.certChain! } : {}) } } : {}),
       ...(c.username && c.password ? { auth: { username: c.username, password: c.password } } : {}),
     });
-    return this.watchClient;
   }
 
   /** watch follows the pools through the watch client. */
@@ -503,5 +537,6 @@ export async function openEtcdDatastore(cfg: EtcdConfig, opts: { warn?: (message
   }
   const auth = cfg.username && cfg.password ? { username: cfg.username, password: cfg.password } : {};
   const members = await openEtcdMembers(endpoints, { ...(tls ? { tls } : {}), ...auth, timeoutMs: cfg.timeoutMs ?? ETCD_TIMEOUT_MS });
-  return new EngineDatastore(new EtcdBackend(members, { endpoints, ...(tls ? { tls } : {}), ...auth }, opts.warn));
+  const liveness = { keepaliveMs: cfg.keepaliveMs ?? ETCD_KEEPALIVE_MS, timeoutMs: cfg.timeoutMs ?? ETCD_TIMEOUT_MS };
+  return new EngineDatastore(new EtcdBackend(members, { endpoints, ...(tls ? { tls } : {}), ...auth, ...liveness }, opts.warn));
 }

@@ -90,12 +90,30 @@ function spans(a: RangeList, b: RangeList): boolean {
  * include all of those (poolSet: the pool-set pools of both states), then the rest as prefixes.
  */
 function dstText(r: NatDiffRegion, poolSet: RangeList | undefined): string {
-  let rest = r.dst.ranges;
+  if (!poolSet) return dstTextOf(r.dst.ranges, undefined);
+  let known = DST_TEXT.get(poolSet);
+  if (!known) DST_TEXT.set(poolSet, (known = new WeakMap()));
+  let text = known.get(r.dst.ranges);
+  if (text === undefined) known.set(r.dst.ranges, (text = dstTextOf(r.dst.ranges, poolSet)));
+  return text;
+}
+
+/**
+ * DST_TEXT caches dstText per pool set and destination ranges: regions share their sides' range
+ * lists (every changed source pool of a class pair has the same destinations), and each text
+ * of a destination near "outside the IP pools" compares two lists of some 10,000 ranges.
+ */
+const DST_TEXT = new WeakMap<RangeList, WeakMap<RangeList, string>>();
+
+/** dstTextOf is dstText of a region's destination ranges. */
+function dstTextOf(dst: RangeList, poolSet: RangeList | undefined): string {
+  const family = dst.family;
+  let rest = dst;
   const parts: string[] = [];
   if (poolSet) {
     const outside = outsideOf(poolSet);
     if (outside.bounds.length > 0 && spans(rest, outside) && subtractRanges(outside, rest).bounds.length === 0) {
-      parts.push(`any IPv${r.family} destination outside the IP pools`);
+      parts.push(`any IPv${family} destination outside the IP pools`);
       rest = subtractRanges(rest, outside);
     }
   }

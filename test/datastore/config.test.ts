@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG_FILE, defaultStorePath, etcdTimeout, parseConfigFile, resolveDatastoreConfig } from '../../src/datastore/config.js';
+import { DEFAULT_CONFIG_FILE, defaultStorePath, etcdKeepalive, etcdTimeout, parseConfigFile, resolveDatastoreConfig } from '../../src/datastore/config.js';
 import { failure, failureOf } from '../support/failure.js';
 
 const cwd = '/work/here';
@@ -170,5 +170,14 @@ describe('POOLCTL_ETCD_TIMEOUT: the deadline of each etcd request', () => {
     expect(c).toMatchObject({ type: 'etcdv3', etcd: { timeoutMs: 3000 } });
     const f = await parseConfigFile('/c.cfg', 'apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec: {etcdEndpoints: "http://e:2379"}\n', { cwd, env: { POOLCTL_ETCD_TIMEOUT: '1m' } });
     expect(f).toMatchObject({ type: 'etcdv3', etcd: { timeoutMs: 60_000 } });
+  });
+
+  it('POOLCTL_ETCD_KEEPALIVE (the watch connection\'s ping interval) is read the same way, from the environment and with a config file', async () => {
+    expect(etcdKeepalive({ POOLCTL_ETCD_KEEPALIVE: '1m30s' })).toBe(90_000);
+    expect(etcdKeepalive({})).toBeUndefined();
+    expect(() => etcdKeepalive({ POOLCTL_ETCD_KEEPALIVE: '0s' })).toThrow('POOLCTL_ETCD_KEEPALIVE="0s" is not a duration of at least 1 ms');
+    expect(await sel({ ETCD_ENDPOINTS: 'http://e:2379', POOLCTL_ETCD_KEEPALIVE: '5s' })).toMatchObject({ etcd: { keepaliveMs: 5000 } });
+    const f = await parseConfigFile('/c.cfg', 'apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec: {etcdEndpoints: "http://e:2379"}\n', { cwd, env: { POOLCTL_ETCD_KEEPALIVE: '20s' } });
+    expect(f).toMatchObject({ etcd: { keepaliveMs: 20_000 } });
   });
 });

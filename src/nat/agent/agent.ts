@@ -1,4 +1,4 @@
-import { buildNatModel, type Family, type NatPool, type NatSettings } from '../../core/index.js';
+import { buildNatModel, type Family, type NatSettings } from '../../core/index.js';
 import type { Datastore, NatChange, NatChangeBatch, NatListing } from '../../datastore/datastore.js';
 import { diffNatPools } from '../../datastore/nat-pool.js';
 import type { Signals } from '../../base/context.js';
@@ -14,6 +14,7 @@ import { startHealthServer } from './health.js';
 import { KernelSync, type ModelResult, type Pending } from './kernel-sync.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
+import { PoolIndex } from './pool-order.js';
 
 /** SettingsSource gives the Felix settings the agent programs with: today the flags (as nat apply takes them); later FelixConfiguration from the store. */
 export interface SettingsSource {
@@ -82,7 +83,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     closers.push(() => ds.close());
 
     // the pools as the datastore has them, and the revisions not yet in the kernel
-    const pools = new Map<string, NatPool>();
+    const pools = new PoolIndex();
     let revision = '0';
     let listed = false;
     let pending: Pending[] = [];
@@ -91,16 +92,13 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     let stopping = false;
 
     const apply = (changes: readonly NatChange[], rev: string, committedAt: number): void => {
-      for (const c of changes) {
-        if (c.pool) pools.set(c.name, c.pool);
-        else pools.delete(c.name);
-      }
+      pools.setMany(changes);
       revision = rev;
       pending.push({ revision: rev, committedAt });
       metrics.pools.set(pools.size);
     };
     const model = (): ModelResult => {
-      const r = buildNatModel([...pools.values()], opts.settings.current(), { families: FAMILIES });
+      const r = buildNatModel(pools.ordered(), opts.settings.current(), { families: FAMILIES });
       if (!r.ok) return { ok: false, error: r.error.message };
       for (const w of r.value.warnings) log.debug('pool warning', { warning: w });
       return { ok: true, model: r.value };
@@ -134,9 +132,9 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     const follower = new DatastoreFollower(
       ds,
       {
-        state: (): NatListing => ({ pools: [...pools.values()], revision }),
+        state: (): NatListing => ({ pools: pools.ordered(), revision }),
         onListing(listing, why) {
-          apply(diffNatPools(pools, listing.pools), listing.revision, Date.now());
+          apply(diffNatPools(pools.map(), listing.pools), listing.revision, Date.now());
           listed = true;
           if (why === 'relist') {
             kernel.poke();

@@ -49,9 +49,14 @@ export interface KernelSyncOptions {
   /** iptablesBackend: the iptables flavour (host/iptables-flavour.ts), chosen at each full sync as nat apply chooses it */
   readonly iptablesBackend: IptablesFlavour | 'auto';
   readonly families: readonly Family[];
-  /** debounceMs: a write starts once no change has come for this long ... */
+  /**
+   * debounceMs: a change that comes while the writer is idle (no write running, none ended in
+   * the last debounceMs) is written at once (leading edge); one that comes during a write or
+   * within debounceMs after one (a burst under way) is written once no change has come for
+   * this long ...
+   */
   readonly debounceMs: number;
-  /** maxDelayMs: ... or this long after the first change of a burst, whichever is first */
+  /** maxDelayMs: ... or this long after the first change of that burst, whichever is first */
   readonly maxDelayMs: number;
 }
 
@@ -91,6 +96,11 @@ export class KernelSync {
   private full = true;
   private firstFullDone = false;
   private timer: NodeJS.Timeout | null = null;
+  /** leading: the write poke started on an idle writer, about to run */
+  private leading: NodeJS.Immediate | null = null;
+  /** pokedDuringWrite: changes came during the running write (the next one is debounced) */
+  private pokedDuringWrite = false;
+  private lastWriteEnd = 0;
   private burstStart = 0;
   private running: Promise<void> | null = null;
   private again = false;
@@ -112,6 +122,8 @@ export class KernelSync {
   ) {}
 
   private idleGc: NodeJS.Timeout | null = null;
+  /** stage: the last write's time in each stage (ms), for its log line */
+  private readonly stage = { modelMs: 0, planMs: 0, toolMs: 0 };
 
   /** scheduleIdleGc runs releaseMemory once no write has happened for IDLE_GC_MS. */
   private scheduleIdleGc(): void {
@@ -123,10 +135,32 @@ export class KernelSync {
     this.idleGc.unref();
   }
 
-  /** poke says the pools changed: a write follows after the debounce window. */
+  /**
+   * poke says the pools changed. Idle (no write running or scheduled, none ended within
+   * debounceMs): the write starts at once, after the events already received (setImmediate:
+   * a watch response's changes, or several responses read together, are one write). During a
+   * write: the changes wait for it, and the write after it is debounced (a burst under way).
+   */
   poke(): void {
     if (this.stopped) return;
+    if (this.running) {
+      this.pokedDuringWrite = true;
+      return;
+    }
+    if (this.leading) return; // the write about to start reads the model then
     const now = Date.now();
+    if (this.timer === null && now - this.lastWriteEnd >= this.opts.debounceMs) {
+      this.leading = setImmediate(() => {
+        this.leading = null;
+        this.run();
+      });
+      return;
+    }
+    this.debounce(now);
+  }
+
+  /** debounce schedules the next write debounceMs after the last change, at most maxDelayMs after the first of the burst. */
+  private debounce(now: number): void {
     if (this.timer === null) this.burstStart = now;
     else if (now - this.burstStart >= this.opts.maxDelayMs) return; // the timer set already fires in time
     else clearTimeout(this.timer);
@@ -140,9 +174,16 @@ export class KernelSync {
   /** requestFull makes the next write a full sync against the live kernel, and starts it now. */
   requestFull(): void {
     this.full = true;
+    this.cancelScheduled();
+    this.run();
+  }
+
+  /** cancelScheduled forgets a write scheduled by poke (one that runs now, or is asked for, takes its changes). */
+  private cancelScheduled(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.run();
+    if (this.leading) clearImmediate(this.leading);
+    this.leading = null;
   }
 
   /** idle resolves when no write is running. */
@@ -154,8 +195,7 @@ export class KernelSync {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.idleGc) clearTimeout(this.idleGc);
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelScheduled();
     await this.idle();
   }
 
@@ -166,24 +206,34 @@ export class KernelSync {
       this.again = true;
       return;
     }
+    this.cancelScheduled();
+    this.pokedDuringWrite = false;
     this.running = this.write().finally(() => {
       this.running = null;
-      if (this.again && !this.stopped) {
+      this.lastWriteEnd = Date.now();
+      if (this.stopped) return;
+      if (this.again) {
         this.again = false;
         this.run();
+      } else if (this.pokedDuringWrite) {
+        this.pokedDuringWrite = false;
+        this.debounce(this.lastWriteEnd);
       }
     });
   }
 
   private async write(): Promise<void> {
+    const begun = performance.now();
     this.unwritten.push(...this.source.takePending());
     const m = this.source.model();
+    this.stage.modelMs = performance.now() - begun;
     if (!m.ok) {
       this.problem = `the pools cannot be programmed (the kernel keeps the last ruleset): ${m.error}`;
       this.log.error('pools cannot be programmed; the kernel keeps its ruleset', { error: m.error });
       return;
     }
     const started = performance.now();
+    this.stage.planMs = this.stage.toolMs = 0;
     try {
       const mode = this.full || !this.programmed ? 'full' : 'incremental';
       const written = mode === 'full' ? await this.writeFull(m.model) : await this.writeIncremental(m.model);
@@ -201,7 +251,19 @@ export class KernelSync {
         const mem = process.memoryUsage();
         this.log.debug('memory', { rssMB: Math.round(mem.rss / 1048576), heapUsedMB: Math.round(mem.heapUsed / 1048576), externalMB: Math.round(mem.external / 1048576) });
         this.metrics.kernelWrites.inc({ mode });
-        this.log.info('kernel write', { mode, revision, ...written, ms: Number((performance.now() - started).toFixed(2)), doneMs: Number(doneMs.toFixed(3)) });
+        const r2 = (n: number): number => Number(n.toFixed(2));
+        // where the time went: the model of every pool, the desired state and its difference, the tool
+        const { modelMs, planMs, toolMs } = this.stage;
+        this.log.info('kernel write', {
+          mode,
+          revision,
+          ...written,
+          ms: r2(performance.now() - started),
+          modelMs: r2(modelMs),
+          planMs: r2(planMs),
+          toolMs: r2(toolMs),
+          doneMs: Number(doneMs.toFixed(3)),
+        });
       }
       for (const s of setMembers(this.programmed!.state)) this.metrics.setMembers.set({ family: String(s.family), set: s.set }, s.members);
       this.problem = null;
@@ -260,13 +322,17 @@ export class KernelSync {
 
   /** writeIncremental writes the difference to the last written state; a layout change falls back to writeFull. */
   private async writeIncremental(model: NatModel): Promise<ReturnType<typeof describe> | null> {
+    const t0 = performance.now();
     const next = programmedOf(this.opts.backend, model);
     const plan = planIncremental(this.programmed!.state, next);
+    this.stage.planMs = performance.now() - t0;
     if (!plan) return this.writeFull(model);
     const changes = [...plan.sets, ...plan.chains];
     if (changes.length) {
       this.log.debug('kernel write started', { mode: 'incremental', changes: changes.length });
+      const t1 = performance.now();
       await applyIncremental(this.exec, plan, this.tools);
+      this.stage.toolMs = performance.now() - t1;
     }
     this.programmed = { state: next, model };
     return changes.length ? describe(changes) : null;
