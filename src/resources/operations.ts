@@ -227,6 +227,21 @@ function resourceVersionOf(doc: unknown): string | undefined {
 }
 
 /**
+ * modified runs a patch or label's `modify` on a copy of the stored resource's JSON; a result
+ * that renames the resource is refused (PATCH_FAILED), as is one `modify` itself refuses.
+ */
+function modified(cur: { metadata: { name: string } }, modify: Modify): { ok: true; value: unknown } | { ok: false; invalid: OpResult } {
+  const m = modify(JSON.parse(JSON.stringify(cur)) as Record<string, unknown>);
+  if (!m.ok) return { ok: false, invalid: { action: 'invalid', diagnostics: m.error } };
+  const name = (m.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  if (name !== cur.metadata.name) {
+    const message = `the patch changes metadata.name from '${cur.metadata.name}' to '${String(name ?? '')}': a resource cannot be renamed`;
+    return { ok: false, invalid: { action: 'invalid', diagnostics: [{ code: 'PATCH_FAILED', severity: 'error', message, path: '/metadata/name' }] } };
+  }
+  return { ok: true, value: m.value };
+}
+
+/**
  * modifyStep is `patch` and `label`: read the pool (NotFoundError), let `modify` make the new
  * document from its JSON, judge that with Calico's update rules against the stored pool
  * (immutable fields, every rule), and write it conditional on the version read. When another
@@ -239,13 +254,8 @@ function modifyStep(txn: Txn, modify: Modify, done: Action): BatchStep<ResourceI
   return async (input) => {
     const cur = await txn.get(input.name);
     if (!cur) throw new NotFoundError(input.name);
-    const m = modify(JSON.parse(JSON.stringify(cur)) as Record<string, unknown>);
-    if (!m.ok) return { action: 'invalid', diagnostics: m.error };
-    const name = (m.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-    if (name !== cur.metadata.name) {
-      const message = `the patch changes metadata.name from '${cur.metadata.name}' to '${String(name ?? '')}': a resource cannot be renamed`;
-      return { action: 'invalid', diagnostics: [{ code: 'PATCH_FAILED', severity: 'error', message, path: '/metadata/name' }] };
-    }
+    const m = modified(cur, modify);
+    if (!m.ok) return m.invalid;
     const r = checkIPPool(m.value, { op: 'update', old: cur });
     if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
     const rv = resourceVersionOf(m.value);
@@ -299,13 +309,8 @@ const MODIFY_ATTEMPTS = 10;
 async function modifyOther(store: KindStore, input: ResourceInput, modify: Modify, done: Action): Promise<OpResult> {
   for (let attempt = 1; ; attempt++) {
     const cur = await store.get(input.name);
-    const m = modify(JSON.parse(JSON.stringify(cur)) as Record<string, unknown>);
-    if (!m.ok) return { action: 'invalid', diagnostics: m.error };
-    const name = (m.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-    if (name !== cur.metadata.name) {
-      const message = `the patch changes metadata.name from '${cur.metadata.name}' to '${String(name ?? '')}': a resource cannot be renamed`;
-      return { action: 'invalid', diagnostics: [{ code: 'PATCH_FAILED', severity: 'error', message, path: '/metadata/name' }] };
-    }
+    const m = modified(cur, modify);
+    if (!m.ok) return m.invalid;
     const r = checkFelixConfiguration(m.value);
     if (!r.valid) return { action: 'invalid', diagnostics: r.diagnostics };
     const own = resourceVersionOf(m.value);

@@ -75,6 +75,19 @@ export function workflowSuite(backend: CliBackend): void {
         expect(await getPool('p1')).toEqual(before);
       });
 
+      it('refuses a patch that renames the resource, for a pool and a FelixConfiguration alike, and writes nothing', async () => {
+        await seed(`${pool('p1', '10.1.0.0/16')}\n---\n${felix('default', { natOutgoingAddress: '192.0.2.1' })}`);
+        const felixYaml = async (): Promise<string> => (await run(['get', 'felixconfig', 'default', '-o', 'yaml'])).stdout;
+        const [pBefore, fBefore] = [await getPool('p1'), await felixYaml()];
+        for (const [kind, name] of [['ippool', 'p1'], ['felixconfig', 'default']] as const) {
+          const r = await run(['patch', kind, name, '--type', 'merge', '-p', '{"metadata":{"name":"other"}}']);
+          expect(r.code).toBe(1);
+          expect(r.stderr).toContain(`the patch changes metadata.name from '${name}' to 'other': a resource cannot be renamed`);
+        }
+        expect(fBefore).toContain('natOutgoingAddress: 192.0.2.1');
+        expect([await getPool('p1'), await felixYaml()]).toEqual([pBefore, fBefore]);
+      });
+
       it('checks Calico\'s rules on the patched pool (a bad ipipMode is refused)', async () => {
         await seed(pool('p1', '10.1.0.0/16'));
         const r = await run(['patch', 'ippool', 'p1', '-p', '{"spec":{"ipipMode":"Sometimes"}}']);
