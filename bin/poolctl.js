@@ -5,4 +5,4 @@ const { join } = require('node:path');
 const { startBundles } = require('./start-bundle.cjs');
 const { exitWhenFlushed } = require('./exit-when-flushed.cjs');
 
-startBundles(join(__dirname, '..', 'dist'), process.argv).main(process).then(() => exitWhenFlushed(process));
+startBundles(join(__dirname, '..', 'dist')).main(process).then(() => exitWhenFlushed(process));

@@ -1,21 +1,19 @@
 'use strict';
 // train-start-cache DIST: run by scripts/build.mjs (writeStartBundles). Ends each start bundle
-// with its build hash, then trains the V8 code caches of poolctl-line.cjs, each in a fresh child
-// process (`train-start-cache DIST --path PATH`, V8 caches exactly the functions compiled in its
-// process): one per command path whose start-up the benches measure (CACHE_PATHS: nat explain,
-// nat diff, validate), holding only that path's functions, and the default cache for every
-// other command line, trained on all of them. A child starts the CLI from the bundles as
-// bin/poolctl.js does, runs its commands with their output discarded (on examples/pools.yaml, a
-// changed state AFTER, a few pools with findings on stdin, and an embedded store in a temporary
-// directory, removed afterwards), checks each exit status, and writes its cache after the build
-// hash (bin/start-bundle.cjs cacheFile names the files).
+// with its build hash, then trains the V8 code cache of each line bundle (bin/start-bundle.cjs
+// LINES) in a fresh child process (`train-start-cache DIST --line KEY`; V8 caches exactly the
+// functions compiled in its process, so the child starts without any cache). A child starts the
+// CLI from the bundles as bin/poolctl.js does, runs the command lines main sends to its bundle
+// (runsOf) with their output discarded (on examples/pools.yaml, a changed state AFTER, a few
+// pools with findings on stdin, and an embedded store in a temporary directory, removed
+// afterwards), checks each exit status, and writes the bundle's cache after its build hash.
 const { spawn } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Readable, Writable } = require('node:stream');
-const { cacheFile, CACHE_PATHS, startBundles, TRAILER } = require('../bin/start-bundle.cjs');
+const { LINES, startBundles, TRAILER } = require('../bin/start-bundle.cjs');
 
 /** seal ends a bundle with its build hash and returns the hash. */
 function seal(file) {
@@ -43,31 +41,33 @@ const AFTER = [
   .join('---\n');
 
 /**
- * runsOf returns a path's training command lines, each after its expected exit status; STORE
- * lines need the pools created in the store first (a run of its own, so that create's functions
- * stay out of the caches of the paths that do not create).
+ * runsOf returns the training command lines of a line bundle, each after its expected exit
+ * status; STORE lines need the pools created in the store first (a run of its own, so that
+ * create's functions stay out of the caches of the bundles that do not create).
  */
-function runsOf(path, pools, after) {
-  const explain = [
-    [0, 'nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', pools],
-    [0, 'nat', 'explain', '10.244.1.5', '10.244.2.9', '-f', pools, '-o', 'json'],
-    [0, 'STORE', 'nat', 'explain', '10.244.1.5', '1.1.1.1'],
-  ];
-  const validate = [
-    [0, 'validate', '-f', pools],
-    [0, 'validate', '-f', pools, '-o', 'json'],
-    [1, 'validate', '-f', '-', '-o', 'json'],
-    [1, 'validate', '-f', '-'],
-  ];
-  const diff = [
-    [1, 'nat', 'diff', '--from', pools, '--to', after],
-    [1, 'nat', 'diff', '--from', pools, '--to', after, '-o', 'json'],
-    [1, 'nat', 'diff', '--from', pools, '--to', after, '-o', 'github'],
-    [1, 'STORE', 'nat', 'diff', '-f', after],
-  ];
-  const [stored, plain] = [explain, validate, diff].flat().reduce(([a, b], run) => (run[1] === 'STORE' ? [[...a, run], b] : [a, [...b, run]]), [[], []]);
-  const all = [...plain, [0, 'create', '-f', pools], ...stored];
-  return { 'nat-explain': explain, 'nat-diff': diff, validate, '': all }[path];
+function runsOf(key, pools, after) {
+  const runs = {
+    '-nat-explain': [
+      [0, 'nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', pools],
+      [0, 'nat', 'explain', '10.244.1.5', '10.244.2.9', '-f', pools, '-o', 'json'],
+      [0, 'STORE', 'nat', 'explain', '10.244.1.5', '1.1.1.1'],
+    ],
+    '-nat-diff': [
+      [1, 'nat', 'diff', '--from', pools, '--to', after],
+      [1, 'nat', 'diff', '--from', pools, '--to', after, '-o', 'json'],
+      [1, 'nat', 'diff', '--from', pools, '--to', after, '-o', 'github'],
+      [1, 'STORE', 'nat', 'diff', '-f', after],
+    ],
+    '': [
+      [0, 'validate', '-f', pools],
+      [0, 'validate', '-f', pools, '-o', 'json'],
+      [1, 'validate', '-f', '-', '-o', 'json'],
+      [1, 'validate', '-f', '-'],
+      [0, 'create', '-f', pools],
+      [0, 'get', 'ippools', '-o', 'yaml'],
+    ],
+  };
+  return runs[key];
 }
 
 /** poolctl runs one command line in process (output discarded, stdin FINDINGS) and checks its exit status. */
@@ -78,12 +78,12 @@ async function poolctl(main, store, expected, args) {
   if (proc.exitCode !== expected) throw new Error(`poolctl ${args.join(' ')} exited ${proc.exitCode}, not ${expected}`);
 }
 
-/** trainPath (the child) runs a path's command lines and writes its cache. */
-async function trainPath(dist, path) {
-  const line = join(dist, 'poolctl-line.cjs');
-  const text = readFileSync(line, 'latin1');
+/** trainLine (the child) runs a line bundle's command lines and writes its cache. */
+async function trainLine(dist, key) {
+  const file = join(dist, `poolctl-line${key}.cjs`);
+  const text = readFileSync(file, 'latin1');
   const build = text.slice(text.lastIndexOf(TRAILER) + TRAILER.length).trim();
-  const { main, line: loaded } = startBundles(dist, null);
+  const { main, line } = startBundles(dist, { cache: false });
   const pools = join(__dirname, '..', 'examples', 'pools.yaml');
   const dir = mkdtempSync(join(tmpdir(), 'poolctl-train-'));
   try {
@@ -91,9 +91,9 @@ async function trainPath(dist, path) {
     writeFileSync(after, AFTER);
     const store = join(dir, 'store');
     let inStore = false;
-    for (const [expected, ...args] of runsOf(path, pools, after)) {
+    for (const [expected, ...args] of runsOf(key, pools, after)) {
       if (args[0] === 'STORE') {
-        // The pools in the store: created by a process of its own unless this path runs create (compiled outside this cache).
+        // The pools in the store: created by a process of its own unless this bundle runs create (compiled outside this cache).
         if (!inStore) await createStore(dist, store, pools);
         inStore = true;
         args.shift();
@@ -104,10 +104,10 @@ async function trainPath(dist, path) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  if (!line(key)) throw new Error(`the training runs of poolctl-line${key}.cjs never loaded it`);
   // Written whole, then renamed: the other children start the CLI meanwhile and may read the caches.
-  const file = cacheFile(line, path);
-  writeFileSync(`${file}.tmp`, Buffer.concat([Buffer.from(`${build}\n`), loaded().script.createCachedData()]));
-  renameSync(`${file}.tmp`, file);
+  writeFileSync(`${file}.cache.tmp`, Buffer.concat([Buffer.from(`${build}\n`), line(key).script.createCachedData()]));
+  renameSync(`${file}.cache.tmp`, `${file}.cache`);
 }
 
 /** createStore creates examples/pools.yaml's pools in store by a `create` in a child process. */
@@ -127,19 +127,19 @@ function child(args, env = process.env) {
   });
 }
 
-/** train (the parent) seals the bundles and trains every cache, two children at a time. */
+/** train (the parent) seals the bundles and trains every line bundle's cache, two children at a time. */
 async function train(dist) {
   seal(join(dist, 'poolctl.cjs'));
-  seal(join(dist, 'poolctl-line.cjs'));
-  const paths = ['', ...Object.values(CACHE_PATHS)];
+  for (const key of LINES) seal(join(dist, `poolctl-line${key}.cjs`));
+  const keys = [...LINES];
   const next = async () => {
-    for (let path = paths.shift(); path !== undefined; path = paths.shift()) await child([__filename, dist, '--path', path]);
+    for (let key = keys.shift(); key !== undefined; key = keys.shift()) await child([__filename, dist, '--line', key]);
   };
   await Promise.all([next(), next()]);
 }
 
-const at = process.argv.indexOf('--path');
-(at > 0 ? trainPath(process.argv[2], process.argv[at + 1]) : train(process.argv[2])).catch((e) => {
+const at = process.argv.indexOf('--line');
+(at > 0 ? trainLine(process.argv[2], process.argv[at + 1]) : train(process.argv[2])).catch((e) => {
   process.stderr.write(`${e.stack ?? e}\n`);
   process.exitCode = 1;
 });
