@@ -13,7 +13,7 @@ const TRAILER = '\n//# poolctl-build ';
  * (line.ts, the whole CLI but `version`) and one per command path (path-line.ts), which holds
  * only that command's code: `poolctl-line${key}.cjs` is the build of src/cli/line${key}.ts.
  */
-const LINES = ['', '-nat-diff', '-nat-explain'];
+const LINES = ['', '-nat-diff', '-nat-explain', '-validate'];
 
 /** readCache returns the V8 data of the bundle's cache (file + '.cache') if it names build, else undefined. */
 function readCache(file, build) {

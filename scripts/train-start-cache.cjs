@@ -58,11 +58,13 @@ function runsOf(key, pools, after) {
       [1, 'nat', 'diff', '--from', pools, '--to', after, '-o', 'github'],
       [1, 'STORE', 'nat', 'diff', '-f', after],
     ],
-    '': [
+    '-validate': [
       [0, 'validate', '-f', pools],
       [0, 'validate', '-f', pools, '-o', 'json'],
       [1, 'validate', '-f', '-', '-o', 'json'],
       [1, 'validate', '-f', '-'],
+    ],
+    '': [
       [0, 'create', '-f', pools],
       [0, 'get', 'ippools', '-o', 'yaml'],
     ],

@@ -71,12 +71,13 @@ function endOnClosedPipe(proc: Proc): void {
 
 /**
  * lineOf loads what runs a command line: the line of its command path when it has one
- * (path-line.ts: `nat diff` and `nat explain`, whose start bundles hold only their own code),
+ * (path-line.ts: `nat diff`, `nat explain` and `validate`, whose start bundles hold only their own code),
  * else line.ts (the whole CLI).
  */
 function lineOf(args: readonly string[]): Promise<Line> {
   if (args[0] === 'nat' && args[1] === 'diff') return import('./line-nat-diff.js');
   if (args[0] === 'nat' && args[1] === 'explain') return import('./line-nat-explain.js');
+  if (args[0] === 'validate') return import('./line-validate.js');
   return import('./line.js');
 }
 

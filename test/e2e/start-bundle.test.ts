@@ -8,7 +8,7 @@ import { BIN, ROOT, spawnCollect } from '../support/cli.js';
 /**
  * bin/poolctl.js starts from dist/'s CommonJS start bundles with the code caches the build
  * trained (scripts/build.mjs writeStartBundles, bin/start-bundle.cjs): poolctl-line.cjs for most
- * command lines, and a bundle of its own for `nat diff` and `nat explain` (src/cli/path-line.ts).
+ * command lines, and a bundle of its own for `nat diff`, `nat explain` and `validate` (src/cli/path-line.ts).
  * These check that each line loads only its own bundle and takes this build's cache of it, that
  * a cache of another build is never used, that the CLI runs the same without one, that a path
  * bundle hands help and usage errors to the whole CLI, and that the start bundles answer as the
@@ -52,7 +52,8 @@ describe('start bundles (bin/poolctl.js)', () => {
       const cases: [readonly string[], string, number][] = [
         [EXPLAIN, 'poolctl-line-nat-explain.cjs', 0],
         [['nat', 'diff', '--from', POOLS, '--to', join(dir, 'after.yaml'), '-o', 'json'], 'poolctl-line-nat-diff.cjs', 1],
-        [['validate', '-f', POOLS, '-o', 'json'], 'poolctl-line.cjs', 0],
+        [['validate', '-f', POOLS, '-o', 'json'], 'poolctl-line-validate.cjs', 0],
+        [['get', 'ippools', '-o', 'yaml', '--store', dir], 'poolctl-line.cjs', 0],
       ];
       for (const [args, line, code] of cases) {
         const expected = await esm(args);
@@ -76,13 +77,15 @@ describe('start bundles (bin/poolctl.js)', () => {
       [['nat', 'explain', '10.244.1.5', '1.1.1.1', '-x'], 2, true],
       [['nat', 'explain', '10.244.1.5'], 2, false],
       [['nat', 'explain', '1.2.3.4', '5.6.7.8', '-f', '/nonexistent.yaml'], 1, false],
+      [['validate', '-o', 'yaml', '-f', POOLS], 2, true],
+      [['validate', '-f', '/nonexistent.yaml'], 1, false],
     ];
     for (const [args, code, whole] of cases) {
       const expected = await esm(args);
       expect(expected.code).toBe(code);
       const got = await probe(join(ROOT, 'dist'), args);
       expect({ out: got.out, err: got.err, code: got.code }).toEqual({ out: expected.stdout, err: expected.stderr, code });
-      const path = args[1] === 'diff' ? 'poolctl-line-nat-diff.cjs' : 'poolctl-line-nat-explain.cjs';
+      const path = `poolctl-line-${args[0] === 'nat' ? `nat-${args[1]}` : args[0]}.cjs`;
       expect(got.lines).toEqual(whole ? { [path]: 'false', 'poolctl-line.cjs': 'false' } : { [path]: 'false' });
     }
   });
