@@ -115,7 +115,6 @@ async function trainLine(dist, key) {
 /** createStore creates examples/pools.yaml's pools in store by a `create` in a child process. */
 function createStore(dist, store, pools) {
   return child(['-e', `require(${JSON.stringify(join(__dirname, '..', 'bin', 'start-bundle.cjs'))}).startBundles(process.argv[1]).main(process)`, dist, 'create', '-f', pools], { ...process.env, POOLCTL_STORE: store });
-  return created;
 }
 
 /** child runs node with args, rejecting with its stderr when it fails. */

@@ -10,7 +10,7 @@ export interface Line {
 }
 
 /**
- * pathLine is the line of one command path (`nat diff`, `nat explain`): it holds only that
+ * pathLine is the line of one command path (`nat diff`, `nat explain`, `validate`): it holds only that
  * command's declaration and code, so that bin/poolctl.js's start bundle of it (scripts/build.mjs)
  * reads and deserializes a fraction of the whole CLI. A line the fast parser runs is run as
  * line.ts's dispatch runs it; any other (help, usage errors, forms left to yargs) goes, before
