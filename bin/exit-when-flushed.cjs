@@ -5,13 +5,14 @@
  * whenFlushed calls done once every byte written to stream so far has been handed to the OS.
  * A write that a pipe could not take at once (its reader is slow) stays queued in the stream
  * (writableLength > 0): an empty write's callback runs after the writes before it, and the
- * check repeats. A stream that failed calls nothing: main's error handler (endOnClosedPipe)
- * ends the process with its own status.
+ * check repeats. A stream that failed (a closed pipe, a full disk) calls nothing: main's error
+ * handler (endOnClosedPipe) ends the process with its own status and words.
  */
 function whenFlushed(stream, done) {
+  if (stream.errored || stream.destroyed) return;
   if (!stream.writableLength) return done();
   stream.write('', (e) => {
-    if (!e && !stream.destroyed) whenFlushed(stream, done);
+    if (!e) whenFlushed(stream, done);
   });
 }
 
@@ -21,10 +22,11 @@ function whenFlushed(stream, done) {
  * tear down the heap first: that teardown costs ~40-160 ms after a run that built a large heap
  * (nat diff of 10,000 pools), and a leftover timer or socket could hold the process for
  * longer. Output is never cut short: files and TTYs are written synchronously, and a pipe's
- * queued writes are waited for (whenFlushed). main itself never exits (tests run it in-process).
+ * queued writes are waited for (whenFlushed). It looks after the events already queued (a
+ * failed write's error, which main answers), and main itself never exits (tests run it in-process).
  */
 function exitWhenFlushed(proc) {
-  whenFlushed(proc.stdout, () => whenFlushed(proc.stderr, () => proc.exit()));
+  setImmediate(() => whenFlushed(proc.stdout, () => whenFlushed(proc.stderr, () => proc.exit())));
 }
 
 module.exports = { exitWhenFlushed };
