@@ -74,11 +74,16 @@ const START_COMMON = {
   banner: { js: IMPORT_META_BANNER },
 };
 
-/** lineIsExternal makes an import('./line<key>.js') (main.ts's lineOf, path-line.ts's fallback) load dist/poolctl-line<key>.cjs (bin/start-bundle.cjs). */
+/**
+ * lineIsExternal makes src/cli's import('./line<key>.js') of a LINES key (main.ts's lineOf,
+ * path-line.ts's fallback) load dist/poolctl-line<key>.cjs (bin/start-bundle.cjs).
+ */
 const lineIsExternal = {
   name: 'line-is-external',
   setup(b) {
-    b.onResolve({ filter: /^\.\/line(-[a-z-]+)?\.js$/ }, (a) => ({ path: `./poolctl-${a.path.slice(2, -3)}.cjs`, external: true }));
+    const lines = new Map(LINES.map((key) => [`./line${key}.js`, `./poolctl-line${key}.cjs`]));
+    const cli = join(root, 'src', 'cli');
+    b.onResolve({ filter: /^\.\/line/ }, (a) => (a.resolveDir === cli && lines.has(a.path) ? { path: lines.get(a.path), external: true } : undefined));
   },
 };
 
