@@ -3,12 +3,11 @@ import { PoolctlError, usageError } from '../base/errors.js';
 import {
   changedPoolNames,
   compileNatModel,
-  diffNat,
+  diffNatReport,
   FlowScanner,
   ipv6WordsToValue,
   NatVerdicts,
   poolsByName,
-  rangesOf,
   regionCauses,
   sameVerdict,
   type Addr,
@@ -18,7 +17,6 @@ import {
   type FlowQuery,
   type NatModel,
   type NatSettings,
-  type RangeList,
 } from '../core/index.js';
 import type { ByteInput } from '../manifest/byte-input.js';
 import type { DiffEntry, FlowChange, NatDiffReport, SourcePosition } from '../output/nat-diff.js';
@@ -75,7 +73,7 @@ async function loadState(source: PoolSource | undefined, flags: FelixSettingsInp
  * when the settings cannot apply to IPv6 (--nat-outgoing-address), as nat explain does.
  */
 async function modelsOf(a: DiffState, b: DiffState, ctx: Context): Promise<[NatModel, NatModel]> {
-  const build = (s: DiffState, families: readonly Family[]): Promise<NatModel> => natModelOf(s.pools.pools, s.settings, families, ctx);
+  const build = (s: DiffState, families: readonly Family[]): Promise<NatModel> => natModelOf(s.pools.pools, s.settings, families, ctx, undefined, true);
   try {
     return [await build(a, [4, 6]), await build(b, [4, 6])];
   } catch (e) {
@@ -147,12 +145,6 @@ async function flowChanges(input: ByteInput, before: CompiledNat, after: Compile
   return { changes, checked };
 }
 
-/** poolSetOf is the addresses of a family's pool-set pools in either state: what "outside the IP pools" leaves out. */
-function poolSetOf(before: CompiledNat, after: CompiledNat, family: Family): RangeList {
-  const prefixes = [...before.pools(family), ...after.pools(family)].filter((p) => p.inPoolSet).map((p) => p.prefix);
-  return rangesOf(family, prefixes);
-}
-
 /**
  * runNatDiff is nat diff: it loads both states (in parallel), builds and compiles their NAT
  * models, computes the exact regions of flows whose verdict or SNAT target changes (diffNat,
@@ -172,7 +164,8 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
   const [mb, ma] = await modelsOf(before, after, ctx);
   const cb = compileNatModel(mb);
   const ca = compileNatModel(ma);
-  const regions = diffNat(cb, ca);
+  // the pool sets of both states (what "outside the IP pools" leaves out) come from the diff's sweep
+  const { regions, poolSets } = diffNatReport(cb, ca);
   const entries: DiffEntry[] = [];
   // Causes look up only the changed pools by name: index those, not every pool of both states.
   const names = changedPoolNames(regions);
@@ -197,7 +190,7 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
     before: before.label,
     after: after.label,
     entries,
-    poolSets: { 4: poolSetOf(cb, ca, 4), 6: poolSetOf(cb, ca, 6) },
+    poolSets,
     locate: locator(before, after),
     ...(flows ? { flows: flows.changes, flowsChecked: flows.checked } : {}),
   };

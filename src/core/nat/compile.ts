@@ -60,9 +60,24 @@ export interface CompiledMatch {
 
 /** PoolIndex finds the most specific of some of a family's pools that holds an address. */
 export interface PoolIndex {
-  /** table looks up the most specific of `pools`; each hit is an index into the family's pools. */
+  /**
+   * table looks up the most specific of `pools`; each hit is an index into the family's pools.
+   * It is built on first use: nat diff classifies addresses by a sweep (class-sweep.ts) and
+   * never looks one up, so a 10,000-pool diff builds none.
+   */
   readonly table: PrefixTable;
   readonly pools: readonly number[];
+}
+
+/** poolIndex is the PoolIndex of the pools at ids, whose prefixes are `prefixes`, with its table built on first use. */
+function poolIndex(ids: readonly number[], prefixes: readonly Prefix[]): PoolIndex {
+  let table: PrefixTable | undefined;
+  return {
+    pools: ids,
+    get table(): PrefixTable {
+      return (table ??= new PrefixTable(prefixes));
+    },
+  };
 }
 
 /** CompileOptions: ruleText gives each rule the text reports show (e.g. the iptables-restore line). */
@@ -145,7 +160,7 @@ export function compileFamily(model: FamilyNatModel, opts: CompileOptions): Comp
       ids.push(i);
       prefixes.push(p.prefix);
     });
-    return { table: new PrefixTable(prefixes), pools: ids };
+    return poolIndex(ids, prefixes);
   };
   // Usually every pool is in the pool set (no LoadBalancer-only pools): then one table serves both.
   const any = index(() => true);

@@ -83,9 +83,14 @@ export interface NatModelError {
   readonly pool?: string;
 }
 
-/** BuildNatModelOptions selects the families to model (default both, as Felix with IPv6 enabled). */
+/**
+ * BuildNatModelOptions selects the families to model (default both, as Felix with IPv6
+ * enabled). once: the pools are modelled once (nat diff), so their parses are not remembered
+ * for the next build (PARSED4): remembering 20,000 pools cost a diff more than parsing them.
+ */
 export interface BuildNatModelOptions {
   readonly families?: readonly Family[];
+  readonly once?: boolean;
 }
 
 /**
@@ -202,7 +207,7 @@ const PARSED4 = new WeakMap<NatPool, { readonly source: string; readonly prefix:
  * parsePools parses the pools' CIDRs, masking host bits as IPPoolV3ToV1 keys a pool by its
  * network (with a warning), or refuses the first that does not parse.
  */
-function parsePools(pools: readonly NatPool[], warnings: string[]): Result<ParsedPools, NatModelError> {
+function parsePools(pools: readonly NatPool[], warnings: string[], remember: boolean): Result<ParsedPools, NatModelError> {
   const prefixes: Prefix[] = [];
   const cidrs: string[] = [];
   const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
@@ -210,7 +215,7 @@ function parsePools(pools: readonly NatPool[], warnings: string[]): Result<Parse
   const end4 = new Float64Array(pools.length);
   for (let i = 0; i < pools.length; i++) {
     const pool = pools[i]!;
-    const known = PARSED4.get(pool);
+    const known = remember ? PARSED4.get(pool) : undefined;
     if (known !== undefined && known.source === pool.cidr) {
       prefixes.push(known.prefix);
       cidrs.push(pool.cidr);
@@ -229,7 +234,7 @@ function parsePools(pools: readonly NatPool[], warnings: string[]): Result<Parse
       first4[i] = first;
       end4[i] = first + POW2[32 - bits]!;
       byFamily[4].push(i);
-      PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
+      if (remember) PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
       continue;
     }
     const r = parsePrefix(pool.cidr);
@@ -313,8 +318,9 @@ function poolsAsFelixSeesThem(
   pools: readonly NatPool[],
   inPoolSet: (pool: NatPool) => boolean,
   warnings: string[],
+  remember: boolean,
 ): Result<FelixPools, NatModelError> {
-  const parsed = parsePools(pools, warnings);
+  const parsed = parsePools(pools, warnings, remember);
   if (!parsed.ok) return parsed;
   const families: Record<Family, FelixFamily> = {
     4: keptPools(pools, parsed.value, 4, inPoolSet, warnings),
@@ -405,7 +411,7 @@ export function buildNatModel(
   hosts.sort(comparePrefix);
   // LoadBalancer-only pools are in the pool set only under its old name (all-ipam-pools)
   const inPoolSet = (pool: NatPool): boolean => settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool);
-  const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings);
+  const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings, !opts.once);
   if (!felix.ok) return felix;
   const { prefixes, cidrs } = felix.value;
 
