@@ -1,5 +1,5 @@
 import type { Addr, AddrValue, Family } from '../net/addr.js';
-import { RangeBuilder, rangesMeet, sameRanges, type RangeList } from '../net/range-list.js';
+import { isPrefixUnion, joinedRanges, RangeBuilder, rangesMeet, type RangeList } from '../net/range-list.js';
 import { classifierOf } from './class-sweep.js';
 import { boundaryPoints, classFeatures, type ClassFeatures } from './classes.js';
 import type { CompiledFamily, CompiledRule } from './compile.js';
@@ -134,7 +134,12 @@ function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
  * pool pair (changed), or every interval whose pool is the same in both models.
  */
 class Group {
-  readonly ranges: RangeBuilder;
+  /**
+   * bounds are the group's intervals as [first, last, ...], in address order (the sweep's),
+   * disjoint but maybe adjacent: a plain array, as most groups hold one changed pool's one
+   * interval (a RangeBuilder each cost a typed array, and the big diff ~1,000 of them).
+   */
+  readonly bounds: AddrValue[] = [];
   /**
    * before and after are the pools reported in the group, as indexes into each model's pools,
    * in address order; a run of intervals in one pool adds its index once (SideMaker sorts and
@@ -144,16 +149,13 @@ class Group {
   readonly after: number[] = [];
 
   constructor(
-    family: Family,
     /** rep is the first address of the group's first interval: a representative. */
     readonly rep: AddrValue,
     /** repA and repB are the pools reported for rep in each model (as src or as dst: the side's), or -1. */
     readonly repA: number,
     readonly repB: number,
     readonly changed: boolean,
-  ) {
-    this.ranges = new RangeBuilder(family);
-  }
+  ) {}
 }
 
 /** SAME is the split key of the intervals whose pool is the same in both models (a changed pair's key is >= 0). */
@@ -162,12 +164,12 @@ const SAME = -1;
 /** JointClasses are one side's groups by joint class key, then by pool split key (SAME, or the changed pair's). */
 type JointClasses = Map<number, Map<number, Group>>;
 
-function addTo(classes: JointClasses, key: number, split: number, family: Family, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
+function addTo(classes: JointClasses, key: number, split: number, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
   let bySplit = classes.get(key);
   if (!bySplit) classes.set(key, (bySplit = new Map()));
   let g = bySplit.get(split);
-  if (!g) bySplit.set(split, (g = new Group(family, first, poolA, poolB, split !== SAME)));
-  g.ranges.add(first, last);
+  if (!g) bySplit.set(split, (g = new Group(first, poolA, poolB, split !== SAME)));
+  g.bounds.push(first, last);
   if (poolA >= 0 && g.before[g.before.length - 1] !== poolA) g.before.push(poolA);
   if (poolB >= 0 && g.after[g.after.length - 1] !== poolB) g.after.push(poolB);
 }
@@ -220,8 +222,8 @@ function jointClasses(family: Family, a: Side, b: Side, lookups: boolean): Joint
     const db = run[5]!;
     const srcSplit = samePool(a.pools[sa], b.pools[sb]) ? SAME : (sa + 1) * width + sb + 1;
     const dstSplit = samePool(a.pools[da], b.pools[db]) ? SAME : (da + 1) * width + db + 1;
-    addTo(src, run[2]! | (run[6]! << srcShift), srcSplit, family, runFirst, last, sa, sb);
-    addTo(dst, run[3]! | (run[7]! << dstShift), dstSplit, family, runFirst, last, da, db);
+    addTo(src, run[2]! | (run[6]! << srcShift), srcSplit, runFirst, last, sa, sb);
+    addTo(dst, run[3]! | (run[7]! << dstShift), dstSplit, runFirst, last, da, db);
     if (da >= 0 || db >= 0) poolSet.add(runFirst, last);
   };
   for (let k = 0; k + 1 < points.length; k++) {
@@ -285,25 +287,27 @@ class SideMaker {
   }
 
   #make(gs: readonly Group[]): NatDiffSide {
-    const ranges = new RangeBuilder(this.family);
     const changed: PoolChange[] = [];
+    let list: RangeList;
+    if (gs.length === 1) list = joinedRanges(this.family, gs[0]!.bounds);
+    else {
+      const ranges = new RangeBuilder(this.family);
+      for (const g of gs) for (let i = 0; i < g.bounds.length; i += 2) ranges.add(g.bounds[i]!, g.bounds[i + 1]!);
+      list = ranges.build();
+    }
     for (const g of gs) {
-      const l = g.ranges.build();
-      for (let i = 0; i < l.bounds.length; i += 2) ranges.add(l.bounds[i]!, l.bounds[i + 1]!);
       if (!g.changed) continue;
       const [x] = g.before;
       const [y] = g.after;
       changed.push({ ...(x !== undefined ? { before: this.a.pools[x]! } : {}), ...(y !== undefined ? { after: this.b.pools[y]! } : {}) });
     }
-    const list = ranges.build();
     const pools = {
       before: poolsAt(this.a.pools, gs.map((g) => g.before)),
       after: poolsAt(this.b.pools, gs.map((g) => g.after)),
     };
     const named = changed.length > 0 ? changed.map((c) => (c.after ?? c.before)!) : pools.after.length > 0 ? pools.after : pools.before;
-    const whole = new RangeBuilder(this.family);
-    for (const p of named) whole.addPrefix(p.prefix);
-    return { ranges: list, ...pools, changed, named, whole: named.length > 0 && sameRanges(whole.build(), list) };
+    const whole = named.length > 0 && isPrefixUnion(list, named.map((p) => p.prefix));
+    return { ranges: list, ...pools, changed, named, whole };
   }
 }
 
