@@ -2,6 +2,7 @@ import type { Context } from '../base/context.js';
 import { PoolctlError, usageError } from '../base/errors.js';
 import {
   changedPoolNames,
+  CidrParses,
   compileNatModel,
   diffNatReport,
   FlowScanner,
@@ -73,7 +74,9 @@ async function loadState(source: PoolSource | undefined, flags: FelixSettingsInp
  * when the settings cannot apply to IPv6 (--nat-outgoing-address), as nat explain does.
  */
 async function modelsOf(a: DiffState, b: DiffState, ctx: Context): Promise<[NatModel, NatModel]> {
-  const build = (s: DiffState, families: readonly Family[]): Promise<NatModel> => natModelOf(s.pools.pools, s.settings, families, ctx, undefined, true);
+  // The two states mostly share their pools' CIDRs: each text is parsed once.
+  const parses = new CidrParses();
+  const build = (s: DiffState, families: readonly Family[]): Promise<NatModel> => natModelOf(s.pools.pools, s.settings, families, ctx, undefined, parses);
   try {
     return [await build(a, [4, 6]), await build(b, [4, 6])];
   } catch (e) {

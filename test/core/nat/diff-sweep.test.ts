@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildNatModel, compileNatModel, diffNatReport, type CompiledNat, type Family, type NatPool, type NatSettings } from '../../../src/core/index.js';
+import { buildNatModel, CidrParses, compileNatModel, diffNatReport, type CompiledNat, type Family, type NatPool, type NatSettings } from '../../../src/core/index.js';
 import { rangesOf } from '../../../src/core/net/range-list.js';
 import { fcRuns } from '../../support/fc-runs.js';
 import { arbWorld } from './nat-oracle.js';
@@ -11,10 +11,12 @@ import { arbWorld } from './nat-oracle.js';
  * compiledPair compiles both states' models for both families, or for IPv4 only when the
  * settings refuse IPv6 (NATOutgoingAddress with IPv6 NAT pools), as nat diff does.
  */
-function compiledPair(before: readonly NatPool[], s1: NatSettings, after: readonly NatPool[], s2: NatSettings, once: boolean): [CompiledNat, CompiledNat] {
+function compiledPair(before: readonly NatPool[], s1: NatSettings, after: readonly NatPool[], s2: NatSettings, shared: boolean): [CompiledNat, CompiledNat] {
   for (const families of [[4, 6], [4]] as Family[][]) {
-    const a = buildNatModel(before, s1, { families, once });
-    const b = buildNatModel(after, s2, { families, once: !once });
+    // CIDR parses shared between the states (as nat diff builds them), or remembered per pool object
+    const parses = shared ? new CidrParses() : undefined;
+    const a = buildNatModel(before, s1, { families, ...(parses ? { parses } : {}) });
+    const b = buildNatModel(after, s2, { families, ...(parses ? { parses } : {}) });
     if (a.ok && b.ok) return [compileNatModel(a.value), compileNatModel(b.value)];
   }
   throw new Error('no IPv4 model');
