@@ -45,7 +45,7 @@ export interface DiffOptions {
 }
 
 /** DiffState is one side of the diff, loaded: its pools, its settings and what to call it. */
-interface DiffState {
+export interface DiffState {
   readonly label: string;
   readonly pools: NatPools;
   readonly settings: NatSettings;
@@ -164,6 +164,33 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
   const positions = opts.output !== 'text';
   const [before, after] = await Promise.all([loadState(opts.from, opts.settings, positions, ctx), loadState(opts.to, opts.settings, positions, ctx)]);
   for (const w of [...before.pools.warnings, ...after.pools.warnings]) ctx.io.stderr.write(w);
+  let flows: { changes: FlowChange[]; checked: number } | undefined;
+  const report = await natDiffReport(before, after, ctx, async (cb, ca) => {
+    if (opts.flows === undefined) return;
+    const input = await flowInput(opts.flows, ctx);
+    try {
+      flows = await flowChanges(input, cb, ca);
+    } finally {
+      await input.close();
+    }
+  });
+  const out = await printer;
+  const full: NatDiffReport = { ...report, ...(flows ? { flows: flows.changes, flowsChecked: flows.checked } : {}) };
+  ctx.io.stdout.write(opts.output === 'json' ? out.formatNatDiffJson(full) : opts.output === 'github' ? out.formatNatDiffGitHub(full) : out.formatNatDiffText(full));
+  return { changed: report.entries.length > 0 };
+}
+
+/**
+ * natDiffReport is nat diff's work after loading: both states' models (their warnings on
+ * stderr), the exact regions whose verdict or SNAT target changes with the pool sets, and the
+ * causes of each; `more` runs with the compiled models before the report is made (the --flows).
+ */
+export async function natDiffReport(
+  before: DiffState,
+  after: DiffState,
+  ctx: Context,
+  more?: (before: CompiledNat, after: CompiledNat) => Promise<void>,
+): Promise<NatDiffReport> {
   const [mb, ma] = await modelsOf(before, after, ctx);
   const cb = compileNatModel(mb);
   const ca = compileNatModel(ma);
@@ -180,24 +207,6 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
     const [pb, pa] = byName[region.family];
     entries.push({ region, causes: regionCauses(region, pb, pa, { before: before.settings, after: after.settings }) });
   }
-  let flows: { changes: FlowChange[]; checked: number } | undefined;
-  if (opts.flows !== undefined) {
-    const input = await flowInput(opts.flows, ctx);
-    try {
-      flows = await flowChanges(input, cb, ca);
-    } finally {
-      await input.close();
-    }
-  }
-  const report: NatDiffReport = {
-    before: before.label,
-    after: after.label,
-    entries,
-    poolSets,
-    locate: locator(before, after),
-    ...(flows ? { flows: flows.changes, flowsChecked: flows.checked } : {}),
-  };
-  const out = await printer;
-  ctx.io.stdout.write(opts.output === 'json' ? out.formatNatDiffJson(report) : opts.output === 'github' ? out.formatNatDiffGitHub(report) : out.formatNatDiffText(report));
-  return { changed: entries.length > 0 };
+  await more?.(cb, ca);
+  return { before: before.label, after: after.label, entries, poolSets, locate: locator(before, after) };
 }
