@@ -165,7 +165,7 @@ export function boundaryPoints(family: Family, pools: readonly ModelPool[], list
     }
     xs.sort();
     const out: number[] = [];
-    for (const x of xs) if (out.length === 0 || out[out.length - 1] !== x) out.push(x);
+    for (let i = 0; i < xs.length; i++) if (i === 0 || xs[i] !== xs[i - 1]) out.push(xs[i]!);
     return out;
   }
   const xs: bigint[] = [];

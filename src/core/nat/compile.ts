@@ -69,13 +69,13 @@ export interface PoolIndex {
   readonly pools: readonly number[];
 }
 
-/** poolIndex is the PoolIndex of the pools at ids, whose prefixes are `prefixes`, with its table built on first use. */
-function poolIndex(ids: readonly number[], prefixes: readonly Prefix[]): PoolIndex {
+/** poolIndex is the PoolIndex of the family's pools at ids, with its table built on first use. */
+function poolIndex(pools: readonly ModelPool[], ids: readonly number[]): PoolIndex {
   let table: PrefixTable | undefined;
   return {
     pools: ids,
     get table(): PrefixTable {
-      return (table ??= new PrefixTable(prefixes));
+      return (table ??= new PrefixTable(ids.map((i) => pools[i]!.prefix)));
     },
   };
 }
@@ -154,13 +154,8 @@ export function compileFamily(model: FamilyNatModel, opts: CompileOptions): Comp
   const pools = model.pools ?? [];
   const index = (keep: (p: ModelPool) => boolean): PoolIndex => {
     const ids: number[] = [];
-    const prefixes: Prefix[] = [];
-    pools.forEach((p, i) => {
-      if (!keep(p)) return;
-      ids.push(i);
-      prefixes.push(p.prefix);
-    });
-    return poolIndex(ids, prefixes);
+    for (let i = 0; i < pools.length; i++) if (keep(pools[i]!)) ids.push(i);
+    return poolIndex(pools, ids);
   };
   // Usually every pool is in the pool set (no LoadBalancer-only pools): then one table serves both.
   const any = index(() => true);
