@@ -31,8 +31,8 @@ const enum FeatureKind {
  */
 class ClassSweep implements Classifier {
   /** first and end are each pool's first address and the address after its last (numbers for IPv4, bigints for IPv6). */
-  readonly #first: AddrValue[] = [];
-  readonly #end: AddrValue[] = [];
+  readonly #first: ArrayLike<AddrValue>;
+  readonly #end: ArrayLike<AddrValue>;
   /** inMasq and inPoolSet flag the pools of the masq and pool-set indexes. */
   readonly #inMasq: Uint8Array;
   readonly #inPoolSet: Uint8Array;
@@ -47,15 +47,19 @@ class ClassSweep implements Classifier {
 
   constructor(f: CompiledFamily, x: ClassFeatures) {
     const n = f.pools.length;
-    for (const { prefix } of f.pools) {
-      if (f.family === 4) {
-        const first = Number(prefix.value);
-        this.#first.push(first);
-        this.#end.push(first + POW2[32 - prefix.bits]!);
-      } else {
-        this.#first.push(prefix.value);
-        this.#end.push(lastAddrValue(prefix) + 1n);
+    if (f.family === 4) {
+      const first = new Float64Array(n);
+      const end = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const p = f.pools[i]!.prefix;
+        first[i] = Number(p.value);
+        end[i] = first[i]! + POW2[32 - p.bits]!;
       }
+      this.#first = first;
+      this.#end = end;
+    } else {
+      this.#first = f.pools.map((p) => p.prefix.value);
+      this.#end = f.pools.map((p) => lastAddrValue(p.prefix) + 1n);
     }
     const flags = (ix: PoolIndex): Uint8Array => {
       const out = new Uint8Array(n);
