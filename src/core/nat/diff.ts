@@ -1,7 +1,7 @@
 import type { Addr, AddrValue, Family } from '../net/addr.js';
 import { isPrefixUnion, joinedRanges, RangeBuilder, rangesMeet, type RangeList } from '../net/range-list.js';
 import { classifierOf } from './class-sweep.js';
-import { boundaryPoints, classFeatures, type ClassFeatures } from './classes.js';
+import { boundaryPoints, classFeatures, END, type ClassFeatures } from './classes.js';
 import type { CompiledFamily, CompiledRule } from './compile.js';
 import type { CompiledNat } from './compiled-nat.js';
 import type { NatActionName, NatReason } from './decision.js';
@@ -111,18 +111,6 @@ function sideOf(nat: CompiledNat, family: Family): Side {
   return { family: f, features, pools: f.pools };
 }
 
-/** mergePoints returns the sorted union of two sorted point lists, with the family's first address. */
-function mergePoints(family: Family, a: readonly AddrValue[], b: readonly AddrValue[]): AddrValue[] {
-  const out: AddrValue[] = [family === 4 ? 0 : 0n];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
-    if (x > out[out.length - 1]!) out.push(x);
-  }
-  return out;
-}
-
 /** samePool reports whether two models report the same pool for an address (the same name, CIDR and NAT role), or none in both. */
 function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
@@ -174,8 +162,6 @@ function addTo(classes: JointClasses, key: number, split: number, first: AddrVal
   if (poolB >= 0 && g.after[g.after.length - 1] !== poolB) g.after.push(poolB);
 }
 
-/** END is the address after each family's last. */
-const END: Readonly<Record<Family, AddrValue>> = { 4: 2 ** 32, 6: 1n << 128n };
 
 /** NO_CLASS is the class of every address in a family a model lacks: no pool, no set. */
 const NO_CLASS: readonly number[] = [-1, -1, 0, 0];
@@ -195,12 +181,10 @@ interface JointSweep {
  * (a pool-set pool is reported for them as dst): what "outside the IP pools" leaves out.
  */
 function jointClasses(family: Family, a: Side, b: Side, lookups: boolean): JointSweep {
-  const points = mergePoints(
+  const points = boundaryPoints(
     family,
-    a.family ? boundaryPoints(family, a.pools, a.features.lists) : [],
-    b.family ? boundaryPoints(family, b.pools, b.features.lists) : [],
+    [a, b].filter((s) => s.family !== undefined).map((s) => ({ pools: s.pools, lists: s.features.lists })),
   );
-  points.push(END[family]);
   const ca = a.family ? classifierOf(a.family, a.features, lookups) : null;
   const cb = b.family ? classifierOf(b.family, b.features, lookups) : null;
   const at = new Int32Array(8);
