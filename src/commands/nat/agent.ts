@@ -33,7 +33,7 @@ export default defineCommand({
   ],
   async run(args, ctx) {
     const { runNatAgent } = await import('../../nat/agent/start.js');
-    await runNatAgent(
+    const end = await runNatAgent(
       {
         backend: args.backend,
         iptablesBackend: args.iptablesBackend,
@@ -49,6 +49,6 @@ export default defineCommand({
       },
       ctx,
     );
-    return ExitCode.OK;
+    return end === 'restart' ? ExitCode.CONFIG_CHANGED : ExitCode.OK;
   },
 });

@@ -3,6 +3,7 @@ import { usageError } from '../../base/errors.js';
 import type { IptablesFlavour } from '../../host/iptables-flavour.js';
 import type { BackendRequest } from '../host-plan.js';
 import type { FelixSettingsInput } from '../settings.js';
+import type { AgentEnd } from './agent.js';
 import type { LogFormat, LogLevel } from './log.js';
 
 /** NatAgentOptions are nat agent's flags, parsed and not yet checked. */
@@ -23,6 +24,12 @@ export interface NatAgentOptions {
   readonly maxDelayMs: number;
 }
 
+/**
+ * FELIX_CHECK_MS is how often a running agent reads the FelixConfigurations again to see
+ * whether a setting it programs with changed (then it exits to be restarted, as Felix does).
+ */
+const FELIX_CHECK_MS = 2000;
+
 /** nonNegative checks a numeric flag (USAGE unless a finite number >= 0). */
 function nonNegative(name: string, n: number): number {
   if (!Number.isFinite(n) || n < 0) throw usageError(`--${name} ${n}: expected a number >= 0`);
@@ -30,21 +37,26 @@ function nonNegative(name: string, n: number): number {
 }
 
 /**
- * runNatAgent checks nat agent's flags (Felix's as nat apply checks them), then runs the agent
- * (agent.ts) with the context's signals, stderr for the log, the datastore the global options
- * select, and the network namespace's NAT lock. It returns once the agent stopped on SIGTERM
- * or SIGINT.
+ * runNatAgent checks nat agent's flags (Felix's as nat apply checks them), resolves the Felix
+ * settings and the backend from the store's FelixConfigurations for this node and the flags
+ * (as nat apply: default, node.<node>, flags; nftablesMode chooses the backend without
+ * --backend), then runs the agent (agent.ts) with the context's signals, stderr for the log,
+ * the datastore the global options select, and the network namespace's NAT lock. It returns
+ * once the agent stopped on SIGTERM or SIGINT ('stopped'), or when a FelixConfiguration
+ * setting it programs with changed ('restart': Felix exits to be restarted then).
  */
-export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<void> {
-  const [{ parseNatSettings, resolveNatSettings }, { createLogger }, { runAgent }, { createHostExec }, { lockHost }, { openDatastore }] = await Promise.all([
+export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<AgentEnd> {
+  const [{ parseNatSettings }, { agentFelix, settingChanges }, { createLogger }, { runAgent }, { createHostExec }, { lockHost }, { openDatastore }, { felixNodeName }] = await Promise.all([
     import('../settings.js'),
+    import('./felix-config.js'),
     import('./log.js'),
     import('./agent.js'),
     import('../../host/host-exec.js'),
     import('../../host/host-lock.js'),
     import('../../datastore/index.js'),
+    import('../../host/felix-node.js'),
   ]);
-  const settings = parseNatSettings(opts.settings);
+  parseNatSettings(opts.settings); // bad flags are usage errors before anything is read
   const resync = nonNegative('resync-interval', opts.resyncIntervalS);
   const debounceMs = nonNegative('debounce-ms', opts.debounceMs);
   const maxDelayMs = nonNegative('max-delay-ms', opts.maxDelayMs);
@@ -52,31 +64,34 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
   if (!ctx.signals) throw new Error('nat agent needs process signals');
   const log = createLogger(ctx.io.stderr, { format: opts.logFormat, level: opts.logLevel });
   const exec = createHostExec({ env: ctx.env });
-  let backend = opts.backend;
-  if (backend === undefined) {
-    // as nat apply: the node's FelixConfigurations choose (nftablesMode), read once at start
-    const [{ felixBackend }, { felixNodeName }] = await Promise.all([import('../../core/index.js'), import('../../host/felix-node.js')]);
+  // as nat apply: the node's FelixConfigurations give the settings, and nftablesMode the backend
+  const node = opts.settings.node ?? felixNodeName(ctx.env);
+  let felix;
+  try {
+    const ds = await openDatastore(ctx);
     try {
-      const ds = await openDatastore(ctx);
-      let configs;
-      try {
-        configs = await ds.resources('felixconfigurations').list();
-      } finally {
-        await ds.close();
-      }
-      const chosen = felixBackend(resolveNatSettings({ node: opts.settings.node ?? felixNodeName(ctx.env), configs, flags: opts.settings }).felix);
-      backend = chosen?.backend ?? 'auto';
-      if (chosen) log.info('backend chosen by FelixConfiguration', { backend: chosen.backend, why: chosen.why });
-    } catch (e) {
-      backend = 'auto';
-      log.warn('FelixConfigurations not read: backend auto (give --backend to choose)', { error: (e as Error).message });
+      felix = agentFelix(node, await ds.resources('felixconfigurations').list(), opts.settings, opts.backend);
+    } finally {
+      await ds.close();
     }
+    if (felix.backend.why) log.info('backend chosen by FelixConfiguration', { backend: felix.backend.backend, why: felix.backend.why });
+  } catch (e) {
+    felix = agentFelix(node, [], opts.settings, opts.backend);
+    log.warn("FelixConfigurations not read: Felix's defaults and the flags, backend auto unless --backend (a restart follows once they can be read and differ)", {
+      error: (e as Error).message,
+    });
   }
-  await runAgent(
+  const started = felix;
+  const end = await runAgent(
     {
-      backend,
+      backend: started.backend,
       iptablesBackend: opts.iptablesBackend,
-      settings: { describe: 'flags', current: () => settings },
+      settings: {
+        describe: `FelixConfiguration default and node.${node}, then the flags`,
+        current: () => started.settings,
+        changes: async (ds) => settingChanges(started.values, agentFelix(node, await ds.resources('felixconfigurations').list(), opts.settings, opts.backend).values),
+        checkIntervalMs: FELIX_CHECK_MS,
+      },
       // 0 turns the periodic resync off (setInterval needs a bound: about 24 days)
       resyncIntervalMs: resync > 0 ? resync * 1000 : 2 ** 31 - 1,
       debounceMs,
@@ -93,4 +108,5 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
       lock: () => lockHost(exec, { what: 'nat agent', timeoutMs: lockTimeoutS * 1000, besideAgent: 'refuse', onWait: (m) => log.warn(m) }),
     },
   );
+  return end;
 }
