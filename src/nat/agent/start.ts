@@ -4,6 +4,7 @@ import type { IptablesFlavour } from '../../host/iptables-flavour.js';
 import type { BackendRequest } from '../host-plan.js';
 import type { FelixSettingsInput } from '../settings.js';
 import type { AgentEnd } from './agent.js';
+import type { AgentFelix } from './felix-config.js';
 import type { LogFormat, LogLevel } from './log.js';
 
 /** NatAgentOptions are nat agent's flags, parsed and not yet checked. */
@@ -66,7 +67,7 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
   const exec = createHostExec({ env: ctx.env });
   // as nat apply: the node's FelixConfigurations give the settings, and nftablesMode the backend
   const node = opts.settings.node ?? felixNodeName(ctx.env);
-  let felix;
+  let felix: AgentFelix;
   try {
     const ds = await openDatastore(ctx);
     try {
@@ -82,7 +83,7 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
     });
   }
   const started = felix;
-  const end = await runAgent(
+  return runAgent(
     {
       backend: started.backend,
       iptablesBackend: opts.iptablesBackend,
@@ -108,5 +109,4 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
       lock: () => lockHost(exec, { what: 'nat agent', timeoutMs: lockTimeoutS * 1000, besideAgent: 'refuse', onWait: (m) => log.warn(m) }),
     },
   );
-  return end;
 }
