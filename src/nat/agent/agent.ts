@@ -30,7 +30,7 @@ export interface SettingsSource {
    * value differs from the start's; empty when none does. It throws when they cannot be read.
    */
   changes?(ds: Datastore): Promise<string[]>;
-  /** checkIntervalMs is how often changes is called (also at each resync). */
+  /** checkIntervalMs is how often changes is called (absent: only at each resync and SIGHUP). */
   readonly checkIntervalMs?: number;
 }
 
@@ -234,7 +234,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<Age
     const timer = setInterval(() => resync('interval'), opts.resyncIntervalMs);
     const readiness = setInterval(updateReady, 1000);
     readiness.unref();
-    const settingsTimer = opts.settings.changes ? setInterval(() => void checkSettings(), opts.settings.checkIntervalMs ?? 2000) : undefined;
+    const settingsTimer = opts.settings.changes && opts.settings.checkIntervalMs ? setInterval(() => void checkSettings(), opts.settings.checkIntervalMs) : undefined;
     deps.signals.on('SIGHUP', onHup);
     closers.push(() => {
       clearInterval(timer);

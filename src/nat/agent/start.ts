@@ -17,6 +17,12 @@ export interface NatAgentOptions {
   readonly settings: FelixSettingsInput;
   /** resyncIntervalS: seconds between full resyncs; 0 turns them off (SIGHUP still resyncs) */
   readonly resyncIntervalS: number;
+  /**
+   * felixCheckIntervalS: seconds between reads of the FelixConfigurations to see whether a
+   * setting the agent programs with changed (then it exits to be restarted, as Felix does);
+   * 0: only at resyncs and on SIGHUP
+   */
+  readonly felixCheckIntervalS: number;
   readonly healthListen: string;
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
@@ -24,12 +30,6 @@ export interface NatAgentOptions {
   readonly debounceMs: number;
   readonly maxDelayMs: number;
 }
-
-/**
- * FELIX_CHECK_MS is how often a running agent reads the FelixConfigurations again to see
- * whether a setting it programs with changed (then it exits to be restarted, as Felix does).
- */
-const FELIX_CHECK_MS = 2000;
 
 /** nonNegative checks a numeric flag (USAGE unless a finite number >= 0). */
 function nonNegative(name: string, n: number): number {
@@ -62,6 +62,7 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
   const debounceMs = nonNegative('debounce-ms', opts.debounceMs);
   const maxDelayMs = nonNegative('max-delay-ms', opts.maxDelayMs);
   const lockTimeoutS = nonNegative('lock-timeout', opts.lockTimeoutS);
+  const felixCheckS = nonNegative('felix-check-interval', opts.felixCheckIntervalS);
   if (!ctx.signals) throw new Error('nat agent needs process signals');
   const log = createLogger(ctx.io.stderr, { format: opts.logFormat, level: opts.logLevel });
   const exec = createHostExec({ env: ctx.env });
@@ -91,7 +92,7 @@ export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<
         describe: `FelixConfiguration default and node.${node}, then the flags`,
         current: () => started.settings,
         changes: async (ds) => settingChanges(started.values, agentFelix(node, await ds.resources('felixconfigurations').list(), opts.settings, opts.backend).values),
-        checkIntervalMs: FELIX_CHECK_MS,
+        ...(felixCheckS > 0 ? { checkIntervalMs: felixCheckS * 1000 } : {}),
       },
       // 0 turns the periodic resync off (setInterval needs a bound: about 24 days)
       resyncIntervalMs: resync > 0 ? resync * 1000 : 2 ** 31 - 1,

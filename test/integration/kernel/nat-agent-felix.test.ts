@@ -43,7 +43,7 @@ kernelDescribe('nat agent: FelixConfiguration changes while it runs, as Felix (e
   };
   /** start runs the agent (no --backend) as its supervisor would, and waits until it is ready. */
   const start = async (): Promise<AgentProcess> => {
-    const a = startAgent(topo().node, ['--resync-interval', '3600', '--health-listen', '127.0.0.1:9199'], { ...store.nsEnv, NODENAME: NODE });
+    const a = startAgent(topo().node, ['--resync-interval', '3600', '--felix-check-interval', '1', '--health-listen', '127.0.0.1:9199'], { ...store.nsEnv, NODENAME: NODE });
     agent = a;
     await a.waitLog((l) => l.msg === 'kernel in step with the datastore', 30_000);
     const http = nsHttp(topo().node, 9199);
@@ -105,8 +105,8 @@ kernelDescribe('nat agent: FelixConfiguration changes while it runs, as Felix (e
   it('the same value spelled otherwise, and a field the agent does not use: no restart', async () => {
     const a = agent!;
     await setDefault({ nftablesMode: 'enabled', logSeverityScreen: 'Debug' });
-    // two checks of the store (every 2 s) pass without an exit
-    const exit = await Promise.race([a.exited, new Promise<null>((r) => setTimeout(() => r(null), 4_500))]);
+    // three checks of the store (every second) pass without an exit
+    const exit = await Promise.race([a.exited, new Promise<null>((r) => setTimeout(() => r(null), 3_500))]);
     expect(exit).toBeNull();
   });
 
