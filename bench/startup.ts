@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { states, yaml } from './diff.js';
+import { states, yaml } from './diff-states.js';
 import { BIN, median, ROOT, row, section } from './harness.js';
 
 /** RUNS is the number of cold starts per command (after one warm-up each). */
