@@ -98,6 +98,11 @@ export interface ParsedDocument {
   locate(pointer: string, at?: 'value' | 'key'): Position;
   /** position returns the position of an offset in the source. */
   position(offset: number): Position;
+  /**
+   * text is the document's text (after a leading `---` line) when it was read alone from a
+   * stream cut at its markers: the key of a memo of byte-identical documents (PendingDocument).
+   */
+  readonly text?: string | undefined;
 }
 
 function syntaxError(src: SourceText, index: number, offset: number, message: string, code: Diagnostic['code'] = 'YAML_SYNTAX'): Diagnostic {
@@ -204,6 +209,11 @@ class YamlDoc implements ParsedDocument {
     /** tree is the `yaml` Document of a tree-read document, and the offset its ranges count from. */
     private readonly tree?: { doc: Document; base: number },
   ) {}
+
+  /** text is the memo key of a document cut out of a stream at its markers (PendingDocument.text); undefined for the others. */
+  get text(): string | undefined {
+    return this.fromLine > 0 && this.outlined !== 'json' ? memoKey(this.src.text, this.from, this.to) : undefined;
+  }
 
   /** settle makes this the ParsedDocument of the document's value; `total` counts notes beyond those given. */
   settle(index: number, value: unknown, diagnostics: readonly Diagnostic[], notes: readonly ParseNote[] = NO_NOTES, total = notes.length): ParsedDocument {
@@ -496,6 +506,24 @@ export class DocumentReader {
     this.mode = this.deepAt >= 0 ? 'deep' : 'whole';
   }
 
+  /**
+   * upcoming returns the next document when the stream is read document by document (a YAML
+   * stream cut at its `---` lines), without reading it, for a memo of byte-identical
+   * documents (see PendingDocument); undefined otherwise (JSON, whole-stream parsing, the end).
+   */
+  upcoming(): PendingDocument | undefined {
+    if (this.mode !== 'split') return undefined;
+    const b = this.bounds;
+    const k = this.k;
+    if (k + 1 >= b.length) return undefined;
+    return new PendingDocument(this.src, k + 1, b[k]!, b[k + 1]!, this.lines[k]!);
+  }
+
+  /** skip passes over the document upcoming() returned, which its holder reads on demand (PendingDocument.read). */
+  skip(): void {
+    this.k++;
+  }
+
   next(): ParsedDocument | typeof NEED_PARSERS | null {
     const src = this.src;
     const k = this.k;
@@ -540,4 +568,55 @@ export class DocumentReader {
         return null;
     }
   }
+}
+
+/**
+ * PendingDocument is a document of a YAML stream cut at its `---` lines, not yet read: its
+ * text (`text`: what follows a leading `---` line, the key of a memo of byte-identical
+ * documents: such documents read to the same value with the same findings, and differ only
+ * in positions), where it starts, and read(), which reads it as DocumentReader.next() would.
+ */
+export class PendingDocument {
+  private startPos: Position | undefined;
+
+  constructor(
+    private readonly src: SourceText,
+    readonly index: number,
+    private readonly from: number,
+    private readonly to: number,
+    /** line is the 1-based line at `from`. */
+    private readonly line: number,
+  ) {}
+
+  /** text is the document's text after a leading `---` line (the memo key; see memoKey). */
+  get text(): string {
+    return memoKey(this.src.text, this.from, this.to);
+  }
+
+  /** start is the position of the document's content, found without reading it (ParsedDocument.start). */
+  get start(): Position {
+    this.startPos ??= new YamlDoc(this.src, this.from, this.to, 'block', this.line).start;
+    return this.startPos;
+  }
+
+  /**
+   * read reads the document. A document of the same text was read before in this process, so
+   * the parsers it may need are loaded.
+   */
+  read(): ParsedDocument {
+    const doc = fastDocument(this.src, this.index, this.from, this.to, this.line);
+    if (doc) return doc;
+    if (!parsers) throw new Error('PendingDocument.read before loadParsers()');
+    return treeDocument(this.src, this.index, this.from, this.to, this.line);
+  }
+}
+
+/**
+ * memoKey is the text of the document in [from, to) of a stream after its `---` line when that
+ * line is just the marker: the same document reads the same whether it opens the stream or
+ * follows a marker.
+ */
+export function memoKey(text: string, from: number, to: number): string {
+  const skip = text.startsWith('---\n', from) ? 4 : 0;
+  return text.slice(from + skip, to);
 }
