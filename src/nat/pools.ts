@@ -57,7 +57,8 @@ export interface LoadPoolsOptions {
   readonly positions?: boolean;
   /**
    * memo holds the pools read so far by the text of their documents (see PoolMemo): nat diff
-   * passes one memo to the loads of both its states.
+   * passes one memo to the loads of both its states. With a memo, documents of the pool shape
+   * (manifest/pool-shape.ts) are read from their text in one pass.
    */
   readonly memo?: PoolMemo;
 }
@@ -111,9 +112,10 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
   }
   // The manifest reader only for -f: the datastore path does without it.
-  const [{ bounded, visitManifests, positioned, MemoHit: MemoHitClass }, { formatDiagnostic }] = await Promise.all([
+  const [{ bounded, visitManifests, positioned, MemoHit: MemoHitClass }, { formatDiagnostic }, { readPoolShape }] = await Promise.all([
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
+    import('../manifest/pool-shape.js'),
   ]);
   // The loader's own diagnostics (in input order) come before the pools' (as loadManifests lists them).
   const loaderDiagnostics: Diagnostic[] = [];
@@ -203,10 +205,20 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
     byName.set(pool.name, kept);
   };
-  /** known takes a document whose text is in the memo as its pool (LoadedResource.text). */
+  /**
+   * known takes a document from its text alone: one in the memo as its pool (LoadedResource.text),
+   * or one of the pool shape (readPoolShape) whose CIDR parses (any other is read the usual way,
+   * which reports its problems).
+   */
   const known = (text: string, hit: MemoHit): boolean => {
-    const pool = memo!.get(text);
-    if (!pool) return false;
+    let pool = memo!.get(text);
+    if (!pool) {
+      const shape = readPoolShape(text);
+      if (!shape) return false;
+      pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
+      if (pool.cidr === '' || !parsePrefix(pool.cidr).ok) return false;
+      memo!.set(text, pool);
+    }
     poolCount++;
     keep(pool, { pool, hit }, hit);
     return true;
