@@ -33,7 +33,7 @@ const N = 10_000;
  * natOutgoing turned around (k % 3 == 0), the pool removed (k % 3 == 1), or a new /20 added
  * outside the others (k % 3 == 2).
  */
-function states(): { before: NatPool[]; after: NatPool[] } {
+export function states(): { before: NatPool[]; after: NatPool[] } {
   const before: NatPool[] = [];
   const after: NatPool[] = [];
   for (let i = 0; i < N; i++) {
@@ -48,7 +48,7 @@ function states(): { before: NatPool[]; after: NatPool[] } {
   return { before, after };
 }
 
-function yaml(pools: readonly NatPool[]): string {
+export function yaml(pools: readonly NatPool[]): string {
   return pools
     .map((p) => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${p.name}\nspec:\n  cidr: ${p.cidr}\n  natOutgoing: ${p.natOutgoing}\n  disabled: ${p.disabled}\n`)
     .join('---\n');
