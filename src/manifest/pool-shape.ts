@@ -67,9 +67,15 @@ function isAlnum(c: number): boolean {
 function word(text: string, i: number, end: number): string | null {
   // A colon ending the word would make it a key.
   if (end <= i || !isAlnum(text.charCodeAt(i)) || text.charCodeAt(end - 1) === 58) return null;
-  for (let k = i + 1; k < end; k++) if (!isWordChar(text.charCodeAt(k))) return null;
+  let slash = false;
+  for (let k = i + 1; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if (!isWordChar(c)) return null;
+    if (c === 47) slash = true;
+  }
   const w = text.slice(i, end);
-  if (mayResolve(text.charCodeAt(i)) && (resolveScalar(w) !== w || resolveCoreScalar(w) !== w)) return null;
+  // No number, boolean, null or timestamp of either YAML has a slash (a CIDR is text in both).
+  if (!slash && mayResolve(text.charCodeAt(i)) && (resolveScalar(w) !== w || resolveCoreScalar(w) !== w)) return null;
   return w;
 }
 

@@ -18,7 +18,7 @@ const KEYS = ['cidr', 'ipipMode', 'vxlanMode', 'nodeSelector', 'namespaceSelecto
 const VALUES = [
   'true', 'false', 'yes', 'on', 'True', 'FALSE', 'y', 'n', '~', 'null', '26', '122', '026', '0', '1000', '0x1f', '0o17', '1e3', '-1', '.inf', '1_000',
   '10.0.0.0/24', '10.0.0.1/24', 'fd00::/64', 'fd00::', '::/0', '10.0.0.0', 'all()', "has(x) && a == 'b'", 'Never', 'CrossSubnet', 'Always',
-  'Automatic', 'x:', 'a:b', 'a: b', '"q"', "'q'", '!tag x', '&a x', '*a', '[a]', '{a: b}', '', '|', '>', 'a #c', 'a#c', 'a ', 'Ü', '2001-12-14', '1:20',
+  'Automatic', '1/2', '2001/12/14', 'true/x', '1e3/2', 'x:', 'a:b', 'a: b', '"q"', "'q'", '!tag x', '&a x', '*a', '[a]', '{a: b}', '', '|', '>', 'a #c', 'a#c', 'a ', 'Ü', '2001-12-14', '1:20',
 ];
 /** GOOD is a value of the shape for each key. */
 const GOOD: Record<string, string> = {
