@@ -326,34 +326,64 @@ function isMarker(text: string, i: number, ch: string): boolean {
   return c === undefined || c === ' ' || c === '\t' || c === '\n' || c === '\r';
 }
 
+/** hasMarkerLine reports whether a line of text is a marker of ch (`---` or `...`). */
+function hasMarkerLine(text: string, ch: string): boolean {
+  if (isMarker(text, 0, ch)) return true;
+  const m = `\n${ch}${ch}${ch}`;
+  for (let j = text.indexOf(m); j >= 0; j = text.indexOf(m, j + 1)) if (isMarker(text, j + 1, ch)) return true;
+  return false;
+}
+
 /**
- * splitStream returns the boundaries of a YAML stream's documents and the 1-based line at
- * each, or null when the stream needs the whole-stream parser (`...` markers, `%`
- * directives): document k is [bounds[k], bounds[k + 1]) and starts at line lines[k]. Only
- * line starts are looked at.
+ * splitStream returns the boundaries of a YAML stream's documents, or null when the stream
+ * needs the whole-stream parser (`...` markers, `%` directives): document k is [bounds[k],
+ * bounds[k + 1]). Only line starts are looked at, found by searching for the markers (not
+ * line by line); DocumentLines counts each document's first line when it is asked for.
  */
-function splitStream(text: string): { bounds: number[]; lines: number[] } | null {
+function splitStream(text: string): number[] | null {
+  if (text.charCodeAt(0) === 37 /* % */ || text.includes('\n%') || hasMarkerLine(text, '.')) return null;
   const bounds = [0];
-  const lines = [1];
-  let line = 1;
-  for (let i = 0; i < text.length; line++) {
-    const c = text.charCodeAt(i);
-    if (c === 45 /* - */ && isMarker(text, i, '-')) {
-      bounds.push(i);
-      lines.push(line);
-    } else if ((c === 46 /* . */ && isMarker(text, i, '.')) || c === 37 /* % */) return null;
-    const nl = text.indexOf('\n', i);
-    if (nl < 0) break;
-    i = nl + 1;
-  }
+  if (isMarker(text, 0, '-')) bounds.push(0);
+  for (let j = text.indexOf('\n---'); j >= 0; j = text.indexOf('\n---', j + 1)) if (isMarker(text, j + 1, '-')) bounds.push(j + 1);
   // Text before the first marker is a document only if it has content.
   const head = bounds.length > 1 ? bounds[1]! : text.length;
-  if (firstContent(text, 0, head) === head) {
-    bounds.shift();
-    lines.shift();
-  }
+  if (firstContent(text, 0, head) === head) bounds.shift();
   bounds.push(text.length);
-  return { bounds, lines };
+  return bounds;
+}
+
+/**
+ * DocumentLines gives the 1-based line at which each document of a split stream starts
+ * (bounds as splitStream returns them), counting line breaks only as far as asked: a document
+ * read from its text alone (PendingDocument) may never need its line.
+ */
+class DocumentLines {
+  /** lines[k] is the line of document k, for the documents counted so far. */
+  private readonly lines: number[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly bounds: readonly number[],
+  ) {}
+
+  /** lineOf returns the line at which document k starts. */
+  lineOf(k: number): number {
+    const lines = this.lines;
+    const b = this.bounds;
+    if (lines.length === 0) lines.push(1 + countBreaks(this.text, 0, b[0]!));
+    while (lines.length <= k) {
+      const j = lines.length;
+      lines.push(lines[j - 1]! + countBreaks(this.text, b[j - 1]!, b[j]!));
+    }
+    return lines[k]!;
+  }
+}
+
+/** countBreaks counts the line breaks (LF) in [from, to) of text. */
+function countBreaks(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /**
@@ -464,7 +494,7 @@ export class DocumentReader {
   private k = 0;
   /** bounds and lines are the documents' boundaries and first lines in split mode (see splitStream). */
   private bounds: number[] = [];
-  private lines: number[] = [];
+  private lines: DocumentLines | undefined;
   /** json is the value of JSON text; deepAt where a too deep stream nests too deep. */
   private json: unknown;
   private deepAt = 0;
@@ -495,8 +525,8 @@ export class DocumentReader {
     const text = this.src.text;
     const split = splitStream(text);
     if (split) {
-      this.bounds = split.bounds;
-      this.lines = split.lines;
+      this.bounds = split;
+      this.lines = new DocumentLines(text, split);
       this.mode = 'split';
       return;
     }
@@ -516,7 +546,7 @@ export class DocumentReader {
     const b = this.bounds;
     const k = this.k;
     if (k + 1 >= b.length) return undefined;
-    return new PendingDocument(this.src, k + 1, b[k]!, b[k + 1]!, this.lines[k]!);
+    return new PendingDocument(this.src, k + 1, b[k]!, b[k + 1]!, this.lines!);
   }
 
   /** skip passes over the document upcoming() returned, which its holder reads on demand (PendingDocument.read). */
@@ -531,7 +561,7 @@ export class DocumentReader {
       case 'split': {
         const b = this.bounds;
         if (k + 1 >= b.length) return null;
-        const doc = fastDocument(src, k + 1, b[k]!, b[k + 1]!, this.lines[k]!);
+        const doc = fastDocument(src, k + 1, b[k]!, b[k + 1]!, this.lines!.lineOf(k));
         if (!doc) return NEED_PARSERS;
         this.k++;
         return doc;
@@ -584,9 +614,14 @@ export class PendingDocument {
     readonly index: number,
     private readonly from: number,
     private readonly to: number,
-    /** line is the 1-based line at `from`. */
-    private readonly line: number,
+    /** lines gives the 1-based line at `from` (document index - 1 of the stream). */
+    private readonly lines: DocumentLines,
   ) {}
+
+  /** line is the 1-based line at `from`. */
+  private get line(): number {
+    return this.lines.lineOf(this.index - 1);
+  }
 
   /** text is the document's text after a leading `---` line (the memo key; see memoKey). */
   get text(): string {
