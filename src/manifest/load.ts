@@ -116,6 +116,7 @@ export class MemoHit {
     readonly index: number,
   ) {}
 
+  /** origin is where the document's resource starts (computed on first use, without reading it). */
   get origin(): ResourceOrigin {
     if (!this.where) {
       const p = this.pending.start;
@@ -124,6 +125,7 @@ export class MemoHit {
     return this.where;
   }
 
+  /** resource reads the document (once) and returns its one resource, as the visitor would have received it. */
   resource(): LoadedResource {
     if (!this.res) {
       let found: LoadedResource | undefined;
@@ -216,6 +218,7 @@ class Resource implements LoadedResource, ResourceOrigin {
     return this;
   }
 
+  /** text is the document's text when this resource is the whole document (LoadedResource.text). */
   get text(): string | undefined {
     return this.prefix === '' ? this.doc.text : undefined;
   }
