@@ -13,6 +13,12 @@ export const ExitCode = {
   /** the datastore or the host tools could not be reached or run */
   UNAVAILABLE: 3,
   /**
+   * nat agent: a FelixConfiguration setting it programs with changed, and it exited to be
+   * restarted with the new value, as Felix v3.31.7 does (felix/daemon/daemon.go configChangedRC,
+   * "the same as the code used by SIGHUP"): a supervisor restarts on it
+   */
+  CONFIG_CHANGED: 129,
+  /**
    * stdout or stderr was closed by its reader (`poolctl get | head -1`): 128 + SIGPIPE, the
    * status a shell shows for a process a broken pipe killed (calicoctl, a Go program, dies so)
    */

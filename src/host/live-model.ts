@@ -177,27 +177,35 @@ async function readNftablesModel(exec: HostExec): Promise<FamilyNatModel[]> {
 
 /**
  * readLiveModel reads the kernel's NAT state of the chosen backend (auto: as nat apply
- * chooses) into a NatModel: both families, either pool-set name. A rule it cannot read is an
- * error (LIVE_RULE_UNSUPPORTED) rather than a silently different decision.
+ * chooses; `why` says what asked for an explicit one) into a NatModel: both families, either
+ * pool-set name. A rule it cannot read is an error (LIVE_RULE_UNSUPPORTED) rather than a
+ * silently different decision.
  */
-async function readLiveModel(exec: HostExec, requested: Backend | 'auto'): Promise<LiveModel> {
-  const choice = await resolveBackend(exec, requested, FAMILIES);
+async function readLiveModel(exec: HostExec, requested: Backend | 'auto', why?: string): Promise<LiveModel> {
+  const choice = await resolveBackend(exec, requested, FAMILIES, undefined, why);
   const families = choice.backend === 'iptables' ? await readIptablesModel(exec) : await readNftablesModel(exec);
   return { choice, model: { settings: inferSettings(families), families, warnings: [] } };
 }
 
+/** LiveModelSource is --live's model, restricted to the families asked for, and the backend it was read from and why. */
+export interface LiveModelSource {
+  readonly source: (families: readonly Family[]) => Promise<NatModel>;
+  readonly choice: BackendChoice;
+}
+
 /**
  * liveModelSource is `nat explain --live`'s model source: it checks for root, reads the
- * kernel once (backend as nat apply picks it) and returns the model restricted to the
- * families asked for.
+ * kernel once (the backend requested, `why` naming what requested it; auto: as nat apply
+ * picks it) and returns the model restricted to the families asked for, with the backend.
  */
 export async function liveModelSource(
   env: Readonly<Record<string, string | undefined>>,
   requested: Backend | 'auto' = 'auto',
-): Promise<(families: readonly Family[]) => Promise<NatModel>> {
+  why?: string,
+): Promise<LiveModelSource> {
   const { createHostExec } = await import('./host-exec.js');
   const exec = createHostExec({ env });
   exec.requireRoot('nat explain --live');
-  const { model } = await readLiveModel(exec, requested);
-  return async (families) => ({ ...model, families: model.families.filter((f) => families.includes(f.family)) });
+  const { model, choice } = await readLiveModel(exec, requested, why);
+  return { choice, source: async (families) => ({ ...model, families: model.families.filter((f) => families.includes(f.family)) }) };
 }

@@ -1,10 +1,12 @@
 import type { Context } from '../base/context.js';
 import { PoolctlError, usageError } from '../base/errors.js';
-import { buildNatModel, compileNatModel, FlowScanner, livePools, modelDrift, type DriftItem, type NatPool, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../core/index.js';
+import { buildNatModel, compileNatModel, felixBackend, FlowScanner, livePools, modelDrift, type DriftItem, type NatPool, ipv6WordsToValue, parseAddr, type Addr, type CompiledNat, type Family, type FelixNatSettings, type FlowRowSink, type NatFlowContext, type NatModel, type NatSettings } from '../core/index.js';
 import { openByteFile, streamByteInput, type ByteInput } from '../manifest/byte-input.js';
 import * as render from '../output/explain.js';
 import { loadPaint, PLAIN, type Paint } from '../output/paint.js';
+import type { BackendChoice, RequestedBackend } from '../host/backend.js';
 import { iptablesChains } from '../render/iptables.js';
+import type { BackendRequest } from './host-plan.js';
 import { loadNatInputs, natModelOf, type PoolSource } from './pools.js';
 import { parseNatSettings, type FelixSettingsInput, type ResolvedNatSettings } from './settings.js';
 
@@ -21,6 +23,8 @@ export interface ExplainOptions {
   readonly source: PoolSource;
   readonly settings: FelixSettingsInput;
   readonly live: boolean;
+  /** backend is --backend: the ruleset --live reads (absent: the node's nftablesMode, else auto, as nat status). */
+  readonly backend?: BackendRequest;
   readonly src?: string;
   readonly dst?: string;
   readonly flows?: string;
@@ -44,13 +48,25 @@ type ModelSource = (families: readonly Family[]) => Promise<NatModel>;
 
 /**
  * Models is where explain's model comes from, the settings it was built with (none for
- * --live), and for --live the drift found between the kernel and the pools (filled in by
- * source, per family asked for).
+ * --live), and for --live the backend read and why, and the drift found between the kernel
+ * and the pools (filled in by source, per family asked for).
  */
 interface Models {
   readonly source: ModelSource;
   readonly resolved?: ResolvedNatSettings;
+  readonly backend?: BackendChoice;
   readonly drift?: DriftItem[];
+}
+
+/**
+ * liveBackend is the backend `nat explain --live` reads, chosen as nat status chooses it:
+ * --backend, else the node's nftablesMode from the FelixConfigurations (felixBackend, with why),
+ * else auto (host detection). felix is undefined when the FelixConfigurations could not be read.
+ */
+export function liveBackend(flag: BackendRequest | undefined, felix: FelixNatSettings | undefined): RequestedBackend {
+  if (flag !== undefined) return { backend: flag };
+  const chosen = felix ? felixBackend(felix) : undefined;
+  return chosen ?? { backend: 'auto' };
 }
 
 async function poolModelSource(source: PoolSource, flags: FelixSettingsInput, ctx: Context): Promise<Models> {
@@ -62,24 +78,27 @@ async function poolModelSource(source: PoolSource, flags: FelixSettingsInput, ct
 }
 
 /**
- * liveModels is --live's source: the kernel's model (host/live-model.ts), its set members named
+ * liveModels is --live's source: the kernel's model (host/live-model.ts) of the backend
+ * liveBackend chooses from the FelixConfigurations read with the pools, its set members named
  * after the pools (the datastore's, or -f) as the kernel's sets say (livePools: a member no
  * IPPool has is named as such, never as "no pool"), and the drift between what the pools ask
  * for and what the kernel holds. Pools that cannot be read (no datastore) leave the members
- * unnamed, with a warning: the decision is the kernel's either way.
+ * unnamed and the backend to --backend or auto, with a warning: the decision is the kernel's
+ * either way.
  */
 async function liveModels(opts: ExplainOptions, ctx: Context): Promise<Models> {
   const { liveModelSource } = await import('../host/live-model.js');
-  const live = await liveModelSource(ctx.env);
-  let wanted: { pools: NatPool[]; settings: NatSettings } | undefined;
+  let wanted: { pools: NatPool[]; settings: NatSettings; felix: FelixNatSettings } | undefined;
   try {
     const { pools, warnings, resolved } = await loadNatInputs(opts.source, opts.settings, ctx, 'nat explain --live');
     for (const w of warnings) ctx.io.stderr.write(w);
-    wanted = { pools, settings: resolved.settings };
+    wanted = { pools, settings: resolved.settings, felix: resolved.felix };
   } catch (e) {
     if (!(e instanceof PoolctlError) || opts.source.files.length > 0 || (e.code !== 'DATASTORE_UNREACHABLE' && e.code !== 'NO_RESOURCES')) throw e;
     ctx.io.stderr.write(`warning: the pools could not be read (${e.message}): the kernel's set members are not named after them, and drift is not checked\n`);
   }
+  const requested = liveBackend(opts.backend, wanted?.felix);
+  const { source: live, choice } = await liveModelSource(ctx.env, requested.backend, requested.why);
   const drift: DriftItem[] = [];
   const source: ModelSource = async (families) => {
     const model = await live(families);
@@ -89,7 +108,7 @@ async function liveModels(opts: ExplainOptions, ctx: Context): Promise<Models> {
     drift.push(...modelDrift(built.value, model));
     return { ...model, families: model.families.map((f) => ({ ...f, pools: livePools(f, built.value.families.find((d) => d.family === f.family)) })) };
   };
-  return { source, drift };
+  return { source, drift, backend: choice };
 }
 
 /**
@@ -97,7 +116,10 @@ async function liveModels(opts: ExplainOptions, ctx: Context): Promise<Models> {
  * else the pools and the Felix settings.
  */
 async function modelSource(opts: ExplainOptions, ctx: Context): Promise<Models> {
-  if (!opts.live) return poolModelSource(opts.source, opts.settings, ctx);
+  if (!opts.live) {
+    if (opts.backend !== undefined) throw usageError('--backend chooses the ruleset --live reads', 'without --live, explain decides from the pools and Felix settings, whatever the backend');
+    return poolModelSource(opts.source, opts.settings, ctx);
+  }
   // The kernel's rules already carry Felix's settings: flags that would describe them again
   // are refused rather than silently ignored. (-f gives the pools the kernel is compared with.)
   const given = [
@@ -134,14 +156,21 @@ async function explainOne(src: Addr, dst: Addr, models: Models, flow: NatFlowCon
   const compiled = await compile(await models.source(src.family === dst.family ? [src.family] : []));
   const decision = compiled.decide(src, dst, flow);
   const felix = models.resolved?.felix;
-  const drift = models.drift;
+  const { drift, backend } = models;
   if (output === 'json') {
-    const extra = { ...(felix ? { settings: render.settingsJson(felix) } : {}), ...(drift ? { drift: drift.map((d) => ({ family: d.family, text: d.text })) } : {}) };
+    const extra = {
+      ...(felix ? { settings: render.settingsJson(felix) } : {}),
+      ...(backend ? { backend: { value: backend.backend, from: backend.why } } : {}),
+      ...(drift ? { drift: drift.map((d) => ({ family: d.family, text: d.text })) } : {}),
+    };
     ctx.io.stdout.write(render.formatDecisionJson({ ...decision, ...extra }));
     return;
   }
   ctx.io.stdout.write(
-    (drift ? render.formatDriftText(drift) : '') + render.formatDecisionText(decision, await paintFor(ctx)) + (felix ? render.formatSettingsText(felix) : ''),
+    (backend ? `backend: ${backend.backend} (${backend.why})\n` : '') +
+      (drift ? render.formatDriftText(drift) : '') +
+      render.formatDecisionText(decision, await paintFor(ctx)) +
+      (felix ? render.formatSettingsText(felix) : ''),
   );
 }
 

@@ -176,6 +176,13 @@ describe('nat explain: errors', () => {
     expect(withFlag.stderr).toContain('--nat-outgoing-address');
   });
 
+  it('--backend chooses the ruleset --live reads: refused without --live (exit 2)', async () => {
+    const r = await runCli(['nat', 'explain', '10.244.1.5', '1.1.1.1', '-f', writePools('p-backend.yaml', POOLS), '--backend', 'nftables']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--backend chooses the ruleset --live reads');
+    expect(r.stdout).toBe('');
+  });
+
   it('refuses --nat-outgoing-address for IPv6 flows with IPv6 natOutgoing pools (exit 2), not for IPv4', async () => {
     const file = writePools('pools-snat.yaml', POOLS);
     const v6 = await runCli(['nat', 'explain', 'fd00:10:244::5', '2001:db8::1', '-f', file, '--nat-outgoing-address', '203.0.113.1']);

@@ -103,7 +103,9 @@ describe('examples: nat agent under systemd', () => {
     const r = await parseAgentLine(argv);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(ExitCode.OK);
-    expect(r.args).toMatchObject({ logFormat: 'json', backend: 'auto', resyncInterval: 90, healthListen: '127.0.0.1:9099' });
+    expect(r.args).toMatchObject({ logFormat: 'json', resyncInterval: 90, healthListen: '127.0.0.1:9099' });
+    // no --backend: the node's FelixConfiguration nftablesMode chooses it, and a change of it restarts the agent
+    expect(r.args?.backend).toBeUndefined();
   });
 
   it('reloads with SIGHUP (a resync), stops with SIGTERM, and does not restart on a usage error', () => {
@@ -111,6 +113,8 @@ describe('examples: nat agent under systemd', () => {
     expect(one('KillSignal')).toBe('SIGTERM');
     expect(one('Restart')).toBe('on-failure');
     expect(one('RestartPreventExitStatus')).toBe(String(ExitCode.USAGE));
+    // on-failure restarts on every other non-zero status, 129 (a FelixConfiguration change) included
+    expect(one('RestartPreventExitStatus').split(/\s+/)).not.toContain(String(ExitCode.CONFIG_CHANGED));
   });
 
   it("its environment file selects etcd with TLS, as poolctl's datastore selection reads it", async () => {

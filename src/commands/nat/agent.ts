@@ -13,6 +13,12 @@ export default defineCommand({
       default: 90,
       describe: 'seconds between full resyncs (pools listed again, the kernel read and repaired), as Felix refreshes its rules; 0: only on SIGHUP',
     },
+    'felix-check-interval': {
+      type: 'number',
+      default: 10,
+      describe:
+        "seconds between reads of this node's FelixConfigurations: when a setting the agent programs with changed, it exits 129 to be restarted, as Felix does; 0: only at resyncs and on SIGHUP",
+    },
     'health-listen': {
       type: 'string',
       default: '127.0.0.1:9099',
@@ -33,13 +39,14 @@ export default defineCommand({
   ],
   async run(args, ctx) {
     const { runNatAgent } = await import('../../nat/agent/start.js');
-    await runNatAgent(
+    const end = await runNatAgent(
       {
         backend: args.backend,
         iptablesBackend: args.iptablesBackend,
         lockTimeoutS: args.lockTimeout,
         settings: felixSettingsOf(args),
         resyncIntervalS: args.resyncInterval,
+        felixCheckIntervalS: args.felixCheckInterval,
         healthListen: args.healthListen,
         logFormat: args.logFormat,
         logLevel: args.logLevel,
@@ -49,6 +56,6 @@ export default defineCommand({
       },
       ctx,
     );
-    return ExitCode.OK;
+    return end === 'restart' ? ExitCode.CONFIG_CHANGED : ExitCode.OK;
   },
 });

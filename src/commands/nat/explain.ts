@@ -23,6 +23,12 @@ const OPTIONS = {
   'out-interface': { type: 'string', describe: 'egress interface, tested against --nat-outgoing-interface-filter' },
   protocol: { type: 'string', describe: 'protocol (tcp, udp, ...): with --nat-port-range, tcp and udp get the port range' },
   live: { type: 'boolean', default: false, describe: "decide from the sets and rules in this host's kernel (root; iptables or nftables) instead of the pools" },
+  backend: {
+    type: 'string',
+    choices: ['auto', 'iptables', 'nftables'],
+    describe:
+      "with --live: the ruleset to read. Default: as nat status chooses it, the node's FelixConfiguration nftablesMode (Enabled: nftables, Disabled: iptables), else auto (nftables if a calico nft table exists, else iptables)",
+  },
   ...FELIX_OPTIONS,
 } as const satisfies OptionSpecs;
 
@@ -32,6 +38,7 @@ function explainOptionsOf(args: OptionArgs<typeof OPTIONS> & PositionalArgs<type
     source: poolSourceOf(args),
     settings: felixSettingsOf(args),
     live: args.live,
+    ...(args.backend !== undefined ? { backend: args.backend } : {}),
     ...(args.src !== undefined ? { src: args.src } : {}),
     ...(args.dst !== undefined ? { dst: args.dst } : {}),
     ...(args.flows !== undefined ? { flows: args.flows } : {}),

@@ -3,10 +3,10 @@ import type { Datastore, NatChange, NatChangeBatch, NatListing } from '../../dat
 import { diffNatPools } from '../../datastore/nat-pool.js';
 import type { Signals } from '../../base/context.js';
 import type { HostLock } from '../../host/host-lock.js';
-import { resolveBackend } from '../../host/backend.js';
+import { resolveBackend, toolsFor, type RequestedBackend } from '../../host/backend.js';
 import type { Backend } from '../../host/desired.js';
 import type { HostExec } from '../../host/host-exec.js';
-import type { IptablesFlavour } from '../../host/iptables-flavour.js';
+import type { IptablesFlavour, IptablesTools } from '../../host/iptables-flavour.js';
 import { readHost } from '../../host/nat-host.js';
 import { removeNat } from '../../host/remove-nat.js';
 import { DatastoreFollower } from './follow.js';
@@ -16,16 +16,31 @@ import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { PoolIndex } from './pool-order.js';
 
-/** SettingsSource gives the Felix settings the agent programs with: today the flags (as nat apply takes them); later FelixConfiguration from the store. */
+/**
+ * SettingsSource gives the Felix settings the agent programs with (the FelixConfigurations
+ * read at start and the flags, as nat apply takes them) and, where it can, whether they have
+ * changed since.
+ */
 export interface SettingsSource {
   /** describe names where the settings come from, for the log. */
   readonly describe: string;
   current(): NatSettings;
+  /**
+   * changes reads the settings again (through the agent's datastore) and names each one whose
+   * value differs from the start's; empty when none does. It throws when they cannot be read.
+   */
+  changes?(ds: Datastore): Promise<string[]>;
+  /** checkIntervalMs is how often changes is called (absent: only at each resync and SIGHUP). */
+  readonly checkIntervalMs?: number;
 }
+
+/** AgentEnd is how runAgent ended: stopped by a signal, or a setting changed (the agent exits to be restarted, as Felix does). */
+export type AgentEnd = 'stopped' | 'restart';
 
 /** AgentOptions are `nat agent`'s settings (its flags, checked). */
 export interface AgentOptions {
-  readonly backend: Backend | 'auto';
+  /** backend is the backend asked for and why (nftablesMode, --backend), or auto. */
+  readonly backend: RequestedBackend;
   /** iptablesBackend: the iptables flavour, as nat apply's --iptables-backend */
   readonly iptablesBackend: IptablesFlavour | 'auto';
   readonly settings: SettingsSource;
@@ -50,6 +65,20 @@ export interface AgentDeps {
 const FAMILIES: readonly Family[] = [4, 6];
 
 /**
+ * removeBackendNat removes poolctl's NAT state from one backend's kernel tables (removeNat),
+ * when that backend's tools are installed (else it can hold none); tools are the iptables
+ * flavour's when known, else read as nat apply chooses them.
+ */
+async function removeBackendNat(exec: HostExec, backend: Backend, iptablesBackend: IptablesFlavour | 'auto', tools: IptablesTools | null): Promise<void> {
+  if (toolsFor(backend, FAMILIES).some((t) => !exec.has(t))) return;
+  if (!tools && backend === 'iptables') {
+    const live = await readHost(exec, 'iptables', FAMILIES, { iptablesBackend }).live;
+    tools = live.backend === 'iptables' ? live.flavour : null;
+  }
+  await removeNat(exec, backend, FAMILIES, tools);
+}
+
+/**
  * runAgent runs `nat agent` until SIGTERM or SIGINT:
  *   1. root, the namespace's NAT lock (a second agent refuses to start), the backend (auto
  *      resolved once, as nat apply resolves it), /livez /readyz /metrics;
@@ -59,10 +88,15 @@ const FAMILIES: readonly Family[] = [4, 6];
  *   3. a full resync on SIGHUP and every resyncIntervalMs, and after a compacted watch:
  *      the pools listed again, the kernel read and repaired;
  *   4. on SIGTERM / SIGINT: the watch stopped, a write under way finished, the rules left in
- *      place (removed with cleanupOnExit), the lock released.
+ *      place (removed with cleanupOnExit), the lock released: 'stopped';
+ *   5. when a setting it programs with changes (opts.settings.changes, every checkIntervalMs
+ *      and at each resync): stopped as for SIGTERM but the rules always left in place, for
+ *      the supervisor to restart it with the new settings, as Felix exits for a config change:
+ *      'restart'. With an explicit backend (nftablesMode or --backend) it removes the other
+ *      backend's NAT state at start, as Felix cleans the dataplane it does not use.
  * Failures before the agent runs (no root, lock held, port taken, no backend) throw PoolctlError.
  */
-export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<void> {
+export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<AgentEnd> {
   const { exec, log } = deps;
   exec.requireRoot('nat agent');
   const lock = await deps.lock();
@@ -77,7 +111,18 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     }
   };
   try {
-    const choice = await resolveBackend(exec, opts.backend, FAMILIES);
+    const choice = await resolveBackend(exec, opts.backend.backend, FAMILIES, undefined, opts.backend.why);
+    if (opts.backend.backend !== 'auto') {
+      // as Felix at start: the dataplane not chosen is cleaned (after an nftablesMode change, the
+      // rules the agent wrote before its restart); with auto, the choice already follows what is there
+      const other: Backend = choice.backend === 'iptables' ? 'nftables' : 'iptables';
+      try {
+        await removeBackendNat(exec, other, opts.iptablesBackend, null);
+        log.info('NAT state of the other backend removed, as Felix cleans the dataplane it does not use', { backend: other });
+      } catch (e) {
+        log.warn('could not remove the NAT state of the other backend', { backend: other, error: (e as Error).message });
+      }
+    }
     const metrics = await createMetrics();
     const ds = await deps.openDatastore();
     closers.push(() => ds.close());
@@ -160,8 +205,24 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       metrics,
     );
 
+    // a FelixConfiguration setting changed: Felix exits to be restarted (felix-config.ts), so does the agent
+    let restart: ((changes: string[]) => void) | null = null;
+    let checking = false;
+    const checkSettings = async (): Promise<void> => {
+      if (!opts.settings.changes || checking || stopping) return;
+      checking = true;
+      try {
+        const changes = await opts.settings.changes(ds);
+        if (changes.length) restart?.(changes);
+      } catch (e) {
+        log.debug('FelixConfigurations not read; checked again later', { error: (e as Error).message });
+      } finally {
+        checking = false;
+      }
+    };
     const resync = (reason: 'sighup' | 'interval'): void => {
       if (stopping) return;
+      void checkSettings();
       metrics.resyncs.inc({ reason });
       log.info('resync', { reason });
       // the kernel is read and repaired from the pools known now; the listing that follows
@@ -173,10 +234,12 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     const timer = setInterval(() => resync('interval'), opts.resyncIntervalMs);
     const readiness = setInterval(updateReady, 1000);
     readiness.unref();
+    const settingsTimer = opts.settings.changes && opts.settings.checkIntervalMs ? setInterval(() => void checkSettings(), opts.settings.checkIntervalMs) : undefined;
     deps.signals.on('SIGHUP', onHup);
     closers.push(() => {
       clearInterval(timer);
       clearInterval(readiness);
+      clearInterval(settingsTimer);
       deps.signals.off('SIGHUP', onHup);
     });
 
@@ -190,10 +253,11 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     });
     follower.start();
 
-    // run until SIGTERM or SIGINT
-    const signal = await new Promise<string>((resolve) => {
+    // run until SIGTERM or SIGINT, or a changed setting
+    const signal = await new Promise<string | { changes: string[] }>((resolve) => {
       const term = (): void => resolve('SIGTERM');
       const int = (): void => resolve('SIGINT');
+      restart = (changes) => resolve({ changes });
       deps.signals.on('SIGTERM', term);
       deps.signals.on('SIGINT', int);
       closers.push(() => {
@@ -203,21 +267,27 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     });
     stopping = true;
     updateReady();
+    if (typeof signal !== 'string') {
+      // Felix's exit for a config change (configChangedRC 129): the rules stay for the restarted agent, which programs the new settings
+      log.warn('FelixConfiguration changed: exiting to be restarted, as Felix does (exit status 129); the NAT rules stay in place until then', {
+        changes: signal.changes,
+        backend: choice.backend,
+      });
+      await follower.stop();
+      await kernel.stop();
+      return 'restart';
+    }
     log.info('stopping', { signal, cleanupOnExit: opts.cleanupOnExit });
     await follower.stop();
     await kernel.stop();
     if (opts.cleanupOnExit) {
       // the flavour written with; without a full sync done, the one nat apply would choose
-      let tools = kernel.tools;
-      if (!tools && choice.backend === 'iptables') {
-        const live = await readHost(exec, 'iptables', FAMILIES, { iptablesBackend: opts.iptablesBackend }).live;
-        tools = live.backend === 'iptables' ? live.flavour : null;
-      }
-      await removeNat(exec, choice.backend, FAMILIES, tools);
+      await removeBackendNat(exec, choice.backend, opts.iptablesBackend, kernel.tools);
       log.info('NAT rules removed (--cleanup-on-exit)', { backend: choice.backend });
     } else {
       log.info('NAT rules left in place', { backend: choice.backend, revision });
     }
+    return 'stopped';
   } finally {
     await closeAll();
   }

@@ -3,6 +3,8 @@ import { usageError } from '../../base/errors.js';
 import type { IptablesFlavour } from '../../host/iptables-flavour.js';
 import type { BackendRequest } from '../host-plan.js';
 import type { FelixSettingsInput } from '../settings.js';
+import type { AgentEnd } from './agent.js';
+import type { AgentFelix } from './felix-config.js';
 import type { LogFormat, LogLevel } from './log.js';
 
 /** NatAgentOptions are nat agent's flags, parsed and not yet checked. */
@@ -15,6 +17,12 @@ export interface NatAgentOptions {
   readonly settings: FelixSettingsInput;
   /** resyncIntervalS: seconds between full resyncs; 0 turns them off (SIGHUP still resyncs) */
   readonly resyncIntervalS: number;
+  /**
+   * felixCheckIntervalS: seconds between reads of the FelixConfigurations to see whether a
+   * setting the agent programs with changed (then it exits to be restarted, as Felix does);
+   * 0: only at resyncs and on SIGHUP
+   */
+  readonly felixCheckIntervalS: number;
   readonly healthListen: string;
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
@@ -30,53 +38,62 @@ function nonNegative(name: string, n: number): number {
 }
 
 /**
- * runNatAgent checks nat agent's flags (Felix's as nat apply checks them), then runs the agent
- * (agent.ts) with the context's signals, stderr for the log, the datastore the global options
- * select, and the network namespace's NAT lock. It returns once the agent stopped on SIGTERM
- * or SIGINT.
+ * runNatAgent checks nat agent's flags (Felix's as nat apply checks them), resolves the Felix
+ * settings and the backend from the store's FelixConfigurations for this node and the flags
+ * (as nat apply: default, node.<node>, flags; nftablesMode chooses the backend without
+ * --backend), then runs the agent (agent.ts) with the context's signals, stderr for the log,
+ * the datastore the global options select, and the network namespace's NAT lock. It returns
+ * once the agent stopped on SIGTERM or SIGINT ('stopped'), or when a FelixConfiguration
+ * setting it programs with changed ('restart': Felix exits to be restarted then).
  */
-export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<void> {
-  const [{ parseNatSettings, resolveNatSettings }, { createLogger }, { runAgent }, { createHostExec }, { lockHost }, { openDatastore }] = await Promise.all([
+export async function runNatAgent(opts: NatAgentOptions, ctx: Context): Promise<AgentEnd> {
+  const [{ parseNatSettings }, { agentFelix, settingChanges }, { createLogger }, { runAgent }, { createHostExec }, { lockHost }, { openDatastore }, { felixNodeName }] = await Promise.all([
     import('../settings.js'),
+    import('./felix-config.js'),
     import('./log.js'),
     import('./agent.js'),
     import('../../host/host-exec.js'),
     import('../../host/host-lock.js'),
     import('../../datastore/index.js'),
+    import('../../host/felix-node.js'),
   ]);
-  const settings = parseNatSettings(opts.settings);
+  parseNatSettings(opts.settings); // bad flags are usage errors before anything is read
   const resync = nonNegative('resync-interval', opts.resyncIntervalS);
   const debounceMs = nonNegative('debounce-ms', opts.debounceMs);
   const maxDelayMs = nonNegative('max-delay-ms', opts.maxDelayMs);
   const lockTimeoutS = nonNegative('lock-timeout', opts.lockTimeoutS);
+  const felixCheckS = nonNegative('felix-check-interval', opts.felixCheckIntervalS);
   if (!ctx.signals) throw new Error('nat agent needs process signals');
   const log = createLogger(ctx.io.stderr, { format: opts.logFormat, level: opts.logLevel });
   const exec = createHostExec({ env: ctx.env });
-  let backend = opts.backend;
-  if (backend === undefined) {
-    // as nat apply: the node's FelixConfigurations choose (nftablesMode), read once at start
-    const [{ felixBackend }, { felixNodeName }] = await Promise.all([import('../../core/index.js'), import('../../host/felix-node.js')]);
+  // as nat apply: the node's FelixConfigurations give the settings, and nftablesMode the backend
+  const node = opts.settings.node ?? felixNodeName(ctx.env);
+  let felix: AgentFelix;
+  try {
+    const ds = await openDatastore(ctx);
     try {
-      const ds = await openDatastore(ctx);
-      let configs;
-      try {
-        configs = await ds.resources('felixconfigurations').list();
-      } finally {
-        await ds.close();
-      }
-      const chosen = felixBackend(resolveNatSettings({ node: opts.settings.node ?? felixNodeName(ctx.env), configs, flags: opts.settings }).felix);
-      backend = chosen?.backend ?? 'auto';
-      if (chosen) log.info('backend chosen by FelixConfiguration', { backend: chosen.backend, why: chosen.why });
-    } catch (e) {
-      backend = 'auto';
-      log.warn('FelixConfigurations not read: backend auto (give --backend to choose)', { error: (e as Error).message });
+      felix = agentFelix(node, await ds.resources('felixconfigurations').list(), opts.settings, opts.backend);
+    } finally {
+      await ds.close();
     }
+    if (felix.backend.why) log.info('backend chosen by FelixConfiguration', { backend: felix.backend.backend, why: felix.backend.why });
+  } catch (e) {
+    felix = agentFelix(node, [], opts.settings, opts.backend);
+    log.warn("FelixConfigurations not read: Felix's defaults and the flags, backend auto unless --backend (a restart follows once they can be read and differ)", {
+      error: (e as Error).message,
+    });
   }
-  await runAgent(
+  const started = felix;
+  return runAgent(
     {
-      backend,
+      backend: started.backend,
       iptablesBackend: opts.iptablesBackend,
-      settings: { describe: 'flags', current: () => settings },
+      settings: {
+        describe: `FelixConfiguration default and node.${node}, then the flags`,
+        current: () => started.settings,
+        changes: async (ds) => settingChanges(started.values, agentFelix(node, await ds.resources('felixconfigurations').list(), opts.settings, opts.backend).values),
+        ...(felixCheckS > 0 ? { checkIntervalMs: felixCheckS * 1000 } : {}),
+      },
       // 0 turns the periodic resync off (setInterval needs a bound: about 24 days)
       resyncIntervalMs: resync > 0 ? resync * 1000 : 2 ** 31 - 1,
       debounceMs,
