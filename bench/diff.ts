@@ -12,6 +12,7 @@ import {
   type CompiledNat,
   type NatPool,
 } from '../src/core/index.js';
+import { N, states } from './diff-states.js';
 import { BIN, childCpuMs, compare, median, nowMs, rng, ROOT, row, section } from './harness.js';
 
 /**
@@ -25,28 +26,6 @@ import { BIN, childCpuMs, compare, median, nowMs, rng, ROOT, row, section } from
  */
 
 const RUNS = Number(process.env.POOLCTL_BENCH_RUNS ?? 11);
-const N = 10_000;
-
-/**
- * states returns the before and after pools: N pools (90% IPv4 /26s, 10% IPv6 /64s, half
- * natOutgoing), and the same with 100 changes: for every 100th pool (i % 100 == 50, k = i / 100),
- * natOutgoing turned around (k % 3 == 0), the pool removed (k % 3 == 1), or a new /20 added
- * outside the others (k % 3 == 2).
- */
-export function states(): { before: NatPool[]; after: NatPool[] } {
-  const before: NatPool[] = [];
-  const after: NatPool[] = [];
-  for (let i = 0; i < N; i++) {
-    const cidr = i % 10 === 9 ? `fd00:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::/64` : `10.${i >> 10}.${(i >> 2) & 255}.${(i & 3) * 64}/26`;
-    const p: NatPool = { name: `pool-${i}`, cidr, natOutgoing: i % 2 === 0, disabled: i % 7 === 0 };
-    before.push(p);
-    const k = (i - 50) / 100;
-    if (i % 100 !== 50 || k % 3 === 2) after.push(p);
-    else if (k % 3 === 0) after.push({ ...p, natOutgoing: !p.natOutgoing });
-    if (i % 100 === 50 && k % 3 === 2) after.push({ name: `new-${k}`, cidr: `172.${16 + (k >> 4)}.${(k & 15) * 16}.0/20`, natOutgoing: k % 2 === 0, disabled: false });
-  }
-  return { before, after };
-}
 
 export function yaml(pools: readonly NatPool[]): string {
   return pools
@@ -119,6 +98,18 @@ export async function run(): Promise<void> {
       row('  cpu (user + system)', `${cpu.toFixed(0)} ms`, k === 0 ? undefined : { value: cpu / baseCpu, against: 'node -e 0 cpu' });
       if (k > 0) row('  against the target', `${(m / 1000).toFixed(2)} s`, { value: m / 300, against: '0.3 s', target: '<= 1x' });
     });
+
+    // After loading, cold: models + diff + causes + text, each run in a fresh process (diff-compute.ts).
+    const phases = { report: [] as number[], print: [] as number[], total: [] as number[] };
+    for (let i = 0; i < RUNS; i++) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'diff-compute.ts')], { cwd: ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`diff-compute exited ${r.status}: ${r.stderr.trim().slice(0, 500)}`);
+      const p = JSON.parse(r.stdout) as Record<keyof typeof phases, number>;
+      for (const k of Object.keys(phases) as (keyof typeof phases)[]) phases[k].push(p[k]);
+    }
+    row('after loading, cold (fresh process, median): models + diff + causes', `${median(phases.report).toFixed(1)} ms`);
+    row('  text report', `${median(phases.print).toFixed(1)} ms`);
+    row('  together', `${median(phases.total).toFixed(1)} ms`, { value: median(phases.total) / 50, against: '50 ms', target: '<= 1x' });
 
     // In process: the exact diff against sampling random flows in both models.
     const cb = compiled(before);

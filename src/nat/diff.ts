@@ -2,13 +2,13 @@ import type { Context } from '../base/context.js';
 import { PoolctlError, usageError } from '../base/errors.js';
 import {
   changedPoolNames,
+  CidrParses,
   compileNatModel,
-  diffNat,
+  diffNatReport,
   FlowScanner,
   ipv6WordsToValue,
   NatVerdicts,
   poolsByName,
-  rangesOf,
   regionCauses,
   sameVerdict,
   type Addr,
@@ -18,7 +18,6 @@ import {
   type FlowQuery,
   type NatModel,
   type NatSettings,
-  type RangeList,
 } from '../core/index.js';
 import type { ByteInput } from '../manifest/byte-input.js';
 import type { DiffEntry, FlowChange, NatDiffReport, SourcePosition } from '../output/nat-diff.js';
@@ -46,7 +45,7 @@ export interface DiffOptions {
 }
 
 /** DiffState is one side of the diff, loaded: its pools, its settings and what to call it. */
-interface DiffState {
+export interface DiffState {
   readonly label: string;
   readonly pools: NatPools;
   readonly settings: NatSettings;
@@ -75,7 +74,9 @@ async function loadState(source: PoolSource | undefined, flags: FelixSettingsInp
  * when the settings cannot apply to IPv6 (--nat-outgoing-address), as nat explain does.
  */
 async function modelsOf(a: DiffState, b: DiffState, ctx: Context): Promise<[NatModel, NatModel]> {
-  const build = (s: DiffState, families: readonly Family[]): Promise<NatModel> => natModelOf(s.pools.pools, s.settings, families, ctx);
+  // The two states mostly share their pools' CIDRs: each text is parsed once.
+  const parses = new CidrParses();
+  const build = (s: DiffState, families: readonly Family[]): Promise<NatModel> => natModelOf(s.pools.pools, s.settings, families, ctx, undefined, parses);
   try {
     return [await build(a, [4, 6]), await build(b, [4, 6])];
   } catch (e) {
@@ -147,12 +148,6 @@ async function flowChanges(input: ByteInput, before: CompiledNat, after: Compile
   return { changes, checked };
 }
 
-/** poolSetOf is the addresses of a family's pool-set pools in either state: what "outside the IP pools" leaves out. */
-function poolSetOf(before: CompiledNat, after: CompiledNat, family: Family): RangeList {
-  const prefixes = [...before.pools(family), ...after.pools(family)].filter((p) => p.inPoolSet).map((p) => p.prefix);
-  return rangesOf(family, prefixes);
-}
-
 /**
  * runNatDiff is nat diff: it loads both states (in parallel), builds and compiles their NAT
  * models, computes the exact regions of flows whose verdict or SNAT target changes (diffNat,
@@ -171,10 +166,38 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
   const memo = newPoolMemo();
   const [before, after] = await Promise.all([loadState(opts.from, opts.settings, positions, memo, ctx), loadState(opts.to, opts.settings, positions, memo, ctx)]);
   for (const w of [...before.pools.warnings, ...after.pools.warnings]) ctx.io.stderr.write(w);
+  let flows: { changes: FlowChange[]; checked: number } | undefined;
+  const report = await natDiffReport(before, after, ctx, async (cb, ca) => {
+    if (opts.flows === undefined) return;
+    const input = await flowInput(opts.flows, ctx);
+    try {
+      flows = await flowChanges(input, cb, ca);
+    } finally {
+      await input.close();
+    }
+  });
+  const out = await printer;
+  const full: NatDiffReport = { ...report, ...(flows ? { flows: flows.changes, flowsChecked: flows.checked } : {}) };
+  ctx.io.stdout.write(opts.output === 'json' ? out.formatNatDiffJson(full) : opts.output === 'github' ? out.formatNatDiffGitHub(full) : out.formatNatDiffText(full));
+  return { changed: report.entries.length > 0 };
+}
+
+/**
+ * natDiffReport is nat diff's work after loading: both states' models (their warnings on
+ * stderr), the exact regions whose verdict or SNAT target changes with the pool sets, and the
+ * causes of each; `more` runs with the compiled models before the report is made (the --flows).
+ */
+export async function natDiffReport(
+  before: DiffState,
+  after: DiffState,
+  ctx: Context,
+  more?: (before: CompiledNat, after: CompiledNat) => Promise<void>,
+): Promise<NatDiffReport> {
   const [mb, ma] = await modelsOf(before, after, ctx);
   const cb = compileNatModel(mb);
   const ca = compileNatModel(ma);
-  const regions = diffNat(cb, ca);
+  // the pool sets of both states (what "outside the IP pools" leaves out) come from the diff's sweep
+  const { regions, poolSets } = diffNatReport(cb, ca);
   const entries: DiffEntry[] = [];
   // Causes look up only the changed pools by name: index those, not every pool of both states.
   const names = changedPoolNames(regions);
@@ -186,24 +209,6 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
     const [pb, pa] = byName[region.family];
     entries.push({ region, causes: regionCauses(region, pb, pa, { before: before.settings, after: after.settings }) });
   }
-  let flows: { changes: FlowChange[]; checked: number } | undefined;
-  if (opts.flows !== undefined) {
-    const input = await flowInput(opts.flows, ctx);
-    try {
-      flows = await flowChanges(input, cb, ca);
-    } finally {
-      await input.close();
-    }
-  }
-  const report: NatDiffReport = {
-    before: before.label,
-    after: after.label,
-    entries,
-    poolSets: { 4: poolSetOf(cb, ca, 4), 6: poolSetOf(cb, ca, 6) },
-    locate: locator(before, after),
-    ...(flows ? { flows: flows.changes, flowsChecked: flows.checked } : {}),
-  };
-  const out = await printer;
-  ctx.io.stdout.write(opts.output === 'json' ? out.formatNatDiffJson(report) : opts.output === 'github' ? out.formatNatDiffGitHub(report) : out.formatNatDiffText(report));
-  return { changed: entries.length > 0 };
+  await more?.(cb, ca);
+  return { before: before.label, after: after.label, entries, poolSets, locate: locator(before, after) };
 }

@@ -4,6 +4,7 @@ import { PoolctlError } from '../base/errors.js';
 import {
   buildNatModel,
   checkIPPoolSchema,
+  type CidrParses,
   decodeFelixConfiguration,
   FELIX_CONFIGURATION_KIND,
   fromCrd,
@@ -260,7 +261,7 @@ const MAX_WARNINGS = 20;
  * natModelOf builds the NAT model of the pools for the families, printing its warnings on
  * stderr (at most MAX_WARNINGS), or throws its refusal: NAT_ADDRESS_IPV6 when the settings
  * cannot apply to the pools (IPv6 with --nat-outgoing-address; `hint` says what to do), else
- * NAT_MODEL.
+ * NAT_MODEL. parses: CIDR parses shared with the run's other builds (BuildNatModelOptions).
  */
 export async function natModelOf(
   pools: readonly NatPool[],
@@ -268,8 +269,9 @@ export async function natModelOf(
   families: readonly Family[],
   ctx: Pick<Context, 'io'>,
   hint?: string,
+  parses?: CidrParses,
 ): Promise<NatModel> {
-  const r = buildNatModel(pools, settings, { families });
+  const r = buildNatModel(pools, settings, { families, ...(parses ? { parses } : {}) });
   if (!r.ok) {
     if (r.error.kind === 'nat-address-ipv6') throw new PoolctlError('NAT_ADDRESS_IPV6', r.error.message, hint ? { hint } : {});
     throw new PoolctlError('NAT_MODEL', r.error.message);

@@ -60,9 +60,24 @@ export interface CompiledMatch {
 
 /** PoolIndex finds the most specific of some of a family's pools that holds an address. */
 export interface PoolIndex {
-  /** table looks up the most specific of `pools`; each hit is an index into the family's pools. */
+  /**
+   * table looks up the most specific of `pools`; each hit is an index into the family's pools.
+   * It is built on first use: nat diff classifies addresses by a sweep (class-sweep.ts) and
+   * never looks one up, so a 10,000-pool diff builds none.
+   */
   readonly table: PrefixTable;
   readonly pools: readonly number[];
+}
+
+/** poolIndex is the PoolIndex of the family's pools at ids, with its table built on first use. */
+function poolIndex(pools: readonly ModelPool[], ids: readonly number[]): PoolIndex {
+  let table: PrefixTable | undefined;
+  return {
+    pools: ids,
+    get table(): PrefixTable {
+      return (table ??= new PrefixTable(ids.map((i) => pools[i]!.prefix)));
+    },
+  };
 }
 
 /** CompileOptions: ruleText gives each rule the text reports show (e.g. the iptables-restore line). */
@@ -139,13 +154,8 @@ export function compileFamily(model: FamilyNatModel, opts: CompileOptions): Comp
   const pools = model.pools ?? [];
   const index = (keep: (p: ModelPool) => boolean): PoolIndex => {
     const ids: number[] = [];
-    const prefixes: Prefix[] = [];
-    pools.forEach((p, i) => {
-      if (!keep(p)) return;
-      ids.push(i);
-      prefixes.push(p.prefix);
-    });
-    return { table: new PrefixTable(prefixes), pools: ids };
+    for (let i = 0; i < pools.length; i++) if (keep(pools[i]!)) ids.push(i);
+    return poolIndex(pools, ids);
   };
   // Usually every pool is in the pool set (no LoadBalancer-only pools): then one table serves both.
   const any = index(() => true);

@@ -98,18 +98,25 @@ class FamilyEvaluator {
     q.dstPool = d < 0 ? -1 : info[d * 4 + 1]!;
   }
 
-  /** walk decides a flow of this family into q by walking the rules from the kernel chain's append, tracing when asked. */
-  walk(q: FlowQuery, trace: Trace | undefined): void {
+  /**
+   * walk decides a flow of this family into q by walking the rules from the kernel chain's
+   * append, tracing when asked. With `known`, q.srcMasqPool and q.dstPoolSetPool are already
+   * answered (walkKnown) and the reported pools (srcPool, dstPool) are left as they are.
+   */
+  walk(q: FlowQuery, trace: Trace | undefined, known = false): void {
     q.rule = null;
     q.reason = 'NO_NAT_POOLS';
-    q.srcMasqPool = UNKNOWN;
-    q.dstPoolSetPool = UNKNOWN;
+    if (!known) {
+      q.srcMasqPool = UNKNOWN;
+      q.dstPoolSetPool = UNKNOWN;
+    }
     const { entry, masq, any, poolSet } = this.compiled;
     const fired = this.run(entry, q, trace, 0);
     if (fired !== null && fired !== RETURNED) {
       q.rule = fired;
       q.reason = 'NAT';
     }
+    if (known) return;
     const src = this.pool(masq, q, false);
     q.srcPool = src >= 0 ? src : this.pool(any, q, false);
     q.dstPool = this.pool(poolSet, q, true);
@@ -190,6 +197,16 @@ export class CompiledNat implements NatDecider {
    */
   walk(q: FlowQuery): void {
     this.#family(q)?.walk(q, undefined);
+  }
+
+  /**
+   * walkKnown is walk for a caller that has already found the two pools the walk looks up
+   * (q.srcMasqPool: the most specific natOutgoing pool holding src; q.dstPoolSetPool: the most
+   * specific pool-set pool holding dst; -1 for none): it sets rule and reason only, and looks
+   * no pool up (nat diff's sweep knows them, and the pool tables need not be built).
+   */
+  walkKnown(q: FlowQuery): void {
+    this.#family(q)?.walk(q, undefined, true);
   }
 
   /** compiledFamily returns the family's compiled model, or undefined when the model lacks the family. */

@@ -1,6 +1,7 @@
-import { ipv6ValueToWords, type Addr, type AddrValue, type Family } from '../net/addr.js';
-import { RangeBuilder, rangesMeet, sameRanges, type RangeList } from '../net/range-list.js';
-import { boundaryPoints, classAt, classFeatures, type ClassFeatures } from './classes.js';
+import type { Addr, AddrValue, Family } from '../net/addr.js';
+import { isPrefixUnion, joinedRanges, RangeBuilder, rangesMeet, type RangeList } from '../net/range-list.js';
+import { classifierOf } from './class-sweep.js';
+import { boundaryPoints, classFeatures, END, type ClassFeatures } from './classes.js';
 import type { CompiledFamily, CompiledRule } from './compile.js';
 import type { CompiledNat } from './compiled-nat.js';
 import type { NatActionName, NatReason } from './decision.js';
@@ -110,18 +111,6 @@ function sideOf(nat: CompiledNat, family: Family): Side {
   return { family: f, features, pools: f.pools };
 }
 
-/** mergePoints returns the sorted union of two sorted point lists, with the family's first address. */
-function mergePoints(family: Family, a: readonly AddrValue[], b: readonly AddrValue[]): AddrValue[] {
-  const out: AddrValue[] = [family === 4 ? 0 : 0n];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
-    if (x > out[out.length - 1]!) out.push(x);
-  }
-  return out;
-}
-
 /** samePool reports whether two models report the same pool for an address (the same name, CIDR and NAT role), or none in both. */
 function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
@@ -133,7 +122,12 @@ function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
  * pool pair (changed), or every interval whose pool is the same in both models.
  */
 class Group {
-  readonly ranges: RangeBuilder;
+  /**
+   * bounds are the group's intervals as [first, last, ...], in address order (the sweep's),
+   * disjoint but maybe adjacent: a plain array, as most groups hold one changed pool's one
+   * interval (a RangeBuilder each cost a typed array, and the big diff ~1,000 of them).
+   */
+  readonly bounds: AddrValue[] = [];
   /**
    * before and after are the pools reported in the group, as indexes into each model's pools,
    * in address order; a run of intervals in one pool adds its index once (SideMaker sorts and
@@ -143,13 +137,13 @@ class Group {
   readonly after: number[] = [];
 
   constructor(
-    family: Family,
     /** rep is the first address of the group's first interval: a representative. */
     readonly rep: AddrValue,
+    /** repA and repB are the pools reported for rep in each model (as src or as dst: the side's), or -1. */
+    readonly repA: number,
+    readonly repB: number,
     readonly changed: boolean,
-  ) {
-    this.ranges = new RangeBuilder(family);
-  }
+  ) {}
 }
 
 /** SAME is the split key of the intervals whose pool is the same in both models (a changed pair's key is >= 0). */
@@ -158,40 +152,49 @@ const SAME = -1;
 /** JointClasses are one side's groups by joint class key, then by pool split key (SAME, or the changed pair's). */
 type JointClasses = Map<number, Map<number, Group>>;
 
-function addTo(classes: JointClasses, key: number, split: number, family: Family, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
+function addTo(classes: JointClasses, key: number, split: number, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
   let bySplit = classes.get(key);
   if (!bySplit) classes.set(key, (bySplit = new Map()));
   let g = bySplit.get(split);
-  if (!g) bySplit.set(split, (g = new Group(family, first, split !== SAME)));
-  g.ranges.add(first, last);
+  if (!g) bySplit.set(split, (g = new Group(first, poolA, poolB, split !== SAME)));
+  g.bounds.push(first, last);
   if (poolA >= 0 && g.before[g.before.length - 1] !== poolA) g.before.push(poolA);
   if (poolB >= 0 && g.after[g.after.length - 1] !== poolB) g.after.push(poolB);
 }
 
-/** END is the address after each family's last. */
-const END: Readonly<Record<Family, AddrValue>> = { 4: 2 ** 32, 6: 1n << 128n };
 
 /** NO_CLASS is the class of every address in a family a model lacks: no pool, no set. */
 const NO_CLASS: readonly number[] = [-1, -1, 0, 0];
 
+/** JointSweep is jointClasses' result: each side's groups, and the addresses of either model's pool-set pools. */
+interface JointSweep {
+  readonly src: JointClasses;
+  readonly dst: JointClasses;
+  readonly poolSet: RangeList;
+}
+
 /**
  * jointClasses cuts the family's address space at both models' bounds and groups the
  * intervals, as sources and as destinations, by their joint class (the bits of both models)
- * and by pool split (see the module comment).
+ * and by pool split (see the module comment). Each model answers by a sweep in address order
+ * (class-sweep.ts). On the way it collects the addresses that either model's pool set holds
+ * (a pool-set pool is reported for them as dst): what "outside the IP pools" leaves out.
  */
-function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; dst: JointClasses } {
-  const points = mergePoints(
+function jointClasses(family: Family, a: Side, b: Side, lookups: boolean): JointSweep {
+  const points = boundaryPoints(
     family,
-    a.family ? boundaryPoints(family, a.pools, a.features.lists) : [],
-    b.family ? boundaryPoints(family, b.pools, b.features.lists) : [],
+    [a, b].filter((s) => s.family !== undefined).map((s) => ({ pools: s.pools, lists: s.features.lists })),
   );
-  points.push(END[family]);
-  const w = new Uint32Array(4);
+  const ca = a.family ? classifierOf(a.family, a.features, lookups) : null;
+  const cb = b.family ? classifierOf(b.family, b.features, lookups) : null;
   const at = new Int32Array(8);
   const src: JointClasses = new Map();
   const dst: JointClasses = new Map();
+  const poolSet = new RangeBuilder(family);
   const srcShift = a.features.src.length;
   const dstShift = a.features.dst.length;
+  // a changed pair's key: the two pool indexes (-1 for none) as one number
+  const width = b.pools.length + 1;
   // a run of intervals with the same answers in both models is one interval
   let runFirst: AddrValue | null = null;
   const run = new Int32Array(8);
@@ -201,20 +204,17 @@ function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; ds
     const da = run[1]!;
     const sb = run[4]!;
     const db = run[5]!;
-    // a changed pair's key: the two pool indexes (-1 for none) as one number
-    const width = b.pools.length + 1;
     const srcSplit = samePool(a.pools[sa], b.pools[sb]) ? SAME : (sa + 1) * width + sb + 1;
     const dstSplit = samePool(a.pools[da], b.pools[db]) ? SAME : (da + 1) * width + db + 1;
-    addTo(src, run[2]! | (run[6]! << srcShift), srcSplit, family, runFirst, last, sa, sb);
-    addTo(dst, run[3]! | (run[7]! << dstShift), dstSplit, family, runFirst, last, da, db);
+    addTo(src, run[2]! | (run[6]! << srcShift), srcSplit, runFirst, last, sa, sb);
+    addTo(dst, run[3]! | (run[7]! << dstShift), dstSplit, runFirst, last, da, db);
+    if (da >= 0 || db >= 0) poolSet.add(runFirst, last);
   };
   for (let k = 0; k + 1 < points.length; k++) {
     const first = points[k]!;
-    if (family === 4) w[0] = first as number;
-    else ipv6ValueToWords(first as bigint, w, 0);
-    if (a.family) classAt(a.family, a.features, w, at, 0);
+    if (ca) ca.at(first, at, 0);
     else at.set(NO_CLASS, 0);
-    if (b.family) classAt(b.family, b.features, w, at, 4);
+    if (cb) cb.at(first, at, 4);
     else at.set(NO_CLASS, 4);
     let same = runFirst !== null;
     for (let i = 0; same && i < 8; i++) same = at[i] === run[i];
@@ -225,7 +225,7 @@ function jointClasses(family: Family, a: Side, b: Side): { src: JointClasses; ds
   }
   const end = END[family];
   flush(family === 4 ? (end as number) - 1 : (end as bigint) - 1n);
-  return { src, dst };
+  return { src, dst, poolSet: poolSet.build() };
 }
 
 /** poolsAt returns the pools at the indexes of all the lists, once each, in index order. */
@@ -271,26 +271,34 @@ class SideMaker {
   }
 
   #make(gs: readonly Group[]): NatDiffSide {
-    const ranges = new RangeBuilder(this.family);
     const changed: PoolChange[] = [];
+    let list: RangeList;
+    if (gs.length === 1) list = joinedRanges(this.family, gs[0]!.bounds);
+    else {
+      const ranges = new RangeBuilder(this.family);
+      for (const g of gs) for (let i = 0; i < g.bounds.length; i += 2) ranges.add(g.bounds[i]!, g.bounds[i + 1]!);
+      list = ranges.build();
+    }
     for (const g of gs) {
-      const l = g.ranges.build();
-      for (let i = 0; i < l.bounds.length; i += 2) ranges.add(l.bounds[i]!, l.bounds[i + 1]!);
       if (!g.changed) continue;
       const [x] = g.before;
       const [y] = g.after;
       changed.push({ ...(x !== undefined ? { before: this.a.pools[x]! } : {}), ...(y !== undefined ? { after: this.b.pools[y]! } : {}) });
     }
-    const list = ranges.build();
     const pools = {
       before: poolsAt(this.a.pools, gs.map((g) => g.before)),
       after: poolsAt(this.b.pools, gs.map((g) => g.after)),
     };
     const named = changed.length > 0 ? changed.map((c) => (c.after ?? c.before)!) : pools.after.length > 0 ? pools.after : pools.before;
-    const whole = new RangeBuilder(this.family);
-    for (const p of named) whole.addPrefix(p.prefix);
-    return { ranges: list, ...pools, changed, named, whole: named.length > 0 && sameRanges(whole.build(), list) };
+    const whole = named.length > 0 && isPrefixUnion(list, named.map((p) => p.prefix));
+    return { ranges: list, ...pools, changed, named, whole };
   }
+}
+
+/** KnownPools are a flow's pool lookups the rule walk makes, found by the caller: indexes into the family's pools, or -1. */
+export interface KnownPools {
+  readonly srcMasq: number;
+  readonly dstPoolSet: number;
 }
 
 /**
@@ -302,20 +310,29 @@ export class NatVerdicts {
 
   constructor(private readonly nat: CompiledNat) {}
 
-  /** rule decides src -> dst for a protocol (undefined: neither tcp nor udp) and returns the rule that fires and the reason. */
-  rule(src: Addr, dst: Addr, protocol: string | undefined): [CompiledRule | null, NatReason] {
+  /**
+   * rule decides src -> dst for a protocol (undefined: neither tcp nor udp) and returns the
+   * rule that fires and the reason. With `known`, the walk takes the pools it would look up
+   * (the most specific natOutgoing pool holding src, the most specific pool-set pool holding
+   * dst, or -1) from the caller, who found them without a lookup.
+   */
+  rule(src: Addr, dst: Addr, protocol: string | undefined, known?: KnownPools): [CompiledRule | null, NatReason] {
     const q = this.#q;
     q.setAddrs(src, dst);
     q.protocol = protocol;
     q.outInterface = undefined;
     // A diff decides a few representatives per class pair: walking beats building classes.
-    this.nat.walk(q);
+    if (known) {
+      q.srcMasqPool = known.srcMasq;
+      q.dstPoolSetPool = known.dstPoolSet;
+      this.nat.walkKnown(q);
+    } else this.nat.walk(q);
     return [q.rule, q.reason];
   }
 
-  /** verdict decides the flow src -> dst. */
-  verdict(src: Addr, dst: Addr): NatVerdict {
-    const [rule, reason] = this.rule(src, dst, undefined);
+  /** verdict decides the flow src -> dst (with `known`, as rule says). */
+  verdict(src: Addr, dst: Addr, known?: KnownPools): NatVerdict {
+    const [rule, reason] = this.rule(src, dst, undefined, known);
     const ports = (r: CompiledRule | null): PortRange | null => {
       const a = r?.rule.action;
       return a && (a.kind === 'masquerade' || a.kind === 'snat') && a.toPorts ? a.toPorts : null;
@@ -325,8 +342,8 @@ export class NatVerdicts {
       nat: rule !== null,
       action: rule ? rule.actionName : 'none',
       toSource: rule ? rule.toSource : null,
-      tcpPorts: ports(this.rule(src, dst, 'tcp')[0]),
-      udpPorts: ports(this.rule(src, dst, 'udp')[0]),
+      tcpPorts: ports(this.rule(src, dst, 'tcp', known)[0]),
+      udpPorts: ports(this.rule(src, dst, 'udp', known)[0]),
       outInterface: iface?.kind === 'out-interface' ? iface.iface : null,
       reason,
     };
@@ -335,6 +352,12 @@ export class NatVerdicts {
 
 function addrOf(family: Family, v: AddrValue): Addr {
   return { family, value: BigInt(v) };
+}
+
+/** NatDiffResult is diffNatReport's: the regions, and per family the addresses of either model's pool-set pools. */
+export interface NatDiffResult {
+  readonly regions: NatDiffRegion[];
+  readonly poolSets: Readonly<Record<Family, RangeList>>;
 }
 
 /**
@@ -348,21 +371,43 @@ function addrOf(family: Family, v: AddrValue): Addr {
  * poolctl builds).
  */
 export function diffNat(before: CompiledNat, after: CompiledNat): NatDiffRegion[] {
+  return diffNatReport(before, after).regions;
+}
+
+/**
+ * DiffNatOptions: lookups classifies addresses by classAt's lookups instead of the sweep (the
+ * reference the sweep is tested against; slower: it builds the pool tables).
+ */
+export interface DiffNatOptions {
+  readonly lookups?: boolean;
+}
+
+/**
+ * diffNatReport is diffNat with, per family, the addresses of the pool-set pools of either
+ * model (what nat diff's "outside the IP pools" leaves out), found by the same sweep.
+ */
+export function diffNatReport(before: CompiledNat, after: CompiledNat, opts: DiffNatOptions = {}): NatDiffResult {
   const out: NatDiffRegion[] = [];
+  const poolSets = {} as Record<Family, RangeList>;
   const vb = new NatVerdicts(before);
   const va = new NatVerdicts(after);
   for (const family of [4, 6] as const) {
     const a = sideOf(before, family);
     const b = sideOf(after, family);
-    const { src, dst } = jointClasses(family, a, b);
+    const { src, dst, poolSet } = jointClasses(family, a, b, opts.lookups === true);
+    poolSets[family] = poolSet;
     const sides = new SideMaker(family, a, b);
-    const firstRep = (m: Map<number, Group>): AddrValue => m.values().next().value!.rep;
+    const first = (m: Map<number, Group>): Group => m.values().next().value!;
+    // the walk's lookups for a representative, from the pools the sweep found for it
+    const masqOf = (pools: readonly ModelPool[], i: number): number => (i >= 0 && pools[i]!.natOutgoing ? i : -1);
     for (const srcGroups of src.values()) {
-      const s = addrOf(family, firstRep(srcGroups));
+      const sg0 = first(srcGroups);
+      const s = addrOf(family, sg0.rep);
       for (const dstGroups of dst.values()) {
-        const d = addrOf(family, firstRep(dstGroups));
-        const was = vb.verdict(s, d);
-        const now = va.verdict(s, d);
+        const dg0 = first(dstGroups);
+        const d = addrOf(family, dg0.rep);
+        const was = vb.verdict(s, d, { srcMasq: masqOf(a.pools, sg0.repA), dstPoolSet: dg0.repA });
+        const now = va.verdict(s, d, { srcMasq: masqOf(b.pools, sg0.repB), dstPoolSet: dg0.repB });
         if (sameVerdict(was, now)) continue;
         const region = (x: NatDiffSide, y: NatDiffSide): void => {
           out.push({ family, src: x, dst: y, before: was, after: now });
@@ -377,7 +422,8 @@ export function diffNat(before: CompiledNat, after: CompiledNat): NatDiffRegion[
     }
   }
   const firstOf = (l: RangeList): AddrValue => l.bounds[0]!;
-  return out.sort((x, y) => x.family - y.family || cmp(firstOf(x.src.ranges), firstOf(y.src.ranges)) || cmp(firstOf(x.dst.ranges), firstOf(y.dst.ranges)));
+  const regions = out.sort((x, y) => x.family - y.family || cmp(firstOf(x.src.ranges), firstOf(y.src.ranges)) || cmp(firstOf(x.dst.ranges), firstOf(y.dst.ranges)));
+  return { regions, poolSets };
 }
 
 function cmp(a: AddrValue, b: AddrValue): number {

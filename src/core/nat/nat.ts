@@ -83,9 +83,31 @@ export interface NatModelError {
   readonly pool?: string;
 }
 
-/** BuildNatModelOptions selects the families to model (default both, as Felix with IPv6 enabled). */
+/**
+ * BuildNatModelOptions selects the families to model (default both, as Felix with IPv6
+ * enabled). parses: the CIDR parses to share with other builds of the same run (nat diff's
+ * two states), remembered there by CIDR text instead of per pool object (PARSED4, for the
+ * agent's builds from the same objects): remembering 20,000 objects cost a diff more than
+ * parsing them, and the second state's pools are other objects with mostly the same CIDRs.
+ */
 export interface BuildNatModelOptions {
   readonly families?: readonly Family[];
+  readonly parses?: CidrParses;
+}
+
+/** ParsedCidr is one CIDR text's parse: its prefix, canonical text, IPv4 bounds as numbers, and whether host bits were set. */
+interface ParsedCidr {
+  readonly prefix: Prefix;
+  readonly cidr: string;
+  readonly first: number;
+  readonly end: number;
+  readonly hostBitsSet: boolean;
+}
+
+/** CidrParses remembers the CIDR texts buildNatModel parsed (BuildNatModelOptions.parses). */
+export class CidrParses {
+  /** byText holds each parsed CIDR text's parse. */
+  readonly byText = new Map<string, ParsedCidr>();
 }
 
 /**
@@ -202,7 +224,8 @@ const PARSED4 = new WeakMap<NatPool, { readonly source: string; readonly prefix:
  * parsePools parses the pools' CIDRs, masking host bits as IPPoolV3ToV1 keys a pool by its
  * network (with a warning), or refuses the first that does not parse.
  */
-function parsePools(pools: readonly NatPool[], warnings: string[]): Result<ParsedPools, NatModelError> {
+function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrParses | undefined): Result<ParsedPools, NatModelError> {
+  const shared = parses?.byText;
   const prefixes: Prefix[] = [];
   const cidrs: string[] = [];
   const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
@@ -210,7 +233,17 @@ function parsePools(pools: readonly NatPool[], warnings: string[]): Result<Parse
   const end4 = new Float64Array(pools.length);
   for (let i = 0; i < pools.length; i++) {
     const pool = pools[i]!;
-    const known = PARSED4.get(pool);
+    const seen = shared?.get(pool.cidr);
+    if (seen !== undefined) {
+      prefixes.push(seen.prefix);
+      cidrs.push(seen.cidr);
+      first4[i] = seen.first;
+      end4[i] = seen.end;
+      byFamily[seen.prefix.family].push(i);
+      if (seen.hostBitsSet) hostBitsWarning(pool, seen.cidr, warnings);
+      continue;
+    }
+    const known = shared ? undefined : PARSED4.get(pool);
     if (known !== undefined && known.source === pool.cidr) {
       prefixes.push(known.prefix);
       cidrs.push(pool.cidr);
@@ -229,7 +262,8 @@ function parsePools(pools: readonly NatPool[], warnings: string[]): Result<Parse
       first4[i] = first;
       end4[i] = first + POW2[32 - bits]!;
       byFamily[4].push(i);
-      PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
+      if (shared) shared.set(pool.cidr, { prefix, cidr: pool.cidr, first, end: end4[i]!, hostBitsSet: false });
+      else PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
       continue;
     }
     const r = parsePrefix(pool.cidr);
@@ -238,9 +272,7 @@ function parsePools(pools: readonly NatPool[], warnings: string[]): Result<Parse
     }
     const prefix = r.value.prefix;
     const cidr = canonicalPrefixText(pool.cidr, r.value);
-    if (r.value.hostBitsSet) {
-      warnings.push(`IPPool(${pool.name}) CIDR ${pool.cidr} is not strictly masked (Calico refuses it on create); Felix uses ${cidr}`);
-    }
+    if (r.value.hostBitsSet) hostBitsWarning(pool, cidr, warnings);
     prefixes.push(prefix);
     cidrs.push(cidr);
     if (prefix.family === 4) {
@@ -248,8 +280,14 @@ function parsePools(pools: readonly NatPool[], warnings: string[]): Result<Parse
       end4[i] = first4[i]! + POW2[32 - prefix.bits]!;
     }
     byFamily[prefix.family].push(i);
+    shared?.set(pool.cidr, { prefix, cidr, first: first4[i]!, end: end4[i]!, hostBitsSet: r.value.hostBitsSet });
   }
   return ok({ prefixes, cidrs, byFamily, first4, end4 });
+}
+
+/** hostBitsWarning warns that a pool's CIDR has host bits set, and what Felix uses (cidr). */
+function hostBitsWarning(pool: NatPool, cidr: string, warnings: string[]): void {
+  warnings.push(`IPPool(${pool.name}) CIDR ${pool.cidr} is not strictly masked (Calico refuses it on create); Felix uses ${cidr}`);
 }
 
 /**
@@ -313,8 +351,9 @@ function poolsAsFelixSeesThem(
   pools: readonly NatPool[],
   inPoolSet: (pool: NatPool) => boolean,
   warnings: string[],
+  parses: CidrParses | undefined,
 ): Result<FelixPools, NatModelError> {
-  const parsed = parsePools(pools, warnings);
+  const parsed = parsePools(pools, warnings, parses);
   if (!parsed.ok) return parsed;
   const families: Record<Family, FelixFamily> = {
     4: keptPools(pools, parsed.value, 4, inPoolSet, warnings),
@@ -405,7 +444,7 @@ export function buildNatModel(
   hosts.sort(comparePrefix);
   // LoadBalancer-only pools are in the pool set only under its old name (all-ipam-pools)
   const inPoolSet = (pool: NatPool): boolean => settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool);
-  const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings);
+  const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings, opts.parses);
   if (!felix.ok) return felix;
   const { prefixes, cidrs } = felix.value;
 

@@ -154,6 +154,69 @@ function merged6(b: readonly bigint[]): bigint[] {
   return out;
 }
 
+/**
+ * joinedRanges returns the RangeList of ranges given as [first0, last0, first1, last1, ...] in
+ * address order, disjoint but maybe adjacent (the intervals of a sweep): adjacent ones are
+ * joined, in one pass and one allocation, without RangeBuilder's copy and sort check.
+ */
+export function joinedRanges(family: Family, b: readonly AddrValue[]): RangeList {
+  if (family === 4) {
+    const v = b as readonly number[];
+    let n = 0;
+    for (let i = 0; i < v.length; i += 2) if (i === 0 || v[i]! !== v[i - 1]! + 1) n += 2;
+    const out = new Float64Array(n);
+    n = 0;
+    for (let i = 0; i < v.length; i += 2) {
+      if (i === 0 || v[i]! !== v[i - 1]! + 1) {
+        out[n] = v[i]!;
+        n += 2;
+      }
+      out[n - 1] = v[i + 1]!;
+    }
+    return { family: 4, bounds: out };
+  }
+  const v = b as readonly bigint[];
+  const out: bigint[] = [];
+  for (let i = 0; i < v.length; i += 2) {
+    if (i === 0 || v[i]! !== v[i - 1]! + 1n) out.push(v[i]!, v[i + 1]!);
+    else out[out.length - 1] = v[i + 1]!;
+  }
+  return { family: 6, bounds: out };
+}
+
+/**
+ * isPrefixUnion reports whether a list holds exactly the addresses of the prefixes (of its
+ * family): sameRanges(list, rangesOf(family, prefixes)), in one pass without building that
+ * list when the prefixes come in address order (a model's pools do), else by building it.
+ */
+export function isPrefixUnion(list: RangeList, prefixes: readonly Prefix[]): boolean {
+  for (let i = 1; i < prefixes.length; i++) if (prefixes[i]!.value < prefixes[i - 1]!.value) return sameRanges(list, rangesOf(list.family, prefixes));
+  const b = list.bounds;
+  let k = 0;
+  let first: AddrValue = -1;
+  let last: AddrValue = -1;
+  for (let i = 0; i < prefixes.length; i++) {
+    const p = prefixes[i]!;
+    const f: AddrValue = list.family === 4 ? Number(p.value) : p.value;
+    const l: AddrValue = list.family === 4 ? (f as number) + POW2[32 - p.bits]! - 1 : lastAddrValue(p);
+    if (i > 0 && (list.family === 4 ? (f as number) <= (last as number) + 1 : (f as bigint) <= (last as bigint) + 1n)) {
+      if (l > last) last = l;
+      continue;
+    }
+    if (i > 0) {
+      if (b[k] !== first || b[k + 1] !== last) return false;
+      k += 2;
+    }
+    first = f;
+    last = l;
+  }
+  if (prefixes.length > 0) {
+    if (b[k] !== first || b[k + 1] !== last) return false;
+    k += 2;
+  }
+  return k === b.length;
+}
+
 /** rangesOf returns the RangeList of prefixes of one family (a model set's members). */
 export function rangesOf(family: Family, prefixes: readonly Prefix[]): RangeList {
   const b = new RangeBuilder(family);

@@ -1,7 +1,7 @@
 // covers: src/core/nat/nat.ts, src/core/nat/model.ts
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildNatModel, DEFAULT_NAT_SETTINGS, formatPrefix, type Family, type NatModel, type NatSettings } from '../../../src/core/index.js';
+import { buildNatModel, CidrParses, DEFAULT_NAT_SETTINGS, formatPrefix, type Family, type NatModel, type NatSettings } from '../../../src/core/index.js';
 import { arbWorld } from './nat-oracle.js';
 import { model, pool } from './support.js';
 import { fcRuns } from '../../support/fc-runs.js';
@@ -126,6 +126,27 @@ describe.each([4, 6] as const)('buildNatModel does not depend on the order of th
         expect([...b.warnings].sort()).toEqual([...a.warnings].sort());
       }),
       { numRuns: fcRuns(300) },
+    );
+  });
+});
+
+describe('buildNatModel with CIDR parses shared between builds (nat diff\'s two states)', () => {
+  /** plain is a model as data: its pools and sets, warnings and settings (the pools getter read). */
+  const plain = (r: ReturnType<typeof buildNatModel>) => (r.ok ? { ...r.value, families: r.value.families.map((f) => ({ ...f, pools: f.pools })) } : r.error);
+  const hostBits = fc.constantFrom('10.0.0.1/24', '10.0.0.0/024', 'fd00::1/64', 'FD00:0:0:0::/64', '10.0.0.0/33', '10.0.0.0/8');
+
+  it('gives the models that unshared builds give, for the first build and the later ones (host bits, IPv6, bad CIDRs)', () => {
+    fc.assert(
+      fc.property(arbWorld(4), arbWorld(6), fc.array(hostBits, { maxLength: 3 }), ({ pools: p4, settings }, { pools: p6 }, odd) => {
+        const pools = [...p4, ...p6.map((p) => ({ ...p, name: `${p.name}6` })), ...odd.map((cidr, i) => pool(`odd-${i}`, cidr, i % 2 === 0))];
+        // the second state: the same CIDR texts in other objects, some pools removed
+        const again = pools.filter((_, i) => i % 3 !== 1).map((p) => ({ ...p }));
+        const parses = new CidrParses();
+        for (const [ps, families] of [[pools, [4, 6]], [again, [4, 6]], [pools, [4]]] as const) {
+          expect(plain(buildNatModel(ps, settings, { families, parses }))).toEqual(plain(buildNatModel(ps, settings, { families })));
+        }
+      }),
+      { numRuns: fcRuns(100) },
     );
   });
 });

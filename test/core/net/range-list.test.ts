@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   formatPrefix,
   forEachRangePrefix,
+  isPrefixUnion,
+  joinedRanges,
   PrefixSetBuilder,
   RangeBuilder,
   rangeCidrs,
@@ -11,7 +13,9 @@ import {
   sameRanges,
   subtractRanges,
   toAddrRanges,
+  comparePrefix,
   type AddrRange,
+  type AddrValue,
   type Family,
   type Prefix,
   type RangeList,
@@ -80,6 +84,36 @@ describe.each([4, 6] as const)('RangeList (IPv%i)', (family) => {
         expect(toAddrRanges(diff)).toEqual(runs(family, want));
         const equal = [...addresses(a)].sort().join() === [...inB].sort().join();
         expect(sameRanges(rangesOf(family, a), rangesOf(family, b))).toBe(equal);
+      }),
+    );
+  });
+
+  it('joinedRanges joins disjoint ranges given in order (cut anywhere) into the list of their addresses', () => {
+    fc.assert(
+      fc.property(prefixes, fc.array(fc.nat(), { maxLength: 40 }), (ps, cuts) => {
+        const list = rangesOf(family, ps);
+        // each range of the list cut into adjacent pieces at the cut offsets that fall inside it
+        const pieces: AddrValue[] = [];
+        for (const r of toAddrRanges(list)) {
+          let first = r.first;
+          for (const c of cuts) {
+            const at = r.first + BigInt(c);
+            if (at <= first || at > r.last) continue;
+            pieces.push(...[first, at - 1n].map((v) => (family === 4 ? Number(v) : v)));
+            first = at;
+          }
+          pieces.push(...[first, r.last].map((v) => (family === 4 ? Number(v) : v)));
+        }
+        expect(joinedRanges(family, pieces)).toEqual(list);
+      }),
+    );
+  });
+
+  it('isPrefixUnion is sameRanges against the prefixes\' list, in address order or not', () => {
+    fc.assert(
+      fc.property(prefixes, prefixes, fc.boolean(), (a, b, sorted) => {
+        const ps = sorted ? [...b].sort(comparePrefix) : b;
+        for (const list of [rangesOf(family, a), rangesOf(family, b)]) expect(isPrefixUnion(list, ps)).toBe(sameRanges(list, rangesOf(family, ps)));
       }),
     );
   });
