@@ -4,6 +4,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   startup: () => import('./startup.js').then((m) => m.run()),
   explain: () => import('./explain.js').then((m) => m.run()),
   validate: () => import('./validate.js').then((m) => m.run()),
+  load: () => import('./validate.js').then((m) => m.runLoad()),
   datastore: () => import('./datastore.js').then((m) => m.run()),
   nat: () => import('./nat.js').then((m) => m.run()),
   agent: () => import('./agent.js').then((m) => m.run()),

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, ROOT, row, section } from './harness.js';
+import { states, yaml } from './diff-states.js';
+import { BIN, median, ROOT, row, section } from './harness.js';
 
 /**
  * validate benchmark (issue 3): `poolctl validate -f FILE -o json > /dev/null` end to end on
@@ -126,6 +127,73 @@ function hostile(dir: string): void {
     row(`${name}`, fig(one));
     row(`  twice the size`, fig(two), { value: two.ms / one.ms, against: 'the time of the single size (linear: ~2x)' });
     row(`  printed`, `${one.outBytes} / ${two.outBytes} B`, { value: two.outBytes / Math.max(1, one.outBytes), against: 'output growth at twice the size' });
+  }
+}
+
+/**
+ * LOAD_STATES is a child script that reads nat diff's two states (argv: before, after, and
+ * "memo" or "usual") with loadNatPools in a fresh process and prints the in-process time of
+ * each and its CPU time (user + system, V8's helper threads included), in ms, as JSON.
+ */
+const LOAD_STATES = `import { loadNatPools, newPoolMemo } from ${JSON.stringify(join(ROOT, 'src/nat/pools.ts'))};
+// The modules loadNatPools imports on demand are loaded (and compiled from TypeScript) before the clock starts.
+await Promise.all(['src/manifest/load.ts', 'src/manifest/pool-shape.ts', 'src/output/diagnostics/text.ts'].map((f) => import(${JSON.stringify(ROOT)} + '/' + f)));
+const [a, b, how] = process.argv.slice(1);
+const ctx = { io: { get stdin() { return process.stdin; }, stdout: process.stdout, stderr: process.stderr }, cwd: process.cwd(), env: {} };
+const memo = how === 'memo' ? newPoolMemo() : undefined;
+const c0 = process.cpuUsage(); const t0 = performance.now();
+const x = await loadNatPools({ files: [a], recursive: false }, ctx, { allowEmpty: true, memo });
+const t1 = performance.now();
+const y = await loadNatPools({ files: [b], recursive: false }, ctx, { allowEmpty: true, memo });
+const t2 = performance.now(); const c = process.cpuUsage(c0);
+process.stdout.write(JSON.stringify({ before: t1 - t0, after: t2 - t1, both: t2 - t0, cpu: (c.user + c.system) / 1000, pools: x.pools.length + y.pools.length }));`;
+
+/**
+ * loadStates (issue 11's nat diff): reading its two 10,000-pool states (bench/diff.ts's
+ * inputs, 1.45 MB each, 100 pools differ) in process, cold (a fresh process each run, median
+ * of 9, alternating): the usual way (every document through the loader's tiers and calicoctl's
+ * decoding) against what nat diff does (one PoolMemo for both states: the after state's
+ * documents equal to the before state's are not read again, and documents of the pool shape
+ * are read in one pass). Aim: about 80 ms for both. The modules are loaded before the clock
+ * starts (run from the TypeScript sources through tsx; the CLI has them in its code cache).
+ */
+function loadStates(dir: string): void {
+  const { before, after } = states();
+  const a = join(dir, 'before.yaml');
+  const b = join(dir, 'after.yaml');
+  writeFileSync(a, yaml(before));
+  writeFileSync(b, yaml(after));
+  type Phase = { before: number; after: number; both: number; cpu: number; pools: number };
+  const once = (how: string): Phase => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LOAD_STATES, a, b, how], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`loading the states failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Phase;
+  };
+  const runs: Record<string, Phase[]> = { usual: [], memo: [] };
+  for (let i = 0; i < 9; i++) for (const how of ['usual', 'memo']) runs[how]!.push(once(how));
+  const pools = runs.memo![0]!.pools;
+  if (pools !== runs.usual![0]!.pools || pools !== before.length + after.length) throw new Error(`the states have ${pools} pools, expected ${before.length + after.length}`);
+  console.log(`  nat diff's two states (${N_STATES.toLocaleString('en-US')} pools each, 100 differ), in process, cold, median of 9:`);
+  const m = (how: string, k: keyof Phase): number => median(runs[how]!.map((r) => r[k]));
+  for (const k of ['before', 'after', 'both', 'cpu'] as const) {
+    const what = k === 'cpu' ? 'both, cpu (user + system)' : k === 'both' ? 'both states' : `the ${k} state`;
+    row(`usual way: ${what}`, `${m('usual', k).toFixed(1)} ms`);
+    row(`  memo + pool shape: ${what}`, `${m('memo', k).toFixed(1)} ms`, { value: m('memo', k) / m('usual', k), against: 'the usual way' });
+  }
+  row('memo + pool shape, both states, against the aim', `${m('memo', 'both').toFixed(1)} ms`, { value: m('memo', 'both') / 80, against: '80 ms', target: '<= 1x' });
+}
+
+/** N_STATES is the number of pools of each of nat diff's states (bench/diff.ts). */
+const N_STATES = 10_000;
+
+/** runLoad (`npm run bench -- load`): nat diff's reading of its two states (loadStates). */
+export async function runLoad(): Promise<void> {
+  section("load: nat diff's two states read in process (loadNatPools)");
+  const dir = mkdtempSync(join(tmpdir(), 'poolctl-bench-load-'));
+  try {
+    loadStates(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -98,6 +98,11 @@ export interface ParsedDocument {
   locate(pointer: string, at?: 'value' | 'key'): Position;
   /** position returns the position of an offset in the source. */
   position(offset: number): Position;
+  /**
+   * text is the document's text (after a leading `---` line) when it was read alone from a
+   * stream cut at its markers: the key of a memo of byte-identical documents (PendingDocument).
+   */
+  readonly text?: string | undefined;
 }
 
 function syntaxError(src: SourceText, index: number, offset: number, message: string, code: Diagnostic['code'] = 'YAML_SYNTAX'): Diagnostic {
@@ -204,6 +209,11 @@ class YamlDoc implements ParsedDocument {
     /** tree is the `yaml` Document of a tree-read document, and the offset its ranges count from. */
     private readonly tree?: { doc: Document; base: number },
   ) {}
+
+  /** text is the memo key of a document cut out of a stream at its markers (PendingDocument.text); undefined for the others. */
+  get text(): string | undefined {
+    return this.fromLine > 0 && this.outlined !== 'json' ? memoKey(this.src.text, this.from, this.to) : undefined;
+  }
 
   /** settle makes this the ParsedDocument of the document's value; `total` counts notes beyond those given. */
   settle(index: number, value: unknown, diagnostics: readonly Diagnostic[], notes: readonly ParseNote[] = NO_NOTES, total = notes.length): ParsedDocument {
@@ -316,34 +326,64 @@ function isMarker(text: string, i: number, ch: string): boolean {
   return c === undefined || c === ' ' || c === '\t' || c === '\n' || c === '\r';
 }
 
+/** hasMarkerLine reports whether a line of text is a marker of ch (`---` or `...`). */
+function hasMarkerLine(text: string, ch: string): boolean {
+  if (isMarker(text, 0, ch)) return true;
+  const m = `\n${ch}${ch}${ch}`;
+  for (let j = text.indexOf(m); j >= 0; j = text.indexOf(m, j + 1)) if (isMarker(text, j + 1, ch)) return true;
+  return false;
+}
+
 /**
- * splitStream returns the boundaries of a YAML stream's documents and the 1-based line at
- * each, or null when the stream needs the whole-stream parser (`...` markers, `%`
- * directives): document k is [bounds[k], bounds[k + 1]) and starts at line lines[k]. Only
- * line starts are looked at.
+ * splitStream returns the boundaries of a YAML stream's documents, or null when the stream
+ * needs the whole-stream parser (`...` markers, `%` directives): document k is [bounds[k],
+ * bounds[k + 1]). Only line starts are looked at, found by searching for the markers (not
+ * line by line); DocumentLines counts each document's first line when it is asked for.
  */
-function splitStream(text: string): { bounds: number[]; lines: number[] } | null {
+function splitStream(text: string): number[] | null {
+  if (text.charCodeAt(0) === 37 /* % */ || text.includes('\n%') || hasMarkerLine(text, '.')) return null;
   const bounds = [0];
-  const lines = [1];
-  let line = 1;
-  for (let i = 0; i < text.length; line++) {
-    const c = text.charCodeAt(i);
-    if (c === 45 /* - */ && isMarker(text, i, '-')) {
-      bounds.push(i);
-      lines.push(line);
-    } else if ((c === 46 /* . */ && isMarker(text, i, '.')) || c === 37 /* % */) return null;
-    const nl = text.indexOf('\n', i);
-    if (nl < 0) break;
-    i = nl + 1;
-  }
+  if (isMarker(text, 0, '-')) bounds.push(0);
+  for (let j = text.indexOf('\n---'); j >= 0; j = text.indexOf('\n---', j + 1)) if (isMarker(text, j + 1, '-')) bounds.push(j + 1);
   // Text before the first marker is a document only if it has content.
   const head = bounds.length > 1 ? bounds[1]! : text.length;
-  if (firstContent(text, 0, head) === head) {
-    bounds.shift();
-    lines.shift();
-  }
+  if (firstContent(text, 0, head) === head) bounds.shift();
   bounds.push(text.length);
-  return { bounds, lines };
+  return bounds;
+}
+
+/**
+ * DocumentLines gives the 1-based line at which each document of a split stream starts
+ * (bounds as splitStream returns them), counting line breaks only as far as asked: a document
+ * read from its text alone (PendingDocument) may never need its line.
+ */
+class DocumentLines {
+  /** lines[k] is the line of document k, for the documents counted so far. */
+  private readonly lines: number[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly bounds: readonly number[],
+  ) {}
+
+  /** lineOf returns the line at which document k starts. */
+  lineOf(k: number): number {
+    const lines = this.lines;
+    const b = this.bounds;
+    if (lines.length === 0) lines.push(1 + countBreaks(this.text, 0, b[0]!));
+    while (lines.length <= k) {
+      const j = lines.length;
+      lines.push(lines[j - 1]! + countBreaks(this.text, b[j - 1]!, b[j]!));
+    }
+    return lines[k]!;
+  }
+}
+
+/** countBreaks counts the line breaks (LF) in [from, to) of text. */
+function countBreaks(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /**
@@ -454,7 +494,7 @@ export class DocumentReader {
   private k = 0;
   /** bounds and lines are the documents' boundaries and first lines in split mode (see splitStream). */
   private bounds: number[] = [];
-  private lines: number[] = [];
+  private lines: DocumentLines | undefined;
   /** json is the value of JSON text; deepAt where a too deep stream nests too deep. */
   private json: unknown;
   private deepAt = 0;
@@ -485,8 +525,8 @@ export class DocumentReader {
     const text = this.src.text;
     const split = splitStream(text);
     if (split) {
-      this.bounds = split.bounds;
-      this.lines = split.lines;
+      this.bounds = split;
+      this.lines = new DocumentLines(text, split);
       this.mode = 'split';
       return;
     }
@@ -496,6 +536,24 @@ export class DocumentReader {
     this.mode = this.deepAt >= 0 ? 'deep' : 'whole';
   }
 
+  /**
+   * upcoming returns the next document when the stream is read document by document (a YAML
+   * stream cut at its `---` lines), without reading it, for a memo of byte-identical
+   * documents (see PendingDocument); undefined otherwise (JSON, whole-stream parsing, the end).
+   */
+  upcoming(): PendingDocument | undefined {
+    if (this.mode !== 'split') return undefined;
+    const b = this.bounds;
+    const k = this.k;
+    if (k + 1 >= b.length) return undefined;
+    return new PendingDocument(this.src, k + 1, b[k]!, b[k + 1]!, this.lines!);
+  }
+
+  /** skip passes over the document upcoming() returned, which its holder reads on demand (PendingDocument.read). */
+  skip(): void {
+    this.k++;
+  }
+
   next(): ParsedDocument | typeof NEED_PARSERS | null {
     const src = this.src;
     const k = this.k;
@@ -503,7 +561,7 @@ export class DocumentReader {
       case 'split': {
         const b = this.bounds;
         if (k + 1 >= b.length) return null;
-        const doc = fastDocument(src, k + 1, b[k]!, b[k + 1]!, this.lines[k]!);
+        const doc = fastDocument(src, k + 1, b[k]!, b[k + 1]!, this.lines!.lineOf(k));
         if (!doc) return NEED_PARSERS;
         this.k++;
         return doc;
@@ -540,4 +598,60 @@ export class DocumentReader {
         return null;
     }
   }
+}
+
+/**
+ * PendingDocument is a document of a YAML stream cut at its `---` lines, not yet read: its
+ * text (`text`: what follows a leading `---` line, the key of a memo of byte-identical
+ * documents: such documents read to the same value with the same findings, and differ only
+ * in positions), where it starts, and read(), which reads it as DocumentReader.next() would.
+ */
+export class PendingDocument {
+  private startPos: Position | undefined;
+
+  constructor(
+    private readonly src: SourceText,
+    readonly index: number,
+    private readonly from: number,
+    private readonly to: number,
+    /** lines gives the 1-based line at `from` (document index - 1 of the stream). */
+    private readonly lines: DocumentLines,
+  ) {}
+
+  /** line is the 1-based line at `from`. */
+  private get line(): number {
+    return this.lines.lineOf(this.index - 1);
+  }
+
+  /** text is the document's text after a leading `---` line (the memo key; see memoKey). */
+  get text(): string {
+    return memoKey(this.src.text, this.from, this.to);
+  }
+
+  /** start is the position of the document's content, found without reading it (ParsedDocument.start). */
+  get start(): Position {
+    this.startPos ??= new YamlDoc(this.src, this.from, this.to, 'block', this.line).start;
+    return this.startPos;
+  }
+
+  /**
+   * read reads the document. A document of the same text was read before in this process, so
+   * the parsers it may need are loaded.
+   */
+  read(): ParsedDocument {
+    const doc = fastDocument(this.src, this.index, this.from, this.to, this.line);
+    if (doc) return doc;
+    if (!parsers) throw new Error('PendingDocument.read before loadParsers()');
+    return treeDocument(this.src, this.index, this.from, this.to, this.line);
+  }
+}
+
+/**
+ * memoKey is the text of the document in [from, to) of a stream after its `---` line when that
+ * line is just the marker: the same document reads the same whether it opens the stream or
+ * follows a marker.
+ */
+export function memoKey(text: string, from: number, to: number): string {
+  const skip = text.startsWith('---\n', from) ? 4 : 0;
+  return text.slice(from + skip, to);
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { API_VERSION, checkIPPoolSchema, FELIX_CONFIGURATION_LIST, foldKey, IPPOOL_LIST, KIND_IPPOOL, V1_LIST, type Diagnostic, type ResourceForm } from '../core/index.js';
 import { classify, V1_LIST_HINT } from './classify.js';
-import { DocumentReader, loadParsers, NEED_PARSERS, type ParsedDocument, type Position } from './documents.js';
+import { DocumentReader, loadParsers, NEED_PARSERS, type ParsedDocument, type PendingDocument, type Position } from './documents.js';
 import { readInputs } from './read-input.js';
 import { SourceText } from './source.js';
 
@@ -46,6 +46,11 @@ export interface LoadedResource {
    * or refused (KIND_NOT_HANDLED, KIND_SKIPPED, KIND_UNKNOWN). Positioned.
    */
   readonly diagnostics?: readonly Diagnostic[];
+  /**
+   * text is its document's text when the resource is that whole document (a mapping) read
+   * alone from a YAML stream: the key of a memo of byte-identical documents (ManifestVisitor.known).
+   */
+  readonly text?: string | undefined;
   locate(pointer: string, at?: 'value' | 'key'): Position;
 }
 
@@ -85,6 +90,56 @@ export interface ManifestVisitor {
   resource(res: LoadedResource): void;
   other(res: LoadedResource): void;
   diagnostic(d: Diagnostic): void;
+  /**
+   * known, when given, is asked before each document of a YAML stream is read, with the
+   * document's text: true when the visitor has had a resource of exactly that text
+   * (LoadedResource.text) and takes this document as that resource again, at this document's
+   * place (`hit`). The document is then not read: it counts as one resource, and hit.resource()
+   * reads it on demand (for positions). A document of the same text reads to the same value
+   * with the same findings; only positions differ.
+   */
+  known?(text: string, hit: MemoHit): boolean;
+}
+
+/**
+ * MemoHit is a document that ManifestVisitor.known took as a resource it had already: its
+ * origin (found without reading it), and resource(), which reads it (once) as the visitor
+ * would have received it.
+ */
+export class MemoHit {
+  private res: LoadedResource | undefined;
+  private where: ResourceOrigin | undefined;
+
+  constructor(
+    private readonly pending: PendingDocument,
+    private readonly file: string,
+    readonly index: number,
+  ) {}
+
+  /** origin is where the document's resource starts (computed on first use, without reading it). */
+  get origin(): ResourceOrigin {
+    if (!this.where) {
+      const p = this.pending.start;
+      this.where = { file: this.file, document: this.pending.index, line: p.line, column: p.column };
+    }
+    return this.where;
+  }
+
+  /** resource reads the document (once) and returns its one resource, as the visitor would have received it. */
+  resource(): LoadedResource {
+    if (!this.res) {
+      let found: LoadedResource | undefined;
+      const n = visitDocument(this.pending.read(), this.file, this.index, {
+        resource: (r) => (found = r),
+        other: () => undefined,
+        diagnostic: () => undefined,
+      });
+      // Only a document that was one IPPool is taken from the memo, and the same text reads the same.
+      if (n !== 1 || !found) throw new Error('MemoHit: the document is not the one resource it was');
+      this.res = found;
+    }
+    return this.res;
+  }
 }
 
 /** VisitSummary is what visitManifests returns after the last input. */
@@ -161,6 +216,11 @@ class Resource implements LoadedResource, ResourceOrigin {
 
   get origin(): ResourceOrigin {
     return this;
+  }
+
+  /** text is the document's text when this resource is the whole document (LoadedResource.text). */
+  get text(): string | undefined {
+    return this.prefix === '' ? this.doc.text : undefined;
   }
 
   private position(): Position {
@@ -418,7 +478,19 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
       },
     };
     const reader = new DocumentReader(src, input.json);
-    for (let doc = reader.next(); doc !== null; doc = reader.next()) {
+    for (;;) {
+      if (v.known) {
+        const pending = reader.upcoming();
+        if (pending && v.known(pending.text, new MemoHit(pending, input.file, index))) {
+          reader.skip();
+          documents++;
+          index++;
+          found++;
+          continue;
+        }
+      }
+      const doc = reader.next();
+      if (doc === null) break;
       if (doc === NEED_PARSERS) {
         await loadParsers();
         continue;

@@ -22,7 +22,7 @@ import {
 import type { ByteInput } from '../manifest/byte-input.js';
 import type { DiffEntry, FlowChange, NatDiffReport, SourcePosition } from '../output/nat-diff.js';
 import { flowInput } from './explain.js';
-import { loadNatPools, natModelOf, type NatPools, type PoolSource } from './pools.js';
+import { loadNatPools, natModelOf, newPoolMemo, type NatPools, type PoolMemo, type PoolSource } from './pools.js';
 import { felixNodeName } from '../host/felix-node.js';
 import { resolveNatSettings, type FelixSettingsInput } from './settings.js';
 
@@ -63,8 +63,8 @@ function sourceLabel(source: PoolSource | undefined): string {
  * (`default`, then `node.<node>`) with the flags above them, so a change of a FelixConfiguration
  * between the states is a change the diff reports.
  */
-async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, positions: boolean, ctx: Context): Promise<DiffState> {
-  const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true, positions });
+async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, positions: boolean, memo: PoolMemo, ctx: Context): Promise<DiffState> {
+  const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true, positions, memo });
   const { settings } = resolveNatSettings({ node: flags.node ?? felixNodeName(ctx.env), configs: pools.felixConfigs, flags });
   return { label: sourceLabel(source), pools, settings };
 }
@@ -162,7 +162,9 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
   printer.catch(() => undefined); // awaited below; an input error must not leave it unhandled
   // Only the github and JSON reports point at pools' lines: the text report keeps no parsed documents.
   const positions = opts.output !== 'text';
-  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, positions, ctx), loadState(opts.to, opts.settings, positions, ctx)]);
+  // The states share most documents: one memo reads each distinct document once (PoolMemo).
+  const memo = newPoolMemo();
+  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, positions, memo, ctx), loadState(opts.to, opts.settings, positions, memo, ctx)]);
   for (const w of [...before.pools.warnings, ...after.pools.warnings]) ctx.io.stderr.write(w);
   let flows: { changes: FlowChange[]; checked: number } | undefined;
   const report = await natDiffReport(before, after, ctx, async (cb, ca) => {

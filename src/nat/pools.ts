@@ -20,7 +20,7 @@ import {
 } from '../core/index.js';
 import { natPoolOf } from '../datastore/nat-pool.js';
 import { felixNodeName } from '../host/felix-node.js';
-import type { LoadedResource } from '../manifest/load.js';
+import type { LoadedResource, MemoHit, ResourceOrigin } from '../manifest/load.js';
 import { resolveNatSettings, type FelixSettingsInput, type ResolvedNatSettings } from './settings.js';
 
 /** PoolSource says where the NAT workflows take the pools from: the files (- for stdin), else the datastore. */
@@ -56,14 +56,36 @@ export interface NatPools {
 export interface LoadPoolsOptions {
   readonly allowEmpty?: boolean;
   readonly positions?: boolean;
+  /**
+   * memo holds the pools read so far by the text of their documents (see PoolMemo): nat diff
+   * passes one memo to the loads of both its states. With a memo, documents of the pool shape
+   * (manifest/pool-shape.ts) are read from their text in one pass.
+   */
+  readonly memo?: PoolMemo;
 }
 
-/** Kept is a pool read from the files, with where it starts (for a later pool of the same name) and, with positions, its resource. */
+/**
+ * PoolMemo maps the text of a document that was one IPPool, read without any finding, to its
+ * pool. A document of byte-identical text (in the same or another input of the same run) is
+ * that pool again, with no finding, and is not read a second time (its positions are found
+ * when asked). nat diff's two states share ~99% of their documents.
+ */
+export type PoolMemo = Map<string, NatPool>;
+
+/** newPoolMemo returns an empty PoolMemo. */
+export function newPoolMemo(): PoolMemo {
+  return new Map();
+}
+
+/**
+ * Kept is a pool read from the files, with where it starts (for a later pool of the same
+ * name): `origin`, or for a pool taken from the memo, `hit` (its origin and resource found on
+ * demand); with positions, its resource.
+ */
 interface Kept {
   readonly pool: NatPool;
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
+  readonly origin?: ResourceOrigin;
+  readonly hit?: MemoHit;
   readonly res?: LoadedResource;
 }
 
@@ -91,9 +113,10 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
   }
   // The manifest reader only for -f: the datastore path does without it.
-  const [{ bounded, visitManifests, positioned }, { formatDiagnostic }] = await Promise.all([
+  const [{ bounded, visitManifests, positioned, MemoHit: MemoHitClass }, { formatDiagnostic }, { readPoolShape }] = await Promise.all([
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
+    import('../manifest/pool-shape.js'),
   ]);
   // The loader's own diagnostics (in input order) come before the pools' (as loadManifests lists them).
   const loaderDiagnostics: Diagnostic[] = [];
@@ -104,6 +127,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
   /** felixAt is where each FelixConfiguration name was last defined (for DUPLICATE_NAME). */
   const felixAt = new Map<string, string>();
   let poolCount = 0;
+  const memo = opts.memo;
   // Each resource is read as its document is parsed (visitManifests), so no parsed document outlives its pool.
   const resource = (res: LoadedResource): void => {
     const at = (d: Diagnostic): Diagnostic => positioned(res, d);
@@ -156,25 +180,55 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
       );
       return;
     }
+    const o = res.origin;
+    keep(pool, { pool, origin: { file: o.file, document: o.document, line: o.line, column: o.column }, ...(opts.positions ? { res } : {}) }, res);
+    // A document read without any finding: the same text is this pool again.
+    if (memo && schema.diagnostics.length === 0 && !res.diagnostics) {
+      const text = res.text;
+      if (text !== undefined) memo.set(text, pool);
+    }
+  };
+  /** keep keeps a pool as the one of its name (the later of two wins, with a warning at the later one, `res`). */
+  const keep = (pool: NatPool, kept: Kept, res: LoadedResource | MemoHit): void => {
     const earlier = byName.get(pool.name);
     if (earlier) {
+      const e = earlier.origin ?? earlier.hit!.origin;
+      const r = res instanceof MemoHitClass ? res.resource() : res;
       poolNotices.push(
-        at({
+        positioned(r, {
           code: 'DUPLICATE_NAME',
           severity: 'warning',
-          message: `IPPool(${pool.name}) is also defined at ${earlier.file}:${earlier.line}:${earlier.column}; this later one is used, as apply -f would leave it`,
+          message: `IPPool(${pool.name}) is also defined at ${e.file}:${e.line}:${e.column}; this later one is used, as apply -f would leave it`,
           path: '/metadata/name',
         }),
       );
       byName.delete(pool.name);
     }
-    const o = res.origin;
-    byName.set(pool.name, { pool, file: o.file, line: o.line, column: o.column, ...(opts.positions ? { res } : {}) });
+    byName.set(pool.name, kept);
+  };
+  /**
+   * known takes a document from its text alone: one in the memo as its pool (LoadedResource.text),
+   * or one of the pool shape (readPoolShape) whose CIDR parses (any other is read the usual way,
+   * which reports its problems).
+   */
+  const known = (text: string, hit: MemoHit): boolean => {
+    let pool = memo!.get(text);
+    if (!pool) {
+      const shape = readPoolShape(text);
+      if (!shape) return false;
+      pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
+      if (pool.cidr === '' || !parsePrefix(pool.cidr).ok) return false;
+      memo!.set(text, pool);
+    }
+    poolCount++;
+    keep(pool, { pool, hit }, hit);
+    return true;
   };
   const load = await visitManifests([...source.files], { recursive: source.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd }, {
     resource,
     other: (r) => loaderDiagnostics.push(...(r.diagnostics ?? [])),
     diagnostic: (d) => loaderDiagnostics.push(d),
+    ...(memo ? { known } : {}),
   });
   const errors = [...loaderDiagnostics.filter((d) => d.severity === 'error'), ...poolErrors];
   const notices = [...loaderDiagnostics.filter((d) => d.severity !== 'error'), ...poolNotices];
@@ -189,7 +243,14 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     pools: [...byName.values()].map((e) => e.pool),
     felixConfigs: [...felixByName.values()],
     warnings: text(notices),
-    ...(opts.positions ? { resource: (name: string) => byName.get(name)?.res } : {}),
+    ...(opts.positions
+      ? {
+          resource: (name: string) => {
+            const k = byName.get(name);
+            return k?.res ?? k?.hit?.resource();
+          },
+        }
+      : {}),
   };
 }
 
