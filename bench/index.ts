@@ -5,6 +5,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   explain: () => import('./explain.js').then((m) => m.run()),
   validate: () => import('./validate.js').then((m) => m.run()),
   load: () => import('./validate.js').then((m) => m.runLoad()),
+  warm: () => import('./validate.js').then((m) => m.runWarm()),
   datastore: () => import('./datastore.js').then((m) => m.run()),
   nat: () => import('./nat.js').then((m) => m.run()),
   agent: () => import('./agent.js').then((m) => m.run()),
