@@ -104,10 +104,28 @@ interface ParsedCidr {
   readonly hostBitsSet: boolean;
 }
 
-/** CidrParses remembers the CIDR texts buildNatModel parsed (BuildNatModelOptions.parses). */
+/**
+ * CidrParses remembers the CIDR texts buildNatModel parsed (BuildNatModelOptions.parses), and
+ * the last build's parse and sorted order, so that a later build of the run from mostly the
+ * same pool objects (nat diff's after state: PoolMemo hands both states the same NatPool for
+ * an unchanged document) parses and sorts only the pools the last build did not have.
+ */
 export class CidrParses {
   /** byText holds each parsed CIDR text's parse. */
   readonly byText = new Map<string, ParsedCidr>();
+  /** last is the last build's pools, parse and per-family order (PriorBuild). */
+  last: PriorBuild | undefined;
+}
+
+/**
+ * PriorBuild is one build's input pools with, per pool, the CIDR text it parsed and its parse,
+ * and per family the pools' indexes in model order (sortedOrder).
+ */
+interface PriorBuild {
+  readonly pools: readonly NatPool[];
+  readonly sources: readonly string[];
+  readonly parsed: ParsedPools;
+  readonly orders: Readonly<Record<Family, readonly number[]>>;
 }
 
 /**
@@ -202,6 +220,46 @@ function sortedOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], fir
   return order;
 }
 
+/**
+ * modelOrder returns the indexes of one family's pools in model order (sortedOrder's order:
+ * prefix, name, then input index). With a last build (ParsedPools.prior), the pools it had
+ * keep its order, checked, and only the others are sorted and merged in; if the carried order
+ * does not hold (a pool renamed in place, identical keys reordered), the pools are sorted anew.
+ */
+function modelOrder(pools: readonly NatPool[], parsed: ParsedPools, family: Family): number[] {
+  const { prefixes, first4, prior } = parsed;
+  const indexes = parsed.byFamily[family];
+  if (prior === undefined) return sortedOrder(pools, prefixes, first4, family, indexes);
+  const byName = (i: number, j: number): number => (pools[i]!.name < pools[j]!.name ? -1 : pools[i]!.name > pools[j]!.name ? 1 : 0);
+  const cmp =
+    family === 4
+      ? (i: number, j: number): number => first4[i]! - first4[j]! || prefixes[i]!.bits - prefixes[j]!.bits || byName(i, j) || i - j
+      : (i: number, j: number): number => comparePrefix(prefixes[i]!, prefixes[j]!) || byName(i, j) || i - j;
+  const afterOf = new Int32Array(prior.build.pools.length).fill(-1);
+  const fresh: number[] = [];
+  for (const i of indexes) {
+    const j = prior.at[i]!;
+    if (j >= 0) afterOf[j] = i;
+    else fresh.push(i);
+  }
+  const carried: number[] = [];
+  for (const j of prior.build.orders[family]) {
+    const i = afterOf[j]!;
+    if (i < 0) continue;
+    if (carried.length > 0 && cmp(carried[carried.length - 1]!, i) >= 0) return sortedOrder(pools, prefixes, first4, family, indexes);
+    carried.push(i);
+  }
+  if (fresh.length === 0) return carried;
+  fresh.sort(cmp);
+  const order: number[] = new Array(carried.length + fresh.length);
+  let a = 0;
+  let b = 0;
+  for (let k = 0; k < order.length; k++) {
+    order[k] = b >= fresh.length || (a < carried.length && cmp(carried[a]!, fresh[b]!) < 0) ? carried[a++]! : fresh[b++]!;
+  }
+  return order;
+}
+
 /** ParsedPools are the input pools' prefixes and canonical CIDRs, and their IPv4 bounds as numbers (parsePools). */
 interface ParsedPools {
   readonly prefixes: readonly Prefix[];
@@ -211,6 +269,10 @@ interface ParsedPools {
   /** IPv4 pools' first addresses and the addresses right after them */
   readonly first4: Float64Array;
   readonly end4: Float64Array;
+  /** 1 for a pool whose CIDR has host bits set */
+  readonly hostBits: Uint8Array;
+  /** the last build this parse took pools from (CidrParses.last), and each pool's index there (-1: not there) */
+  readonly prior?: { readonly build: PriorBuild; readonly at: Int32Array };
 }
 
 /**
@@ -231,8 +293,23 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
   const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
   const first4 = new Float64Array(pools.length);
   const end4 = new Float64Array(pools.length);
+  const hostBits = new Uint8Array(pools.length);
+  const last = priorIndexes(pools, parses?.last);
   for (let i = 0; i < pools.length; i++) {
     const pool = pools[i]!;
+    const j = last ? last.at[i]! : -1;
+    if (j >= 0) {
+      // the same pool object as in the last build, with the same CIDR text: its parse
+      const p = last!.build.parsed;
+      prefixes.push(p.prefixes[j]!);
+      cidrs.push(p.cidrs[j]!);
+      first4[i] = p.first4[j]!;
+      end4[i] = p.end4[j]!;
+      hostBits[i] = p.hostBits[j]!;
+      byFamily[p.prefixes[j]!.family].push(i);
+      if (hostBits[i]) hostBitsWarning(pool, p.cidrs[j]!, warnings);
+      continue;
+    }
     const seen = shared?.get(pool.cidr);
     if (seen !== undefined) {
       prefixes.push(seen.prefix);
@@ -240,7 +317,10 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
       first4[i] = seen.first;
       end4[i] = seen.end;
       byFamily[seen.prefix.family].push(i);
-      if (seen.hostBitsSet) hostBitsWarning(pool, seen.cidr, warnings);
+      if (seen.hostBitsSet) {
+        hostBits[i] = 1;
+        hostBitsWarning(pool, seen.cidr, warnings);
+      }
       continue;
     }
     const known = shared ? undefined : PARSED4.get(pool);
@@ -272,7 +352,10 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
     }
     const prefix = r.value.prefix;
     const cidr = canonicalPrefixText(pool.cidr, r.value);
-    if (r.value.hostBitsSet) hostBitsWarning(pool, cidr, warnings);
+    if (r.value.hostBitsSet) {
+      hostBits[i] = 1;
+      hostBitsWarning(pool, cidr, warnings);
+    }
     prefixes.push(prefix);
     cidrs.push(cidr);
     if (prefix.family === 4) {
@@ -282,7 +365,36 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
     byFamily[prefix.family].push(i);
     shared?.set(pool.cidr, { prefix, cidr, first: first4[i]!, end: end4[i]!, hostBitsSet: r.value.hostBitsSet });
   }
-  return ok({ prefixes, cidrs, byFamily, first4, end4 });
+  return ok({ prefixes, cidrs, byFamily, first4, end4, hostBits, ...(last ? { prior: last } : {}) });
+}
+
+/**
+ * priorIndexes returns, for each pool, its index in the last build when it is the same object
+ * with the same CIDR text (else -1), or undefined when there is no last build or a pool
+ * object occurs twice in either build (then the order could not be carried over).
+ */
+function priorIndexes(pools: readonly NatPool[], build: PriorBuild | undefined): { build: PriorBuild; at: Int32Array } | undefined {
+  if (build === undefined) return undefined;
+  const index = new Map<NatPool, number>();
+  for (let j = 0; j < build.pools.length; j++) {
+    const p = build.pools[j]!;
+    if (index.has(p)) return undefined;
+    index.set(p, j);
+  }
+  const at = new Int32Array(pools.length);
+  const taken = new Uint8Array(build.pools.length);
+  for (let i = 0; i < pools.length; i++) {
+    const pool = pools[i]!;
+    const j = index.get(pool);
+    if (j === undefined) {
+      at[i] = -1;
+      continue;
+    }
+    if (taken[j]) return undefined; // the same object twice
+    taken[j] = 1;
+    at[i] = build.sources[j] === pool.cidr ? j : -1;
+  }
+  return { build, at };
 }
 
 /** hostBitsWarning warns that a pool's CIDR has host bits set, and what Felix uses (cidr). */
@@ -291,7 +403,7 @@ function hostBitsWarning(pool: NatPool, cidr: string, warnings: string[]): void 
 }
 
 /**
- * keptPools walks one family's pools sorted by prefix, then name, and keeps of identical CIDRs
+ * keptPools walks one family's pools in model order (prefix, then name: modelOrder) and keeps of identical CIDRs
  * only the pool whose name sorts lowest (conflictresolvingcacheproc.go), with the members of
  * the masq set (natOutgoing pools) and the pool set (inPoolSet), and warnings for identical
  * and overlapping CIDRs and pools smaller than their block size.
@@ -300,6 +412,7 @@ function keptPools(
   pools: readonly NatPool[],
   parsed: ParsedPools,
   family: Family,
+  order: readonly number[],
   inPoolSet: (pool: NatPool) => boolean,
   warnings: string[],
 ): FelixFamily {
@@ -312,7 +425,7 @@ function keptPools(
   // containers: the indexes of the kept pools that contain the current one, outermost first.
   const containers: number[] = [];
   let prev = -1; // the index of the last pool kept
-  for (const i of sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family])) {
+  for (const i of order) {
     const p = pools[i]!;
     const same = prev >= 0 && (family === 4 ? first4[i] === first4[prev] && end4[i] === end4[prev] : equalPrefix(prefixes[prev]!, prefixes[i]!));
     if (same) {
@@ -355,10 +468,15 @@ function poolsAsFelixSeesThem(
 ): Result<FelixPools, NatModelError> {
   const parsed = parsePools(pools, warnings, parses);
   if (!parsed.ok) return parsed;
+  const orders: Record<Family, number[]> = { 4: modelOrder(pools, parsed.value, 4), 6: modelOrder(pools, parsed.value, 6) };
   const families: Record<Family, FelixFamily> = {
-    4: keptPools(pools, parsed.value, 4, inPoolSet, warnings),
-    6: keptPools(pools, parsed.value, 6, inPoolSet, warnings),
+    4: keptPools(pools, parsed.value, 4, orders[4], inPoolSet, warnings),
+    6: keptPools(pools, parsed.value, 6, orders[6], inPoolSet, warnings),
   };
+  if (parses) {
+    const { prefixes, cidrs, byFamily, first4, end4, hostBits } = parsed.value;
+    parses.last = { pools, sources: pools.map((p) => p.cidr), parsed: { prefixes, cidrs, byFamily, first4, end4, hostBits }, orders };
+  }
   return ok({ families, prefixes: parsed.value.prefixes, cidrs: parsed.value.cidrs });
 }
 
