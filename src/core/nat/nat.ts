@@ -118,14 +118,15 @@ export class CidrParses {
 }
 
 /**
- * PriorBuild is one build's input pools with, per pool, the CIDR text it parsed and its parse,
- * and per family the pools' indexes in model order (sortedOrder).
+ * PriorBuild is one build's input pools with, per pool, the CIDR text it parsed, its parse
+ * and its ModelPool once made.
  */
 interface PriorBuild {
   readonly pools: readonly NatPool[];
   readonly sources: readonly string[];
   readonly parsed: ParsedPools;
-  readonly orders: Readonly<Record<Family, readonly number[]>>;
+  /** each pool's ModelPool, once a model's pools were read */
+  readonly modelPools: (ModelPool | undefined)[];
 }
 
 /**
@@ -151,6 +152,9 @@ function canonicalIPv4Key(s: string): number {
   return v < 0 || v % POW2[32 - bits]! !== 0 ? -1 : v * 64 + bits;
 }
 
+/** LOOK_AHEAD is how far priorIndexes looks in the last build for the next pool. */
+const LOOK_AHEAD = 8;
+
 /** FelixFamily is one family of FelixPools: its pools in model order (indexes into the input) and its two sets' members. */
 interface FelixFamily {
   readonly kept: readonly number[];
@@ -165,8 +169,8 @@ interface FelixFamily {
  */
 interface FelixPools {
   readonly families: Readonly<Record<Family, FelixFamily>>;
-  readonly prefixes: readonly Prefix[];
-  readonly cidrs: readonly string[];
+  /** modelPool makes (or takes from the last build) the ModelPool of the input pool at an index */
+  readonly modelPool: (i: number) => ModelPool;
 }
 
 // IPv4 sort keys: first address (high word), then prefix length and pool index (low word:
@@ -216,46 +220,6 @@ function sortedOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], fir
   for (let k = 1; k < order.length; k++) {
     if (cmp(order[k - 1]!, order[k]!) <= 0) continue;
     return family === 4 && pools.length < INDEX_BITS ? sortedOrder4(pools, prefixes, first4, order) : order.sort(cmp);
-  }
-  return order;
-}
-
-/**
- * modelOrder returns the indexes of one family's pools in model order (sortedOrder's order:
- * prefix, name, then input index). With a last build (ParsedPools.prior), the pools it had
- * keep its order, checked, and only the others are sorted and merged in; if the carried order
- * does not hold (a pool renamed in place, identical keys reordered), the pools are sorted anew.
- */
-function modelOrder(pools: readonly NatPool[], parsed: ParsedPools, family: Family): number[] {
-  const { prefixes, first4, prior } = parsed;
-  const indexes = parsed.byFamily[family];
-  if (prior === undefined) return sortedOrder(pools, prefixes, first4, family, indexes);
-  const byName = (i: number, j: number): number => (pools[i]!.name < pools[j]!.name ? -1 : pools[i]!.name > pools[j]!.name ? 1 : 0);
-  const cmp =
-    family === 4
-      ? (i: number, j: number): number => first4[i]! - first4[j]! || prefixes[i]!.bits - prefixes[j]!.bits || byName(i, j) || i - j
-      : (i: number, j: number): number => comparePrefix(prefixes[i]!, prefixes[j]!) || byName(i, j) || i - j;
-  const afterOf = new Int32Array(prior.build.pools.length).fill(-1);
-  const fresh: number[] = [];
-  for (const i of indexes) {
-    const j = prior.at[i]!;
-    if (j >= 0) afterOf[j] = i;
-    else fresh.push(i);
-  }
-  const carried: number[] = [];
-  for (const j of prior.build.orders[family]) {
-    const i = afterOf[j]!;
-    if (i < 0) continue;
-    if (carried.length > 0 && cmp(carried[carried.length - 1]!, i) >= 0) return sortedOrder(pools, prefixes, first4, family, indexes);
-    carried.push(i);
-  }
-  if (fresh.length === 0) return carried;
-  fresh.sort(cmp);
-  const order: number[] = new Array(carried.length + fresh.length);
-  let a = 0;
-  let b = 0;
-  for (let k = 0; k < order.length; k++) {
-    order[k] = b >= fresh.length || (a < carried.length && cmp(carried[a]!, fresh[b]!) < 0) ? carried[a++]! : fresh[b++]!;
   }
   return order;
 }
@@ -370,29 +334,22 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
 
 /**
  * priorIndexes returns, for each pool, its index in the last build when it is the same object
- * with the same CIDR text (else -1), or undefined when there is no last build or a pool
- * object occurs twice in either build (then the order could not be carried over).
+ * with the same CIDR text (else -1), or undefined when there is no last build. It walks both
+ * lists in step (the states' shared pools come in the same order), looking a few pools ahead
+ * in the last build past removed ones: a pool it does not find is parsed as a new one.
  */
 function priorIndexes(pools: readonly NatPool[], build: PriorBuild | undefined): { build: PriorBuild; at: Int32Array } | undefined {
   if (build === undefined) return undefined;
-  const index = new Map<NatPool, number>();
-  for (let j = 0; j < build.pools.length; j++) {
-    const p = build.pools[j]!;
-    if (index.has(p)) return undefined;
-    index.set(p, j);
-  }
-  const at = new Int32Array(pools.length);
-  const taken = new Uint8Array(build.pools.length);
-  for (let i = 0; i < pools.length; i++) {
+  const last = build.pools;
+  const at = new Int32Array(pools.length).fill(-1);
+  let j = 0;
+  for (let i = 0; i < pools.length && j < last.length; i++) {
     const pool = pools[i]!;
-    const j = index.get(pool);
-    if (j === undefined) {
-      at[i] = -1;
-      continue;
-    }
-    if (taken[j]) return undefined; // the same object twice
-    taken[j] = 1;
-    at[i] = build.sources[j] === pool.cidr ? j : -1;
+    let k = j;
+    while (k < last.length && k - j < LOOK_AHEAD && last[k] !== pool) k++;
+    if (k >= last.length || last[k] !== pool) continue;
+    if (build.sources[k] === pool.cidr) at[i] = k;
+    j = k + 1;
   }
   return { build, at };
 }
@@ -403,7 +360,7 @@ function hostBitsWarning(pool: NatPool, cidr: string, warnings: string[]): void 
 }
 
 /**
- * keptPools walks one family's pools in model order (prefix, then name: modelOrder) and keeps of identical CIDRs
+ * keptPools walks one family's pools sorted by prefix, then name, and keeps of identical CIDRs
  * only the pool whose name sorts lowest (conflictresolvingcacheproc.go), with the members of
  * the masq set (natOutgoing pools) and the pool set (inPoolSet), and warnings for identical
  * and overlapping CIDRs and pools smaller than their block size.
@@ -412,7 +369,6 @@ function keptPools(
   pools: readonly NatPool[],
   parsed: ParsedPools,
   family: Family,
-  order: readonly number[],
   inPoolSet: (pool: NatPool) => boolean,
   warnings: string[],
 ): FelixFamily {
@@ -425,7 +381,7 @@ function keptPools(
   // containers: the indexes of the kept pools that contain the current one, outermost first.
   const containers: number[] = [];
   let prev = -1; // the index of the last pool kept
-  for (const i of order) {
+  for (const i of sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family])) {
     const p = pools[i]!;
     const same = prev >= 0 && (family === 4 ? first4[i] === first4[prev] && end4[i] === end4[prev] : equalPrefix(prefixes[prev]!, prefixes[i]!));
     if (same) {
@@ -468,16 +424,31 @@ function poolsAsFelixSeesThem(
 ): Result<FelixPools, NatModelError> {
   const parsed = parsePools(pools, warnings, parses);
   if (!parsed.ok) return parsed;
-  const orders: Record<Family, number[]> = { 4: modelOrder(pools, parsed.value, 4), 6: modelOrder(pools, parsed.value, 6) };
   const families: Record<Family, FelixFamily> = {
-    4: keptPools(pools, parsed.value, 4, orders[4], inPoolSet, warnings),
-    6: keptPools(pools, parsed.value, 6, orders[6], inPoolSet, warnings),
+    4: keptPools(pools, parsed.value, 4, inPoolSet, warnings),
+    6: keptPools(pools, parsed.value, 6, inPoolSet, warnings),
   };
-  if (parses) {
-    const { prefixes, cidrs, byFamily, first4, end4, hostBits } = parsed.value;
-    parses.last = { pools, sources: pools.map((p) => p.cidr), parsed: { prefixes, cidrs, byFamily, first4, end4, hostBits }, orders };
-  }
-  return ok({ families, prefixes: parsed.value.prefixes, cidrs: parsed.value.cidrs });
+  const { prefixes, cidrs, first4, end4, hostBits, prior } = parsed.value;
+  const modelPools: (ModelPool | undefined)[] = new Array(pools.length);
+  if (parses) parses.last = { pools, sources: pools.map((p) => p.cidr), parsed: { prefixes, cidrs, byFamily: parsed.value.byFamily, first4, end4, hostBits }, modelPools };
+  // a pool's ModelPool: the last build's object for the same pool when it has one with the same inPoolSet, else a new one
+  const modelPool = (i: number): ModelPool => {
+    const j = prior ? prior.at[i]! : -1;
+    const last = j >= 0 ? prior!.build.modelPools[j] : undefined;
+    if (last !== undefined && last.inPoolSet === inPoolSet(pools[i]!)) return (modelPools[i] = last);
+    const pool = pools[i]!;
+    return (modelPools[i] = {
+      name: pool.name,
+      cidr: cidrs[i]!,
+      natOutgoing: pool.natOutgoing,
+      disabled: pool.disabled,
+      allowedUses: pool.allowedUses,
+      blockSize: pool.blockSize,
+      prefix: prefixes[i]!,
+      inPoolSet: inPoolSet(pool),
+    });
+  };
+  return ok({ families, modelPool });
 }
 
 function setModel(role: NatSetModel['role'], family: Family, id: string, members: readonly Prefix[]): NatSetModel {
@@ -564,7 +535,7 @@ export function buildNatModel(
   const inPoolSet = (pool: NatPool): boolean => settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool);
   const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings, opts.parses);
   if (!felix.ok) return felix;
-  const { prefixes, cidrs } = felix.value;
+  const { modelPool } = felix.value;
 
   const families: FamilyNatModel[] = [];
   for (const family of opts.families ?? ([4, 6] as const)) {
@@ -600,19 +571,7 @@ export function buildNatModel(
       kernelAppends: [{ chain: CHAIN_POSTROUTING, rules: [jump(CHAIN_CALI_POSTROUTING)] }],
       active,
       get pools(): readonly ModelPool[] {
-        return (modelPools ??= kept.map((i) => {
-          const pool = pools[i]!;
-          return {
-            name: pool.name,
-            cidr: cidrs[i]!,
-            natOutgoing: pool.natOutgoing,
-            disabled: pool.disabled,
-            allowedUses: pool.allowedUses,
-            blockSize: pool.blockSize,
-            prefix: prefixes[i]!,
-            inPoolSet: inPoolSet(pool),
-          };
-        }));
+        return (modelPools ??= kept.map(modelPool));
       },
     });
   }

@@ -150,7 +150,7 @@ describe('buildNatModel with CIDR parses shared between builds (nat diff\'s two 
     );
   });
 
-  it('builds a later state from the last build (the same pool objects kept, others parsed and merged in) exactly as a full build', () => {
+  it('builds a later state from the last build (its parse and ModelPools taken for the same pool objects) exactly as a full build', () => {
     // per before pool: kept as the same object, copied, changed (natOutgoing, CIDR, name), removed, or kept twice
     const fate = fc.constantFrom('same', 'same', 'same', 'copy', 'flip', 'cidr', 'rename', 'drop', 'twice');
     fc.assert(
@@ -187,5 +187,13 @@ describe('buildNatModel with CIDR parses shared between builds (nat diff\'s two 
       ),
       { numRuns: fcRuns(200) },
     );
+  });
+
+  it('parses again a pool object whose CIDR text changed in place since the last build', () => {
+    const p = { ...pool('a', '10.0.0.0/16', true) };
+    const parses = new CidrParses();
+    plain(buildNatModel([p], DEFAULT_NAT_SETTINGS, { parses }));
+    p.cidr = '10.9.0.0/16';
+    expect(plain(buildNatModel([p], DEFAULT_NAT_SETTINGS, { parses }))).toEqual(plain(buildNatModel([p], DEFAULT_NAT_SETTINGS)));
   });
 });
