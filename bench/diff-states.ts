@@ -24,3 +24,10 @@ export function states(): { before: NatPool[]; after: NatPool[] } {
   return { before, after };
 }
 
+
+/** yaml returns pools as the manifest the bench's CLI runs read (one IPPool document each). */
+export function yaml(pools: readonly NatPool[]): string {
+  return pools
+    .map((p) => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${p.name}\nspec:\n  cidr: ${p.cidr}\n  natOutgoing: ${p.natOutgoing}\n  disabled: ${p.disabled}\n`)
+    .join('---\n');
+}

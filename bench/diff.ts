@@ -12,7 +12,7 @@ import {
   type CompiledNat,
   type NatPool,
 } from '../src/core/index.js';
-import { N, states } from './diff-states.js';
+import { N, states, yaml } from './diff-states.js';
 import { BIN, childCpuMs, compare, median, nowMs, rng, ROOT, row, section } from './harness.js';
 
 /**
@@ -26,12 +26,6 @@ import { BIN, childCpuMs, compare, median, nowMs, rng, ROOT, row, section } from
  */
 
 const RUNS = Number(process.env.POOLCTL_BENCH_RUNS ?? 11);
-
-export function yaml(pools: readonly NatPool[]): string {
-  return pools
-    .map((p) => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: ${p.name}\nspec:\n  cidr: ${p.cidr}\n  natOutgoing: ${p.natOutgoing}\n  disabled: ${p.disabled}\n`)
-    .join('---\n');
-}
 
 function compiled(pools: readonly NatPool[]): CompiledNat {
   const m = buildNatModel(pools, DEFAULT_NAT_SETTINGS);

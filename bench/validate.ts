@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { states } from './diff-states.js';
-import { yaml } from './diff.js';
+import { states, yaml } from './diff-states.js';
 import { BIN, median, ROOT, row, section } from './harness.js';
 
 /**

@@ -7,6 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import startBundle from '../bin/start-bundle.cjs';
+
+/** LINES are the keys of the line start bundles (bin/start-bundle.cjs). */
+const { LINES } = startBundle;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -70,38 +74,47 @@ const START_COMMON = {
   banner: { js: IMPORT_META_BANNER },
 };
 
-/** lineIsExternal makes main.ts's import('./line.js') load dist/poolctl-line.cjs (bin/start-bundle.cjs). */
+/**
+ * lineIsExternal makes src/cli's import('./line<key>.js') of a LINES key (main.ts's lineOf,
+ * path-line.ts's fallback) load dist/poolctl-line<key>.cjs (bin/start-bundle.cjs).
+ */
 const lineIsExternal = {
   name: 'line-is-external',
   setup(b) {
-    b.onResolve({ filter: /^\.\/line\.js$/ }, () => ({ path: './poolctl-line.cjs', external: true }));
+    const lines = new Map(LINES.map((key) => [`./line${key}.js`, `./poolctl-line${key}.cjs`]));
+    const cli = join(root, 'src', 'cli');
+    b.onResolve({ filter: /^\.\/line/ }, (a) => (a.resolveDir === cli && lines.has(a.path) ? { path: lines.get(a.path), external: true } : undefined));
   },
 };
 
 /**
  * writeStartBundles writes the CLI once more, as CommonJS, for bin/poolctl.js: dist/poolctl.cjs
- * (main.ts: enough for `version`) and dist/poolctl-line.cjs (line.ts: every other command line)
- * with a V8 code cache (dist/poolctl-line.cjs.cache), loaded through vm.Script
+ * (main.ts: enough for `version`), dist/poolctl-line.cjs (line.ts: every other command line) and
+ * one bundle per command path with a line of its own (dist/poolctl-line-nat-diff.cjs, ...:
+ * path-line.ts; 330-370 KB where line.ts is 755 KB, so that start-up reads and deserializes less),
+ * each with a V8 code cache (dist/poolctl-line*.cjs.cache), loaded through vm.Script
  * (bin/start-bundle.cjs). Why (bench/startup.ts, profiled with --cpu-prof): in a single
  * `nat explain` most of poolctl's own start-up time went to Node's ESM loader (~17 ms before
  * any code of ours runs: an empty .mjs costs that over `node -e 0`, an empty .cjs nothing) and
  * to compiling ~260 KB of chunks, which Node 20 cannot cache for ES modules (it has no
  * module.enableCompileCache); a script can take cachedData. Imports of other modules stay lazy
  * in the bundle (esbuild wraps each in a function run at its first import), so a command still
- * runs only the code it needs. The cache is trained here: a child loads the bundles as
- * bin/poolctl.js does, runs `nat explain` and `validate` on examples/pools.yaml (read only,
- * output discarded) and writes the cache of every function compiled by then, after the
+ * runs only the code it needs. The caches are trained here (scripts/train-start-cache.cjs): per
+ * bundle, a child loads the bundles as bin/poolctl.js does, runs that bundle's commands (read
+ * only, output discarded) and writes the cache of every function compiled by then, after the
  * bundle's hash (which the bundle's last line holds too: a cache of another build is never
  * used; V8 rejects one of another V8 or other flags, and the bundle then compiles as usual).
  */
 async function writeStartBundles() {
-  const [{ outputFiles: [main] }, { outputFiles: [line] }] = await Promise.all([
+  const [{ outputFiles: [main] }, ...lines] = await Promise.all([
     build({ ...START_COMMON, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(outdir, 'poolctl.cjs'), plugins: [lineIsExternal] }),
-    build({ ...START_COMMON, entryPoints: [join(root, 'src/cli/line.ts')], outfile: join(outdir, 'poolctl-line.cjs') }),
+    ...LINES.map((key) =>
+      build({ ...START_COMMON, entryPoints: [join(root, `src/cli/line${key}.ts`)], outfile: join(outdir, `poolctl-line${key}.cjs`), plugins: [lineIsExternal] }),
+    ),
   ]);
   writeFileSync(main.path, main.contents);
   // As a function expression (what Module.wrap makes of a module), which runBundle compiles as is.
-  writeFileSync(line.path, `(function (exports, require, module, __filename, __dirname) {${line.text}\n});`);
+  for (const { outputFiles: [line] } of lines) writeFileSync(line.path, `(function (exports, require, module, __filename, __dirname) {${line.text}\n});`);
   const train = spawnSync(process.execPath, [join(root, 'scripts', 'train-start-cache.cjs'), outdir], { cwd: root, encoding: 'utf8' });
   if (train.status !== 0) throw new Error(`training the start-up code cache failed: ${train.stderr}`);
 }

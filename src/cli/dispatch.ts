@@ -1,7 +1,8 @@
 import { findCommand, loadAllCommands, loadCommand } from '../commands/index.js';
-import { commandWord, fastParse, joinDashValues } from './fast-args.js';
+import { commandWord, joinDashValues } from './fast-args.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
-import { makeContext, type BaseContext } from './make-context.js';
+import type { BaseContext } from './make-context.js';
+import { runFast } from './run-fast.js';
 
 /**
  * dispatch runs a command line. It loads only the named command's declaration and runs it
@@ -16,10 +17,8 @@ export async function dispatch(argv: readonly string[], base: BaseContext): Prom
   }
   const entry = findCommand(commandWord(argv));
   if (entry) {
-    const spec = await loadCommand(entry);
-    const args = joinDashValues(argv, [spec]);
-    const fast = fastParse(args, [spec]);
-    if (fast?.spec.run) return fast.spec.run(fast.args, makeContext(base, fast.args));
+    const ran = runFast(argv, [await loadCommand(entry)], base);
+    if (ran) return ran;
   }
   const commands = await loadAllCommands();
   const { runApp } = await import('./app.js');

@@ -1,6 +1,7 @@
 import type { IO, ProcessSignal, Signals } from '../base/context.js';
 import { ExitCode } from '../base/exit-codes.js';
 import type { BaseContext } from './make-context.js';
+import type { Line } from './path-line.js';
 import { versionText } from '../base/version-info.js';
 
 /** Proc is the part of the Node process main uses; tests pass their own. */
@@ -69,8 +70,20 @@ function endOnClosedPipe(proc: Proc): void {
 }
 
 /**
+ * lineOf loads what runs a command line: the line of its command path when it has one
+ * (path-line.ts: `nat diff`, `nat explain` and `validate`, whose start bundles hold only their own code),
+ * else line.ts (the whole CLI).
+ */
+function lineOf(args: readonly string[]): Promise<Line> {
+  if (args[0] === 'nat' && args[1] === 'diff') return import('./line-nat-diff.js');
+  if (args[0] === 'nat' && args[1] === 'explain') return import('./line-nat-explain.js');
+  if (args[0] === 'validate') return import('./line-validate.js');
+  return import('./line.js');
+}
+
+/**
  * main is poolctl's single entry and exit point. `version` is answered before anything else
- * loads (line.ts holds the rest); other command lines go through the fast parser (fast-args.ts, from the commands'
+ * loads (lineOf's lines hold the rest); other command lines go through the fast parser (fast-args.ts, from the commands'
  * declared flags) and only help, completion and usage errors load yargs. Nothing below main
  * calls process.exit; main sets process.exitCode, decides which Node warnings to silence, and
  * ends the process early only when its output is closed (endOnClosedPipe).
@@ -97,7 +110,7 @@ export async function main(proc: Proc): Promise<void> {
   const signals: Signals | undefined =
     proc.on && proc.off ? { on: (s, h) => void proc.on!.call(proc, s, h), off: (s, h) => void proc.off!.call(proc, s, h) } : undefined;
   const base: BaseContext = { io, env: proc.env, cwd: proc.cwd(), ...(signals ? { signals } : {}) };
-  const { dispatch, reportError } = await import('./line.js');
+  const { dispatch, reportError } = await lineOf(args);
   let code: number;
   try {
     code = await dispatch(args, base);
