@@ -104,10 +104,29 @@ interface ParsedCidr {
   readonly hostBitsSet: boolean;
 }
 
-/** CidrParses remembers the CIDR texts buildNatModel parsed (BuildNatModelOptions.parses). */
+/**
+ * CidrParses remembers the CIDR texts buildNatModel parsed (BuildNatModelOptions.parses), and
+ * the last build's parse and sorted order, so that a later build of the run from mostly the
+ * same pool objects (nat diff's after state: PoolMemo hands both states the same NatPool for
+ * an unchanged document) parses and sorts only the pools the last build did not have.
+ */
 export class CidrParses {
   /** byText holds each parsed CIDR text's parse. */
   readonly byText = new Map<string, ParsedCidr>();
+  /** last is the last build's pools, parse and per-family order (PriorBuild). */
+  last: PriorBuild | undefined;
+}
+
+/**
+ * PriorBuild is one build's input pools with, per pool, the CIDR text it parsed, its parse
+ * and its ModelPool once made.
+ */
+interface PriorBuild {
+  readonly pools: readonly NatPool[];
+  readonly sources: readonly string[];
+  readonly parsed: ParsedPools;
+  /** each pool's ModelPool, once a model's pools were read */
+  readonly modelPools: (ModelPool | undefined)[];
 }
 
 /**
@@ -133,6 +152,9 @@ function canonicalIPv4Key(s: string): number {
   return v < 0 || v % POW2[32 - bits]! !== 0 ? -1 : v * 64 + bits;
 }
 
+/** LOOK_AHEAD is how far priorIndexes looks in the last build for the next pool. */
+const LOOK_AHEAD = 8;
+
 /** FelixFamily is one family of FelixPools: its pools in model order (indexes into the input) and its two sets' members. */
 interface FelixFamily {
   readonly kept: readonly number[];
@@ -147,8 +169,8 @@ interface FelixFamily {
  */
 interface FelixPools {
   readonly families: Readonly<Record<Family, FelixFamily>>;
-  readonly prefixes: readonly Prefix[];
-  readonly cidrs: readonly string[];
+  /** modelPool makes (or takes from the last build) the ModelPool of the input pool at an index */
+  readonly modelPool: (i: number) => ModelPool;
 }
 
 // IPv4 sort keys: first address (high word), then prefix length and pool index (low word:
@@ -211,6 +233,10 @@ interface ParsedPools {
   /** IPv4 pools' first addresses and the addresses right after them */
   readonly first4: Float64Array;
   readonly end4: Float64Array;
+  /** 1 for a pool whose CIDR has host bits set */
+  readonly hostBits: Uint8Array;
+  /** the last build this parse took pools from (CidrParses.last), and each pool's index there (-1: not there) */
+  readonly prior?: { readonly build: PriorBuild; readonly at: Int32Array };
 }
 
 /**
@@ -231,8 +257,23 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
   const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
   const first4 = new Float64Array(pools.length);
   const end4 = new Float64Array(pools.length);
+  const hostBits = new Uint8Array(pools.length);
+  const last = priorIndexes(pools, parses?.last);
   for (let i = 0; i < pools.length; i++) {
     const pool = pools[i]!;
+    const j = last ? last.at[i]! : -1;
+    if (j >= 0) {
+      // the same pool object as in the last build, with the same CIDR text: its parse
+      const p = last!.build.parsed;
+      prefixes.push(p.prefixes[j]!);
+      cidrs.push(p.cidrs[j]!);
+      first4[i] = p.first4[j]!;
+      end4[i] = p.end4[j]!;
+      hostBits[i] = p.hostBits[j]!;
+      byFamily[p.prefixes[j]!.family].push(i);
+      if (hostBits[i]) hostBitsWarning(pool, p.cidrs[j]!, warnings);
+      continue;
+    }
     const seen = shared?.get(pool.cidr);
     if (seen !== undefined) {
       prefixes.push(seen.prefix);
@@ -240,7 +281,10 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
       first4[i] = seen.first;
       end4[i] = seen.end;
       byFamily[seen.prefix.family].push(i);
-      if (seen.hostBitsSet) hostBitsWarning(pool, seen.cidr, warnings);
+      if (seen.hostBitsSet) {
+        hostBits[i] = 1;
+        hostBitsWarning(pool, seen.cidr, warnings);
+      }
       continue;
     }
     const known = shared ? undefined : PARSED4.get(pool);
@@ -272,7 +316,10 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
     }
     const prefix = r.value.prefix;
     const cidr = canonicalPrefixText(pool.cidr, r.value);
-    if (r.value.hostBitsSet) hostBitsWarning(pool, cidr, warnings);
+    if (r.value.hostBitsSet) {
+      hostBits[i] = 1;
+      hostBitsWarning(pool, cidr, warnings);
+    }
     prefixes.push(prefix);
     cidrs.push(cidr);
     if (prefix.family === 4) {
@@ -282,7 +329,29 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
     byFamily[prefix.family].push(i);
     shared?.set(pool.cidr, { prefix, cidr, first: first4[i]!, end: end4[i]!, hostBitsSet: r.value.hostBitsSet });
   }
-  return ok({ prefixes, cidrs, byFamily, first4, end4 });
+  return ok({ prefixes, cidrs, byFamily, first4, end4, hostBits, ...(last ? { prior: last } : {}) });
+}
+
+/**
+ * priorIndexes returns, for each pool, its index in the last build when it is the same object
+ * with the same CIDR text (else -1), or undefined when there is no last build. It walks both
+ * lists in step (the states' shared pools come in the same order), looking a few pools ahead
+ * in the last build past removed ones: a pool it does not find is parsed as a new one.
+ */
+function priorIndexes(pools: readonly NatPool[], build: PriorBuild | undefined): { build: PriorBuild; at: Int32Array } | undefined {
+  if (build === undefined) return undefined;
+  const last = build.pools;
+  const at = new Int32Array(pools.length).fill(-1);
+  let j = 0;
+  for (let i = 0; i < pools.length && j < last.length; i++) {
+    const pool = pools[i]!;
+    let k = j;
+    while (k < last.length && k - j < LOOK_AHEAD && last[k] !== pool) k++;
+    if (k >= last.length || last[k] !== pool) continue;
+    if (build.sources[k] === pool.cidr) at[i] = k;
+    j = k + 1;
+  }
+  return { build, at };
 }
 
 /** hostBitsWarning warns that a pool's CIDR has host bits set, and what Felix uses (cidr). */
@@ -359,7 +428,27 @@ function poolsAsFelixSeesThem(
     4: keptPools(pools, parsed.value, 4, inPoolSet, warnings),
     6: keptPools(pools, parsed.value, 6, inPoolSet, warnings),
   };
-  return ok({ families, prefixes: parsed.value.prefixes, cidrs: parsed.value.cidrs });
+  const { prefixes, cidrs, first4, end4, hostBits, prior } = parsed.value;
+  const modelPools: (ModelPool | undefined)[] = new Array(pools.length);
+  if (parses) parses.last = { pools, sources: pools.map((p) => p.cidr), parsed: { prefixes, cidrs, byFamily: parsed.value.byFamily, first4, end4, hostBits }, modelPools };
+  // a pool's ModelPool: the last build's object for the same pool when it has one with the same inPoolSet, else a new one
+  const modelPool = (i: number): ModelPool => {
+    const j = prior ? prior.at[i]! : -1;
+    const last = j >= 0 ? prior!.build.modelPools[j] : undefined;
+    if (last !== undefined && last.inPoolSet === inPoolSet(pools[i]!)) return (modelPools[i] = last);
+    const pool = pools[i]!;
+    return (modelPools[i] = {
+      name: pool.name,
+      cidr: cidrs[i]!,
+      natOutgoing: pool.natOutgoing,
+      disabled: pool.disabled,
+      allowedUses: pool.allowedUses,
+      blockSize: pool.blockSize,
+      prefix: prefixes[i]!,
+      inPoolSet: inPoolSet(pool),
+    });
+  };
+  return ok({ families, modelPool });
 }
 
 function setModel(role: NatSetModel['role'], family: Family, id: string, members: readonly Prefix[]): NatSetModel {
@@ -446,7 +535,7 @@ export function buildNatModel(
   const inPoolSet = (pool: NatPool): boolean => settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool);
   const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings, opts.parses);
   if (!felix.ok) return felix;
-  const { prefixes, cidrs } = felix.value;
+  const { modelPool } = felix.value;
 
   const families: FamilyNatModel[] = [];
   for (const family of opts.families ?? ([4, 6] as const)) {
@@ -482,19 +571,7 @@ export function buildNatModel(
       kernelAppends: [{ chain: CHAIN_POSTROUTING, rules: [jump(CHAIN_CALI_POSTROUTING)] }],
       active,
       get pools(): readonly ModelPool[] {
-        return (modelPools ??= kept.map((i) => {
-          const pool = pools[i]!;
-          return {
-            name: pool.name,
-            cidr: cidrs[i]!,
-            natOutgoing: pool.natOutgoing,
-            disabled: pool.disabled,
-            allowedUses: pool.allowedUses,
-            blockSize: pool.blockSize,
-            prefix: prefixes[i]!,
-            inPoolSet: inPoolSet(pool),
-          };
-        }));
+        return (modelPools ??= kept.map(modelPool));
       },
     });
   }

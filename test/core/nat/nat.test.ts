@@ -149,4 +149,51 @@ describe('buildNatModel with CIDR parses shared between builds (nat diff\'s two 
       { numRuns: fcRuns(100) },
     );
   });
+
+  it('builds a later state from the last build (its parse and ModelPools taken for the same pool objects) exactly as a full build', () => {
+    // per before pool: kept as the same object, copied, changed (natOutgoing, CIDR, name), removed, or kept twice
+    const fate = fc.constantFrom('same', 'same', 'same', 'copy', 'flip', 'cidr', 'rename', 'drop', 'twice');
+    fc.assert(
+      fc.property(
+        arbWorld(4),
+        arbWorld(6),
+        arbWorld(4),
+        fc.array(hostBits, { maxLength: 3 }),
+        fc.array(fate, { minLength: 40, maxLength: 40 }),
+        fc.boolean(),
+        fc.boolean(),
+        ({ pools: p4, settings }, { pools: p6, settings: s6 }, { pools: added }, odd, fates, reverse, sameSettings) => {
+          const before = [...p4, ...p6.map((p) => ({ ...p, name: `${p.name}6` })), ...odd.map((cidr, i) => pool(`odd-${i}`, cidr, i % 2 === 0))];
+          // other objects with the same name and CIDR (which of them Felix keeps goes by input order)
+          before.push(...before.slice(0, 2).map((p) => ({ ...p, natOutgoing: !p.natOutgoing })));
+          const after: typeof before = [];
+          before.forEach((p, i) => {
+            const f = fates[i % fates.length]!;
+            if (f === 'same') after.push(p);
+            else if (f === 'copy') after.push({ ...p });
+            else if (f === 'flip') after.push({ ...p, natOutgoing: !p.natOutgoing });
+            else if (f === 'cidr') after.push({ ...p, cidr: before[(i + 1) % before.length]!.cidr });
+            else if (f === 'rename') after.push({ ...p, name: `a${p.name}` });
+            else if (f === 'twice') after.push(p, p);
+          });
+          after.push(...added.map((p) => ({ ...p, name: `new-${p.name}` })));
+          if (reverse) after.reverse();
+          const s2 = sameSettings ? settings : s6;
+          const parses = new CidrParses();
+          for (const [ps, st, families] of [[before, settings, [4, 6]], [after, s2, [4, 6]], [before, settings, [4]], [after, s2, [4]]] as const) {
+            expect(plain(buildNatModel(ps, st, { families, parses }))).toEqual(plain(buildNatModel(ps, st, { families })));
+          }
+        },
+      ),
+      { numRuns: fcRuns(200) },
+    );
+  });
+
+  it('parses again a pool object whose CIDR text changed in place since the last build', () => {
+    const p = { ...pool('a', '10.0.0.0/16', true) };
+    const parses = new CidrParses();
+    plain(buildNatModel([p], DEFAULT_NAT_SETTINGS, { parses }));
+    p.cidr = '10.9.0.0/16';
+    expect(plain(buildNatModel([p], DEFAULT_NAT_SETTINGS, { parses }))).toEqual(plain(buildNatModel([p], DEFAULT_NAT_SETTINGS)));
+  });
 });
