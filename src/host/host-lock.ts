@@ -95,17 +95,22 @@ const ANOTHER = 'another poolctl run';
 /** AGENT is how a nat agent names itself in the lock file. */
 const AGENT = 'nat agent';
 
-/** Holder is who a lock file names: text for messages; agent when it is a running nat agent. */
+/**
+ * Holder is who a lock file names: text for messages; agent when it is a running nat agent;
+ * settled when the file names a running process (an unnamed holder or a dead pid may be a new
+ * holder that has the lock and has not yet written its line over the last one's).
+ */
 interface Holder {
   readonly text: string;
   readonly agent: boolean;
+  readonly settled: boolean;
 }
 
 /** holderOf describes the run named in a lock file ("pid 123 (nat apply) since ..."), saying when that process is gone. */
 async function holderOf(exec: HostExec, path: string): Promise<Holder> {
   const r = await exec.run('cat', [path]);
   const m = /^pid (\d+) \((.*)\) since (\S+)$/.exec(r.code === 0 ? r.stdout.trim() : '');
-  if (!m) return { text: ANOTHER, agent: false };
+  if (!m) return { text: ANOTHER, agent: false, settled: false };
   let alive = true;
   try {
     process.kill(Number(m[1]), 0);
@@ -113,8 +118,8 @@ async function holderOf(exec: HostExec, path: string): Promise<Holder> {
     alive = (e as NodeJS.ErrnoException).code === 'EPERM';
   }
   return alive
-    ? { text: `poolctl ${m[2]} (pid ${m[1]}, since ${m[3]})`, agent: m[2] === AGENT }
-    : { text: `a tool started by poolctl ${m[2]} (pid ${m[1]}, since ${m[3]}, no longer running)`, agent: false };
+    ? { text: `poolctl ${m[2]} (pid ${m[1]}, since ${m[3]})`, agent: m[2] === AGENT, settled: true }
+    : { text: `a tool started by poolctl ${m[2]} (pid ${m[1]}, since ${m[3]}, no longer running)`, agent: false, settled: false };
 }
 
 /** agentLocked is HOST_LOCKED for a run that must not go on beside a running nat agent. */
@@ -177,8 +182,9 @@ export async function lockHost(exec: HostExec, opts: LockOptions): Promise<HostL
   let holder = await hold(exec, path, line, null);
   if (!holder) {
     let who = await holderOf(exec, path);
-    // the holder names itself just after it got the lock: give it a moment to
-    if (who.text === ANOTHER) {
+    // the holder names itself just after it got the lock (until then the file is empty or still
+    // names the run before it, whose pid is gone): give it a moment to
+    if (!who.settled) {
       await new Promise((res) => setTimeout(res, 200));
       who = await holderOf(exec, path);
     }

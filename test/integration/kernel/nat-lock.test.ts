@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +161,29 @@ kernelDescribe('nat apply and status: waiting for the host lock', () => {
     expect(elsewhere.code).toBe(1);
     expect(await lockFree(t.node)).toBe(true);
   }, 120_000);
+});
+
+kernelDescribe('nat status: the lock file still names the run before the holder', () => {
+  const topo = useTopology('kn');
+
+  it('names the new holder once it has written its line, not the last run (whose pid is gone) as a tool left running', async () => {
+    const t = topo();
+    const pools = file('named-pools.yaml', manyPools(60, 2));
+    const lock = await lockOf(t.node);
+    const trigger = join(dir, 'named-trigger');
+    // the last run is gone; its line is still in the file when the next holder takes the lock
+    writeFileSync(lock, 'pid 999999999 (nat status) since 2026-01-01T00:00:00.000Z\n');
+    // the holder writes its own line only after poolctl has read the old one (the first cat below)
+    const holder = spawn('ip', ['netns', 'exec', t.node, 'flock', lock, 'sh', '-c',
+      `echo held; while [ ! -e ${trigger} ]; do sleep 0.01; done; printf 'pid ${process.pid} (nat apply) since 2026-12-07T00:00:00.000Z\\n' > ${lock}; sleep 1`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((res) => holder.on('exit', (code) => res(code)));
+    await new Promise<void>((res) => holder.stdout.once('data', () => res()));
+    const catThenTrigger = fakeBin(dir, 'cat-trigger', { cat: `/bin/cat "$@"; rc=$?; touch ${trigger}; exit $rc` });
+    const r = await t.cli(['nat', 'status', '--backend', 'iptables', '-f', pools], { env: { PATH: `${catThenTrigger}:${process.env.PATH}` } });
+    expect(await exited).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^waiting for poolctl nat apply \\(pid ${process.pid}, since 2026-12-07T00:00:00.000Z\\) to finish: it holds the NAT lock`));
+    expect(r.stderr).not.toContain('no longer running');
+  }, 60_000);
 });
 
 kernelDescribe('nat apply: kill -9 in the middle', () => {
