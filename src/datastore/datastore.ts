@@ -204,6 +204,15 @@ export interface Datastore {
    */
   watchNat?(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>>;
   /**
+   * watchKind, where the backend has it (etcd, the embedded store), calls onChange after each
+   * change that may concern a kind other than IPPool (FelixConfiguration), from the moment it
+   * resolves: etcd watches the kind's key prefix (Calico's, as Felix's syncer does; lost as
+   * watchNat is, compacted or not), the embedded store each new snapshot. It says only that
+   * something may have changed: the caller reads the kind again. It resolves once the watch is
+   * established (rejects with UnavailableError when it cannot be); the returned function stops it.
+   */
+  watchKind?(kind: StoredKind, onChange: () => void, onLost: (lost: WatchLost) => void): Promise<() => Promise<void>>;
+  /**
    * watch, where the backend has it (etcd, memory), calls onEvent for every change after the
    * current revision until the returned stop function is called.
    */

@@ -73,6 +73,7 @@ export interface Backend extends KindBackend {
   natList?(): Promise<NatListing>;
   watchNat?(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>>;
   watch?(onEvent: (e: WatchEvent) => void): Promise<() => Promise<void>>;
+  watchKind?: Datastore['watchKind'];
   ipamBlocks?(): Promise<IpamBlock[]>;
   close(): Promise<void>;
 }
@@ -390,6 +391,7 @@ export class EngineDatastore implements Datastore {
   readonly location: string;
   readonly watch?: Datastore['watch'];
   readonly watchNat?: Datastore['watchNat'];
+  readonly watchKind?: Datastore['watchKind'];
   readonly ipamBlocks?: Datastore['ipamBlocks'];
 
   constructor(private readonly backend: Backend) {
@@ -397,6 +399,7 @@ export class EngineDatastore implements Datastore {
     this.location = backend.location;
     if (backend.watch) this.watch = (onEvent) => backend.watch!(onEvent);
     if (backend.watchNat) this.watchNat = (from, handlers) => backend.watchNat!(from, handlers);
+    if (backend.watchKind) this.watchKind = (kind, onChange, onLost) => backend.watchKind!(kind, onChange, onLost);
     if (backend.ipamBlocks) this.ipamBlocks = () => backend.ipamBlocks!();
   }
 

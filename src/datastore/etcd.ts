@@ -1,7 +1,7 @@
 import type { Etcd3, ICompare, IKeyValue, IRangeRequest, IRangeResponse, IRequestOp, ITxnRequest, ITxnResponse } from 'etcd3';
 import { decodeStoredPool, decodeStoredResource, encodeEtcdValue, encodeResourceValue } from './codec.js';
 import type { NatPool } from '../core/index.js';
-import type { Datastore, ListResult, NatListing, NatWatchHandlers, StoredKind, StoredPool, StoredResource, WatchEvent } from './datastore.js';
+import type { Datastore, ListResult, NatListing, NatWatchHandlers, StoredKind, StoredPool, StoredResource, WatchEvent, WatchLost } from './datastore.js';
 import { KIND_OF } from './kind-store.js';
 import { EngineDatastore, sortedByName, type Backend, type ChunkStats, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
@@ -9,7 +9,7 @@ import { EtcdCallError, openEtcdMembers, parseEndpoint, type Endpoint, type Etcd
 import { judgeOutcome, type KeyState, type Outcome, type TxnWrite } from './etcd-outcome.js';
 import { ETCD_KEEPALIVE_MS, ETCD_TIMEOUT_MS, type EtcdConfig } from './etcd-config.js';
 import { loadTlsMaterial, type TlsMaterial } from './etcd-tls.js';
-import { watchEtcdNat } from './etcd-watch.js';
+import { watchEtcdNat, watchEtcdPrefix } from './etcd-watch.js';
 import { natPoolOf } from './nat-pool.js';
 import { decodeIpamBlock, IPAM_BLOCK_PREFIX, type IpamBlock } from './ipam.js';
 
@@ -199,6 +199,20 @@ class EtcdBackend implements Backend {
     const client = await this.newWatchClient();
     const decode = (kv: IKeyValue): StoredPool | null => this.decode(kv, IGNORE) ?? null;
     const stop = await watchEtcdNat(client, PREFIX, from.revision, nameOf, decode, handlers, this.watchConfig.timeoutMs).catch((e) => {
+      client.close();
+      throw this.failure('watch', new EtcdCallError('unreachable', (e as Error).message));
+    });
+    return this.tracked(() => stop().finally(() => client.close()));
+  }
+
+  /**
+   * watchKind follows a kind's keys (RESOURCES + plural + '/', as Felix's syncer watches them)
+   * from the current revision through a watch client of its own, as watchNat: each response
+   * with events calls onChange; a lost watch calls onLost (etcd-watch.ts).
+   */
+  async watchKind(kind: StoredKind, onChange: () => void, onLost: (lost: WatchLost) => void): Promise<() => Promise<void>> {
+    const client = await this.newWatchClient();
+    const stop = await watchEtcdPrefix(client, `${RESOURCES}${kind}/`, undefined, this.watchConfig.timeoutMs, onLost, () => onChange()).catch((e) => {
       client.close();
       throw this.failure('watch', new EtcdCallError('unreachable', (e as Error).message));
     });

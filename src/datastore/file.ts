@@ -14,7 +14,7 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { NatPool } from '../core/index.js';
-import type { Datastore, ListResult, NatListing, NatWatchHandlers, StoredKind, StoredPool, StoredResource } from './datastore.js';
+import type { Datastore, ListResult, NatListing, NatWatchHandlers, StoredKind, StoredPool, StoredResource, WatchLost } from './datastore.js';
 import { compareNames, EngineDatastore, type Backend, type Session, type Write } from './engine.js';
 import { UnavailableError } from './errors.js';
 import { watchFileStore } from './file-watch.js';
@@ -267,6 +267,19 @@ class FileBackend implements Backend {
 
   watchNat(from: NatListing, handlers: NatWatchHandlers): Promise<() => Promise<void>> {
     return watchFileStore(this.location, { newestSeq: () => this.newestSeq(), read: () => this.natList() }, from, handlers);
+  }
+
+  /**
+   * watchKind follows the directory as watchNat does (file-watch.ts): every kind lives in each
+   * snapshot, so each new snapshot calls onChange (the probe reports the sequence number as the
+   * revision and no pools).
+   */
+  watchKind(_kind: StoredKind, onChange: () => void, onLost: (lost: WatchLost) => void): Promise<() => Promise<void>> {
+    const read = async (): Promise<NatListing & { readonly seq: number; readonly mtimeMs: number }> => {
+      const seq = this.newestSeq();
+      return { pools: [], revision: String(seq), seq, mtimeMs: Date.now() };
+    };
+    return watchFileStore(this.location, { newestSeq: () => this.newestSeq(), read }, { pools: [], revision: String(this.newestSeq()) }, { onChanges: () => onChange(), onLost });
   }
 
   async session(): Promise<Session> {
