@@ -9,6 +9,7 @@ import type { HostExec } from '../../host/host-exec.js';
 import type { IptablesFlavour, IptablesTools } from '../../host/iptables-flavour.js';
 import { readHost } from '../../host/nat-host.js';
 import { removeNat } from '../../host/remove-nat.js';
+import { FelixWatch } from './felix-watch.js';
 import { DatastoreFollower } from './follow.js';
 import { startHealthServer } from './health.js';
 import { KernelSync, type ModelResult, type Pending } from './kernel-sync.js';
@@ -30,7 +31,10 @@ export interface SettingsSource {
    * value differs from the start's; empty when none does. It throws when they cannot be read.
    */
   changes?(ds: Datastore): Promise<string[]>;
-  /** checkIntervalMs is how often changes is called (absent: only at each resync and SIGHUP). */
+  /**
+   * checkIntervalMs is how often changes is called while the FelixConfigurations are not
+   * watched (a store without watchKind, or a watch down; absent: only at each resync and SIGHUP).
+   */
   readonly checkIntervalMs?: number;
 }
 
@@ -89,8 +93,9 @@ async function removeBackendNat(exec: HostExec, backend: Backend, iptablesBacken
  *      the pools listed again, the kernel read and repaired;
  *   4. on SIGTERM / SIGINT: the watch stopped, a write under way finished, the rules left in
  *      place (removed with cleanupOnExit), the lock released: 'stopped';
- *   5. when a setting it programs with changes (opts.settings.changes, every checkIntervalMs
- *      and at each resync): stopped as for SIGTERM but the rules always left in place, for
+ *   5. when a setting it programs with changes (opts.settings.changes: on each event of a
+ *      watch on the FelixConfigurations (felix-watch.ts), at each resync, and every
+ *      checkIntervalMs while that watch is down): stopped as for SIGTERM but the rules always left in place, for
  *      the supervisor to restart it with the new settings, as Felix exits for a config change:
  *      'restart'. With an explicit backend (nftablesMode or --backend) it removes the other
  *      backend's NAT state at start, as Felix cleans the dataplane it does not use.
@@ -208,18 +213,33 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<Age
     // a FelixConfiguration setting changed: Felix exits to be restarted (felix-config.ts), so does the agent
     let restart: ((changes: string[]) => void) | null = null;
     let checking = false;
+    let checkAgain = false;
     const checkSettings = async (): Promise<void> => {
-      if (!opts.settings.changes || checking || stopping) return;
+      if (!opts.settings.changes || stopping) return;
+      // a call while one reads (a watch event after its read began) reads again once it is done
+      if (checking) {
+        checkAgain = true;
+        return;
+      }
       checking = true;
       try {
-        const changes = await opts.settings.changes(ds);
-        if (changes.length) restart?.(changes);
+        do {
+          checkAgain = false;
+          const changes = await opts.settings.changes(ds);
+          if (changes.length) {
+            restart?.(changes);
+            return;
+          }
+          log.debug('FelixConfigurations read: no setting the agent programs with changed');
+        } while (checkAgain && !stopping);
       } catch (e) {
         log.debug('FelixConfigurations not read; checked again later', { error: (e as Error).message });
       } finally {
         checking = false;
       }
     };
+    // Felix learns of a config change from its syncer at once: the agent watches them too
+    const felixWatch = new FelixWatch(ds, () => void checkSettings(), log);
     const resync = (reason: 'sighup' | 'interval'): void => {
       if (stopping) return;
       void checkSettings();
@@ -234,7 +254,13 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<Age
     const timer = setInterval(() => resync('interval'), opts.resyncIntervalMs);
     const readiness = setInterval(updateReady, 1000);
     readiness.unref();
-    const settingsTimer = opts.settings.changes && opts.settings.checkIntervalMs ? setInterval(() => void checkSettings(), opts.settings.checkIntervalMs) : undefined;
+    // the backstop: only while the FelixConfigurations are not watched (no idle reads otherwise)
+    const settingsTimer =
+      opts.settings.changes && opts.settings.checkIntervalMs
+        ? setInterval(() => {
+            if (!felixWatch.up) void checkSettings();
+          }, opts.settings.checkIntervalMs)
+        : undefined;
     deps.signals.on('SIGHUP', onHup);
     closers.push(() => {
       clearInterval(timer);
@@ -242,6 +268,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<Age
       clearInterval(settingsTimer);
       deps.signals.off('SIGHUP', onHup);
     });
+    closers.push(() => felixWatch.stop());
 
     log.info('nat agent started', {
       backend: choice.backend,
@@ -252,6 +279,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<Age
       resyncIntervalS: opts.resyncIntervalMs / 1000,
     });
     follower.start();
+    if (opts.settings.changes) felixWatch.start();
 
     // run until SIGTERM or SIGINT, or a changed setting
     const signal = await new Promise<string | { changes: string[] }>((resolve) => {
@@ -267,6 +295,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<Age
     });
     stopping = true;
     updateReady();
+    await felixWatch.stop();
     if (typeof signal !== 'string') {
       // Felix's exit for a config change (configChangedRC 129): the rules stay for the restarted agent, which programs the new settings
       log.warn('FelixConfiguration changed: exiting to be restarted, as Felix does (exit status 129); the NAT rules stay in place until then', {
