@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { nsHttp, startAgent, until, type AgentProcess } from '../../support/agent.js';
 import { inNs, kernelDescribe, TOPO, useTopology, type Flow } from '../../support/netns.js';
-import { BASE_POOLS, createPools, openStore, readBack, type Store } from './nat-agent-support.js';
+import { BASE_POOLS, createPools, openStore, readBack, setFelixDefault, type Store } from './nat-agent-support.js';
 
 /**
  * A running `nat agent` and FelixConfiguration changes (issue 11's loose end), as Felix v3.31.7
@@ -36,11 +36,7 @@ kernelDescribe('nat agent: FelixConfiguration changes while it runs, as Felix (e
   let store: Store;
   let agent: AgentProcess | null = null;
 
-  const setDefault = async (spec: Record<string, unknown>): Promise<void> => {
-    const kinds = store.ds.resources('felixconfigurations');
-    const value = { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec };
-    await kinds.update(value).catch(() => kinds.create(value));
-  };
+  const setDefault = (spec: Record<string, unknown>): Promise<void> => setFelixDefault(store.ds, spec);
   /** start runs the agent (no --backend) as its supervisor would, and waits until it is ready. */
   const start = async (): Promise<AgentProcess> => {
     const a = startAgent(topo().node, ['--resync-interval', '3600', '--felix-check-interval', '1', '--health-listen', '127.0.0.1:9199'], { ...store.nsEnv, NODENAME: NODE });

@@ -96,6 +96,13 @@ export async function openStore(kind: StoreKind, ns: string): Promise<Store> {
   };
 }
 
+/** setFelixDefault creates or replaces FelixConfiguration default with spec. */
+export async function setFelixDefault(ds: Datastore, spec: Record<string, unknown>): Promise<void> {
+  const kinds = ds.resources('felixconfigurations');
+  const value = { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec };
+  await kinds.update(value).catch(() => kinds.create(value));
+}
+
 /** createPools creates pools in one batch (one etcd transaction when they fit, one snapshot). */
 export async function createPools(ds: Datastore, pools: readonly IPPool[]): Promise<void> {
   const out = await ds.batch(pools, async (txn) => {
