@@ -17,7 +17,7 @@ export default defineCommand({
       type: 'number',
       default: 10,
       describe:
-        "seconds between reads of this node's FelixConfigurations: when a setting the agent programs with changed, it exits 129 to be restarted, as Felix does; 0: only at resyncs and on SIGHUP",
+        "seconds between reads of this node's FelixConfigurations while their watch is down (the watch sees a change at once): when a setting the agent programs with changed, it exits 129 to be restarted, as Felix does; 0: only the watch, resyncs and SIGHUP",
     },
     'health-listen': {
       type: 'string',

@@ -18,9 +18,9 @@ export interface NatAgentOptions {
   /** resyncIntervalS: seconds between full resyncs; 0 turns them off (SIGHUP still resyncs) */
   readonly resyncIntervalS: number;
   /**
-   * felixCheckIntervalS: seconds between reads of the FelixConfigurations to see whether a
-   * setting the agent programs with changed (then it exits to be restarted, as Felix does);
-   * 0: only at resyncs and on SIGHUP
+   * felixCheckIntervalS: seconds between reads of the FelixConfigurations, while their watch
+   * is down, to see whether a setting the agent programs with changed (then it exits to be
+   * restarted, as Felix does); 0: only the watch, resyncs and SIGHUP
    */
   readonly felixCheckIntervalS: number;
   readonly healthListen: string;

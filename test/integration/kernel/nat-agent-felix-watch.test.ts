@@ -54,6 +54,7 @@ kernelDescribe('nat agent: FelixConfiguration changes seen through an etcd watch
     const ended = await Promise.race([a.exited, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
     const tookMs = Date.now() - at;
     expect(ended).toEqual({ code: 129, signal: null });
+    console.log(`kfw: exit 129 ${tookMs} ms after the write`);
     expect(tookMs, `exit after ${tookMs} ms`).toBeLessThan(EXIT_WITHIN_MS);
     const line = a.logs.find((l) => l.msg.startsWith('FelixConfiguration changed: exiting to be restarted'));
     expect(line?.changes).toEqual(['nftablesMode "Disabled" -> "Enabled"', 'backend "iptables" -> "nftables"']);
