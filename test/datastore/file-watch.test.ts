@@ -68,4 +68,23 @@ describe('embedded store: natList and watchNat', () => {
     await stop();
     expect(batches.map((b) => b.changes.map((c) => c.name))).toEqual([['b']]);
   });
+
+  it('watchKind: a FelixConfiguration written is reported, nothing before it or after the stop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'poolctl-fw-'));
+    dirs.push(dir);
+    const ds = openFileDatastore(join(dir, 'store'));
+    await ds.create(ippool('a', '10.1.0.0/16', true));
+    let changes = 0;
+    const lost: WatchLost[] = [];
+    const stop = await ds.watchKind!('felixconfigurations', () => changes++, (l) => lost.push(l));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(changes).toBe(0);
+    await ds.resources('felixconfigurations').create({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { nftablesMode: 'Enabled' } });
+    await until(() => changes === 1);
+    await stop();
+    await ds.resources('felixconfigurations').delete('default');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(changes).toBe(1);
+    expect(lost).toEqual([]);
+  });
 });
