@@ -89,6 +89,16 @@ interface Kept {
   readonly res?: LoadedResource;
 }
 
+/** duplicateName is the warning at a later resource whose name was already defined at `earlier` (file:line:column). */
+function duplicateName(kind: string, name: string, earlier: string): Diagnostic {
+  return {
+    code: 'DUPLICATE_NAME',
+    severity: 'warning',
+    message: `${kind}(${name}) is also defined at ${earlier}; this later one is used, as apply -f would leave it`,
+    path: '/metadata/name',
+  };
+}
+
 /**
  * loadNatPools returns the pools for nat explain / render / apply / status: from the files
  * through the shared manifest loader, else from the datastore (Datastore.natPools). Pools are taken as Felix
@@ -128,26 +138,21 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
   const felixAt = new Map<string, string>();
   let poolCount = 0;
   const memo = opts.memo;
+  /** found files a resource's decoding findings, bounded per resource: errors, and the rest (unknown fields among them) as warnings. */
+  const found = (res: LoadedResource, diagnostics: readonly Diagnostic[]): void => {
+    const ds = diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
+    for (const d of bounded(res, ds)) (d.severity === 'error' ? poolErrors : poolNotices).push(d);
+  };
   // Each resource is read as its document is parsed (visitManifests), so no parsed document outlives its pool.
   const resource = (res: LoadedResource): void => {
     const at = (d: Diagnostic): Diagnostic => positioned(res, d);
     if (kindByName(res.kind) === FELIX_CONFIGURATION_KIND) {
       // As Felix receives it: what decodes is used (the later of two with one name); unknown fields are warnings.
       const fc = decodeFelixConfiguration(res.value);
-      const found = fc.diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
-      for (const d of bounded(res, found)) (d.severity === 'error' ? poolErrors : poolNotices).push(d);
+      found(res, fc.diagnostics);
       const name = fc.resource.metadata.name;
       const earlier = felixAt.get(name);
-      if (earlier) {
-        poolNotices.push(
-          at({
-            code: 'DUPLICATE_NAME',
-            severity: 'warning',
-            message: `FelixConfiguration(${name}) is also defined at ${earlier}; this later one is used, as apply -f would leave it`,
-            path: '/metadata/name',
-          }),
-        );
-      }
+      if (earlier) poolNotices.push(at(duplicateName('FelixConfiguration', name, earlier)));
       felixAt.set(name, `${res.origin.file}:${res.origin.line}:${res.origin.column}`);
       felixByName.set(name, fc.resource);
       return;
@@ -155,10 +160,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     poolCount++;
     const schema = checkIPPoolSchema(res.value);
     // Most pools have nothing to say: skip the copies then (10,000 pools a state for nat diff).
-    if (schema.diagnostics.length > 0) {
-      const found = schema.diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
-      for (const d of bounded(res, found)) (d.severity === 'error' ? poolErrors : poolNotices).push(d);
-    }
+    if (schema.diagnostics.length > 0) found(res, schema.diagnostics);
     if (res.diagnostics) poolNotices.push(...res.diagnostics);
     if (!schema.decodable) return;
     // The pool as calicoctl decodes it (fields in any case, the kubectl form read as Calico reads it).
@@ -194,14 +196,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     if (earlier) {
       const e = earlier.origin ?? earlier.hit!.origin;
       const r = res instanceof MemoHitClass ? res.resource() : res;
-      poolNotices.push(
-        positioned(r, {
-          code: 'DUPLICATE_NAME',
-          severity: 'warning',
-          message: `IPPool(${pool.name}) is also defined at ${e.file}:${e.line}:${e.column}; this later one is used, as apply -f would leave it`,
-          path: '/metadata/name',
-        }),
-      );
+      poolNotices.push(positioned(r, duplicateName('IPPool', pool.name, `${e.file}:${e.line}:${e.column}`)));
       byName.delete(pool.name);
     }
     byName.set(pool.name, kept);
