@@ -100,7 +100,7 @@ export interface ParsedDocument {
   position(offset: number): Position;
   /**
    * text is the document's text (after a leading `---` line) when it was read alone from a
-   * stream cut at its markers: the key of a memo of byte-identical documents (PendingDocument).
+   * stream cut at its markers: the key of a memo of byte-identical documents (DocumentReader.upcomingText).
    */
   readonly text?: string | undefined;
 }
@@ -210,7 +210,7 @@ class YamlDoc implements ParsedDocument {
     private readonly tree?: { doc: Document; base: number },
   ) {}
 
-  /** text is the memo key of a document cut out of a stream at its markers (PendingDocument.text); undefined for the others. */
+  /** text is the memo key of a document cut out of a stream at its markers (DocumentReader.upcomingText); undefined for the others. */
   get text(): string | undefined {
     return this.fromLine > 0 && this.outlined !== 'json' ? memoKey(this.src.text, this.from, this.to) : undefined;
   }
@@ -537,19 +537,31 @@ export class DocumentReader {
   }
 
   /**
-   * upcoming returns the next document when the stream is read document by document (a YAML
-   * stream cut at its `---` lines), without reading it, for a memo of byte-identical
-   * documents (see PendingDocument); undefined otherwise (JSON, whole-stream parsing, the end).
+   * upcomingText returns the text of the next document (its memo key, see memoKey) when the
+   * stream is read document by document (a YAML stream cut at its `---` lines), without
+   * reading it or making any object for it, for a memo of byte-identical documents; undefined
+   * otherwise (JSON, whole-stream parsing, the end). The document is the k-th (0-based) that
+   * `position` gives: pendingAt(k) reads it on demand.
    */
-  upcoming(): PendingDocument | undefined {
+  upcomingText(): string | undefined {
     if (this.mode !== 'split') return undefined;
     const b = this.bounds;
     const k = this.k;
     if (k + 1 >= b.length) return undefined;
-    return new PendingDocument(this.src, k + 1, b[k]!, b[k + 1]!, this.lines!);
+    return memoKey(this.src.text, b[k]!, b[k + 1]!);
   }
 
-  /** skip passes over the document upcoming() returned, which its holder reads on demand (PendingDocument.read). */
+  /** position is the number of documents handed out or skipped so far: the 0-based number of the next. */
+  get position(): number {
+    return this.k;
+  }
+
+  /** pendingAt returns the k-th (0-based) document of a split stream, unread (PendingDocument). */
+  pendingAt(k: number): PendingDocument {
+    return new PendingDocument(this.src, k + 1, this.bounds[k]!, this.bounds[k + 1]!, this.lines!);
+  }
+
+  /** skip passes over the document upcomingText() returned, which its holder reads on demand (pendingAt). */
   skip(): void {
     this.k++;
   }
@@ -601,10 +613,10 @@ export class DocumentReader {
 }
 
 /**
- * PendingDocument is a document of a YAML stream cut at its `---` lines, not yet read: its
- * text (`text`: what follows a leading `---` line, the key of a memo of byte-identical
- * documents: such documents read to the same value with the same findings, and differ only
- * in positions), where it starts, and read(), which reads it as DocumentReader.next() would.
+ * PendingDocument is a document of a YAML stream cut at its `---` lines, not yet read (one
+ * whose text, DocumentReader.upcomingText, was found in a memo of byte-identical documents:
+ * such documents read to the same value with the same findings, and differ only in
+ * positions): where it starts, and read(), which reads it as DocumentReader.next() would.
  */
 export class PendingDocument {
   private startPos: Position | undefined;
@@ -621,11 +633,6 @@ export class PendingDocument {
   /** line is the 1-based line at `from`. */
   private get line(): number {
     return this.lines.lineOf(this.index - 1);
-  }
-
-  /** text is the document's text after a leading `---` line (the memo key; see memoKey). */
-  get text(): string {
-    return memoKey(this.src.text, this.from, this.to);
   }
 
   /** start is the position of the document's content, found without reading it (ParsedDocument.start). */

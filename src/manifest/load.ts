@@ -94,11 +94,29 @@ export interface ManifestVisitor {
    * known, when given, is asked before each document of a YAML stream is read, with the
    * document's text: true when the visitor has had a resource of exactly that text
    * (LoadedResource.text) and takes this document as that resource again, at this document's
-   * place (`hit`). The document is then not read: it counts as one resource, and hit.resource()
-   * reads it on demand (for positions). A document of the same text reads to the same value
-   * with the same findings; only positions differ.
+   * place: resource number `index`, document `k` (0-based) of `docs` (docs.hit(k, index) gives
+   * its MemoHit on demand). The document is then not read and nothing is made for it: it
+   * counts as one resource. A document of the same text reads to the same value with the same
+   * findings; only positions differ.
    */
-  known?(text: string, hit: MemoHit): boolean;
+  known?(text: string, docs: MemoDocuments, k: number, index: number): boolean;
+}
+
+/**
+ * MemoDocuments are one input's documents as ManifestVisitor.known sees them: hit(k, index) is
+ * the MemoHit of document k (0-based) taken as resource `index`, made only when asked (a
+ * duplicate name, positions), so a document taken from the memo costs no object.
+ */
+export class MemoDocuments {
+  constructor(
+    private readonly reader: DocumentReader,
+    private readonly file: string,
+  ) {}
+
+  /** hit returns the MemoHit of document k taken as resource `index`. */
+  hit(k: number, index: number): MemoHit {
+    return new MemoHit(this.reader.pendingAt(k), this.file, index);
+  }
 }
 
 /**
@@ -478,10 +496,11 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
       },
     };
     const reader = new DocumentReader(src, input.json);
+    const docs = v.known ? new MemoDocuments(reader, input.file) : undefined;
     for (;;) {
-      if (v.known) {
-        const pending = reader.upcoming();
-        if (pending && v.known(pending.text, new MemoHit(pending, input.file, index))) {
+      if (docs) {
+        const text = reader.upcomingText();
+        if (text !== undefined && v.known!(text, docs, reader.position, index)) {
           reader.skip();
           documents++;
           index++;

@@ -20,7 +20,7 @@ import {
 } from '../core/index.js';
 import { natPoolOf } from '../datastore/nat-pool.js';
 import { felixNodeName } from '../host/felix-node.js';
-import type { LoadedResource, MemoHit, ResourceOrigin } from '../manifest/load.js';
+import type { LoadedResource, MemoDocuments, MemoHit, ResourceOrigin } from '../manifest/load.js';
 import { resolveNatSettings, type FelixSettingsInput, type ResolvedNatSettings } from './settings.js';
 
 /** PoolSource says where the NAT workflows take the pools from: the files (- for stdin), else the datastore. */
@@ -78,14 +78,12 @@ export function newPoolMemo(): PoolMemo {
 }
 
 /**
- * Kept is a pool read from the files, with where it starts (for a later pool of the same
- * name): `origin`, or for a pool taken from the memo, `hit` (its origin and resource found on
- * demand); with positions, its resource.
+ * Kept is a pool read the usual way: where it starts (for a later pool of the same name) and,
+ * with positions, its resource. A pool taken from the memo keeps no object: its input's
+ * MemoDocuments and two numbers, made into a MemoHit when asked.
  */
 interface Kept {
-  readonly pool: NatPool;
-  readonly origin?: ResourceOrigin;
-  readonly hit?: MemoHit;
+  readonly origin: ResourceOrigin;
   readonly res?: LoadedResource;
 }
 
@@ -123,7 +121,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
   }
   // The manifest reader only for -f: the datastore path does without it.
-  const [{ bounded, visitManifests, positioned, MemoHit: MemoHitClass }, { formatDiagnostic }, { readPoolShape }] = await Promise.all([
+  const [{ bounded, visitManifests, positioned, MemoHit: MemoHitClass, MemoDocuments: MemoDocumentsClass }, { formatDiagnostic }, { readPoolShape }] = await Promise.all([
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
     import('../manifest/pool-shape.js'),
@@ -132,7 +130,13 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
   const loaderDiagnostics: Diagnostic[] = [];
   const poolErrors: Diagnostic[] = [];
   const poolNotices: Diagnostic[] = [];
-  const byName = new Map<string, Kept>();
+  // The pools read, one slot each in input order: a later pool of a name empties the earlier's
+  // slot. A slot's ref is its Kept, or for a memo hit its input's MemoDocuments (then its
+  // document and resource numbers are nums[2 * slot], nums[2 * slot + 1]) or, once asked, its MemoHit.
+  const slots: (NatPool | null)[] = [];
+  const refs: (Kept | MemoDocuments | MemoHit)[] = [];
+  const nums: number[] = [];
+  const byName = new Map<string, number>();
   const felixByName = new Map<string, FelixConfiguration>();
   /** felixAt is where each FelixConfiguration name was last defined (for DUPLICATE_NAME). */
   const felixAt = new Map<string, string>();
@@ -183,32 +187,51 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
       return;
     }
     const o = res.origin;
-    keep(pool, { pool, origin: { file: o.file, document: o.document, line: o.line, column: o.column }, ...(opts.positions ? { res } : {}) }, res);
+    keep(pool, { origin: { file: o.file, document: o.document, line: o.line, column: o.column }, ...(opts.positions ? { res } : {}) }, 0, 0, res);
     // A document read without any finding: the same text is this pool again.
     if (memo && schema.diagnostics.length === 0 && !res.diagnostics) {
       const text = res.text;
       if (text !== undefined) memo.set(text, pool);
     }
   };
-  /** keep keeps a pool as the one of its name (the later of two wins, with a warning at the later one, `res`). */
-  const keep = (pool: NatPool, kept: Kept, res: LoadedResource | MemoHit): void => {
+  /** settled returns a slot's Kept or MemoHit (a memo hit's MemoHit is made on first use). */
+  const settled = (slot: number): Kept | MemoHit => {
+    const r = refs[slot]!;
+    if (!(r instanceof MemoDocumentsClass)) return r;
+    const hit = r.hit(nums[2 * slot]!, nums[2 * slot + 1]!);
+    refs[slot] = hit;
+    return hit;
+  };
+  /** resourceAt returns a slot's resource: kept with positions, or read again for a memo hit. */
+  const resourceAt = (slot: number): LoadedResource | undefined => {
+    const r = settled(slot);
+    return r instanceof MemoHitClass ? r.resource() : r.res;
+  };
+  /**
+   * keep keeps a pool as the one of its name (the later of two wins, with a warning at the
+   * later one: `res`, or the memo hit's resource); ref, k and index as `refs` and `nums` hold them.
+   */
+  const keep = (pool: NatPool, ref: Kept | MemoDocuments, k: number, index: number, res?: LoadedResource): void => {
+    const slot = slots.length;
+    slots.push(pool);
+    refs.push(ref);
+    nums.push(k, index);
     const earlier = byName.get(pool.name);
-    if (earlier) {
-      const e = earlier.origin ?? earlier.hit!.origin;
-      const r = res instanceof MemoHitClass ? res.resource() : res;
-      poolNotices.push(positioned(r, duplicateName('IPPool', pool.name, `${e.file}:${e.line}:${e.column}`)));
-      byName.delete(pool.name);
+    if (earlier !== undefined) {
+      const e = settled(earlier).origin;
+      poolNotices.push(positioned(res ?? resourceAt(slot)!, duplicateName('IPPool', pool.name, `${e.file}:${e.line}:${e.column}`)));
+      slots[earlier] = null;
     }
-    byName.set(pool.name, kept);
+    byName.set(pool.name, slot);
   };
   /**
    * known takes a document from its text alone: one in the memo as its pool (LoadedResource.text),
    * or one of the pool shape (readPoolShape) whose CIDR parses (any other is read the usual way,
    * which reports its problems).
    */
-  const known = (text: string, hit: MemoHit): boolean => {
+  const known = (text: string, docs: MemoDocuments, k: number, index: number): boolean => {
     let pool = memo!.get(text);
-    if (!pool) {
+    if (pool === undefined) {
       const shape = readPoolShape(text);
       if (!shape) return false;
       pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
@@ -216,7 +239,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
       memo!.set(text, pool);
     }
     poolCount++;
-    keep(pool, { pool, hit }, hit);
+    keep(pool, docs, k, index);
     return true;
   };
   const load = await visitManifests([...source.files], { recursive: source.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd }, {
@@ -235,14 +258,14 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     throw new PoolctlError('NO_RESOURCES', `no IPPool in ${source.files.join(', ')}`);
   }
   return {
-    pools: [...byName.values()].map((e) => e.pool),
+    pools: slots.filter((p): p is NatPool => p !== null),
     felixConfigs: [...felixByName.values()],
     warnings: text(notices),
     ...(opts.positions
       ? {
           resource: (name: string) => {
-            const k = byName.get(name);
-            return k?.res ?? k?.hit?.resource();
+            const slot = byName.get(name);
+            return slot === undefined ? undefined : resourceAt(slot);
           },
         }
       : {}),
