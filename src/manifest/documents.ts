@@ -100,7 +100,7 @@ export interface ParsedDocument {
   position(offset: number): Position;
   /**
    * text is the document's text (after a leading `---` line) when it was read alone from a
-   * stream cut at its markers: the key of a memo of byte-identical documents (DocumentReader.upcomingText).
+   * stream cut at its markers: the key of a memo of byte-identical documents (DocumentReader.textFrom).
    */
   readonly text?: string | undefined;
 }
@@ -210,7 +210,7 @@ class YamlDoc implements ParsedDocument {
     private readonly tree?: { doc: Document; base: number },
   ) {}
 
-  /** text is the memo key of a document cut out of a stream at its markers (DocumentReader.upcomingText); undefined for the others. */
+  /** text is the memo key of a document cut out of a stream at its markers (DocumentReader.textFrom); undefined for the others. */
   get text(): string | undefined {
     return this.fromLine > 0 && this.outlined !== 'json' ? memoKey(this.src.text, this.from, this.to) : undefined;
   }
@@ -537,18 +537,23 @@ export class DocumentReader {
   }
 
   /**
-   * upcomingText returns the text of the next document (its memo key, see memoKey) when the
-   * stream is read document by document (a YAML stream cut at its `---` lines), without
-   * reading it or making any object for it, for a memo of byte-identical documents; undefined
-   * otherwise (JSON, whole-stream parsing, the end). The document is the k-th (0-based) that
-   * `position` gives: pendingAt(k) reads it on demand.
+   * splitCount is the number of documents when the stream is read document by document (a YAML
+   * stream cut at its `---` lines), else 0 (JSON, whole-stream parsing): for a memo of
+   * byte-identical documents, which looks at document k's text (textFrom, textTo) without
+   * reading it or making any object for it, and reads it on demand (pendingAt).
    */
-  upcomingText(): string | undefined {
-    if (this.mode !== 'split') return undefined;
-    const b = this.bounds;
-    const k = this.k;
-    if (k + 1 >= b.length) return undefined;
-    return memoKey(this.src.text, b[k]!, b[k + 1]!);
+  get splitCount(): number {
+    return this.mode === 'split' ? this.bounds.length - 1 : 0;
+  }
+
+  /** textFrom is where document k's text (its memo key, see memoKey) starts in the source text (k < splitCount). */
+  textFrom(k: number): number {
+    return memoStart(this.src.text, this.bounds[k]!);
+  }
+
+  /** textTo is where document k ends in the source text (k < splitCount). */
+  textTo(k: number): number {
+    return this.bounds[k + 1]!;
   }
 
   /** position is the number of documents handed out or skipped so far: the 0-based number of the next. */
@@ -561,9 +566,9 @@ export class DocumentReader {
     return new PendingDocument(this.src, k + 1, this.bounds[k]!, this.bounds[k + 1]!, this.lines!);
   }
 
-  /** skip passes over the document upcomingText() returned, which its holder reads on demand (pendingAt). */
-  skip(): void {
-    this.k++;
+  /** skip passes over the next n documents of a split stream, which their holder reads on demand (pendingAt). */
+  skip(n: number): void {
+    this.k += n;
   }
 
   next(): ParsedDocument | typeof NEED_PARSERS | null {
@@ -614,7 +619,7 @@ export class DocumentReader {
 
 /**
  * PendingDocument is a document of a YAML stream cut at its `---` lines, not yet read (one
- * whose text, DocumentReader.upcomingText, was found in a memo of byte-identical documents:
+ * whose text, DocumentReader.textFrom, was found in a memo of byte-identical documents:
  * such documents read to the same value with the same findings, and differ only in
  * positions): where it starts, and read(), which reads it as DocumentReader.next() would.
  */
@@ -655,10 +660,14 @@ export class PendingDocument {
 
 /**
  * memoKey is the text of the document in [from, to) of a stream after its `---` line when that
- * line is just the marker: the same document reads the same whether it opens the stream or
- * follows a marker.
+ * line is just the marker (memoStart): the same document reads the same whether it opens the
+ * stream or follows a marker.
  */
 export function memoKey(text: string, from: number, to: number): string {
-  const skip = text.startsWith('---\n', from) ? 4 : 0;
-  return text.slice(from + skip, to);
+  return text.slice(memoStart(text, from), to);
+}
+
+/** memoStart is where the memo key of the document starting at `from` starts: after a `---` line that is just the marker. */
+function memoStart(text: string, from: number): number {
+  return text.startsWith('---\n', from) ? from + 4 : from;
 }

@@ -57,24 +57,96 @@ export interface LoadPoolsOptions {
   readonly allowEmpty?: boolean;
   readonly positions?: boolean;
   /**
-   * memo holds the pools read so far by the text of their documents (see PoolMemo): nat diff
-   * passes one memo to the loads of both its states. With a memo, documents of the pool shape
+   * memo holds the pools of the first load that used it by their documents' text (see PoolMemo):
+   * nat diff passes one memo to the loads of both its states. With a memo, documents of the pool shape
    * (manifest/pool-shape.ts) are read from their text in one pass.
    */
   readonly memo?: PoolMemo;
 }
 
 /**
- * PoolMemo maps the text of a document that was one IPPool, read without any finding, to its
- * pool. A document of byte-identical text (in the same or another input of the same run) is
- * that pool again, with no finding, and is not read a second time (its positions are found
- * when asked). nat diff's two states share ~99% of their documents.
+ * PoolMemo remembers the documents of the first load that uses it (nat diff's before state)
+ * that were one IPPool read without any finding, with their pools, in input order. A later
+ * load takes a document of byte-identical text as that pool again, with no finding, and does
+ * not read it (its positions are found when asked). nat diff's two states share ~99% of their
+ * documents, mostly in the same order: a document is looked for among the next remembered ones
+ * after the last taken (find), else, for a document of the pool shape, under its name
+ * (findNamed). Every text is compared in full; nothing but names is hashed.
  */
-export type PoolMemo = Map<string, NatPool>;
+export class PoolMemo {
+  /** recorder is the name index (name → slot) of the load that records: the first to start. */
+  private recorder: ReadonlyMap<string, number> | undefined;
+  /**
+   * Per slot of the recording load: the text its document's text is in, where it starts there
+   * and its length (-1: not remembered, a pool read with findings), and its pool.
+   */
+  private readonly srcs: string[] = [];
+  private readonly froms: number[] = [];
+  private readonly lens: number[] = [];
+  private readonly pools: NatPool[] = [];
+  /** next is the slot after the last one taken, where find looks first. */
+  private next = 0;
+  /** size is the number of documents remembered. */
+  size = 0;
+
+  /** claim makes the load with name index `byName` the recording one, if none is: true when it is. */
+  claim(byName: ReadonlyMap<string, number>): boolean {
+    if (this.recorder) return false;
+    this.recorder = byName;
+    return true;
+  }
+
+  /**
+   * record remembers the recording load's next slot: its pool, and its document's text
+   * (`src` from `from`, `len` long; len -1 when the pool had findings and is not remembered).
+   */
+  record(src: string, from: number, len: number, pool: NatPool): void {
+    this.srcs.push(src);
+    this.froms.push(from);
+    this.lens.push(len);
+    this.pools.push(pool);
+    if (len >= 0) this.size++;
+  }
+
+  /** same reports whether slot j remembers the text in [from, to) of text. */
+  private same(j: number, text: string, from: number, to: number): boolean {
+    const len = this.lens[j]!;
+    if (len !== to - from) return false;
+    const src = this.srcs[j]!;
+    const at = this.froms[j]!;
+    return (src === text && at === from) || src.startsWith(text.slice(from, to), at);
+  }
+
+  /** take returns slot j's pool, the next look starting after it. */
+  private take(j: number): NatPool {
+    this.next = j + 1;
+    return this.pools[j]!;
+  }
+
+  /**
+   * find returns the pool of the document whose text is [from, to) of text when it is one of
+   * the next remembered (a document changed, added or removed in between does not lose the
+   * order), else undefined.
+   */
+  find(text: string, from: number, to: number): NatPool | undefined {
+    const end = Math.min(this.next + FIND_AHEAD, this.lens.length);
+    for (let j = this.next; j < end; j++) if (this.same(j, text, from, to)) return this.take(j);
+    return undefined;
+  }
+
+  /** findNamed returns the pool of a document named `name` of the text [from, to) of text when one is remembered, else undefined. */
+  findNamed(name: string, text: string, from: number, to: number): NatPool | undefined {
+    const j = this.recorder?.get(name);
+    return j !== undefined && j < this.lens.length && this.same(j, text, from, to) ? this.take(j) : undefined;
+  }
+}
+
+/** FIND_AHEAD is how many remembered documents PoolMemo.find compares, from the one after the last taken. */
+const FIND_AHEAD = 3;
 
 /** newPoolMemo returns an empty PoolMemo. */
 export function newPoolMemo(): PoolMemo {
-  return new Map();
+  return new PoolMemo();
 }
 
 /**
@@ -142,6 +214,8 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
   const felixAt = new Map<string, string>();
   let poolCount = 0;
   const memo = opts.memo;
+  // The first load to use a memo records its pools in it, slot by slot; a later one looks them up.
+  const recording = memo ? memo.claim(byName) : false;
   /** found files a resource's decoding findings, bounded per resource: errors, and the rest (unknown fields among them) as warnings. */
   const found = (res: LoadedResource, diagnostics: readonly Diagnostic[]): void => {
     const ds = diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
@@ -188,10 +262,10 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
     const o = res.origin;
     keep(pool, { origin: { file: o.file, document: o.document, line: o.line, column: o.column }, ...(opts.positions ? { res } : {}) }, 0, 0, res);
-    // A document read without any finding: the same text is this pool again.
-    if (memo && schema.diagnostics.length === 0 && !res.diagnostics) {
-      const text = res.text;
-      if (text !== undefined) memo.set(text, pool);
+    if (recording) {
+      // A document read without any finding: the same text is this pool again.
+      const text = schema.diagnostics.length === 0 && !res.diagnostics ? res.text : undefined;
+      memo!.record(text ?? '', 0, text === undefined ? -1 : text.length, pool);
     }
   };
   /** settled returns a slot's Kept or MemoHit (a memo hit's MemoHit is made on first use). */
@@ -225,22 +299,32 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     byName.set(pool.name, slot);
   };
   /**
-   * known takes a document from its text alone: one in the memo as its pool (LoadedResource.text),
-   * or one of the pool shape (readPoolShape) whose CIDR parses (any other is read the usual way,
-   * which reports its problems).
+   * known takes documents from their text alone, from document k of `docs` on (resource
+   * `index` on), as long as it can (ManifestVisitor.known): one the memo remembers as its pool,
+   * or one of the pool shape (readPoolShape) whose CIDR parses (any other is read the usual
+   * way, which reports its problems). Returns how many it took.
    */
-  const known = (text: string, docs: MemoDocuments, k: number, index: number): boolean => {
-    let pool = memo!.get(text);
-    if (pool === undefined) {
-      const shape = readPoolShape(text);
-      if (!shape) return false;
-      pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
-      if (pool.cidr === '' || !parsePrefix(pool.cidr).ok) return false;
-      memo!.set(text, pool);
+  const known = (docs: MemoDocuments, k: number, index: number): number => {
+    const text = docs.text;
+    let n = 0;
+    for (; k + n < docs.count; n++) {
+      const from = docs.textFrom(k + n);
+      const to = docs.textTo(k + n);
+      let pool = recording ? undefined : memo!.find(text, from, to);
+      if (pool === undefined) {
+        const shape = readPoolShape(text.slice(from, to));
+        if (!shape) break;
+        pool = recording ? undefined : memo!.findNamed(shape.name, text, from, to);
+        if (pool === undefined) {
+          pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
+          if (pool.cidr === '' || !parsePrefix(pool.cidr).ok) break;
+        }
+      }
+      poolCount++;
+      keep(pool, docs, k + n, index + n);
+      if (recording) memo!.record(text, from, to - from, pool);
     }
-    poolCount++;
-    keep(pool, docs, k, index);
-    return true;
+    return n;
   };
   const load = await visitManifests([...source.files], { recursive: source.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd }, {
     resource,
@@ -258,7 +342,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     throw new PoolctlError('NO_RESOURCES', `no IPPool in ${source.files.join(', ')}`);
   }
   return {
-    pools: slots.filter((p): p is NatPool => p !== null),
+    pools: kept(slots),
     felixConfigs: [...felixByName.values()],
     warnings: text(notices),
     ...(opts.positions
@@ -270,6 +354,16 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
         }
       : {}),
   };
+}
+
+/** kept returns the pools of the slots that a later pool of the same name did not empty, in order. */
+function kept(slots: readonly (NatPool | null)[]): NatPool[] {
+  const out: NatPool[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    const p = slots[i]!;
+    if (p !== null) out.push(p);
+  }
+  return out;
 }
 
 /** MAX_WARNINGS caps the model warnings printed (a big overlapping input can have thousands). */
