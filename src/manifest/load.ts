@@ -116,7 +116,8 @@ export class MemoDocuments {
 
   constructor(
     private readonly reader: DocumentReader,
-    private readonly file: string,
+    /** file is the input's name, as LoadedResource.origin gives it. */
+    readonly file: string,
     src: SourceText,
   ) {
     this.text = src.text;

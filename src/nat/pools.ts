@@ -20,7 +20,8 @@ import {
 } from '../core/index.js';
 import { natPoolOf } from '../datastore/nat-pool.js';
 import { felixNodeName } from '../host/felix-node.js';
-import type { LoadedResource, MemoDocuments, MemoHit, ResourceOrigin } from '../manifest/load.js';
+import type { LoadedResource, MemoDocuments } from '../manifest/load.js';
+import { KeptPools, PoolMemo, type Kept } from './kept-pools.js';
 import { resolveNatSettings, type FelixSettingsInput, type ResolvedNatSettings } from './settings.js';
 
 /** PoolSource says where the NAT workflows take the pools from: the files (- for stdin), else the datastore. */
@@ -64,99 +65,11 @@ export interface LoadPoolsOptions {
   readonly memo?: PoolMemo;
 }
 
-/**
- * PoolMemo remembers the documents of the first load that uses it (nat diff's before state)
- * that were one IPPool read without any finding, with their pools, in input order. A later
- * load takes a document of byte-identical text as that pool again, with no finding, and does
- * not read it (its positions are found when asked). nat diff's two states share ~99% of their
- * documents, mostly in the same order: a document is looked for among the next remembered ones
- * after the last taken (find), else, for a document of the pool shape, under its name
- * (findNamed). Every text is compared in full; nothing but names is hashed.
- */
-export class PoolMemo {
-  /** recorder is the name index (name → slot) of the load that records: the first to start. */
-  private recorder: ReadonlyMap<string, number> | undefined;
-  /**
-   * Per slot of the recording load: the text its document's text is in, where it starts there
-   * and its length (-1: not remembered, a pool read with findings), and its pool.
-   */
-  private readonly srcs: string[] = [];
-  private readonly froms: number[] = [];
-  private readonly lens: number[] = [];
-  private readonly pools: NatPool[] = [];
-  /** next is the slot after the last one taken, where find looks first. */
-  private next = 0;
-  /** size is the number of documents remembered. */
-  size = 0;
-
-  /** claim makes the load with name index `byName` the recording one, if none is: true when it is. */
-  claim(byName: ReadonlyMap<string, number>): boolean {
-    if (this.recorder) return false;
-    this.recorder = byName;
-    return true;
-  }
-
-  /**
-   * record remembers the recording load's next slot: its pool, and its document's text
-   * (`src` from `from`, `len` long; len -1 when the pool had findings and is not remembered).
-   */
-  record(src: string, from: number, len: number, pool: NatPool): void {
-    this.srcs.push(src);
-    this.froms.push(from);
-    this.lens.push(len);
-    this.pools.push(pool);
-    if (len >= 0) this.size++;
-  }
-
-  /** same reports whether slot j remembers the text in [from, to) of text. */
-  private same(j: number, text: string, from: number, to: number): boolean {
-    const len = this.lens[j]!;
-    if (len !== to - from) return false;
-    const src = this.srcs[j]!;
-    const at = this.froms[j]!;
-    return (src === text && at === from) || src.startsWith(text.slice(from, to), at);
-  }
-
-  /** take returns slot j's pool, the next look starting after it. */
-  private take(j: number): NatPool {
-    this.next = j + 1;
-    return this.pools[j]!;
-  }
-
-  /**
-   * find returns the pool of the document whose text is [from, to) of text when it is one of
-   * the next remembered (a document changed, added or removed in between does not lose the
-   * order), else undefined.
-   */
-  find(text: string, from: number, to: number): NatPool | undefined {
-    const end = Math.min(this.next + FIND_AHEAD, this.lens.length);
-    for (let j = this.next; j < end; j++) if (this.same(j, text, from, to)) return this.take(j);
-    return undefined;
-  }
-
-  /** findNamed returns the pool of a document named `name` of the text [from, to) of text when one is remembered, else undefined. */
-  findNamed(name: string, text: string, from: number, to: number): NatPool | undefined {
-    const j = this.recorder?.get(name);
-    return j !== undefined && j < this.lens.length && this.same(j, text, from, to) ? this.take(j) : undefined;
-  }
-}
-
-/** FIND_AHEAD is how many remembered documents PoolMemo.find compares, from the one after the last taken. */
-const FIND_AHEAD = 3;
+export { PoolMemo } from './kept-pools.js';
 
 /** newPoolMemo returns an empty PoolMemo. */
 export function newPoolMemo(): PoolMemo {
   return new PoolMemo();
-}
-
-/**
- * Kept is a pool read the usual way: where it starts (for a later pool of the same name) and,
- * with positions, its resource. A pool taken from the memo keeps no object: its input's
- * MemoDocuments and two numbers, made into a MemoHit when asked.
- */
-interface Kept {
-  readonly origin: ResourceOrigin;
-  readonly res?: LoadedResource;
 }
 
 /** duplicateName is the warning at a later resource whose name was already defined at `earlier` (file:line:column). */
@@ -193,7 +106,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
   }
   // The manifest reader only for -f: the datastore path does without it.
-  const [{ bounded, visitManifests, positioned, MemoHit: MemoHitClass, MemoDocuments: MemoDocumentsClass }, { formatDiagnostic }, { readPoolShape }] = await Promise.all([
+  const [{ bounded, visitManifests, positioned }, { formatDiagnostic }, { readPoolShape }] = await Promise.all([
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
     import('../manifest/pool-shape.js'),
@@ -202,20 +115,14 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
   const loaderDiagnostics: Diagnostic[] = [];
   const poolErrors: Diagnostic[] = [];
   const poolNotices: Diagnostic[] = [];
-  // The pools read, one slot each in input order: a later pool of a name empties the earlier's
-  // slot. A slot's ref is its Kept, or for a memo hit its input's MemoDocuments (then its
-  // document and resource numbers are nums[2 * slot], nums[2 * slot + 1]) or, once asked, its MemoHit.
-  const slots: (NatPool | null)[] = [];
-  const refs: (Kept | MemoDocuments | MemoHit)[] = [];
-  const nums: number[] = [];
-  const byName = new Map<string, number>();
+  const kept = new KeptPools();
   const felixByName = new Map<string, FelixConfiguration>();
   /** felixAt is where each FelixConfiguration name was last defined (for DUPLICATE_NAME). */
   const felixAt = new Map<string, string>();
   let poolCount = 0;
   const memo = opts.memo;
   // The first load to use a memo records its pools in it, slot by slot; a later one looks them up.
-  const recording = memo ? memo.claim(byName) : false;
+  const recording = memo ? memo.claim(kept) : false;
   /** found files a resource's decoding findings, bounded per resource: errors, and the rest (unknown fields among them) as warnings. */
   const found = (res: LoadedResource, diagnostics: readonly Diagnostic[]): void => {
     const ds = diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
@@ -261,42 +168,20 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
       return;
     }
     const o = res.origin;
-    keep(pool, { origin: { file: o.file, document: o.document, line: o.line, column: o.column }, ...(opts.positions ? { res } : {}) }, 0, 0, res);
-    if (recording) {
-      // A document read without any finding: the same text is this pool again.
-      const text = schema.diagnostics.length === 0 && !res.diagnostics ? res.text : undefined;
-      memo!.record(text ?? '', 0, text === undefined ? -1 : text.length, pool);
-    }
-  };
-  /** settled returns a slot's Kept or MemoHit (a memo hit's MemoHit is made on first use). */
-  const settled = (slot: number): Kept | MemoHit => {
-    const r = refs[slot]!;
-    if (!(r instanceof MemoDocumentsClass)) return r;
-    const hit = r.hit(nums[2 * slot]!, nums[2 * slot + 1]!);
-    refs[slot] = hit;
-    return hit;
-  };
-  /** resourceAt returns a slot's resource: kept with positions, or read again for a memo hit. */
-  const resourceAt = (slot: number): LoadedResource | undefined => {
-    const r = settled(slot);
-    return r instanceof MemoHitClass ? r.resource() : r.res;
+    // A document read without any finding, cut from a YAML stream: the same text is this pool again.
+    const input = recording && schema.diagnostics.length === 0 && !res.diagnostics && res.text !== undefined ? kept.current(o.file) : -1;
+    keep(pool, input, o.document - 1, res.index, { origin: { file: o.file, document: o.document, line: o.line, column: o.column }, ...(opts.positions ? { res } : {}) }, res);
   };
   /**
-   * keep keeps a pool as the one of its name (the later of two wins, with a warning at the
-   * later one: `res`, or the memo hit's resource); ref, k and index as `refs` and `nums` hold them.
+   * keep keeps a pool as the one of its name (KeptPools.add; the later of two wins, with a
+   * warning at the later one: `res`, or the resource of the one taken from its text).
    */
-  const keep = (pool: NatPool, ref: Kept | MemoDocuments, k: number, index: number, res?: LoadedResource): void => {
-    const slot = slots.length;
-    slots.push(pool);
-    refs.push(ref);
-    nums.push(k, index);
-    const earlier = byName.get(pool.name);
-    if (earlier !== undefined) {
-      const e = settled(earlier).origin;
-      poolNotices.push(positioned(res ?? resourceAt(slot)!, duplicateName('IPPool', pool.name, `${e.file}:${e.line}:${e.column}`)));
-      slots[earlier] = null;
+  const keep = (pool: NatPool, input: number, k: number, index: number, ref?: Kept, res?: LoadedResource): void => {
+    const earlier = kept.add(pool, input, k, index, ref);
+    if (earlier >= 0) {
+      const e = kept.settled(earlier).origin;
+      poolNotices.push(positioned(res ?? kept.resource(kept.pools.length - 1)!, duplicateName('IPPool', pool.name, `${e.file}:${e.line}:${e.column}`)));
     }
-    byName.set(pool.name, slot);
   };
   /**
    * known takes documents from their text alone, from document k of `docs` on (resource
@@ -306,6 +191,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
    */
   const known = (docs: MemoDocuments, k: number, index: number): number => {
     const text = docs.text;
+    const input = kept.inputOf(docs);
     let n = 0;
     for (; k + n < docs.count; n++) {
       const from = docs.textFrom(k + n);
@@ -321,8 +207,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
         }
       }
       poolCount++;
-      keep(pool, docs, k + n, index + n);
-      if (recording) memo!.record(text, from, to - from, pool);
+      keep(pool, input, k + n, index + n);
     }
     return n;
   };
@@ -342,28 +227,18 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     throw new PoolctlError('NO_RESOURCES', `no IPPool in ${source.files.join(', ')}`);
   }
   return {
-    pools: kept(slots),
+    pools: kept.list(),
     felixConfigs: [...felixByName.values()],
     warnings: text(notices),
     ...(opts.positions
       ? {
           resource: (name: string) => {
-            const slot = byName.get(name);
-            return slot === undefined ? undefined : resourceAt(slot);
+            const slot = kept.byName.get(name);
+            return slot === undefined ? undefined : kept.resource(slot);
           },
         }
       : {}),
   };
-}
-
-/** kept returns the pools of the slots that a later pool of the same name did not empty, in order. */
-function kept(slots: readonly (NatPool | null)[]): NatPool[] {
-  const out: NatPool[] = [];
-  for (let i = 0; i < slots.length; i++) {
-    const p = slots[i]!;
-    if (p !== null) out.push(p);
-  }
-  return out;
 }
 
 /** MAX_WARNINGS caps the model warnings printed (a big overlapping input can have thousands). */
