@@ -106,7 +106,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
   }
   // The manifest reader only for -f: the datastore path does without it.
-  const [{ bounded, visitManifests, positioned }, { formatDiagnostic }, { readPoolShape }] = await Promise.all([
+  const [{ bounded, visitManifests, positioned }, { formatDiagnostic }, { readPoolShape, plainIPv4Prefix }] = await Promise.all([
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
     import('../manifest/pool-shape.js'),
@@ -198,12 +198,12 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
       const to = docs.textTo(k + n);
       let pool = recording ? undefined : memo!.find(text, from, to);
       if (pool === undefined) {
-        const shape = readPoolShape(text.slice(from, to));
+        const shape = readPoolShape(text, from, to);
         if (!shape) break;
         pool = recording ? undefined : memo!.findNamed(shape.name, text, from, to);
         if (pool === undefined) {
           pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
-          if (pool.cidr === '' || !parsePrefix(pool.cidr).ok) break;
+          if (pool.cidr === '' || !(plainIPv4Prefix(pool.cidr) || parsePrefix(pool.cidr).ok)) break;
         }
       }
       poolCount++;
