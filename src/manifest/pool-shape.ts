@@ -149,14 +149,12 @@ export function readPoolShape(text: string, from = 0, to = text.length): PoolSha
  * nearly every pool of a large set. false says nothing: parsePrefix decides then.
  */
 export function plainIPv4Prefix(s: string): boolean {
-  const slash = s.indexOf('/');
-  const digits = s.length - slash - 1;
-  if (slash < 0 || digits < 1 || digits > 2) return false;
-  let bits = 0;
-  for (let i = slash + 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-    bits = bits * 10 + (c - 48);
-  }
-  return bits <= 32 && parseIPv4Value(s, 0, slash) >= 0;
+  const n = s.length;
+  // The length is the last one or two characters, after the slash.
+  const short = s.charCodeAt(n - 2) === 47;
+  if (!short && s.charCodeAt(n - 3) !== 47) return false;
+  const last = s.charCodeAt(n - 1) - 48;
+  const first = short ? 0 : s.charCodeAt(n - 2) - 48;
+  if (last < 0 || last > 9 || first < 0 || first > 9 || first * 10 + last > 32) return false;
+  return parseIPv4Value(s, 0, n - (short ? 2 : 3)) >= 0;
 }
