@@ -1,4 +1,4 @@
-import { parseIPv4Value } from '../core/index.js';
+import { parseIPv4Value, parseIPv6Words } from '../core/index.js';
 import { mayResolve, resolveCoreScalar, resolveScalar } from './scalar.js';
 
 /**
@@ -143,18 +143,26 @@ export function readPoolShape(text: string, from = 0, to = text.length): PoolSha
   return { name, spec };
 }
 
+/** WORDS is plainPrefix's scratch space for an IPv6 address. */
+const WORDS = new Uint32Array(4);
+
 /**
- * plainIPv4Prefix reports whether s is an IPv4 CIDR `a.b.c.d/n` (a length of one or two
- * digits, at most 32) that parsePrefix accepts, checked with nothing allocated: the CIDR of
- * nearly every pool of a large set. false says nothing: parsePrefix decides then.
+ * plainPrefix reports whether s is a CIDR that parsePrefix accepts, checked with nothing
+ * allocated, for the CIDR of nearly every pool of a large set: an IPv4 address with `/n` (n
+ * at most 32) or an IPv6 address with `/n` (at most 128), n of one to three digits. false
+ * says nothing: parsePrefix decides then.
  */
-export function plainIPv4Prefix(s: string): boolean {
-  const n = s.length;
-  // The length is the last one or two characters, after the slash.
-  const short = s.charCodeAt(n - 2) === 47;
-  if (!short && s.charCodeAt(n - 3) !== 47) return false;
-  const last = s.charCodeAt(n - 1) - 48;
-  const first = short ? 0 : s.charCodeAt(n - 2) - 48;
-  if (last < 0 || last > 9 || first < 0 || first > 9 || first * 10 + last > 32) return false;
-  return parseIPv4Value(s, 0, n - (short ? 2 : 3)) >= 0;
+export function plainPrefix(s: string): boolean {
+  const slash = s.indexOf('/');
+  const digits = s.length - slash - 1;
+  if (slash < 0 || digits < 1 || digits > 3) return false;
+  let bits = 0;
+  for (let i = slash + 1; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    bits = bits * 10 + d;
+  }
+  const colon = s.indexOf(':');
+  if (colon >= 0 && colon < slash) return bits <= 128 && parseIPv6Words(s, WORDS, 0, 0, slash);
+  return bits <= 32 && parseIPv4Value(s, 0, slash) >= 0;
 }

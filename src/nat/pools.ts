@@ -106,7 +106,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
   }
   // The manifest reader only for -f: the datastore path does without it.
-  const [{ bounded, visitManifests, positioned }, { formatDiagnostic }, { readPoolShape, plainIPv4Prefix }] = await Promise.all([
+  const [{ bounded, visitManifests, positioned }, { formatDiagnostic }, { readPoolShape, plainPrefix }] = await Promise.all([
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
     import('../manifest/pool-shape.js'),
@@ -203,7 +203,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
         pool = recording ? undefined : memo!.findNamed(shape.name, text, from, to);
         if (pool === undefined) {
           pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
-          if (pool.cidr === '' || !(plainIPv4Prefix(pool.cidr) || parsePrefix(pool.cidr).ok)) break;
+          if (pool.cidr === '' || !(plainPrefix(pool.cidr) || parsePrefix(pool.cidr).ok)) break;
         }
       }
       poolCount++;

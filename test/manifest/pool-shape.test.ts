@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkIPPoolSchema, parsePrefix } from '../../src/core/index.js';
 import { loadManifests } from '../../src/manifest/load.js';
-import { plainIPv4Prefix, readPoolShape } from '../../src/manifest/pool-shape.js';
+import { plainPrefix, readPoolShape } from '../../src/manifest/pool-shape.js';
 import { tempDir } from './helpers.js';
 import { fcRuns } from '../support/fc-runs.js';
 
@@ -129,13 +129,15 @@ describe('readPoolShape', () => {
   });
 });
 
-describe('plainIPv4Prefix', () => {
-  /** OCTET and LENGTH are parts of IPv4 CIDRs, good and bad. */
+describe('plainPrefix', () => {
+  /** OCTET, GROUP and LENGTH are parts of CIDRs, good and bad. */
   const OCTET = fc.oneof(fc.nat(300).map(String), fc.constantFrom('', '00', '01', '007', '1a', ' 1', '-1', '0x1', '256', '1000'));
-  const LENGTH = fc.oneof(fc.nat(40).map(String), fc.constantFrom('', '00', '08', '032', '+8', '8 ', '1.5', '/8'));
+  const GROUP = fc.oneof(fc.nat(0x1ffff).map((n) => n.toString(16)), fc.constantFrom('', '0000', '00000', 'g', '1.2.3.4', '%eth0', 'FFFF'));
+  const LENGTH = fc.oneof(fc.nat(140).map(String), fc.constantFrom('', '00', '08', '032', '0128', '+8', '8 ', '1.5', '/8', '8/8'));
   const CIDR = fc.oneof(
     { weight: 4, arbitrary: fc.tuple(fc.array(OCTET, { minLength: 3, maxLength: 5 }), LENGTH).map(([os, l]) => `${os.join('.')}/${l}`) },
-    fc.constantFrom('fd00::/64', '::ffff:1.2.3.4/120', '10.0.0.0', '/8', '10.0.0.0//8', '1.2.3.4/8/8', '10.0.0.0%eth0/8'),
+    { weight: 4, arbitrary: fc.tuple(fc.array(GROUP, { minLength: 2, maxLength: 9 }), LENGTH).map(([gs, l]) => `${gs.join(':')}/${l}`) },
+    fc.constantFrom('fd00::/64', '::ffff:1.2.3.4/120', '::/0', '10.0.0.0', '/8', '10.0.0.0//8', '1.2.3.4/8/8', 'fd00::%eth0/64', 'fd00:::/64'),
     fc.string({ maxLength: 20 }),
   );
 
@@ -143,14 +145,14 @@ describe('plainIPv4Prefix', () => {
     let yes = 0;
     fc.assert(
       fc.property(CIDR, (s) => {
-        if (!plainIPv4Prefix(s)) return;
+        if (!plainPrefix(s)) return;
         yes++;
         expect(parsePrefix(s).ok).toBe(true);
       }),
       { numRuns: fcRuns(1000) },
     );
     expect(yes).toBeGreaterThan(0);
-    expect([plainIPv4Prefix('10.0.0.0/26'), plainIPv4Prefix('10.0.0.1/32'), plainIPv4Prefix('0.0.0.0/0')]).toEqual([true, true, true]);
-    expect([plainIPv4Prefix('10.0.0.0/33'), plainIPv4Prefix('10.0.0/8'), plainIPv4Prefix('fd00::/64'), plainIPv4Prefix('10.0.0.0/')]).toEqual([false, false, false, false]);
+    expect(['10.0.0.0/26', '10.0.0.1/32', '0.0.0.0/0', 'fd00::/64', 'fd00:0:0:1::/120', '::/0'].map(plainPrefix)).toEqual([true, true, true, true, true, true]);
+    expect(['10.0.0.0/33', '10.0.0/8', 'fd00::/129', '10.0.0.0/', 'fd00::', '10.0.0.0/100'].map(plainPrefix)).toEqual([false, false, false, false, false, false]);
   });
 });
