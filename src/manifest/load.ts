@@ -101,6 +101,8 @@ export interface ManifestVisitor {
    * call takes a run of documents in one loop: the common case, run cold, costs less so.
    */
   known?(docs: MemoDocuments, k: number, index: number): number;
+  /** end, when given, is called after the last input was read. */
+  end?(): void;
 }
 
 /**
@@ -543,6 +545,7 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
       v.diagnostic({ code: 'NO_RESOURCES', severity: 'warning', message: `no resources specified in file ${input.file}`, file: input.file, line: 1, column: 1 });
     }
   }
+  v.end?.();
   return { files, documents, sourceLine: (file, line) => sources.get(file)?.lineText(line) };
 }
 

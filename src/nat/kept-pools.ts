@@ -31,8 +31,43 @@ export class KeptPools {
   private readonly objects = new Map<number, Kept | MemoHit>();
   /** inputs are the inputs whose documents were taken from their text. */
   private readonly inputs: MemoDocuments[] = [];
-  /** byName is the slot of each name's latest pool. */
-  readonly byName = new Map<string, number>();
+  /** byName is the slot of each name's latest pool (following a recording load: of the names it has not). */
+  private readonly byName = new Map<string, number>();
+  /** unique: no two slots had one name (so far). */
+  unique = true;
+  /**
+   * base is the recording load this one follows (see follow): then at[j] is 1 + the slot of
+   * the latest pool with the name of base's slot j (0: none), and byName holds only the names
+   * base has not.
+   */
+  private base: KeptPools | undefined;
+  private at = new Int32Array(0);
+
+  /**
+   * follow makes names go through `base`, a finished recording load with unique names, from
+   * now on: a pool taken from one of base's slots finds its name's latest pool with no hashing.
+   */
+  follow(base: KeptPools): void {
+    this.base = base;
+    this.at = new Int32Array(base.pools.length);
+    for (const [name, s] of this.byName) {
+      const j = base.byName.get(name);
+      if (j === undefined) continue;
+      this.at[j] = s + 1;
+      this.byName.delete(name);
+    }
+  }
+
+  /** latest returns the slot of the latest pool named `name` (j: its slot in base when known, else -1), or -1. */
+  private latest(name: string, j = this.base?.byName.get(name) ?? -1): number {
+    return j >= 0 ? this.at[j]! - 1 : (this.byName.get(name) ?? -1);
+  }
+
+  /** slotOf returns the slot of the latest pool named `name`, or undefined. */
+  slotOf(name: string): number | undefined {
+    const s = this.latest(name);
+    return s < 0 ? undefined : s;
+  }
 
   /** inputOf returns the number of an input (added on first use). */
   inputOf(docs: MemoDocuments): number {
@@ -52,10 +87,11 @@ export class KeptPools {
 
   /**
    * add keeps a pool in a new slot: its document k of input `input` (-1: none remembered) and
-   * resource `index`, and `kept` for a pool read the usual way. Returns the slot of the earlier
-   * pool of the same name, now emptied, or -1.
+   * resource `index`, `kept` for a pool read the usual way, and `j`, the slot of base (see
+   * follow) it was taken from (-1: none). Returns the slot of the earlier pool of the same
+   * name, now emptied, or -1.
    */
-  add(pool: NatPool, input: number, k: number, index: number, kept?: Kept): number {
+  add(pool: NatPool, input: number, k: number, index: number, kept?: Kept, j = -1): number {
     const s = this.pools.length;
     this.pools.push(pool);
     let m = this.meta;
@@ -68,10 +104,15 @@ export class KeptPools {
     m[SLOT * s + 1] = k;
     m[SLOT * s + 2] = index;
     if (kept) this.objects.set(s, kept);
-    const earlier = this.byName.get(pool.name);
-    this.byName.set(pool.name, s);
-    if (earlier === undefined) return -1;
+    // A pool taken from base's slot j has that slot's name (base's names are unique).
+    if (!this.base) j = -1;
+    else if (j < 0) j = this.base.byName.get(pool.name) ?? -1;
+    const earlier = this.latest(pool.name, j);
+    if (j >= 0) this.at[j] = s + 1;
+    else this.byName.set(pool.name, s);
+    if (earlier < 0) return -1;
     m[SLOT * earlier + 3] = 1;
+    this.unique = false;
     return earlier;
   }
 
@@ -136,8 +177,9 @@ function isHit(r: Kept | MemoHit): r is MemoHit {
  * nothing but names is hashed.
  */
 export class PoolMemo {
-  /** recorder is the recording load's pools. */
+  /** recorder is the recording load's pools; sealed once its load read its last input. */
   private recorder: KeptPools | undefined;
+  private sealed = false;
   /** next is the slot after the last one taken, where find looks first. */
   private next = 0;
 
@@ -148,34 +190,50 @@ export class PoolMemo {
     return true;
   }
 
+  /** seal says the recording load has read its last input: its slots do not change any more. */
+  seal(): void {
+    this.sealed = true;
+  }
+
+  /** base returns the recording load's pools for KeptPools.follow when they are final and their names unique, else undefined. */
+  base(): KeptPools | undefined {
+    return this.sealed && this.recorder?.unique ? this.recorder : undefined;
+  }
+
   /** size is the number of documents remembered. */
   get size(): number {
     return this.recorder ? this.recorder.remembered() : 0;
   }
 
-  /** take returns slot j's pool, the next look starting after it. */
-  private take(j: number): NatPool {
-    this.next = j + 1;
+  /** pool returns slot j's pool. */
+  pool(j: number): NatPool {
     return this.recorder!.pools[j]!;
   }
 
   /**
-   * find returns the pool of the document whose text is [from, to) of text when it is one of
+   * find returns the slot of the document whose text is [from, to) of text when it is one of
    * the next FIND_AHEAD remembered (a document changed, added or removed in between keeps the
-   * order), else undefined.
+   * order), else -1.
    */
-  find(text: string, from: number, to: number): NatPool | undefined {
+  find(text: string, from: number, to: number): number {
     const r = this.recorder;
-    if (!r) return undefined;
+    if (!r) return -1;
     const end = Math.min(this.next + FIND_AHEAD, r.pools.length);
-    for (let j = this.next; j < end; j++) if (r.same(j, text, from, to)) return this.take(j);
-    return undefined;
+    for (let j = this.next; j < end; j++) {
+      if (r.same(j, text, from, to)) {
+        this.next = j + 1;
+        return j;
+      }
+    }
+    return -1;
   }
 
-  /** findNamed returns the pool of a document named `name` whose text is [from, to) of text when one is remembered, else undefined. */
-  findNamed(name: string, text: string, from: number, to: number): NatPool | undefined {
-    const j = this.recorder?.byName.get(name);
-    return j !== undefined && this.recorder!.same(j, text, from, to) ? this.take(j) : undefined;
+  /** findNamed returns the slot of a document named `name` whose text is [from, to) of text when one is remembered, else -1. */
+  findNamed(name: string, text: string, from: number, to: number): number {
+    const j = this.recorder?.slotOf(name);
+    if (j === undefined || !this.recorder!.same(j, text, from, to)) return -1;
+    this.next = j + 1;
+    return j;
   }
 }
 

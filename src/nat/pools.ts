@@ -123,6 +123,8 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
   const memo = opts.memo;
   // The first load to use a memo records its pools in it, slot by slot; a later one looks them up.
   const recording = memo ? memo.claim(kept) : false;
+  /** following: a load that does not record has decided whether to follow the recording one's names (KeptPools.follow). */
+  let following = false;
   /** found files a resource's decoding findings, bounded per resource: errors, and the rest (unknown fields among them) as warnings. */
   const found = (res: LoadedResource, diagnostics: readonly Diagnostic[]): void => {
     const ds = diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
@@ -176,8 +178,8 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
    * keep keeps a pool as the one of its name (KeptPools.add; the later of two wins, with a
    * warning at the later one: `res`, or the resource of the one taken from its text).
    */
-  const keep = (pool: NatPool, input: number, k: number, index: number, ref?: Kept, res?: LoadedResource): void => {
-    const earlier = kept.add(pool, input, k, index, ref);
+  const keep = (pool: NatPool, input: number, k: number, index: number, ref?: Kept, res?: LoadedResource, j = -1): void => {
+    const earlier = kept.add(pool, input, k, index, ref, j);
     if (earlier >= 0) {
       const e = kept.settled(earlier).origin;
       poolNotices.push(positioned(res ?? kept.resource(kept.pools.length - 1)!, duplicateName('IPPool', pool.name, `${e.file}:${e.line}:${e.column}`)));
@@ -192,22 +194,31 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
   const known = (docs: MemoDocuments, k: number, index: number): number => {
     const text = docs.text;
     const input = kept.inputOf(docs);
+    if (!recording && !following) {
+      // Names go through the recording load's slots when it is done and its names unique.
+      following = true;
+      const base = memo!.base();
+      if (base) kept.follow(base);
+    }
     let n = 0;
     for (; k + n < docs.count; n++) {
       const from = docs.textFrom(k + n);
       const to = docs.textTo(k + n);
-      let pool = recording ? undefined : memo!.find(text, from, to);
-      if (pool === undefined) {
+      let j = recording ? -1 : memo!.find(text, from, to);
+      let pool: NatPool;
+      if (j >= 0) pool = memo!.pool(j);
+      else {
         const shape = readPoolShape(text, from, to);
         if (!shape) break;
-        pool = recording ? undefined : memo!.findNamed(shape.name, text, from, to);
-        if (pool === undefined) {
+        j = recording ? -1 : memo!.findNamed(shape.name, text, from, to);
+        if (j >= 0) pool = memo!.pool(j);
+        else {
           pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
           if (pool.cidr === '' || !(plainPrefix(pool.cidr) || parsePrefix(pool.cidr).ok)) break;
         }
       }
       poolCount++;
-      keep(pool, input, k + n, index + n);
+      keep(pool, input, k + n, index + n, undefined, undefined, j);
     }
     return n;
   };
@@ -215,7 +226,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     resource,
     other: (r) => loaderDiagnostics.push(...(r.diagnostics ?? [])),
     diagnostic: (d) => loaderDiagnostics.push(d),
-    ...(memo ? { known } : {}),
+    ...(memo ? { known, end: () => recording && memo.seal() } : {}),
   });
   const errors = [...loaderDiagnostics.filter((d) => d.severity === 'error'), ...poolErrors];
   const notices = [...loaderDiagnostics.filter((d) => d.severity !== 'error'), ...poolNotices];
@@ -233,7 +244,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     ...(opts.positions
       ? {
           resource: (name: string) => {
-            const slot = kept.byName.get(name);
+            const slot = kept.slotOf(name);
             return slot === undefined ? undefined : kept.resource(slot);
           },
         }
