@@ -556,6 +556,14 @@ export class DocumentReader {
     return this.bounds[k + 1]!;
   }
 
+  /**
+   * splitBounds are the documents' boundaries in split mode: document k is [b[k], b[k + 1]),
+   * its `---` line included (so equal ranges have equal texts from textFrom on).
+   */
+  get splitBounds(): readonly number[] {
+    return this.bounds;
+  }
+
   /** position is the number of documents handed out or skipped so far: the 0-based number of the next. */
   get position(): number {
     return this.k;

@@ -136,6 +136,15 @@ export class MemoDocuments {
     return this.reader.textTo(k);
   }
 
+  /**
+   * bounds are the documents' boundaries, `---` lines included: document k is [bounds[k],
+   * bounds[k + 1]) of text (DocumentReader.splitBounds). Two documents of equal ranges have equal
+   * texts (textFrom to textTo), so runs of documents compare in one call.
+   */
+  get bounds(): readonly number[] {
+    return this.reader.splitBounds;
+  }
+
   /** hit returns the MemoHit of document k taken as resource `index`. */
   hit(k: number, index: number): MemoHit {
     return new MemoHit(this.reader.pendingAt(k), this.file, index);

@@ -145,6 +145,47 @@ export class KeptPools {
     return (docs.text === text && at === from) || docs.text.startsWith(text.slice(from, to), at);
   }
 
+  /**
+   * run returns how many documents of `docs`, from k on, are the documents of slots j, j + 1,
+   * ... in order: slots that remember consecutive documents of one input, of the same text
+   * (`---` lines included, MemoDocuments.bounds). Up to RUN documents compare in one call; a
+   * run that differs is halved until a part is the same, so the first document that differs
+   * ends the run and is left to the caller.
+   */
+  run(j: number, docs: MemoDocuments, k: number): number {
+    const m = this.meta;
+    const slots = this.pools.length;
+    const bb = docs.bounds;
+    const count = docs.count;
+    let n = 0;
+    while (k + n < count && j + n < slots) {
+      const s = j + n;
+      const i = m[SLOT * s]!;
+      if (i < 0) break;
+      const before = this.inputs[i]!;
+      const ab = before.bounds;
+      const ka = m[SLOT * s + 1]!;
+      const kb = k + n;
+      const delta = ab[ka]! - bb[kb]!;
+      // The documents that line up: slots of the same input's next documents, of the same lengths.
+      let len = 0;
+      while (
+        len < RUN &&
+        kb + len < count &&
+        s + len < slots &&
+        m[SLOT * (s + len)] === i &&
+        m[SLOT * (s + len) + 1] === ka + len &&
+        ab[ka + len + 1]! - bb[kb + len + 1]! === delta
+      ) {
+        len++;
+      }
+      while (len > 0 && !before.text.startsWith(docs.text.slice(bb[kb]!, bb[kb + len]!), ab[ka]!)) len >>= 1;
+      if (len === 0) break;
+      n += len;
+    }
+    return n;
+  }
+
   /** remembered is the number of slots whose document's text is remembered. */
   remembered(): number {
     let n = 0;
@@ -160,6 +201,9 @@ export class KeptPools {
     return out;
   }
 }
+
+/** RUN is the most documents KeptPools.run compares in one call. */
+const RUN = 32;
 
 /** isHit tells a MemoHit from a Kept. */
 function isHit(r: Kept | MemoHit): r is MemoHit {
@@ -226,6 +270,24 @@ export class PoolMemo {
       }
     }
     return -1;
+  }
+
+  /**
+   * run returns how many documents of `docs`, from k on, are the next remembered ones in order
+   * (KeptPools.run, from the slot after the last one taken), the first at slot `next` (read it
+   * before): they are taken.
+   */
+  run(docs: MemoDocuments, k: number): number {
+    const r = this.recorder;
+    if (!r) return 0;
+    const n = r.run(this.next, docs, k);
+    this.next += n;
+    return n;
+  }
+
+  /** next is the slot after the last one taken (where run and find start). */
+  get nextSlot(): number {
+    return this.next;
   }
 
   /** findNamed returns the slot of a document named `name` whose text is [from, to) of text when one is remembered, else -1. */

@@ -202,6 +202,15 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
     let n = 0;
     for (; k + n < docs.count; n++) {
+      if (!recording) {
+        // A run of documents that are the next remembered ones, in order: compared in a few calls.
+        const j = memo!.nextSlot;
+        const run = memo!.run(docs, k + n);
+        for (let t = 0; t < run; t++) keep(memo!.pool(j + t), input, k + n + t, index + n + t, undefined, undefined, j + t);
+        poolCount += run;
+        n += run;
+        if (k + n >= docs.count) break;
+      }
       const from = docs.textFrom(k + n);
       const to = docs.textTo(k + n);
       let j = recording ? -1 : memo!.find(text, from, to);

@@ -128,6 +128,48 @@ describe('loadNatPools with a PoolMemo', () => {
     );
   });
 
+  it('gives what each state alone gives on long states edited in place: runs of documents compared at once (property)', async () => {
+    // Runs of up to 32 documents compare in one call (KeptPools.run), halved where one differs:
+    // long states of uniquely named pools, the after state edited here and there (a changed,
+    // added, dropped or cut short document, another marker line), in order.
+    const LONG = fc
+      .array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('true', 'false') }, { weight: 1, arbitrary: DOC }), { minLength: 1, maxLength: 120 })
+      .map((xs) => xs.map((x, i) => (x === 'true' || x === 'false' ? pool(`p${i}`, `10.${i >> 8}.${i & 255}.0/24`, x, '') : x)));
+    const EDIT = fc.tuple(fc.nat(), fc.constantFrom('change', 'cut', 'add', 'drop', 'marker', 'none'));
+    await fc.assert(
+      fc.asyncProperty(LONG, fc.array(EDIT, { maxLength: 4 }), async (docs, edits) => {
+        const after = docs.map((d) => ({ d, m: '---\n' }));
+        for (const [at, op] of edits) {
+          const i = at % after.length;
+          if (op === 'change') after[i] = { d: after[i]!.d.replace('natOutgoing: true', 'natOutgoing: false').replace('cidr: 10.', 'cidr: 11.'), m: '---\n' };
+          // A document cut short is a prefix of the one it was: it must not be taken as that one.
+          else if (op === 'cut') after[i] = { d: after[i]!.d.replace(/  natOutgoing: \w+\n$/, ''), m: after[i]!.m };
+          else if (op === 'add') after.splice(i, 0, { d: pool(`n${at}`, '10.200.0.0/24', 'true', ''), m: '---\n' });
+          else if (op === 'drop' && after.length > 1) after.splice(i, 1);
+          else if (op === 'marker') after[i] = { d: after[i]!.d, m: '--- # moved\n' };
+        }
+        const a = tmp.write(`la${n}.yaml`, docs.join('---\n'));
+        const b = tmp.write(`lb${n}.yaml`, after.map(({ d, m }, i) => (i === 0 ? d : m + d)).join(''));
+        n++;
+        const alone = [await load(a, undefined), await load(b, undefined)];
+        const memo = newPoolMemo();
+        expect([await load(a, memo), await load(b, memo)]).toEqual(alone);
+      }),
+      { numRuns: fcRuns(100) },
+    );
+  });
+
+  it('takes every document of an unchanged long state from the memo: the same pool objects', async () => {
+    const docs = Array.from({ length: 100 }, (_, i) => pool(`p${i}`, `10.0.${i}.0/24`, 'true', ''));
+    const a = tmp.write('run-a.yaml', docs.join('---\n'));
+    const b = tmp.write('run-b.yaml', `---\n${docs.join('---\n')}`);
+    const memo = newPoolMemo();
+    const ra = await loadNatPools({ files: [a], recursive: false }, ctx, { memo });
+    const rb = await loadNatPools({ files: [b], recursive: false }, ctx, { memo });
+    expect(rb.pools.length).toBe(100);
+    expect(rb.pools.every((p, i) => p === ra.pools[i])).toBe(true);
+  });
+
   it('takes a repeated document from the memo: the same pool object, its positions where it stands', async () => {
     const doc = pool('p', '10.0.0.0/24', 'true', '');
     const a = tmp.write('same-a.yaml', doc);
