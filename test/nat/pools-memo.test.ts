@@ -86,6 +86,16 @@ async function load(file: string, memo: PoolMemo | undefined): Promise<Outcome> 
 
 let n = 0;
 
+/** expectAsAlone writes the two states (files named after `tag`) and expects one memo's loads of them, before then after, to give what each gives alone. */
+async function expectAsAlone(tag: string, before: string, after: string): Promise<void> {
+  const a = tmp.write(`${tag}a${n}.yaml`, before);
+  const b = tmp.write(`${tag}b${n}.yaml`, after);
+  n++;
+  const alone = [await load(a, undefined), await load(b, undefined)];
+  const memo = newPoolMemo();
+  expect([await load(a, memo), await load(b, memo)]).toEqual(alone);
+}
+
 describe('loadNatPools with a PoolMemo', () => {
   it('gives what each state alone gives, in either order (property)', async () => {
     let hits = 0;
@@ -117,12 +127,7 @@ describe('loadNatPools with a PoolMemo', () => {
       .chain((docs) => fc.tuple(fc.constant(docs), fc.shuffledSubarray(docs), fc.array(DOC, { maxLength: 2 })));
     await fc.assert(
       fc.asyncProperty(STATES, async ([docs, kept, added]) => {
-        const a = tmp.write(`ra${n}.yaml`, docs.join('---\n'));
-        const b = tmp.write(`rb${n}.yaml`, [...kept, ...added].join('---\n') || '# none\n');
-        n++;
-        const alone = [await load(a, undefined), await load(b, undefined)];
-        const memo = newPoolMemo();
-        expect([await load(a, memo), await load(b, memo)]).toEqual(alone);
+        await expectAsAlone('r', docs.join('---\n'), [...kept, ...added].join('---\n') || '# none\n');
       }),
       { numRuns: fcRuns(100) },
     );
@@ -148,12 +153,7 @@ describe('loadNatPools with a PoolMemo', () => {
           else if (op === 'drop' && after.length > 1) after.splice(i, 1);
           else if (op === 'marker') after[i] = { d: after[i]!.d, m: '--- # moved\n' };
         }
-        const a = tmp.write(`la${n}.yaml`, docs.join('---\n'));
-        const b = tmp.write(`lb${n}.yaml`, after.map(({ d, m }, i) => (i === 0 ? d : m + d)).join(''));
-        n++;
-        const alone = [await load(a, undefined), await load(b, undefined)];
-        const memo = newPoolMemo();
-        expect([await load(a, memo), await load(b, memo)]).toEqual(alone);
+        await expectAsAlone('l', docs.join('---\n'), after.map(({ d, m }, i) => (i === 0 ? d : m + d)).join(''));
       }),
       { numRuns: fcRuns(100) },
     );
