@@ -127,6 +127,10 @@ interface PriorBuild {
   readonly parsed: ParsedPools;
   /** each pool's ModelPool, once a model's pools were read */
   readonly modelPools: (ModelPool | undefined)[];
+  /** per family, the pools' indexes in model order (identical CIDRs included) */
+  readonly orders: Readonly<Record<Family, readonly number[]>>;
+  /** per family, whether keptPools kept every pool and warned of none (no identical, overlapping or too-small pools) */
+  readonly clean: Readonly<Record<Family, boolean>>;
 }
 
 /**
@@ -160,6 +164,9 @@ interface FelixFamily {
   readonly kept: readonly number[];
   readonly masq: readonly Prefix[];
   readonly poolSet: readonly Prefix[];
+  /** order is every pool of the family (identical CIDRs included) in model order; clean: all kept, none warned of */
+  readonly order: readonly number[];
+  readonly clean: boolean;
 }
 
 /**
@@ -207,21 +214,68 @@ function sortedOrder4(pools: readonly NatPool[], prefixes: readonly Prefix[], fi
 }
 
 /**
+ * prefixOrder is the model order of one family's pools (indexes into the input): by prefix
+ * (comparePrefix; IPv4 on numbers), then name. Equal pools keep input order (the sorts are stable).
+ */
+function prefixOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, family: Family): (i: number, j: number) => number {
+  const byName = (i: number, j: number): number => (pools[i]!.name < pools[j]!.name ? -1 : pools[i]!.name > pools[j]!.name ? 1 : 0);
+  return family === 4
+    ? (i: number, j: number): number => first4[i]! - first4[j]! || prefixes[i]!.bits - prefixes[j]!.bits || byName(i, j)
+    : (i: number, j: number): number => comparePrefix(prefixes[i]!, prefixes[j]!) || byName(i, j);
+}
+
+/**
  * sortedOrder returns the indexes of pools of one family (in input order) sorted by prefix
- * (comparePrefix), then name. IPv4 pools sort on numbers (sortedOrder4); input already in
- * order is only checked.
+ * (comparePrefix), then name (prefixOrder). IPv4 pools sort on numbers (sortedOrder4); input
+ * already in order is only checked.
  */
 function sortedOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, family: Family, order: number[]): number[] {
-  const byName = (i: number, j: number): number => (pools[i]!.name < pools[j]!.name ? -1 : pools[i]!.name > pools[j]!.name ? 1 : 0);
-  const cmp =
-    family === 4
-      ? (i: number, j: number): number => first4[i]! - first4[j]! || prefixes[i]!.bits - prefixes[j]!.bits || byName(i, j)
-      : (i: number, j: number): number => comparePrefix(prefixes[i]!, prefixes[j]!) || byName(i, j);
+  const cmp = prefixOrder(pools, prefixes, first4, family);
   for (let k = 1; k < order.length; k++) {
     if (cmp(order[k - 1]!, order[k]!) <= 0) continue;
     return family === 4 && pools.length < INDEX_BITS ? sortedOrder4(pools, prefixes, first4, order) : order.sort(cmp);
   }
   return order;
+}
+
+/**
+ * carriedOrder is the family's model order from the last build's (PriorBuild.orders), or
+ * undefined when there is none or most pools are new: the last order with the pools that are
+ * gone dropped and the new ones (sorted) merged in, each at the place a binary search finds.
+ * The shared pools come in the same relative order in both inputs (priorIndexes walks in step),
+ * so this is the order sortedOrder gives (ties in input order). freshAt: where the new pools are.
+ */
+function carriedOrder(pools: readonly NatPool[], parsed: ParsedPools, family: Family): { order: number[]; freshAt: number[] } | undefined {
+  const prior = parsed.prior;
+  const fresh = parsed.fresh?.[family];
+  if (!prior || !fresh || fresh.length * 4 > parsed.byFamily[family].length + 64) return undefined;
+  const { prefixes, first4 } = parsed;
+  const cmp = prefixOrder(pools, prefixes, first4, family);
+  const cmpAt = (i: number, j: number): number => cmp(i, j) || i - j;
+  const last = prior.build.orders[family];
+  const inv = prior.inv;
+  const shared: number[] = [];
+  for (let k = 0; k < last.length; k++) {
+    const i = inv[last[k]!]!;
+    if (i >= 0) shared.push(i);
+  }
+  const order: number[] = [];
+  const freshAt: number[] = [];
+  let s = 0;
+  for (const x of fresh.sort(cmpAt)) {
+    let lo = s;
+    let hi = shared.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmpAt(shared[mid]!, x) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    while (s < lo) order.push(shared[s++]!);
+    freshAt.push(order.length);
+    order.push(x);
+  }
+  while (s < shared.length) order.push(shared[s++]!);
+  return { order, freshAt };
 }
 
 /** ParsedPools are the input pools' prefixes and canonical CIDRs, and their IPv4 bounds as numbers (parsePools). */
@@ -235,8 +289,17 @@ interface ParsedPools {
   readonly end4: Float64Array;
   /** 1 for a pool whose CIDR has host bits set */
   readonly hostBits: Uint8Array;
-  /** the last build this parse took pools from (CidrParses.last), and each pool's index there (-1: not there) */
-  readonly prior?: { readonly build: PriorBuild; readonly at: Int32Array };
+  /** the last build this parse took pools from (CidrParses.last): each pool's index there (-1: not there), and the reverse */
+  readonly prior?: Prior;
+  /** with a prior build, the indexes of each family's pools that are not in it, in input order */
+  readonly fresh?: Readonly<Record<Family, number[]>>;
+}
+
+/** Prior is the last build's match with this one: at[i] is pool i's index in the last build's input, inv[j] the reverse (-1: none). */
+interface Prior {
+  readonly build: PriorBuild;
+  readonly at: Int32Array;
+  readonly inv: Int32Array;
 }
 
 /**
@@ -329,29 +392,37 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
     byFamily[prefix.family].push(i);
     shared?.set(pool.cidr, { prefix, cidr, first: first4[i]!, end: end4[i]!, hostBitsSet: r.value.hostBitsSet });
   }
-  return ok({ prefixes, cidrs, byFamily, first4, end4, hostBits, ...(last ? { prior: last } : {}) });
+  if (!last) return ok({ prefixes, cidrs, byFamily, first4, end4, hostBits });
+  // the pools the last build did not have, per family
+  const fresh: Record<Family, number[]> = { 4: [], 6: [] };
+  for (let i = 0; i < pools.length; i++) if (last.at[i]! < 0) fresh[prefixes[i]!.family].push(i);
+  return ok({ prefixes, cidrs, byFamily, first4, end4, hostBits, prior: last, fresh });
 }
 
 /**
  * priorIndexes returns, for each pool, its index in the last build when it is the same object
- * with the same CIDR text (else -1), or undefined when there is no last build. It walks both
+ * with the same CIDR text (else -1), and the reverse, or undefined when there is no last build. It walks both
  * lists in step (the states' shared pools come in the same order), looking a few pools ahead
  * in the last build past removed ones: a pool it does not find is parsed as a new one.
  */
-function priorIndexes(pools: readonly NatPool[], build: PriorBuild | undefined): { build: PriorBuild; at: Int32Array } | undefined {
+function priorIndexes(pools: readonly NatPool[], build: PriorBuild | undefined): Prior | undefined {
   if (build === undefined) return undefined;
   const last = build.pools;
   const at = new Int32Array(pools.length).fill(-1);
+  const inv = new Int32Array(last.length).fill(-1);
   let j = 0;
   for (let i = 0; i < pools.length && j < last.length; i++) {
     const pool = pools[i]!;
     let k = j;
     while (k < last.length && k - j < LOOK_AHEAD && last[k] !== pool) k++;
     if (k >= last.length || last[k] !== pool) continue;
-    if (build.sources[k] === pool.cidr) at[i] = k;
+    if (build.sources[k] === pool.cidr) {
+      at[i] = k;
+      inv[k] = i;
+    }
     j = k + 1;
   }
-  return { build, at };
+  return { build, at, inv };
 }
 
 /** hostBitsWarning warns that a pool's CIDR has host bits set, and what Felix uses (cidr). */
@@ -363,7 +434,9 @@ function hostBitsWarning(pool: NatPool, cidr: string, warnings: string[]): void 
  * keptPools walks one family's pools sorted by prefix, then name, and keeps of identical CIDRs
  * only the pool whose name sorts lowest (conflictresolvingcacheproc.go), with the members of
  * the masq set (natOutgoing pools) and the pool set (inPoolSet), and warnings for identical
- * and overlapping CIDRs and pools smaller than their block size.
+ * and overlapping CIDRs and pools smaller than their block size. After a clean last build
+ * (PriorBuild.clean) whose order it carries over (carriedOrder), only the new pools are
+ * checked (keptFresh).
  */
 function keptPools(
   pools: readonly NatPool[],
@@ -372,7 +445,70 @@ function keptPools(
   inPoolSet: (pool: NatPool) => boolean,
   warnings: string[],
 ): FelixFamily {
+  const { prefixes, first4 } = parsed;
+  const carried = carriedOrder(pools, parsed, family);
+  if (carried && parsed.prior!.build.clean[family]) {
+    const fast = keptFresh(pools, parsed, family, carried.order, carried.freshAt, inPoolSet, warnings);
+    if (fast) return fast;
+  }
+  const order = carried ? carried.order : sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family]);
+  return keptWalk(pools, parsed, family, order, inPoolSet, warnings);
+}
+
+/**
+ * keptFresh is keptPools for a family whose last build kept every pool and warned of none,
+ * given its order (carriedOrder): when no new pool overlaps the pool before or after it in
+ * that order, no two pools overlap (sorted by first address, each ends before the next starts),
+ * so every pool is kept and the only warnings are the new pools' block sizes. Else undefined
+ * (keptWalk decides).
+ */
+function keptFresh(
+  pools: readonly NatPool[],
+  parsed: ParsedPools,
+  family: Family,
+  order: number[],
+  freshAt: readonly number[],
+  inPoolSet: (pool: NatPool) => boolean,
+  warnings: string[],
+): FelixFamily | undefined {
   const { prefixes, cidrs, first4, end4 } = parsed;
+  // a sorts before b: they overlap when a does not end before b starts (for IPv6: a contains b)
+  const overlap = (a: number, b: number): boolean => (family === 4 ? end4[a]! > first4[b]! : containsPrefix(prefixes[a]!, prefixes[b]!));
+  for (const k of freshAt) {
+    if ((k > 0 && overlap(order[k - 1]!, order[k]!)) || (k + 1 < order.length && overlap(order[k]!, order[k + 1]!))) return undefined;
+  }
+  const before = warnings.length;
+  for (const k of freshAt) blockSizeWarning(pools[order[k]!]!, prefixes[order[k]!]!, cidrs[order[k]!]!, family, warnings);
+  const masq: Prefix[] = [];
+  const poolSet: Prefix[] = [];
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const p = pools[i]!;
+    if (p.natOutgoing) masq.push(prefixes[i]!);
+    if (inPoolSet(p)) poolSet.push(prefixes[i]!);
+  }
+  return { kept: order, masq, poolSet, order, clean: warnings.length === before };
+}
+
+/** blockSizeWarning warns of an enabled pool smaller than its block size. */
+function blockSizeWarning(p: NatPool, prefix: Prefix, cidr: string, family: Family, warnings: string[]): void {
+  const blockSize = p.blockSize || defaultBlockSize(family);
+  if (!p.disabled && prefix.bits > blockSize) {
+    warnings.push(`IPPool(${p.name}) CIDR ${cidr} is smaller than its block size /${blockSize} (Calico refuses it on create; it still takes part in NAT)`);
+  }
+}
+
+/** keptWalk is keptPools over the family's pools in model order. */
+function keptWalk(
+  pools: readonly NatPool[],
+  parsed: ParsedPools,
+  family: Family,
+  order: number[],
+  inPoolSet: (pool: NatPool) => boolean,
+  warnings: string[],
+): FelixFamily {
+  const { prefixes, cidrs, first4, end4 } = parsed;
+  const before = warnings.length;
   const kept: number[] = [];
   const masq: Prefix[] = [];
   const poolSet: Prefix[] = [];
@@ -381,7 +517,7 @@ function keptPools(
   // containers: the indexes of the kept pools that contain the current one, outermost first.
   const containers: number[] = [];
   let prev = -1; // the index of the last pool kept
-  for (const i of sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family])) {
+  for (const i of order) {
     const p = pools[i]!;
     const same = prev >= 0 && (family === 4 ? first4[i] === first4[prev] && end4[i] === end4[prev] : equalPrefix(prefixes[prev]!, prefixes[i]!));
     if (same) {
@@ -396,19 +532,14 @@ function keptPools(
         `IPPool(${p.name}) CIDR ${cidrs[i]} overlaps with IPPool(${pools[outer]!.name}) CIDR ${cidrs[outer]} (Calico refuses this on create; both take part in NAT)`,
       );
     }
-    const blockSize = p.blockSize || defaultBlockSize(family);
-    if (!p.disabled && prefixes[i]!.bits > blockSize) {
-      warnings.push(
-        `IPPool(${p.name}) CIDR ${cidrs[i]} is smaller than its block size /${blockSize} (Calico refuses it on create; it still takes part in NAT)`,
-      );
-    }
+    blockSizeWarning(p, prefixes[i]!, cidrs[i]!, family, warnings);
     containers.push(i);
     kept.push(i);
     if (p.natOutgoing) masq.push(prefixes[i]!);
     if (inPoolSet(p)) poolSet.push(prefixes[i]!);
     prev = i;
   }
-  return { kept, masq, poolSet };
+  return { kept, masq, poolSet, order, clean: warnings.length === before };
 }
 
 /**
@@ -430,7 +561,16 @@ function poolsAsFelixSeesThem(
   };
   const { prefixes, cidrs, first4, end4, hostBits, prior } = parsed.value;
   const modelPools: (ModelPool | undefined)[] = new Array(pools.length);
-  if (parses) parses.last = { pools, sources: pools.map((p) => p.cidr), parsed: { prefixes, cidrs, byFamily: parsed.value.byFamily, first4, end4, hostBits }, modelPools };
+  if (parses) {
+    parses.last = {
+      pools,
+      sources: pools.map((p) => p.cidr),
+      parsed: { prefixes, cidrs, byFamily: parsed.value.byFamily, first4, end4, hostBits },
+      modelPools,
+      orders: { 4: families[4].order, 6: families[6].order },
+      clean: { 4: families[4].clean, 6: families[6].clean },
+    };
+  }
   // a pool's ModelPool: the last build's object for the same pool when it has one with the same inPoolSet, else a new one
   const modelPool = (i: number): ModelPool => {
     const j = prior ? prior.at[i]! : -1;
