@@ -129,9 +129,19 @@ function compileMatch(match: NatMatch, sets: ReadonlyMap<string, CompiledSet>): 
   }
 }
 
-/** samePrefixes reports whether a set's members are exactly the prefixes of the indexed pools, in order. */
+/**
+ * samePrefixes reports whether a set's members are exactly the prefixes of the indexed pools,
+ * in order: buildNatModel gives both the same Prefix objects, so identity answers most.
+ */
 function samePrefixes(members: readonly Prefix[], pools: readonly ModelPool[], ix: PoolIndex): boolean {
-  return members.length === ix.pools.length && members.every((m, i) => equalPrefix(m, pools[ix.pools[i]!]!.prefix));
+  if (members.length !== ix.pools.length) return false;
+  const ids = ix.pools;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    const p = pools[ids[i]!]!.prefix;
+    if (m !== p && !equalPrefix(m, p)) return false;
+  }
+  return true;
 }
 
 /** lookupIPv4 returns the most specific pool of ix holding the IPv4 address v (an index into the family's pools), or -1. */

@@ -85,34 +85,22 @@ export interface NatModelError {
 
 /**
  * BuildNatModelOptions selects the families to model (default both, as Felix with IPv6
- * enabled). parses: the CIDR parses to share with other builds of the same run (nat diff's
- * two states), remembered there by CIDR text instead of per pool object (PARSED4, for the
- * agent's builds from the same objects): remembering 20,000 objects cost a diff more than
- * parsing them, and the second state's pools are other objects with mostly the same CIDRs.
+ * enabled). parses: the last build of the same run (nat diff's before state), whose work a
+ * later build takes for the same pool objects (CidrParses).
  */
 export interface BuildNatModelOptions {
   readonly families?: readonly Family[];
   readonly parses?: CidrParses;
 }
 
-/** ParsedCidr is one CIDR text's parse: its prefix, canonical text, IPv4 bounds as numbers, and whether host bits were set. */
-interface ParsedCidr {
-  readonly prefix: Prefix;
-  readonly cidr: string;
-  readonly first: number;
-  readonly end: number;
-  readonly hostBitsSet: boolean;
-}
-
 /**
- * CidrParses remembers the CIDR texts buildNatModel parsed (BuildNatModelOptions.parses), and
- * the last build's parse and sorted order, so that a later build of the run from mostly the
- * same pool objects (nat diff's after state: PoolMemo hands both states the same NatPool for
- * an unchanged document) parses and sorts only the pools the last build did not have.
+ * CidrParses remembers the last build's parse, order and ModelPools (BuildNatModelOptions.parses),
+ * so that a later build of the run from mostly the same pool objects (nat diff's after state:
+ * PoolMemo hands both states the same NatPool for an unchanged document) parses, sorts and
+ * checks only the pools the last build did not have. Pools that are other objects are parsed
+ * again: a map of 10,000 CIDR texts cost the first build more than the few it saved the second.
  */
 export class CidrParses {
-  /** byText holds each parsed CIDR text's parse. */
-  readonly byText = new Map<string, ParsedCidr>();
   /** last is the last build's pools, parse and per-family order (PriorBuild). */
   last: PriorBuild | undefined;
 }
@@ -314,7 +302,6 @@ const PARSED4 = new WeakMap<NatPool, { readonly source: string; readonly prefix:
  * network (with a warning), or refuses the first that does not parse.
  */
 function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrParses | undefined): Result<ParsedPools, NatModelError> {
-  const shared = parses?.byText;
   const prefixes: Prefix[] = [];
   const cidrs: string[] = [];
   const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
@@ -337,20 +324,7 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
       if (hostBits[i]) hostBitsWarning(pool, p.cidrs[j]!, warnings);
       continue;
     }
-    const seen = shared?.get(pool.cidr);
-    if (seen !== undefined) {
-      prefixes.push(seen.prefix);
-      cidrs.push(seen.cidr);
-      first4[i] = seen.first;
-      end4[i] = seen.end;
-      byFamily[seen.prefix.family].push(i);
-      if (seen.hostBitsSet) {
-        hostBits[i] = 1;
-        hostBitsWarning(pool, seen.cidr, warnings);
-      }
-      continue;
-    }
-    const known = shared ? undefined : PARSED4.get(pool);
+    const known = parses ? undefined : PARSED4.get(pool);
     if (known !== undefined && known.source === pool.cidr) {
       prefixes.push(known.prefix);
       cidrs.push(pool.cidr);
@@ -369,8 +343,7 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
       first4[i] = first;
       end4[i] = first + POW2[32 - bits]!;
       byFamily[4].push(i);
-      if (shared) shared.set(pool.cidr, { prefix, cidr: pool.cidr, first, end: end4[i]!, hostBitsSet: false });
-      else PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
+      if (!parses) PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
       continue;
     }
     const r = parsePrefix(pool.cidr);
@@ -390,7 +363,6 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
       end4[i] = first4[i]! + POW2[32 - prefix.bits]!;
     }
     byFamily[prefix.family].push(i);
-    shared?.set(pool.cidr, { prefix, cidr, first: first4[i]!, end: end4[i]!, hostBitsSet: r.value.hostBitsSet });
   }
   if (!last) return ok({ prefixes, cidrs, byFamily, first4, end4, hostBits });
   // the pools the last build did not have, per family
