@@ -406,9 +406,9 @@ function hostBitsWarning(pool: NatPool, cidr: string, warnings: string[]): void 
  * keptPools walks one family's pools sorted by prefix, then name, and keeps of identical CIDRs
  * only the pool whose name sorts lowest (conflictresolvingcacheproc.go), with the members of
  * the masq set (natOutgoing pools) and the pool set (inPoolSet), and warnings for identical
- * and overlapping CIDRs and pools smaller than their block size. After a clean last build
- * (PriorBuild.clean) whose order it carries over (carriedOrder), only the new pools are
- * checked (keptFresh).
+ * and overlapping CIDRs and pools smaller than their block size. Pools that do not overlap
+ * (the usual case) take a shorter path (keptDisjoint); after a clean last build
+ * (PriorBuild.clean) whose order it carries over (carriedOrder), only the new pools are checked.
  */
 function keptPools(
   pools: readonly NatPool[],
@@ -419,43 +419,48 @@ function keptPools(
 ): FelixFamily {
   const { prefixes, first4 } = parsed;
   const carried = carriedOrder(pools, parsed, family);
-  if (carried && parsed.prior!.build.clean[family]) {
-    const fast = keptFresh(pools, parsed, family, carried.order, carried.freshAt, inPoolSet, warnings);
-    if (fast) return fast;
-  }
+  const clean = carried ? parsed.prior!.build.clean[family] : true;
   const order = carried ? carried.order : sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family]);
-  return keptWalk(pools, parsed, family, order, inPoolSet, warnings);
+  const fast = clean ? keptDisjoint(pools, parsed, family, order, carried ? carried.freshAt : null, inPoolSet, warnings) : undefined;
+  return fast ?? keptWalk(pools, parsed, family, order, inPoolSet, warnings);
 }
 
 /**
- * keptFresh is keptPools for a family whose last build kept every pool and warned of none,
- * given its order (carriedOrder): when no new pool overlaps the pool before or after it in
- * that order, no two pools overlap (sorted by first address, each ends before the next starts),
- * so every pool is kept and the only warnings are the new pools' block sizes. Else undefined
+ * keptDisjoint is keptPools for pools in model order that may not overlap: it checks the pairs
+ * next to the pools at positions `checkAt` (all pairs when null). When none overlaps and the
+ * rest are known not to (the last build kept them all and warned of none), no two pools overlap
+ * (sorted by first address, each ends before the next starts), so every pool is kept and the
+ * only warnings are block sizes (of the pools at checkAt, the others had none). Else undefined
  * (keptWalk decides).
  */
-function keptFresh(
+function keptDisjoint(
   pools: readonly NatPool[],
   parsed: ParsedPools,
   family: Family,
   order: number[],
-  freshAt: readonly number[],
+  checkAt: readonly number[] | null,
   inPoolSet: (pool: NatPool) => boolean,
   warnings: string[],
 ): FelixFamily | undefined {
   const { prefixes, cidrs, first4, end4 } = parsed;
+  const n = order.length;
   // a sorts before b: they overlap when a does not end before b starts (for IPv6: a contains b)
   const overlap = (a: number, b: number): boolean => (family === 4 ? end4[a]! > first4[b]! : containsPrefix(prefixes[a]!, prefixes[b]!));
-  for (const k of freshAt) {
-    if ((k > 0 && overlap(order[k - 1]!, order[k]!)) || (k + 1 < order.length && overlap(order[k]!, order[k + 1]!))) return undefined;
+  if (checkAt === null) {
+    for (let k = 1; k < n; k++) if (overlap(order[k - 1]!, order[k]!)) return undefined;
+  } else {
+    for (const k of checkAt) {
+      if ((k > 0 && overlap(order[k - 1]!, order[k]!)) || (k + 1 < n && overlap(order[k]!, order[k + 1]!))) return undefined;
+    }
   }
   const before = warnings.length;
-  for (const k of freshAt) blockSizeWarning(pools[order[k]!]!, prefixes[order[k]!]!, cidrs[order[k]!]!, family, warnings);
+  if (checkAt !== null) for (const k of checkAt) blockSizeWarning(pools[order[k]!]!, prefixes[order[k]!]!, cidrs[order[k]!]!, family, warnings);
   const masq: Prefix[] = [];
   const poolSet: Prefix[] = [];
-  for (let k = 0; k < order.length; k++) {
+  for (let k = 0; k < n; k++) {
     const i = order[k]!;
     const p = pools[i]!;
+    if (checkAt === null) blockSizeWarning(p, prefixes[i]!, cidrs[i]!, family, warnings);
     if (p.natOutgoing) masq.push(prefixes[i]!);
     if (inPoolSet(p)) poolSet.push(prefixes[i]!);
   }
