@@ -162,15 +162,20 @@ type MutableRule = { -readonly [K in keyof CompiledRule]: CompiledRule[K] };
 /** compileFamily compiles one family's model: pool indexes, sets, then rules with their jumps resolved. */
 export function compileFamily(model: FamilyNatModel, opts: CompileOptions): CompiledFamily {
   const pools = model.pools ?? [];
-  const index = (keep: (p: ModelPool) => boolean): PoolIndex => {
-    const ids: number[] = [];
-    for (let i = 0; i < pools.length; i++) if (keep(pools[i]!)) ids.push(i);
-    return poolIndex(pools, ids);
-  };
-  // Usually every pool is in the pool set (no LoadBalancer-only pools): then one table serves both.
-  const any = index(() => true);
-  const masq = pools.every((p) => p.natOutgoing) ? any : index((p) => p.natOutgoing);
-  const poolSet = pools.every((p) => p.inPoolSet) ? any : index((p) => p.inPoolSet);
+  // The three indexes in one pass. Usually every pool is in the pool set (no LoadBalancer-only
+  // pools): then one table serves both.
+  const all: number[] = [];
+  const nat: number[] = [];
+  const inSet: number[] = [];
+  for (let i = 0; i < pools.length; i++) {
+    const p = pools[i]!;
+    all.push(i);
+    if (p.natOutgoing) nat.push(i);
+    if (p.inPoolSet) inSet.push(i);
+  }
+  const any = poolIndex(pools, all);
+  const masq = nat.length === all.length ? any : poolIndex(pools, nat);
+  const poolSet = inSet.length === all.length ? any : poolIndex(pools, inSet);
   const sets = new Map<string, CompiledSet>();
   for (const s of model.sets) {
     const ix = s.role === 'masq' ? masq : s.role === 'pools' ? poolSet : null;
