@@ -270,6 +270,8 @@ function carriedOrder(pools: readonly NatPool[], parsed: ParsedPools, family: Fa
 interface ParsedPools {
   readonly prefixes: readonly Prefix[];
   readonly cidrs: readonly string[];
+  /** each pool's CIDR text as parsed (PriorBuild.sources) */
+  readonly sources: readonly string[];
   /** the indexes of each family's pools, in input order */
   readonly byFamily: Readonly<Record<Family, number[]>>;
   /** IPv4 pools' first addresses and the addresses right after them */
@@ -304,6 +306,7 @@ const PARSED4 = new WeakMap<NatPool, { readonly source: string; readonly prefix:
 function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrParses | undefined): Result<ParsedPools, NatModelError> {
   const prefixes: Prefix[] = [];
   const cidrs: string[] = [];
+  const sources: string[] = [];
   const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
   const first4 = new Float64Array(pools.length);
   const end4 = new Float64Array(pools.length);
@@ -311,6 +314,7 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
   const last = priorIndexes(pools, parses?.last);
   for (let i = 0; i < pools.length; i++) {
     const pool = pools[i]!;
+    sources.push(pool.cidr);
     const j = last ? last.at[i]! : -1;
     if (j >= 0) {
       // the same pool object as in the last build, with the same CIDR text: its parse
@@ -364,11 +368,11 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
     }
     byFamily[prefix.family].push(i);
   }
-  if (!last) return ok({ prefixes, cidrs, byFamily, first4, end4, hostBits });
+  if (!last) return ok({ prefixes, cidrs, sources, byFamily, first4, end4, hostBits });
   // the pools the last build did not have, per family
   const fresh: Record<Family, number[]> = { 4: [], 6: [] };
   for (let i = 0; i < pools.length; i++) if (last.at[i]! < 0) fresh[prefixes[i]!.family].push(i);
-  return ok({ prefixes, cidrs, byFamily, first4, end4, hostBits, prior: last, fresh });
+  return ok({ prefixes, cidrs, sources, byFamily, first4, end4, hostBits, prior: last, fresh });
 }
 
 /**
@@ -457,12 +461,16 @@ function keptDisjoint(
   if (checkAt !== null) for (const k of checkAt) blockSizeWarning(pools[order[k]!]!, prefixes[order[k]!]!, cidrs[order[k]!]!, family, warnings);
   const masq: Prefix[] = [];
   const poolSet: Prefix[] = [];
+  // The loop runs once per pool, mostly before V8 optimizes it: the usual answers are tested inline, without a call.
+  const all = checkAt === null;
+  const blockSize = defaultBlockSize(family);
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
     const p = pools[i]!;
-    if (checkAt === null) blockSizeWarning(p, prefixes[i]!, cidrs[i]!, family, warnings);
-    if (p.natOutgoing) masq.push(prefixes[i]!);
-    if (inPoolSet(p)) poolSet.push(prefixes[i]!);
+    const prefix = prefixes[i]!;
+    if (all && !p.disabled && prefix.bits > (p.blockSize || blockSize)) blockSizeWarning(p, prefix, cidrs[i]!, family, warnings);
+    if (p.natOutgoing) masq.push(prefix);
+    if (p.allowedUses === undefined || inPoolSet(p)) poolSet.push(prefix);
   }
   return { kept: order, masq, poolSet, order, clean: warnings.length === before };
 }
@@ -541,8 +549,8 @@ function poolsAsFelixSeesThem(
   if (parses) {
     parses.last = {
       pools,
-      sources: pools.map((p) => p.cidr),
-      parsed: { prefixes, cidrs, byFamily: parsed.value.byFamily, first4, end4, hostBits },
+      sources: parsed.value.sources,
+      parsed: { prefixes, cidrs, sources: parsed.value.sources, byFamily: parsed.value.byFamily, first4, end4, hostBits },
       modelPools,
       orders: { 4: families[4].order, 6: families[6].order },
       clean: { 4: families[4].clean, 6: families[6].clean },
