@@ -1,4 +1,4 @@
-import { formatAddr, parseAddr, parseIPv4Value, type Family } from '../net/addr.js';
+import { formatAddr, ipv6WordsToValue, parseAddr, parseIPv4Value, type Family } from '../net/addr.js';
 import { defaultBlockSize } from '../ippool/defaults.js';
 import type {
   FamilyNatModel,
@@ -12,7 +12,7 @@ import type {
   NatSetModel,
   NatSettings,
 } from './model.js';
-import { canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
+import { canonicalIPv6Bits, canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
 import { err, ok, type Result } from '../result.js';
 
 // Names from felix/rules/rule_defs.go and felix/ipsets/ipset_defs.go (spec/nat.md §3.1, §4.1).
@@ -299,6 +299,9 @@ interface Prior {
  */
 const PARSED4 = new WeakMap<NatPool, { readonly source: string; readonly prefix: Prefix; readonly first: number; readonly end: number }>();
 
+/** WORDS6 receives an IPv6 address's words (canonicalIPv6Bits). */
+const WORDS6 = new Uint32Array(4);
+
 /**
  * parsePools parses the pools' CIDRs, masking host bits as IPPoolV3ToV1 keys a pool by its
  * network (with a warning), or refuses the first that does not parse.
@@ -348,6 +351,13 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
       end4[i] = first + POW2[32 - bits]!;
       byFamily[4].push(i);
       if (!parses) PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
+      continue;
+    }
+    const bits6 = canonicalIPv6Bits(pool.cidr, WORDS6);
+    if (bits6 >= 0) {
+      prefixes.push({ family: 6, value: ipv6WordsToValue(WORDS6), bits: bits6 });
+      cidrs.push(pool.cidr);
+      byFamily[6].push(i);
       continue;
     }
     const r = parsePrefix(pool.cidr);
