@@ -164,8 +164,8 @@ interface FelixFamily {
  */
 interface FelixPools {
   readonly families: Readonly<Record<Family, FelixFamily>>;
-  /** modelPool makes (or takes from the last build) the ModelPool of the input pool at an index */
-  readonly modelPool: (i: number) => ModelPool;
+  /** modelPools makes (or takes from the last build) the ModelPools of the input pools at the indexes */
+  readonly modelPools: (kept: readonly number[]) => ModelPool[];
 }
 
 // IPv4 sort keys: first address (high word), then prefix length and pool index (low word:
@@ -566,24 +566,35 @@ function poolsAsFelixSeesThem(
       clean: { 4: families[4].clean, 6: families[6].clean },
     };
   }
-  // a pool's ModelPool: the last build's object for the same pool when it has one with the same inPoolSet, else a new one
-  const modelPool = (i: number): ModelPool => {
-    const j = prior ? prior.at[i]! : -1;
-    const last = j >= 0 ? prior!.build.modelPools[j] : undefined;
-    if (last !== undefined && last.inPoolSet === inPoolSet(pools[i]!)) return (modelPools[i] = last);
-    const pool = pools[i]!;
-    return (modelPools[i] = {
-      name: pool.name,
-      cidr: cidrs[i]!,
-      natOutgoing: pool.natOutgoing,
-      disabled: pool.disabled,
-      allowedUses: pool.allowedUses,
-      blockSize: pool.blockSize,
-      prefix: prefixes[i]!,
-      inPoolSet: inPoolSet(pool),
-    });
+  // each pool's ModelPool: the last build's object for the same pool when it has one with the same inPoolSet, else a new one
+  const made = (kept: readonly number[]): ModelPool[] => {
+    const out: ModelPool[] = [];
+    const lastPools = prior?.build.modelPools;
+    for (let k = 0; k < kept.length; k++) {
+      const i = kept[k]!;
+      const pool = pools[i]!;
+      const inSet = pool.allowedUses === undefined || inPoolSet(pool);
+      const j = prior ? prior.at[i]! : -1;
+      const last = j >= 0 ? lastPools![j] : undefined;
+      const m: ModelPool =
+        last !== undefined && last.inPoolSet === inSet
+          ? last
+          : {
+              name: pool.name,
+              cidr: cidrs[i]!,
+              natOutgoing: pool.natOutgoing,
+              disabled: pool.disabled,
+              allowedUses: pool.allowedUses,
+              blockSize: pool.blockSize,
+              prefix: prefixes[i]!,
+              inPoolSet: inSet,
+            };
+      modelPools[i] = m;
+      out.push(m);
+    }
+    return out;
   };
-  return ok({ families, modelPool });
+  return ok({ families, modelPools: made });
 }
 
 function setModel(role: NatSetModel['role'], family: Family, id: string, members: readonly Prefix[]): NatSetModel {
@@ -670,7 +681,7 @@ export function buildNatModel(
   const inPoolSet = (pool: NatPool): boolean => settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool);
   const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings, opts.parses);
   if (!felix.ok) return felix;
-  const { modelPool } = felix.value;
+  const { modelPools: poolsAt } = felix.value;
 
   const families: FamilyNatModel[] = [];
   for (const family of opts.families ?? ([4, 6] as const)) {
@@ -706,7 +717,7 @@ export function buildNatModel(
       kernelAppends: [{ chain: CHAIN_POSTROUTING, rules: [jump(CHAIN_CALI_POSTROUTING)] }],
       active,
       get pools(): readonly ModelPool[] {
-        return (modelPools ??= kept.map(modelPool));
+        return (modelPools ??= poolsAt(kept));
       },
     });
   }
