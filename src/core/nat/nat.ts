@@ -220,6 +220,8 @@ function prefixOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], fir
 function sortedOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, family: Family, order: number[]): number[] {
   const cmp = prefixOrder(pools, prefixes, first4, family);
   for (let k = 1; k < order.length; k++) {
+    // IPv4 pools in order of first address, the usual input, are checked inline
+    if (family === 4 && first4[order[k - 1]!]! < first4[order[k]!]!) continue;
     if (cmp(order[k - 1]!, order[k]!) <= 0) continue;
     return family === 4 && pools.length < INDEX_BITS ? sortedOrder4(pools, prefixes, first4, order) : order.sort(cmp);
   }
@@ -272,6 +274,8 @@ interface ParsedPools {
   readonly cidrs: readonly string[];
   /** each pool's CIDR text as parsed (PriorBuild.sources) */
   readonly sources: readonly string[];
+  /** each pool's family */
+  readonly families: Uint8Array;
   /** the indexes of each family's pools, in input order */
   readonly byFamily: Readonly<Record<Family, number[]>>;
   /** IPv4 pools' first addresses and the addresses right after them */
@@ -307,37 +311,45 @@ const WORDS6 = new Uint32Array(4);
  * network (with a warning), or refuses the first that does not parse.
  */
 function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrParses | undefined): Result<ParsedPools, NatModelError> {
+  const n = pools.length;
   const prefixes: Prefix[] = [];
   const cidrs: string[] = [];
   const sources: string[] = [];
-  const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
-  const first4 = new Float64Array(pools.length);
-  const end4 = new Float64Array(pools.length);
-  const hostBits = new Uint8Array(pools.length);
+  const families = new Uint8Array(n);
+  const first4 = new Float64Array(n);
+  const end4 = new Float64Array(n);
+  const hostBits = new Uint8Array(n);
   const last = priorIndexes(pools, parses?.last);
-  for (let i = 0; i < pools.length; i++) {
-    const pool = pools[i]!;
-    sources.push(pool.cidr);
+  const lp = last?.build.parsed;
+  const lastHostBits = lp !== undefined && lp.hostBits.indexOf(1) >= 0;
+  for (let i = 0; i < n; ) {
     const j = last ? last.at[i]! : -1;
     if (j >= 0) {
-      // the same pool object as in the last build, with the same CIDR text: its parse
-      const p = last!.build.parsed;
-      prefixes.push(p.prefixes[j]!);
-      cidrs.push(p.cidrs[j]!);
-      first4[i] = p.first4[j]!;
-      end4[i] = p.end4[j]!;
-      hostBits[i] = p.hostBits[j]!;
-      byFamily[p.prefixes[j]!.family].push(i);
-      if (hostBits[i]) hostBitsWarning(pool, p.cidrs[j]!, warnings);
+      // a run of pools the last build had, in the same order, with the same CIDR texts: their parse, copied in bulk
+      let e = i + 1;
+      while (e < n && last!.at[e] === j + (e - i)) e++;
+      const je = j + (e - i);
+      pushRange(prefixes, lp!.prefixes, j, je);
+      pushRange(cidrs, lp!.cidrs, j, je);
+      pushRange(sources, lp!.sources, j, je);
+      families.set(lp!.families.subarray(j, je), i);
+      first4.set(lp!.first4.subarray(j, je), i);
+      end4.set(lp!.end4.subarray(j, je), i);
+      hostBits.set(lp!.hostBits.subarray(j, je), i);
+      if (lastHostBits) for (let k = i; k < e; k++) if (hostBits[k]) hostBitsWarning(pools[k]!, cidrs[k]!, warnings);
+      i = e;
       continue;
     }
+    const pool = pools[i]!;
+    sources.push(pool.cidr);
     const known = parses ? undefined : PARSED4.get(pool);
     if (known !== undefined && known.source === pool.cidr) {
       prefixes.push(known.prefix);
       cidrs.push(pool.cidr);
+      families[i] = 4;
       first4[i] = known.first;
       end4[i] = known.end;
-      byFamily[4].push(i);
+      i++;
       continue;
     }
     const key = canonicalIPv4Key(pool.cidr);
@@ -347,17 +359,19 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
       const prefix: Prefix = { family: 4, value: BigInt(first), bits };
       prefixes.push(prefix);
       cidrs.push(pool.cidr);
+      families[i] = 4;
       first4[i] = first;
       end4[i] = first + POW2[32 - bits]!;
-      byFamily[4].push(i);
       if (!parses) PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
+      i++;
       continue;
     }
     const bits6 = canonicalIPv6Bits(pool.cidr, WORDS6);
     if (bits6 >= 0) {
       prefixes.push({ family: 6, value: ipv6WordsToValue(WORDS6), bits: bits6 });
       cidrs.push(pool.cidr);
-      byFamily[6].push(i);
+      families[i] = 6;
+      i++;
       continue;
     }
     const r = parsePrefix(pool.cidr);
@@ -372,17 +386,28 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
     }
     prefixes.push(prefix);
     cidrs.push(cidr);
+    families[i] = prefix.family;
     if (prefix.family === 4) {
       first4[i] = Number(prefix.value);
       end4[i] = first4[i]! + POW2[32 - prefix.bits]!;
     }
-    byFamily[prefix.family].push(i);
+    i++;
   }
-  if (!last) return ok({ prefixes, cidrs, sources, byFamily, first4, end4, hostBits });
+  const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
+  for (let i = 0; i < n; i++) byFamily[families[i] as Family].push(i);
+  if (!last) return ok({ prefixes, cidrs, sources, families, byFamily, first4, end4, hostBits });
   // the pools the last build did not have, per family
   const fresh: Record<Family, number[]> = { 4: [], 6: [] };
-  for (let i = 0; i < pools.length; i++) if (last.at[i]! < 0) fresh[prefixes[i]!.family].push(i);
-  return ok({ prefixes, cidrs, sources, byFamily, first4, end4, hostBits, prior: last, fresh });
+  for (let i = 0; i < n; i++) if (last.at[i]! < 0) fresh[families[i] as Family].push(i);
+  return ok({ prefixes, cidrs, sources, families, byFamily, first4, end4, hostBits, prior: last, fresh });
+}
+
+/** PUSH_CHUNK bounds the arguments of one push (pushRange). */
+const PUSH_CHUNK = 8192;
+
+/** pushRange appends from[a..b) to `to`, natively (a slice's elements as a push's arguments, in chunks). */
+function pushRange<T>(to: T[], from: readonly T[], a: number, b: number): void {
+  for (let k = a; k < b; k += PUSH_CHUNK) to.push(...from.slice(k, Math.min(b, k + PUSH_CHUNK)));
 }
 
 /**
@@ -560,7 +585,7 @@ function poolsAsFelixSeesThem(
     parses.last = {
       pools,
       sources: parsed.value.sources,
-      parsed: { prefixes, cidrs, sources: parsed.value.sources, byFamily: parsed.value.byFamily, first4, end4, hostBits },
+      parsed: { prefixes, cidrs, sources: parsed.value.sources, families: parsed.value.families, byFamily: parsed.value.byFamily, first4, end4, hostBits },
       modelPools,
       orders: { 4: families[4].order, 6: families[6].order },
       clean: { 4: families[4].clean, 6: families[6].clean },
