@@ -325,13 +325,16 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
   for (let i = 0; i < n; ) {
     const j = last ? last.at[i]! : -1;
     if (j >= 0) {
-      // a run of pools the last build had, in the same order, with the same CIDR texts: their parse, copied in bulk
+      // a run of pools the last build had, in the same order, with the same CIDR texts: their parse, copied (numbers in bulk)
       let e = i + 1;
       while (e < n && last!.at[e] === j + (e - i)) e++;
       const je = j + (e - i);
-      pushRange(prefixes, lp!.prefixes, j, je);
-      pushRange(cidrs, lp!.cidrs, j, je);
-      pushRange(sources, lp!.sources, j, je);
+      const { prefixes: lastPrefixes, cidrs: lastCidrs, sources: lastSources } = lp!;
+      for (let k = j; k < je; k++) {
+        prefixes.push(lastPrefixes[k]!);
+        cidrs.push(lastCidrs[k]!);
+        sources.push(lastSources[k]!);
+      }
       families.set(lp!.families.subarray(j, je), i);
       first4.set(lp!.first4.subarray(j, je), i);
       end4.set(lp!.end4.subarray(j, je), i);
@@ -400,14 +403,6 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
   const fresh: Record<Family, number[]> = { 4: [], 6: [] };
   for (let i = 0; i < n; i++) if (last.at[i]! < 0) fresh[families[i] as Family].push(i);
   return ok({ prefixes, cidrs, sources, families, byFamily, first4, end4, hostBits, prior: last, fresh });
-}
-
-/** PUSH_CHUNK bounds the arguments of one push (pushRange). */
-const PUSH_CHUNK = 8192;
-
-/** pushRange appends from[a..b) to `to`, natively (a slice's elements as a push's arguments, in chunks). */
-function pushRange<T>(to: T[], from: readonly T[], a: number, b: number): void {
-  for (let k = a; k < b; k += PUSH_CHUNK) to.push(...from.slice(k, Math.min(b, k + PUSH_CHUNK)));
 }
 
 /**
