@@ -220,8 +220,8 @@ function prefixOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], fir
 function sortedOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, family: Family, order: number[]): number[] {
   const cmp = prefixOrder(pools, prefixes, first4, family);
   for (let k = 1; k < order.length; k++) {
-    // IPv4 pools in order of first address, the usual input, are checked inline
-    if (family === 4 && first4[order[k - 1]!]! < first4[order[k]!]!) continue;
+    // pools in order of first address, the usual input, are checked inline
+    if (family === 4 ? first4[order[k - 1]!]! < first4[order[k]!]! : prefixes[order[k - 1]!]!.value < prefixes[order[k]!]!.value) continue;
     if (cmp(order[k - 1]!, order[k]!) <= 0) continue;
     return family === 4 && pools.length < INDEX_BITS ? sortedOrder4(pools, prefixes, first4, order) : order.sort(cmp);
   }
