@@ -1,6 +1,6 @@
 import type { Addr, AddrValue, Family } from '../net/addr.js';
 import { isPrefixUnion, joinedRanges, RangeBuilder, rangesMeet, type RangeList } from '../net/range-list.js';
-import { classifierOf } from './class-sweep.js';
+import { alignedSweeps, classifierOf } from './class-sweep.js';
 import { boundaryPoints, classFeatures, END, type ClassFeatures } from './classes.js';
 import type { CompiledFamily, CompiledRule } from './compile.js';
 import type { CompiledNat } from './compiled-nat.js';
@@ -180,13 +180,19 @@ interface JointSweep {
  * (class-sweep.ts). On the way it collects the addresses that either model's pool set holds
  * (a pool-set pool is reported for them as dst): what "outside the IP pools" leaves out.
  */
-function jointClasses(family: Family, a: Side, b: Side, lookups: boolean): JointSweep {
+function jointClasses(family: Family, a: Side, b: Side, opts: DiffNatOptions): JointSweep {
+  const lookups = opts.lookups === true;
+  // the models' shared pools answer alike outside `changed`: the after sweep is asked only inside
+  const aligned = a.family && b.family && !lookups && opts.aligned !== false ? alignedSweeps(a.family, a.features, b.family, b.features) : null;
   const points = boundaryPoints(
     family,
-    [a, b].filter((s) => s.family !== undefined).map((s) => ({ pools: s.pools, lists: s.features.lists })),
+    aligned ? aligned.bounds : [a, b].filter((s) => s.family !== undefined).map((s) => ({ pools: s.pools, lists: s.features.lists })),
   );
-  const ca = a.family ? classifierOf(a.family, a.features, lookups) : null;
-  const cb = b.family ? classifierOf(b.family, b.features, lookups) : null;
+  const ca = aligned ? aligned.a : a.family ? classifierOf(a.family, a.features, lookups) : null;
+  const cb = aligned ? aligned.b : b.family ? classifierOf(b.family, b.features, lookups) : null;
+  const aToB = aligned?.aToB;
+  const changed = aligned?.changed ?? [];
+  let u = 0;
   const at = new Int32Array(8);
   const src: JointClasses = new Map();
   const dst: JointClasses = new Map();
@@ -214,7 +220,17 @@ function jointClasses(family: Family, a: Side, b: Side, lookups: boolean): Joint
     const first = points[k]!;
     if (ca) ca.at(first, at, 0);
     else at.set(NO_CLASS, 0);
-    if (cb) cb.at(first, at, 4);
+    if (aToB) {
+      while (u < changed.length && changed[u + 1]! <= first) u += 2;
+      if (u < changed.length && changed[u]! <= first) cb!.at(first, at, 4);
+      else {
+        // no pool of only one model here: the same pools, the same bits
+        at[4] = at[0]! >= 0 ? aToB[at[0]!]! : -1;
+        at[5] = at[1]! >= 0 ? aToB[at[1]!]! : -1;
+        at[6] = at[2]!;
+        at[7] = at[3]!;
+      }
+    } else if (cb) cb.at(first, at, 4);
     else at.set(NO_CLASS, 4);
     let same = runFirst !== null;
     for (let i = 0; same && i < 8; i++) same = at[i] === run[i];
@@ -376,10 +392,14 @@ export function diffNat(before: CompiledNat, after: CompiledNat): NatDiffRegion[
 
 /**
  * DiffNatOptions: lookups classifies addresses by classAt's lookups instead of the sweep (the
- * reference the sweep is tested against; slower: it builds the pool tables).
+ * reference the sweep is tested against; slower: it builds the pool tables); aligned: false
+ * sweeps both models everywhere instead of asking the after model only where the models'
+ * pools differ (alignedSweeps; the general sweep is the reference the aligned one is tested
+ * against).
  */
 export interface DiffNatOptions {
   readonly lookups?: boolean;
+  readonly aligned?: boolean;
 }
 
 /**
@@ -394,7 +414,7 @@ export function diffNatReport(before: CompiledNat, after: CompiledNat, opts: Dif
   for (const family of [4, 6] as const) {
     const a = sideOf(before, family);
     const b = sideOf(after, family);
-    const { src, dst, poolSet } = jointClasses(family, a, b, opts.lookups === true);
+    const { src, dst, poolSet } = jointClasses(family, a, b, opts);
     poolSets[family] = poolSet;
     const sides = new SideMaker(family, a, b);
     const first = (m: Map<number, Group>): Group => m.values().next().value!;

@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { alignedSweeps } from '../../../src/core/nat/class-sweep.js';
+import { classFeatures } from '../../../src/core/nat/classes.js';
 import { buildNatModel, CidrParses, compileNatModel, diffNatReport, type CompiledNat, type Family, type NatPool, type NatSettings } from '../../../src/core/index.js';
 import { rangesOf } from '../../../src/core/net/range-list.js';
 import { fcRuns } from '../../support/fc-runs.js';
 import { arbWorld } from './nat-oracle.js';
 
-// covers: src/core/nat/class-sweep.ts, src/core/nat/diff.ts (diffNatReport: the sweep against classAt's lookups)
+// covers: src/core/nat/class-sweep.ts, src/core/nat/diff.ts (diffNatReport: the sweep against classAt's lookups, the aligned sweep against the general one)
 
 /**
  * compiledPair compiles both states' models for both families, or for IPv4 only when the
@@ -79,12 +81,53 @@ describe('diffNatReport: the sweep gives exactly what classAt lookups give', () 
           const [a, b] = compiledPair(before, s.settings, after, settings2, empty % 2 === 0);
           const fast = diffNatReport(a, b);
           const full = diffNatReport(a, b, { lookups: true });
+          const general = diffNatReport(a, b, { aligned: false });
           expect(fast.regions).toEqual(full.regions);
-          for (const family of [4, 6] as const) expect(fast.poolSets[family]).toEqual(poolSetOf(a, b, family));
+          expect(general.regions).toEqual(full.regions);
+          for (const family of [4, 6] as const) {
+            expect(fast.poolSets[family]).toEqual(poolSetOf(a, b, family));
+            expect(general.poolSets[family]).toEqual(fast.poolSets[family]);
+          }
         },
       ),
       { numRuns: fcRuns(300) },
     );
+  });
+
+  it('the after model is swept only where its pools differ when it shares the before model\'s pools, with the same regions', () => {
+    // 40 IPv4 pools (every third natOutgoing, every fifth LoadBalancer-only) and 10 IPv6; the after state flips one, removes one, moves one and adds one
+    const before: NatPool[] = [];
+    for (let i = 0; i < 40; i++) {
+      before.push({ name: `p${i}`, cidr: `10.0.${i}.0/24`, natOutgoing: i % 3 === 0, disabled: false, ...(i % 5 === 0 ? { allowedUses: ['LoadBalancer'] } : {}) });
+    }
+    for (let i = 0; i < 10; i++) before.push({ name: `q${i}`, cidr: `fd00:${i}::/64`, natOutgoing: i % 2 === 0, disabled: false });
+    const after = before.filter((p) => p.name !== 'p7');
+    after[3] = { ...after[3]!, natOutgoing: !after[3]!.natOutgoing };
+    after[20] = { ...after[20]!, cidr: '10.1.0.0/16' };
+    after.push({ name: 'new', cidr: '10.0.10.128/25', natOutgoing: true, disabled: false });
+    const settings: NatSettings = { poolSetName: 'network-ip-pools', natOutgoingExclusions: 'IPPoolsAndHostIPs', hostIPs: ['10.0.5.7', '192.0.2.1'], randomFully: true };
+    const [a, b] = compiledPair(before, settings, after, settings, true);
+    const fa = a.compiledFamily(4)!;
+    const fb = b.compiledFamily(4)!;
+    const aligned = alignedSweeps(fa, classFeatures(fa)!, fb, classFeatures(fb)!);
+    expect(aligned).not.toBeNull();
+    // every pool but p3, p7, p21 (moved) is the same object in both, and found
+    expect([...aligned!.aToB].filter((j) => j >= 0)).toHaveLength(37);
+    for (let i = 0; i < fa.pools.length; i++) {
+      const j = aligned!.aToB[i]!;
+      if (j >= 0) expect(fb.pools[j]).toBe(fa.pools[i]);
+    }
+    // the addresses of p3, p7 and p21 (10.0.3/24, 10.0.7/24, 10.0.21/24), the new /25 inside p10's, and 10.1/16
+    const v = (a: string): number => a.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+    expect(aligned!.changed).toEqual([v('10.0.3.0'), v('10.0.4.0'), v('10.0.7.0'), v('10.0.8.0'), v('10.0.10.128'), v('10.0.11.0'), v('10.0.21.0'), v('10.0.22.0'), v('10.1.0.0'), v('10.2.0.0')]);
+    const general = diffNatReport(a, b, { aligned: false });
+    expect(diffNatReport(a, b).regions).toEqual(general.regions);
+    expect(general.regions.length).toBeGreaterThan(0);
+    // other features (the host set differs): no alignment, the general sweep
+    const [c, d] = compiledPair(before, settings, after, { ...settings, hostIPs: ['10.0.5.8'] }, true);
+    const fc4 = c.compiledFamily(4)!;
+    const fd4 = d.compiledFamily(4)!;
+    expect(alignedSweeps(fc4, classFeatures(fc4)!, fd4, classFeatures(fd4)!)).toBeNull();
   });
 
   it('models the sweep cannot walk (pools out of order, as a host model may hold them) take the lookups', () => {
