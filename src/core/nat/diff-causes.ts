@@ -91,11 +91,25 @@ function touchesHosts(x: NatVerdict, y: NatVerdict): boolean {
 }
 
 /**
+ * PoolCauses remembers, for one diff, each pool's cause by name (null: no change), so the
+ * regions that share a changed pool (a big diff's ~3,000 mentions of ~100 pools) make it once.
+ */
+export type PoolCauses = Map<string, DiffCause | null>;
+
+/**
  * regionCauses explains a region: the pools that differ on its src or dst side (NatDiffSide's
  * changed pools, by name in each state), then the Felix settings that differ where the
  * verdicts differ (SNAT target, ports, interface filter, host exclusions, pool-set name).
+ * With `known`, each pool's cause is taken from there or made and kept there (the same object
+ * for every region that names the pool).
  */
-export function regionCauses(r: NatDiffRegion, before: PoolsByName, after: PoolsByName, settings: { readonly before: NatSettings; readonly after: NatSettings }): DiffCause[] {
+export function regionCauses(
+  r: NatDiffRegion,
+  before: PoolsByName,
+  after: PoolsByName,
+  settings: { readonly before: NatSettings; readonly after: NatSettings },
+  known?: PoolCauses,
+): DiffCause[] {
   const out: DiffCause[] = [];
   const seen = new Set<string>();
   for (const side of [r.src, r.dst]) {
@@ -103,7 +117,11 @@ export function regionCauses(r: NatDiffRegion, before: PoolsByName, after: Pools
       for (const p of [change.before, change.after]) {
         if (!p || seen.has(p.name)) continue;
         seen.add(p.name);
-        const c = poolChange(p.name, before, after);
+        let c = known?.get(p.name);
+        if (c === undefined) {
+          c = poolChange(p.name, before, after);
+          known?.set(p.name, c);
+        }
         if (c) out.push(c);
       }
     }
