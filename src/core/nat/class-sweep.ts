@@ -81,7 +81,8 @@ class ClassSweep implements Classifier {
     this.#end = bounds.end;
     const flags = (ix: PoolIndex): Uint8Array => {
       const out = new Uint8Array(n);
-      for (const i of ix.pools) out[i] = 1;
+      const ids = ix.pools;
+      for (let i = 0; i < ids.length; i++) out[ids[i]!] = 1;
       return out;
     };
     this.#inMasq = flags(f.masq);

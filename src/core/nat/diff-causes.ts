@@ -25,7 +25,10 @@ export function poolsByName(pools: readonly ModelPool[], only?: ReadonlySet<stri
   if (!only) return new Map(pools.map((p) => [p.name, p]));
   const out = new Map<string, ModelPool>();
   if (only.size === 0) return out;
-  for (const p of pools) if (only.has(p.name)) out.set(p.name, p);
+  for (let i = 0; i < pools.length; i++) {
+    const p = pools[i]!;
+    if (only.has(p.name)) out.set(p.name, p);
+  }
   return out;
 }
 

@@ -113,7 +113,9 @@ function sideOf(nat: CompiledNat, family: Family): Side {
 
 /** samePool reports whether two models report the same pool for an address (the same name, CIDR and NAT role), or none in both. */
 function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
+  // the after model mostly holds the before model's very pools
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
   return a.name === b.name && a.cidr === b.cidr && a.natOutgoing === b.natOutgoing && a.inPoolSet === b.inPoolSet;
 }
 
@@ -163,6 +165,47 @@ function addTo(classes: JointClasses, key: number, split: number, first: AddrVal
 }
 
 
+/**
+ * JointGroups are the groups of both sides of a joint sweep (jointClasses), filled a run of
+ * intervals at a time, and the addresses of either model's pool-set pools.
+ */
+class JointGroups {
+  readonly src: JointClasses = new Map();
+  readonly dst: JointClasses = new Map();
+  readonly poolSet: RangeBuilder;
+  /** width makes a changed pair's key: the two pool indexes (-1 for none) as one number. */
+  readonly #width: number;
+  readonly #srcShift: number;
+  readonly #dstShift: number;
+
+  constructor(
+    family: Family,
+    private readonly a: Side,
+    private readonly b: Side,
+  ) {
+    this.poolSet = new RangeBuilder(family);
+    this.#width = b.pools.length + 1;
+    this.#srcShift = a.features.src.length;
+    this.#dstShift = a.features.dst.length;
+  }
+
+  /** add files the interval [first, last], whose answers in both models are r[0..3] and r[4..7] (Classifier's). */
+  add(first: AddrValue, last: AddrValue, r: Int32Array): void {
+    const sa = r[0]!;
+    const da = r[1]!;
+    const sb = r[4]!;
+    const db = r[5]!;
+    const pa = this.a.pools;
+    const pb = this.b.pools;
+    const w = this.#width;
+    const srcSplit = samePool(pa[sa], pb[sb]) ? SAME : (sa + 1) * w + sb + 1;
+    const dstSplit = samePool(pa[da], pb[db]) ? SAME : (da + 1) * w + db + 1;
+    addTo(this.src, r[2]! | (r[6]! << this.#srcShift), srcSplit, first, last, sa, sb);
+    addTo(this.dst, r[3]! | (r[7]! << this.#dstShift), dstSplit, first, last, da, db);
+    if (da >= 0 || db >= 0) this.poolSet.add(first, last);
+  }
+}
+
 /** NO_CLASS is the class of every address in a family a model lacks: no pool, no set. */
 const NO_CLASS: readonly number[] = [-1, -1, 0, 0];
 
@@ -194,28 +237,11 @@ function jointClasses(family: Family, a: Side, b: Side, opts: DiffNatOptions): J
   const changed = aligned?.changed ?? [];
   let u = 0;
   const at = new Int32Array(8);
-  const src: JointClasses = new Map();
-  const dst: JointClasses = new Map();
-  const poolSet = new RangeBuilder(family);
-  const srcShift = a.features.src.length;
-  const dstShift = a.features.dst.length;
-  // a changed pair's key: the two pool indexes (-1 for none) as one number
-  const width = b.pools.length + 1;
+  const groups = new JointGroups(family, a, b);
   // a run of intervals with the same answers in both models is one interval
-  let runFirst: AddrValue | null = null;
+  let runFirst: AddrValue = 0;
+  let inRun = false;
   const run = new Int32Array(8);
-  const flush = (last: AddrValue): void => {
-    if (runFirst === null) return;
-    const sa = run[0]!;
-    const da = run[1]!;
-    const sb = run[4]!;
-    const db = run[5]!;
-    const srcSplit = samePool(a.pools[sa], b.pools[sb]) ? SAME : (sa + 1) * width + sb + 1;
-    const dstSplit = samePool(a.pools[da], b.pools[db]) ? SAME : (da + 1) * width + db + 1;
-    addTo(src, run[2]! | (run[6]! << srcShift), srcSplit, runFirst, last, sa, sb);
-    addTo(dst, run[3]! | (run[7]! << dstShift), dstSplit, runFirst, last, da, db);
-    if (da >= 0 || db >= 0) poolSet.add(runFirst, last);
-  };
   for (let k = 0; k + 1 < points.length; k++) {
     const first = points[k]!;
     if (ca) ca.at(first, at, 0);
@@ -232,25 +258,29 @@ function jointClasses(family: Family, a: Side, b: Side, opts: DiffNatOptions): J
       }
     } else if (cb) cb.at(first, at, 4);
     else at.set(NO_CLASS, 4);
-    let same = runFirst !== null;
+    let same = inRun;
     for (let i = 0; same && i < 8; i++) same = at[i] === run[i];
     if (same) continue;
-    flush(family === 4 ? (first as number) - 1 : (first as bigint) - 1n);
+    if (inRun) groups.add(runFirst, family === 4 ? (first as number) - 1 : (first as bigint) - 1n, run);
     runFirst = first;
+    inRun = true;
     run.set(at);
   }
   const end = END[family];
-  flush(family === 4 ? (end as number) - 1 : (end as bigint) - 1n);
-  return { src, dst, poolSet: poolSet.build() };
+  if (inRun) groups.add(runFirst, family === 4 ? (end as number) - 1 : (end as bigint) - 1n, run);
+  return { src: groups.src, dst: groups.dst, poolSet: groups.poolSet.build() };
 }
 
 /** poolsAt returns the pools at the indexes of all the lists, once each, in index order. */
 function poolsAt(pools: readonly ModelPool[], lists: readonly (readonly number[])[]): ModelPool[] {
   let n = 0;
-  for (const l of lists) n += l.length;
+  for (let k = 0; k < lists.length; k++) n += lists[k]!.length;
   const all = new Int32Array(n);
   n = 0;
-  for (const l of lists) for (const i of l) all[n++] = i;
+  for (let k = 0; k < lists.length; k++) {
+    const l = lists[k]!;
+    for (let i = 0; i < l.length; i++) all[n++] = l[i]!;
+  }
   all.sort();
   const out: ModelPool[] = [];
   for (let k = 0; k < all.length; k++) if (k === 0 || all[k] !== all[k - 1]) out.push(pools[all[k]!]!);
