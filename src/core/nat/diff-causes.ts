@@ -115,33 +115,35 @@ export function regionCauses(
 ): DiffCause[] {
   const out: DiffCause[] = [];
   const seen = new Set<string>();
-  for (const side of [r.src, r.dst]) {
-    for (const change of side.changed) {
-      for (const p of [change.before, change.after]) {
-        if (!p || seen.has(p.name)) continue;
-        seen.add(p.name);
-        let c = known?.get(p.name);
-        if (c === undefined) {
-          c = poolChange(p.name, before, after);
-          known?.set(p.name, c);
-        }
-        if (c) out.push(c);
-      }
+  const add = (p: ModelPool | undefined): void => {
+    if (!p || seen.has(p.name)) return;
+    seen.add(p.name);
+    let c = known?.get(p.name);
+    if (c === undefined) {
+      c = poolChange(p.name, before, after);
+      known?.set(p.name, c);
+    }
+    if (c) out.push(c);
+  };
+  for (const changed of [r.src.changed, r.dst.changed]) {
+    for (let i = 0; i < changed.length; i++) {
+      add(changed[i]!.before);
+      add(changed[i]!.after);
     }
   }
   const { before: s1, after: s2 } = settings;
   const x = r.before;
   const y = r.after;
-  const add = (c: DiffCause | null): void => {
+  const setting = (c: DiffCause | null): void => {
     if (c) out.push(c);
   };
-  if (x.nat && y.nat && x.toSource !== y.toSource) add(settingText('natOutgoingAddress', s1, s2, showValue));
-  if (x.nat && y.nat && showValue(x.tcpPorts ?? undefined) !== showValue(y.tcpPorts ?? undefined)) add(settingText('natPortRange', s1, s2, showValue));
-  if (x.outInterface !== y.outInterface) add(settingText('interfaceFilter', s1, s2, showValue));
+  if (x.nat && y.nat && x.toSource !== y.toSource) setting(settingText('natOutgoingAddress', s1, s2, showValue));
+  if (x.nat && y.nat && showValue(x.tcpPorts ?? undefined) !== showValue(y.tcpPorts ?? undefined)) setting(settingText('natPortRange', s1, s2, showValue));
+  if (x.outInterface !== y.outInterface) setting(settingText('interfaceFilter', s1, s2, showValue));
   if (touchesHosts(x, y)) {
-    add(settingText('natOutgoingExclusions', s1, s2, showValue));
-    add(settingText('hostIPs', s1, s2, showValue));
+    setting(settingText('natOutgoingExclusions', s1, s2, showValue));
+    setting(settingText('hostIPs', s1, s2, showValue));
   }
-  add(settingText('poolSetName', s1, s2, showValue));
+  setting(settingText('poolSetName', s1, s2, showValue));
   return out;
 }
