@@ -8,6 +8,7 @@ import {
   FlowScanner,
   ipv6WordsToValue,
   NatVerdicts,
+  PoolCauses,
   poolsByName,
   regionCauses,
   sameVerdict,
@@ -210,7 +211,7 @@ export async function natDiffReport(
     6: [poolsByName(cb.pools(6), names), poolsByName(ca.pools(6), names)],
   } as const;
   const settings = { before: before.settings, after: after.settings };
-  const known = { 4: new Map(), 6: new Map() } as const;
+  const known = { 4: new PoolCauses(), 6: new PoolCauses() } as const;
   for (const region of regions) {
     const [pb, pa] = byName[region.family];
     entries.push({ region, causes: regionCauses(region, pb, pa, settings, known[region.family]) });

@@ -1,4 +1,4 @@
-import type { NatDiffRegion, NatVerdict } from './diff.js';
+import type { NatDiffRegion, NatDiffSide, NatVerdict } from './diff.js';
 import type { ModelPool, NatSettings } from './model.js';
 
 /**
@@ -93,43 +93,65 @@ function touchesHosts(x: NatVerdict, y: NatVerdict): boolean {
   return x.reason === 'DST_IS_HOST' || y.reason === 'DST_IS_HOST';
 }
 
+/** SideCauses are a side's changed pools' names, each once in order (before, then after, per change), and each name's cause (null: none). */
+interface SideCauses {
+  readonly names: ReadonlySet<string>;
+  readonly causes: readonly (DiffCause | null)[];
+}
+
 /**
- * PoolCauses remembers, for one diff, each pool's cause by name (null: no change), so the
- * regions that share a changed pool (a big diff's ~3,000 mentions of ~100 pools) make it once.
+ * PoolCauses remembers, for one diff, each pool's cause by name and each side's causes, so
+ * the regions that share a changed pool or a side (a big diff's 234 regions name its ~100
+ * changed pools ~3,000 times) make them once: the same objects for every region.
  */
-export type PoolCauses = Map<string, DiffCause | null>;
+export class PoolCauses {
+  readonly #byName = new Map<string, DiffCause | null>();
+  readonly #bySide = new WeakMap<NatDiffSide, SideCauses>();
+
+  /** side returns the causes of a side's changed pools, by name in each state. */
+  side(side: NatDiffSide, before: PoolsByName, after: PoolsByName): SideCauses {
+    let out = this.#bySide.get(side);
+    if (out) return out;
+    const names = new Set<string>();
+    const causes: (DiffCause | null)[] = [];
+    const add = (p: ModelPool | undefined): void => {
+      if (!p || names.has(p.name)) return;
+      names.add(p.name);
+      let c = this.#byName.get(p.name);
+      if (c === undefined) this.#byName.set(p.name, (c = poolChange(p.name, before, after)));
+      causes.push(c);
+    };
+    const changed = side.changed;
+    for (let i = 0; i < changed.length; i++) {
+      add(changed[i]!.before);
+      add(changed[i]!.after);
+    }
+    this.#bySide.set(side, (out = { names, causes }));
+    return out;
+  }
+}
 
 /**
  * regionCauses explains a region: the pools that differ on its src or dst side (NatDiffSide's
- * changed pools, by name in each state), then the Felix settings that differ where the
- * verdicts differ (SNAT target, ports, interface filter, host exclusions, pool-set name).
- * With `known`, each pool's cause is taken from there or made and kept there (the same object
- * for every region that names the pool).
+ * changed pools, by name in each state; a pool on both sides once), then the Felix settings
+ * that differ where the verdicts differ (SNAT target, ports, interface filter, host
+ * exclusions, pool-set name). `known` is the diff's PoolCauses, shared by its regions.
  */
 export function regionCauses(
   r: NatDiffRegion,
   before: PoolsByName,
   after: PoolsByName,
   settings: { readonly before: NatSettings; readonly after: NatSettings },
-  known?: PoolCauses,
+  known: PoolCauses = new PoolCauses(),
 ): DiffCause[] {
   const out: DiffCause[] = [];
-  const seen = new Set<string>();
-  const add = (p: ModelPool | undefined): void => {
-    if (!p || seen.has(p.name)) return;
-    seen.add(p.name);
-    let c = known?.get(p.name);
-    if (c === undefined) {
-      c = poolChange(p.name, before, after);
-      known?.set(p.name, c);
-    }
-    if (c) out.push(c);
-  };
-  for (const changed of [r.src.changed, r.dst.changed]) {
-    for (let i = 0; i < changed.length; i++) {
-      add(changed[i]!.before);
-      add(changed[i]!.after);
-    }
+  const src = known.side(r.src, before, after);
+  const dst = known.side(r.dst, before, after);
+  for (const c of src.causes) if (c) out.push(c);
+  let k = 0;
+  for (const name of dst.names) {
+    const c = dst.causes[k++]!;
+    if (c && !src.names.has(name)) out.push(c);
   }
   const { before: s1, after: s2 } = settings;
   const x = r.before;

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { alignedSweeps } from '../../../src/core/nat/class-sweep.js';
 import { classFeatures } from '../../../src/core/nat/classes.js';
-import { buildNatModel, CidrParses, compileNatModel, diffNatReport, type CompiledNat, type Family, type NatPool, type NatSettings } from '../../../src/core/index.js';
+import { buildNatModel, CidrParses, compileNatModel, diffNatReport, PoolCauses, poolsByName, regionCauses, type CompiledNat, type Family, type NatPool, type NatSettings } from '../../../src/core/index.js';
 import { rangesOf } from '../../../src/core/net/range-list.js';
 import { fcRuns } from '../../support/fc-runs.js';
 import { arbWorld } from './nat-oracle.js';
 
-// covers: src/core/nat/class-sweep.ts, src/core/nat/diff.ts (diffNatReport: the sweep against classAt's lookups, the aligned sweep against the general one)
+// covers: src/core/nat/class-sweep.ts, src/core/nat/diff.ts (diffNatReport: the sweep against classAt's lookups, the aligned sweep against the general one), src/core/nat/diff-causes.ts (PoolCauses)
 
 /**
  * compiledPair compiles both states' models for both families, or for IPv4 only when the
@@ -84,6 +84,14 @@ describe('diffNatReport: the sweep gives exactly what classAt lookups give', () 
           const general = diffNatReport(a, b, { aligned: false });
           expect(fast.regions).toEqual(full.regions);
           expect(general.regions).toEqual(full.regions);
+          // causes made once per pool and side for the whole diff (PoolCauses) are each region's own
+          const known = { 4: new PoolCauses(), 6: new PoolCauses() };
+          const byName = (f: Family) => [poolsByName(a.pools(f)), poolsByName(b.pools(f))] as const;
+          const both = { before: s.settings, after: settings2 };
+          for (const r of fast.regions) {
+            const [pb, pa] = byName(r.family);
+            expect(regionCauses(r, pb, pa, both, known[r.family])).toEqual(regionCauses(r, pb, pa, both));
+          }
           for (const family of [4, 6] as const) {
             expect(fast.poolSets[family]).toEqual(poolSetOf(a, b, family));
             expect(general.poolSets[family]).toEqual(fast.poolSets[family]);
