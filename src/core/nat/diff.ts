@@ -154,16 +154,20 @@ const SAME = -1;
 /** JointClasses are one side's groups by joint class key, then by pool split key (SAME, or the changed pair's). */
 type JointClasses = Map<number, Map<number, Group>>;
 
-function addTo(classes: JointClasses, key: number, split: number, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
-  let bySplit = classes.get(key);
-  if (!bySplit) classes.set(key, (bySplit = new Map()));
-  let g = bySplit.get(split);
-  if (!g) bySplit.set(split, (g = new Group(first, poolA, poolB, split !== SAME)));
+/** sameAdd adds an interval to a group, with its pools in each model (or -1), as addTo does. */
+function sameAdd(g: Group, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
   g.bounds.push(first, last);
   if (poolA >= 0 && g.before[g.before.length - 1] !== poolA) g.before.push(poolA);
   if (poolB >= 0 && g.after[g.after.length - 1] !== poolB) g.after.push(poolB);
 }
 
+function addTo(classes: JointClasses, key: number, split: number, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
+  let bySplit = classes.get(key);
+  if (!bySplit) classes.set(key, (bySplit = new Map()));
+  let g = bySplit.get(split);
+  if (!g) bySplit.set(split, (g = new Group(first, poolA, poolB, split !== SAME)));
+  sameAdd(g, first, last, poolA, poolB);
+}
 
 /**
  * JointGroups are the groups of both sides of a joint sweep (jointClasses), filled a run of
@@ -177,6 +181,9 @@ class JointGroups {
   readonly #width: number;
   readonly #srcShift: number;
   readonly #dstShift: number;
+  /** sameSrc and sameDst are the SAME groups by class key, for addShared. */
+  readonly #sameSrc = new Map<number, Group>();
+  readonly #sameDst = new Map<number, Group>();
 
   constructor(
     family: Family,
@@ -203,6 +210,27 @@ class JointGroups {
     addTo(this.src, r[2]! | (r[6]! << this.#srcShift), srcSplit, first, last, sa, sb);
     addTo(this.dst, r[3]! | (r[7]! << this.#dstShift), dstSplit, first, last, da, db);
     if (da >= 0 || db >= 0) this.poolSet.add(first, last);
+  }
+
+  /**
+   * addShared is add for an interval where both models hold the same pools (outside an
+   * aligned sweep's `changed`): its pools are the same in both (split SAME) and r[4..7] are
+   * r[0..3] mapped, so it joins the SAME groups of its classes, kept at hand by key.
+   */
+  addShared(first: AddrValue, last: AddrValue, r: Int32Array): void {
+    const srcKey = r[2]! | (r[6]! << this.#srcShift);
+    const dstKey = r[3]! | (r[7]! << this.#dstShift);
+    const sg = this.#sameSrc.get(srcKey);
+    const dg = this.#sameDst.get(dstKey);
+    if (sg === undefined || dg === undefined) {
+      this.add(first, last, r);
+      this.#sameSrc.set(srcKey, this.src.get(srcKey)!.get(SAME)!);
+      this.#sameDst.set(dstKey, this.dst.get(dstKey)!.get(SAME)!);
+      return;
+    }
+    sameAdd(sg, first, last, r[0]!, r[4]!);
+    sameAdd(dg, first, last, r[1]!, r[5]!);
+    if (r[1]! >= 0) this.poolSet.add(first, last);
   }
 }
 
@@ -241,6 +269,9 @@ function jointClasses(family: Family, a: Side, b: Side, opts: DiffNatOptions): J
   // a run of intervals with the same answers in both models is one interval
   let runFirst: AddrValue = 0;
   let inRun = false;
+  // shared: no pool of only one model at this point (an aligned sweep's outside `changed`), and so for the run
+  let shared = false;
+  let runShared = false;
   const run = new Int32Array(8);
   for (let k = 0; k + 1 < points.length; k++) {
     const first = points[k]!;
@@ -248,7 +279,8 @@ function jointClasses(family: Family, a: Side, b: Side, opts: DiffNatOptions): J
     else at.set(NO_CLASS, 0);
     if (aToB) {
       while (u < changed.length && changed[u + 1]! <= first) u += 2;
-      if (u < changed.length && changed[u]! <= first) cb!.at(first, at, 4);
+      shared = !(u < changed.length && changed[u]! <= first);
+      if (!shared) cb!.at(first, at, 4);
       else {
         // no pool of only one model here: the same pools, the same bits
         at[4] = at[0]! >= 0 ? aToB[at[0]!]! : -1;
@@ -261,13 +293,22 @@ function jointClasses(family: Family, a: Side, b: Side, opts: DiffNatOptions): J
     let same = inRun;
     for (let i = 0; same && i < 8; i++) same = at[i] === run[i];
     if (same) continue;
-    if (inRun) groups.add(runFirst, family === 4 ? (first as number) - 1 : (first as bigint) - 1n, run);
+    if (inRun) {
+      const last = family === 4 ? (first as number) - 1 : (first as bigint) - 1n;
+      if (runShared) groups.addShared(runFirst, last, run);
+      else groups.add(runFirst, last, run);
+    }
     runFirst = first;
+    runShared = shared;
     inRun = true;
     run.set(at);
   }
   const end = END[family];
-  if (inRun) groups.add(runFirst, family === 4 ? (end as number) - 1 : (end as bigint) - 1n, run);
+  if (inRun) {
+    const last = family === 4 ? (end as number) - 1 : (end as bigint) - 1n;
+    if (runShared) groups.addShared(runFirst, last, run);
+    else groups.add(runFirst, last, run);
+  }
   return { src: groups.src, dst: groups.dst, poolSet: groups.poolSet.build() };
 }
 
