@@ -106,7 +106,7 @@ class ClassSweep implements Classifier {
     while (sp > 0 && end[stack[sp - 1]!]! <= x) sp--;
     let next = this.#next;
     for (; next < first.length && first[next]! <= x; next++) {
-      // a pool that ended before x was never asked about (every bound is asked): skip it
+      // a pool that ends at or before x does not hold it (and holds no later address): skip it
       if (end[next]! <= x) continue;
       while (sp > 0 && end[stack[sp - 1]!]! <= first[next]!) sp--;
       stack[sp++] = next;
