@@ -181,8 +181,8 @@ export function classifierOf(f: CompiledFamily, x: ClassFeatures, lookups = fals
 
 /**
  * AlignedSweeps are two models' sweeps of one family, aligned for nat diff. The after model
- * mostly holds the before model's very pools (nat diff's after build reuses the ModelPool
- * objects of unchanged pools), so outside the addresses that some pool of only one model
+ * mostly holds the before model's pools (samePool: the very ModelPool objects when nat diff's
+ * after build reuses them), so outside the addresses that some pool of only one model
  * covers (`changed`), both models hold the same pools in the same nesting: there the after
  * model's answers are the before model's with each pool index mapped by aToB (the bits
  * are the same when both models test the same features), and the after sweep need only be
@@ -191,7 +191,7 @@ export function classifierOf(f: CompiledFamily, x: ClassFeatures, lookups = fals
 export interface AlignedSweeps {
   readonly a: Classifier;
   readonly b: Classifier;
-  /** aToB maps a before pool's index to the same pool's index in the after model, or -1 (a pool only the before model has). */
+  /** aToB maps a before pool's index to the same pool's index in the after model (samePool), or -1 (a pool only the before model has). */
   readonly aToB: Int32Array;
   /** changed are the addresses some pool of only one model covers, as [first, end) pairs: sorted, disjoint. */
   readonly changed: readonly AddrValue[];
@@ -201,6 +201,19 @@ export interface AlignedSweeps {
 
 /** LOOKAHEAD is how many before pools the alignment looks past (removed pools) for an after pool. */
 const LOOKAHEAD = 8;
+
+/** MOST_OWN is how many pools of only one model alignedSweeps accepts however few the models share. */
+const MOST_OWN = 64;
+
+/**
+ * samePool reports whether two models report the same pool for an address (the same name,
+ * CIDR and NAT role: the same object, as the after model mostly holds), or none in both.
+ */
+export function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return a.name === b.name && a.cidr === b.cidr && a.natOutgoing === b.natOutgoing && a.inPoolSet === b.inPoolSet;
+}
 
 /** sameFeatures reports whether two families' rules test the same features, answered the same way (Ranges: the same ranges). */
 function sameFeatures(fa: CompiledFamily, xa: ClassFeatures, fb: CompiledFamily, xb: ClassFeatures): boolean {
@@ -214,10 +227,11 @@ function sameFeatures(fa: CompiledFamily, xa: ClassFeatures, fb: CompiledFamily,
 
 /**
  * alignedSweeps aligns two models' families for a joint sweep (AlignedSweeps), or returns
- * null when it cannot: the families test other features, or a family's pools are not in
- * sweep order. An after pool is the before pool it is the same object as (found walking both
- * in order); any pool not found so is one model's own and its addresses are in `changed`,
- * where both sweeps answer, so the answers do not depend on how many pools are found.
+ * null when it cannot or would not pay: the families test other features, a family's pools
+ * are not in sweep order, or the models share few pools. An after pool is the before pool
+ * it is the same as (samePool, found walking both in order); any pool not found so is one
+ * model's own and its addresses are in `changed`, where both sweeps answer, so the answers do
+ * not depend on how many pools are found.
  */
 export function alignedSweeps(fa: CompiledFamily, xa: ClassFeatures, fb: CompiledFamily, xb: ClassFeatures): AlignedSweeps | null {
   if (fa.family !== fb.family || !sameFeatures(fa, xa, fb, xb)) return null;
@@ -233,15 +247,15 @@ export function alignedSweeps(fa: CompiledFamily, xa: ClassFeatures, fb: Compile
   const aToB = new Int32Array(na).fill(-1);
   const onlyB: ModelPool[] = [];
   // [first, end) of every pool only one model has
-  const own: AddrValue[] = [];
+  const pairs: AddrValue[] = [];
   let i = 0;
   for (let j = 0; j < nb; j++) {
     const p = pb[j]!;
     const stop = Math.min(na, i + LOOKAHEAD);
     let k = i;
-    while (k < stop && pa[k] !== p) k++;
+    while (k < stop && !samePool(pa[k], p)) k++;
     if (k < stop) {
-      for (; i < k; i++) own.push(boundsA.first[i]!, boundsA.end[i]!);
+      for (; i < k; i++) pairs.push(boundsA.first[i]!, boundsA.end[i]!);
       aToB[k] = j;
       firstB[j] = boundsA.first[k]!;
       endB[j] = boundsA.end[k]!;
@@ -252,16 +266,19 @@ export function alignedSweeps(fa: CompiledFamily, xa: ClassFeatures, fb: Compile
     const first = v4 ? Number(p.prefix.value) : p.prefix.value;
     firstB[j] = first;
     endB[j] = v4 ? (first as number) + POW2[32 - p.prefix.bits]! : lastAddrValue(p.prefix) + 1n;
-    own.push(firstB[j]!, endB[j]!);
+    pairs.push(firstB[j]!, endB[j]!);
   }
-  for (; i < na; i++) own.push(boundsA.first[i]!, boundsA.end[i]!);
+  for (; i < na; i++) pairs.push(boundsA.first[i]!, boundsA.end[i]!);
+  // mostly other pools (e.g. a state read from the store against one from files): the general sweep costs less
+  const own = pairs.length / 2;
+  if (own > MOST_OWN && 2 * own > na + nb) return null;
   const boundsB = { first: firstB, end: endB };
   if (!sweepable(boundsB)) return null;
   return {
     a: new ClassSweep(fa, xa, boundsA),
     b: new ClassSweep(fb, xb, boundsB),
     aToB,
-    changed: mergedIntervals(own),
+    changed: mergedIntervals(pairs),
     bounds: [
       { pools: pa, lists: xa.lists, bounds: boundsA },
       { pools: onlyB, lists: [] },

@@ -1,6 +1,6 @@
 import type { Addr, AddrValue, Family } from '../net/addr.js';
 import { isPrefixUnion, joinedRanges, RangeBuilder, rangesMeet, type RangeList } from '../net/range-list.js';
-import { alignedSweeps, classifierOf } from './class-sweep.js';
+import { alignedSweeps, classifierOf, samePool } from './class-sweep.js';
 import { boundaryPoints, classFeatures, END, type ClassFeatures } from './classes.js';
 import type { CompiledFamily, CompiledRule } from './compile.js';
 import type { CompiledNat } from './compiled-nat.js';
@@ -109,14 +109,6 @@ function sideOf(nat: CompiledNat, family: Family): Side {
   // Models poolctl builds test three sets at most; a model with more cannot be classified.
   if (features === null) throw new Error(`nat diff: the IPv${family} rules test too many sets to classify addresses`);
   return { family: f, features, pools: f.pools };
-}
-
-/** samePool reports whether two models report the same pool for an address (the same name, CIDR and NAT role), or none in both. */
-function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
-  // the after model mostly holds the before model's very pools
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
-  return a.name === b.name && a.cidr === b.cidr && a.natOutgoing === b.natOutgoing && a.inPoolSet === b.inPoolSet;
 }
 
 /**

@@ -138,6 +138,50 @@ describe('diffNatReport: the sweep gives exactly what classAt lookups give', () 
     expect(alignedSweeps(fc4, classFeatures(fc4)!, fd4, classFeatures(fd4)!)).toBeNull();
   });
 
+  it('on many pools with a few changed (the aligned sweep maps the pools after each change): the same regions as the general sweep', () => {
+    // /24s in 10.0/16, some with a nested /26; flags per pool; changes anywhere, so later pools' indexes shift
+    const arbPool = fc.record({ nat: fc.boolean(), lb: fc.boolean(), nested: fc.nat(7), natInner: fc.boolean() });
+    fc.assert(
+      fc.property(
+        fc.array(arbPool, { minLength: 20, maxLength: 60 }),
+        fc.array(fc.record({ kind: fc.constantFrom('flip' as const, 'remove' as const, 'add' as const, 'uses' as const), at: fc.nat(200) }), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        fc.boolean(),
+        (specs, changes, shared, hosts) => {
+          const before: NatPool[] = [];
+          specs.forEach((x, i) => {
+            before.push({ name: `p${i}`, cidr: `10.0.${i * 3}.0/24`, natOutgoing: x.nat, disabled: false, ...(x.lb ? { allowedUses: ['LoadBalancer'] } : {}) });
+            if (x.nested === 0) before.push({ name: `n${i}`, cidr: `10.0.${i * 3}.64/26`, natOutgoing: x.natInner, disabled: false });
+          });
+          const after = [...before];
+          for (const c of changes) {
+            const i = c.at % after.length;
+            const p = after[i]!;
+            if (c.kind === 'remove') after.splice(i, 1);
+            else if (c.kind === 'flip') after[i] = { ...p, natOutgoing: !p.natOutgoing };
+            else if (c.kind === 'uses') after[i] = { ...p, allowedUses: p.allowedUses ? ['Workload'] : ['LoadBalancer'] };
+            else after.push({ name: `a${c.at}`, cidr: `10.0.${(c.at % 180) + 1}.128/25`, natOutgoing: c.at % 2 === 0, disabled: false });
+          }
+          const settings: NatSettings = {
+            poolSetName: 'network-ip-pools',
+            natOutgoingExclusions: hosts ? 'IPPoolsAndHostIPs' : 'IPPoolsOnly',
+            hostIPs: hosts ? ['10.0.4.9', '10.0.30.0/23'] : [],
+            randomFully: true,
+          };
+          const [a, b] = compiledPair(before, settings, after, settings, shared);
+          const fa = a.compiledFamily(4)!;
+          const fb = b.compiledFamily(4)!;
+          expect(alignedSweeps(fa, classFeatures(fa)!, fb, classFeatures(fb)!)).not.toBeNull();
+          const fast = diffNatReport(a, b);
+          const general = diffNatReport(a, b, { aligned: false });
+          expect(fast.regions).toEqual(general.regions);
+          expect(fast.poolSets[4]).toEqual(general.poolSets[4]);
+        },
+      ),
+      { numRuns: fcRuns(200) },
+    );
+  });
+
   it('models the sweep cannot walk (pools out of order, as a host model may hold them) take the lookups', () => {
     const pools: NatPool[] = [
       { name: 'outer', cidr: '10.0.0.0/16', natOutgoing: true, disabled: false },
