@@ -100,7 +100,7 @@ export interface ParsedDocument {
   position(offset: number): Position;
   /**
    * text is the document's text (after a leading `---` line) when it was read alone from a
-   * stream cut at its markers: the key of a memo of byte-identical documents (PendingDocument).
+   * stream cut at its markers: the key of a memo of byte-identical documents (DocumentReader.textFrom).
    */
   readonly text?: string | undefined;
 }
@@ -210,7 +210,7 @@ class YamlDoc implements ParsedDocument {
     private readonly tree?: { doc: Document; base: number },
   ) {}
 
-  /** text is the memo key of a document cut out of a stream at its markers (PendingDocument.text); undefined for the others. */
+  /** text is the memo key of a document cut out of a stream at its markers (DocumentReader.textFrom); undefined for the others. */
   get text(): string | undefined {
     return this.fromLine > 0 && this.outlined !== 'json' ? memoKey(this.src.text, this.from, this.to) : undefined;
   }
@@ -537,21 +537,38 @@ export class DocumentReader {
   }
 
   /**
-   * upcoming returns the next document when the stream is read document by document (a YAML
-   * stream cut at its `---` lines), without reading it, for a memo of byte-identical
-   * documents (see PendingDocument); undefined otherwise (JSON, whole-stream parsing, the end).
+   * splitCount is the number of documents when the stream is read document by document (a YAML
+   * stream cut at its `---` lines), else 0 (JSON, whole-stream parsing): for a memo of
+   * byte-identical documents, which looks at document k's text (textFrom, textTo) without
+   * reading it or making any object for it, and reads it on demand (pendingAt).
    */
-  upcoming(): PendingDocument | undefined {
-    if (this.mode !== 'split') return undefined;
-    const b = this.bounds;
-    const k = this.k;
-    if (k + 1 >= b.length) return undefined;
-    return new PendingDocument(this.src, k + 1, b[k]!, b[k + 1]!, this.lines!);
+  get splitCount(): number {
+    return this.mode === 'split' ? this.bounds.length - 1 : 0;
   }
 
-  /** skip passes over the document upcoming() returned, which its holder reads on demand (PendingDocument.read). */
-  skip(): void {
-    this.k++;
+  /** textFrom is where document k's text (its memo key, see memoKey) starts in the source text (k < splitCount). */
+  textFrom(k: number): number {
+    return memoStart(this.src.text, this.bounds[k]!);
+  }
+
+  /** textTo is where document k ends in the source text (k < splitCount). */
+  textTo(k: number): number {
+    return this.bounds[k + 1]!;
+  }
+
+  /** position is the number of documents handed out or skipped so far: the 0-based number of the next. */
+  get position(): number {
+    return this.k;
+  }
+
+  /** pendingAt returns the k-th (0-based) document of a split stream, unread (PendingDocument). */
+  pendingAt(k: number): PendingDocument {
+    return new PendingDocument(this.src, k + 1, this.bounds[k]!, this.bounds[k + 1]!, this.lines!);
+  }
+
+  /** skip passes over the next n documents of a split stream, which their holder reads on demand (pendingAt). */
+  skip(n: number): void {
+    this.k += n;
   }
 
   next(): ParsedDocument | typeof NEED_PARSERS | null {
@@ -601,10 +618,10 @@ export class DocumentReader {
 }
 
 /**
- * PendingDocument is a document of a YAML stream cut at its `---` lines, not yet read: its
- * text (`text`: what follows a leading `---` line, the key of a memo of byte-identical
- * documents: such documents read to the same value with the same findings, and differ only
- * in positions), where it starts, and read(), which reads it as DocumentReader.next() would.
+ * PendingDocument is a document of a YAML stream cut at its `---` lines, not yet read (one
+ * whose text, DocumentReader.textFrom, was found in a memo of byte-identical documents:
+ * such documents read to the same value with the same findings, and differ only in
+ * positions): where it starts, and read(), which reads it as DocumentReader.next() would.
  */
 export class PendingDocument {
   private startPos: Position | undefined;
@@ -621,11 +638,6 @@ export class PendingDocument {
   /** line is the 1-based line at `from`. */
   private get line(): number {
     return this.lines.lineOf(this.index - 1);
-  }
-
-  /** text is the document's text after a leading `---` line (the memo key; see memoKey). */
-  get text(): string {
-    return memoKey(this.src.text, this.from, this.to);
   }
 
   /** start is the position of the document's content, found without reading it (ParsedDocument.start). */
@@ -648,10 +660,14 @@ export class PendingDocument {
 
 /**
  * memoKey is the text of the document in [from, to) of a stream after its `---` line when that
- * line is just the marker: the same document reads the same whether it opens the stream or
- * follows a marker.
+ * line is just the marker (memoStart): the same document reads the same whether it opens the
+ * stream or follows a marker.
  */
 export function memoKey(text: string, from: number, to: number): string {
-  const skip = text.startsWith('---\n', from) ? 4 : 0;
-  return text.slice(from + skip, to);
+  return text.slice(memoStart(text, from), to);
+}
+
+/** memoStart is where the memo key of the document starting at `from` starts: after a `---` line that is just the marker. */
+function memoStart(text: string, from: number): number {
+  return text.startsWith('---\n', from) ? from + 4 : from;
 }

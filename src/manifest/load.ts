@@ -91,14 +91,55 @@ export interface ManifestVisitor {
   other(res: LoadedResource): void;
   diagnostic(d: Diagnostic): void;
   /**
-   * known, when given, is asked before each document of a YAML stream is read, with the
-   * document's text: true when the visitor has had a resource of exactly that text
-   * (LoadedResource.text) and takes this document as that resource again, at this document's
-   * place (`hit`). The document is then not read: it counts as one resource, and hit.resource()
-   * reads it on demand (for positions). A document of the same text reads to the same value
-   * with the same findings; only positions differ.
+   * known, when given, is asked before documents of a YAML stream are read, with the input's
+   * documents (`docs`) from document `k` (0-based) on, which would be resource `index` on: it
+   * returns how many of them, from k, it takes from their text alone (docs.text from
+   * docs.textFrom(k) to docs.textTo(k): a resource it had of exactly that text,
+   * LoadedResource.text). Those documents are not read and nothing is made for them: each
+   * counts as one resource, and docs.hit(k, index) gives its MemoHit on demand. A document of
+   * the same text reads to the same value with the same findings; only positions differ. One
+   * call takes a run of documents in one loop: the common case, run cold, costs less so.
    */
-  known?(text: string, hit: MemoHit): boolean;
+  known?(docs: MemoDocuments, k: number, index: number): number;
+  /** end, when given, is called after the last input was read. */
+  end?(): void;
+}
+
+/**
+ * MemoDocuments are one input's documents as ManifestVisitor.known sees them: their text
+ * (`count` documents, 0 unless the input is a YAML stream cut at its `---` lines), and
+ * hit(k, index), the MemoHit of document k taken as resource `index`, made only when asked
+ * (a duplicate name, positions), so a document taken from its text costs no object.
+ */
+export class MemoDocuments {
+  /** text is the input's text; count its number of documents. */
+  readonly text: string;
+  readonly count: number;
+
+  constructor(
+    private readonly reader: DocumentReader,
+    /** file is the input's name, as LoadedResource.origin gives it. */
+    readonly file: string,
+    src: SourceText,
+  ) {
+    this.text = src.text;
+    this.count = reader.splitCount;
+  }
+
+  /** textFrom is where document k's text starts in `text` (after a leading `---` line). */
+  textFrom(k: number): number {
+    return this.reader.textFrom(k);
+  }
+
+  /** textTo is where document k's text ends in `text`. */
+  textTo(k: number): number {
+    return this.reader.textTo(k);
+  }
+
+  /** hit returns the MemoHit of document k taken as resource `index`. */
+  hit(k: number, index: number): MemoHit {
+    return new MemoHit(this.reader.pendingAt(k), this.file, index);
+  }
 }
 
 /**
@@ -478,16 +519,15 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
       },
     };
     const reader = new DocumentReader(src, input.json);
+    const docs = v.known ? new MemoDocuments(reader, input.file, src) : undefined;
     for (;;) {
-      if (v.known) {
-        const pending = reader.upcoming();
-        if (pending && v.known(pending.text, new MemoHit(pending, input.file, index))) {
-          reader.skip();
-          documents++;
-          index++;
-          found++;
-          continue;
-        }
+      // A run of documents taken from their text; the one that ends it (if any) is read below.
+      const n = docs && docs.count > reader.position ? v.known!(docs, reader.position, index) : 0;
+      if (n > 0) {
+        reader.skip(n);
+        documents += n;
+        index += n;
+        found += n;
       }
       const doc = reader.next();
       if (doc === null) break;
@@ -497,14 +537,15 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
       }
       documents++;
       for (const d of doc.diagnostics) visitor.diagnostic(d);
-      const n = visitDocument(doc, input.file, index, visitor);
-      index += n;
-      found += n;
+      const r = visitDocument(doc, input.file, index, visitor);
+      index += r;
+      found += r;
     }
     if (!failed && found === 0) {
       v.diagnostic({ code: 'NO_RESOURCES', severity: 'warning', message: `no resources specified in file ${input.file}`, file: input.file, line: 1, column: 1 });
     }
   }
+  v.end?.();
   return { files, documents, sourceLine: (file, line) => sources.get(file)?.lineText(line) };
 }
 

@@ -1,3 +1,4 @@
+import { parseIPv4Value, parseIPv6Words } from '../core/index.js';
 import { mayResolve, resolveCoreScalar, resolveScalar } from './scalar.js';
 
 /**
@@ -36,19 +37,29 @@ const WORD = 1;
 const FLAG = 2;
 const SIZE = 3;
 
-/** FIELDS are the spec fields of the shape: how each is read, and its bit (a field may stand once). */
-const FIELDS: ReadonlyMap<string, readonly [kind: number, bit: number]> = new Map([
-  ['cidr', [WORD, 1]],
-  ['ipipMode', [WORD, 2]],
-  ['vxlanMode', [WORD, 4]],
-  ['nodeSelector', [WORD, 8]],
-  ['namespaceSelector', [WORD, 16]],
-  ['assignmentMode', [WORD, 32]],
-  ['natOutgoing', [FLAG, 64]],
-  ['disabled', [FLAG, 128]],
-  ['disableBGPExport', [FLAG, 256]],
-  ['blockSize', [SIZE, 512]],
-]);
+/** FIELDS are the spec fields of the shape: its key, how it is read, and its bit (a field may stand once). */
+const FIELDS: readonly (readonly [key: string, kind: number, bit: number])[] = [
+  ['cidr', WORD, 1],
+  ['ipipMode', WORD, 2],
+  ['vxlanMode', WORD, 4],
+  ['nodeSelector', WORD, 8],
+  ['namespaceSelector', WORD, 16],
+  ['assignmentMode', WORD, 32],
+  ['natOutgoing', FLAG, 64],
+  ['disabled', FLAG, 128],
+  ['disableBGPExport', FLAG, 256],
+  ['blockSize', SIZE, 512],
+];
+
+/** fieldAt returns the FIELDS entry whose key is text[i, colon), or undefined (nothing is cut out of the text). */
+function fieldAt(text: string, i: number, colon: number): (typeof FIELDS)[number] | undefined {
+  const n = colon - i;
+  for (let f = 0; f < FIELDS.length; f++) {
+    const field = FIELDS[f]!;
+    if (field[0].length === n && text.startsWith(field[0], i)) return field;
+  }
+  return undefined;
+}
 
 /** isWordChar reports whether a character code may stand in a plain word of the shape. */
 function isWordChar(c: number): boolean {
@@ -79,35 +90,40 @@ function word(text: string, i: number, end: number): string | null {
   return w;
 }
 
-/** readPoolShape returns the pool of a document of the pool shape (see the module comment), or null. */
-export function readPoolShape(text: string): PoolShape | null {
-  if (!text.startsWith(HEAD)) return null;
-  let nl = text.indexOf('\n', HEAD.length);
-  if (nl < 0) return null;
-  const name = word(text, HEAD.length, nl);
-  if (name === null || !text.startsWith('spec:\n', nl + 1)) return null;
+/**
+ * readPoolShape returns the pool of a document of the pool shape (see the module comment), or
+ * null: the document is text[from, to) (the whole text by default; a document cut from a
+ * stream is read where it stands, without a copy).
+ */
+export function readPoolShape(text: string, from = 0, to = text.length): PoolShape | null {
+  if (!text.startsWith(HEAD, from)) return null;
+  const head = from + HEAD.length;
+  let nl = text.indexOf('\n', head);
+  if (nl < 0 || nl >= to) return null;
+  const name = word(text, head, nl);
+  if (name === null || nl + 7 > to || !text.startsWith('spec:\n', nl + 1)) return null;
   const spec: Record<string, string | number | boolean> = {};
   let seen = 0;
   let i = nl + 7;
-  if (i >= text.length) return null;
-  while (i < text.length) {
+  if (i >= to) return null;
+  while (i < to) {
     nl = text.indexOf('\n', i);
-    const end = nl < 0 ? text.length : nl;
+    const end = nl < 0 || nl > to ? to : nl;
     // "  <key>: <value>"
     if (text.charCodeAt(i) !== 32 || text.charCodeAt(i + 1) !== 32) return null;
     const colon = text.indexOf(': ', i + 2);
     if (colon < 0 || colon >= end) return null;
-    const key = text.slice(i + 2, colon);
-    const field = FIELDS.get(key);
-    if (!field || seen & field[1]) return null;
-    seen |= field[1];
+    const field = fieldAt(text, i + 2, colon);
+    if (!field || seen & field[2]) return null;
+    seen |= field[2];
+    const key = field[0];
     const v = colon + 2;
-    if (field[0] === FLAG) {
+    if (field[1] === FLAG) {
       const n = end - v;
       if (n === 4 && text.startsWith('true', v)) spec[key] = true;
       else if (n === 5 && text.startsWith('false', v)) spec[key] = false;
       else return null;
-    } else if (field[0] === SIZE) {
+    } else if (field[1] === SIZE) {
       const n = end - v;
       if (n < 1 || n > 3) return null;
       let size = 0;
@@ -125,4 +141,28 @@ export function readPoolShape(text: string): PoolShape | null {
     i = end + 1;
   }
   return { name, spec };
+}
+
+/** WORDS is plainPrefix's scratch space for an IPv6 address. */
+const WORDS = new Uint32Array(4);
+
+/**
+ * plainPrefix reports whether s is a CIDR that parsePrefix accepts, checked with nothing
+ * allocated, for the CIDR of nearly every pool of a large set: an IPv4 address with `/n` (n
+ * at most 32) or an IPv6 address with `/n` (at most 128), n of one to three digits. false
+ * says nothing: parsePrefix decides then.
+ */
+export function plainPrefix(s: string): boolean {
+  const slash = s.indexOf('/');
+  const digits = s.length - slash - 1;
+  if (slash < 0 || digits < 1 || digits > 3) return false;
+  let bits = 0;
+  for (let i = slash + 1; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    bits = bits * 10 + d;
+  }
+  const colon = s.indexOf(':');
+  if (colon >= 0 && colon < slash) return bits <= 128 && parseIPv6Words(s, WORDS, 0, 0, slash);
+  return bits <= 32 && parseIPv4Value(s, 0, slash) >= 0;
 }

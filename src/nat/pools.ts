@@ -20,7 +20,8 @@ import {
 } from '../core/index.js';
 import { natPoolOf } from '../datastore/nat-pool.js';
 import { felixNodeName } from '../host/felix-node.js';
-import type { LoadedResource, MemoHit, ResourceOrigin } from '../manifest/load.js';
+import type { LoadedResource, MemoDocuments } from '../manifest/load.js';
+import { KeptPools, PoolMemo, type Kept } from './kept-pools.js';
 import { resolveNatSettings, type FelixSettingsInput, type ResolvedNatSettings } from './settings.js';
 
 /** PoolSource says where the NAT workflows take the pools from: the files (- for stdin), else the datastore. */
@@ -57,36 +58,18 @@ export interface LoadPoolsOptions {
   readonly allowEmpty?: boolean;
   readonly positions?: boolean;
   /**
-   * memo holds the pools read so far by the text of their documents (see PoolMemo): nat diff
-   * passes one memo to the loads of both its states. With a memo, documents of the pool shape
+   * memo holds the pools of the first load that used it by their documents' text (see PoolMemo):
+   * nat diff passes one memo to the loads of both its states. With a memo, documents of the pool shape
    * (manifest/pool-shape.ts) are read from their text in one pass.
    */
   readonly memo?: PoolMemo;
 }
 
-/**
- * PoolMemo maps the text of a document that was one IPPool, read without any finding, to its
- * pool. A document of byte-identical text (in the same or another input of the same run) is
- * that pool again, with no finding, and is not read a second time (its positions are found
- * when asked). nat diff's two states share ~99% of their documents.
- */
-export type PoolMemo = Map<string, NatPool>;
+export { PoolMemo } from './kept-pools.js';
 
 /** newPoolMemo returns an empty PoolMemo. */
 export function newPoolMemo(): PoolMemo {
-  return new Map();
-}
-
-/**
- * Kept is a pool read from the files, with where it starts (for a later pool of the same
- * name): `origin`, or for a pool taken from the memo, `hit` (its origin and resource found on
- * demand); with positions, its resource.
- */
-interface Kept {
-  readonly pool: NatPool;
-  readonly origin?: ResourceOrigin;
-  readonly hit?: MemoHit;
-  readonly res?: LoadedResource;
+  return new PoolMemo();
 }
 
 /** duplicateName is the warning at a later resource whose name was already defined at `earlier` (file:line:column). */
@@ -123,7 +106,7 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
   }
   // The manifest reader only for -f: the datastore path does without it.
-  const [{ bounded, visitManifests, positioned, MemoHit: MemoHitClass }, { formatDiagnostic }, { readPoolShape }] = await Promise.all([
+  const [{ bounded, visitManifests, positioned }, { formatDiagnostic }, { readPoolShape, plainPrefix }] = await Promise.all([
     import('../manifest/load.js'),
     import('../output/diagnostics/text.js'),
     import('../manifest/pool-shape.js'),
@@ -132,12 +115,16 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
   const loaderDiagnostics: Diagnostic[] = [];
   const poolErrors: Diagnostic[] = [];
   const poolNotices: Diagnostic[] = [];
-  const byName = new Map<string, Kept>();
+  const kept = new KeptPools();
   const felixByName = new Map<string, FelixConfiguration>();
   /** felixAt is where each FelixConfiguration name was last defined (for DUPLICATE_NAME). */
   const felixAt = new Map<string, string>();
   let poolCount = 0;
   const memo = opts.memo;
+  // The first load to use a memo records its pools in it, slot by slot; a later one looks them up.
+  const recording = memo ? memo.claim(kept) : false;
+  /** following: a load that does not record has decided whether to follow the recording one's names (KeptPools.follow). */
+  let following = false;
   /** found files a resource's decoding findings, bounded per resource: errors, and the rest (unknown fields among them) as warnings. */
   const found = (res: LoadedResource, diagnostics: readonly Diagnostic[]): void => {
     const ds = diagnostics.map((d) => (d.code === 'FIELD_UNKNOWN' ? { ...d, severity: 'warning' as const } : d));
@@ -183,47 +170,63 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
       return;
     }
     const o = res.origin;
-    keep(pool, { pool, origin: { file: o.file, document: o.document, line: o.line, column: o.column }, ...(opts.positions ? { res } : {}) }, res);
-    // A document read without any finding: the same text is this pool again.
-    if (memo && schema.diagnostics.length === 0 && !res.diagnostics) {
-      const text = res.text;
-      if (text !== undefined) memo.set(text, pool);
-    }
-  };
-  /** keep keeps a pool as the one of its name (the later of two wins, with a warning at the later one, `res`). */
-  const keep = (pool: NatPool, kept: Kept, res: LoadedResource | MemoHit): void => {
-    const earlier = byName.get(pool.name);
-    if (earlier) {
-      const e = earlier.origin ?? earlier.hit!.origin;
-      const r = res instanceof MemoHitClass ? res.resource() : res;
-      poolNotices.push(positioned(r, duplicateName('IPPool', pool.name, `${e.file}:${e.line}:${e.column}`)));
-      byName.delete(pool.name);
-    }
-    byName.set(pool.name, kept);
+    // A document read without any finding, cut from a YAML stream: the same text is this pool again.
+    const input = recording && schema.diagnostics.length === 0 && !res.diagnostics && res.text !== undefined ? kept.current(o.file) : -1;
+    keep(pool, input, o.document - 1, res.index, { origin: { file: o.file, document: o.document, line: o.line, column: o.column }, ...(opts.positions ? { res } : {}) }, res);
   };
   /**
-   * known takes a document from its text alone: one in the memo as its pool (LoadedResource.text),
-   * or one of the pool shape (readPoolShape) whose CIDR parses (any other is read the usual way,
-   * which reports its problems).
+   * keep keeps a pool as the one of its name (KeptPools.add; the later of two wins, with a
+   * warning at the later one: `res`, or the resource of the one taken from its text).
    */
-  const known = (text: string, hit: MemoHit): boolean => {
-    let pool = memo!.get(text);
-    if (!pool) {
-      const shape = readPoolShape(text);
-      if (!shape) return false;
-      pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
-      if (pool.cidr === '' || !parsePrefix(pool.cidr).ok) return false;
-      memo!.set(text, pool);
+  const keep = (pool: NatPool, input: number, k: number, index: number, ref?: Kept, res?: LoadedResource, j = -1): void => {
+    const earlier = kept.add(pool, input, k, index, ref, j);
+    if (earlier >= 0) {
+      const e = kept.settled(earlier).origin;
+      poolNotices.push(positioned(res ?? kept.resource(kept.pools.length - 1)!, duplicateName('IPPool', pool.name, `${e.file}:${e.line}:${e.column}`)));
     }
-    poolCount++;
-    keep(pool, { pool, hit }, hit);
-    return true;
+  };
+  /**
+   * known takes documents from their text alone, from document k of `docs` on (resource
+   * `index` on), as long as it can (ManifestVisitor.known): one the memo remembers as its pool,
+   * or one of the pool shape (readPoolShape) whose CIDR parses (any other is read the usual
+   * way, which reports its problems). Returns how many it took.
+   */
+  const known = (docs: MemoDocuments, k: number, index: number): number => {
+    const text = docs.text;
+    const input = kept.inputOf(docs);
+    if (!recording && !following) {
+      // Names go through the recording load's slots when it is done and its names unique.
+      following = true;
+      const base = memo!.base();
+      if (base) kept.follow(base);
+    }
+    let n = 0;
+    for (; k + n < docs.count; n++) {
+      const from = docs.textFrom(k + n);
+      const to = docs.textTo(k + n);
+      let j = recording ? -1 : memo!.find(text, from, to);
+      let pool: NatPool;
+      if (j >= 0) pool = memo!.pool(j);
+      else {
+        const shape = readPoolShape(text, from, to);
+        if (!shape) break;
+        j = recording ? -1 : memo!.findNamed(shape.name, text, from, to);
+        if (j >= 0) pool = memo!.pool(j);
+        else {
+          pool = natPoolOf({ metadata: { name: shape.name }, spec: shape.spec } as unknown as IPPool);
+          if (pool.cidr === '' || !(plainPrefix(pool.cidr) || parsePrefix(pool.cidr).ok)) break;
+        }
+      }
+      poolCount++;
+      keep(pool, input, k + n, index + n, undefined, undefined, j);
+    }
+    return n;
   };
   const load = await visitManifests([...source.files], { recursive: source.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd }, {
     resource,
     other: (r) => loaderDiagnostics.push(...(r.diagnostics ?? [])),
     diagnostic: (d) => loaderDiagnostics.push(d),
-    ...(memo ? { known } : {}),
+    ...(memo ? { known, end: () => recording && memo.seal() } : {}),
   });
   const errors = [...loaderDiagnostics.filter((d) => d.severity === 'error'), ...poolErrors];
   const notices = [...loaderDiagnostics.filter((d) => d.severity !== 'error'), ...poolNotices];
@@ -235,14 +238,14 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     throw new PoolctlError('NO_RESOURCES', `no IPPool in ${source.files.join(', ')}`);
   }
   return {
-    pools: [...byName.values()].map((e) => e.pool),
+    pools: kept.list(),
     felixConfigs: [...felixByName.values()],
     warnings: text(notices),
     ...(opts.positions
       ? {
           resource: (name: string) => {
-            const k = byName.get(name);
-            return k?.res ?? k?.hit?.resource();
+            const slot = kept.slotOf(name);
+            return slot === undefined ? undefined : kept.resource(slot);
           },
         }
       : {}),

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkIPPoolSchema } from '../../src/core/index.js';
+import { checkIPPoolSchema, parsePrefix } from '../../src/core/index.js';
 import { loadManifests } from '../../src/manifest/load.js';
-import { readPoolShape } from '../../src/manifest/pool-shape.js';
+import { plainPrefix, readPoolShape } from '../../src/manifest/pool-shape.js';
 import { tempDir } from './helpers.js';
 import { fcRuns } from '../support/fc-runs.js';
 
@@ -87,9 +87,23 @@ describe('readPoolShape', () => {
       }),
       { numRuns: fcRuns(400) },
     );
-    // Both ways were taken: the generator reaches the fast path and its refusals.
-    expect(accepted).toBeGreaterThan(total / 20);
+    // Both ways were taken: the generator reaches the fast path and its refusals (about one in
+    // ten documents is accepted; 100 runs have drawn as few as 5).
+    expect(accepted).toBeGreaterThan(total / 40);
     expect(accepted).toBeLessThan(total);
+  });
+
+  it('reads a document where it stands in a longer text as it reads the document alone (property)', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(DOC, fc.constantFrom('', '---\n', 'x: 1\n---\n', HEAD), fc.constantFrom('', '---\n', 'spec:\n  cidr: 10.0.0.0/8\n', '  natOutgoing: true\n', 'x'), (doc, before, after) => {
+        const alone = readPoolShape(doc);
+        if (alone) accepted++;
+        expect(readPoolShape(before + doc + after, before.length, before.length + doc.length)).toEqual(alone);
+      }),
+      { numRuns: fcRuns(400) },
+    );
+    expect(accepted).toBeGreaterThan(0);
   });
 
   it('reads the common pool document; refuses what it does not fully understand', () => {
@@ -112,5 +126,33 @@ describe('readPoolShape', () => {
     ]) {
       expect(readPoolShape(bad)).toBeNull();
     }
+  });
+});
+
+describe('plainPrefix', () => {
+  /** OCTET, GROUP and LENGTH are parts of CIDRs, good and bad. */
+  const OCTET = fc.oneof(fc.nat(300).map(String), fc.constantFrom('', '00', '01', '007', '1a', ' 1', '-1', '0x1', '256', '1000'));
+  const GROUP = fc.oneof(fc.nat(0x1ffff).map((n) => n.toString(16)), fc.constantFrom('', '0000', '00000', 'g', '1.2.3.4', '%eth0', 'FFFF'));
+  const LENGTH = fc.oneof(fc.nat(140).map(String), fc.constantFrom('', '00', '08', '032', '0128', '+8', '8 ', '1.5', '/8', '8/8'));
+  const CIDR = fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(fc.array(OCTET, { minLength: 3, maxLength: 5 }), LENGTH).map(([os, l]) => `${os.join('.')}/${l}`) },
+    { weight: 4, arbitrary: fc.tuple(fc.array(GROUP, { minLength: 2, maxLength: 9 }), LENGTH).map(([gs, l]) => `${gs.join(':')}/${l}`) },
+    fc.constantFrom('fd00::/64', '::ffff:1.2.3.4/120', '::/0', '10.0.0.0', '/8', '10.0.0.0//8', '1.2.3.4/8/8', 'fd00::%eth0/64', 'fd00:::/64'),
+    fc.string({ maxLength: 20 }),
+  );
+
+  it('says yes only to what parsePrefix accepts (property), and to the common CIDR', () => {
+    let yes = 0;
+    fc.assert(
+      fc.property(CIDR, (s) => {
+        if (!plainPrefix(s)) return;
+        yes++;
+        expect(parsePrefix(s).ok).toBe(true);
+      }),
+      { numRuns: fcRuns(1000) },
+    );
+    expect(yes).toBeGreaterThan(0);
+    expect(['10.0.0.0/26', '10.0.0.1/32', '0.0.0.0/0', 'fd00::/64', 'fd00:0:0:1::/120', '::/0'].map(plainPrefix)).toEqual([true, true, true, true, true, true]);
+    expect(['10.0.0.0/33', '10.0.0/8', 'fd00::/129', '10.0.0.0/', 'fd00::', '10.0.0.0/100'].map(plainPrefix)).toEqual([false, false, false, false, false, false]);
   });
 });

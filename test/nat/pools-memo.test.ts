@@ -110,6 +110,24 @@ describe('loadNatPools with a PoolMemo', () => {
     expect(hits).toBeGreaterThan(0);
   });
 
+  it('gives what each state alone gives when the after state reorders, drops and adds documents (property)', async () => {
+    // The memo finds documents by order first, then by name: a shuffled after state takes the second way.
+    const STATES = fc
+      .array(DOC, { minLength: 1, maxLength: 8 })
+      .chain((docs) => fc.tuple(fc.constant(docs), fc.shuffledSubarray(docs), fc.array(DOC, { maxLength: 2 })));
+    await fc.assert(
+      fc.asyncProperty(STATES, async ([docs, kept, added]) => {
+        const a = tmp.write(`ra${n}.yaml`, docs.join('---\n'));
+        const b = tmp.write(`rb${n}.yaml`, [...kept, ...added].join('---\n') || '# none\n');
+        n++;
+        const alone = [await load(a, undefined), await load(b, undefined)];
+        const memo = newPoolMemo();
+        expect([await load(a, memo), await load(b, memo)]).toEqual(alone);
+      }),
+      { numRuns: fcRuns(100) },
+    );
+  });
+
   it('takes a repeated document from the memo: the same pool object, its positions where it stands', async () => {
     const doc = pool('p', '10.0.0.0/24', 'true', '');
     const a = tmp.write('same-a.yaml', doc);
