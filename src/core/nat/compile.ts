@@ -129,9 +129,19 @@ function compileMatch(match: NatMatch, sets: ReadonlyMap<string, CompiledSet>): 
   }
 }
 
-/** samePrefixes reports whether a set's members are exactly the prefixes of the indexed pools, in order. */
+/**
+ * samePrefixes reports whether a set's members are exactly the prefixes of the indexed pools,
+ * in order: buildNatModel gives both the same Prefix objects, so identity answers most.
+ */
 function samePrefixes(members: readonly Prefix[], pools: readonly ModelPool[], ix: PoolIndex): boolean {
-  return members.length === ix.pools.length && members.every((m, i) => equalPrefix(m, pools[ix.pools[i]!]!.prefix));
+  if (members.length !== ix.pools.length) return false;
+  const ids = ix.pools;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    const p = pools[ids[i]!]!.prefix;
+    if (m !== p && !equalPrefix(m, p)) return false;
+  }
+  return true;
 }
 
 /** lookupIPv4 returns the most specific pool of ix holding the IPv4 address v (an index into the family's pools), or -1. */
@@ -152,15 +162,20 @@ type MutableRule = { -readonly [K in keyof CompiledRule]: CompiledRule[K] };
 /** compileFamily compiles one family's model: pool indexes, sets, then rules with their jumps resolved. */
 export function compileFamily(model: FamilyNatModel, opts: CompileOptions): CompiledFamily {
   const pools = model.pools ?? [];
-  const index = (keep: (p: ModelPool) => boolean): PoolIndex => {
-    const ids: number[] = [];
-    for (let i = 0; i < pools.length; i++) if (keep(pools[i]!)) ids.push(i);
-    return poolIndex(pools, ids);
-  };
-  // Usually every pool is in the pool set (no LoadBalancer-only pools): then one table serves both.
-  const any = index(() => true);
-  const masq = pools.every((p) => p.natOutgoing) ? any : index((p) => p.natOutgoing);
-  const poolSet = pools.every((p) => p.inPoolSet) ? any : index((p) => p.inPoolSet);
+  // The three indexes in one pass. Usually every pool is in the pool set (no LoadBalancer-only
+  // pools): then one table serves both.
+  const all: number[] = [];
+  const nat: number[] = [];
+  const inSet: number[] = [];
+  for (let i = 0; i < pools.length; i++) {
+    const p = pools[i]!;
+    all.push(i);
+    if (p.natOutgoing) nat.push(i);
+    if (p.inPoolSet) inSet.push(i);
+  }
+  const any = poolIndex(pools, all);
+  const masq = nat.length === all.length ? any : poolIndex(pools, nat);
+  const poolSet = inSet.length === all.length ? any : poolIndex(pools, inSet);
   const sets = new Map<string, CompiledSet>();
   for (const s of model.sets) {
     const ix = s.role === 'masq' ? masq : s.role === 'pools' ? poolSet : null;

@@ -1,4 +1,4 @@
-import { formatAddr, parseAddr, parseIPv4Value, type Family } from '../net/addr.js';
+import { formatAddr, ipv6WordsToValue, parseAddr, parseIPv4Value, type Family } from '../net/addr.js';
 import { defaultBlockSize } from '../ippool/defaults.js';
 import type {
   FamilyNatModel,
@@ -12,7 +12,7 @@ import type {
   NatSetModel,
   NatSettings,
 } from './model.js';
-import { canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
+import { canonicalIPv6Bits, canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
 import { err, ok, type Result } from '../result.js';
 
 // Names from felix/rules/rule_defs.go and felix/ipsets/ipset_defs.go (spec/nat.md §3.1, §4.1).
@@ -85,34 +85,22 @@ export interface NatModelError {
 
 /**
  * BuildNatModelOptions selects the families to model (default both, as Felix with IPv6
- * enabled). parses: the CIDR parses to share with other builds of the same run (nat diff's
- * two states), remembered there by CIDR text instead of per pool object (PARSED4, for the
- * agent's builds from the same objects): remembering 20,000 objects cost a diff more than
- * parsing them, and the second state's pools are other objects with mostly the same CIDRs.
+ * enabled). parses: the last build of the same run (nat diff's before state), whose work a
+ * later build takes for the same pool objects (CidrParses).
  */
 export interface BuildNatModelOptions {
   readonly families?: readonly Family[];
   readonly parses?: CidrParses;
 }
 
-/** ParsedCidr is one CIDR text's parse: its prefix, canonical text, IPv4 bounds as numbers, and whether host bits were set. */
-interface ParsedCidr {
-  readonly prefix: Prefix;
-  readonly cidr: string;
-  readonly first: number;
-  readonly end: number;
-  readonly hostBitsSet: boolean;
-}
-
 /**
- * CidrParses remembers the CIDR texts buildNatModel parsed (BuildNatModelOptions.parses), and
- * the last build's parse and sorted order, so that a later build of the run from mostly the
- * same pool objects (nat diff's after state: PoolMemo hands both states the same NatPool for
- * an unchanged document) parses and sorts only the pools the last build did not have.
+ * CidrParses remembers the last build's parse, order and ModelPools (BuildNatModelOptions.parses),
+ * so that a later build of the run from mostly the same pool objects (nat diff's after state:
+ * PoolMemo hands both states the same NatPool for an unchanged document) parses, sorts and
+ * checks only the pools the last build did not have. Pools that are other objects are parsed
+ * again: a map of 10,000 CIDR texts cost the first build more than the few it saved the second.
  */
 export class CidrParses {
-  /** byText holds each parsed CIDR text's parse. */
-  readonly byText = new Map<string, ParsedCidr>();
   /** last is the last build's pools, parse and per-family order (PriorBuild). */
   last: PriorBuild | undefined;
 }
@@ -127,6 +115,10 @@ interface PriorBuild {
   readonly parsed: ParsedPools;
   /** each pool's ModelPool, once a model's pools were read */
   readonly modelPools: (ModelPool | undefined)[];
+  /** per family, the pools' indexes in model order (identical CIDRs included) */
+  readonly orders: Readonly<Record<Family, readonly number[]>>;
+  /** per family, whether keptPools kept every pool and warned of none (no identical, overlapping or too-small pools) */
+  readonly clean: Readonly<Record<Family, boolean>>;
 }
 
 /**
@@ -160,6 +152,9 @@ interface FelixFamily {
   readonly kept: readonly number[];
   readonly masq: readonly Prefix[];
   readonly poolSet: readonly Prefix[];
+  /** order is every pool of the family (identical CIDRs included) in model order; clean: all kept, none warned of */
+  readonly order: readonly number[];
+  readonly clean: boolean;
 }
 
 /**
@@ -169,8 +164,8 @@ interface FelixFamily {
  */
 interface FelixPools {
   readonly families: Readonly<Record<Family, FelixFamily>>;
-  /** modelPool makes (or takes from the last build) the ModelPool of the input pool at an index */
-  readonly modelPool: (i: number) => ModelPool;
+  /** modelPools makes (or takes from the last build) the ModelPools of the input pools at the indexes */
+  readonly modelPools: (kept: readonly number[]) => ModelPool[];
 }
 
 // IPv4 sort keys: first address (high word), then prefix length and pool index (low word:
@@ -207,27 +202,80 @@ function sortedOrder4(pools: readonly NatPool[], prefixes: readonly Prefix[], fi
 }
 
 /**
+ * prefixOrder is the model order of one family's pools (indexes into the input): by prefix
+ * (comparePrefix; IPv4 on numbers), then name. Equal pools keep input order (the sorts are stable).
+ */
+function prefixOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, family: Family): (i: number, j: number) => number {
+  const byName = (i: number, j: number): number => (pools[i]!.name < pools[j]!.name ? -1 : pools[i]!.name > pools[j]!.name ? 1 : 0);
+  return family === 4
+    ? (i: number, j: number): number => first4[i]! - first4[j]! || prefixes[i]!.bits - prefixes[j]!.bits || byName(i, j)
+    : (i: number, j: number): number => comparePrefix(prefixes[i]!, prefixes[j]!) || byName(i, j);
+}
+
+/**
  * sortedOrder returns the indexes of pools of one family (in input order) sorted by prefix
- * (comparePrefix), then name. IPv4 pools sort on numbers (sortedOrder4); input already in
- * order is only checked.
+ * (comparePrefix), then name (prefixOrder). IPv4 pools sort on numbers (sortedOrder4); input
+ * already in order is only checked.
  */
 function sortedOrder(pools: readonly NatPool[], prefixes: readonly Prefix[], first4: Float64Array, family: Family, order: number[]): number[] {
-  const byName = (i: number, j: number): number => (pools[i]!.name < pools[j]!.name ? -1 : pools[i]!.name > pools[j]!.name ? 1 : 0);
-  const cmp =
-    family === 4
-      ? (i: number, j: number): number => first4[i]! - first4[j]! || prefixes[i]!.bits - prefixes[j]!.bits || byName(i, j)
-      : (i: number, j: number): number => comparePrefix(prefixes[i]!, prefixes[j]!) || byName(i, j);
+  const cmp = prefixOrder(pools, prefixes, first4, family);
   for (let k = 1; k < order.length; k++) {
+    // pools in order of first address, the usual input, are checked inline
+    if (family === 4 ? first4[order[k - 1]!]! < first4[order[k]!]! : prefixes[order[k - 1]!]!.value < prefixes[order[k]!]!.value) continue;
     if (cmp(order[k - 1]!, order[k]!) <= 0) continue;
     return family === 4 && pools.length < INDEX_BITS ? sortedOrder4(pools, prefixes, first4, order) : order.sort(cmp);
   }
   return order;
 }
 
+/**
+ * carriedOrder is the family's model order from the last build's (PriorBuild.orders), or
+ * undefined when there is none or most pools are new: the last order with the pools that are
+ * gone dropped and the new ones (sorted) merged in, each at the place a binary search finds.
+ * The shared pools come in the same relative order in both inputs (priorIndexes walks in step),
+ * so this is the order sortedOrder gives (ties in input order). freshAt: where the new pools are.
+ */
+function carriedOrder(pools: readonly NatPool[], parsed: ParsedPools, family: Family): { order: number[]; freshAt: number[] } | undefined {
+  const prior = parsed.prior;
+  const fresh = parsed.fresh?.[family];
+  if (!prior || !fresh || fresh.length * 4 > parsed.byFamily[family].length + 64) return undefined;
+  const { prefixes, first4 } = parsed;
+  const cmp = prefixOrder(pools, prefixes, first4, family);
+  const cmpAt = (i: number, j: number): number => cmp(i, j) || i - j;
+  const last = prior.build.orders[family];
+  const inv = prior.inv;
+  const shared: number[] = [];
+  for (let k = 0; k < last.length; k++) {
+    const i = inv[last[k]!]!;
+    if (i >= 0) shared.push(i);
+  }
+  const order: number[] = [];
+  const freshAt: number[] = [];
+  let s = 0;
+  for (const x of fresh.sort(cmpAt)) {
+    let lo = s;
+    let hi = shared.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmpAt(shared[mid]!, x) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    while (s < lo) order.push(shared[s++]!);
+    freshAt.push(order.length);
+    order.push(x);
+  }
+  while (s < shared.length) order.push(shared[s++]!);
+  return { order, freshAt };
+}
+
 /** ParsedPools are the input pools' prefixes and canonical CIDRs, and their IPv4 bounds as numbers (parsePools). */
 interface ParsedPools {
   readonly prefixes: readonly Prefix[];
   readonly cidrs: readonly string[];
+  /** each pool's CIDR text as parsed (PriorBuild.sources) */
+  readonly sources: readonly string[];
+  /** each pool's family */
+  readonly families: Uint8Array;
   /** the indexes of each family's pools, in input order */
   readonly byFamily: Readonly<Record<Family, number[]>>;
   /** IPv4 pools' first addresses and the addresses right after them */
@@ -235,8 +283,17 @@ interface ParsedPools {
   readonly end4: Float64Array;
   /** 1 for a pool whose CIDR has host bits set */
   readonly hostBits: Uint8Array;
-  /** the last build this parse took pools from (CidrParses.last), and each pool's index there (-1: not there) */
-  readonly prior?: { readonly build: PriorBuild; readonly at: Int32Array };
+  /** the last build this parse took pools from (CidrParses.last): each pool's index there (-1: not there), and the reverse */
+  readonly prior?: Prior;
+  /** with a prior build, the indexes of each family's pools that are not in it, in input order */
+  readonly fresh?: Readonly<Record<Family, number[]>>;
+}
+
+/** Prior is the last build's match with this one: at[i] is pool i's index in the last build's input, inv[j] the reverse (-1: none). */
+interface Prior {
+  readonly build: PriorBuild;
+  readonly at: Int32Array;
+  readonly inv: Int32Array;
 }
 
 /**
@@ -246,54 +303,56 @@ interface ParsedPools {
  */
 const PARSED4 = new WeakMap<NatPool, { readonly source: string; readonly prefix: Prefix; readonly first: number; readonly end: number }>();
 
+/** WORDS6 receives an IPv6 address's words (canonicalIPv6Bits). */
+const WORDS6 = new Uint32Array(4);
+
 /**
  * parsePools parses the pools' CIDRs, masking host bits as IPPoolV3ToV1 keys a pool by its
  * network (with a warning), or refuses the first that does not parse.
  */
 function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrParses | undefined): Result<ParsedPools, NatModelError> {
-  const shared = parses?.byText;
+  const n = pools.length;
   const prefixes: Prefix[] = [];
   const cidrs: string[] = [];
-  const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
-  const first4 = new Float64Array(pools.length);
-  const end4 = new Float64Array(pools.length);
-  const hostBits = new Uint8Array(pools.length);
+  const sources: string[] = [];
+  const families = new Uint8Array(n);
+  const first4 = new Float64Array(n);
+  const end4 = new Float64Array(n);
+  const hostBits = new Uint8Array(n);
   const last = priorIndexes(pools, parses?.last);
-  for (let i = 0; i < pools.length; i++) {
-    const pool = pools[i]!;
+  const lp = last?.build.parsed;
+  const lastHostBits = lp !== undefined && lp.hostBits.indexOf(1) >= 0;
+  for (let i = 0; i < n; ) {
     const j = last ? last.at[i]! : -1;
     if (j >= 0) {
-      // the same pool object as in the last build, with the same CIDR text: its parse
-      const p = last!.build.parsed;
-      prefixes.push(p.prefixes[j]!);
-      cidrs.push(p.cidrs[j]!);
-      first4[i] = p.first4[j]!;
-      end4[i] = p.end4[j]!;
-      hostBits[i] = p.hostBits[j]!;
-      byFamily[p.prefixes[j]!.family].push(i);
-      if (hostBits[i]) hostBitsWarning(pool, p.cidrs[j]!, warnings);
-      continue;
-    }
-    const seen = shared?.get(pool.cidr);
-    if (seen !== undefined) {
-      prefixes.push(seen.prefix);
-      cidrs.push(seen.cidr);
-      first4[i] = seen.first;
-      end4[i] = seen.end;
-      byFamily[seen.prefix.family].push(i);
-      if (seen.hostBitsSet) {
-        hostBits[i] = 1;
-        hostBitsWarning(pool, seen.cidr, warnings);
+      // a run of pools the last build had, in the same order, with the same CIDR texts: their parse, copied (numbers in bulk)
+      let e = i + 1;
+      while (e < n && last!.at[e] === j + (e - i)) e++;
+      const je = j + (e - i);
+      const { prefixes: lastPrefixes, cidrs: lastCidrs, sources: lastSources } = lp!;
+      for (let k = j; k < je; k++) {
+        prefixes.push(lastPrefixes[k]!);
+        cidrs.push(lastCidrs[k]!);
+        sources.push(lastSources[k]!);
       }
+      families.set(lp!.families.subarray(j, je), i);
+      first4.set(lp!.first4.subarray(j, je), i);
+      end4.set(lp!.end4.subarray(j, je), i);
+      hostBits.set(lp!.hostBits.subarray(j, je), i);
+      if (lastHostBits) for (let k = i; k < e; k++) if (hostBits[k]) hostBitsWarning(pools[k]!, cidrs[k]!, warnings);
+      i = e;
       continue;
     }
-    const known = shared ? undefined : PARSED4.get(pool);
+    const pool = pools[i]!;
+    sources.push(pool.cidr);
+    const known = parses ? undefined : PARSED4.get(pool);
     if (known !== undefined && known.source === pool.cidr) {
       prefixes.push(known.prefix);
       cidrs.push(pool.cidr);
+      families[i] = 4;
       first4[i] = known.first;
       end4[i] = known.end;
-      byFamily[4].push(i);
+      i++;
       continue;
     }
     const key = canonicalIPv4Key(pool.cidr);
@@ -303,11 +362,19 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
       const prefix: Prefix = { family: 4, value: BigInt(first), bits };
       prefixes.push(prefix);
       cidrs.push(pool.cidr);
+      families[i] = 4;
       first4[i] = first;
       end4[i] = first + POW2[32 - bits]!;
-      byFamily[4].push(i);
-      if (shared) shared.set(pool.cidr, { prefix, cidr: pool.cidr, first, end: end4[i]!, hostBitsSet: false });
-      else PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
+      if (!parses) PARSED4.set(pool, { source: pool.cidr, prefix, first, end: end4[i]! });
+      i++;
+      continue;
+    }
+    const bits6 = canonicalIPv6Bits(pool.cidr, WORDS6);
+    if (bits6 >= 0) {
+      prefixes.push({ family: 6, value: ipv6WordsToValue(WORDS6), bits: bits6 });
+      cidrs.push(pool.cidr);
+      families[i] = 6;
+      i++;
       continue;
     }
     const r = parsePrefix(pool.cidr);
@@ -322,36 +389,46 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
     }
     prefixes.push(prefix);
     cidrs.push(cidr);
+    families[i] = prefix.family;
     if (prefix.family === 4) {
       first4[i] = Number(prefix.value);
       end4[i] = first4[i]! + POW2[32 - prefix.bits]!;
     }
-    byFamily[prefix.family].push(i);
-    shared?.set(pool.cidr, { prefix, cidr, first: first4[i]!, end: end4[i]!, hostBitsSet: r.value.hostBitsSet });
+    i++;
   }
-  return ok({ prefixes, cidrs, byFamily, first4, end4, hostBits, ...(last ? { prior: last } : {}) });
+  const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
+  for (let i = 0; i < n; i++) byFamily[families[i] as Family].push(i);
+  if (!last) return ok({ prefixes, cidrs, sources, families, byFamily, first4, end4, hostBits });
+  // the pools the last build did not have, per family
+  const fresh: Record<Family, number[]> = { 4: [], 6: [] };
+  for (let i = 0; i < n; i++) if (last.at[i]! < 0) fresh[families[i] as Family].push(i);
+  return ok({ prefixes, cidrs, sources, families, byFamily, first4, end4, hostBits, prior: last, fresh });
 }
 
 /**
  * priorIndexes returns, for each pool, its index in the last build when it is the same object
- * with the same CIDR text (else -1), or undefined when there is no last build. It walks both
+ * with the same CIDR text (else -1), and the reverse, or undefined when there is no last build. It walks both
  * lists in step (the states' shared pools come in the same order), looking a few pools ahead
  * in the last build past removed ones: a pool it does not find is parsed as a new one.
  */
-function priorIndexes(pools: readonly NatPool[], build: PriorBuild | undefined): { build: PriorBuild; at: Int32Array } | undefined {
+function priorIndexes(pools: readonly NatPool[], build: PriorBuild | undefined): Prior | undefined {
   if (build === undefined) return undefined;
   const last = build.pools;
   const at = new Int32Array(pools.length).fill(-1);
+  const inv = new Int32Array(last.length).fill(-1);
   let j = 0;
   for (let i = 0; i < pools.length && j < last.length; i++) {
     const pool = pools[i]!;
     let k = j;
     while (k < last.length && k - j < LOOK_AHEAD && last[k] !== pool) k++;
     if (k >= last.length || last[k] !== pool) continue;
-    if (build.sources[k] === pool.cidr) at[i] = k;
+    if (build.sources[k] === pool.cidr) {
+      at[i] = k;
+      inv[k] = i;
+    }
     j = k + 1;
   }
-  return { build, at };
+  return { build, at, inv };
 }
 
 /** hostBitsWarning warns that a pool's CIDR has host bits set, and what Felix uses (cidr). */
@@ -363,7 +440,9 @@ function hostBitsWarning(pool: NatPool, cidr: string, warnings: string[]): void 
  * keptPools walks one family's pools sorted by prefix, then name, and keeps of identical CIDRs
  * only the pool whose name sorts lowest (conflictresolvingcacheproc.go), with the members of
  * the masq set (natOutgoing pools) and the pool set (inPoolSet), and warnings for identical
- * and overlapping CIDRs and pools smaller than their block size.
+ * and overlapping CIDRs and pools smaller than their block size. Pools that do not overlap
+ * (the usual case) take a shorter path (keptDisjoint); after a clean last build
+ * (PriorBuild.clean) whose order it carries over (carriedOrder), only the new pools are checked.
  */
 function keptPools(
   pools: readonly NatPool[],
@@ -372,7 +451,79 @@ function keptPools(
   inPoolSet: (pool: NatPool) => boolean,
   warnings: string[],
 ): FelixFamily {
+  const { prefixes, first4 } = parsed;
+  const carried = carriedOrder(pools, parsed, family);
+  const clean = carried ? parsed.prior!.build.clean[family] : true;
+  const order = carried ? carried.order : sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family]);
+  const fast = clean ? keptDisjoint(pools, parsed, family, order, carried ? carried.freshAt : null, inPoolSet, warnings) : undefined;
+  return fast ?? keptWalk(pools, parsed, family, order, inPoolSet, warnings);
+}
+
+/**
+ * keptDisjoint is keptPools for pools in model order that may not overlap: it checks the pairs
+ * next to the pools at positions `checkAt` (all pairs when null). When none overlaps and the
+ * rest are known not to (the last build kept them all and warned of none), no two pools overlap
+ * (sorted by first address, each ends before the next starts), so every pool is kept and the
+ * only warnings are block sizes (of the pools at checkAt, the others had none). Else undefined
+ * (keptWalk decides).
+ */
+function keptDisjoint(
+  pools: readonly NatPool[],
+  parsed: ParsedPools,
+  family: Family,
+  order: number[],
+  checkAt: readonly number[] | null,
+  inPoolSet: (pool: NatPool) => boolean,
+  warnings: string[],
+): FelixFamily | undefined {
   const { prefixes, cidrs, first4, end4 } = parsed;
+  const n = order.length;
+  // a sorts before b: they overlap when a does not end before b starts (for IPv6: a contains b)
+  const overlap = (a: number, b: number): boolean => (family === 4 ? end4[a]! > first4[b]! : containsPrefix(prefixes[a]!, prefixes[b]!));
+  if (checkAt === null) {
+    for (let k = 1; k < n; k++) if (overlap(order[k - 1]!, order[k]!)) return undefined;
+  } else {
+    for (const k of checkAt) {
+      if ((k > 0 && overlap(order[k - 1]!, order[k]!)) || (k + 1 < n && overlap(order[k]!, order[k + 1]!))) return undefined;
+    }
+  }
+  const before = warnings.length;
+  if (checkAt !== null) for (const k of checkAt) blockSizeWarning(pools[order[k]!]!, prefixes[order[k]!]!, cidrs[order[k]!]!, family, warnings);
+  const masq: Prefix[] = [];
+  const poolSet: Prefix[] = [];
+  // The loop runs once per pool, mostly before V8 optimizes it: the usual answers are tested inline, without a call.
+  const all = checkAt === null;
+  const blockSize = defaultBlockSize(family);
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    const p = pools[i]!;
+    const prefix = prefixes[i]!;
+    if (all && !p.disabled && prefix.bits > (p.blockSize || blockSize)) blockSizeWarning(p, prefix, cidrs[i]!, family, warnings);
+    if (p.natOutgoing) masq.push(prefix);
+    if (p.allowedUses === undefined || inPoolSet(p)) poolSet.push(prefix);
+  }
+  return { kept: order, masq, poolSet, order, clean: warnings.length === before };
+}
+
+/** blockSizeWarning warns of an enabled pool smaller than its block size. */
+function blockSizeWarning(p: NatPool, prefix: Prefix, cidr: string, family: Family, warnings: string[]): void {
+  const blockSize = p.blockSize || defaultBlockSize(family);
+  if (!p.disabled && prefix.bits > blockSize) {
+    warnings.push(`IPPool(${p.name}) CIDR ${cidr} is smaller than its block size /${blockSize} (Calico refuses it on create; it still takes part in NAT)`);
+  }
+}
+
+/** keptWalk is keptPools over the family's pools in model order. */
+function keptWalk(
+  pools: readonly NatPool[],
+  parsed: ParsedPools,
+  family: Family,
+  order: number[],
+  inPoolSet: (pool: NatPool) => boolean,
+  warnings: string[],
+): FelixFamily {
+  const { prefixes, cidrs, first4, end4 } = parsed;
+  const before = warnings.length;
   const kept: number[] = [];
   const masq: Prefix[] = [];
   const poolSet: Prefix[] = [];
@@ -381,7 +532,7 @@ function keptPools(
   // containers: the indexes of the kept pools that contain the current one, outermost first.
   const containers: number[] = [];
   let prev = -1; // the index of the last pool kept
-  for (const i of sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family])) {
+  for (const i of order) {
     const p = pools[i]!;
     const same = prev >= 0 && (family === 4 ? first4[i] === first4[prev] && end4[i] === end4[prev] : equalPrefix(prefixes[prev]!, prefixes[i]!));
     if (same) {
@@ -396,19 +547,14 @@ function keptPools(
         `IPPool(${p.name}) CIDR ${cidrs[i]} overlaps with IPPool(${pools[outer]!.name}) CIDR ${cidrs[outer]} (Calico refuses this on create; both take part in NAT)`,
       );
     }
-    const blockSize = p.blockSize || defaultBlockSize(family);
-    if (!p.disabled && prefixes[i]!.bits > blockSize) {
-      warnings.push(
-        `IPPool(${p.name}) CIDR ${cidrs[i]} is smaller than its block size /${blockSize} (Calico refuses it on create; it still takes part in NAT)`,
-      );
-    }
+    blockSizeWarning(p, prefixes[i]!, cidrs[i]!, family, warnings);
     containers.push(i);
     kept.push(i);
     if (p.natOutgoing) masq.push(prefixes[i]!);
     if (inPoolSet(p)) poolSet.push(prefixes[i]!);
     prev = i;
   }
-  return { kept, masq, poolSet };
+  return { kept, masq, poolSet, order, clean: warnings.length === before };
 }
 
 /**
@@ -430,25 +576,45 @@ function poolsAsFelixSeesThem(
   };
   const { prefixes, cidrs, first4, end4, hostBits, prior } = parsed.value;
   const modelPools: (ModelPool | undefined)[] = new Array(pools.length);
-  if (parses) parses.last = { pools, sources: pools.map((p) => p.cidr), parsed: { prefixes, cidrs, byFamily: parsed.value.byFamily, first4, end4, hostBits }, modelPools };
-  // a pool's ModelPool: the last build's object for the same pool when it has one with the same inPoolSet, else a new one
-  const modelPool = (i: number): ModelPool => {
-    const j = prior ? prior.at[i]! : -1;
-    const last = j >= 0 ? prior!.build.modelPools[j] : undefined;
-    if (last !== undefined && last.inPoolSet === inPoolSet(pools[i]!)) return (modelPools[i] = last);
-    const pool = pools[i]!;
-    return (modelPools[i] = {
-      name: pool.name,
-      cidr: cidrs[i]!,
-      natOutgoing: pool.natOutgoing,
-      disabled: pool.disabled,
-      allowedUses: pool.allowedUses,
-      blockSize: pool.blockSize,
-      prefix: prefixes[i]!,
-      inPoolSet: inPoolSet(pool),
-    });
+  if (parses) {
+    parses.last = {
+      pools,
+      sources: parsed.value.sources,
+      parsed: { prefixes, cidrs, sources: parsed.value.sources, families: parsed.value.families, byFamily: parsed.value.byFamily, first4, end4, hostBits },
+      modelPools,
+      orders: { 4: families[4].order, 6: families[6].order },
+      clean: { 4: families[4].clean, 6: families[6].clean },
+    };
+  }
+  // each pool's ModelPool: the last build's object for the same pool when it has one with the same inPoolSet, else a new one
+  const made = (kept: readonly number[]): ModelPool[] => {
+    const out: ModelPool[] = [];
+    const lastPools = prior?.build.modelPools;
+    for (let k = 0; k < kept.length; k++) {
+      const i = kept[k]!;
+      const pool = pools[i]!;
+      const inSet = pool.allowedUses === undefined || inPoolSet(pool);
+      const j = prior ? prior.at[i]! : -1;
+      const last = j >= 0 ? lastPools![j] : undefined;
+      const m: ModelPool =
+        last !== undefined && last.inPoolSet === inSet
+          ? last
+          : {
+              name: pool.name,
+              cidr: cidrs[i]!,
+              natOutgoing: pool.natOutgoing,
+              disabled: pool.disabled,
+              allowedUses: pool.allowedUses,
+              blockSize: pool.blockSize,
+              prefix: prefixes[i]!,
+              inPoolSet: inSet,
+            };
+      modelPools[i] = m;
+      out.push(m);
+    }
+    return out;
   };
-  return ok({ families, modelPool });
+  return ok({ families, modelPools: made });
 }
 
 function setModel(role: NatSetModel['role'], family: Family, id: string, members: readonly Prefix[]): NatSetModel {
@@ -535,7 +701,7 @@ export function buildNatModel(
   const inPoolSet = (pool: NatPool): boolean => settings.poolSetName === 'all-ipam-pools' || !isLoadBalancerOnly(pool);
   const felix = poolsAsFelixSeesThem(pools, inPoolSet, warnings, opts.parses);
   if (!felix.ok) return felix;
-  const { modelPool } = felix.value;
+  const { modelPools: poolsAt } = felix.value;
 
   const families: FamilyNatModel[] = [];
   for (const family of opts.families ?? ([4, 6] as const)) {
@@ -571,7 +737,7 @@ export function buildNatModel(
       kernelAppends: [{ chain: CHAIN_POSTROUTING, rules: [jump(CHAIN_CALI_POSTROUTING)] }],
       active,
       get pools(): readonly ModelPool[] {
-        return (modelPools ??= kept.map(modelPool));
+        return (modelPools ??= poolsAt(kept));
       },
     });
   }

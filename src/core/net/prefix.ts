@@ -148,6 +148,36 @@ export function canonicalPrefixText(s: string, parsed: ParsedPrefix): string {
   return formatPrefix(p);
 }
 
+/** CANON6 holds the canonical text canonicalIPv6Bits writes to compare. */
+const CANON6 = new Uint8Array(45);
+
+/**
+ * canonicalIPv6Bits returns the prefix length of an IPv6 CIDR that parsePrefix accepts without
+ * host bits and whose text is its canonical text (formatPrefix), with the address's words in
+ * out[0..3]; else -1 (take parsePrefix). It compares the canonical text written as bytes with
+ * the input, so the usual IPv6 pool is parsed without a bigint-to-text round trip.
+ */
+export function canonicalIPv6Bits(s: string, out: Uint32Array): number {
+  const slash = s.indexOf('/');
+  const digits = s.length - slash - 1;
+  if (slash < 2 || digits < 1 || digits > 3) return -1;
+  let bits = 0;
+  for (let i = slash + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9 || (c === 0 && i === slash + 1 && digits > 1)) return -1;
+    bits = bits * 10 + c;
+  }
+  if (bits > 128 || !parseIPv6Words(s, out, 0, 0, slash)) return -1;
+  for (let k = 0; k < 4; k++) {
+    const keep = bits - 32 * k;
+    const w = out[k]!;
+    if (keep < 32 && (keep <= 0 ? w : (w & ~(-1 << (32 - keep))) >>> 0) !== 0) return -1;
+  }
+  if (writeIPv6Words(out, 0, CANON6, 0) !== slash) return -1;
+  for (let i = 0; i < slash; i++) if (CANON6[i] !== s.charCodeAt(i)) return -1;
+  return bits;
+}
+
 /** prefixOf returns the prefix of the given length that contains an address. */
 export function prefixOf(a: Addr, bits: number): Prefix {
   return { family: a.family, value: a.value & networkMask(a.family, bits), bits };

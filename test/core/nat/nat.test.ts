@@ -1,7 +1,7 @@
 // covers: src/core/nat/nat.ts, src/core/nat/model.ts
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildNatModel, CidrParses, DEFAULT_NAT_SETTINGS, formatPrefix, type Family, type NatModel, type NatSettings } from '../../../src/core/index.js';
+import { buildNatModel, CidrParses, DEFAULT_NAT_SETTINGS, formatPrefix, type Family, type NatModel, type NatPool, type NatSettings } from '../../../src/core/index.js';
 import { arbWorld } from './nat-oracle.js';
 import { model, pool } from './support.js';
 import { fcRuns } from '../../support/fc-runs.js';
@@ -133,6 +133,27 @@ describe.each([4, 6] as const)('buildNatModel does not depend on the order of th
 describe('buildNatModel with CIDR parses shared between builds (nat diff\'s two states)', () => {
   /** plain is a model as data: its pools and sets, warnings and settings (the pools getter read). */
   const plain = (r: ReturnType<typeof buildNatModel>) => (r.ok ? { ...r.value, families: r.value.families.map((f) => ({ ...f, pools: f.pools })) } : r.error);
+  /** Fate is what becomes of a before pool in the after state (nextState). */
+  type Fate = 'same' | 'copy' | 'flip' | 'cidr' | 'rename' | 'drop' | 'twice' | 'also';
+  /**
+   * nextState is the after state of before, per pool (fates in turn): kept as the same object,
+   * copied, natOutgoing flipped, CIDR changed (cidr), renamed, dropped, the same object twice,
+   * or also beside it another object of the same name and CIDR (input order decides which Felix keeps).
+   */
+  const nextState = (before: readonly NatPool[], fates: readonly Fate[], cidr: (p: NatPool, i: number) => string): NatPool[] => {
+    const after: NatPool[] = [];
+    before.forEach((p, i) => {
+      const f = fates[i % fates.length]!;
+      if (f === 'same') after.push(p);
+      else if (f === 'copy') after.push({ ...p });
+      else if (f === 'flip') after.push({ ...p, natOutgoing: !p.natOutgoing });
+      else if (f === 'cidr') after.push({ ...p, cidr: cidr(p, i) });
+      else if (f === 'rename') after.push({ ...p, name: `a${p.name}` });
+      else if (f === 'twice') after.push(p, p);
+      else if (f === 'also') after.push(p, { ...p, natOutgoing: !p.natOutgoing });
+    });
+    return after;
+  };
   const hostBits = fc.constantFrom('10.0.0.1/24', '10.0.0.0/024', 'fd00::1/64', 'FD00:0:0:0::/64', '10.0.0.0/33', '10.0.0.0/8');
 
   it('gives the models that unshared builds give, for the first build and the later ones (host bits, IPv6, bad CIDRs)', () => {
@@ -152,7 +173,7 @@ describe('buildNatModel with CIDR parses shared between builds (nat diff\'s two 
 
   it('builds a later state from the last build (its parse and ModelPools taken for the same pool objects) exactly as a full build', () => {
     // per before pool: kept as the same object, copied, changed (natOutgoing, CIDR, name), removed, or kept twice
-    const fate = fc.constantFrom('same', 'same', 'same', 'copy', 'flip', 'cidr', 'rename', 'drop', 'twice');
+    const fate = fc.constantFrom<Fate>('same', 'same', 'same', 'copy', 'flip', 'cidr', 'rename', 'drop', 'twice');
     fc.assert(
       fc.property(
         arbWorld(4),
@@ -166,16 +187,7 @@ describe('buildNatModel with CIDR parses shared between builds (nat diff\'s two 
           const before = [...p4, ...p6.map((p) => ({ ...p, name: `${p.name}6` })), ...odd.map((cidr, i) => pool(`odd-${i}`, cidr, i % 2 === 0))];
           // other objects with the same name and CIDR (which of them Felix keeps goes by input order)
           before.push(...before.slice(0, 2).map((p) => ({ ...p, natOutgoing: !p.natOutgoing })));
-          const after: typeof before = [];
-          before.forEach((p, i) => {
-            const f = fates[i % fates.length]!;
-            if (f === 'same') after.push(p);
-            else if (f === 'copy') after.push({ ...p });
-            else if (f === 'flip') after.push({ ...p, natOutgoing: !p.natOutgoing });
-            else if (f === 'cidr') after.push({ ...p, cidr: before[(i + 1) % before.length]!.cidr });
-            else if (f === 'rename') after.push({ ...p, name: `a${p.name}` });
-            else if (f === 'twice') after.push(p, p);
-          });
+          const after = nextState(before, fates, (_, i) => before[(i + 1) % before.length]!.cidr);
           after.push(...added.map((p) => ({ ...p, name: `new-${p.name}` })));
           if (reverse) after.reverse();
           const s2 = sameSettings ? settings : s6;
@@ -186,6 +198,57 @@ describe('buildNatModel with CIDR parses shared between builds (nat diff\'s two 
         },
       ),
       { numRuns: fcRuns(200) },
+    );
+  });
+
+  it('carries the last order and, when the last build warned of nothing, checks only the new pools: exactly a full build', () => {
+    // Disjoint states (the common case, where the after build checks only its new pools), and new
+    // pools that break them: an identical CIDR, an overlap, a pool smaller than its block size.
+    const slot = (k: number, family: Family): string => (family === 4 ? `10.${k >> 4}.${(k & 15) * 16}.0/20` : `fd00:${k.toString(16)}::/48`);
+    const arbPool = fc.record({
+      k: fc.nat({ max: 63 }),
+      family: fc.constantFrom<Family>(4, 4, 6),
+      nat: fc.boolean(),
+      lb: fc.boolean(),
+      disabled: fc.boolean(),
+    });
+    const fate = fc.constantFrom<Fate>('same', 'same', 'same', 'same', 'copy', 'flip', 'drop', 'cidr', 'rename', 'twice', 'also');
+    const odd = fc.constantFrom('10.0.0.0/8', '10.0.0.0/16', '10.0.0.0/28', '10.1.16.0/20', '10.1.16.1/20', 'fd00::/16', 'fd00:1::/64', 'fd00:1::/127', '192.168.0.0/24');
+    fc.assert(
+      fc.property(
+        fc.array(arbPool, { maxLength: 40 }),
+        fc.array(fate, { minLength: 40, maxLength: 40 }),
+        fc.array(arbPool, { maxLength: 6 }),
+        fc.array(odd, { maxLength: 2 }),
+        fc.array(odd, { maxLength: 2 }),
+        fc.constantFrom('same', 'same', 'older', 'hosts'),
+        fc.boolean(),
+        (spec, fates, added, oddBefore, oddAfter, settingsChange, reverse) => {
+          // distinct slots per family in the before state, so it is usually clean
+          const used = new Set<string>();
+          const before = spec.flatMap(({ k, family, nat, lb, disabled }, i) => {
+            const cidr = slot(k, family);
+            if (used.has(cidr)) return [];
+            used.add(cidr);
+            return [pool(`p${i}`, cidr, nat, { disabled, ...(lb ? { allowedUses: ['LoadBalancer'] } : {}) })];
+          });
+          before.push(...oddBefore.map((cidr, i) => pool(`odd-b${i}`, cidr, i % 2 === 0, { blockSize: 24 })));
+          const after = nextState(before, fates, (p, i) => slot((i * 7) % 64, p.cidr.includes(':') ? 6 : 4));
+          after.push(...added.map(({ k, family, nat }, i) => pool(`new-${i}`, slot(k, family), nat)));
+          after.push(...oddAfter.map((cidr, i) => pool(`odd-a${i}`, cidr, i % 2 === 1)));
+          if (reverse) after.reverse();
+          const s1 = DEFAULT_NAT_SETTINGS;
+          const s2: NatSettings =
+            settingsChange === 'older' ? { ...s1, poolSetName: 'all-ipam-pools' } : settingsChange === 'hosts' ? { ...s1, natOutgoingExclusions: 'IPPoolsAndHostIPs', hostIPs: ['10.0.0.1'] } : s1;
+          const parses = new CidrParses();
+          // a third state after the second: what the second warned of must stay (its new pools are shared now)
+          const later = [...after, pool('later', slot(63, 4), true)];
+          for (const [ps, st] of [[before, s1], [after, s2], [later, s2], [before, s1], [after, s2]] as const) {
+            expect(plain(buildNatModel(ps, st, { parses }))).toEqual(plain(buildNatModel(ps, st)));
+          }
+        },
+      ),
+      { numRuns: fcRuns(300) },
     );
   });
 

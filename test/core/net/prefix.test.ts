@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  canonicalIPv6Bits,
   canonicalPrefixText,
   containsAddr,
   containsPrefix,
   formatPrefix,
+  ipv6WordsToValue,
   lastAddrValue,
   overlaps,
   parseAddr,
@@ -175,6 +177,29 @@ describe('parsePrefix against its definition (the fast path for text that parses
         const want = reference(s);
         if (want === null) expect(parsePrefix(s).ok).toBe(false);
         else expect(parsePrefix(s)).toEqual(want);
+      }),
+      { numRuns: fcRuns(3000) },
+    );
+  });
+
+  it('canonicalIPv6Bits accepts exactly the IPv6 CIDRs that parse without host bits in their canonical text, with their words', () => {
+    // canonical texts of random prefixes (with host bits set or not) beside any text
+    const value = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
+    const canonical = fc.tuple(value, fc.integer({ min: 0, max: 128 }), fc.boolean()).map(([v, bits, masked]) => {
+      const p: Prefix = { family: 6, value: masked ? v & (((1n << BigInt(bits)) - 1n) << BigInt(128 - bits)) : v, bits };
+      return formatPrefix(p);
+    });
+    const words = new Uint32Array(4);
+    fc.assert(
+      fc.property(fc.oneof(text, canonical, canonical.map((c) => c.toUpperCase()), canonical.map((c) => c.replace('/', '/0'))), (s) => {
+        const r = parsePrefix(s);
+        const want = r.ok && r.value.prefix.family === 6 && !r.value.hostBitsSet && formatPrefix(r.value.prefix) === s;
+        const bits = canonicalIPv6Bits(s, words);
+        expect(bits >= 0).toBe(want);
+        if (want) {
+          expect(bits).toBe(r.value.prefix.bits);
+          expect(ipv6WordsToValue(words)).toBe(r.value.prefix.value);
+        }
       }),
       { numRuns: fcRuns(3000) },
     );
