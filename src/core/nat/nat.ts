@@ -1,4 +1,4 @@
-import { formatAddr, ipv6WordsToValue, parseAddr, parseIPv4Value, type Family } from '../net/addr.js';
+import { formatAddr, ipv6WordsToValue, parseAddr, type Family } from '../net/addr.js';
 import { defaultBlockSize } from '../ippool/defaults.js';
 import type {
   FamilyNatModel,
@@ -12,7 +12,7 @@ import type {
   NatSetModel,
   NatSettings,
 } from './model.js';
-import { canonicalIPv6Bits, canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
+import { canonicalIPv4Key, canonicalIPv6Bits, canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
 import { err, ok, type Result } from '../result.js';
 
 // Names from felix/rules/rule_defs.go and felix/ipsets/ipset_defs.go (spec/nat.md §3.1, §4.1).
@@ -119,29 +119,6 @@ interface PriorBuild {
   readonly orders: Readonly<Record<Family, readonly number[]>>;
   /** per family, whether keptPools kept every pool and warned of none (no identical, overlapping or too-small pools) */
   readonly clean: Readonly<Record<Family, boolean>>;
-}
-
-/**
- * canonicalIPv4Key returns `address * 64 + length` for an IPv4 CIDR that parsePrefix accepts
- * without host bits and that canonicalPrefixText returns unchanged (its length without a
- * leading zero), else -1: the common pool, parsed on numbers with nothing allocated. Anything
- * else takes the general path.
- */
-function canonicalIPv4Key(s: string): number {
-  const slash = s.indexOf('/');
-  const digits = s.length - slash - 1;
-  if (slash < 0 || digits < 1 || digits > 2) return -1;
-  const d0 = s.charCodeAt(slash + 1) - 48;
-  if (d0 < 0 || d0 > 9 || (digits === 2 && d0 === 0)) return -1;
-  let bits = d0;
-  if (digits === 2) {
-    const d1 = s.charCodeAt(slash + 2) - 48;
-    if (d1 < 0 || d1 > 9) return -1;
-    bits = bits * 10 + d1;
-  }
-  if (bits > 32) return -1;
-  const v = parseIPv4Value(s, 0, slash);
-  return v < 0 || v % POW2[32 - bits]! !== 0 ? -1 : v * 64 + bits;
 }
 
 /** LOOK_AHEAD is how far priorIndexes looks in the last build for the next pool. */
