@@ -8,6 +8,7 @@ import {
   FlowScanner,
   ipv6WordsToValue,
   NatVerdicts,
+  PoolCauses,
   poolsByName,
   regionCauses,
   sameVerdict,
@@ -97,12 +98,16 @@ function checkSources(opts: DiffOptions): void {
 
 /** locator finds where a cause's pool is written (with the line of what changed in it), when its state came from files. */
 function locator(before: DiffState, after: DiffState): (c: DiffCause) => SourcePosition | undefined {
+  // regions that share a changed pool share its cause (PoolCauses): each is located once
+  const found = new Map<DiffCause, SourcePosition | undefined>();
   return (c) => {
     if (!c.pool) return undefined;
+    if (found.has(c)) return found.get(c);
     const res = (c.pool.state === 'before' ? before : after).pools.resource?.(c.pool.name);
-    if (!res) return undefined;
-    const at = c.pool.path === '' ? res.origin : res.locate(c.pool.path);
-    return { file: res.origin.file, line: at.line, column: at.column };
+    const at = res && (c.pool.path === '' ? res.origin : res.locate(c.pool.path));
+    const pos = res && at ? { file: res.origin.file, line: at.line, column: at.column } : undefined;
+    found.set(c, pos);
+    return pos;
   };
 }
 
@@ -205,9 +210,11 @@ export async function natDiffReport(
     4: [poolsByName(cb.pools(4), names), poolsByName(ca.pools(4), names)],
     6: [poolsByName(cb.pools(6), names), poolsByName(ca.pools(6), names)],
   } as const;
+  const settings = { before: before.settings, after: after.settings };
+  const known = { 4: new PoolCauses(), 6: new PoolCauses() } as const;
   for (const region of regions) {
     const [pb, pa] = byName[region.family];
-    entries.push({ region, causes: regionCauses(region, pb, pa, { before: before.settings, after: after.settings }) });
+    entries.push({ region, causes: regionCauses(region, pb, pa, settings, known[region.family]) });
   }
   await more?.(cb, ca);
   return { before: before.label, after: after.label, entries, poolSets, locate: locator(before, after) };

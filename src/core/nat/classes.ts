@@ -140,10 +140,23 @@ function hasAt(family: Family, x: Feature, w: Uint32Array): boolean {
   return family === 4 ? x.containsIPv4(w[0]!) : x.containsIPv6Words(w, 0);
 }
 
-/** BoundSource is one model family's pools and its tested sets' range lists: what cuts its address classes. */
+/**
+ * PoolBounds are a family's pools' first addresses and the addresses after their last, in
+ * pool order: numbers for IPv4 (in Float64Arrays), bigints for IPv6.
+ */
+export interface PoolBounds {
+  readonly first: ArrayLike<AddrValue>;
+  readonly end: ArrayLike<AddrValue>;
+}
+
+/**
+ * BoundSource is one model family's pools and its tested sets' range lists: what cuts its
+ * address classes; with the pools' bounds when the caller has them already.
+ */
 export interface BoundSource {
   readonly pools: readonly ModelPool[];
   readonly lists: readonly RangeList[];
+  readonly bounds?: PoolBounds;
 }
 
 /** END is the address after each family's last. */
@@ -167,12 +180,18 @@ export function boundaryPoints(family: Family, sources: readonly BoundSource[]):
     let n = 0;
     xs[n++] = 0;
     xs[n++] = END[4] as number;
-    for (const { pools, lists } of sources) {
-      for (let i = 0; i < pools.length; i++) {
-        const prefix = pools[i]!.prefix;
-        const first = Number(prefix.value);
-        xs[n++] = first;
-        xs[n++] = first + POW2[32 - prefix.bits]!;
+    for (const { pools, lists, bounds } of sources) {
+      if (bounds) {
+        xs.set(bounds.first as Float64Array, n);
+        xs.set(bounds.end as Float64Array, n + pools.length);
+        n += 2 * pools.length;
+      } else {
+        for (let i = 0; i < pools.length; i++) {
+          const prefix = pools[i]!.prefix;
+          const first = Number(prefix.value);
+          xs[n++] = first;
+          xs[n++] = first + POW2[32 - prefix.bits]!;
+        }
       }
       for (const l of lists) {
         const bs = l.bounds as Float64Array;
@@ -188,8 +207,9 @@ export function boundaryPoints(family: Family, sources: readonly BoundSource[]):
     return xs.subarray(0, m);
   }
   const xs: bigint[] = [0n, END[6] as bigint];
-  for (const { pools, lists } of sources) {
-    for (const { prefix } of pools) xs.push(prefix.value, lastAddrValue(prefix) + 1n);
+  for (const { pools, lists, bounds } of sources) {
+    if (bounds) xs.push(...(bounds.first as readonly bigint[]), ...(bounds.end as readonly bigint[]));
+    else for (const { prefix } of pools) xs.push(prefix.value, lastAddrValue(prefix) + 1n);
     for (const l of lists) {
       const bs = l.bounds as readonly bigint[];
       for (let i = 0; i < bs.length; i += 2) xs.push(bs[i]!, bs[i + 1]! + 1n);

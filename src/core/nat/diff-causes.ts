@@ -1,4 +1,4 @@
-import type { NatDiffRegion, NatVerdict } from './diff.js';
+import type { NatDiffRegion, NatDiffSide, NatVerdict } from './diff.js';
 import type { ModelPool, NatSettings } from './model.js';
 
 /**
@@ -25,7 +25,10 @@ export function poolsByName(pools: readonly ModelPool[], only?: ReadonlySet<stri
   if (!only) return new Map(pools.map((p) => [p.name, p]));
   const out = new Map<string, ModelPool>();
   if (only.size === 0) return out;
-  for (const p of pools) if (only.has(p.name)) out.set(p.name, p);
+  for (let i = 0; i < pools.length; i++) {
+    const p = pools[i]!;
+    if (only.has(p.name)) out.set(p.name, p);
+  }
   return out;
 }
 
@@ -90,37 +93,79 @@ function touchesHosts(x: NatVerdict, y: NatVerdict): boolean {
   return x.reason === 'DST_IS_HOST' || y.reason === 'DST_IS_HOST';
 }
 
+/** SideCauses are a side's changed pools' names, each once in order (before, then after, per change), and each name's cause (null: none). */
+interface SideCauses {
+  readonly names: ReadonlySet<string>;
+  readonly causes: readonly (DiffCause | null)[];
+}
+
+/**
+ * PoolCauses remembers, for one diff, each pool's cause by name and each side's causes, so
+ * the regions that share a changed pool or a side (a big diff's 234 regions name its ~100
+ * changed pools ~3,000 times) make them once: the same objects for every region.
+ */
+export class PoolCauses {
+  readonly #byName = new Map<string, DiffCause | null>();
+  readonly #bySide = new WeakMap<NatDiffSide, SideCauses>();
+
+  /** side returns the causes of a side's changed pools, by name in each state. */
+  side(side: NatDiffSide, before: PoolsByName, after: PoolsByName): SideCauses {
+    let out = this.#bySide.get(side);
+    if (out) return out;
+    const names = new Set<string>();
+    const causes: (DiffCause | null)[] = [];
+    const add = (p: ModelPool | undefined): void => {
+      if (!p || names.has(p.name)) return;
+      names.add(p.name);
+      let c = this.#byName.get(p.name);
+      if (c === undefined) this.#byName.set(p.name, (c = poolChange(p.name, before, after)));
+      causes.push(c);
+    };
+    const changed = side.changed;
+    for (let i = 0; i < changed.length; i++) {
+      add(changed[i]!.before);
+      add(changed[i]!.after);
+    }
+    this.#bySide.set(side, (out = { names, causes }));
+    return out;
+  }
+}
+
 /**
  * regionCauses explains a region: the pools that differ on its src or dst side (NatDiffSide's
- * changed pools, by name in each state), then the Felix settings that differ where the
- * verdicts differ (SNAT target, ports, interface filter, host exclusions, pool-set name).
+ * changed pools, by name in each state; a pool on both sides once), then the Felix settings
+ * that differ where the verdicts differ (SNAT target, ports, interface filter, host
+ * exclusions, pool-set name). `known` is the diff's PoolCauses, shared by its regions.
  */
-export function regionCauses(r: NatDiffRegion, before: PoolsByName, after: PoolsByName, settings: { readonly before: NatSettings; readonly after: NatSettings }): DiffCause[] {
+export function regionCauses(
+  r: NatDiffRegion,
+  before: PoolsByName,
+  after: PoolsByName,
+  settings: { readonly before: NatSettings; readonly after: NatSettings },
+  known: PoolCauses = new PoolCauses(),
+): DiffCause[] {
   const out: DiffCause[] = [];
-  const seen = new Set<string>();
-  for (const side of [r.src, r.dst]) {
-    for (const change of side.changed) {
-      for (const p of [change.before, change.after]) {
-        if (!p || seen.has(p.name)) continue;
-        seen.add(p.name);
-        const c = poolChange(p.name, before, after);
-        if (c) out.push(c);
-      }
-    }
+  const src = known.side(r.src, before, after);
+  const dst = known.side(r.dst, before, after);
+  for (const c of src.causes) if (c) out.push(c);
+  let k = 0;
+  for (const name of dst.names) {
+    const c = dst.causes[k++]!;
+    if (c && !src.names.has(name)) out.push(c);
   }
   const { before: s1, after: s2 } = settings;
   const x = r.before;
   const y = r.after;
-  const add = (c: DiffCause | null): void => {
+  const setting = (c: DiffCause | null): void => {
     if (c) out.push(c);
   };
-  if (x.nat && y.nat && x.toSource !== y.toSource) add(settingText('natOutgoingAddress', s1, s2, showValue));
-  if (x.nat && y.nat && showValue(x.tcpPorts ?? undefined) !== showValue(y.tcpPorts ?? undefined)) add(settingText('natPortRange', s1, s2, showValue));
-  if (x.outInterface !== y.outInterface) add(settingText('interfaceFilter', s1, s2, showValue));
+  if (x.nat && y.nat && x.toSource !== y.toSource) setting(settingText('natOutgoingAddress', s1, s2, showValue));
+  if (x.nat && y.nat && showValue(x.tcpPorts ?? undefined) !== showValue(y.tcpPorts ?? undefined)) setting(settingText('natPortRange', s1, s2, showValue));
+  if (x.outInterface !== y.outInterface) setting(settingText('interfaceFilter', s1, s2, showValue));
   if (touchesHosts(x, y)) {
-    add(settingText('natOutgoingExclusions', s1, s2, showValue));
-    add(settingText('hostIPs', s1, s2, showValue));
+    setting(settingText('natOutgoingExclusions', s1, s2, showValue));
+    setting(settingText('hostIPs', s1, s2, showValue));
   }
-  add(settingText('poolSetName', s1, s2, showValue));
+  setting(settingText('poolSetName', s1, s2, showValue));
   return out;
 }

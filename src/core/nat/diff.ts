@@ -1,6 +1,6 @@
 import type { Addr, AddrValue, Family } from '../net/addr.js';
 import { isPrefixUnion, joinedRanges, RangeBuilder, rangesMeet, type RangeList } from '../net/range-list.js';
-import { classifierOf } from './class-sweep.js';
+import { alignedSweeps, classifierOf, samePool } from './class-sweep.js';
 import { boundaryPoints, classFeatures, END, type ClassFeatures } from './classes.js';
 import type { CompiledFamily, CompiledRule } from './compile.js';
 import type { CompiledNat } from './compiled-nat.js';
@@ -111,12 +111,6 @@ function sideOf(nat: CompiledNat, family: Family): Side {
   return { family: f, features, pools: f.pools };
 }
 
-/** samePool reports whether two models report the same pool for an address (the same name, CIDR and NAT role), or none in both. */
-function samePool(a: ModelPool | undefined, b: ModelPool | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.name === b.name && a.cidr === b.cidr && a.natOutgoing === b.natOutgoing && a.inPoolSet === b.inPoolSet;
-}
-
 /**
  * Group is the intervals of one side with one joint class and one pool split: one changed
  * pool pair (changed), or every interval whose pool is the same in both models.
@@ -152,16 +146,85 @@ const SAME = -1;
 /** JointClasses are one side's groups by joint class key, then by pool split key (SAME, or the changed pair's). */
 type JointClasses = Map<number, Map<number, Group>>;
 
-function addTo(classes: JointClasses, key: number, split: number, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
-  let bySplit = classes.get(key);
-  if (!bySplit) classes.set(key, (bySplit = new Map()));
-  let g = bySplit.get(split);
-  if (!g) bySplit.set(split, (g = new Group(first, poolA, poolB, split !== SAME)));
+/** sameAdd adds an interval to a group, with its pools in each model (or -1), as addTo does. */
+function sameAdd(g: Group, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
   g.bounds.push(first, last);
   if (poolA >= 0 && g.before[g.before.length - 1] !== poolA) g.before.push(poolA);
   if (poolB >= 0 && g.after[g.after.length - 1] !== poolB) g.after.push(poolB);
 }
 
+function addTo(classes: JointClasses, key: number, split: number, first: AddrValue, last: AddrValue, poolA: number, poolB: number): void {
+  let bySplit = classes.get(key);
+  if (!bySplit) classes.set(key, (bySplit = new Map()));
+  let g = bySplit.get(split);
+  if (!g) bySplit.set(split, (g = new Group(first, poolA, poolB, split !== SAME)));
+  sameAdd(g, first, last, poolA, poolB);
+}
+
+/**
+ * JointGroups are the groups of both sides of a joint sweep (jointClasses), filled a run of
+ * intervals at a time, and the addresses of either model's pool-set pools.
+ */
+class JointGroups {
+  readonly src: JointClasses = new Map();
+  readonly dst: JointClasses = new Map();
+  readonly poolSet: RangeBuilder;
+  /** width makes a changed pair's key: the two pool indexes (-1 for none) as one number. */
+  readonly #width: number;
+  readonly #srcShift: number;
+  readonly #dstShift: number;
+  /** sameSrc and sameDst are the SAME groups by class key, for addShared. */
+  readonly #sameSrc = new Map<number, Group>();
+  readonly #sameDst = new Map<number, Group>();
+
+  constructor(
+    family: Family,
+    private readonly a: Side,
+    private readonly b: Side,
+  ) {
+    this.poolSet = new RangeBuilder(family);
+    this.#width = b.pools.length + 1;
+    this.#srcShift = a.features.src.length;
+    this.#dstShift = a.features.dst.length;
+  }
+
+  /** add files the interval [first, last], whose answers in both models are r[0..3] and r[4..7] (Classifier's). */
+  add(first: AddrValue, last: AddrValue, r: Int32Array): void {
+    const sa = r[0]!;
+    const da = r[1]!;
+    const sb = r[4]!;
+    const db = r[5]!;
+    const pa = this.a.pools;
+    const pb = this.b.pools;
+    const w = this.#width;
+    const srcSplit = samePool(pa[sa], pb[sb]) ? SAME : (sa + 1) * w + sb + 1;
+    const dstSplit = samePool(pa[da], pb[db]) ? SAME : (da + 1) * w + db + 1;
+    addTo(this.src, r[2]! | (r[6]! << this.#srcShift), srcSplit, first, last, sa, sb);
+    addTo(this.dst, r[3]! | (r[7]! << this.#dstShift), dstSplit, first, last, da, db);
+    if (da >= 0 || db >= 0) this.poolSet.add(first, last);
+  }
+
+  /**
+   * addShared is add for an interval where both models hold the same pools (outside an
+   * aligned sweep's `changed`): its pools are the same in both (split SAME) and r[4..7] are
+   * r[0..3] mapped, so it joins the SAME groups of its classes, kept at hand by key.
+   */
+  addShared(first: AddrValue, last: AddrValue, r: Int32Array): void {
+    const srcKey = r[2]! | (r[6]! << this.#srcShift);
+    const dstKey = r[3]! | (r[7]! << this.#dstShift);
+    const sg = this.#sameSrc.get(srcKey);
+    const dg = this.#sameDst.get(dstKey);
+    if (sg === undefined || dg === undefined) {
+      this.add(first, last, r);
+      this.#sameSrc.set(srcKey, this.src.get(srcKey)!.get(SAME)!);
+      this.#sameDst.set(dstKey, this.dst.get(dstKey)!.get(SAME)!);
+      return;
+    }
+    sameAdd(sg, first, last, r[0]!, r[4]!);
+    sameAdd(dg, first, last, r[1]!, r[5]!);
+    if (r[1]! >= 0) this.poolSet.add(first, last);
+  }
+}
 
 /** NO_CLASS is the class of every address in a family a model lacks: no pool, no set. */
 const NO_CLASS: readonly number[] = [-1, -1, 0, 0];
@@ -180,61 +243,77 @@ interface JointSweep {
  * (class-sweep.ts). On the way it collects the addresses that either model's pool set holds
  * (a pool-set pool is reported for them as dst): what "outside the IP pools" leaves out.
  */
-function jointClasses(family: Family, a: Side, b: Side, lookups: boolean): JointSweep {
+function jointClasses(family: Family, a: Side, b: Side, opts: DiffNatOptions): JointSweep {
+  const lookups = opts.lookups === true;
+  // the models' shared pools answer alike outside `changed`: the after sweep is asked only inside
+  const aligned = a.family && b.family && !lookups && opts.aligned !== false ? alignedSweeps(a.family, a.features, b.family, b.features) : null;
   const points = boundaryPoints(
     family,
-    [a, b].filter((s) => s.family !== undefined).map((s) => ({ pools: s.pools, lists: s.features.lists })),
+    aligned ? aligned.bounds : [a, b].filter((s) => s.family !== undefined).map((s) => ({ pools: s.pools, lists: s.features.lists })),
   );
-  const ca = a.family ? classifierOf(a.family, a.features, lookups) : null;
-  const cb = b.family ? classifierOf(b.family, b.features, lookups) : null;
+  const ca = aligned ? aligned.a : a.family ? classifierOf(a.family, a.features, lookups) : null;
+  const cb = aligned ? aligned.b : b.family ? classifierOf(b.family, b.features, lookups) : null;
+  const aToB = aligned?.aToB;
+  const changed = aligned?.changed ?? [];
+  let u = 0;
   const at = new Int32Array(8);
-  const src: JointClasses = new Map();
-  const dst: JointClasses = new Map();
-  const poolSet = new RangeBuilder(family);
-  const srcShift = a.features.src.length;
-  const dstShift = a.features.dst.length;
-  // a changed pair's key: the two pool indexes (-1 for none) as one number
-  const width = b.pools.length + 1;
+  const groups = new JointGroups(family, a, b);
   // a run of intervals with the same answers in both models is one interval
-  let runFirst: AddrValue | null = null;
+  let runFirst: AddrValue = 0;
+  let inRun = false;
+  // shared: no pool of only one model at this point (an aligned sweep's outside `changed`), and so for the run
+  let shared = false;
+  let runShared = false;
   const run = new Int32Array(8);
-  const flush = (last: AddrValue): void => {
-    if (runFirst === null) return;
-    const sa = run[0]!;
-    const da = run[1]!;
-    const sb = run[4]!;
-    const db = run[5]!;
-    const srcSplit = samePool(a.pools[sa], b.pools[sb]) ? SAME : (sa + 1) * width + sb + 1;
-    const dstSplit = samePool(a.pools[da], b.pools[db]) ? SAME : (da + 1) * width + db + 1;
-    addTo(src, run[2]! | (run[6]! << srcShift), srcSplit, runFirst, last, sa, sb);
-    addTo(dst, run[3]! | (run[7]! << dstShift), dstSplit, runFirst, last, da, db);
-    if (da >= 0 || db >= 0) poolSet.add(runFirst, last);
-  };
   for (let k = 0; k + 1 < points.length; k++) {
     const first = points[k]!;
     if (ca) ca.at(first, at, 0);
     else at.set(NO_CLASS, 0);
-    if (cb) cb.at(first, at, 4);
+    if (aToB) {
+      while (u < changed.length && changed[u + 1]! <= first) u += 2;
+      shared = !(u < changed.length && changed[u]! <= first);
+      if (!shared) cb!.at(first, at, 4);
+      else {
+        // no pool of only one model here: the same pools, the same bits
+        at[4] = at[0]! >= 0 ? aToB[at[0]!]! : -1;
+        at[5] = at[1]! >= 0 ? aToB[at[1]!]! : -1;
+        at[6] = at[2]!;
+        at[7] = at[3]!;
+      }
+    } else if (cb) cb.at(first, at, 4);
     else at.set(NO_CLASS, 4);
-    let same = runFirst !== null;
+    let same = inRun;
     for (let i = 0; same && i < 8; i++) same = at[i] === run[i];
     if (same) continue;
-    flush(family === 4 ? (first as number) - 1 : (first as bigint) - 1n);
+    if (inRun) {
+      const last = family === 4 ? (first as number) - 1 : (first as bigint) - 1n;
+      if (runShared) groups.addShared(runFirst, last, run);
+      else groups.add(runFirst, last, run);
+    }
     runFirst = first;
+    runShared = shared;
+    inRun = true;
     run.set(at);
   }
   const end = END[family];
-  flush(family === 4 ? (end as number) - 1 : (end as bigint) - 1n);
-  return { src, dst, poolSet: poolSet.build() };
+  if (inRun) {
+    const last = family === 4 ? (end as number) - 1 : (end as bigint) - 1n;
+    if (runShared) groups.addShared(runFirst, last, run);
+    else groups.add(runFirst, last, run);
+  }
+  return { src: groups.src, dst: groups.dst, poolSet: groups.poolSet.build() };
 }
 
 /** poolsAt returns the pools at the indexes of all the lists, once each, in index order. */
 function poolsAt(pools: readonly ModelPool[], lists: readonly (readonly number[])[]): ModelPool[] {
   let n = 0;
-  for (const l of lists) n += l.length;
+  for (let k = 0; k < lists.length; k++) n += lists[k]!.length;
   const all = new Int32Array(n);
   n = 0;
-  for (const l of lists) for (const i of l) all[n++] = i;
+  for (let k = 0; k < lists.length; k++) {
+    const l = lists[k]!;
+    for (let i = 0; i < l.length; i++) all[n++] = l[i]!;
+  }
   all.sort();
   const out: ModelPool[] = [];
   for (let k = 0; k < all.length; k++) if (k === 0 || all[k] !== all[k - 1]) out.push(pools[all[k]!]!);
@@ -376,10 +455,14 @@ export function diffNat(before: CompiledNat, after: CompiledNat): NatDiffRegion[
 
 /**
  * DiffNatOptions: lookups classifies addresses by classAt's lookups instead of the sweep (the
- * reference the sweep is tested against; slower: it builds the pool tables).
+ * reference the sweep is tested against; slower: it builds the pool tables); aligned: false
+ * sweeps both models everywhere instead of asking the after model only where the models'
+ * pools differ (alignedSweeps; the general sweep is the reference the aligned one is tested
+ * against).
  */
 export interface DiffNatOptions {
   readonly lookups?: boolean;
+  readonly aligned?: boolean;
 }
 
 /**
@@ -394,7 +477,7 @@ export function diffNatReport(before: CompiledNat, after: CompiledNat, opts: Dif
   for (const family of [4, 6] as const) {
     const a = sideOf(before, family);
     const b = sideOf(after, family);
-    const { src, dst, poolSet } = jointClasses(family, a, b, opts.lookups === true);
+    const { src, dst, poolSet } = jointClasses(family, a, b, opts);
     poolSets[family] = poolSet;
     const sides = new SideMaker(family, a, b);
     const first = (m: Map<number, Group>): Group => m.values().next().value!;

@@ -6,6 +6,7 @@ import {
   DEFAULT_NAT_SETTINGS,
   diffNat,
   formatAddr,
+  PoolCauses,
   poolsByName,
   regionCauses,
   regionContains,
@@ -133,6 +134,12 @@ describe('diffNat: worked cases from Calico\'s "Configure outgoing NAT"', () => 
       ['192.168.0.0/16', '172.20.0.0/16', false, true],
     ]);
     for (const r of regions) expect(causesOf(r, before, after)).toEqual(['pool other removed']);
+    // with the diff's PoolCauses, the two regions share the pool's one cause, the same as without
+    const known = new PoolCauses();
+    const [pb, pa] = [poolsByName(before.pools(4)), poolsByName(after.pools(4))];
+    const causes = regions.map((r) => regionCauses(r, pb, pa, { before: DEFAULT_NAT_SETTINGS, after: DEFAULT_NAT_SETTINGS }, known));
+    expect(causes).toEqual(regions.map((r) => regionCauses(r, pb, pa, { before: DEFAULT_NAT_SETTINGS, after: DEFAULT_NAT_SETTINGS })));
+    expect(causes[1]![0]).toBe(causes[0]![0]);
   });
 
   it('a no-NAT pool for LoadBalancer only is no NAT exception since v3.31.6 (network-ip-pools), but is with all-ipam-pools', () => {
