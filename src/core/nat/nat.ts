@@ -1,4 +1,4 @@
-import { formatAddr, ipv6WordsToValue, parseAddr, parseIPv4Value, type Family } from '../net/addr.js';
+import { formatAddr, ipv6WordsToValue, parseAddr, type Family } from '../net/addr.js';
 import { defaultBlockSize } from '../ippool/defaults.js';
 import type {
   FamilyNatModel,
@@ -12,7 +12,7 @@ import type {
   NatSetModel,
   NatSettings,
 } from './model.js';
-import { canonicalIPv6Bits, canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
+import { canonicalIPv4Key, canonicalIPv6Bits, canonicalPrefixText, comparePrefix, containsPrefix, equalPrefix, formatPrefix, parsePrefix, POW2, type Prefix } from '../net/prefix.js';
 import { err, ok, type Result } from '../result.js';
 
 // Names from felix/rules/rule_defs.go and felix/ipsets/ipset_defs.go (spec/nat.md §3.1, §4.1).
@@ -119,29 +119,6 @@ interface PriorBuild {
   readonly orders: Readonly<Record<Family, readonly number[]>>;
   /** per family, whether keptPools kept every pool and warned of none (no identical, overlapping or too-small pools) */
   readonly clean: Readonly<Record<Family, boolean>>;
-}
-
-/**
- * canonicalIPv4Key returns `address * 64 + length` for an IPv4 CIDR that parsePrefix accepts
- * without host bits and that canonicalPrefixText returns unchanged (its length without a
- * leading zero), else -1: the common pool, parsed on numbers with nothing allocated. Anything
- * else takes the general path.
- */
-function canonicalIPv4Key(s: string): number {
-  const slash = s.indexOf('/');
-  const digits = s.length - slash - 1;
-  if (slash < 0 || digits < 1 || digits > 2) return -1;
-  const d0 = s.charCodeAt(slash + 1) - 48;
-  if (d0 < 0 || d0 > 9 || (digits === 2 && d0 === 0)) return -1;
-  let bits = d0;
-  if (digits === 2) {
-    const d1 = s.charCodeAt(slash + 2) - 48;
-    if (d1 < 0 || d1 > 9) return -1;
-    bits = bits * 10 + d1;
-  }
-  if (bits > 32) return -1;
-  const v = parseIPv4Value(s, 0, slash);
-  return v < 0 || v % POW2[32 - bits]! !== 0 ? -1 : v * 64 + bits;
 }
 
 /** LOOK_AHEAD is how far priorIndexes looks in the last build for the next pool. */
@@ -283,6 +260,8 @@ interface ParsedPools {
   readonly end4: Float64Array;
   /** 1 for a pool whose CIDR has host bits set */
   readonly hostBits: Uint8Array;
+  /** when known (parseCanonical read every pool), per family whether its pools come in strictly ascending order of first address */
+  readonly ascending?: Readonly<Record<Family, boolean>>;
   /** the last build this parse took pools from (CidrParses.last): each pool's index there (-1: not there), and the reverse */
   readonly prior?: Prior;
   /** with a prior build, the indexes of each family's pools that are not in it, in input order */
@@ -322,7 +301,9 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
   const last = priorIndexes(pools, parses?.last);
   const lp = last?.build.parsed;
   const lastHostBits = lp !== undefined && lp.hostBits.indexOf(1) >= 0;
-  for (let i = 0; i < n; ) {
+  // a first build of a run (no PARSED4: the parse is handed on by CidrParses) reads its leading canonical pools in a small loop
+  const run = parses && !last ? parseCanonical(pools, prefixes, cidrs, sources, families, first4, end4) : undefined;
+  for (let i = run ? run.end : 0; i < n; ) {
     const j = last ? last.at[i]! : -1;
     if (j >= 0) {
       // a run of pools the last build had, in the same order, with the same CIDR texts: their parse, copied (numbers in bulk)
@@ -396,13 +377,75 @@ function parsePools(pools: readonly NatPool[], warnings: string[], parses: CidrP
     }
     i++;
   }
-  const byFamily: Record<Family, number[]> = { 4: [], 6: [] };
-  for (let i = 0; i < n; i++) byFamily[families[i] as Family].push(i);
-  if (!last) return ok({ prefixes, cidrs, sources, families, byFamily, first4, end4, hostBits });
+  const by4: number[] = [];
+  const by6: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (families[i] === 4) by4.push(i);
+    else by6.push(i);
+  }
+  const byFamily: Record<Family, number[]> = { 4: by4, 6: by6 };
+  if (!last) return ok({ prefixes, cidrs, sources, families, byFamily, first4, end4, hostBits, ...(run?.ascending ? { ascending: run.ascending } : {}) });
   // the pools the last build did not have, per family
   const fresh: Record<Family, number[]> = { 4: [], 6: [] };
   for (let i = 0; i < n; i++) if (last.at[i]! < 0) fresh[families[i] as Family].push(i);
   return ok({ prefixes, cidrs, sources, families, byFamily, first4, end4, hostBits, prior: last, fresh });
+}
+
+/**
+ * parseCanonical is parsePools for the leading pools whose CIDR is canonical and has no host
+ * bits (canonicalIPv4Key, canonicalIPv6Bits; the usual input is all of them): it appends their
+ * parses and returns the index of the first other pool. It is a small loop of its own so that
+ * V8 optimizes it early: a first build runs it once per pool, cold.
+ */
+function parseCanonical(
+  pools: readonly NatPool[],
+  prefixes: Prefix[],
+  cidrs: string[],
+  sources: string[],
+  families: Uint8Array,
+  first4: Float64Array,
+  end4: Float64Array,
+): CanonicalRun {
+  let i = 0;
+  let last4 = -1;
+  let last6 = -1n;
+  let ascending4 = true;
+  let ascending6 = true;
+  for (; i < pools.length; i++) {
+    const cidr = pools[i]!.cidr;
+    const key = canonicalIPv4Key(cidr);
+    if (key >= 0) {
+      const bits = key % 64;
+      const first = (key - bits) / 64;
+      prefixes.push({ family: 4, value: BigInt(first), bits });
+      families[i] = 4;
+      first4[i] = first;
+      end4[i] = first + POW2[32 - bits]!;
+      if (first <= last4) ascending4 = false;
+      last4 = first;
+    } else {
+      const bits = canonicalIPv6Bits(cidr, WORDS6);
+      if (bits < 0) break;
+      const value = ipv6WordsToValue(WORDS6);
+      prefixes.push({ family: 6, value, bits });
+      families[i] = 6;
+      if (value <= last6) ascending6 = false;
+      last6 = value;
+    }
+    cidrs.push(cidr);
+    sources.push(cidr);
+  }
+  return { end: i, ascending: i === pools.length ? { 4: ascending4, 6: ascending6 } : undefined };
+}
+
+/**
+ * CanonicalRun is what parseCanonical read: end, the index of the first pool it did not; when
+ * it read them all, ascending says per family whether the pools come in strictly ascending
+ * order of first address (sortedOrder then has nothing to check).
+ */
+interface CanonicalRun {
+  readonly end: number;
+  readonly ascending: Readonly<Record<Family, boolean>> | undefined;
 }
 
 /**
@@ -454,7 +497,11 @@ function keptPools(
   const { prefixes, first4 } = parsed;
   const carried = carriedOrder(pools, parsed, family);
   const clean = carried ? parsed.prior!.build.clean[family] : true;
-  const order = carried ? carried.order : sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family]);
+  const order = carried
+    ? carried.order
+    : parsed.ascending?.[family]
+      ? parsed.byFamily[family]
+      : sortedOrder(pools, prefixes, first4, family, parsed.byFamily[family]);
   const fast = clean ? keptDisjoint(pools, parsed, family, order, carried ? carried.freshAt : null, inPoolSet, warnings) : undefined;
   return fast ?? keptWalk(pools, parsed, family, order, inPoolSet, warnings);
 }

@@ -148,6 +148,45 @@ export function canonicalPrefixText(s: string, parsed: ParsedPrefix): string {
   return formatPrefix(p);
 }
 
+/**
+ * canonicalIPv4Key returns `address * 64 + length` for an IPv4 CIDR that parsePrefix accepts
+ * without host bits and whose text is its canonical text (formatPrefix: no leading zero in an
+ * octet or the length), else -1 (take parsePrefix): the common pool, read in one pass over the
+ * characters with nothing allocated and no call (it runs once per pool, mostly before V8
+ * optimizes it). A character past the end reads as NaN, which no digit test accepts.
+ */
+export function canonicalIPv4Key(s: string): number {
+  let v = 0;
+  let i = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    let n = s.charCodeAt(i) - 48;
+    if (!(n >= 0 && n <= 9)) return -1;
+    let c = s.charCodeAt(++i) - 48;
+    if (c >= 0 && c <= 9) {
+      if (n === 0) return -1;
+      n = n * 10 + c;
+      c = s.charCodeAt(++i) - 48;
+      if (c >= 0 && c <= 9) {
+        n = n * 10 + c;
+        if (n > 255) return -1;
+        i++;
+      }
+    }
+    v = v * 256 + n;
+    if (s.charCodeAt(i++) !== (octet === 3 ? 47 : 46)) return -1;
+  }
+  const d0 = s.charCodeAt(i) - 48;
+  if (!(d0 >= 0 && d0 <= 9)) return -1;
+  let bits = d0;
+  if (i + 1 !== s.length) {
+    const d1 = s.charCodeAt(i + 1) - 48;
+    if (i + 2 !== s.length || d0 === 0 || !(d1 >= 0 && d1 <= 9)) return -1;
+    bits = d0 * 10 + d1;
+    if (bits > 32) return -1;
+  }
+  return v % POW2[32 - bits]! !== 0 ? -1 : v * 64 + bits;
+}
+
 /** CANON6 holds the canonical text canonicalIPv6Bits writes to compare. */
 const CANON6 = new Uint8Array(45);
 

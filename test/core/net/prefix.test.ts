@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  canonicalIPv4Key,
   canonicalIPv6Bits,
   canonicalPrefixText,
   containsAddr,
@@ -179,6 +180,29 @@ describe('parsePrefix against its definition (the fast path for text that parses
         else expect(parsePrefix(s)).toEqual(want);
       }),
       { numRuns: fcRuns(3000) },
+    );
+  });
+
+  it('canonicalIPv4Key accepts exactly the IPv4 CIDRs that parse without host bits in their canonical text, with their address and length', () => {
+    // canonical texts of random prefixes (host bits set or not), and small edits of them: a
+    // leading zero in an octet or the length, an octet or length too large, a character more or less
+    const canonical = fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 32 }), fc.boolean()).map(([v, bits, masked]) => {
+      const value = masked ? v - (v % 2 ** (32 - bits)) : v;
+      return formatPrefix({ family: 4, value: BigInt(value), bits });
+    });
+    const edit = fc.tuple(canonical, fc.nat(), fc.constantFrom('0', '1', '9', '.', '/', '', '25', '256', '00', ' ', '\u0130')).map(([c, at, x]) => {
+      const k = at % (c.length + 1);
+      return at % 2 === 0 ? c.slice(0, k) + x + c.slice(k) : c.slice(0, k) + x + c.slice(k + 1);
+    });
+    fc.assert(
+      fc.property(fc.oneof(text, canonical, edit, canonical.map((c) => c.replace('/', '/0'))), (s) => {
+        const r = parsePrefix(s);
+        const want = r.ok && r.value.prefix.family === 4 && !r.value.hostBitsSet && formatPrefix(r.value.prefix) === s;
+        const key = canonicalIPv4Key(s);
+        expect(key >= 0).toBe(want);
+        if (want) expect(key).toBe(Number(r.value.prefix.value) * 64 + r.value.prefix.bits);
+      }),
+      { numRuns: fcRuns(5000) },
     );
   });
 
