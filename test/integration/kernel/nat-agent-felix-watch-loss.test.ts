@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { startAgent, type AgentProcess } from '../../support/agent.js';
 import { kernelDescribe, useTopology } from '../../support/netns.js';
 import { BASE_POOLS, createPools, openStore, setFelixDefault, type Store } from './nat-agent-support.js';
@@ -53,9 +53,13 @@ kernelDescribe('nat agent: the FelixConfiguration watch lost and set up again', 
     store = await openStore('etcd', topo().node);
     await createPools(store.ds, BASE_POOLS.slice(0, 1));
   });
-  afterAll(async () => {
+  // a failed test's agent is stopped before the next one starts (it holds the namespace's NAT lock)
+  afterEach(async () => {
     store?.bridge?.restore();
     await agent?.stop();
+    agent = null;
+  });
+  afterAll(async () => {
     await store?.close();
   });
 
