@@ -66,7 +66,10 @@ export class FelixWatch {
   }
 
   private lost(lost: WatchLost): void {
+    // the lost watch is ended already; its stop also closes the watch client it had to itself
+    const s = this.stopWatch;
     this.stopWatch = null;
+    void s?.().catch(() => {});
     this.again('FelixConfiguration watch lost', lost.message);
   }
 
