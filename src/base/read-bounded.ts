@@ -79,30 +79,6 @@ function readSome(fs: FileReads, fd: number, buf: Buffer, off: number, len: numb
   }
 }
 
-/** SCRATCH_KEPT is the largest buffer a ReadScratch keeps for the next read (a larger one is dropped after use). */
-const SCRATCH_KEPT = 16 * 1024 * 1024;
-
-/**
- * ReadScratch lends readFileBounded one buffer for file after file, so a second file of about
- * the same size is read into memory already touched: reading a fresh 1.5 MB buffer costs its
- * page faults again (nat diff reads two such files; a reused buffer cut the second read from
- * ~8 ms to ~1 ms). What a read with a scratch returns is valid only until the next read with
- * it: the caller decodes (copies) the bytes first. It keeps at most SCRATCH_KEPT bytes.
- */
-export class ReadScratch {
-  private buf: Buffer | undefined;
-
-  /** take returns a buffer of n bytes, the kept one when it is large enough (its spare room is never touched). */
-  take(n: number): Buffer {
-    const b = this.buf;
-    if (b && b.length >= n) return b.subarray(0, n);
-    // A quarter more, for a next file a little larger: pages never written cost nothing.
-    const made = Buffer.allocUnsafeSlow(n + (n >> 2));
-    this.buf = made.length <= SCRATCH_KEPT ? made : undefined;
-    return made.subarray(0, n);
-  }
-}
-
 /**
  * readFileBounded reads a file whatever its type (a regular file, a FIFO, a character device
  * such as /dev/stdin or /dev/zero, a /proc file, a socket on stdin) through the calls `fs`
@@ -110,21 +86,18 @@ export class ReadScratch {
  * regular file larger than the limit is not read at all, anything else is read at most one
  * byte past it. Open and read failures throw (Node's errno errors). Reads are synchronous:
  * a CLI has nothing else to do meanwhile, and each asynchronous read would wait for a
- * thread-pool thread. With `scratch`, a regular file is read into its buffer (see ReadScratch:
- * the bytes are valid until its next read).
+ * thread-pool thread.
  */
-export function readFileBounded(fs: FileReads, path: string, maxBytes = MAX_INPUT_BYTES, scratch?: ReadScratch): Buffer | typeof TOO_LARGE {
+export function readFileBounded(fs: FileReads, path: string, maxBytes = MAX_INPUT_BYTES): Buffer | typeof TOO_LARGE {
   const fd = openInput(fs, path);
   try {
     const st = fs.fstatSync(fd);
     if (st.isFile() && st.size > maxBytes) return TOO_LARGE;
     const out = new BoundedBytes(maxBytes);
     // A regular file's size is known: one read of exactly that (plus a byte to see it grew).
-    const known = st.isFile() && st.size > 0;
-    let size = known ? st.size + 1 : FIRST_CHUNK;
-    for (let first = true; ; first = false) {
-      const n = Math.min(size, out.room);
-      const buf = first && known && scratch ? scratch.take(n) : Buffer.allocUnsafe(n);
+    let size = st.isFile() && st.size > 0 ? st.size + 1 : FIRST_CHUNK;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(size, out.room));
       let got = 0;
       while (got < buf.length) {
         const n = readSome(fs, fd, buf, got, buf.length - got);

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
-import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, ReadScratch, readStreamBounded, TOO_LARGE } from '../base/read-bounded.js';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, readStreamBounded, TOO_LARGE } from '../base/read-bounded.js';
 import type { Diagnostic } from '../core/index.js';
 
 /** Input is one input read as text, or why it could not be (`counted`: it exists, count it as a file). */
@@ -11,8 +11,6 @@ export type Input =
 
 /** MANIFEST_EXTENSIONS are the files a directory contributes (calicoctl's file/iter.go). */
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-/** SCRATCH is the buffer every file is read into (decode copies its bytes out before the next read): see ReadScratch. */
-const SCRATCH = new ReadScratch();
 /** STDIN_NAME is the file name of "-" in diagnostics. */
 const STDIN_NAME = '<stdin>';
 
@@ -160,7 +158,7 @@ export async function readInputs(
   const readOne = (file: string, abs: string): void => {
     let b: Buffer | typeof TOO_LARGE;
     try {
-      b = readFileBounded({ openSync, fstatSync, readSync, closeSync }, abs, maxBytes, SCRATCH);
+      b = readFileBounded({ openSync, fstatSync, readSync, closeSync }, abs, maxBytes);
     } catch (e) {
       out.push(unreadable(file, e));
       return;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded as readWith, ReadScratch, readStreamBounded, TOO_LARGE } from '../../src/base/read-bounded.js';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded as readWith, readStreamBounded, TOO_LARGE } from '../../src/base/read-bounded.js';
 import { tempDir } from '../manifest/helpers.js';
 
 /** readFileBounded reads through node:fs, as manifest/ and datastore/ hand it over. */
@@ -50,25 +50,6 @@ describe('readFileBounded', () => {
     const endless = fifoWith('endless.fifo', 'dd', (f) => ['if=/dev/zero', `of=${f}`, 'bs=65536', 'status=none']);
     expect(readFileBounded(endless.path, 2 * MiB)).toBe(TOO_LARGE);
     expect(await endless.exited).toBe('SIGPIPE');
-  });
-
-  it('reads file after file into one scratch buffer: each read gives exactly its file, a larger file gets a larger buffer', () => {
-    const scratch = new ReadScratch();
-    const files = [200_000, 150_000, 0, 249_999, 250_001, 7, 300_000].map((n, i) => tmp.write(`scratch-${i}.yaml`, `${i}abcdefghijklmnopqrstuvwxyz`.repeat(n).slice(0, n)));
-    const got: Buffer[] = [];
-    for (const f of files) {
-      const b = readWith(fs, f, MiB, scratch);
-      expect(b).not.toBe(TOO_LARGE);
-      // Valid until the next read: compare now (as bytes: toEqual walks a buffer element by element), keep a copy.
-      expect(Buffer.compare(b as Buffer, fs.readFileSync(f))).toBe(0);
-      got.push(Buffer.from(b as Buffer));
-    }
-    // Two reads in a row with one scratch share its buffer (the fifth file needed a larger one, kept since).
-    const first = readWith(fs, files[0]!, MiB, scratch) as Buffer;
-    const second = readWith(fs, files[1]!, MiB, scratch) as Buffer;
-    expect(second.buffer).toBe(first.buffer);
-    expect(Buffer.compare(second, got[1]!)).toBe(0);
-    expect(readWith(fs, files[6]!, 100_000, scratch)).toBe(TOO_LARGE);
   });
 
   it('throws the open error of a missing file', () => {
