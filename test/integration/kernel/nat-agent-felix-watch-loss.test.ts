@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { startAgent, type AgentProcess } from '../../support/agent.js';
 import { kernelDescribe, useTopology } from '../../support/netns.js';
-import { BASE_POOLS, createPools, openStore, setFelixDefault, type Store } from './nat-agent-support.js';
+import { BASE_POOLS, createPools, felixChecked, openStore, setFelixDefault, type Store } from './nat-agent-support.js';
 
 /**
  * A running `nat agent` whose FelixConfiguration watch is lost sets it up again (FelixWatch's
@@ -27,7 +27,6 @@ kernelDescribe('nat agent: the FelixConfiguration watch lost and set up again', 
   let agent: AgentProcess | null = null;
 
   const setDefault = (spec: Record<string, unknown>): Promise<void> => setFelixDefault(store.ds, spec);
-  const checked = (l: { msg: string }): boolean => l.msg === 'FelixConfigurations read: no setting the agent programs with changed';
   const watching = (l: { msg: string }): boolean => l.msg === 'watching the FelixConfigurations';
   const lost = (l: { msg: string }): boolean => l.msg.startsWith('FelixConfiguration watch lost');
   const exitWithin = (a: AgentProcess, ms: number) =>
@@ -39,7 +38,7 @@ kernelDescribe('nat agent: the FelixConfiguration watch lost and set up again', 
     const a = startAgent(topo().node, ['--log-level', 'debug', '--resync-interval', '3600', '--felix-check-interval', '3600'], { ...store.nsEnv, NODENAME: NODE });
     agent = a;
     await a.waitLog((l) => l.msg === 'kernel in step with the datastore', 30_000);
-    await a.waitLog(checked, 10_000);
+    await a.waitLog(felixChecked, 10_000);
     return a;
   };
   const expectRestart = (a: AgentProcess, ended: unknown): void => {
@@ -77,7 +76,7 @@ kernelDescribe('nat agent: the FelixConfiguration watch lost and set up again', 
       await store.etcd!.server().start();
     }
     const back = await a.waitLog(watching, 15_000, from);
-    await a.waitLog(checked, 5_000, a.logs.indexOf(back));
+    await a.waitLog(felixChecked, 5_000, a.logs.indexOf(back));
     expect(await exitWithin(a, 200)).toBeNull();
 
     const at = Date.now();

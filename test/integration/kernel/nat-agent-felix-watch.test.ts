@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startAgent, type AgentProcess } from '../../support/agent.js';
 import { kernelDescribe, useTopology } from '../../support/netns.js';
-import { BASE_POOLS, createPools, openStore, setFelixDefault, type Store } from './nat-agent-support.js';
+import { BASE_POOLS, createPools, felixChecked, openStore, setFelixDefault, type Store } from './nat-agent-support.js';
 
 /**
  * A running `nat agent` learns of a FelixConfiguration change from a watch on etcd's
@@ -24,7 +24,6 @@ kernelDescribe('nat agent: FelixConfiguration changes seen through an etcd watch
   let agent: AgentProcess | null = null;
 
   const setDefault = (spec: Record<string, unknown>): Promise<void> => setFelixDefault(store.ds, spec);
-  const checked = (l: { msg: string }): boolean => l.msg === 'FelixConfigurations read: no setting the agent programs with changed';
 
   beforeAll(async () => {
     store = await openStore('etcd', topo().node);
@@ -41,11 +40,11 @@ kernelDescribe('nat agent: FelixConfiguration changes seen through an etcd watch
     agent = a;
     await a.waitLog((l) => l.msg === 'kernel in step with the datastore', 30_000);
     // the watch is up once its first read is done
-    await a.waitLog(checked, 10_000);
+    await a.waitLog(felixChecked, 10_000);
 
     const from = a.logs.length;
     await setDefault({ nftablesMode: 'disabled', logSeverityScreen: 'Debug' });
-    await a.waitLog(checked, EXIT_WITHIN_MS, from);
+    await a.waitLog(felixChecked, EXIT_WITHIN_MS, from);
     const exit = await Promise.race([a.exited, new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
     expect(exit).toBeNull();
 

@@ -103,6 +103,9 @@ export async function setFelixDefault(ds: Datastore, spec: Record<string, unknow
   await kinds.update(value).catch(() => kinds.create(value));
 }
 
+/** felixChecked matches the agent's debug line after a FelixConfiguration read that found no change it programs with. */
+export const felixChecked = (l: { msg: string }): boolean => l.msg === 'FelixConfigurations read: no setting the agent programs with changed';
+
 /** createPools creates pools in one batch (one etcd transaction when they fit, one snapshot). */
 export async function createPools(ds: Datastore, pools: readonly IPPool[]): Promise<void> {
   const out = await ds.batch(pools, async (txn) => {
