@@ -139,6 +139,17 @@ function agentLocked(what: string, holder: Holder, path: string): PoolctlError {
  */
 const RELEASE_WAIT_MS = 1000;
 
+/**
+ * SETTLE_MS is how long a run that finds the lock held by an unnamed holder, or one naming a
+ * pid that is gone, looks again (every SETTLE_STEP_MS) before it says who holds it: a new
+ * holder writes its line a moment after it took the lock, and on a loaded machine that moment
+ * has been seen to exceed 200 ms (CI: "a tool started by poolctl nat apply (..., no longer
+ * running)" while a second apply held the lock). A holder still unnamed after it is a tool
+ * left running by a run that is gone.
+ */
+const SETTLE_MS = 1000;
+const SETTLE_STEP_MS = 100;
+
 /** BUSY is the status flock(1) exits with when another holds the lock (--conflict-exit-code). */
 const BUSY = 75;
 
@@ -183,24 +194,29 @@ export async function lockHost(exec: HostExec, opts: LockOptions): Promise<HostL
   if (!holder) {
     let who = await holderOf(exec, path);
     // the holder names itself just after it got the lock (until then the file is empty or still
-    // names the run before it, whose pid is gone): give it a moment to
-    if (!who.settled) {
-      await new Promise((res) => setTimeout(res, 200));
+    // names the run before it, whose pid is gone): give it a moment to, taking the lock if it
+    // is let go meanwhile (see SETTLE_MS)
+    for (const end = Date.now() + SETTLE_MS; !who.settled && Date.now() < end; ) {
+      await new Promise((res) => setTimeout(res, SETTLE_STEP_MS));
+      holder = await hold(exec, path, line, null);
+      if (holder) break;
       who = await holderOf(exec, path);
     }
-    if (who.agent && opts.besideAgent === 'refuse') throw agentLocked(opts.what, who, path);
-    if (who.agent && opts.besideAgent === 'read') return { path, release: async () => {} };
-    const left = deadline - Date.now();
-    if (left > 0) {
-      opts.onWait?.(`waiting for ${who.text} to finish: it holds the NAT lock of this network namespace (${path}); waiting up to ${Math.ceil(opts.timeoutMs / 1000)} s`);
-      holder = await hold(exec, path, line, left);
-    }
     if (!holder) {
-      throw new PoolctlError(
-        'HOST_LOCKED',
-        `${opts.what}: ${who.text} holds the NAT lock of this network namespace (${path}), and it was not released within ${opts.timeoutMs / 1000} s`,
-        { hint: 'run it again when the other run has finished, or wait longer with --lock-timeout SECONDS' },
-      );
+      if (who.agent && opts.besideAgent === 'refuse') throw agentLocked(opts.what, who, path);
+      if (who.agent && opts.besideAgent === 'read') return { path, release: async () => {} };
+      const left = deadline - Date.now();
+      if (left > 0) {
+        opts.onWait?.(`waiting for ${who.text} to finish: it holds the NAT lock of this network namespace (${path}); waiting up to ${Math.ceil(opts.timeoutMs / 1000)} s`);
+        holder = await hold(exec, path, line, left);
+      }
+      if (!holder) {
+        throw new PoolctlError(
+          'HOST_LOCKED',
+          `${opts.what}: ${who.text} holds the NAT lock of this network namespace (${path}), and it was not released within ${opts.timeoutMs / 1000} s`,
+          { hint: 'run it again when the other run has finished, or wait longer with --lock-timeout SECONDS' },
+        );
+      }
     }
   }
   const held = holder;

@@ -163,6 +163,18 @@ kernelDescribe('nat apply and status: waiting for the host lock', () => {
   }, 120_000);
 });
 
+/**
+ * heldBy takes the lock of ns with flock(1) running the shell script (which starts with
+ * `echo held`), resolves once it holds it, with a promise of the holder's exit status (in an
+ * object: an async function's promise would take on the one it returns).
+ */
+async function heldBy(ns: string, script: string): Promise<{ exited: Promise<number | null> }> {
+  const holder = spawn('ip', ['netns', 'exec', ns, 'flock', await lockOf(ns), 'sh', '-c', `echo held; ${script}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((res) => holder.on('exit', (code) => res(code)));
+  await new Promise<void>((res) => holder.stdout.once('data', () => res()));
+  return { exited };
+}
+
 kernelDescribe('nat status: the lock file still names the run before the holder', () => {
   const topo = useTopology('kn');
 
@@ -174,15 +186,36 @@ kernelDescribe('nat status: the lock file still names the run before the holder'
     // the last run is gone; its line is still in the file when the next holder takes the lock
     writeFileSync(lock, 'pid 999999999 (nat status) since 2026-01-01T00:00:00.000Z\n');
     // the holder writes its own line only after poolctl has read the old one (the first cat below)
-    const holder = spawn('ip', ['netns', 'exec', t.node, 'flock', lock, 'sh', '-c',
-      `echo held; while [ ! -e ${trigger} ]; do sleep 0.01; done; printf 'pid ${process.pid} (nat apply) since 2026-12-07T00:00:00.000Z\\n' > ${lock}; sleep 1`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise<number | null>((res) => holder.on('exit', (code) => res(code)));
-    await new Promise<void>((res) => holder.stdout.once('data', () => res()));
+    const { exited } = await heldBy(t.node, `while [ ! -e ${trigger} ]; do sleep 0.01; done; printf 'pid ${process.pid} (nat apply) since 2026-12-07T00:00:00.000Z\\n' > ${lock}; sleep 1`);
     const catThenTrigger = fakeBin(dir, 'cat-trigger', { cat: `/bin/cat "$@"; rc=$?; touch ${trigger}; exit $rc` });
     const r = await t.cli(['nat', 'status', '--backend', 'iptables', '-f', pools], { env: { PATH: `${catThenTrigger}:${process.env.PATH}` } });
     expect(await exited).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`^waiting for poolctl nat apply \\(pid ${process.pid}, since 2026-12-07T00:00:00.000Z\\) to finish: it holds the NAT lock`));
     expect(r.stderr).not.toContain('no longer running');
+  }, 60_000);
+
+  it('a holder that names itself only after half a second (a loaded machine) is still named, not taken for a tool left running', async () => {
+    const t = topo();
+    const pools = file('late-pools.yaml', manyPools(60, 2));
+    const lock = await lockOf(t.node);
+    writeFileSync(lock, 'pid 999999999 (nat apply) since 2026-01-01T00:00:00.000Z\n');
+    const { exited } = await heldBy(t.node, `sleep 0.5; printf 'pid ${process.pid} (nat apply) since 2026-12-07T00:00:01.000Z\\n' > ${lock}; sleep 1`);
+    const r = await t.cli(['nat', 'status', '--backend', 'iptables', '-f', pools]);
+    expect(await exited).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^waiting for poolctl nat apply \\(pid ${process.pid}, since 2026-12-07T00:00:01.000Z\\) to finish: it holds the NAT lock`));
+    expect(r.code).toBe(1);
+  }, 60_000);
+
+  it('a holder that never names itself and lets go within the moment poolctl looks again: the lock is taken with no message', async () => {
+    const t = topo();
+    const pools = file('quiet-pools.yaml', manyPools(60, 2));
+    const lock = await lockOf(t.node);
+    writeFileSync(lock, '');
+    const { exited } = await heldBy(t.node, 'sleep 0.4');
+    const r = await t.cli(['nat', 'status', '--backend', 'iptables', '-f', pools]);
+    expect(await exited).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
   }, 60_000);
 });
 
@@ -224,7 +257,7 @@ kernelDescribe('nat apply: kill -9 in the middle', () => {
     const t = topo();
     const { a, b } = await appliedPair(t, 'orphan', 100);
     const marker = join(dir, 'orphan-started');
-    const slow = slowIpset('slow-orphan', marker, 3);
+    const slow = slowIpset('slow-orphan', marker, 5);
     let pid = 0;
     const killed = t.cli(['nat', 'apply', '--backend', 'iptables', '-f', b], { env: { PATH: `${slow}:${process.env.PATH}` }, onStart: (p) => (pid = p) });
     await until(() => existsSync(marker));
