@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { createHostExec } from '../../../src/host/host-exec.js';
 import { lockPath } from '../../../src/host/host-lock.js';
 import { fakeBin, inNs, kernelDescribe, pool, TOPO, useTopology, type Flow, type Topology } from '../../support/netns.js';
@@ -169,7 +169,15 @@ kernelDescribe('nat apply and status: waiting for the host lock', () => {
  * object: an async function's promise would take on the one it returns).
  */
 async function heldBy(ns: string, script: string): Promise<{ exited: Promise<number | null> }> {
-  const holder = spawn('ip', ['netns', 'exec', ns, 'flock', await lockOf(ns), 'sh', '-c', `echo held; ${script}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn('ip', ['netns', 'exec', ns, 'flock', await lockOf(ns), 'sh', '-c', `echo held; ${script}`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  // a failed test leaves no holder behind (flock and its shell: the whole process group)
+  onTestFinished(() => {
+    try {
+      process.kill(-holder.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
   const exited = new Promise<number | null>((res) => holder.on('exit', (code) => res(code)));
   await new Promise<void>((res) => holder.stdout.once('data', () => res()));
   return { exited };
