@@ -319,18 +319,27 @@ function firstContent(text: string, start: number, end: number): number {
   return end;
 }
 
-/** isMarker reports whether a line starting at i is a `---` or `...` marker line. */
-function isMarker(text: string, i: number, ch: string): boolean {
-  if (text[i] !== ch || text[i + 1] !== ch || text[i + 2] !== ch) return false;
-  const c = text[i + 3];
-  return c === undefined || c === ' ' || c === '\t' || c === '\n' || c === '\r';
+/** endsMarker reports whether a `---` or `...` at the start of a line, ending before i, is a marker line: the text ends there, or a blank or line break follows. */
+function endsMarker(text: string, i: number): boolean {
+  if (i >= text.length) return true;
+  const c = text.charCodeAt(i);
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
-/** hasMarkerLine reports whether a line of text is a marker of ch (`---` or `...`). */
+/**
+ * hasMarkerLine reports whether a line of text is a marker of ch (`---` or `...`). It searches
+ * for the marker itself, not for line breaks: a manifest has ~10 line breaks a document and few
+ * runs of three dots or dashes, and each hit of a search is a call.
+ */
 function hasMarkerLine(text: string, ch: string): boolean {
-  if (isMarker(text, 0, ch)) return true;
-  const m = `\n${ch}${ch}${ch}`;
-  for (let j = text.indexOf(m); j >= 0; j = text.indexOf(m, j + 1)) if (isMarker(text, j + 1, ch)) return true;
+  const m = ch + ch + ch;
+  for (let j = text.indexOf(m); j >= 0; j = text.indexOf(m, j + 1)) if ((j === 0 || text.charCodeAt(j - 1) === 10) && endsMarker(text, j + 3)) return true;
+  return false;
+}
+
+/** hasLineStarting reports whether a line of text after the first starts with character ch (searched for itself, as in hasMarkerLine). */
+function hasLineStarting(text: string, ch: string): boolean {
+  for (let j = text.indexOf(ch, 1); j >= 0; j = text.indexOf(ch, j + 1)) if (text.charCodeAt(j - 1) === 10) return true;
   return false;
 }
 
@@ -339,12 +348,12 @@ function hasMarkerLine(text: string, ch: string): boolean {
  * needs the whole-stream parser (`...` markers, `%` directives): document k is [bounds[k],
  * bounds[k + 1]). Only line starts are looked at, found by searching for the markers (not
  * line by line); DocumentLines counts each document's first line when it is asked for.
+ * Exported for its test (test/manifest/split-stream.test.ts).
  */
-function splitStream(text: string): number[] | null {
-  if (text.charCodeAt(0) === 37 /* % */ || text.includes('\n%') || hasMarkerLine(text, '.')) return null;
+export function splitStream(text: string): number[] | null {
+  if (text.charCodeAt(0) === 37 /* % */ || hasLineStarting(text, '%') || hasMarkerLine(text, '.')) return null;
   const bounds = [0];
-  if (isMarker(text, 0, '-')) bounds.push(0);
-  for (let j = text.indexOf('\n---'); j >= 0; j = text.indexOf('\n---', j + 1)) if (isMarker(text, j + 1, '-')) bounds.push(j + 1);
+  for (let j = text.indexOf('---'); j >= 0; j = text.indexOf('---', j + 1)) if ((j === 0 || text.charCodeAt(j - 1) === 10) && endsMarker(text, j + 3)) bounds.push(j);
   // Text before the first marker is a document only if it has content.
   const head = bounds.length > 1 ? bounds[1]! : text.length;
   if (firstContent(text, 0, head) === head) bounds.shift();
