@@ -199,4 +199,33 @@ describe('diffNatReport: the sweep gives exactly what classAt lookups give', () 
     expect(r.regions).toEqual(l.regions);
     expect(r.regions.length).toBeGreaterThan(0);
   });
+
+  it('pools that end at the end of the address space (a bound equal to the family\'s end): the same regions, each range inside the family', () => {
+    // pools ending at 2^32 / 2^128 give a bound equal to the family's end, which no interval may start at (a repeated point there once made one)
+    const TOP = ['255.255.255.0/24', '255.255.0.0/16', '255.255.255.255/32', '0.0.0.0/0', 'ffff::/16', 'ffff:ffff::/32', '::/0'];
+    const pool = fc.record({ cidr: fc.constantFrom(...TOP), natOutgoing: fc.boolean(), lb: fc.boolean() });
+    fc.assert(
+      fc.property(fc.uniqueArray(pool, { selector: (p) => p.cidr, minLength: 1, maxLength: 5 }), fc.nat(4), fc.boolean(), (ps, at, flip) => {
+        const before: NatPool[] = ps.map((p, i) => ({ name: `t${i}`, cidr: p.cidr, natOutgoing: p.natOutgoing, disabled: false, ...(p.lb ? { allowedUses: ['LoadBalancer'] } : {}) }));
+        const i = at % before.length;
+        const after = flip ? before.map((p, k) => (k === i ? { ...p, natOutgoing: !p.natOutgoing } : p)) : before.filter((_, k) => k !== i);
+        const settings: NatSettings = { poolSetName: 'network-ip-pools', natOutgoingExclusions: 'IPPoolsOnly', hostIPs: [], randomFully: false };
+        const [a, b] = compiledPair(before, settings, after, settings, true);
+        const fast = diffNatReport(a, b);
+        expect(fast.regions).toEqual(diffNatReport(a, b, { lookups: true }).regions);
+        expect(fast.regions).toEqual(diffNatReport(a, b, { aligned: false }).regions);
+        const end = { 4: 2 ** 32 - 1, 6: (1n << 128n) - 1n } as const;
+        for (const r of fast.regions) {
+          for (const l of [r.src.ranges, r.dst.ranges]) {
+            expect(l.bounds.length).toBeGreaterThan(0);
+            for (let k = 0; k < l.bounds.length; k += 2) {
+              expect(l.bounds[k]! <= l.bounds[k + 1]!).toBe(true);
+              expect(l.bounds[k + 1]! <= end[r.family]).toBe(true);
+            }
+          }
+        }
+      }),
+      { numRuns: fcRuns(100) },
+    );
+  });
 });

@@ -259,4 +259,21 @@ describe('buildNatModel with CIDR parses shared between builds (nat diff\'s two 
     p.cidr = '10.9.0.0/16';
     expect(plain(buildNatModel([p], DEFAULT_NAT_SETTINGS, { parses }))).toEqual(plain(buildNatModel([p], DEFAULT_NAT_SETTINGS)));
   });
+
+  it('hands the next build each pool\'s CIDR text, canonical or not, so that it takes the same pools\' ModelPools', () => {
+    // all canonical (the first build's short loop reads every pool), or one with host bits and an IPv6 text to canonicalize (the general loop too)
+    for (const odd of [[], [pool('h', '10.9.0.1/16', true), pool('v6', 'FD00::/64', false)]]) {
+      const before = [...Array.from({ length: 30 }, (_, i) => pool(`p${i}`, `10.0.${i}.0/24`, i % 2 === 0)), pool('q', 'fd00:1::/64', true), ...odd];
+      const after = before.filter((_, i) => i !== 5);
+      const parses = new CidrParses();
+      const a = buildNatModel(before, DEFAULT_NAT_SETTINGS, { parses });
+      const b = buildNatModel(after, DEFAULT_NAT_SETTINGS, { parses });
+      if (!a.ok || !b.ok) throw new Error('no model');
+      for (const k of [0, 1]) {
+        const mine = new Set(a.value.families[k]!.pools);
+        // every pool of the after state is one of the before state's: the same ModelPool object
+        expect(b.value.families[k]!.pools!.every((m) => mine.has(m))).toBe(true);
+      }
+    }
+  });
 });
