@@ -37,6 +37,13 @@ const V8_FLAGS = {
   '-validate': { 'turbo-inlining': false },
 };
 
+/**
+ * FLAGS_MEASURED says whether this V8 is the one the flags were measured on (11.x, Node 20): only
+ * there are they set. Elsewhere a flag might be gone (V8 writes "unrecognized flag" to stderr) or
+ * its default other than NAMED's, and the gain is unmeasured.
+ */
+const FLAGS_MEASURED = process.versions.v8.startsWith('11.');
+
 /** NAMED are the flags some line names, at V8's defaults (V8 11.3, Node 20: a line without flags sets nothing). */
 const NAMED = { 'turbo-inlining': true, 'interrupt-budget': 67584 };
 
@@ -51,7 +58,7 @@ function flagText(key) {
 /** setFlagsOf sets the V8 flags of the line key (node:v8 loads only when they differ from those set). */
 function setFlagsOf(key) {
   const want = flagText(key);
-  if (want === flagsSet) return;
+  if (!FLAGS_MEASURED || want === flagsSet) return;
   require('node:v8').setFlagsFromString(want);
   flagsSet = want;
 }
