@@ -124,4 +124,4 @@ function startBundles(dist, { cache = true } = {}) {
   return { main: require(join(dist, 'poolctl.cjs')).main, line: (key = '') => loaded.get(key) };
 }
 
-module.exports = { LINES, V8_FLAGS, runBundle, startBundles, TRAILER };
+module.exports = { LINES, runBundle, startBundles, TRAILER };

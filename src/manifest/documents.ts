@@ -327,17 +327,16 @@ function endsMarker(text: string, i: number): boolean {
 }
 
 /**
- * hasMarkerLine reports whether a line of text is a marker of ch (`---` or `...`). It searches
- * for the marker itself, not for line breaks: a manifest has ~10 line breaks a document and few
- * runs of three dots or dashes, and each hit of a search is a call.
+ * markerLine returns where the first marker line of m (`---` or `...`) at or after from starts,
+ * or -1. It searches for the marker itself, not for line breaks: a manifest has ~10 line breaks
+ * a document and few runs of three dots or dashes, and each hit of a search is a call.
  */
-function hasMarkerLine(text: string, ch: string): boolean {
-  const m = ch + ch + ch;
-  for (let j = text.indexOf(m); j >= 0; j = text.indexOf(m, j + 1)) if ((j === 0 || text.charCodeAt(j - 1) === 10) && endsMarker(text, j + 3)) return true;
-  return false;
+function markerLine(text: string, m: string, from: number): number {
+  for (let j = text.indexOf(m, from); j >= 0; j = text.indexOf(m, j + 1)) if ((j === 0 || text.charCodeAt(j - 1) === 10) && endsMarker(text, j + 3)) return j;
+  return -1;
 }
 
-/** hasLineStarting reports whether a line of text after the first starts with character ch (searched for itself, as in hasMarkerLine). */
+/** hasLineStarting reports whether a line of text after the first starts with character ch (searched for itself, as in markerLine). */
 function hasLineStarting(text: string, ch: string): boolean {
   for (let j = text.indexOf(ch, 1); j >= 0; j = text.indexOf(ch, j + 1)) if (text.charCodeAt(j - 1) === 10) return true;
   return false;
@@ -351,9 +350,9 @@ function hasLineStarting(text: string, ch: string): boolean {
  * Exported for its test (test/manifest/split-stream.test.ts).
  */
 export function splitStream(text: string): number[] | null {
-  if (text.charCodeAt(0) === 37 /* % */ || hasLineStarting(text, '%') || hasMarkerLine(text, '.')) return null;
+  if (text.charCodeAt(0) === 37 /* % */ || hasLineStarting(text, '%') || markerLine(text, '...', 0) >= 0) return null;
   const bounds = [0];
-  for (let j = text.indexOf('---'); j >= 0; j = text.indexOf('---', j + 1)) if ((j === 0 || text.charCodeAt(j - 1) === 10) && endsMarker(text, j + 3)) bounds.push(j);
+  for (let j = markerLine(text, '---', 0); j >= 0; j = markerLine(text, '---', j + 1)) bounds.push(j);
   // Text before the first marker is a document only if it has content.
   const head = bounds.length > 1 ? bounds[1]! : text.length;
   if (firstContent(text, 0, head) === head) bounds.shift();
