@@ -80,24 +80,51 @@ function readSome(fs: FileReads, fd: number, buf: Buffer, off: number, len: numb
 }
 
 /**
+ * ReadScratch lends readFileBounded one buffer for file after file, so that a second file of
+ * about the same size is read into memory already touched: each page of a fresh buffer costs a
+ * page fault when the read first writes it (~11 us each on this VM kind: ~4.5 ms for a 1.4 MB
+ * file, ~0.4 ms into the reused buffer). What a read with a scratch returns is valid only until
+ * the next read with it: the caller decodes (copies) the bytes before reading again. It keeps
+ * at most SCRATCH_KEPT bytes.
+ */
+export class ReadScratch {
+  private buf: Buffer | undefined;
+
+  /** take returns a buffer of n bytes: the kept one when it is large enough (its spare room is never touched). */
+  take(n: number): Buffer {
+    const b = this.buf;
+    if (b && b.length >= n) return b.subarray(0, n);
+    const made = Buffer.allocUnsafeSlow(n);
+    this.buf = n <= SCRATCH_KEPT ? made : undefined;
+    return made;
+  }
+}
+
+/** SCRATCH_KEPT is the largest buffer a ReadScratch keeps for the next read (a larger one is dropped after use). */
+const SCRATCH_KEPT = 16 * 1024 * 1024;
+
+/**
  * readFileBounded reads a file whatever its type (a regular file, a FIFO, a character device
  * such as /dev/stdin or /dev/zero, a /proc file, a socket on stdin) through the calls `fs`
  * gives, and returns its bytes, or TOO_LARGE as soon as more than maxBytes have come: a
  * regular file larger than the limit is not read at all, anything else is read at most one
  * byte past it. Open and read failures throw (Node's errno errors). Reads are synchronous:
  * a CLI has nothing else to do meanwhile, and each asynchronous read would wait for a
- * thread-pool thread.
+ * thread-pool thread. With `scratch`, a regular file is read into its buffer (see ReadScratch:
+ * the bytes are valid until its next read).
  */
-export function readFileBounded(fs: FileReads, path: string, maxBytes = MAX_INPUT_BYTES): Buffer | typeof TOO_LARGE {
+export function readFileBounded(fs: FileReads, path: string, maxBytes = MAX_INPUT_BYTES, scratch?: ReadScratch): Buffer | typeof TOO_LARGE {
   const fd = openInput(fs, path);
   try {
     const st = fs.fstatSync(fd);
     if (st.isFile() && st.size > maxBytes) return TOO_LARGE;
     const out = new BoundedBytes(maxBytes);
     // A regular file's size is known: one read of exactly that (plus a byte to see it grew).
-    let size = st.isFile() && st.size > 0 ? st.size + 1 : FIRST_CHUNK;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(size, out.room));
+    const known = st.isFile() && st.size > 0;
+    let size = known ? st.size + 1 : FIRST_CHUNK;
+    for (let first = true; ; first = false) {
+      const want = Math.min(size, out.room);
+      const buf = first && known && scratch ? scratch.take(want) : Buffer.allocUnsafe(want);
       let got = 0;
       while (got < buf.length) {
         const n = readSome(fs, fd, buf, got, buf.length - got);

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ReadScratch } from '../base/read-bounded.js';
 import { API_VERSION, checkIPPoolSchema, FELIX_CONFIGURATION_LIST, foldKey, IPPOOL_LIST, KIND_IPPOOL, V1_LIST, type Diagnostic, type ResourceForm } from '../core/index.js';
 import { classify, V1_LIST_HINT } from './classify.js';
 import { DocumentReader, loadParsers, NEED_PARSERS, type ParsedDocument, type PendingDocument, type Position } from './documents.js';
@@ -63,6 +64,8 @@ export interface LoadOptions {
   readonly cwd: string;
   /** maxBytes caps each input's size (default MAX_INPUT_BYTES, base/read-bounded.ts); larger inputs get INPUT_TOO_LARGE. */
   readonly maxBytes?: number;
+  /** scratch is the buffer files are read into, shared with other loads (ReadScratch: nat diff's two states). */
+  readonly scratch?: ReadScratch;
 }
 
 /**
@@ -506,6 +509,7 @@ export async function visitManifests(paths: readonly string[], opts: LoadOptions
     recursive: opts.recursive ?? false,
     ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
     ...(opts.stdin ? { stdin: opts.stdin } : {}),
+    ...(opts.scratch ? { scratch: opts.scratch } : {}),
   });
   for (const input of inputs) {
     if ('error' in input) {

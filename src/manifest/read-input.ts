@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
-import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, readStreamBounded, TOO_LARGE } from '../base/read-bounded.js';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded, readStreamBounded, TOO_LARGE, type ReadScratch } from '../base/read-bounded.js';
 import type { Diagnostic } from '../core/index.js';
 
 /** Input is one input read as text, or why it could not be (`counted`: it exists, count it as a file). */
@@ -71,14 +71,16 @@ export function decode(file: string, b: Buffer): { text: string } | { error: Dia
     return { error: fileError(file, 'INPUT_INVALID', `binary file: NUL byte at offset ${nul}; expected YAML or JSON text`, p.line, p.column) };
   }
   const start = b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
-  const bad = isUtf8(b) ? -1 : invalidUtf8At(b);
-  if (bad >= 0) {
-    const p = bytePosition(b, bad);
-    return {
-      error: fileError(file, 'INPUT_INVALID', `invalid UTF-8: byte 0x${b[bad]!.toString(16).padStart(2, '0')} at offset ${bad}`, p.line, p.column),
-    };
-  }
-  return { text: b.toString('utf8', start) };
+  const text = b.toString('utf8', start);
+  // Decoding puts U+FFFD where the bytes are not UTF-8: without one, they are (no second pass
+  // over the bytes; a one-byte string is searched for it at once). With one, it may be written
+  // in the file: isUtf8 decides.
+  if (text.indexOf('\uFFFD') < 0 || isUtf8(b)) return { text };
+  const bad = invalidUtf8At(b);
+  const p = bytePosition(b, bad);
+  return {
+    error: fileError(file, 'INPUT_INVALID', `invalid UTF-8: byte 0x${b[bad]!.toString(16).padStart(2, '0')} at offset ${bad}`, p.line, p.column),
+  };
 }
 
 function errorMessage(e: unknown): string {
@@ -130,7 +132,7 @@ function fileKey(st: BigIntStats): string {
  */
 export async function readInputs(
   paths: readonly string[],
-  opts: { cwd: string; recursive: boolean; maxBytes?: number; stdin?: () => AsyncIterable<Buffer | string> },
+  opts: { cwd: string; recursive: boolean; maxBytes?: number; stdin?: () => AsyncIterable<Buffer | string>; scratch?: ReadScratch },
 ): Promise<Input[]> {
   const maxBytes = opts.maxBytes ?? MAX_INPUT_BYTES;
   const out: Input[] = [];
@@ -158,7 +160,7 @@ export async function readInputs(
   const readOne = (file: string, abs: string): void => {
     let b: Buffer | typeof TOO_LARGE;
     try {
-      b = readFileBounded({ openSync, fstatSync, readSync, closeSync }, abs, maxBytes);
+      b = readFileBounded({ openSync, fstatSync, readSync, closeSync }, abs, maxBytes, opts.scratch);
     } catch (e) {
       out.push(unreadable(file, e));
       return;

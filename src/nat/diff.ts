@@ -1,5 +1,6 @@
 import type { Context } from '../base/context.js';
 import { PoolctlError, usageError } from '../base/errors.js';
+import { ReadScratch } from '../base/read-bounded.js';
 import {
   changedPoolNames,
   CidrParses,
@@ -52,6 +53,12 @@ export interface DiffState {
   readonly settings: NatSettings;
 }
 
+/** Shared is what the loads of both states share: the memo of their documents and the buffer their files are read into. */
+interface Shared {
+  readonly memo: PoolMemo;
+  readonly scratch: ReadScratch;
+}
+
 /** sourceLabel names a state in reports: the files as given, or "the datastore". */
 function sourceLabel(source: PoolSource | undefined): string {
   return source ? source.files.join(', ') : 'the datastore';
@@ -64,8 +71,8 @@ function sourceLabel(source: PoolSource | undefined): string {
  * (`default`, then `node.<node>`) with the flags above them, so a change of a FelixConfiguration
  * between the states is a change the diff reports.
  */
-async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, positions: boolean, memo: PoolMemo, ctx: Context): Promise<DiffState> {
-  const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true, positions, memo });
+async function loadState(source: PoolSource | undefined, flags: FelixSettingsInput, positions: boolean, shared: Shared, ctx: Context): Promise<DiffState> {
+  const pools = await loadNatPools(source ?? { files: [], recursive: false }, ctx, { allowEmpty: true, positions, ...shared });
   const { settings } = resolveNatSettings({ node: flags.node ?? felixNodeName(ctx.env), configs: pools.felixConfigs, flags });
   return { label: sourceLabel(source), pools, settings };
 }
@@ -167,9 +174,10 @@ export async function runNatDiff(opts: DiffOptions, ctx: Context): Promise<{ rea
   printer.catch(() => undefined); // awaited below; an input error must not leave it unhandled
   // Only the github and JSON reports point at pools' lines: the text report keeps no parsed documents.
   const positions = opts.output !== 'text';
-  // The states share most documents: one memo reads each distinct document once (PoolMemo).
-  const memo = newPoolMemo();
-  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, positions, memo, ctx), loadState(opts.to, opts.settings, positions, memo, ctx)]);
+  // The states share most documents: one memo reads each distinct document once (PoolMemo), and
+  // their files are read into one buffer (ReadScratch: the second into memory already touched).
+  const shared: Shared = { memo: newPoolMemo(), scratch: new ReadScratch() };
+  const [before, after] = await Promise.all([loadState(opts.from, opts.settings, positions, shared, ctx), loadState(opts.to, opts.settings, positions, shared, ctx)]);
   for (const w of [...before.pools.warnings, ...after.pools.warnings]) ctx.io.stderr.write(w);
   let flows: { changes: FlowChange[]; checked: number } | undefined;
   const report = await natDiffReport(before, after, ctx, async (cb, ca) => {

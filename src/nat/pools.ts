@@ -1,3 +1,4 @@
+import type { ReadScratch } from '../base/read-bounded.js';
 import { visibleMessage } from '../base/terminal-text.js';
 import type { Context } from '../base/context.js';
 import { PoolctlError } from '../base/errors.js';
@@ -63,6 +64,8 @@ export interface LoadPoolsOptions {
    * (manifest/pool-shape.ts) are read from their text in one pass.
    */
   readonly memo?: PoolMemo;
+  /** scratch is the buffer files are read into (ReadScratch): nat diff's two states share one, so the second file is read into memory already touched. */
+  readonly scratch?: ReadScratch;
 }
 
 export { PoolMemo } from './kept-pools.js';
@@ -231,7 +234,8 @@ export async function loadNatPools(source: PoolSource, ctx: Context, opts: LoadP
     }
     return n;
   };
-  const load = await visitManifests([...source.files], { recursive: source.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd }, {
+  const where = { recursive: source.recursive, stdin: () => ctx.io.stdin, cwd: ctx.cwd, ...(opts.scratch ? { scratch: opts.scratch } : {}) };
+  const load = await visitManifests([...source.files], where, {
     resource,
     other: (r) => loaderDiagnostics.push(...(r.diagnostics ?? [])),
     diagnostic: (d) => loaderDiagnostics.push(d),

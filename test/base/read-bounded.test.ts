@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded as readWith, readStreamBounded, TOO_LARGE } from '../../src/base/read-bounded.js';
+import { formatByteLimit, MAX_INPUT_BYTES, readFileBounded as readWith, ReadScratch, readStreamBounded, TOO_LARGE } from '../../src/base/read-bounded.js';
 import { tempDir } from '../manifest/helpers.js';
 
 /** readFileBounded reads through node:fs, as manifest/ and datastore/ hand it over. */
@@ -50,6 +50,27 @@ describe('readFileBounded', () => {
     const endless = fifoWith('endless.fifo', 'dd', (f) => ['if=/dev/zero', `of=${f}`, 'bs=65536', 'status=none']);
     expect(readFileBounded(endless.path, 2 * MiB)).toBe(TOO_LARGE);
     expect(await endless.exited).toBe('SIGPIPE');
+  });
+
+  it('reads file after file into one scratch buffer: each read gives exactly its file, a larger file gets a larger buffer', () => {
+    const scratch = new ReadScratch();
+    const sizes = [200_000, 150_000, 0, 249_999, 250_001, 7, 300_000];
+    const files = sizes.map((n, i) => tmp.write(`scratch-${i}.yaml`, Array.from({ length: n }, (_, k) => String.fromCharCode(97 + ((k * 7 + i) % 26))).join('')));
+    for (const f of files) {
+      const b = readWith(fs, f, MiB, scratch);
+      expect(b).not.toBe(TOO_LARGE);
+      // Valid until the next read: compared now (Buffer.equals: toEqual over 300 KB is slow).
+      expect((b as Buffer).equals(fs.readFileSync(f))).toBe(true);
+    }
+    // Two reads in a row share the scratch's buffer (the largest file's, kept since), and the second holds its own file.
+    const first = readWith(fs, files[0]!, MiB, scratch) as Buffer;
+    const second = readWith(fs, files[1]!, MiB, scratch) as Buffer;
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.length).toBe(sizes[1]);
+    expect(second.equals(fs.readFileSync(files[1]!))).toBe(true);
+    // Without a scratch, each read has a buffer of its own.
+    expect((readWith(fs, files[0]!, MiB) as Buffer).buffer).not.toBe(first.buffer);
+    expect(readWith(fs, files[6]!, 100_000, scratch)).toBe(TOO_LARGE);
   });
 
   it('throws the open error of a missing file', () => {

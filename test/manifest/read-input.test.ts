@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readInputs, type Input } from '../../src/manifest/read-input.js';
+import { decode, readInputs, type Input } from '../../src/manifest/read-input.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -100,5 +102,38 @@ describe('readInputs: a directory walk keeps to its tree', () => {
   it('caps stdin and names it', async () => {
     const inputs = await readInputs(['-'], { cwd: tmp.dir, recursive: false, maxBytes: 10, stdin: () => Readable.from([Buffer.alloc(11, 0x20)]) });
     expect(summary(inputs)).toEqual(['<stdin>: error INPUT_TOO_LARGE input exceeds the size limit of 10 bytes']);
+  });
+});
+
+describe('decode: UTF-8 is checked by the decoding itself', () => {
+  /** BYTES are pieces of text as bytes: ASCII, valid sequences (U+FFFD itself among them) and every kind of invalid one. */
+  const BYTES: readonly number[][] = [
+    [0x61], [0x0a], [0x3a, 0x20],
+    [0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0xef, 0xbf, 0xbd], [0xef, 0xbb, 0xbf],
+    [0x80], [0xc3], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf8], [0xff], [0xe2, 0x82],
+  ];
+
+  it('accepts exactly the bytes isUtf8 accepts, with the same text as Buffer.toString, and names the first bad byte', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...BYTES), { maxLength: 30 }), (pieces) => {
+        const b = Buffer.from(pieces.flat());
+        const d = decode('f.yaml', b);
+        if (isUtf8(b)) {
+          const bom = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+          expect(d).toEqual({ text: b.toString('utf8', bom) });
+        } else {
+          expect('error' in d && d.error.code).toBe('INPUT_INVALID');
+          expect('error' in d && d.error.message).toMatch(/^invalid UTF-8: byte 0x[0-9a-f]{2} at offset \d+$/);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads a file that holds U+FFFD itself, and refuses one whose bytes decode to it', () => {
+    expect(decode('f.yaml', Buffer.from('name: a\uFFFDb\n'))).toEqual({ text: 'name: a\uFFFDb\n' });
+    expect(decode('f.yaml', Buffer.from([0x6e, 0x3a, 0x20, 0xe9, 0x0a]))).toEqual({
+      error: expect.objectContaining({ code: 'INPUT_INVALID', message: 'invalid UTF-8: byte 0xe9 at offset 3', line: 1, column: 4 }),
+    });
   });
 });
